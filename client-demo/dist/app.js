@@ -1,0 +1,2045 @@
+// node_modules/flatbuffers/mjs/constants.js
+var SIZEOF_SHORT = 2;
+var SIZEOF_INT = 4;
+var FILE_IDENTIFIER_LENGTH = 4;
+var SIZE_PREFIX_LENGTH = 4;
+
+// node_modules/flatbuffers/mjs/utils.js
+var int32 = new Int32Array(2);
+var float32 = new Float32Array(int32.buffer);
+var float64 = new Float64Array(int32.buffer);
+var isLittleEndian = new Uint16Array(new Uint8Array([1, 0]).buffer)[0] === 1;
+
+// node_modules/flatbuffers/mjs/encoding.js
+var Encoding;
+(function(Encoding2) {
+  Encoding2[Encoding2["UTF8_BYTES"] = 1] = "UTF8_BYTES";
+  Encoding2[Encoding2["UTF16_STRING"] = 2] = "UTF16_STRING";
+})(Encoding || (Encoding = {}));
+
+// node_modules/flatbuffers/mjs/byte-buffer.js
+var ByteBuffer = class _ByteBuffer {
+  /**
+   * Create a new ByteBuffer with a given array of bytes (`Uint8Array`)
+   */
+  constructor(bytes_) {
+    this.bytes_ = bytes_;
+    this.position_ = 0;
+    this.text_decoder_ = new TextDecoder();
+  }
+  /**
+   * Create and allocate a new ByteBuffer with a given size.
+   */
+  static allocate(byte_size) {
+    return new _ByteBuffer(new Uint8Array(byte_size));
+  }
+  clear() {
+    this.position_ = 0;
+  }
+  /**
+   * Get the underlying `Uint8Array`.
+   */
+  bytes() {
+    return this.bytes_;
+  }
+  /**
+   * Get the buffer's position.
+   */
+  position() {
+    return this.position_;
+  }
+  /**
+   * Set the buffer's position.
+   */
+  setPosition(position) {
+    this.position_ = position;
+  }
+  /**
+   * Get the buffer's capacity.
+   */
+  capacity() {
+    return this.bytes_.length;
+  }
+  readInt8(offset) {
+    return this.readUint8(offset) << 24 >> 24;
+  }
+  readUint8(offset) {
+    return this.bytes_[offset];
+  }
+  readInt16(offset) {
+    return this.readUint16(offset) << 16 >> 16;
+  }
+  readUint16(offset) {
+    return this.bytes_[offset] | this.bytes_[offset + 1] << 8;
+  }
+  readInt32(offset) {
+    return this.bytes_[offset] | this.bytes_[offset + 1] << 8 | this.bytes_[offset + 2] << 16 | this.bytes_[offset + 3] << 24;
+  }
+  readUint32(offset) {
+    return this.readInt32(offset) >>> 0;
+  }
+  readInt64(offset) {
+    return BigInt.asIntN(64, BigInt(this.readUint32(offset)) + (BigInt(this.readUint32(offset + 4)) << BigInt(32)));
+  }
+  readUint64(offset) {
+    return BigInt.asUintN(64, BigInt(this.readUint32(offset)) + (BigInt(this.readUint32(offset + 4)) << BigInt(32)));
+  }
+  readFloat32(offset) {
+    int32[0] = this.readInt32(offset);
+    return float32[0];
+  }
+  readFloat64(offset) {
+    int32[isLittleEndian ? 0 : 1] = this.readInt32(offset);
+    int32[isLittleEndian ? 1 : 0] = this.readInt32(offset + 4);
+    return float64[0];
+  }
+  writeInt8(offset, value) {
+    this.bytes_[offset] = value;
+  }
+  writeUint8(offset, value) {
+    this.bytes_[offset] = value;
+  }
+  writeInt16(offset, value) {
+    this.bytes_[offset] = value;
+    this.bytes_[offset + 1] = value >> 8;
+  }
+  writeUint16(offset, value) {
+    this.bytes_[offset] = value;
+    this.bytes_[offset + 1] = value >> 8;
+  }
+  writeInt32(offset, value) {
+    this.bytes_[offset] = value;
+    this.bytes_[offset + 1] = value >> 8;
+    this.bytes_[offset + 2] = value >> 16;
+    this.bytes_[offset + 3] = value >> 24;
+  }
+  writeUint32(offset, value) {
+    this.bytes_[offset] = value;
+    this.bytes_[offset + 1] = value >> 8;
+    this.bytes_[offset + 2] = value >> 16;
+    this.bytes_[offset + 3] = value >> 24;
+  }
+  writeInt64(offset, value) {
+    this.writeInt32(offset, Number(BigInt.asIntN(32, value)));
+    this.writeInt32(offset + 4, Number(BigInt.asIntN(32, value >> BigInt(32))));
+  }
+  writeUint64(offset, value) {
+    this.writeUint32(offset, Number(BigInt.asUintN(32, value)));
+    this.writeUint32(offset + 4, Number(BigInt.asUintN(32, value >> BigInt(32))));
+  }
+  writeFloat32(offset, value) {
+    float32[0] = value;
+    this.writeInt32(offset, int32[0]);
+  }
+  writeFloat64(offset, value) {
+    float64[0] = value;
+    this.writeInt32(offset, int32[isLittleEndian ? 0 : 1]);
+    this.writeInt32(offset + 4, int32[isLittleEndian ? 1 : 0]);
+  }
+  /**
+   * Return the file identifier.   Behavior is undefined for FlatBuffers whose
+   * schema does not include a file_identifier (likely points at padding or the
+   * start of a the root vtable).
+   */
+  getBufferIdentifier() {
+    if (this.bytes_.length < this.position_ + SIZEOF_INT + FILE_IDENTIFIER_LENGTH) {
+      throw new Error("FlatBuffers: ByteBuffer is too short to contain an identifier.");
+    }
+    let result = "";
+    for (let i = 0; i < FILE_IDENTIFIER_LENGTH; i++) {
+      result += String.fromCharCode(this.readInt8(this.position_ + SIZEOF_INT + i));
+    }
+    return result;
+  }
+  /**
+   * Look up a field in the vtable, return an offset into the object, or 0 if the
+   * field is not present.
+   */
+  __offset(bb_pos, vtable_offset) {
+    const vtable = bb_pos - this.readInt32(bb_pos);
+    return vtable_offset < this.readInt16(vtable) ? this.readInt16(vtable + vtable_offset) : 0;
+  }
+  /**
+   * Initialize any Table-derived type to point to the union at the given offset.
+   */
+  __union(t, offset) {
+    t.bb_pos = offset + this.readInt32(offset);
+    t.bb = this;
+    return t;
+  }
+  /**
+   * Create a JavaScript string from UTF-8 data stored inside the FlatBuffer.
+   * This allocates a new string and converts to wide chars upon each access.
+   *
+   * To avoid the conversion to string, pass Encoding.UTF8_BYTES as the
+   * "optionalEncoding" argument. This is useful for avoiding conversion when
+   * the data will just be packaged back up in another FlatBuffer later on.
+   *
+   * @param offset
+   * @param opt_encoding Defaults to UTF16_STRING
+   */
+  __string(offset, opt_encoding) {
+    offset += this.readInt32(offset);
+    const length = this.readInt32(offset);
+    offset += SIZEOF_INT;
+    const utf8bytes = this.bytes_.subarray(offset, offset + length);
+    if (opt_encoding === Encoding.UTF8_BYTES)
+      return utf8bytes;
+    else
+      return this.text_decoder_.decode(utf8bytes);
+  }
+  /**
+   * Handle unions that can contain string as its member, if a Table-derived type then initialize it,
+   * if a string then return a new one
+   *
+   * WARNING: strings are immutable in JS so we can't change the string that the user gave us, this
+   * makes the behaviour of __union_with_string different compared to __union
+   */
+  __union_with_string(o, offset) {
+    if (typeof o === "string") {
+      return this.__string(offset);
+    }
+    return this.__union(o, offset);
+  }
+  /**
+   * Retrieve the relative offset stored at "offset"
+   */
+  __indirect(offset) {
+    return offset + this.readInt32(offset);
+  }
+  /**
+   * Get the start of data of a vector whose offset is stored at "offset" in this object.
+   */
+  __vector(offset) {
+    return offset + this.readInt32(offset) + SIZEOF_INT;
+  }
+  /**
+   * Get the length of a vector whose offset is stored at "offset" in this object.
+   */
+  __vector_len(offset) {
+    return this.readInt32(offset + this.readInt32(offset));
+  }
+  __has_identifier(ident) {
+    if (ident.length != FILE_IDENTIFIER_LENGTH) {
+      throw new Error("FlatBuffers: file identifier must be length " + FILE_IDENTIFIER_LENGTH);
+    }
+    for (let i = 0; i < FILE_IDENTIFIER_LENGTH; i++) {
+      if (ident.charCodeAt(i) != this.readInt8(this.position() + SIZEOF_INT + i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  /**
+   * A helper function for generating list for obj api
+   */
+  createScalarList(listAccessor, listLength) {
+    const ret = [];
+    for (let i = 0; i < listLength; ++i) {
+      const val = listAccessor(i);
+      if (val !== null) {
+        ret.push(val);
+      }
+    }
+    return ret;
+  }
+  /**
+   * A helper function for generating list for obj api
+   * @param listAccessor function that accepts an index and return data at that index
+   * @param listLength listLength
+   * @param res result list
+   */
+  createObjList(listAccessor, listLength) {
+    const ret = [];
+    for (let i = 0; i < listLength; ++i) {
+      const val = listAccessor(i);
+      if (val !== null) {
+        ret.push(val.unpack());
+      }
+    }
+    return ret;
+  }
+};
+
+// node_modules/flatbuffers/mjs/builder.js
+var Builder = class _Builder {
+  /**
+   * Create a FlatBufferBuilder.
+   */
+  constructor(opt_initial_size) {
+    this.minalign = 1;
+    this.vtable = null;
+    this.vtable_in_use = 0;
+    this.isNested = false;
+    this.object_start = 0;
+    this.vtables = [];
+    this.vector_num_elems = 0;
+    this.force_defaults = false;
+    this.string_maps = null;
+    this.text_encoder = new TextEncoder();
+    let initial_size;
+    if (!opt_initial_size) {
+      initial_size = 1024;
+    } else {
+      initial_size = opt_initial_size;
+    }
+    this.bb = ByteBuffer.allocate(initial_size);
+    this.space = initial_size;
+  }
+  clear() {
+    this.bb.clear();
+    this.space = this.bb.capacity();
+    this.minalign = 1;
+    this.vtable = null;
+    this.vtable_in_use = 0;
+    this.isNested = false;
+    this.object_start = 0;
+    this.vtables = [];
+    this.vector_num_elems = 0;
+    this.force_defaults = false;
+    this.string_maps = null;
+  }
+  /**
+   * In order to save space, fields that are set to their default value
+   * don't get serialized into the buffer. Forcing defaults provides a
+   * way to manually disable this optimization.
+   *
+   * @param forceDefaults true always serializes default values
+   */
+  forceDefaults(forceDefaults) {
+    this.force_defaults = forceDefaults;
+  }
+  /**
+   * Get the ByteBuffer representing the FlatBuffer. Only call this after you've
+   * called finish(). The actual data starts at the ByteBuffer's current position,
+   * not necessarily at 0.
+   */
+  dataBuffer() {
+    return this.bb;
+  }
+  /**
+   * Get the bytes representing the FlatBuffer. Only call this after you've
+   * called finish().
+   */
+  asUint8Array() {
+    return this.bb.bytes().subarray(this.bb.position(), this.bb.position() + this.offset());
+  }
+  /**
+   * Prepare to write an element of `size` after `additional_bytes` have been
+   * written, e.g. if you write a string, you need to align such the int length
+   * field is aligned to 4 bytes, and the string data follows it directly. If all
+   * you need to do is alignment, `additional_bytes` will be 0.
+   *
+   * @param size This is the of the new element to write
+   * @param additional_bytes The padding size
+   */
+  prep(size, additional_bytes) {
+    if (size > this.minalign) {
+      this.minalign = size;
+    }
+    const align_size = ~(this.bb.capacity() - this.space + additional_bytes) + 1 & size - 1;
+    while (this.space < align_size + size + additional_bytes) {
+      const old_buf_size = this.bb.capacity();
+      this.bb = _Builder.growByteBuffer(this.bb);
+      this.space += this.bb.capacity() - old_buf_size;
+    }
+    this.pad(align_size);
+  }
+  pad(byte_size) {
+    for (let i = 0; i < byte_size; i++) {
+      this.bb.writeInt8(--this.space, 0);
+    }
+  }
+  writeInt8(value) {
+    this.bb.writeInt8(this.space -= 1, value);
+  }
+  writeInt16(value) {
+    this.bb.writeInt16(this.space -= 2, value);
+  }
+  writeInt32(value) {
+    this.bb.writeInt32(this.space -= 4, value);
+  }
+  writeInt64(value) {
+    this.bb.writeInt64(this.space -= 8, value);
+  }
+  writeFloat32(value) {
+    this.bb.writeFloat32(this.space -= 4, value);
+  }
+  writeFloat64(value) {
+    this.bb.writeFloat64(this.space -= 8, value);
+  }
+  /**
+   * Add an `int8` to the buffer, properly aligned, and grows the buffer (if necessary).
+   * @param value The `int8` to add the buffer.
+   */
+  addInt8(value) {
+    this.prep(1, 0);
+    this.writeInt8(value);
+  }
+  /**
+   * Add an `int16` to the buffer, properly aligned, and grows the buffer (if necessary).
+   * @param value The `int16` to add the buffer.
+   */
+  addInt16(value) {
+    this.prep(2, 0);
+    this.writeInt16(value);
+  }
+  /**
+   * Add an `int32` to the buffer, properly aligned, and grows the buffer (if necessary).
+   * @param value The `int32` to add the buffer.
+   */
+  addInt32(value) {
+    this.prep(4, 0);
+    this.writeInt32(value);
+  }
+  /**
+   * Add an `int64` to the buffer, properly aligned, and grows the buffer (if necessary).
+   * @param value The `int64` to add the buffer.
+   */
+  addInt64(value) {
+    this.prep(8, 0);
+    this.writeInt64(value);
+  }
+  /**
+   * Add a `float32` to the buffer, properly aligned, and grows the buffer (if necessary).
+   * @param value The `float32` to add the buffer.
+   */
+  addFloat32(value) {
+    this.prep(4, 0);
+    this.writeFloat32(value);
+  }
+  /**
+   * Add a `float64` to the buffer, properly aligned, and grows the buffer (if necessary).
+   * @param value The `float64` to add the buffer.
+   */
+  addFloat64(value) {
+    this.prep(8, 0);
+    this.writeFloat64(value);
+  }
+  addFieldInt8(voffset, value, defaultValue) {
+    if (this.force_defaults || value != defaultValue) {
+      this.addInt8(value);
+      this.slot(voffset);
+    }
+  }
+  addFieldInt16(voffset, value, defaultValue) {
+    if (this.force_defaults || value != defaultValue) {
+      this.addInt16(value);
+      this.slot(voffset);
+    }
+  }
+  addFieldInt32(voffset, value, defaultValue) {
+    if (this.force_defaults || value != defaultValue) {
+      this.addInt32(value);
+      this.slot(voffset);
+    }
+  }
+  addFieldInt64(voffset, value, defaultValue) {
+    if (this.force_defaults || value !== defaultValue) {
+      this.addInt64(value);
+      this.slot(voffset);
+    }
+  }
+  addFieldFloat32(voffset, value, defaultValue) {
+    if (this.force_defaults || value != defaultValue) {
+      this.addFloat32(value);
+      this.slot(voffset);
+    }
+  }
+  addFieldFloat64(voffset, value, defaultValue) {
+    if (this.force_defaults || value != defaultValue) {
+      this.addFloat64(value);
+      this.slot(voffset);
+    }
+  }
+  addFieldOffset(voffset, value, defaultValue) {
+    if (this.force_defaults || value != defaultValue) {
+      this.addOffset(value);
+      this.slot(voffset);
+    }
+  }
+  /**
+   * Structs are stored inline, so nothing additional is being added. `d` is always 0.
+   */
+  addFieldStruct(voffset, value, defaultValue) {
+    if (value != defaultValue) {
+      this.nested(value);
+      this.slot(voffset);
+    }
+  }
+  /**
+   * Structures are always stored inline, they need to be created right
+   * where they're used.  You'll get this assertion failure if you
+   * created it elsewhere.
+   */
+  nested(obj) {
+    if (obj != this.offset()) {
+      throw new TypeError("FlatBuffers: struct must be serialized inline.");
+    }
+  }
+  /**
+   * Should not be creating any other object, string or vector
+   * while an object is being constructed
+   */
+  notNested() {
+    if (this.isNested) {
+      throw new TypeError("FlatBuffers: object serialization must not be nested.");
+    }
+  }
+  /**
+   * Set the current vtable at `voffset` to the current location in the buffer.
+   */
+  slot(voffset) {
+    if (this.vtable !== null)
+      this.vtable[voffset] = this.offset();
+  }
+  /**
+   * @returns Offset relative to the end of the buffer.
+   */
+  offset() {
+    return this.bb.capacity() - this.space;
+  }
+  /**
+   * Doubles the size of the backing ByteBuffer and copies the old data towards
+   * the end of the new buffer (since we build the buffer backwards).
+   *
+   * @param bb The current buffer with the existing data
+   * @returns A new byte buffer with the old data copied
+   * to it. The data is located at the end of the buffer.
+   *
+   * uint8Array.set() formally takes {Array<number>|ArrayBufferView}, so to pass
+   * it a uint8Array we need to suppress the type check:
+   * @suppress {checkTypes}
+   */
+  static growByteBuffer(bb) {
+    const old_buf_size = bb.capacity();
+    if (old_buf_size & 3221225472) {
+      throw new Error("FlatBuffers: cannot grow buffer beyond 2 gigabytes.");
+    }
+    const new_buf_size = old_buf_size << 1;
+    const nbb = ByteBuffer.allocate(new_buf_size);
+    nbb.setPosition(new_buf_size - old_buf_size);
+    nbb.bytes().set(bb.bytes(), new_buf_size - old_buf_size);
+    return nbb;
+  }
+  /**
+   * Adds on offset, relative to where it will be written.
+   *
+   * @param offset The offset to add.
+   */
+  addOffset(offset) {
+    this.prep(SIZEOF_INT, 0);
+    this.writeInt32(this.offset() - offset + SIZEOF_INT);
+  }
+  /**
+   * Start encoding a new object in the buffer.  Users will not usually need to
+   * call this directly. The FlatBuffers compiler will generate helper methods
+   * that call this method internally.
+   */
+  startObject(numfields) {
+    this.notNested();
+    if (this.vtable == null) {
+      this.vtable = [];
+    }
+    this.vtable_in_use = numfields;
+    for (let i = 0; i < numfields; i++) {
+      this.vtable[i] = 0;
+    }
+    this.isNested = true;
+    this.object_start = this.offset();
+  }
+  /**
+   * Finish off writing the object that is under construction.
+   *
+   * @returns The offset to the object inside `dataBuffer`
+   */
+  endObject() {
+    if (this.vtable == null || !this.isNested) {
+      throw new Error("FlatBuffers: endObject called without startObject");
+    }
+    this.addInt32(0);
+    const vtableloc = this.offset();
+    let i = this.vtable_in_use - 1;
+    for (; i >= 0 && this.vtable[i] == 0; i--) {
+    }
+    const trimmed_size = i + 1;
+    for (; i >= 0; i--) {
+      this.addInt16(this.vtable[i] != 0 ? vtableloc - this.vtable[i] : 0);
+    }
+    const standard_fields = 2;
+    this.addInt16(vtableloc - this.object_start);
+    const len = (trimmed_size + standard_fields) * SIZEOF_SHORT;
+    this.addInt16(len);
+    let existing_vtable = 0;
+    const vt1 = this.space;
+    outer_loop: for (i = 0; i < this.vtables.length; i++) {
+      const vt2 = this.bb.capacity() - this.vtables[i];
+      if (len == this.bb.readInt16(vt2)) {
+        for (let j = SIZEOF_SHORT; j < len; j += SIZEOF_SHORT) {
+          if (this.bb.readInt16(vt1 + j) != this.bb.readInt16(vt2 + j)) {
+            continue outer_loop;
+          }
+        }
+        existing_vtable = this.vtables[i];
+        break;
+      }
+    }
+    if (existing_vtable) {
+      this.space = this.bb.capacity() - vtableloc;
+      this.bb.writeInt32(this.space, existing_vtable - vtableloc);
+    } else {
+      this.vtables.push(this.offset());
+      this.bb.writeInt32(this.bb.capacity() - vtableloc, this.offset() - vtableloc);
+    }
+    this.isNested = false;
+    return vtableloc;
+  }
+  /**
+   * Finalize a buffer, poiting to the given `root_table`.
+   */
+  finish(root_table, opt_file_identifier, opt_size_prefix) {
+    const size_prefix = opt_size_prefix ? SIZE_PREFIX_LENGTH : 0;
+    if (opt_file_identifier) {
+      const file_identifier = opt_file_identifier;
+      this.prep(this.minalign, SIZEOF_INT + FILE_IDENTIFIER_LENGTH + size_prefix);
+      if (file_identifier.length != FILE_IDENTIFIER_LENGTH) {
+        throw new TypeError("FlatBuffers: file identifier must be length " + FILE_IDENTIFIER_LENGTH);
+      }
+      for (let i = FILE_IDENTIFIER_LENGTH - 1; i >= 0; i--) {
+        this.writeInt8(file_identifier.charCodeAt(i));
+      }
+    }
+    this.prep(this.minalign, SIZEOF_INT + size_prefix);
+    this.addOffset(root_table);
+    if (size_prefix) {
+      this.addInt32(this.bb.capacity() - this.space);
+    }
+    this.bb.setPosition(this.space);
+  }
+  /**
+   * Finalize a size prefixed buffer, pointing to the given `root_table`.
+   */
+  finishSizePrefixed(root_table, opt_file_identifier) {
+    this.finish(root_table, opt_file_identifier, true);
+  }
+  /**
+   * This checks a required field has been set in a given table that has
+   * just been constructed.
+   */
+  requiredField(table, field) {
+    const table_start = this.bb.capacity() - table;
+    const vtable_start = table_start - this.bb.readInt32(table_start);
+    const ok = field < this.bb.readInt16(vtable_start) && this.bb.readInt16(vtable_start + field) != 0;
+    if (!ok) {
+      throw new TypeError("FlatBuffers: field " + field + " must be set");
+    }
+  }
+  /**
+   * Start a new array/vector of objects.  Users usually will not call
+   * this directly. The FlatBuffers compiler will create a start/end
+   * method for vector types in generated code.
+   *
+   * @param elem_size The size of each element in the array
+   * @param num_elems The number of elements in the array
+   * @param alignment The alignment of the array
+   */
+  startVector(elem_size, num_elems, alignment) {
+    this.notNested();
+    this.vector_num_elems = num_elems;
+    this.prep(SIZEOF_INT, elem_size * num_elems);
+    this.prep(alignment, elem_size * num_elems);
+  }
+  /**
+   * Finish off the creation of an array and all its elements. The array must be
+   * created with `startVector`.
+   *
+   * @returns The offset at which the newly created array
+   * starts.
+   */
+  endVector() {
+    this.writeInt32(this.vector_num_elems);
+    return this.offset();
+  }
+  /**
+   * Encode the string `s` in the buffer using UTF-8. If the string passed has
+   * already been seen, we return the offset of the already written string
+   *
+   * @param s The string to encode
+   * @return The offset in the buffer where the encoded string starts
+   */
+  createSharedString(s) {
+    if (!s) {
+      return 0;
+    }
+    if (!this.string_maps) {
+      this.string_maps = /* @__PURE__ */ new Map();
+    }
+    if (this.string_maps.has(s)) {
+      return this.string_maps.get(s);
+    }
+    const offset = this.createString(s);
+    this.string_maps.set(s, offset);
+    return offset;
+  }
+  /**
+   * Encode the string `s` in the buffer using UTF-8. If a Uint8Array is passed
+   * instead of a string, it is assumed to contain valid UTF-8 encoded data.
+   *
+   * @param s The string to encode
+   * @return The offset in the buffer where the encoded string starts
+   */
+  createString(s) {
+    if (s === null || s === void 0) {
+      return 0;
+    }
+    let utf8;
+    if (s instanceof Uint8Array) {
+      utf8 = s;
+    } else {
+      utf8 = this.text_encoder.encode(s);
+    }
+    this.addInt8(0);
+    this.startVector(1, utf8.length, 1);
+    this.bb.setPosition(this.space -= utf8.length);
+    this.bb.bytes().set(utf8, this.space);
+    return this.endVector();
+  }
+  /**
+   * Create a byte vector.
+   *
+   * @param v The bytes to add
+   * @returns The offset in the buffer where the byte vector starts
+   */
+  createByteVector(v) {
+    if (v === null || v === void 0) {
+      return 0;
+    }
+    this.startVector(1, v.length, 1);
+    this.bb.setPosition(this.space -= v.length);
+    this.bb.bytes().set(v, this.space);
+    return this.endVector();
+  }
+  /**
+   * A helper function to pack an object
+   *
+   * @returns offset of obj
+   */
+  createObjectOffset(obj) {
+    if (obj === null) {
+      return 0;
+    }
+    if (typeof obj === "string") {
+      return this.createString(obj);
+    } else {
+      return obj.pack(this);
+    }
+  }
+  /**
+   * A helper function to pack a list of object
+   *
+   * @returns list of offsets of each non null object
+   */
+  createObjectOffsetList(list) {
+    const ret = [];
+    for (let i = 0; i < list.length; ++i) {
+      const val = list[i];
+      if (val !== null) {
+        ret.push(this.createObjectOffset(val));
+      } else {
+        throw new TypeError("FlatBuffers: Argument for createObjectOffsetList cannot contain null.");
+      }
+    }
+    return ret;
+  }
+  createStructOffsetList(list, startFunc) {
+    startFunc(this, list.length);
+    this.createObjectOffsetList(list.slice().reverse());
+    return this.endVector();
+  }
+};
+
+// src/generated/tickwire/vec2.ts
+var Vec2 = class {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  x() {
+    return this.bb.readFloat32(this.bb_pos);
+  }
+  y() {
+    return this.bb.readFloat32(this.bb_pos + 4);
+  }
+  static sizeOf() {
+    return 8;
+  }
+  static createVec2(builder, x, y) {
+    builder.prep(4, 8);
+    builder.writeFloat32(y);
+    builder.writeFloat32(x);
+    return builder.offset();
+  }
+};
+
+// src/generated/tickwire/actor-state.ts
+var ActorState = class {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  id() {
+    return this.bb.readUint32(this.bb_pos);
+  }
+  position(obj) {
+    return (obj || new Vec2()).__init(this.bb_pos + 4, this.bb);
+  }
+  kind() {
+    return this.bb.readUint8(this.bb_pos + 12);
+  }
+  static sizeOf() {
+    return 16;
+  }
+  static createActorState(builder, id, position_x, position_y, kind) {
+    builder.prep(4, 16);
+    builder.pad(3);
+    builder.writeInt8(kind);
+    builder.prep(4, 8);
+    builder.writeFloat32(position_y);
+    builder.writeFloat32(position_x);
+    builder.writeInt32(id);
+    return builder.offset();
+  }
+};
+
+// src/generated/tickwire/hello.ts
+var Hello = class _Hello {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsHello(bb, obj) {
+    return (obj || new _Hello()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsHello(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _Hello()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  protocolVersion() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
+  static startHello(builder) {
+    builder.startObject(1);
+  }
+  static addProtocolVersion(builder, protocolVersion) {
+    builder.addFieldInt16(0, protocolVersion, 0);
+  }
+  static endHello(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createHello(builder, protocolVersion) {
+    _Hello.startHello(builder);
+    _Hello.addProtocolVersion(builder, protocolVersion);
+    return _Hello.endHello(builder);
+  }
+};
+
+// src/generated/tickwire/input.ts
+var Input = class _Input {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsInput(bb, obj) {
+    return (obj || new _Input()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsInput(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _Input()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  /**
+   * Increases by one per input; lets the server drop stale or replayed inputs.
+   */
+  sequence() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  /**
+   * Desired move direction; its length is clamped to 1 by the server.
+   */
+  direction(obj) {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? (obj || new Vec2()).__init(this.bb_pos + offset, this.bb) : null;
+  }
+  static startInput(builder) {
+    builder.startObject(2);
+  }
+  static addSequence(builder, sequence) {
+    builder.addFieldInt32(0, sequence, 0);
+  }
+  static addDirection(builder, directionOffset) {
+    builder.addFieldStruct(1, directionOffset, 0);
+  }
+  static endInput(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+};
+
+// src/generated/tickwire/pong.ts
+var Pong = class _Pong {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsPong(bb, obj) {
+    return (obj || new _Pong()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsPong(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _Pong()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  nonce() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  static startPong(builder) {
+    builder.startObject(1);
+  }
+  static addNonce(builder, nonce) {
+    builder.addFieldInt32(0, nonce, 0);
+  }
+  static endPong(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createPong(builder, nonce) {
+    _Pong.startPong(builder);
+    _Pong.addNonce(builder, nonce);
+    return _Pong.endPong(builder);
+  }
+};
+
+// src/generated/tickwire/client-message.ts
+var ClientMessage = class _ClientMessage {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsClientMessage(bb, obj) {
+    return (obj || new _ClientMessage()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsClientMessage(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _ClientMessage()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  bodyType() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint8(this.bb_pos + offset) : 0 /* NONE */;
+  }
+  body(obj) {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.__union(obj, this.bb_pos + offset) : null;
+  }
+  static startClientMessage(builder) {
+    builder.startObject(2);
+  }
+  static addBodyType(builder, bodyType) {
+    builder.addFieldInt8(0, bodyType, 0 /* NONE */);
+  }
+  static addBody(builder, bodyOffset) {
+    builder.addFieldOffset(1, bodyOffset, 0);
+  }
+  static endClientMessage(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createClientMessage(builder, bodyType, bodyOffset) {
+    _ClientMessage.startClientMessage(builder);
+    _ClientMessage.addBodyType(builder, bodyType);
+    _ClientMessage.addBody(builder, bodyOffset);
+    return _ClientMessage.endClientMessage(builder);
+  }
+};
+
+// src/generated/tickwire/disconnect.ts
+var Disconnect = class _Disconnect {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsDisconnect(bb, obj) {
+    return (obj || new _Disconnect()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsDisconnect(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _Disconnect()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  code() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
+  reason(optionalEncoding) {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+  }
+  static startDisconnect(builder) {
+    builder.startObject(2);
+  }
+  static addCode(builder, code) {
+    builder.addFieldInt16(0, code, 0);
+  }
+  static addReason(builder, reasonOffset) {
+    builder.addFieldOffset(1, reasonOffset, 0);
+  }
+  static endDisconnect(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createDisconnect(builder, code, reasonOffset) {
+    _Disconnect.startDisconnect(builder);
+    _Disconnect.addCode(builder, code);
+    _Disconnect.addReason(builder, reasonOffset);
+    return _Disconnect.endDisconnect(builder);
+  }
+};
+
+// src/generated/tickwire/ping.ts
+var Ping = class _Ping {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsPing(bb, obj) {
+    return (obj || new _Ping()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsPing(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _Ping()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  nonce() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  /**
+   * The last round-trip time the server measured for this session, in microseconds.
+   */
+  rttUs() {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  static startPing(builder) {
+    builder.startObject(2);
+  }
+  static addNonce(builder, nonce) {
+    builder.addFieldInt32(0, nonce, 0);
+  }
+  static addRttUs(builder, rttUs) {
+    builder.addFieldInt32(1, rttUs, 0);
+  }
+  static endPing(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createPing(builder, nonce, rttUs) {
+    _Ping.startPing(builder);
+    _Ping.addNonce(builder, nonce);
+    _Ping.addRttUs(builder, rttUs);
+    return _Ping.endPing(builder);
+  }
+};
+
+// src/generated/tickwire/settings.ts
+var Settings = class _Settings {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsSettings(bb, obj) {
+    return (obj || new _Settings()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsSettings(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _Settings()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  /**
+   * Simulation ticks per second.
+   */
+  tickRateHz() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
+  /**
+   * A snapshot is sent every N ticks.
+   */
+  broadcastEvery() {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
+  /**
+   * Clients send an input every N ticks.
+   */
+  inputEvery() {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
+  /**
+   * Actor speed in world units per second, independent of the tick rate.
+   */
+  movementSpeed() {
+    const offset = this.bb.__offset(this.bb_pos, 10);
+    return offset ? this.bb.readFloat32(this.bb_pos + offset) : 0;
+  }
+  /**
+   * Client render smoothing factor in [0, 1]; 0 snaps, 1 never moves.
+   */
+  smoothing() {
+    const offset = this.bb.__offset(this.bb_pos, 12);
+    return offset ? this.bb.readFloat32(this.bb_pos + offset) : 0;
+  }
+  /**
+   * How far behind the newest snapshot clients render other actors, in milliseconds.
+   */
+  interpolationDelayMs() {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
+  static startSettings(builder) {
+    builder.startObject(6);
+  }
+  static addTickRateHz(builder, tickRateHz) {
+    builder.addFieldInt16(0, tickRateHz, 0);
+  }
+  static addBroadcastEvery(builder, broadcastEvery) {
+    builder.addFieldInt16(1, broadcastEvery, 0);
+  }
+  static addInputEvery(builder, inputEvery) {
+    builder.addFieldInt16(2, inputEvery, 0);
+  }
+  static addMovementSpeed(builder, movementSpeed) {
+    builder.addFieldFloat32(3, movementSpeed, 0);
+  }
+  static addSmoothing(builder, smoothing) {
+    builder.addFieldFloat32(4, smoothing, 0);
+  }
+  static addInterpolationDelayMs(builder, interpolationDelayMs) {
+    builder.addFieldInt16(5, interpolationDelayMs, 0);
+  }
+  static endSettings(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createSettings(builder, tickRateHz, broadcastEvery, inputEvery, movementSpeed, smoothing, interpolationDelayMs) {
+    _Settings.startSettings(builder);
+    _Settings.addTickRateHz(builder, tickRateHz);
+    _Settings.addBroadcastEvery(builder, broadcastEvery);
+    _Settings.addInputEvery(builder, inputEvery);
+    _Settings.addMovementSpeed(builder, movementSpeed);
+    _Settings.addSmoothing(builder, smoothing);
+    _Settings.addInterpolationDelayMs(builder, interpolationDelayMs);
+    return _Settings.endSettings(builder);
+  }
+};
+
+// src/generated/tickwire/snapshot.ts
+var Snapshot = class _Snapshot {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsSnapshot(bb, obj) {
+    return (obj || new _Snapshot()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsSnapshot(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _Snapshot()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  tick() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  actors(index, obj) {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? (obj || new ActorState()).__init(this.bb.__vector(this.bb_pos + offset) + index * 16, this.bb) : null;
+  }
+  actorsLength() {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  static startSnapshot(builder) {
+    builder.startObject(2);
+  }
+  static addTick(builder, tick) {
+    builder.addFieldInt32(0, tick, 0);
+  }
+  static addActors(builder, actorsOffset) {
+    builder.addFieldOffset(1, actorsOffset, 0);
+  }
+  static startActorsVector(builder, numElems) {
+    builder.startVector(16, numElems, 4);
+  }
+  static endSnapshot(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createSnapshot(builder, tick, actorsOffset) {
+    _Snapshot.startSnapshot(builder);
+    _Snapshot.addTick(builder, tick);
+    _Snapshot.addActors(builder, actorsOffset);
+    return _Snapshot.endSnapshot(builder);
+  }
+};
+
+// src/generated/tickwire/welcome.ts
+var Welcome = class _Welcome {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsWelcome(bb, obj) {
+    return (obj || new _Welcome()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsWelcome(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _Welcome()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  sessionId() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint64(this.bb_pos + offset) : BigInt("0");
+  }
+  /**
+   * Network id of the actor this client controls.
+   */
+  actorId() {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  /**
+   * Server tick when the session joined; every snapshot after it holds the own actor.
+   */
+  tick() {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  settings(obj) {
+    const offset = this.bb.__offset(this.bb_pos, 10);
+    return offset ? (obj || new Settings()).__init(this.bb.__indirect(this.bb_pos + offset), this.bb) : null;
+  }
+  /**
+   * Arena size in world units; the arena spans [0, size.x] x [0, size.y].
+   */
+  arenaSize(obj) {
+    const offset = this.bb.__offset(this.bb_pos, 12);
+    return offset ? (obj || new Vec2()).__init(this.bb_pos + offset, this.bb) : null;
+  }
+  static startWelcome(builder) {
+    builder.startObject(5);
+  }
+  static addSessionId(builder, sessionId) {
+    builder.addFieldInt64(0, sessionId, BigInt("0"));
+  }
+  static addActorId(builder, actorId) {
+    builder.addFieldInt32(1, actorId, 0);
+  }
+  static addTick(builder, tick) {
+    builder.addFieldInt32(2, tick, 0);
+  }
+  static addSettings(builder, settingsOffset) {
+    builder.addFieldOffset(3, settingsOffset, 0);
+  }
+  static addArenaSize(builder, arenaSizeOffset) {
+    builder.addFieldStruct(4, arenaSizeOffset, 0);
+  }
+  static endWelcome(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+};
+
+// src/generated/tickwire/server-message.ts
+var ServerMessage = class _ServerMessage {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsServerMessage(bb, obj) {
+    return (obj || new _ServerMessage()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsServerMessage(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _ServerMessage()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  bodyType() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint8(this.bb_pos + offset) : 0 /* NONE */;
+  }
+  body(obj) {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.__union(obj, this.bb_pos + offset) : null;
+  }
+  static startServerMessage(builder) {
+    builder.startObject(2);
+  }
+  static addBodyType(builder, bodyType) {
+    builder.addFieldInt8(0, bodyType, 0 /* NONE */);
+  }
+  static addBody(builder, bodyOffset) {
+    builder.addFieldOffset(1, bodyOffset, 0);
+  }
+  static endServerMessage(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static finishServerMessageBuffer(builder, offset) {
+    builder.finish(offset);
+  }
+  static finishSizePrefixedServerMessageBuffer(builder, offset) {
+    builder.finish(offset, void 0, true);
+  }
+  static createServerMessage(builder, bodyType, bodyOffset) {
+    _ServerMessage.startServerMessage(builder);
+    _ServerMessage.addBodyType(builder, bodyType);
+    _ServerMessage.addBody(builder, bodyOffset);
+    return _ServerMessage.endServerMessage(builder);
+  }
+};
+
+// src/protocol.ts
+var PROTOCOL_VERSION = 1;
+var ACTOR_STATE_SIZE = 16;
+var ProtocolError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+};
+var CheckedByteBuffer = class extends ByteBuffer {
+  check(offset, size) {
+    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.capacity()) {
+      throw new ProtocolError(`read of ${size} bytes at offset ${offset} is outside the ${this.capacity()}-byte frame`);
+    }
+  }
+  readUint8(offset) {
+    this.check(offset, 1);
+    return super.readUint8(offset);
+  }
+  readUint16(offset) {
+    this.check(offset, 2);
+    return super.readUint16(offset);
+  }
+  readInt32(offset) {
+    this.check(offset, 4);
+    return super.readInt32(offset);
+  }
+};
+function finishClientMessage(builder, bodyType, body) {
+  builder.finish(ClientMessage.createClientMessage(builder, bodyType, body));
+  return builder.asUint8Array().slice();
+}
+function encodeHello(protocolVersion = PROTOCOL_VERSION) {
+  const builder = new Builder(32);
+  return finishClientMessage(builder, 1 /* Hello */, Hello.createHello(builder, protocolVersion));
+}
+function encodeInput(sequence, direction) {
+  const builder = new Builder(48);
+  Input.startInput(builder);
+  Input.addSequence(builder, sequence);
+  Input.addDirection(builder, Vec2.createVec2(builder, direction.x, direction.y));
+  return finishClientMessage(builder, 2 /* Input */, Input.endInput(builder));
+}
+function encodePong(nonce) {
+  const builder = new Builder(32);
+  return finishClientMessage(builder, 3 /* Pong */, Pong.createPong(builder, nonce));
+}
+function finite(value, what) {
+  if (!Number.isFinite(value)) {
+    throw new ProtocolError(`${what} is not a finite number`);
+  }
+  return value;
+}
+function readVec(vec, what) {
+  if (vec === null) {
+    throw new ProtocolError(`${what} is missing`);
+  }
+  return { x: finite(vec.x(), `${what}.x`), y: finite(vec.y(), `${what}.y`) };
+}
+function readSettings(settings) {
+  if (settings === null) {
+    throw new ProtocolError("settings are missing");
+  }
+  const decoded = {
+    tickRateHz: settings.tickRateHz(),
+    broadcastEvery: settings.broadcastEvery(),
+    inputEvery: settings.inputEvery(),
+    movementSpeed: finite(settings.movementSpeed(), "movement_speed"),
+    smoothing: finite(settings.smoothing(), "smoothing"),
+    interpolationDelayMs: settings.interpolationDelayMs()
+  };
+  if (decoded.tickRateHz === 0 || decoded.broadcastEvery === 0 || decoded.inputEvery === 0) {
+    throw new ProtocolError("settings have a zero tick rate, broadcast interval or input interval");
+  }
+  return decoded;
+}
+function readSnapshot(snapshot, frameSize) {
+  const count = snapshot.actorsLength();
+  if (count < 0 || count * ACTOR_STATE_SIZE > frameSize) {
+    throw new ProtocolError(`snapshot claims ${count} actors, more than the frame can hold`);
+  }
+  const actors = new Array(count);
+  const state2 = new ActorState();
+  const position = new Vec2();
+  for (let i = 0; i < count; i++) {
+    if (snapshot.actors(i, state2) === null) {
+      throw new ProtocolError("snapshot has no actor vector");
+    }
+    const at = readVec(state2.position(position), "actor position");
+    actors[i] = { id: state2.id(), x: at.x, y: at.y, kind: state2.kind() };
+  }
+  return { type: "snapshot", tick: snapshot.tick(), actors };
+}
+function decodeBody(message, frameSize) {
+  const bodyType = message.bodyType();
+  switch (bodyType) {
+    case 1 /* Welcome */: {
+      const welcome = message.body(new Welcome());
+      if (welcome === null) {
+        throw new ProtocolError("Welcome has no body");
+      }
+      const arenaSize = readVec(welcome.arenaSize(), "arena_size");
+      if (arenaSize.x <= 0 || arenaSize.y <= 0) {
+        throw new ProtocolError(`arena_size ${arenaSize.x} x ${arenaSize.y} is not positive`);
+      }
+      return {
+        type: "welcome",
+        sessionId: welcome.sessionId(),
+        actorId: welcome.actorId(),
+        tick: welcome.tick(),
+        settings: readSettings(welcome.settings()),
+        arenaSize
+      };
+    }
+    case 2 /* Snapshot */: {
+      const snapshot = message.body(new Snapshot());
+      if (snapshot === null) {
+        throw new ProtocolError("Snapshot has no body");
+      }
+      return readSnapshot(snapshot, frameSize);
+    }
+    case 3 /* Settings */: {
+      const settings = message.body(new Settings());
+      return { type: "settings", settings: readSettings(settings) };
+    }
+    case 4 /* Ping */: {
+      const ping = message.body(new Ping());
+      if (ping === null) {
+        throw new ProtocolError("Ping has no body");
+      }
+      return { type: "ping", nonce: ping.nonce(), rttUs: ping.rttUs() };
+    }
+    case 5 /* Disconnect */: {
+      const disconnect = message.body(new Disconnect());
+      if (disconnect === null) {
+        throw new ProtocolError("Disconnect has no body");
+      }
+      return { type: "disconnect", code: disconnect.code(), reason: disconnect.reason() ?? "" };
+    }
+    case 0 /* NONE */:
+      throw new ProtocolError("server message has no body");
+    default:
+      throw new ProtocolError(`unknown server message type ${String(bodyType)}`);
+  }
+}
+function decodeServerMessage(frame2) {
+  const bytes = new Uint8Array(frame2);
+  if (bytes.length < 8) {
+    throw new ProtocolError(`frame of ${bytes.length} bytes is too short to be a message`);
+  }
+  try {
+    const buffer = new CheckedByteBuffer(bytes);
+    return decodeBody(ServerMessage.getRootAsServerMessage(buffer), bytes.length);
+  } catch (error) {
+    if (error instanceof ProtocolError) {
+      throw error;
+    }
+    throw new ProtocolError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+// src/connection.ts
+var MIN_INPUT_INTERVAL_MS = 5;
+var Connection = class {
+  /** @param direction the move direction to send with each Input. */
+  constructor(url, direction, handlers) {
+    this.direction = direction;
+    this.handlers = handlers;
+    this.state = "connecting";
+    this.sequence = 0;
+    this.inputTimer = null;
+    this.socket = new WebSocket(url);
+    this.socket.binaryType = "arraybuffer";
+    this.socket.addEventListener("open", () => this.send(encodeHello()));
+    this.socket.addEventListener("message", (event) => this.receive(event.data));
+    this.socket.addEventListener("close", (event) => this.closed(event.code, event.reason));
+  }
+  /** Sends an Input with the current direction now (used when the pressed keys change). */
+  sendInputNow() {
+    if (this.state !== "connected") {
+      return;
+    }
+    this.sequence += 1;
+    this.send(encodeInput(this.sequence, this.direction()));
+  }
+  receive(data) {
+    if (!(data instanceof ArrayBuffer)) {
+      this.handlers.onProtocolError("server sent a text frame; every frame should be binary");
+      return;
+    }
+    let event;
+    try {
+      event = decodeServerMessage(data);
+    } catch (error) {
+      const message = error instanceof ProtocolError ? error.message : String(error);
+      this.handlers.onProtocolError(`bad frame (${data.byteLength} bytes): ${message}`);
+      return;
+    }
+    if (event.type === "ping") {
+      this.send(encodePong(event.nonce));
+    }
+    if (event.type === "welcome" || event.type === "settings") {
+      this.scheduleInputs(event.settings);
+    }
+    this.handlers.onMessage(event);
+    if (event.type === "welcome") {
+      this.setState("connected");
+    }
+  }
+  scheduleInputs(settings) {
+    this.stopInputs();
+    const intervalMs = Math.max(MIN_INPUT_INTERVAL_MS, settings.inputEvery * 1e3 / settings.tickRateHz);
+    this.inputTimer = setInterval(() => this.sendInputNow(), intervalMs);
+  }
+  stopInputs() {
+    if (this.inputTimer !== null) {
+      clearInterval(this.inputTimer);
+      this.inputTimer = null;
+    }
+  }
+  send(frame2) {
+    if (this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(frame2);
+    }
+  }
+  closed(code, reason) {
+    this.stopInputs();
+    this.setState("closed");
+    this.handlers.onClose(code, reason);
+  }
+  setState(state2) {
+    if (this.state !== state2) {
+      this.state = state2;
+      this.handlers.onState(state2);
+    }
+  }
+};
+
+// src/hud.ts
+var LABELS = {
+  state: "state",
+  actor: "you",
+  tick: "tick",
+  rtt: "rtt",
+  actors: "actors",
+  rate: "snapshots/s"
+};
+var Hud = class {
+  constructor(root) {
+    this.values = /* @__PURE__ */ new Map();
+    const list = document.createElement("dl");
+    for (const field of Object.keys(LABELS)) {
+      const label = document.createElement("dt");
+      label.textContent = LABELS[field];
+      const value = document.createElement("dd");
+      value.dataset.field = field;
+      list.append(label, value);
+      this.values.set(field, value);
+    }
+    this.notice = document.createElement("p");
+    this.notice.className = "notice";
+    const help = document.createElement("p");
+    help.className = "help";
+    help.textContent = "move: WASD or arrow keys";
+    root.replaceChildren(list, this.notice, help);
+  }
+  update(view) {
+    this.set("state", view.state);
+    this.values.get("state")?.setAttribute("data-state", view.state);
+    this.set("actor", view.actorId === null ? "–" : `#${view.actorId}`);
+    this.set("tick", view.tick === null ? "–" : String(view.tick));
+    this.set("rtt", view.rttMs === null ? "–" : `${view.rttMs.toFixed(1)} ms`);
+    this.set("actors", String(view.actorCount));
+    this.set("rate", view.snapshotRate.toFixed(1));
+    const text = view.notice?.text ?? "";
+    if (this.notice.textContent !== text) {
+      this.notice.textContent = text;
+    }
+    this.notice.dataset.kind = view.notice?.kind ?? "info";
+    this.notice.hidden = text === "";
+  }
+  set(field, text) {
+    const element = this.values.get(field);
+    if (element !== void 0 && element.textContent !== text) {
+      element.textContent = text;
+    }
+  }
+};
+
+// src/input.ts
+var KEY_AXES = /* @__PURE__ */ new Map([
+  ["KeyW", "up"],
+  ["KeyA", "left"],
+  ["KeyS", "down"],
+  ["KeyD", "right"],
+  ["ArrowUp", "up"],
+  ["ArrowLeft", "left"],
+  ["ArrowDown", "down"],
+  ["ArrowRight", "right"]
+]);
+var Keyboard = class {
+  /** @param onChange called whenever the set of pressed movement keys changes. */
+  constructor(target, onChange) {
+    this.onChange = onChange;
+    this.pressed = /* @__PURE__ */ new Set();
+    target.addEventListener("keydown", (event) => this.handle(event, true));
+    target.addEventListener("keyup", (event) => this.handle(event, false));
+    target.addEventListener("blur", () => this.releaseAll());
+  }
+  /** The move direction for the keys held now: length 1, or zero when none (or opposites). */
+  direction() {
+    const held = /* @__PURE__ */ new Set();
+    for (const code of this.pressed) {
+      const axis = KEY_AXES.get(code);
+      if (axis !== void 0) {
+        held.add(axis);
+      }
+    }
+    const x = (held.has("right") ? 1 : 0) - (held.has("left") ? 1 : 0);
+    const y = (held.has("down") ? 1 : 0) - (held.has("up") ? 1 : 0);
+    const length = Math.hypot(x, y);
+    return length === 0 ? { x: 0, y: 0 } : { x: x / length, y: y / length };
+  }
+  handle(event, down) {
+    if (!KEY_AXES.has(event.code) || event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    const changed = down ? !this.pressed.has(event.code) : this.pressed.has(event.code);
+    if (!changed) {
+      return;
+    }
+    if (down) {
+      this.pressed.add(event.code);
+    } else {
+      this.pressed.delete(event.code);
+    }
+    this.onChange();
+  }
+  releaseAll() {
+    if (this.pressed.size > 0) {
+      this.pressed.clear();
+      this.onChange();
+    }
+  }
+};
+
+// src/render.ts
+var COLORS = {
+  background: "#0b0e13",
+  arena: "#141a22",
+  grid: "#1c2430",
+  border: "#5b6b80",
+  npc: "#3fb6a8",
+  player: "#e0457b",
+  /** The own actor; tests look for exactly this colour on the canvas. */
+  own: "#ffd400"
+};
+var MARGIN_PX = 24;
+var GRID_LINES = 10;
+var Renderer = class {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.widthPx = 0;
+    this.heightPx = 0;
+    const context = canvas.getContext("2d", { alpha: false });
+    if (context === null) {
+      throw new Error("this browser has no 2D canvas");
+    }
+    this.context = context;
+    this.resize();
+  }
+  /** Matches the canvas's backing store to its CSS size and the device pixel ratio. */
+  resize() {
+    const ratio = window.devicePixelRatio || 1;
+    this.widthPx = this.canvas.clientWidth;
+    this.heightPx = this.canvas.clientHeight;
+    this.canvas.width = Math.max(1, Math.round(this.widthPx * ratio));
+    this.canvas.height = Math.max(1, Math.round(this.heightPx * ratio));
+    this.context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  }
+  draw(arena, actors) {
+    const ctx = this.context;
+    ctx.fillStyle = COLORS.background;
+    ctx.fillRect(0, 0, this.widthPx, this.heightPx);
+    if (arena === null) {
+      return;
+    }
+    const scale = Math.max(
+      0,
+      Math.min((this.widthPx - 2 * MARGIN_PX) / arena.x, (this.heightPx - 2 * MARGIN_PX) / arena.y)
+    );
+    const left = (this.widthPx - arena.x * scale) / 2;
+    const top = (this.heightPx - arena.y * scale) / 2;
+    const width = arena.x * scale;
+    const height = arena.y * scale;
+    ctx.fillStyle = COLORS.arena;
+    ctx.fillRect(left, top, width, height);
+    this.drawGrid(arena, left, top, scale);
+    ctx.strokeStyle = COLORS.border;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(left - 1, top - 1, width + 2, height + 2);
+    const radius = Math.min(14, Math.max(5, Math.min(width, height) / 80));
+    for (const actor of actors) {
+      const x = left + actor.x * scale;
+      const y = top + actor.y * scale;
+      if (actor.own) {
+        this.circle(x, y, radius + 1, COLORS.own);
+        ctx.strokeStyle = COLORS.own;
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.arc(x, y, radius + 6, 0, 2 * Math.PI);
+        ctx.stroke();
+      } else {
+        this.circle(x, y, radius, actor.kind === 1 /* Player */ ? COLORS.player : COLORS.npc);
+      }
+    }
+  }
+  drawGrid(arena, left, top, scale) {
+    const step = niceStep(Math.max(arena.x, arena.y) / GRID_LINES);
+    const ctx = this.context;
+    ctx.strokeStyle = COLORS.grid;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let x = step; x < arena.x; x += step) {
+      const px = Math.round(left + x * scale) + 0.5;
+      ctx.moveTo(px, top);
+      ctx.lineTo(px, top + arena.y * scale);
+    }
+    for (let y = step; y < arena.y; y += step) {
+      const py = Math.round(top + y * scale) + 0.5;
+      ctx.moveTo(left, py);
+      ctx.lineTo(left + arena.x * scale, py);
+    }
+    ctx.stroke();
+  }
+  circle(x, y, radius, color) {
+    const ctx = this.context;
+    ctx.fillStyle = color;
+    ctx.beginPath();
+    ctx.arc(x, y, radius, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+};
+function niceStep(raw) {
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const factor of [1, 2, 5, 10]) {
+    if (factor * power >= raw) {
+      return factor * power;
+    }
+  }
+  return 10 * power;
+}
+
+// src/status.ts
+function publishStatus() {
+  const status2 = {
+    state: "connecting",
+    actorId: null,
+    tick: null,
+    actorCount: 0,
+    ownPosition: null,
+    rttMs: null,
+    lastDisconnect: null,
+    arenaSize: null,
+    settings: null
+  };
+  window.tickwire = status2;
+  return status2;
+}
+
+// src/world.ts
+var RATE_WINDOW_MS = 2e3;
+var SMOOTHING_FRAME_MS = 1e3 / 60;
+function clamp(value, low, high) {
+  return Math.min(high, Math.max(low, value));
+}
+var World = class {
+  constructor() {
+    this.arenaSize = null;
+    this.ownId = null;
+    this.settings = null;
+    /** Newest server tick heard of (Welcome, then snapshots). */
+    this.tick = null;
+    this.previous = null;
+    this.latest = null;
+    this.arrivals = [];
+    this.ownDisplay = null;
+    this.lastFrameAt = null;
+  }
+  /** Starts a new session: forgets every snapshot of an earlier one. */
+  welcome(actorId, arenaSize, settings, tick) {
+    this.ownId = actorId;
+    this.arenaSize = arenaSize;
+    this.settings = settings;
+    this.tick = tick;
+    this.previous = null;
+    this.latest = null;
+    this.arrivals = [];
+    this.ownDisplay = null;
+    this.lastFrameAt = null;
+  }
+  applySettings(settings) {
+    this.settings = settings;
+  }
+  /** Stores a snapshot; returns false (and ignores it) if it is not newer than the latest. */
+  addSnapshot(tick, actors, now) {
+    if (this.latest !== null && tick <= this.latest.tick) {
+      return false;
+    }
+    const byId = /* @__PURE__ */ new Map();
+    for (const actor of actors) {
+      byId.set(actor.id, actor);
+    }
+    this.previous = this.latest;
+    this.latest = { tick, receivedAt: now, actors, byId };
+    this.tick = tick;
+    this.arrivals.push(now);
+    return true;
+  }
+  get actorCount() {
+    return this.latest === null ? 0 : this.latest.actors.length;
+  }
+  /** The own actor's position in the newest snapshot, or null if it is not in it. */
+  get ownPosition() {
+    if (this.latest === null || this.ownId === null) {
+      return null;
+    }
+    const own = this.latest.byId.get(this.ownId);
+    return own === void 0 ? null : { x: own.x, y: own.y };
+  }
+  /** Snapshots per second received over the last couple of seconds. */
+  snapshotRate(now) {
+    while (this.arrivals.length > 0 && now - this.arrivals[0] > RATE_WINDOW_MS) {
+      this.arrivals.shift();
+    }
+    const count = this.arrivals.length;
+    if (count < 2) {
+      return 0;
+    }
+    const spanMs = this.arrivals[count - 1] - this.arrivals[0];
+    return spanMs > 0 ? (count - 1) * 1e3 / spanMs : 0;
+  }
+  /** Where to draw every actor at time `now` (performance.now()); the own actor last. */
+  actorsAt(now) {
+    const latest = this.latest;
+    if (latest === null) {
+      return [];
+    }
+    const alpha = this.interpolationAlpha(now);
+    const previous = this.previous;
+    const result = [];
+    let own = null;
+    for (const actor of latest.actors) {
+      if (actor.id === this.ownId) {
+        const at = this.easeOwn(actor, now);
+        own = { id: actor.id, x: at.x, y: at.y, kind: actor.kind, own: true };
+        continue;
+      }
+      const before = previous?.byId.get(actor.id);
+      const x = before === void 0 ? actor.x : before.x + (actor.x - before.x) * alpha;
+      const y = before === void 0 ? actor.y : before.y + (actor.y - before.y) * alpha;
+      result.push({ id: actor.id, x, y, kind: actor.kind, own: false });
+    }
+    if (own !== null) {
+      result.push(own);
+    }
+    this.lastFrameAt = now;
+    return result;
+  }
+  /** 0 when the latest snapshot has just arrived, 1 one snapshot interval later. */
+  interpolationAlpha(now) {
+    if (this.previous === null || this.latest === null || this.settings === null) {
+      return 1;
+    }
+    const intervalMs = (this.latest.tick - this.previous.tick) * 1e3 / this.settings.tickRateHz;
+    if (intervalMs <= 0) {
+      return 1;
+    }
+    return clamp((now - this.latest.receivedAt) / intervalMs, 0, 1);
+  }
+  easeOwn(target, now) {
+    const smoothing = clamp(this.settings?.smoothing ?? 0, 0, 1);
+    if (this.ownDisplay === null || this.lastFrameAt === null || smoothing === 0) {
+      this.ownDisplay = { x: target.x, y: target.y };
+      return this.ownDisplay;
+    }
+    const frames = Math.max(0, now - this.lastFrameAt) / SMOOTHING_FRAME_MS;
+    const follow = 1 - Math.pow(smoothing, frames);
+    this.ownDisplay = {
+      x: this.ownDisplay.x + (target.x - this.ownDisplay.x) * follow,
+      y: this.ownDisplay.y + (target.y - this.ownDisplay.y) * follow
+    };
+    return this.ownDisplay;
+  }
+};
+
+// src/main.ts
+function requireElement(id, type) {
+  const element = document.getElementById(id);
+  if (!(element instanceof type)) {
+    throw new Error(`index.html should have a <${type.name}> with id "${id}"`);
+  }
+  return element;
+}
+function socketUrl() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws`;
+}
+var status = publishStatus();
+var world = new World();
+var renderer = new Renderer(requireElement("view", HTMLCanvasElement));
+var hud = new Hud(requireElement("hud", HTMLElement));
+var state = "connecting";
+var notice = null;
+function onMessage(event) {
+  const now = performance.now();
+  switch (event.type) {
+    case "welcome":
+      world.welcome(event.actorId, event.arenaSize, event.settings, event.tick);
+      status.actorId = event.actorId;
+      status.arenaSize = event.arenaSize;
+      status.settings = event.settings;
+      status.tick = event.tick;
+      break;
+    case "snapshot":
+      if (world.addSnapshot(event.tick, event.actors, now)) {
+        status.tick = world.tick;
+        status.actorCount = world.actorCount;
+        status.ownPosition = world.ownPosition;
+      }
+      break;
+    case "settings":
+      world.applySettings(event.settings);
+      status.settings = event.settings;
+      break;
+    case "ping":
+      status.rttMs = event.rttUs / 1e3;
+      break;
+    case "disconnect":
+      status.lastDisconnect = { code: event.code, reason: event.reason };
+      notice = { kind: "info", text: `disconnected by server: ${event.reason || "no reason given"} (${event.code})` };
+      break;
+  }
+}
+var keyboard = new Keyboard(window, () => connection.sendInputNow());
+var connection = new Connection(socketUrl(), () => keyboard.direction(), {
+  onState(next) {
+    state = next;
+    status.state = next;
+  },
+  onMessage,
+  onProtocolError(message) {
+    console.warn(`tickwire: ${message}`);
+    notice = { kind: "error", text: `protocol error: ${message}` };
+  },
+  onClose(code, reason) {
+    if (status.lastDisconnect === null) {
+      const why = reason || (code === 1006 ? "connection lost" : "no reason given");
+      notice = { kind: "info", text: `connection closed: ${why} (${code})` };
+    }
+  }
+});
+window.addEventListener("resize", () => renderer.resize());
+function frame(now) {
+  renderer.draw(world.arenaSize, world.actorsAt(now));
+  hud.update({
+    state,
+    actorId: world.ownId,
+    tick: world.tick,
+    rttMs: status.rttMs,
+    actorCount: world.actorCount,
+    snapshotRate: world.snapshotRate(now),
+    notice
+  });
+  requestAnimationFrame(frame);
+}
+requestAnimationFrame(frame);

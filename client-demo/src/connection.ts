@@ -1,0 +1,115 @@
+// Connection: the WebSocket session with the server. Sends Hello on open, answers
+// every Ping at once, sends Inputs every `input_every` ticks (and on demand when
+// the keys change), and hands each decoded server message to the app. A frame that
+// does not decode is reported and skipped, never thrown.
+
+import {
+  decodeServerMessage,
+  encodeHello,
+  encodeInput,
+  encodePong,
+  ProtocolError,
+  type GameSettings,
+  type ServerEvent,
+  type Vec,
+} from './protocol';
+
+export type ConnectionState = 'connecting' | 'connected' | 'closed';
+
+export interface ConnectionHandlers {
+  /** 'connected' once the server's Welcome has arrived. */
+  onState(state: ConnectionState): void;
+  onMessage(event: ServerEvent): void;
+  onProtocolError(message: string): void;
+  /** The socket closed, with the close frame's code and reason. */
+  onClose(code: number, reason: string): void;
+}
+
+/** Never send inputs faster than this, whatever the settings say. */
+const MIN_INPUT_INTERVAL_MS = 5;
+
+export class Connection {
+  private readonly socket: WebSocket;
+  private state: ConnectionState = 'connecting';
+  private sequence = 0;
+  private inputTimer: ReturnType<typeof setInterval> | null = null;
+
+  /** @param direction the move direction to send with each Input. */
+  constructor(
+    url: string,
+    private readonly direction: () => Vec,
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.socket = new WebSocket(url);
+    this.socket.binaryType = 'arraybuffer';
+    this.socket.addEventListener('open', () => this.send(encodeHello()));
+    this.socket.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
+    this.socket.addEventListener('close', (event: CloseEvent) => this.closed(event.code, event.reason));
+  }
+
+  /** Sends an Input with the current direction now (used when the pressed keys change). */
+  sendInputNow(): void {
+    if (this.state !== 'connected') {
+      return;
+    }
+    this.sequence += 1;
+    this.send(encodeInput(this.sequence, this.direction()));
+  }
+
+  private receive(data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) {
+      this.handlers.onProtocolError('server sent a text frame; every frame should be binary');
+      return;
+    }
+    let event: ServerEvent;
+    try {
+      event = decodeServerMessage(data);
+    } catch (error) {
+      const message = error instanceof ProtocolError ? error.message : String(error);
+      this.handlers.onProtocolError(`bad frame (${data.byteLength} bytes): ${message}`);
+      return;
+    }
+    if (event.type === 'ping') {
+      this.send(encodePong(event.nonce));
+    }
+    if (event.type === 'welcome' || event.type === 'settings') {
+      this.scheduleInputs(event.settings);
+    }
+    this.handlers.onMessage(event);
+    if (event.type === 'welcome') {
+      this.setState('connected');
+    }
+  }
+
+  private scheduleInputs(settings: GameSettings): void {
+    this.stopInputs();
+    const intervalMs = Math.max(MIN_INPUT_INTERVAL_MS, (settings.inputEvery * 1000) / settings.tickRateHz);
+    this.inputTimer = setInterval(() => this.sendInputNow(), intervalMs);
+  }
+
+  private stopInputs(): void {
+    if (this.inputTimer !== null) {
+      clearInterval(this.inputTimer);
+      this.inputTimer = null;
+    }
+  }
+
+  private send(frame: Uint8Array<ArrayBuffer>): void {
+    if (this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(frame);
+    }
+  }
+
+  private closed(code: number, reason: string): void {
+    this.stopInputs();
+    this.setState('closed');
+    this.handlers.onClose(code, reason);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state !== state) {
+      this.state = state;
+      this.handlers.onState(state);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Heads-up display: a small text panel over the canvas with the connection state,
+// server tick, round-trip time, actor count, snapshot rate and the latest notice
+// (a disconnect reason or a protocol error).
+
+import type { ConnectionState } from './connection';
+
+export interface HudNotice {
+  text: string;
+  kind: 'info' | 'error';
+}
+
+export interface HudView {
+  state: ConnectionState;
+  actorId: number | null;
+  tick: number | null;
+  rttMs: number | null;
+  actorCount: number;
+  snapshotRate: number;
+  notice: HudNotice | null;
+}
+
+type Field = 'state' | 'actor' | 'tick' | 'rtt' | 'actors' | 'rate';
+
+const LABELS: Readonly<Record<Field, string>> = {
+  state: 'state',
+  actor: 'you',
+  tick: 'tick',
+  rtt: 'rtt',
+  actors: 'actors',
+  rate: 'snapshots/s',
+};
+
+export class Hud {
+  private readonly values = new Map<Field, HTMLElement>();
+  private readonly notice: HTMLElement;
+
+  constructor(root: HTMLElement) {
+    const list = document.createElement('dl');
+    for (const field of Object.keys(LABELS) as Field[]) {
+      const label = document.createElement('dt');
+      label.textContent = LABELS[field];
+      const value = document.createElement('dd');
+      value.dataset.field = field;
+      list.append(label, value);
+      this.values.set(field, value);
+    }
+    this.notice = document.createElement('p');
+    this.notice.className = 'notice';
+    const help = document.createElement('p');
+    help.className = 'help';
+    help.textContent = 'move: WASD or arrow keys';
+    root.replaceChildren(list, this.notice, help);
+  }
+
+  update(view: HudView): void {
+    this.set('state', view.state);
+    this.values.get('state')?.setAttribute('data-state', view.state);
+    this.set('actor', view.actorId === null ? '–' : `#${view.actorId}`);
+    this.set('tick', view.tick === null ? '–' : String(view.tick));
+    this.set('rtt', view.rttMs === null ? '–' : `${view.rttMs.toFixed(1)} ms`);
+    this.set('actors', String(view.actorCount));
+    this.set('rate', view.snapshotRate.toFixed(1));
+    const text = view.notice?.text ?? '';
+    if (this.notice.textContent !== text) {
+      this.notice.textContent = text;
+    }
+    this.notice.dataset.kind = view.notice?.kind ?? 'info';
+    this.notice.hidden = text === '';
+  }
+
+  private set(field: Field, text: string): void {
+    const element = this.values.get(field);
+    if (element !== undefined && element.textContent !== text) {
+      element.textContent = text;
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// Canvas rendering: the arena scaled to fit the window (keeping its aspect ratio),
+// and every actor as a circle: NPCs, other players and the own actor (highlighted
+// with a ring) each in their own colour.
+
+import { ActorKind } from './generated/tickwire';
+import type { Vec } from './protocol';
+import type { RenderActor } from './world';
+
+export const COLORS = {
+  background: '#0b0e13',
+  arena: '#141a22',
+  grid: '#1c2430',
+  border: '#5b6b80',
+  npc: '#3fb6a8',
+  player: '#e0457b',
+  /** The own actor; tests look for exactly this colour on the canvas. */
+  own: '#ffd400',
+} as const;
+
+/** Space kept free around the arena, in CSS pixels. */
+const MARGIN_PX = 24;
+/** Grid lines per arena side, roughly. */
+const GRID_LINES = 10;
+
+export class Renderer {
+  private readonly context: CanvasRenderingContext2D;
+  private widthPx = 0;
+  private heightPx = 0;
+
+  constructor(private readonly canvas: HTMLCanvasElement) {
+    const context = canvas.getContext('2d', { alpha: false });
+    if (context === null) {
+      throw new Error('this browser has no 2D canvas');
+    }
+    this.context = context;
+    this.resize();
+  }
+
+  /** Matches the canvas's backing store to its CSS size and the device pixel ratio. */
+  resize(): void {
+    const ratio = window.devicePixelRatio || 1;
+    this.widthPx = this.canvas.clientWidth;
+    this.heightPx = this.canvas.clientHeight;
+    this.canvas.width = Math.max(1, Math.round(this.widthPx * ratio));
+    this.canvas.height = Math.max(1, Math.round(this.heightPx * ratio));
+    this.context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  }
+
+  draw(arena: Vec | null, actors: readonly RenderActor[]): void {
+    const ctx = this.context;
+    ctx.fillStyle = COLORS.background;
+    ctx.fillRect(0, 0, this.widthPx, this.heightPx);
+    if (arena === null) {
+      return;
+    }
+
+    const scale = Math.max(
+      0,
+      Math.min((this.widthPx - 2 * MARGIN_PX) / arena.x, (this.heightPx - 2 * MARGIN_PX) / arena.y),
+    );
+    const left = (this.widthPx - arena.x * scale) / 2;
+    const top = (this.heightPx - arena.y * scale) / 2;
+    const width = arena.x * scale;
+    const height = arena.y * scale;
+
+    ctx.fillStyle = COLORS.arena;
+    ctx.fillRect(left, top, width, height);
+    this.drawGrid(arena, left, top, scale);
+    ctx.strokeStyle = COLORS.border;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(left - 1, top - 1, width + 2, height + 2);
+
+    const radius = Math.min(14, Math.max(5, Math.min(width, height) / 80));
+    for (const actor of actors) {
+      const x = left + actor.x * scale;
+      const y = top + actor.y * scale;
+      if (actor.own) {
+        this.circle(x, y, radius + 1, COLORS.own);
+        ctx.strokeStyle = COLORS.own;
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.arc(x, y, radius + 6, 0, 2 * Math.PI);
+        ctx.stroke();
+      } else {
+        this.circle(x, y, radius, actor.kind === ActorKind.Player ? COLORS.player : COLORS.npc);
+      }
+    }
+  }
+
+  private drawGrid(arena: Vec, left: number, top: number, scale: number): void {
+    const step = niceStep(Math.max(arena.x, arena.y) / GRID_LINES);
+    const ctx = this.context;
+    ctx.strokeStyle = COLORS.grid;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let x = step; x < arena.x; x += step) {
+      const px = Math.round(left + x * scale) + 0.5;
+      ctx.moveTo(px, top);
+      ctx.lineTo(px, top + arena.y * scale);
+    }
+    for (let y = step; y < arena.y; y += step) {
+      const py = Math.round(top + y * scale) + 0.5;
+      ctx.moveTo(left, py);
+      ctx.lineTo(left + arena.x * scale, py);
+    }
+    ctx.stroke();
+  }
+
+  private circle(x: number, y: number, radius: number, color: string): void {
+    const ctx = this.context;
+    ctx.fillStyle = color;
+    ctx.beginPath();
+    ctx.arc(x, y, radius, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+}
+
+/** The 1, 2 or 5 times a power of ten nearest above `raw`. */
+function niceStep(raw: number): number {
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const factor of [1, 2, 5, 10]) {
+    if (factor * power >= raw) {
+      return factor * power;
+    }
+  }
+  return 10 * power;
+}

@@ -1,0 +1,49 @@
+// Test hook: `window.tickwire`, a plain object describing the session, updated as
+// server messages arrive, so browser tests (and curious people in the devtools
+// console) can see what the client knows without scraping the page.
+
+import type { ConnectionState } from './connection';
+import type { GameSettings, Vec } from './protocol';
+
+export interface TickwireStatus {
+  state: ConnectionState;
+  /** Network id of the own actor, from Welcome. */
+  actorId: number | null;
+  /** Newest server tick heard of. */
+  tick: number | null;
+  /** Actors in the newest snapshot. */
+  actorCount: number;
+  /** The own actor's position in the newest snapshot. */
+  ownPosition: Vec | null;
+  /** Round-trip time the server last measured, in milliseconds. */
+  rttMs: number | null;
+  /** The server's last Disconnect message, if any. */
+  lastDisconnect: { code: number; reason: string } | null;
+  /** Arena size from Welcome, in world units. */
+  arenaSize: Vec | null;
+  /** The settings in force (from Welcome, then Settings messages). */
+  settings: GameSettings | null;
+}
+
+declare global {
+  interface Window {
+    tickwire: TickwireStatus;
+  }
+}
+
+/** Creates the status object and publishes it as `window.tickwire`. */
+export function publishStatus(): TickwireStatus {
+  const status: TickwireStatus = {
+    state: 'connecting',
+    actorId: null,
+    tick: null,
+    actorCount: 0,
+    ownPosition: null,
+    rttMs: null,
+    lastDisconnect: null,
+    arenaSize: null,
+    settings: null,
+  };
+  window.tickwire = status;
+  return status;
+}

@@ -1,0 +1,328 @@
+// Browser test of the demo client against the real server: starts the
+// tickwire-server binary, opens its page in headless Chromium, and checks that the
+// client connects, draws the actors, and moves the own actor with the keyboard.
+//
+// Env: TICKWIRE_SERVER_BIN (default ../target/debug/tickwire-server, relative to
+// client-demo), CHROMIUM_BIN (default /usr/bin/chromium), TICKWIRE_SCREENSHOT (a
+// .png path: saves a screenshot of the page once it is connected).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const serverBin = path.resolve(clientDir, process.env.TICKWIRE_SERVER_BIN ?? '../target/debug/tickwire-server');
+const chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const screenshotPath = process.env.TICKWIRE_SCREENSHOT;
+
+const NPCS = 10;
+const HOLD_MS = 700;
+/** Time for the server to stop the actor and the page to draw where it stopped. */
+const SETTLE_MS = 600;
+
+/** The canvas colours, read from src/render.ts so the test and the renderer agree. */
+function rendererColor(name) {
+  const source = readFileSync(path.join(clientDir, 'src/render.ts'), 'utf8');
+  const match = source.match(new RegExp(`\\b${name}: '#([0-9a-fA-F]{6})'`));
+  assert.ok(match, `src/render.ts should define COLORS.${name} as a '#rrggbb' string`);
+  const hex = match[1];
+  return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+}
+const OWN_RGB = rendererColor('own');
+const NPC_RGB = rendererColor('npc');
+
+/** Rejects with `message` if `promise` has not settled within `ms`. */
+async function within(ms, message, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} (timed out after ${ms} ms)`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The running server process, with its stderr kept for failure reports. */
+class Server {
+  constructor() {
+    this.stderr = '';
+    this.exit = null;
+  }
+
+  async start(args) {
+    assert.ok(
+      existsSync(serverBin),
+      `the server binary should exist at ${serverBin} (build it with: cargo build -p tickwire-server)`,
+    );
+    this.process = spawn(serverBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.process.stderr.setEncoding('utf8');
+    this.process.stderr.on('data', (chunk) => {
+      this.stderr = (this.stderr + chunk).slice(-20000);
+    });
+    this.exited = new Promise((resolve) => {
+      this.process.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+    const listening = new Promise((resolve, reject) => {
+      let stdout = '';
+      this.process.stdout.setEncoding('utf8');
+      this.process.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        const match = stdout.match(/^tickwire listening on (http:\/\/\S+\/)$/m);
+        if (match) {
+          resolve(match[1]);
+        }
+      });
+      this.process.on('error', reject);
+      this.exited.then((exit) =>
+        reject(new Error(`the server should keep running, but it exited (${JSON.stringify(exit)}); stdout: ${JSON.stringify(stdout)}`)),
+      );
+    });
+    this.url = await within(15000, 'the server should print "tickwire listening on http://127.0.0.1:PORT/"', listening);
+    return this.url;
+  }
+
+  /** SIGTERM, then SIGKILL if it is still running after `graceMs`. */
+  async stop(graceMs = 3000) {
+    if (!this.process || this.exit !== null) {
+      return;
+    }
+    this.process.kill('SIGTERM');
+    try {
+      await within(graceMs, 'the server should exit after SIGTERM', this.exited);
+    } catch {
+      this.process.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+const server = new Server();
+let browser;
+let page;
+const pageErrors = [];
+
+/** Runs a test body (or hook); on failure prints what the server and page said, then rethrows. */
+function check(body) {
+  return async (t) => {
+    try {
+      await body(t);
+      assert.deepEqual(pageErrors, [], 'the page should run without uncaught errors');
+    } catch (error) {
+      // The server's logs may carry ANSI colours; strip them for a readable report.
+      const stderr = server.stderr.replace(/\x1b\[[0-9;]*m/g, '');
+      console.error(`--- server stderr (last 20 kB) ---\n${stderr}\n--- end of server stderr ---`);
+      if (page) {
+        const status = await page.evaluate(() => window.tickwire).catch(() => 'unavailable');
+        console.error(`window.tickwire: ${JSON.stringify(status)}`);
+      }
+      throw error;
+    }
+  };
+}
+
+async function status() {
+  return page.evaluate(() => window.tickwire);
+}
+
+/** Waits until `predicate(arg)` holds in the page; fails with `message` otherwise. */
+async function waitForStatus(message, predicate, timeoutMs = 10000, arg = null) {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout: timeoutMs, polling: 50 });
+  } catch {
+    assert.fail(`${message} within ${timeoutMs} ms; window.tickwire is ${JSON.stringify(await status())}`);
+  }
+}
+
+/** Counts the canvas pixels of the own-actor and NPC colours, and the own pixels' centroid. */
+async function canvasPixels() {
+  return page.evaluate(
+    ({ own, npc }) => {
+      const canvas = document.getElementById('view');
+      const { data, width, height } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      const near = (i, rgb) =>
+        Math.abs(data[i] - rgb[0]) <= 2 && Math.abs(data[i + 1] - rgb[1]) <= 2 && Math.abs(data[i + 2] - rgb[2]) <= 2;
+      let ownCount = 0;
+      let npcCount = 0;
+      let sumX = 0;
+      let sumY = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = (y * width + x) * 4;
+          if (near(i, own)) {
+            ownCount++;
+            sumX += x;
+            sumY += y;
+          } else if (near(i, npc)) {
+            npcCount++;
+          }
+        }
+      }
+      return {
+        width,
+        height,
+        ownCount,
+        npcCount,
+        ownCentroid: ownCount > 0 ? { x: sumX / ownCount, y: sumY / ownCount } : null,
+      };
+    },
+    { own: OWN_RGB, npc: NPC_RGB },
+  );
+}
+
+async function hold(key, ms) {
+  await page.keyboard.down(key);
+  await page.waitForTimeout(ms);
+  await page.keyboard.up(key);
+}
+
+/** Moves the own actor away from an edge it is close to, so a test move is not clamped. */
+async function moveAwayFromEdge(axis) {
+  const { ownPosition, arenaSize } = await status();
+  const [towardLow, size] = axis === 'x' ? ['a', arenaSize.x] : ['w', arenaSize.y];
+  if (ownPosition[axis] <= size * 0.6) {
+    return;
+  }
+  await page.keyboard.down(towardLow);
+  try {
+    // If this fails, the move check that follows says what went wrong.
+    await waitForStatus(
+      `holding '${towardLow}' should bring the own actor's ${axis} below ${size * 0.5}`,
+      ([a, limit]) => window.tickwire.ownPosition !== null && window.tickwire.ownPosition[a] < limit,
+      15000,
+      [axis, size * 0.5],
+    ).catch(() => undefined);
+  } finally {
+    await page.keyboard.up(towardLow);
+  }
+  await page.waitForTimeout(SETTLE_MS);
+}
+
+/** Holds `key` and checks that the own actor moves along `axis` in the positive direction. */
+async function checkMove(t, key, axis, directionWord) {
+  await moveAwayFromEdge(axis);
+  const before = await status();
+  const pixelsBefore = await canvasPixels();
+  assert.ok(pixelsBefore.ownCentroid, 'the own actor should be drawn before the move');
+
+  await hold(key, HOLD_MS);
+  await page.waitForTimeout(SETTLE_MS);
+
+  const after = await status();
+  const pixelsAfter = await canvasPixels();
+  assert.ok(pixelsAfter.ownCentroid, 'the own actor should be drawn after the move');
+
+  const speed = after.settings.movementSpeed;
+  const expected = (speed * HOLD_MS) / 1000;
+  const moved = after.ownPosition[axis] - before.ownPosition[axis];
+  assert.ok(
+    moved >= expected * 0.5,
+    `holding '${key}' for ${HOLD_MS} ms should move the own actor ${directionWord} by about ${expected.toFixed(1)} units ` +
+      `(movement_speed ${speed}), but ${axis} went from ${before.ownPosition[axis]} to ${after.ownPosition[axis]}`,
+  );
+  assert.ok(
+    moved <= expected * 1.5 + 1,
+    `holding '${key}' for ${HOLD_MS} ms should move the own actor at most about ${expected.toFixed(1)} units ` +
+      `(movement_speed ${speed}), but it moved ${moved.toFixed(1)}`,
+  );
+  const shift = pixelsAfter.ownCentroid[axis] - pixelsBefore.ownCentroid[axis];
+  t.diagnostic(`moved ${moved.toFixed(1)} units (expected about ${expected.toFixed(1)}), highlight moved ${shift.toFixed(1)} px`);
+  assert.ok(
+    shift >= 3,
+    `the own actor's highlight on the canvas should move ${directionWord}, but its centroid ${axis} went from ` +
+      `${pixelsBefore.ownCentroid[axis].toFixed(1)} to ${pixelsAfter.ownCentroid[axis].toFixed(1)} px`,
+  );
+}
+
+describe('demo client in Chromium against tickwire-server', { timeout: 120000 }, () => {
+  before(check(async () => {
+    assert.ok(existsSync(chromiumBin), `Chromium should be installed at ${chromiumBin} (apt-get install -y chromium)`);
+    const url = await server.start(['--bind', '127.0.0.1:0', '--npcs', String(NPCS)]);
+    browser = await within(
+      30000,
+      'Chromium should start',
+      chromium.launch({
+        executablePath: chromiumBin,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      }),
+    );
+    page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('console', (message) => {
+      // The client reports protocol problems as warnings prefixed 'tickwire:'.
+      if (message.type() === 'error' || message.text().startsWith('tickwire:')) {
+        console.error(`page console ${message.type()}: ${message.text()}`);
+      }
+    });
+    await page.goto(url, { timeout: 10000 });
+  }));
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server.stop();
+  });
+
+  test('(a) connects and receives every actor', { timeout: 30000 }, check(async () => {
+    await waitForStatus(
+      `the page should reach state 'connected' with at least ${NPCS + 1} actors`,
+      (min) => window.tickwire?.state === 'connected' && window.tickwire.actorCount >= min,
+      10000,
+      NPCS + 1,
+    );
+    await waitForStatus(
+      'the own actor should appear in a snapshot',
+      () => window.tickwire.ownPosition !== null,
+    );
+    const now = await status();
+    assert.equal(typeof now.actorId, 'number', 'actorId should be a number once connected');
+    assert.ok(now.tick > 0, 'tick should be positive once snapshots arrive');
+    await waitForStatus('rttMs should be reported after a ping or two', () => window.tickwire.rttMs !== null, 5000);
+    if (screenshotPath) {
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: screenshotPath });
+    }
+  }));
+
+  test('(b) draws the own actor and the NPCs on the canvas', { timeout: 30000 }, check(async () => {
+    const pixels = await canvasPixels();
+    assert.ok(pixels.ownCount >= 20, `the canvas should show the own actor in ${OWN_RGB}, found ${pixels.ownCount} pixels`);
+    assert.ok(pixels.npcCount >= 20 * NPCS, `the canvas should show ${NPCS} NPCs in ${NPC_RGB}, found ${pixels.npcCount} pixels`);
+  }));
+
+  test("(c) holding 'd' moves the own actor right", { timeout: 45000 }, check(async (t) => {
+    await checkMove(t, 'd', 'x', 'right');
+  }));
+
+  test("(d) holding 's' moves the own actor down", { timeout: 45000 }, check(async (t) => {
+    await checkMove(t, 's', 'y', 'down');
+  }));
+
+  test('(e) stopping the server closes the session and says so', { timeout: 30000 }, check(async (t) => {
+    await server.stop();
+    await waitForStatus("the page should reach state 'closed' after the server stops", () => window.tickwire.state === 'closed', 5000);
+    const notice = await page.locator('#hud .notice').textContent({ timeout: 2000 });
+    assert.ok(notice && notice.trim() !== '', 'the HUD should say why the connection closed');
+    const { lastDisconnect } = await status();
+    t.diagnostic(`HUD notice: ${notice}; lastDisconnect: ${JSON.stringify(lastDisconnect)}`);
+    if (screenshotPath) {
+      await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-closed.png' });
+    }
+  }));
+});

@@ -1,0 +1,29 @@
+//! The Tickwire Rust client: what bots, the load tool and the tests use to play.
+//!
+//! [`Client::connect`] opens the WebSocket, sends `Hello` and waits for `Welcome`. A
+//! background task then owns the socket: it answers the server's pings, decodes every
+//! frame (verified, like the server does), and hands typed [`Event`]s to
+//! [`Client::next_event`]. Events wait in a bounded queue: a caller that stops reading
+//! stops the task reading the socket, which is exactly what a slow client looks like
+//! to the server.
+//!
+//! # Example
+//! ```no_run
+//! # async fn demo() -> Result<(), tickwire_client::ClientError> {
+//! use tickwire_client::{Client, Event};
+//!
+//! let mut client = Client::connect("ws://127.0.0.1:8080/ws").await?;
+//! println!("I am actor {}", client.welcome().actor_id);
+//! client.send_input(glam::Vec2::X)?;
+//! while let Some(event) = client.next_event().await {
+//!     if let Event::Snapshot(snapshot) = event {
+//!         println!("tick {}: {} actors", snapshot.tick, snapshot.actors.len());
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+mod connection;
+
+pub use connection::{Client, ClientError, Event};
+pub use tickwire_protocol as protocol;

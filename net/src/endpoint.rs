@@ -1,0 +1,154 @@
+//! [`Net`]: what all sessions share, and the `/ws` endpoint that starts them.
+//!
+//! The upgrade is done by hand on top of hyper rather than through a framework's
+//! WebSocket wrapper, so sessions run on `tokio-tungstenite` directly with a
+//! `WebSocketConfig` sized for many light connections.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::TokioIo;
+use tickwire_sim::SimSender;
+use tokio::sync::watch;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::config::NetConfig;
+use crate::session;
+use crate::shared_frame::SharedFrame;
+
+/// Shared state of every session. Cheap to clone.
+#[derive(Clone)]
+pub struct Net {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: NetConfig,
+    pub(crate) sim: SimSender,
+    pub(crate) frames: watch::Receiver<Arc<SharedFrame>>,
+    pub(crate) shutdown: CancellationToken,
+    next_session_id: AtomicU64,
+    sessions: TaskTracker,
+}
+
+impl Net {
+    /// Creates the network side over the sim's input channels and its frame feed.
+    pub fn new(
+        config: NetConfig,
+        sim: SimSender,
+        frames: watch::Receiver<Arc<SharedFrame>>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                sim,
+                frames,
+                shutdown: CancellationToken::new(),
+                next_session_id: AtomicU64::new(1),
+                sessions: TaskTracker::new(),
+            }),
+        }
+    }
+
+    /// The axum handler for `GET /ws`: validates the upgrade request, answers
+    /// `101 Switching Protocols`, and runs the session in its own task.
+    /// Needs the router to be served with `ConnectInfo<SocketAddr>`.
+    pub async fn accept(
+        State(net): State<Net>,
+        ConnectInfo(peer): ConnectInfo<SocketAddr>,
+        mut request: Request,
+    ) -> Response {
+        if net.inner.shutdown.is_cancelled() {
+            return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
+        }
+        let accept_key = match websocket_accept_key(request.headers()) {
+            Ok(key) => key,
+            Err(reason) => return (StatusCode::BAD_REQUEST, reason).into_response(),
+        };
+        let on_upgrade = hyper::upgrade::on(&mut request);
+        let session_id = net.inner.next_session_id.fetch_add(1, Ordering::Relaxed);
+        let ws_config = WebSocketConfig::default()
+            .read_buffer_size(net.inner.config.read_buffer_bytes)
+            .write_buffer_size(0)
+            .max_message_size(Some(net.inner.config.max_message_bytes))
+            .max_frame_size(Some(net.inner.config.max_message_bytes));
+        let inner = Arc::clone(&net.inner);
+        net.inner.sessions.spawn(async move {
+            match on_upgrade.await {
+                Ok(upgraded) => {
+                    let socket = WebSocketStream::from_raw_socket(
+                        TokioIo::new(upgraded),
+                        Role::Server,
+                        Some(ws_config),
+                    )
+                    .await;
+                    session::run(inner, session_id, peer, socket).await;
+                }
+                Err(error) => warn!(%peer, %error, "WebSocket upgrade failed"),
+            }
+        });
+
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let headers = response.headers_mut();
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept_key);
+        response
+    }
+
+    /// Tells every session to send `Disconnect` and close, stops new ones, and waits up to
+    /// `grace` for them to finish. Returns how many were still running when time ran out.
+    pub async fn shut_down(&self, grace: Duration) -> usize {
+        self.inner.shutdown.cancel();
+        self.inner.sessions.close();
+        if tokio::time::timeout(grace, self.inner.sessions.wait())
+            .await
+            .is_err()
+        {
+            let left = self.inner.sessions.len();
+            warn!(left, "sessions still open after the shutdown grace period");
+            return left;
+        }
+        info!("all sessions closed");
+        0
+    }
+}
+
+/// Checks the upgrade headers (RFC 6455 section 4.2.1) and derives `Sec-WebSocket-Accept`.
+fn websocket_accept_key(headers: &HeaderMap) -> Result<HeaderValue, &'static str> {
+    let has_token = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|value| {
+            value.to_str().is_ok_and(|value| {
+                value
+                    .split(',')
+                    .any(|part| part.trim().eq_ignore_ascii_case(token))
+            })
+        })
+    };
+    if !has_token(header::CONNECTION, "upgrade") || !has_token(header::UPGRADE, "websocket") {
+        return Err("expected a WebSocket upgrade request");
+    }
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|version| version != "13")
+    {
+        return Err("unsupported Sec-WebSocket-Version; expected 13");
+    }
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .ok_or("missing Sec-WebSocket-Key")?;
+    HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
+        .map_err(|_| "invalid Sec-WebSocket-Key")
+}

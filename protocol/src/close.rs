@@ -1,0 +1,88 @@
+//! Close codes: why the server ended a session.
+//!
+//! The same code travels in the `Disconnect` message (which browsers can read even when a
+//! proxy mangles the close frame) and in the WebSocket close frame. Standard codes from
+//! RFC 6455 where one fits; application codes in the 4000-4999 range otherwise.
+
+/// Why a session was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CloseCode {
+    /// The session ended normally (client left).
+    Normal,
+    /// The server is shutting down.
+    GoingAway,
+    /// The peer broke the protocol: a frame that failed verification, a message of the
+    /// wrong kind, or a message out of order.
+    ProtocolError,
+    /// The peer sent a text frame; the protocol is binary only.
+    UnsupportedData,
+    /// The peer broke a policy, such as not finishing the handshake in time.
+    PolicyViolation,
+    /// The peer sent a message larger than the limit.
+    MessageTooBig,
+    /// The server hit an internal error and dropped the session.
+    InternalError,
+    /// The client speaks another protocol version.
+    VersionMismatch,
+    /// A code this build does not know.
+    Other(u16),
+}
+
+impl CloseCode {
+    /// The numeric code on the wire.
+    pub fn as_u16(self) -> u16 {
+        match self {
+            Self::Normal => 1000,
+            Self::GoingAway => 1001,
+            Self::ProtocolError => 1002,
+            Self::UnsupportedData => 1003,
+            Self::PolicyViolation => 1008,
+            Self::MessageTooBig => 1009,
+            Self::InternalError => 1011,
+            Self::VersionMismatch => 4000,
+            Self::Other(code) => code,
+        }
+    }
+}
+
+impl From<u16> for CloseCode {
+    fn from(code: u16) -> Self {
+        match code {
+            1000 => Self::Normal,
+            1001 => Self::GoingAway,
+            1002 => Self::ProtocolError,
+            1003 => Self::UnsupportedData,
+            1008 => Self::PolicyViolation,
+            1009 => Self::MessageTooBig,
+            1011 => Self::InternalError,
+            4000 => Self::VersionMismatch,
+            other => Self::Other(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_codes_round_trip() {
+        for code in [
+            CloseCode::Normal,
+            CloseCode::GoingAway,
+            CloseCode::ProtocolError,
+            CloseCode::UnsupportedData,
+            CloseCode::PolicyViolation,
+            CloseCode::MessageTooBig,
+            CloseCode::InternalError,
+            CloseCode::VersionMismatch,
+            CloseCode::Other(4321),
+        ] {
+            assert_eq!(
+                CloseCode::from(code.as_u16()),
+                code,
+                "{code:?} should round-trip"
+            );
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Verified decoding: frame bytes to owned messages.
+//!
+//! Every frame is run through the FlatBuffers verifier with explicit limits before any
+//! field is read, so a truncated, forged or deeply nested buffer is an error, never a
+//! panic or an out-of-bounds read. Values are then validated (finite floats, known enum
+//! values, required fields present) so callers only ever see sane data.
+
+use flatbuffers::{InvalidFlatbuffer, VerifierOptions};
+use glam::Vec2;
+use thiserror::Error;
+
+use crate::message::{
+    ActorKind, ActorState, ClientMessage, Disconnect, Hello, Input, Ping, Pong, ServerMessage,
+    Settings, Snapshot, Welcome,
+};
+use crate::wire;
+
+/// The largest frame a client may send. Client messages are tens of bytes; the verifier's
+/// apparent-size limit counts only bytes it visits, so the length is checked as well.
+pub const MAX_CLIENT_FRAME_BYTES: usize = 1024;
+
+/// Limits for frames a client sends: small, flat messages only.
+const CLIENT_FRAME_LIMITS: VerifierOptions = VerifierOptions {
+    max_depth: 4,
+    max_tables: 8,
+    max_apparent_size: MAX_CLIENT_FRAME_BYTES,
+    ignore_missing_null_terminator: false,
+};
+
+/// Limits for frames the server sends: snapshots are large but shallow.
+const SERVER_FRAME_LIMITS: VerifierOptions = VerifierOptions {
+    max_depth: 8,
+    max_tables: 64,
+    max_apparent_size: 64 * 1024 * 1024,
+    ignore_missing_null_terminator: false,
+};
+
+/// Why a frame could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DecodeError {
+    /// The frame is longer than any valid message of its direction.
+    #[error("frame of {size} bytes exceeds the limit of {max} bytes")]
+    TooLarge {
+        /// The frame's length.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The buffer failed FlatBuffers verification (truncated, forged, too deep, too big).
+    #[error("frame failed verification: {0}")]
+    Invalid(#[from] InvalidFlatbuffer),
+    /// The message carries no body.
+    #[error("message has no body")]
+    MissingBody,
+    /// The body's type is not one this build knows.
+    #[error("unknown message type {0}")]
+    UnknownType(u8),
+    /// A field the message needs is absent.
+    #[error("required field `{0}` is missing")]
+    MissingField(&'static str),
+    /// A float field is NaN or infinite.
+    #[error("field `{0}` is not a finite number")]
+    NotFinite(&'static str),
+    /// An enum field holds a value this build does not know.
+    #[error("field `{field}` has unknown value {value}")]
+    UnknownEnumValue {
+        /// The field's name.
+        field: &'static str,
+        /// The value found.
+        value: u8,
+    },
+}
+
+impl ClientMessage {
+    /// Verifies and decodes one client frame.
+    ///
+    /// # Errors
+    /// [`DecodeError`] for anything but a well-formed, known, finite message.
+    pub fn decode(frame: &[u8]) -> Result<Self, DecodeError> {
+        if frame.len() > MAX_CLIENT_FRAME_BYTES {
+            return Err(DecodeError::TooLarge {
+                size: frame.len(),
+                max: MAX_CLIENT_FRAME_BYTES,
+            });
+        }
+        let message =
+            flatbuffers::root_with_opts::<wire::ClientMessage>(&CLIENT_FRAME_LIMITS, frame)?;
+        match message.body_type() {
+            wire::ClientBody::Hello => {
+                let hello = message.body_as_hello().ok_or(DecodeError::MissingBody)?;
+                Ok(Self::Hello(Hello {
+                    protocol_version: hello.protocol_version(),
+                }))
+            }
+            wire::ClientBody::Input => {
+                let input = message.body_as_input().ok_or(DecodeError::MissingBody)?;
+                let direction = input
+                    .direction()
+                    .ok_or(DecodeError::MissingField("Input.direction"))?;
+                Ok(Self::Input(Input {
+                    sequence: input.sequence(),
+                    direction: finite_vec2(direction, "Input.direction")?,
+                }))
+            }
+            wire::ClientBody::Pong => {
+                let pong = message.body_as_pong().ok_or(DecodeError::MissingBody)?;
+                Ok(Self::Pong(Pong {
+                    nonce: pong.nonce(),
+                }))
+            }
+            wire::ClientBody::NONE => Err(DecodeError::MissingBody),
+            other => Err(DecodeError::UnknownType(other.0)),
+        }
+    }
+}
+
+impl ServerMessage {
+    /// Verifies and decodes one server frame.
+    ///
+    /// # Errors
+    /// [`DecodeError`] for anything but a well-formed, known, finite message.
+    pub fn decode(frame: &[u8]) -> Result<Self, DecodeError> {
+        let message =
+            flatbuffers::root_with_opts::<wire::ServerMessage>(&SERVER_FRAME_LIMITS, frame)?;
+        match message.body_type() {
+            wire::ServerBody::Welcome => {
+                let welcome = message.body_as_welcome().ok_or(DecodeError::MissingBody)?;
+                let settings = welcome
+                    .settings()
+                    .ok_or(DecodeError::MissingField("Welcome.settings"))?;
+                let arena_size = welcome
+                    .arena_size()
+                    .ok_or(DecodeError::MissingField("Welcome.arena_size"))?;
+                Ok(Self::Welcome(Welcome {
+                    session_id: welcome.session_id(),
+                    actor_id: welcome.actor_id(),
+                    tick: welcome.tick(),
+                    settings: decode_settings(settings)?,
+                    arena_size: finite_vec2(arena_size, "Welcome.arena_size")?,
+                }))
+            }
+            wire::ServerBody::Snapshot => {
+                let snapshot = message.body_as_snapshot().ok_or(DecodeError::MissingBody)?;
+                let actors = snapshot
+                    .actors()
+                    .map(|actors| {
+                        actors
+                            .iter()
+                            .map(decode_actor)
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .transpose()?
+                    .unwrap_or_default();
+                Ok(Self::Snapshot(Snapshot {
+                    tick: snapshot.tick(),
+                    actors,
+                }))
+            }
+            wire::ServerBody::Settings => {
+                let settings = message.body_as_settings().ok_or(DecodeError::MissingBody)?;
+                Ok(Self::Settings(decode_settings(settings)?))
+            }
+            wire::ServerBody::Ping => {
+                let ping = message.body_as_ping().ok_or(DecodeError::MissingBody)?;
+                Ok(Self::Ping(Ping {
+                    nonce: ping.nonce(),
+                    rtt_us: ping.rtt_us(),
+                }))
+            }
+            wire::ServerBody::Disconnect => {
+                let disconnect = message
+                    .body_as_disconnect()
+                    .ok_or(DecodeError::MissingBody)?;
+                Ok(Self::Disconnect(Disconnect {
+                    code: disconnect.code(),
+                    reason: disconnect.reason().unwrap_or_default().to_owned(),
+                }))
+            }
+            wire::ServerBody::NONE => Err(DecodeError::MissingBody),
+            other => Err(DecodeError::UnknownType(other.0)),
+        }
+    }
+}
+
+fn decode_settings(settings: wire::Settings<'_>) -> Result<Settings, DecodeError> {
+    Ok(Settings {
+        tick_rate_hz: settings.tick_rate_hz(),
+        broadcast_every: settings.broadcast_every(),
+        input_every: settings.input_every(),
+        movement_speed: finite(settings.movement_speed(), "Settings.movement_speed")?,
+        smoothing: finite(settings.smoothing(), "Settings.smoothing")?,
+        interpolation_delay_ms: settings.interpolation_delay_ms(),
+    })
+}
+
+fn decode_actor(actor: &wire::ActorState) -> Result<ActorState, DecodeError> {
+    let kind = match actor.kind() {
+        wire::ActorKind::Npc => ActorKind::Npc,
+        wire::ActorKind::Player => ActorKind::Player,
+        other => {
+            return Err(DecodeError::UnknownEnumValue {
+                field: "ActorState.kind",
+                value: other.0,
+            });
+        }
+    };
+    Ok(ActorState {
+        id: actor.id(),
+        position: finite_vec2(actor.position(), "ActorState.position")?,
+        kind,
+    })
+}
+
+fn finite(value: f32, field: &'static str) -> Result<f32, DecodeError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(DecodeError::NotFinite(field))
+    }
+}
+
+fn finite_vec2(value: &wire::Vec2, field: &'static str) -> Result<Vec2, DecodeError> {
+    Ok(Vec2::new(
+        finite(value.x(), field)?,
+        finite(value.y(), field)?,
+    ))
+}

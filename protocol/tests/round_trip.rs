@@ -1,0 +1,197 @@
+//! Every message survives encode then decode, and no damaged frame decodes or panics.
+
+use glam::Vec2;
+use tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES;
+use tickwire_protocol::{
+    ActorKind, ActorState, ClientMessage, DecodeError, Disconnect, Hello, Input, Ping, Pong,
+    ServerMessage, Settings, Snapshot, Welcome, wire,
+};
+
+fn client_messages() -> Vec<ClientMessage> {
+    vec![
+        ClientMessage::Hello(Hello {
+            protocol_version: 1,
+        }),
+        ClientMessage::Input(Input {
+            sequence: 42,
+            direction: Vec2::new(0.6, -0.8),
+        }),
+        ClientMessage::Pong(Pong { nonce: 7 }),
+    ]
+}
+
+fn server_messages() -> Vec<ServerMessage> {
+    vec![
+        ServerMessage::Welcome(Welcome {
+            session_id: u64::MAX,
+            actor_id: 9,
+            tick: 1234,
+            settings: Settings::default(),
+            arena_size: Vec2::new(800.0, 600.0),
+        }),
+        ServerMessage::Snapshot(Snapshot {
+            tick: 99,
+            actors: (1..=50)
+                .map(|id| ActorState {
+                    id,
+                    position: Vec2::new(id as f32 * 1.5, 1000.0 - id as f32),
+                    kind: if id % 7 == 0 {
+                        ActorKind::Player
+                    } else {
+                        ActorKind::Npc
+                    },
+                })
+                .collect(),
+        }),
+        ServerMessage::Snapshot(Snapshot {
+            tick: 1,
+            actors: vec![],
+        }),
+        ServerMessage::Settings(Settings {
+            tick_rate_hz: 60,
+            broadcast_every: 3,
+            ..Settings::default()
+        }),
+        ServerMessage::Ping(Ping {
+            nonce: 3,
+            rtt_us: 1500,
+        }),
+        ServerMessage::Disconnect(Disconnect {
+            code: 1002,
+            reason: "malformed message: ünïcode".into(),
+        }),
+    ]
+}
+
+#[test]
+fn client_messages_round_trip() {
+    for message in client_messages() {
+        assert_eq!(
+            ClientMessage::decode(&message.encode()),
+            Ok(message.clone()),
+            "{message:?} should round-trip"
+        );
+    }
+}
+
+#[test]
+fn server_messages_round_trip() {
+    for message in server_messages() {
+        assert_eq!(
+            ServerMessage::decode(&message.encode()),
+            Ok(message.clone()),
+            "{message:?} should round-trip"
+        );
+    }
+}
+
+/// A truncated frame either fails to decode or, when the cut removed only trailing
+/// alignment padding, decodes to exactly the original message; it never panics and never
+/// yields different data.
+#[test]
+fn truncated_frames_fail_or_decode_unchanged() {
+    for message in client_messages() {
+        let frame = message.encode();
+        for len in 0..frame.len() {
+            let decoded = ClientMessage::decode(&frame[..len]);
+            assert!(
+                decoded.as_ref().is_err() || decoded.as_ref() == Ok(&message),
+                "{len}-byte prefix of {message:?} should fail or decode unchanged, got {decoded:?}"
+            );
+        }
+        assert!(
+            ClientMessage::decode(&frame[..frame.len() / 2]).is_err(),
+            "half of {message:?} should not decode"
+        );
+    }
+    for message in server_messages() {
+        let frame = message.encode();
+        for len in 0..frame.len() {
+            let decoded = ServerMessage::decode(&frame[..len]);
+            assert!(
+                decoded.is_err() || decoded.as_ref() == Ok(&message),
+                "{len}-byte prefix of a server message should fail or decode unchanged"
+            );
+        }
+        assert!(
+            ServerMessage::decode(&frame[..frame.len() / 2]).is_err(),
+            "half of {message:?} should not decode"
+        );
+    }
+}
+
+#[test]
+fn a_server_message_is_not_a_client_message() {
+    let frame = ServerMessage::Ping(Ping {
+        nonce: 1,
+        rtt_us: 2,
+    })
+    .encode();
+    // Same layout, different union: a Ping's type tag (4) is no client body.
+    assert_eq!(
+        ClientMessage::decode(&frame),
+        Err(DecodeError::UnknownType(4))
+    );
+}
+
+#[test]
+fn non_finite_input_is_rejected() {
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let frame = ClientMessage::Input(Input {
+            sequence: 1,
+            direction: Vec2::new(bad, 0.0),
+        })
+        .encode();
+        assert_eq!(
+            ClientMessage::decode(&frame),
+            Err(DecodeError::NotFinite("Input.direction")),
+            "an input direction of {bad} should be rejected"
+        );
+    }
+}
+
+#[test]
+fn an_input_without_direction_is_rejected() {
+    let mut fbb = flatbuffers::FlatBufferBuilder::new();
+    let input = wire::Input::create(
+        &mut fbb,
+        &wire::InputArgs {
+            sequence: 1,
+            direction: None,
+        },
+    );
+    let root = wire::ClientMessage::create(
+        &mut fbb,
+        &wire::ClientMessageArgs {
+            body_type: wire::ClientBody::Input,
+            body: Some(input.as_union_value()),
+        },
+    );
+    fbb.finish_minimal(root);
+    assert_eq!(
+        ClientMessage::decode(fbb.finished_data()),
+        Err(DecodeError::MissingField("Input.direction"))
+    );
+}
+
+#[test]
+fn oversized_client_frames_are_rejected_before_verification() {
+    let frame = vec![0u8; MAX_CLIENT_FRAME_BYTES + 1];
+    assert_eq!(
+        ClientMessage::decode(&frame),
+        Err(DecodeError::TooLarge {
+            size: MAX_CLIENT_FRAME_BYTES + 1,
+            max: MAX_CLIENT_FRAME_BYTES
+        })
+    );
+}
+
+#[test]
+fn garbage_is_rejected() {
+    for garbage in [&b""[..], b"\x00", b"hello, server", &[0xff; 64], &[0u8; 16]] {
+        assert!(
+            ClientMessage::decode(garbage).is_err(),
+            "{garbage:?} should not decode as a client message"
+        );
+    }
+}

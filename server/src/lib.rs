@@ -1,0 +1,100 @@
+//! The Tickwire server: one process, one port.
+//!
+//! # Layout
+//! - [`run`]: starts the sim thread and the network side, serves HTTP until the
+//!   shutdown future resolves, then closes every session and stops the sim. The binary
+//!   and the integration tests both call it (tests with a port-0 listener).
+//! - [`ServerConfig`]: everything `run` needs, with working defaults.
+//! - `http`: the routes: `/` and `/app.js` (the browser demo, embedded at compile
+//!   time), `/ws` (WebSocket sessions), `/healthz`.
+//!
+//! # Threads
+//! The sim runs on its own OS thread ([`tickwire_sim::SimThread`]); sessions and HTTP run
+//! on the caller's tokio runtime. They meet only in channels: crossbeam into the sim, a
+//! `watch` of the newest frame out of it.
+
+mod config;
+mod http;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use thiserror::Error;
+use tickwire_net::{Net, SharedFrame};
+use tickwire_protocol::SettingsError;
+use tickwire_sim::{SimThread, Simulation, sim_channels};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::info;
+
+pub use config::ServerConfig;
+
+/// Why the server could not start or stopped abnormally.
+#[derive(Debug, Error)]
+pub enum ServerError {
+    /// A setting is out of range.
+    #[error(transparent)]
+    InvalidSettings(#[from] SettingsError),
+    /// The sim thread could not be started.
+    #[error("could not start the sim thread: {0}")]
+    SimThread(std::io::Error),
+    /// Serving HTTP failed.
+    #[error("HTTP server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Runs the server on `listener` until `shutdown` resolves, then shuts down gracefully:
+/// stops accepting, sends every session a `Disconnect`, waits for them (bounded by
+/// `config.shutdown_grace`), and stops the sim thread.
+///
+/// # Errors
+/// [`ServerError`] for invalid settings, a sim thread that cannot start, or a failing
+/// HTTP server.
+pub async fn run(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    config.sim.settings.validate()?;
+    let (sim_sender, sim_inbox) = sim_channels(config.input_queue_capacity);
+    let (frames_tx, frames_rx) = watch::channel(Arc::new(SharedFrame::default()));
+    let sim = SimThread::spawn(
+        Simulation::new(config.sim),
+        sim_inbox,
+        move |frame| {
+            frames_tx.send_replace(Arc::new(SharedFrame::new(frame)));
+        },
+        config.max_catch_up_ticks,
+    )
+    .map_err(ServerError::SimThread)?;
+
+    let net = Net::new(config.net, sim_sender, frames_rx);
+    let app = http::router(net.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let on_shutdown = {
+        let net = net.clone();
+        async move {
+            shutdown.await;
+            info!("shutting down");
+            // Sessions are told first: upgraded connections are not axum's to wait for.
+            net.shut_down(config.shutdown_grace).await;
+        }
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(on_shutdown)
+        .await
+        .map_err(ServerError::Serve)?;
+
+    let stats = sim.stats();
+    info!(
+        ticks = stats.ticks.load(Ordering::Relaxed),
+        overruns = stats.overruns.load(Ordering::Relaxed),
+        skipped = stats.skipped.load(Ordering::Relaxed),
+        "stopping the sim"
+    );
+    // Joining the sim thread waits at most one tick.
+    let _ = tokio::task::spawn_blocking(move || sim.stop()).await;
+    info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Commands from the network side into the sim, and the channels that carry them.
+//!
+//! Two channels, because they need different guarantees:
+//! - **control** (join, leave) is unbounded: each session sends exactly one join and one
+//!   leave, so its size is bounded by the session limit, and a lost leave would leak an
+//!   actor.
+//! - **inputs** is bounded: sessions fill it with `try_send` and drop (and count) an input
+//!   when it is full, so a flood can never grow memory or block a network thread. The sim
+//!   drains both with `try_recv` at the start of every tick and never blocks.
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use glam::Vec2;
+use tickwire_protocol::{Input, Settings};
+use tokio::sync::oneshot;
+
+/// Identifies a network session; chosen by the network side.
+pub type SessionId = u64;
+
+/// A command for the sim, applied at the start of the next tick.
+#[derive(Debug)]
+pub enum SimCommand {
+    /// Spawn an actor for a new session and answer with [`Joined`].
+    /// If the session is gone by the time the answer is sent, the actor is removed again.
+    Join {
+        /// The new session.
+        session: SessionId,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Joined>,
+    },
+    /// The session ended: remove its actor.
+    Leave {
+        /// The session that ended.
+        session: SessionId,
+    },
+    /// A player's input for its own actor.
+    Input {
+        /// The session it came from (it only ever moves that session's actor).
+        session: SessionId,
+        /// The decoded, finite input.
+        input: Input,
+    },
+}
+
+/// The sim's answer to a [`SimCommand::Join`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Joined {
+    /// Network id of the session's actor.
+    pub actor_id: u32,
+    /// The last tick simulated before the actor was spawned: snapshots after this tick
+    /// include it.
+    pub tick: u32,
+    /// The settings in force.
+    pub settings: Settings,
+    /// Arena size in world units.
+    pub arena_size: Vec2,
+}
+
+/// The network side's end of the sim's channels. Cheap to clone: one per session.
+#[derive(Debug, Clone)]
+pub struct SimSender {
+    control: Sender<SimCommand>,
+    inputs: Sender<SimCommand>,
+}
+
+/// Why a command did not reach the sim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendRefused {
+    /// The input queue is full; the input was dropped.
+    Full,
+    /// The sim has stopped.
+    Stopped,
+}
+
+impl SimSender {
+    /// Asks the sim to spawn an actor for `session`.
+    ///
+    /// # Errors
+    /// [`SendRefused::Stopped`] if the sim thread has ended.
+    pub fn join(&self, session: SessionId) -> Result<oneshot::Receiver<Joined>, SendRefused> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(SimCommand::Join { session, reply })
+            .map_err(|_| SendRefused::Stopped)?;
+        Ok(answer)
+    }
+
+    /// Tells the sim the session ended. Ignored if the sim has already stopped.
+    pub fn leave(&self, session: SessionId) {
+        // A stopped sim has no actor left to remove.
+        let _ = self.control.send(SimCommand::Leave { session });
+    }
+
+    /// Queues an input without blocking.
+    ///
+    /// # Errors
+    /// [`SendRefused::Full`] when the queue is full (the input is dropped),
+    /// [`SendRefused::Stopped`] if the sim has ended.
+    pub fn input(&self, session: SessionId, input: Input) -> Result<(), SendRefused> {
+        self.inputs
+            .try_send(SimCommand::Input { session, input })
+            .map_err(|error| match error {
+                TrySendError::Full(_) => SendRefused::Full,
+                TrySendError::Disconnected(_) => SendRefused::Stopped,
+            })
+    }
+}
+
+/// The sim's end of its channels.
+#[derive(Debug)]
+pub struct SimInbox {
+    control: Receiver<SimCommand>,
+    inputs: Receiver<SimCommand>,
+}
+
+impl SimInbox {
+    /// Everything queued right now, control first (so a join is in place before its
+    /// session's inputs), without blocking.
+    pub fn drain(&self) -> impl Iterator<Item = SimCommand> + '_ {
+        self.control.try_iter().chain(self.inputs.try_iter())
+    }
+}
+
+/// Creates the sim's channels; `input_capacity` bounds the queued inputs of all sessions.
+pub fn sim_channels(input_capacity: usize) -> (SimSender, SimInbox) {
+    let (control_tx, control_rx) = crossbeam_channel::unbounded();
+    let (inputs_tx, inputs_rx) = crossbeam_channel::bounded(input_capacity);
+    (
+        SimSender {
+            control: control_tx,
+            inputs: inputs_tx,
+        },
+        SimInbox {
+            control: control_rx,
+            inputs: inputs_rx,
+        },
+    )
+}

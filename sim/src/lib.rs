@@ -1,0 +1,32 @@
+//! The Tickwire simulation: one `bevy_ecs` world, stepped at a fixed tick.
+//!
+//! # Layout
+//! - [`components`] and [`resources`]: the data gameplay systems read and write.
+//! - [`systems`]: the built-in gameplay (players steer, NPCs wander, everything moves
+//!   inside the arena), grouped in the [`SimSet`] phases.
+//! - [`simulation`]: [`Simulation`], the world plus its schedule. It is also the
+//!   deterministic test harness: feed [`SimCommand`]s, [`Simulation::step`], read a
+//!   [`Frame`]. No threads, no sockets, no clock.
+//! - [`command`]: what the network side sends in ([`SimCommand`], [`SimSender`]).
+//! - [`frame`]: the immutable replicated state published after a snapshot tick.
+//! - [`runner`]: the sim thread: drain commands, step, publish, sleep to an absolute deadline.
+//!
+//! # Data flow
+//! Sessions send [`SimCommand`]s through crossbeam channels; the sim thread drains them at
+//! the start of each tick (never blocking), runs the schedule, and every
+//! `broadcast_every` ticks hands an `Arc<Frame>` to a publish callback. Nothing else
+//! touches the world.
+
+pub mod command;
+pub mod components;
+pub mod frame;
+pub mod resources;
+pub mod runner;
+pub mod simulation;
+pub mod systems;
+
+pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
+pub use frame::Frame;
+pub use runner::{SimThread, TickStats};
+pub use simulation::{SimConfig, Simulation};
+pub use systems::SimSet;

@@ -1,0 +1,201 @@
+//! [`Simulation`]: the world, its schedule, and the only code that changes them.
+//!
+//! It has no thread, socket or clock of its own, which makes it the deterministic
+//! harness for tests: the same [`SimConfig`] and the same commands before the same ticks
+//! always give the same frames.
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::SingleThreadedExecutor;
+use glam::Vec2;
+use tickwire_protocol::{ActorKind, ActorState, Settings};
+use tracing::debug;
+
+use crate::command::{Joined, SessionId, SimCommand};
+use crate::components::{Kind, NetId, Player, Position, Velocity, Wander};
+use crate::frame::Frame;
+use crate::resources::{ActiveSettings, Arena, NetIds, SessionActors, SimRng, Tick};
+use crate::systems::{SimSet, move_actors, steer_players, wander_npcs};
+
+/// How to build a world.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimConfig {
+    /// The settings in force at start.
+    pub settings: Settings,
+    /// How many wandering NPCs to spawn.
+    pub npcs: u32,
+    /// Seed of the world's randomness.
+    pub seed: u64,
+    /// Arena width and height in world units.
+    pub arena_size: Vec2,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            settings: Settings::default(),
+            npcs: 50,
+            seed: 1,
+            arena_size: Vec2::new(1000.0, 1000.0),
+        }
+    }
+}
+
+/// The world and its schedule.
+pub struct Simulation {
+    world: World,
+    schedule: Schedule,
+    actor_query: QueryState<(&'static NetId, &'static Position, &'static Kind)>,
+}
+
+impl Simulation {
+    /// Builds the world: resources, the built-in systems, and `config.npcs` NPCs.
+    pub fn new(config: SimConfig) -> Self {
+        let mut world = World::new();
+        world.insert_resource(Tick(0));
+        world.insert_resource(ActiveSettings(config.settings));
+        world.insert_resource(Arena {
+            size: config.arena_size,
+        });
+        world.insert_resource(SimRng(fastrand::Rng::with_seed(config.seed)));
+        world.insert_resource(NetIds::default());
+        world.insert_resource(SessionActors::default());
+
+        let mut schedule = Schedule::default();
+        // One thread: the sim owns its thread, and a fixed order keeps it deterministic.
+        schedule.set_executor(SingleThreadedExecutor::new());
+        schedule.configure_sets((SimSet::Receive, SimSet::Simulate, SimSet::Publish).chain());
+        schedule.add_systems(steer_players.in_set(SimSet::Receive));
+        schedule.add_systems((wander_npcs, move_actors).chain().in_set(SimSet::Simulate));
+
+        let actor_query = world.query::<(&NetId, &Position, &Kind)>();
+        let mut simulation = Self {
+            world,
+            schedule,
+            actor_query,
+        };
+        for _ in 0..config.npcs {
+            let position = simulation.random_position();
+            simulation.spawn_actor(position, ActorKind::Npc, Wander { next_turn_tick: 0 });
+        }
+        simulation
+    }
+
+    /// The last tick simulated (0 before the first step).
+    pub fn tick(&self) -> u32 {
+        self.world.resource::<Tick>().0
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> Settings {
+        self.world.resource::<ActiveSettings>().0
+    }
+
+    /// Applies one command from the network side. Commands are applied in the order
+    /// given, before the next step.
+    pub fn apply(&mut self, command: SimCommand) {
+        match command {
+            SimCommand::Join { session, reply } => {
+                let joined = self.join(session);
+                if reply.send(joined).is_err() {
+                    debug!(session, "session left before its join was answered");
+                    self.leave(session);
+                }
+            }
+            SimCommand::Leave { session } => self.leave(session),
+            SimCommand::Input { session, input } => {
+                let Some(&entity) = self.world.resource::<SessionActors>().0.get(&session) else {
+                    return; // The session left this tick; its late input is moot.
+                };
+                if let Some(mut player) = self.world.get_mut::<Player>(entity)
+                    && input.sequence > player.last_sequence
+                {
+                    player.last_sequence = input.sequence;
+                    player.direction = input.direction.clamp_length_max(1.0);
+                }
+            }
+        }
+    }
+
+    /// Spawns the session's actor and says who it is.
+    pub fn join(&mut self, session: SessionId) -> Joined {
+        let position = self.random_position();
+        let player = Player {
+            session,
+            direction: Vec2::ZERO,
+            last_sequence: 0,
+        };
+        let (entity, actor_id) = self.spawn_actor(position, ActorKind::Player, player);
+        self.world
+            .resource_mut::<SessionActors>()
+            .0
+            .insert(session, entity);
+        Joined {
+            actor_id,
+            tick: self.tick(),
+            settings: self.settings(),
+            arena_size: self.world.resource::<Arena>().size,
+        }
+    }
+
+    /// Removes the session's actor, if it has one.
+    pub fn leave(&mut self, session: SessionId) {
+        if let Some(entity) = self
+            .world
+            .resource_mut::<SessionActors>()
+            .0
+            .remove(&session)
+        {
+            self.world.despawn(entity);
+        }
+    }
+
+    /// Runs one tick of the schedule.
+    pub fn step(&mut self) {
+        self.world.resource_mut::<Tick>().0 += 1;
+        self.schedule.run(&mut self.world);
+    }
+
+    /// Copies the replicated state into an immutable frame, sorted by network id.
+    pub fn frame(&mut self) -> Frame {
+        let mut actors: Vec<ActorState> = self
+            .actor_query
+            .iter(&self.world)
+            .map(|(id, position, kind)| ActorState {
+                id: id.0,
+                position: position.0,
+                kind: kind.0,
+            })
+            .collect();
+        actors.sort_unstable_by_key(|actor| actor.id);
+        Frame {
+            tick: self.tick(),
+            actors,
+        }
+    }
+
+    /// Direct access to the world, for gameplay setup and tests.
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    fn spawn_actor(&mut self, position: Vec2, kind: ActorKind, role: impl Bundle) -> (Entity, u32) {
+        let id = self.world.resource_mut::<NetIds>().allocate();
+        let entity = self
+            .world
+            .spawn((
+                NetId(id),
+                Position(position),
+                Velocity::default(),
+                Kind(kind),
+                role,
+            ))
+            .id();
+        (entity, id)
+    }
+
+    fn random_position(&mut self) -> Vec2 {
+        let size = self.world.resource::<Arena>().size;
+        let rng = &mut self.world.resource_mut::<SimRng>().0;
+        Vec2::new(rng.f32() * size.x, rng.f32() * size.y)
+    }
+}

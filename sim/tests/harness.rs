@@ -1,0 +1,212 @@
+//! The sim without threads or sockets: feed commands, step, read frames.
+
+use glam::Vec2;
+use tickwire_protocol::{ActorKind, ActorState, Input, Settings};
+use tickwire_sim::{SimCommand, SimConfig, Simulation};
+
+fn config(tick_rate_hz: u16, npcs: u32, seed: u64) -> SimConfig {
+    SimConfig {
+        settings: Settings {
+            tick_rate_hz,
+            movement_speed: 100.0,
+            ..Settings::default()
+        },
+        npcs,
+        seed,
+        arena_size: Vec2::new(1000.0, 1000.0),
+    }
+}
+
+fn actor(simulation: &mut Simulation, id: u32) -> Option<ActorState> {
+    simulation
+        .frame()
+        .actors
+        .into_iter()
+        .find(|actor| actor.id == id)
+}
+
+fn input(simulation: &mut Simulation, session: u64, sequence: u32, direction: Vec2) {
+    simulation.apply(SimCommand::Input {
+        session,
+        input: Input {
+            sequence,
+            direction,
+        },
+    });
+}
+
+/// Moves the player's actor to the middle so a second of movement cannot reach a wall.
+fn centre(simulation: &mut Simulation, actor_id: u32) {
+    use tickwire_sim::components::{NetId, Position};
+    let world = simulation.world_mut();
+    let mut query = world.query::<(&NetId, &mut Position)>();
+    for (id, mut position) in query.iter_mut(world) {
+        if id.0 == actor_id {
+            position.0 = Vec2::splat(500.0);
+        }
+    }
+}
+
+#[test]
+fn a_player_moves_the_same_distance_per_second_at_any_tick_rate() {
+    for tick_rate in [10u16, 30, 60, 128] {
+        let mut simulation = Simulation::new(config(tick_rate, 0, 3));
+        let joined = simulation.join(1);
+        centre(&mut simulation, joined.actor_id);
+        input(&mut simulation, 1, 1, Vec2::new(3.0, 4.0)); // length 5: clamped to 1
+        for _ in 0..tick_rate {
+            simulation.step();
+        }
+        let position = actor(&mut simulation, joined.actor_id).map(|actor| actor.position);
+        let moved = position.map(|position| position - Vec2::splat(500.0));
+        let expected = Vec2::new(60.0, 80.0); // 100 units/s along (0.6, 0.8) for one second
+        assert!(
+            moved.is_some_and(|moved| moved.abs_diff_eq(expected, 0.01)),
+            "at {tick_rate} Hz the actor should move {expected} in one second, moved {moved:?}"
+        );
+    }
+}
+
+#[test]
+fn stale_inputs_are_ignored() {
+    let mut simulation = Simulation::new(config(30, 0, 3));
+    let joined = simulation.join(1);
+    centre(&mut simulation, joined.actor_id);
+    input(&mut simulation, 1, 5, Vec2::X);
+    input(&mut simulation, 1, 4, Vec2::NEG_X); // older: must not win
+    input(&mut simulation, 1, 5, Vec2::NEG_X); // replayed: must not win
+    simulation.step();
+    let x = actor(&mut simulation, joined.actor_id).map(|actor| actor.position.x);
+    assert!(
+        x.is_some_and(|x| x > 500.0),
+        "the actor should follow the newest input only, x = {x:?}"
+    );
+}
+
+#[test]
+fn an_input_moves_only_its_own_sessions_actor() {
+    let mut simulation = Simulation::new(config(30, 0, 3));
+    let first = simulation.join(1);
+    let second = simulation.join(2);
+    let before = actor(&mut simulation, second.actor_id);
+    input(&mut simulation, 1, 1, Vec2::X);
+    simulation.step();
+    assert_eq!(
+        actor(&mut simulation, second.actor_id),
+        before,
+        "session 1's input should not move session 2's actor"
+    );
+    assert_ne!(
+        first.actor_id, second.actor_id,
+        "each session should get its own actor"
+    );
+}
+
+#[test]
+fn npcs_wander_and_stay_inside_the_arena() {
+    let mut simulation = Simulation::new(config(30, 40, 9));
+    let start = simulation.frame();
+    for _ in 0..30 * 60 {
+        simulation.step();
+        let frame = simulation.frame();
+        assert!(
+            frame
+                .actors
+                .iter()
+                .all(|actor| (0.0..=1000.0).contains(&actor.position.x)
+                    && (0.0..=1000.0).contains(&actor.position.y)),
+            "every actor should stay inside the arena at tick {}",
+            frame.tick
+        );
+    }
+    let end = simulation.frame();
+    let moved = start
+        .actors
+        .iter()
+        .zip(&end.actors)
+        .filter(|(a, b)| a.position != b.position)
+        .count();
+    assert_eq!(end.actors.len(), 40, "all NPCs should still exist");
+    assert!(
+        moved >= 35,
+        "NPCs should wander; only {moved} of 40 moved in a minute"
+    );
+    assert!(
+        end.actors.iter().all(|actor| actor.kind == ActorKind::Npc),
+        "NPCs should replicate as NPCs"
+    );
+}
+
+#[test]
+fn leaving_removes_the_actor_and_ids_are_not_reused() {
+    let mut simulation = Simulation::new(config(30, 2, 3));
+    let joined = simulation.join(7);
+    assert!(
+        actor(&mut simulation, joined.actor_id).is_some(),
+        "a joined session should have an actor"
+    );
+    simulation.apply(SimCommand::Leave { session: 7 });
+    assert!(
+        actor(&mut simulation, joined.actor_id).is_none(),
+        "leaving should remove the actor"
+    );
+    let rejoined = simulation.join(8);
+    assert!(
+        rejoined.actor_id > joined.actor_id,
+        "a new actor should get a fresh id, not a reused one"
+    );
+}
+
+#[test]
+fn frames_are_sorted_by_network_id() {
+    let mut simulation = Simulation::new(config(30, 25, 4));
+    simulation.join(1);
+    simulation.step();
+    let ids: Vec<u32> = simulation
+        .frame()
+        .actors
+        .iter()
+        .map(|actor| actor.id)
+        .collect();
+    assert!(
+        ids.windows(2).all(|pair| pair[0] < pair[1]),
+        "frame actors should be sorted by id: {ids:?}"
+    );
+}
+
+/// Runs a scripted session: joins, inputs on fixed ticks, a leave; returns every frame.
+fn scripted_run(seed: u64) -> Vec<tickwire_sim::Frame> {
+    let mut simulation = Simulation::new(config(30, 20, seed));
+    let mut frames = Vec::new();
+    for tick in 1..=300u32 {
+        match tick {
+            10 => {
+                simulation.join(1);
+            }
+            20 => input(&mut simulation, 1, 1, Vec2::new(1.0, -0.5)),
+            50 => {
+                simulation.join(2);
+            }
+            60 => input(&mut simulation, 2, 1, Vec2::NEG_Y),
+            200 => simulation.apply(SimCommand::Leave { session: 1 }),
+            _ => {}
+        }
+        simulation.step();
+        frames.push(simulation.frame());
+    }
+    frames
+}
+
+#[test]
+fn same_seed_and_inputs_give_the_same_world() {
+    assert_eq!(
+        scripted_run(42),
+        scripted_run(42),
+        "two runs with the same seed and inputs should match tick for tick"
+    );
+    assert_ne!(
+        scripted_run(42),
+        scripted_run(43),
+        "a different seed should give a different world"
+    );
+}

@@ -1,0 +1,187 @@
+//! Shared helpers for the integration tests: a real server on a port-0 listener and
+//! waits that fail with a message saying what was expected, never hang.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tickwire_client::{Client, Event};
+use tickwire_protocol::{ServerMessage, Settings, Snapshot};
+use tickwire_server::{ServerConfig, ServerError};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// A WebSocket with no protocol logic, for sending what a real client never would.
+pub type RawSocket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// How long any single wait in a test may take before it fails.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A server running in this process on `127.0.0.1:<free port>`.
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServerError>>,
+}
+
+/// A quick world for tests: 60 Hz, a snapshot every 2 ticks, a few NPCs.
+pub fn test_config() -> ServerConfig {
+    let mut config = ServerConfig::default();
+    config.sim.settings = Settings {
+        tick_rate_hz: 60,
+        broadcast_every: 2,
+        input_every: 2,
+        ..Settings::default()
+    };
+    config.sim.npcs = 3;
+    config
+}
+
+impl TestServer {
+    /// Starts the real server with `config` on a port-0 listener.
+    pub async fn start(config: ServerConfig) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("tests should be able to bind a loopback port");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener should have an address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(tickwire_server::run(listener, config, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// The WebSocket URL of the server.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Connects and completes the handshake.
+    pub async fn connect(&self) -> Client {
+        tokio::time::timeout(WAIT, Client::connect(&self.ws_url()))
+            .await
+            .expect("connecting should not take longer than the test wait")
+            .expect("a client should be able to connect and get a Welcome")
+    }
+
+    /// Starts a graceful shutdown and waits for `run` to return.
+    pub async fn stop(mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(WAIT, &mut self.task)
+            .await
+            .expect("the server should shut down within the test wait")
+            .expect("the server task should not panic")
+    }
+}
+
+/// The next snapshot, skipping other events. Panics with `context` on close or time-out.
+pub async fn next_snapshot(client: &mut Client, context: &str) -> Snapshot {
+    let wait = async {
+        loop {
+            match client.next_event().await {
+                Some(Event::Snapshot(snapshot)) => return snapshot,
+                Some(Event::Closed { code, reason }) => {
+                    panic!(
+                        "{context}: connection closed ({code:?}) while waiting for a snapshot: {reason}"
+                    )
+                }
+                Some(_) => {}
+                None => panic!("{context}: connection ended while waiting for a snapshot"),
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, wait)
+        .await
+        .unwrap_or_else(|_| panic!("{context}: no snapshot within {WAIT:?}"))
+}
+
+/// The first snapshot newer than `tick`, e.g. the first that can show an actor that
+/// joined at `tick`.
+pub async fn snapshot_after(client: &mut Client, tick: u32, context: &str) -> Snapshot {
+    loop {
+        let snapshot = next_snapshot(client, context).await;
+        if snapshot.tick > tick {
+            return snapshot;
+        }
+    }
+}
+
+/// Waits for the connection to close and returns its code and reason.
+pub async fn closed(client: &mut Client, context: &str) -> (Option<u16>, String) {
+    let wait = async {
+        loop {
+            match client.next_event().await {
+                Some(Event::Closed { code, reason }) => return (code, reason),
+                Some(_) => {}
+                None => panic!("{context}: events ended without a Closed event"),
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, wait)
+        .await
+        .unwrap_or_else(|_| panic!("{context}: not closed within {WAIT:?}"))
+}
+
+/// Opens a WebSocket to the server and sends `first` as it is, without any handshake.
+pub async fn raw_connect(server: &TestServer, first: Message) -> RawSocket {
+    let (mut socket, _) = tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .expect("a raw WebSocket should connect");
+    socket
+        .send(first)
+        .await
+        .expect("sending the first frame should work");
+    socket
+}
+
+/// Reads a raw socket until the server closes it. Checks that the `Disconnect` message
+/// and the close frame agree, and returns their code and reason.
+pub async fn raw_close(socket: &mut RawSocket, context: &str) -> (u16, String) {
+    let wait = async {
+        let mut disconnect = None;
+        while let Some(message) = socket.next().await {
+            match message
+                .unwrap_or_else(|error| panic!("{context}: read failed before the close: {error}"))
+            {
+                Message::Binary(frame) => {
+                    if let Ok(ServerMessage::Disconnect(message)) = ServerMessage::decode(&frame) {
+                        disconnect = Some(message);
+                    }
+                }
+                Message::Close(Some(frame)) => {
+                    let (code, reason) = (u16::from(frame.code), frame.reason.to_string());
+                    let disconnect = disconnect.unwrap_or_else(|| {
+                        panic!("{context}: a Disconnect should precede the close")
+                    });
+                    assert_eq!(
+                        disconnect.code, code,
+                        "{context}: Disconnect and close frame should carry the same code"
+                    );
+                    assert_eq!(
+                        disconnect.reason, reason,
+                        "{context}: Disconnect and close frame should give the same reason"
+                    );
+                    return (code, reason);
+                }
+                Message::Close(None) => panic!("{context}: the close frame should carry a code"),
+                _ => {}
+            }
+        }
+        panic!("{context}: connection ended without a close frame")
+    };
+    tokio::time::timeout(WAIT, wait)
+        .await
+        .unwrap_or_else(|_| panic!("{context}: no close within {WAIT:?}"))
+}
