@@ -758,8 +758,8 @@ var Builder = class _Builder {
   }
 };
 
-// src/generated/tickwire/vec2.ts
-var Vec2 = class {
+// src/generated/tickwire/actor-columns.ts
+var ActorColumns = class _ActorColumns {
   constructor() {
     this.bb = null;
     this.bb_pos = 0;
@@ -769,25 +769,194 @@ var Vec2 = class {
     this.bb = bb;
     return this;
   }
-  x() {
-    return this.bb.readFloat32(this.bb_pos);
+  static getRootAsActorColumns(bb, obj) {
+    return (obj || new _ActorColumns()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
   }
-  y() {
-    return this.bb.readFloat32(this.bb_pos + 4);
+  static getSizePrefixedRootAsActorColumns(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _ActorColumns()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
   }
-  static sizeOf() {
-    return 8;
+  /**
+   * Network ids, ascending, as LEB128 varint gaps: the first from 0, each next from
+   * the one before.
+   */
+  ids(index) {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
   }
-  static createVec2(builder, x, y) {
-    builder.prep(4, 8);
-    builder.writeFloat32(y);
-    builder.writeFloat32(x);
-    return builder.offset();
+  idsLength() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  idsArray() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  /**
+   * Position in steps (see `Settings.position_steps_per_unit`).
+   */
+  x(index) {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.readInt32(this.bb.__vector(this.bb_pos + offset) + index * 4) : 0;
+  }
+  xLength() {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  xArray() {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? new Int32Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  y(index) {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? this.bb.readInt32(this.bb.__vector(this.bb_pos + offset) + index * 4) : 0;
+  }
+  yLength() {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  yArray() {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? new Int32Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  /**
+   * Velocity in steps per second.
+   */
+  vx(index) {
+    const offset = this.bb.__offset(this.bb_pos, 10);
+    return offset ? this.bb.readInt16(this.bb.__vector(this.bb_pos + offset) + index * 2) : 0;
+  }
+  vxLength() {
+    const offset = this.bb.__offset(this.bb_pos, 10);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  vxArray() {
+    const offset = this.bb.__offset(this.bb_pos, 10);
+    return offset ? new Int16Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  vy(index) {
+    const offset = this.bb.__offset(this.bb_pos, 12);
+    return offset ? this.bb.readInt16(this.bb.__vector(this.bb_pos + offset) + index * 2) : 0;
+  }
+  vyLength() {
+    const offset = this.bb.__offset(this.bb_pos, 12);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  vyArray() {
+    const offset = this.bb.__offset(this.bb_pos, 12);
+    return offset ? new Int16Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  kinds(index) {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : null;
+  }
+  kindsLength() {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  kindsArray() {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  static startActorColumns(builder) {
+    builder.startObject(6);
+  }
+  static addIds(builder, idsOffset) {
+    builder.addFieldOffset(0, idsOffset, 0);
+  }
+  static createIdsVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startIdsVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addX(builder, xOffset) {
+    builder.addFieldOffset(1, xOffset, 0);
+  }
+  static createXVector(builder, data) {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt32(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startXVector(builder, numElems) {
+    builder.startVector(4, numElems, 4);
+  }
+  static addY(builder, yOffset) {
+    builder.addFieldOffset(2, yOffset, 0);
+  }
+  static createYVector(builder, data) {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt32(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startYVector(builder, numElems) {
+    builder.startVector(4, numElems, 4);
+  }
+  static addVx(builder, vxOffset) {
+    builder.addFieldOffset(3, vxOffset, 0);
+  }
+  static createVxVector(builder, data) {
+    builder.startVector(2, data.length, 2);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt16(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startVxVector(builder, numElems) {
+    builder.startVector(2, numElems, 2);
+  }
+  static addVy(builder, vyOffset) {
+    builder.addFieldOffset(4, vyOffset, 0);
+  }
+  static createVyVector(builder, data) {
+    builder.startVector(2, data.length, 2);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt16(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startVyVector(builder, numElems) {
+    builder.startVector(2, numElems, 2);
+  }
+  static addKinds(builder, kindsOffset) {
+    builder.addFieldOffset(5, kindsOffset, 0);
+  }
+  static createKindsVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startKindsVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static endActorColumns(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createActorColumns(builder, idsOffset, xOffset, yOffset, vxOffset, vyOffset, kindsOffset) {
+    _ActorColumns.startActorColumns(builder);
+    _ActorColumns.addIds(builder, idsOffset);
+    _ActorColumns.addX(builder, xOffset);
+    _ActorColumns.addY(builder, yOffset);
+    _ActorColumns.addVx(builder, vxOffset);
+    _ActorColumns.addVy(builder, vyOffset);
+    _ActorColumns.addKinds(builder, kindsOffset);
+    return _ActorColumns.endActorColumns(builder);
   }
 };
 
-// src/generated/tickwire/actor-state.ts
-var ActorState = class {
+// src/generated/tickwire/full-snapshot-request.ts
+var FullSnapshotRequest = class _FullSnapshotRequest {
   constructor() {
     this.bb = null;
     this.bb_pos = 0;
@@ -797,27 +966,23 @@ var ActorState = class {
     this.bb = bb;
     return this;
   }
-  id() {
-    return this.bb.readUint32(this.bb_pos);
+  static getRootAsFullSnapshotRequest(bb, obj) {
+    return (obj || new _FullSnapshotRequest()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
   }
-  position(obj) {
-    return (obj || new Vec2()).__init(this.bb_pos + 4, this.bb);
+  static getSizePrefixedRootAsFullSnapshotRequest(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _FullSnapshotRequest()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
   }
-  kind() {
-    return this.bb.readUint8(this.bb_pos + 12);
+  static startFullSnapshotRequest(builder) {
+    builder.startObject(0);
   }
-  static sizeOf() {
-    return 16;
+  static endFullSnapshotRequest(builder) {
+    const offset = builder.endObject();
+    return offset;
   }
-  static createActorState(builder, id, position_x, position_y, kind) {
-    builder.prep(4, 16);
-    builder.pad(3);
-    builder.writeInt8(kind);
-    builder.prep(4, 8);
-    builder.writeFloat32(position_y);
-    builder.writeFloat32(position_x);
-    builder.writeInt32(id);
-    return builder.offset();
+  static createFullSnapshotRequest(builder) {
+    _FullSnapshotRequest.startFullSnapshotRequest(builder);
+    return _FullSnapshotRequest.endFullSnapshotRequest(builder);
   }
 };
 
@@ -860,6 +1025,34 @@ var Hello = class _Hello {
   }
 };
 
+// src/generated/tickwire/vec2.ts
+var Vec2 = class {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  x() {
+    return this.bb.readFloat32(this.bb_pos);
+  }
+  y() {
+    return this.bb.readFloat32(this.bb_pos + 4);
+  }
+  static sizeOf() {
+    return 8;
+  }
+  static createVec2(builder, x, y) {
+    builder.prep(4, 8);
+    builder.writeFloat32(y);
+    builder.writeFloat32(x);
+    return builder.offset();
+  }
+};
+
 // src/generated/tickwire/input.ts
 var Input = class _Input {
   constructor() {
@@ -892,14 +1085,24 @@ var Input = class _Input {
     const offset = this.bb.__offset(this.bb_pos, 6);
     return offset ? (obj || new Vec2()).__init(this.bb_pos + offset, this.bb) : null;
   }
+  /**
+   * The tick of the newest snapshot the client has applied (0: none yet).
+   */
+  ackTick() {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
   static startInput(builder) {
-    builder.startObject(2);
+    builder.startObject(3);
   }
   static addSequence(builder, sequence) {
     builder.addFieldInt32(0, sequence, 0);
   }
   static addDirection(builder, directionOffset) {
     builder.addFieldStruct(1, directionOffset, 0);
+  }
+  static addAckTick(builder, ackTick) {
+    builder.addFieldInt32(2, ackTick, 0);
   }
   static endInput(builder) {
     const offset = builder.endObject();
@@ -1150,8 +1353,15 @@ var Settings = class _Settings {
     const offset = this.bb.__offset(this.bb_pos, 14);
     return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
   }
+  /**
+   * Position quantisation: positions travel as whole steps of 1/N world units.
+   */
+  positionStepsPerUnit() {
+    const offset = this.bb.__offset(this.bb_pos, 16);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
   static startSettings(builder) {
-    builder.startObject(6);
+    builder.startObject(7);
   }
   static addTickRateHz(builder, tickRateHz) {
     builder.addFieldInt16(0, tickRateHz, 0);
@@ -1171,11 +1381,14 @@ var Settings = class _Settings {
   static addInterpolationDelayMs(builder, interpolationDelayMs) {
     builder.addFieldInt16(5, interpolationDelayMs, 0);
   }
+  static addPositionStepsPerUnit(builder, positionStepsPerUnit) {
+    builder.addFieldInt16(6, positionStepsPerUnit, 0);
+  }
   static endSettings(builder) {
     const offset = builder.endObject();
     return offset;
   }
-  static createSettings(builder, tickRateHz, broadcastEvery, inputEvery, movementSpeed, smoothing, interpolationDelayMs) {
+  static createSettings(builder, tickRateHz, broadcastEvery, inputEvery, movementSpeed, smoothing, interpolationDelayMs, positionStepsPerUnit) {
     _Settings.startSettings(builder);
     _Settings.addTickRateHz(builder, tickRateHz);
     _Settings.addBroadcastEvery(builder, broadcastEvery);
@@ -1183,6 +1396,7 @@ var Settings = class _Settings {
     _Settings.addMovementSpeed(builder, movementSpeed);
     _Settings.addSmoothing(builder, smoothing);
     _Settings.addInterpolationDelayMs(builder, interpolationDelayMs);
+    _Settings.addPositionStepsPerUnit(builder, positionStepsPerUnit);
     return _Settings.endSettings(builder);
   }
 };
@@ -1209,35 +1423,303 @@ var Snapshot = class _Snapshot {
     const offset = this.bb.__offset(this.bb_pos, 4);
     return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
   }
-  actors(index, obj) {
+  /**
+   * 0: a full snapshot (`spawned` holds every actor; drop what you had). Otherwise how
+   * many ticks before `tick` the snapshot this delta applies to is: the baseline is
+   * `tick - baseline_age`. (An age, not a tick, to keep every delta's header small.)
+   */
+  baselineAge() {
     const offset = this.bb.__offset(this.bb_pos, 6);
-    return offset ? (obj || new ActorState()).__init(this.bb.__vector(this.bb_pos + offset) + index * 16, this.bb) : null;
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
   }
-  actorsLength() {
-    const offset = this.bb.__offset(this.bb_pos, 6);
+  /**
+   * The quantisation of every position and velocity in this snapshot.
+   */
+  stepsPerUnit() {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
+  spawned(obj) {
+    const offset = this.bb.__offset(this.bb_pos, 10);
+    return offset ? (obj || new ActorColumns()).__init(this.bb.__indirect(this.bb_pos + offset), this.bb) : null;
+  }
+  /**
+   * Actors that moved at most 127 steps on each axis: position += (dx, dy).
+   */
+  movedIds(index) {
+    const offset = this.bb.__offset(this.bb_pos, 12);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  movedIdsLength() {
+    const offset = this.bb.__offset(this.bb_pos, 12);
     return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
   }
+  movedIdsArray() {
+    const offset = this.bb.__offset(this.bb_pos, 12);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  movedDx(index) {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? this.bb.readInt8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  movedDxLength() {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  movedDxArray() {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? new Int8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  movedDy(index) {
+    const offset = this.bb.__offset(this.bb_pos, 16);
+    return offset ? this.bb.readInt8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  movedDyLength() {
+    const offset = this.bb.__offset(this.bb_pos, 16);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  movedDyArray() {
+    const offset = this.bb.__offset(this.bb_pos, 16);
+    return offset ? new Int8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  /**
+   * Actors that moved further: their new position.
+   */
+  jumpedIds(index) {
+    const offset = this.bb.__offset(this.bb_pos, 18);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  jumpedIdsLength() {
+    const offset = this.bb.__offset(this.bb_pos, 18);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  jumpedIdsArray() {
+    const offset = this.bb.__offset(this.bb_pos, 18);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  jumpedX(index) {
+    const offset = this.bb.__offset(this.bb_pos, 20);
+    return offset ? this.bb.readInt32(this.bb.__vector(this.bb_pos + offset) + index * 4) : 0;
+  }
+  jumpedXLength() {
+    const offset = this.bb.__offset(this.bb_pos, 20);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  jumpedXArray() {
+    const offset = this.bb.__offset(this.bb_pos, 20);
+    return offset ? new Int32Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  jumpedY(index) {
+    const offset = this.bb.__offset(this.bb_pos, 22);
+    return offset ? this.bb.readInt32(this.bb.__vector(this.bb_pos + offset) + index * 4) : 0;
+  }
+  jumpedYLength() {
+    const offset = this.bb.__offset(this.bb_pos, 22);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  jumpedYArray() {
+    const offset = this.bb.__offset(this.bb_pos, 22);
+    return offset ? new Int32Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  /**
+   * Actors whose velocity changed: their new velocity.
+   */
+  turnedIds(index) {
+    const offset = this.bb.__offset(this.bb_pos, 24);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  turnedIdsLength() {
+    const offset = this.bb.__offset(this.bb_pos, 24);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  turnedIdsArray() {
+    const offset = this.bb.__offset(this.bb_pos, 24);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  turnedVx(index) {
+    const offset = this.bb.__offset(this.bb_pos, 26);
+    return offset ? this.bb.readInt16(this.bb.__vector(this.bb_pos + offset) + index * 2) : 0;
+  }
+  turnedVxLength() {
+    const offset = this.bb.__offset(this.bb_pos, 26);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  turnedVxArray() {
+    const offset = this.bb.__offset(this.bb_pos, 26);
+    return offset ? new Int16Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  turnedVy(index) {
+    const offset = this.bb.__offset(this.bb_pos, 28);
+    return offset ? this.bb.readInt16(this.bb.__vector(this.bb_pos + offset) + index * 2) : 0;
+  }
+  turnedVyLength() {
+    const offset = this.bb.__offset(this.bb_pos, 28);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  turnedVyArray() {
+    const offset = this.bb.__offset(this.bb_pos, 28);
+    return offset ? new Int16Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  despawnedIds(index) {
+    const offset = this.bb.__offset(this.bb_pos, 30);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  despawnedIdsLength() {
+    const offset = this.bb.__offset(this.bb_pos, 30);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  despawnedIdsArray() {
+    const offset = this.bb.__offset(this.bb_pos, 30);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
   static startSnapshot(builder) {
-    builder.startObject(2);
+    builder.startObject(14);
   }
   static addTick(builder, tick) {
     builder.addFieldInt32(0, tick, 0);
   }
-  static addActors(builder, actorsOffset) {
-    builder.addFieldOffset(1, actorsOffset, 0);
+  static addBaselineAge(builder, baselineAge) {
+    builder.addFieldInt16(1, baselineAge, 0);
   }
-  static startActorsVector(builder, numElems) {
-    builder.startVector(16, numElems, 4);
+  static addStepsPerUnit(builder, stepsPerUnit) {
+    builder.addFieldInt16(2, stepsPerUnit, 0);
+  }
+  static addSpawned(builder, spawnedOffset) {
+    builder.addFieldOffset(3, spawnedOffset, 0);
+  }
+  static addMovedIds(builder, movedIdsOffset) {
+    builder.addFieldOffset(4, movedIdsOffset, 0);
+  }
+  static createMovedIdsVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startMovedIdsVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addMovedDx(builder, movedDxOffset) {
+    builder.addFieldOffset(5, movedDxOffset, 0);
+  }
+  static createMovedDxVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startMovedDxVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addMovedDy(builder, movedDyOffset) {
+    builder.addFieldOffset(6, movedDyOffset, 0);
+  }
+  static createMovedDyVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startMovedDyVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addJumpedIds(builder, jumpedIdsOffset) {
+    builder.addFieldOffset(7, jumpedIdsOffset, 0);
+  }
+  static createJumpedIdsVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startJumpedIdsVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addJumpedX(builder, jumpedXOffset) {
+    builder.addFieldOffset(8, jumpedXOffset, 0);
+  }
+  static createJumpedXVector(builder, data) {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt32(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startJumpedXVector(builder, numElems) {
+    builder.startVector(4, numElems, 4);
+  }
+  static addJumpedY(builder, jumpedYOffset) {
+    builder.addFieldOffset(9, jumpedYOffset, 0);
+  }
+  static createJumpedYVector(builder, data) {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt32(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startJumpedYVector(builder, numElems) {
+    builder.startVector(4, numElems, 4);
+  }
+  static addTurnedIds(builder, turnedIdsOffset) {
+    builder.addFieldOffset(10, turnedIdsOffset, 0);
+  }
+  static createTurnedIdsVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startTurnedIdsVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addTurnedVx(builder, turnedVxOffset) {
+    builder.addFieldOffset(11, turnedVxOffset, 0);
+  }
+  static createTurnedVxVector(builder, data) {
+    builder.startVector(2, data.length, 2);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt16(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startTurnedVxVector(builder, numElems) {
+    builder.startVector(2, numElems, 2);
+  }
+  static addTurnedVy(builder, turnedVyOffset) {
+    builder.addFieldOffset(12, turnedVyOffset, 0);
+  }
+  static createTurnedVyVector(builder, data) {
+    builder.startVector(2, data.length, 2);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt16(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startTurnedVyVector(builder, numElems) {
+    builder.startVector(2, numElems, 2);
+  }
+  static addDespawnedIds(builder, despawnedIdsOffset) {
+    builder.addFieldOffset(13, despawnedIdsOffset, 0);
+  }
+  static createDespawnedIdsVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startDespawnedIdsVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
   }
   static endSnapshot(builder) {
     const offset = builder.endObject();
     return offset;
-  }
-  static createSnapshot(builder, tick, actorsOffset) {
-    _Snapshot.startSnapshot(builder);
-    _Snapshot.addTick(builder, tick);
-    _Snapshot.addActors(builder, actorsOffset);
-    return _Snapshot.endSnapshot(builder);
   }
 };
 
@@ -1365,12 +1847,15 @@ var ServerMessage = class _ServerMessage {
   }
 };
 
-// src/protocol.ts
-var PROTOCOL_VERSION = 1;
-var ACTOR_STATE_SIZE = 16;
+// src/frame.ts
 var ProtocolError = class extends Error {
-  constructor(message) {
+  /**
+   * @param bodyType the message type the frame claimed, when it got that far; a frame
+   *   that claimed to be a Snapshot and failed leaves the mirror behind the server.
+   */
+  constructor(message, bodyType = null) {
     super(message);
+    this.bodyType = bodyType;
     this.name = "ProtocolError";
   }
 };
@@ -1393,6 +1878,133 @@ var CheckedByteBuffer = class extends ByteBuffer {
     return super.readInt32(offset);
   }
 };
+
+// src/ids.ts
+var MAX_ID = 4294967295;
+function readIds(count, byte) {
+  const ids = [];
+  let previous = 0;
+  let gap = 0;
+  let shift = 0;
+  for (let i = 0; i < count; i++) {
+    const value = byte(i);
+    const bits = value & 127;
+    if (shift > 28 || shift === 28 && bits > 15) {
+      return `varint at byte ${i} does not fit in 32 bits`;
+    }
+    gap += bits * 2 ** shift;
+    if ((value & 128) !== 0) {
+      shift += 7;
+      continue;
+    }
+    if (gap === 0) {
+      return `zero gap at byte ${i} (ids must be strictly ascending)`;
+    }
+    previous += gap;
+    if (previous > MAX_ID) {
+      return `id at byte ${i} exceeds 2^32 - 1`;
+    }
+    ids.push(previous);
+    gap = 0;
+    shift = 0;
+  }
+  if (shift !== 0) {
+    return "the last varint is cut off";
+  }
+  return Uint32Array.from(ids);
+}
+
+// src/snapshot.ts
+function column(what, length, rows, frameSize, make, read) {
+  if (length !== rows) {
+    throw new ProtocolError(`${what} has ${length} entries for ${rows} ids`);
+  }
+  if (length * make.BYTES_PER_ELEMENT > frameSize) {
+    throw new ProtocolError(`${what} claims ${length} entries, more than the ${frameSize}-byte frame holds`);
+  }
+  const values = new make(length);
+  for (let i = 0; i < length; i++) {
+    values[i] = read(i) ?? 0;
+  }
+  return values;
+}
+function idList(what, length, frameSize, read) {
+  if (length > frameSize) {
+    throw new ProtocolError(`${what} claims ${length} bytes, more than the ${frameSize}-byte frame holds`);
+  }
+  const ids = readIds(length, (index) => read(index) ?? 0);
+  if (typeof ids === "string") {
+    throw new ProtocolError(`${what} is malformed: ${ids}`);
+  }
+  return ids;
+}
+function emptyColumns() {
+  return {
+    ids: new Uint32Array(0),
+    x: new Int32Array(0),
+    y: new Int32Array(0),
+    vx: new Int16Array(0),
+    vy: new Int16Array(0),
+    kinds: new Uint8Array(0)
+  };
+}
+function readColumns(columns, frameSize) {
+  if (columns === null) {
+    return emptyColumns();
+  }
+  const ids = idList("ActorColumns.ids", columns.idsLength(), frameSize, (i) => columns.ids(i));
+  const rows = ids.length;
+  const kinds = column("ActorColumns.kinds", columns.kindsLength(), rows, frameSize, Uint8Array, (i) => columns.kinds(i));
+  for (const kind of kinds) {
+    if (kind !== 0 /* Npc */ && kind !== 1 /* Player */) {
+      throw new ProtocolError(`ActorColumns.kinds has unknown value ${kind}`);
+    }
+  }
+  return {
+    ids,
+    x: column("ActorColumns.x", columns.xLength(), rows, frameSize, Int32Array, (i) => columns.x(i)),
+    y: column("ActorColumns.y", columns.yLength(), rows, frameSize, Int32Array, (i) => columns.y(i)),
+    vx: column("ActorColumns.vx", columns.vxLength(), rows, frameSize, Int16Array, (i) => columns.vx(i)),
+    vy: column("ActorColumns.vy", columns.vyLength(), rows, frameSize, Int16Array, (i) => columns.vy(i)),
+    kinds
+  };
+}
+function readSnapshot(snapshot, frameSize) {
+  const s = snapshot;
+  const movedIds = idList("Snapshot.moved_ids", s.movedIdsLength(), frameSize, (i) => s.movedIds(i));
+  const jumpedIds = idList("Snapshot.jumped_ids", s.jumpedIdsLength(), frameSize, (i) => s.jumpedIds(i));
+  const turnedIds = idList("Snapshot.turned_ids", s.turnedIdsLength(), frameSize, (i) => s.turnedIds(i));
+  const tick = s.tick();
+  const age = s.baselineAge();
+  if (age > tick) {
+    throw new ProtocolError(`snapshot baseline is older than tick 0 (tick ${tick}, baseline_age ${age})`);
+  }
+  return {
+    tick,
+    baselineTick: age === 0 ? null : tick - age,
+    stepsPerUnit: s.stepsPerUnit(),
+    spawned: readColumns(s.spawned(), frameSize),
+    moved: {
+      ids: movedIds,
+      dx: column("Snapshot.moved_dx", s.movedDxLength(), movedIds.length, frameSize, Int8Array, (i) => s.movedDx(i)),
+      dy: column("Snapshot.moved_dy", s.movedDyLength(), movedIds.length, frameSize, Int8Array, (i) => s.movedDy(i))
+    },
+    jumped: {
+      ids: jumpedIds,
+      x: column("Snapshot.jumped_x", s.jumpedXLength(), jumpedIds.length, frameSize, Int32Array, (i) => s.jumpedX(i)),
+      y: column("Snapshot.jumped_y", s.jumpedYLength(), jumpedIds.length, frameSize, Int32Array, (i) => s.jumpedY(i))
+    },
+    turned: {
+      ids: turnedIds,
+      vx: column("Snapshot.turned_vx", s.turnedVxLength(), turnedIds.length, frameSize, Int16Array, (i) => s.turnedVx(i)),
+      vy: column("Snapshot.turned_vy", s.turnedVyLength(), turnedIds.length, frameSize, Int16Array, (i) => s.turnedVy(i))
+    },
+    despawned: idList("Snapshot.despawned_ids", s.despawnedIdsLength(), frameSize, (i) => s.despawnedIds(i))
+  };
+}
+
+// src/protocol.ts
+var PROTOCOL_VERSION = 2 /* Current */;
 function finishClientMessage(builder, bodyType, body) {
   builder.finish(ClientMessage.createClientMessage(builder, bodyType, body));
   return builder.asUint8Array().slice();
@@ -1401,12 +2013,23 @@ function encodeHello(protocolVersion = PROTOCOL_VERSION) {
   const builder = new Builder(32);
   return finishClientMessage(builder, 1 /* Hello */, Hello.createHello(builder, protocolVersion));
 }
-function encodeInput(sequence, direction) {
+function encodeInput(sequence, direction, ackTick) {
   const builder = new Builder(48);
   Input.startInput(builder);
   Input.addSequence(builder, sequence);
   Input.addDirection(builder, Vec2.createVec2(builder, direction.x, direction.y));
+  builder.forceDefaults(true);
+  Input.addAckTick(builder, ackTick);
+  builder.forceDefaults(false);
   return finishClientMessage(builder, 2 /* Input */, Input.endInput(builder));
+}
+function encodeFullSnapshotRequest() {
+  const builder = new Builder(16);
+  return finishClientMessage(
+    builder,
+    4 /* FullSnapshotRequest */,
+    FullSnapshotRequest.createFullSnapshotRequest(builder)
+  );
 }
 function encodePong(nonce) {
   const builder = new Builder(32);
@@ -1434,32 +2057,15 @@ function readSettings(settings) {
     inputEvery: settings.inputEvery(),
     movementSpeed: finite(settings.movementSpeed(), "movement_speed"),
     smoothing: finite(settings.smoothing(), "smoothing"),
-    interpolationDelayMs: settings.interpolationDelayMs()
+    interpolationDelayMs: settings.interpolationDelayMs(),
+    positionStepsPerUnit: settings.positionStepsPerUnit()
   };
   if (decoded.tickRateHz === 0 || decoded.broadcastEvery === 0 || decoded.inputEvery === 0) {
     throw new ProtocolError("settings have a zero tick rate, broadcast interval or input interval");
   }
   return decoded;
 }
-function readSnapshot(snapshot, frameSize) {
-  const count = snapshot.actorsLength();
-  if (count < 0 || count * ACTOR_STATE_SIZE > frameSize) {
-    throw new ProtocolError(`snapshot claims ${count} actors, more than the frame can hold`);
-  }
-  const actors = new Array(count);
-  const state2 = new ActorState();
-  const position = new Vec2();
-  for (let i = 0; i < count; i++) {
-    if (snapshot.actors(i, state2) === null) {
-      throw new ProtocolError("snapshot has no actor vector");
-    }
-    const at = readVec(state2.position(position), "actor position");
-    actors[i] = { id: state2.id(), x: at.x, y: at.y, kind: state2.kind() };
-  }
-  return { type: "snapshot", tick: snapshot.tick(), actors };
-}
-function decodeBody(message, frameSize) {
-  const bodyType = message.bodyType();
+function decodeBody(message, bodyType, frameSize) {
   switch (bodyType) {
     case 1 /* Welcome */: {
       const welcome = message.body(new Welcome());
@@ -1484,7 +2090,7 @@ function decodeBody(message, frameSize) {
       if (snapshot === null) {
         throw new ProtocolError("Snapshot has no body");
       }
-      return readSnapshot(snapshot, frameSize);
+      return { type: "snapshot", snapshot: readSnapshot(snapshot, frameSize) };
     }
     case 3 /* Settings */: {
       const settings = message.body(new Settings());
@@ -1515,16 +2121,241 @@ function decodeServerMessage(frame2) {
   if (bytes.length < 8) {
     throw new ProtocolError(`frame of ${bytes.length} bytes is too short to be a message`);
   }
+  let bodyType = null;
   try {
-    const buffer = new CheckedByteBuffer(bytes);
-    return decodeBody(ServerMessage.getRootAsServerMessage(buffer), bytes.length);
+    const message = ServerMessage.getRootAsServerMessage(new CheckedByteBuffer(bytes));
+    bodyType = message.bodyType();
+    return decodeBody(message, bodyType, bytes.length);
   } catch (error) {
-    if (error instanceof ProtocolError) {
-      throw error;
-    }
-    throw new ProtocolError(error instanceof Error ? error.message : String(error));
+    throw new ProtocolError(error instanceof Error ? error.message : String(error), bodyType);
   }
 }
+
+// src/mirror.ts
+function emptyState(tick = 0, stepsPerUnit = 0) {
+  return { tick, stepsPerUnit, ...emptyColumns() };
+}
+function indexOf(state2, id, from = 0) {
+  let low = from;
+  let high = state2.ids.length - 1;
+  while (low <= high) {
+    const middle = low + high >>> 1;
+    const found = state2.ids[middle];
+    if (found === id) {
+      return middle;
+    }
+    if (found < id) {
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return -1;
+}
+function unsorted(ids) {
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i] <= ids[i - 1]) {
+      return ids[i];
+    }
+  }
+  return null;
+}
+var StateBuilder = class {
+  constructor(capacity) {
+    this.rows = 0;
+    this.ids = new Uint32Array(capacity);
+    this.x = new Int32Array(capacity);
+    this.y = new Int32Array(capacity);
+    this.vx = new Int16Array(capacity);
+    this.vy = new Int16Array(capacity);
+    this.kinds = new Uint8Array(capacity);
+  }
+  /** Appends row `row` of `from`; the caller keeps ids ascending. */
+  push(from, row) {
+    const at = this.rows++;
+    this.ids[at] = from.ids[row];
+    this.x[at] = from.x[row];
+    this.y[at] = from.y[row];
+    this.vx[at] = from.vx[row];
+    this.vy[at] = from.vy[row];
+    this.kinds[at] = from.kinds[row];
+  }
+  finish(tick, stepsPerUnit) {
+    const rows = this.rows;
+    return {
+      tick,
+      stepsPerUnit,
+      ids: this.ids.subarray(0, rows),
+      x: this.x.subarray(0, rows),
+      y: this.y.subarray(0, rows),
+      vx: this.vx.subarray(0, rows),
+      vy: this.vy.subarray(0, rows),
+      kinds: this.kinds.subarray(0, rows)
+    };
+  }
+};
+function applyChanges(state2, ids, change) {
+  let from = 0;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (k > 0 && id <= ids[k - 1]) {
+      return `an id list in the snapshot is not strictly ascending at ${id}`;
+    }
+    const row = indexOf(state2, id, from);
+    if (row < 0) {
+      return `delta refers to actor ${id}, which the mirror does not hold`;
+    }
+    from = row;
+    change(row, k);
+  }
+  return null;
+}
+function merged(held, snapshot) {
+  const { spawned, despawned } = snapshot;
+  const disorder = unsorted(despawned) ?? unsorted(spawned.ids);
+  if (disorder !== null) {
+    return `an id list in the snapshot is not strictly ascending at ${disorder}`;
+  }
+  const builder = new StateBuilder(held.ids.length + spawned.ids.length);
+  let s = 0;
+  let d = 0;
+  for (let row = 0; row < held.ids.length; row++) {
+    const id = held.ids[row];
+    while (s < spawned.ids.length && spawned.ids[s] < id) {
+      builder.push(spawned, s++);
+    }
+    if (d < despawned.length && despawned[d] === id) {
+      d++;
+      if (s < spawned.ids.length && spawned.ids[s] === id) {
+        builder.push(spawned, s++);
+      }
+      continue;
+    }
+    if (s < spawned.ids.length && spawned.ids[s] === id) {
+      return `delta spawns actor ${id}, which the mirror already holds`;
+    }
+    if (d < despawned.length && despawned[d] < id) {
+      return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
+    }
+    builder.push(held, row);
+  }
+  if (d < despawned.length) {
+    return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
+  }
+  while (s < spawned.ids.length) {
+    builder.push(spawned, s++);
+  }
+  const next = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
+  const { x, y, vx, vy } = next;
+  const { moved, jumped, turned } = snapshot;
+  return applyChanges(next, moved.ids, (row, k) => {
+    x[row] = x[row] + moved.dx[k];
+    y[row] = y[row] + moved.dy[k];
+  }) ?? applyChanges(next, jumped.ids, (row, k) => {
+    x[row] = jumped.x[k];
+    y[row] = jumped.y[k];
+  }) ?? applyChanges(next, turned.ids, (row, k) => {
+    vx[row] = turned.vx[k];
+    vy[row] = turned.vy[k];
+  }) ?? next;
+}
+function columnsMatch(snapshot) {
+  const { spawned: c, moved, jumped, turned } = snapshot;
+  const n = c.ids.length;
+  return c.x.length === n && c.y.length === n && c.vx.length === n && c.vy.length === n && c.kinds.length === n && moved.dx.length === moved.ids.length && moved.dy.length === moved.ids.length && jumped.x.length === jumped.ids.length && jumped.y.length === jumped.ids.length && turned.vx.length === turned.ids.length && turned.vy.length === turned.ids.length;
+}
+var Mirror = class {
+  constructor() {
+    this.current = emptyState();
+  }
+  /** The state held now; replaced (never modified) by every successful apply. */
+  get state() {
+    return this.current;
+  }
+  /** The tick of the state held (0: nothing applied yet). */
+  get tick() {
+    return this.current.tick;
+  }
+  /** Number of actors held. */
+  get size() {
+    return this.current.ids.length;
+  }
+  /**
+   * Applies a full snapshot (replacing everything) or a delta against the state held.
+   * On failure the mirror is unchanged and the result says why.
+   */
+  apply(snapshot) {
+    if (!columnsMatch(snapshot)) {
+      return { ok: false, reason: "a column does not have one entry per id" };
+    }
+    if (snapshot.baselineTick === null) {
+      const disorder = unsorted(snapshot.spawned.ids);
+      if (disorder !== null) {
+        return { ok: false, reason: `an id list in the snapshot is not strictly ascending at ${disorder}` };
+      }
+      const builder = new StateBuilder(snapshot.spawned.ids.length);
+      for (let row = 0; row < snapshot.spawned.ids.length; row++) {
+        builder.push(snapshot.spawned, row);
+      }
+      this.current = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
+      return { ok: true, full: true, spawned: this.current.ids };
+    }
+    const held = this.current;
+    if (snapshot.baselineTick !== held.tick) {
+      return { ok: false, reason: `delta is against tick ${snapshot.baselineTick}, but the mirror holds tick ${held.tick}` };
+    }
+    if (snapshot.stepsPerUnit !== held.stepsPerUnit) {
+      return { ok: false, reason: `delta uses ${snapshot.stepsPerUnit} steps per unit, the mirror ${held.stepsPerUnit}` };
+    }
+    const next = merged(held, snapshot);
+    if (typeof next === "string") {
+      return { ok: false, reason: next };
+    }
+    this.current = next;
+    return { ok: true, full: false, spawned: snapshot.spawned.ids };
+  }
+  /** Forgets everything (a new session). */
+  reset() {
+    this.current = emptyState();
+  }
+};
+
+// src/replication.ts
+var Replication = class {
+  constructor() {
+    this.mirror = new Mirror();
+    /** Snapshots that could not be applied (or decoded), in this session. */
+    this.applyErrors = 0;
+    this.awaitingFull = false;
+  }
+  /** The tick of the newest snapshot applied (0: none yet): what Inputs acknowledge. */
+  get ackTick() {
+    return this.mirror.tick;
+  }
+  /** Whether deltas are being ignored until a full snapshot arrives. */
+  get waitingForFull() {
+    return this.awaitingFull;
+  }
+  /** Applies a decoded snapshot, or ignores it while waiting for a full one. */
+  receive(snapshot) {
+    if (this.awaitingFull && snapshot.baselineTick !== null) {
+      return { outcome: "skipped" };
+    }
+    const result = this.mirror.apply(snapshot);
+    if (!result.ok) {
+      return this.fail(result.reason);
+    }
+    this.awaitingFull = false;
+    return { outcome: "applied", state: this.mirror.state, full: result.full, spawned: result.spawned };
+  }
+  /** Records a snapshot that could not be applied, e.g. because its frame was malformed. */
+  fail(reason) {
+    this.applyErrors += 1;
+    const requestFull = !this.awaitingFull;
+    this.awaitingFull = true;
+    return { outcome: "failed", reason, requestFull };
+  }
+};
 
 // src/connection.ts
 var MIN_INPUT_INTERVAL_MS = 5;
@@ -1533,6 +2364,8 @@ var Connection = class {
   constructor(url, direction, handlers) {
     this.direction = direction;
     this.handlers = handlers;
+    /** The mirror of the server's world, and how it keeps in step. */
+    this.replication = new Replication();
     this.state = "connecting";
     this.sequence = 0;
     this.inputTimer = null;
@@ -1548,7 +2381,7 @@ var Connection = class {
       return;
     }
     this.sequence += 1;
-    this.send(encodeInput(this.sequence, this.direction()));
+    this.send(encodeInput(this.sequence, this.direction(), this.replication.ackTick));
   }
   receive(data) {
     if (!(data instanceof ArrayBuffer)) {
@@ -1561,6 +2394,14 @@ var Connection = class {
     } catch (error) {
       const message = error instanceof ProtocolError ? error.message : String(error);
       this.handlers.onProtocolError(`bad frame (${data.byteLength} bytes): ${message}`);
+      if (error instanceof ProtocolError && error.bodyType === 2 /* Snapshot */) {
+        this.snapshotDone({ bytes: data.byteLength, tick: null, receipt: this.replication.fail(message) });
+      }
+      return;
+    }
+    if (event.type === "snapshot") {
+      const receipt = this.replication.receive(event.snapshot);
+      this.snapshotDone({ bytes: data.byteLength, tick: event.snapshot.tick, receipt });
       return;
     }
     if (event.type === "ping") {
@@ -1573,6 +2414,12 @@ var Connection = class {
     if (event.type === "welcome") {
       this.setState("connected");
     }
+  }
+  snapshotDone(frame2) {
+    if (frame2.receipt.outcome === "failed" && frame2.receipt.requestFull) {
+      this.send(encodeFullSnapshotRequest());
+    }
+    this.handlers.onSnapshot(frame2);
   }
   scheduleInputs(settings) {
     this.stopInputs();
@@ -1610,8 +2457,18 @@ var LABELS = {
   tick: "tick",
   rtt: "rtt",
   actors: "actors",
-  rate: "snapshots/s"
+  rate: "snapshots/s",
+  bytes: "snapshot bytes/s"
 };
+function formatByteRate(bytesPerSecond) {
+  if (bytesPerSecond < 1e3) {
+    return `${Math.round(bytesPerSecond)} B/s`;
+  }
+  if (bytesPerSecond < 1e6) {
+    return `${(bytesPerSecond / 1e3).toFixed(1)} kB/s`;
+  }
+  return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+}
 var Hud = class {
   constructor(root) {
     this.values = /* @__PURE__ */ new Map();
@@ -1639,6 +2496,7 @@ var Hud = class {
     this.set("rtt", view.rttMs === null ? "–" : `${view.rttMs.toFixed(1)} ms`);
     this.set("actors", String(view.actorCount));
     this.set("rate", view.snapshotRate.toFixed(1));
+    this.set("bytes", formatByteRate(view.snapshotBytesPerSecond));
     const text = view.notice?.text ?? "";
     if (this.notice.textContent !== text) {
       this.notice.textContent = text;
@@ -1709,6 +2567,47 @@ var Keyboard = class {
       this.pressed.clear();
       this.onChange();
     }
+  }
+};
+
+// src/meter.ts
+var RateMeter = class {
+  /** @param windowMs how far back rates are measured. */
+  constructor(windowMs = 2e3) {
+    this.windowMs = windowMs;
+    this.times = [];
+    this.amounts = [];
+  }
+  /** Records one event of `amount` at `now` (performance.now()). */
+  record(now, amount = 0) {
+    this.times.push(now);
+    this.amounts.push(amount);
+  }
+  /** Events per second over the window; 0 until two events are in it. */
+  eventsPerSecond(now) {
+    const spanMs = this.span(now);
+    return spanMs > 0 ? (this.times.length - 1) * 1e3 / spanMs : 0;
+  }
+  /** Amount per second over the window (the first event's amount opens the span). */
+  amountPerSecond(now) {
+    const spanMs = this.span(now);
+    if (spanMs <= 0) {
+      return 0;
+    }
+    let total = 0;
+    for (let i = 1; i < this.amounts.length; i++) {
+      total += this.amounts[i];
+    }
+    return total * 1e3 / spanMs;
+  }
+  /** Drops events older than the window; returns the span between the first and last left. */
+  span(now) {
+    while (this.times.length > 0 && now - this.times[0] > this.windowMs) {
+      this.times.shift();
+      this.amounts.shift();
+    }
+    const count = this.times.length;
+    return count < 2 ? 0 : this.times[count - 1] - this.times[0];
   }
 };
 
@@ -1825,8 +2724,13 @@ function publishStatus() {
     state: "connecting",
     actorId: null,
     tick: null,
+    mirrorTick: 0,
     actorCount: 0,
     ownPosition: null,
+    snapshotBytes: 0,
+    applyErrors: 0,
+    fullSnapshotsApplied: 0,
+    deltasApplied: 0,
     rttMs: null,
     lastDisconnect: null,
     arenaSize: null,
@@ -1837,76 +2741,57 @@ function publishStatus() {
 }
 
 // src/world.ts
-var RATE_WINDOW_MS = 2e3;
 var SMOOTHING_FRAME_MS = 1e3 / 60;
+var NO_IDS = new Uint32Array(0);
 function clamp(value, low, high) {
   return Math.min(high, Math.max(low, value));
+}
+function unit(state2) {
+  return 1 / Math.max(1, state2.stepsPerUnit);
 }
 var World = class {
   constructor() {
     this.arenaSize = null;
     this.ownId = null;
     this.settings = null;
-    /** Newest server tick heard of (Welcome, then snapshots). */
-    this.tick = null;
     this.previous = null;
     this.latest = null;
-    this.arrivals = [];
     this.ownDisplay = null;
     this.lastFrameAt = null;
   }
-  /** Starts a new session: forgets every snapshot of an earlier one. */
-  welcome(actorId, arenaSize, settings, tick) {
+  /** Starts a new session: forgets every state of an earlier one. */
+  welcome(actorId, arenaSize, settings) {
     this.ownId = actorId;
     this.arenaSize = arenaSize;
     this.settings = settings;
-    this.tick = tick;
     this.previous = null;
     this.latest = null;
-    this.arrivals = [];
     this.ownDisplay = null;
     this.lastFrameAt = null;
   }
   applySettings(settings) {
     this.settings = settings;
   }
-  /** Stores a snapshot; returns false (and ignores it) if it is not newer than the latest. */
-  addSnapshot(tick, actors, now) {
-    if (this.latest !== null && tick <= this.latest.tick) {
-      return false;
-    }
-    const byId = /* @__PURE__ */ new Map();
-    for (const actor of actors) {
-      byId.set(actor.id, actor);
-    }
+  /**
+   * Takes the mirror's state after a snapshot was applied.
+   * @param spawned ids a delta spawned (new actors even where an id is reused), or null
+   *   for a full snapshot, whose actors are matched to the previous state by id and kind.
+   */
+  addState(state2, spawned, now) {
     this.previous = this.latest;
-    this.latest = { tick, receivedAt: now, actors, byId };
-    this.tick = tick;
-    this.arrivals.push(now);
-    return true;
+    this.latest = { state: state2, receivedAt: now, fresh: spawned ?? NO_IDS };
   }
   get actorCount() {
-    return this.latest === null ? 0 : this.latest.actors.length;
+    return this.latest === null ? 0 : this.latest.state.ids.length;
   }
-  /** The own actor's position in the newest snapshot, or null if it is not in it. */
+  /** The own actor's position in the newest state, in world units, or null if it is not in it. */
   get ownPosition() {
     if (this.latest === null || this.ownId === null) {
       return null;
     }
-    const own = this.latest.byId.get(this.ownId);
-    return own === void 0 ? null : { x: own.x, y: own.y };
-  }
-  /** Snapshots per second received over the last couple of seconds. */
-  snapshotRate(now) {
-    while (this.arrivals.length > 0 && now - this.arrivals[0] > RATE_WINDOW_MS) {
-      this.arrivals.shift();
-    }
-    const count = this.arrivals.length;
-    if (count < 2) {
-      return 0;
-    }
-    const spanMs = this.arrivals[count - 1] - this.arrivals[0];
-    return spanMs > 0 ? (count - 1) * 1e3 / spanMs : 0;
+    const state2 = this.latest.state;
+    const row = indexOf(state2, this.ownId);
+    return row < 0 ? null : { x: state2.x[row] * unit(state2), y: state2.y[row] * unit(state2) };
   }
   /** Where to draw every actor at time `now` (performance.now()); the own actor last. */
   actorsAt(now) {
@@ -1915,19 +2800,38 @@ var World = class {
       return [];
     }
     const alpha = this.interpolationAlpha(now);
-    const previous = this.previous;
+    const state2 = latest.state;
+    const before = this.previous?.state ?? null;
+    const scale = unit(state2);
+    const beforeScale = before === null ? 0 : unit(before);
     const result = [];
     let own = null;
-    for (const actor of latest.actors) {
-      if (actor.id === this.ownId) {
-        const at = this.easeOwn(actor, now);
-        own = { id: actor.id, x: at.x, y: at.y, kind: actor.kind, own: true };
+    let p = 0;
+    let f = 0;
+    for (let row = 0; row < state2.ids.length; row++) {
+      const id = state2.ids[row];
+      const kind = state2.kinds[row];
+      const x = state2.x[row] * scale;
+      const y = state2.y[row] * scale;
+      if (id === this.ownId) {
+        const at = this.easeOwn({ x, y }, now);
+        own = { id, x: at.x, y: at.y, kind, own: true };
         continue;
       }
-      const before = previous?.byId.get(actor.id);
-      const x = before === void 0 ? actor.x : before.x + (actor.x - before.x) * alpha;
-      const y = before === void 0 ? actor.y : before.y + (actor.y - before.y) * alpha;
-      result.push({ id: actor.id, x, y, kind: actor.kind, own: false });
+      while (before !== null && p < before.ids.length && before.ids[p] < id) {
+        p++;
+      }
+      while (f < latest.fresh.length && latest.fresh[f] < id) {
+        f++;
+      }
+      const fresh = f < latest.fresh.length && latest.fresh[f] === id;
+      if (before !== null && !fresh && p < before.ids.length && before.ids[p] === id && before.kinds[p] === kind) {
+        const fromX = before.x[p] * beforeScale;
+        const fromY = before.y[p] * beforeScale;
+        result.push({ id, x: fromX + (x - fromX) * alpha, y: fromY + (y - fromY) * alpha, kind, own: false });
+      } else {
+        result.push({ id, x, y, kind, own: false });
+      }
     }
     if (own !== null) {
       result.push(own);
@@ -1935,12 +2839,12 @@ var World = class {
     this.lastFrameAt = now;
     return result;
   }
-  /** 0 when the latest snapshot has just arrived, 1 one snapshot interval later. */
+  /** 0 when the latest state has just arrived, 1 one snapshot interval later. */
   interpolationAlpha(now) {
     if (this.previous === null || this.latest === null || this.settings === null) {
       return 1;
     }
-    const intervalMs = (this.latest.tick - this.previous.tick) * 1e3 / this.settings.tickRateHz;
+    const intervalMs = (this.latest.state.tick - this.previous.state.tick) * 1e3 / this.settings.tickRateHz;
     if (intervalMs <= 0) {
       return 1;
     }
@@ -1978,24 +2882,18 @@ var status = publishStatus();
 var world = new World();
 var renderer = new Renderer(requireElement("view", HTMLCanvasElement));
 var hud = new Hud(requireElement("hud", HTMLElement));
+var snapshots = new RateMeter();
 var state = "connecting";
 var notice = null;
+var resyncNotice = null;
 function onMessage(event) {
-  const now = performance.now();
   switch (event.type) {
     case "welcome":
-      world.welcome(event.actorId, event.arenaSize, event.settings, event.tick);
+      world.welcome(event.actorId, event.arenaSize, event.settings);
       status.actorId = event.actorId;
       status.arenaSize = event.arenaSize;
       status.settings = event.settings;
       status.tick = event.tick;
-      break;
-    case "snapshot":
-      if (world.addSnapshot(event.tick, event.actors, now)) {
-        status.tick = world.tick;
-        status.actorCount = world.actorCount;
-        status.ownPosition = world.ownPosition;
-      }
       break;
     case "settings":
       world.applySettings(event.settings);
@@ -2010,6 +2908,39 @@ function onMessage(event) {
       break;
   }
 }
+function onSnapshot(frame2) {
+  const now = performance.now();
+  snapshots.record(now, frame2.bytes);
+  status.snapshotBytes = frame2.bytes;
+  if (frame2.tick !== null && (status.tick === null || frame2.tick > status.tick)) {
+    status.tick = frame2.tick;
+  }
+  const receipt = frame2.receipt;
+  if (receipt.outcome === "failed") {
+    status.applyErrors = connection.replication.applyErrors;
+    console.warn(`tickwire: snapshot ${frame2.tick ?? "?"} not applied: ${receipt.reason}`);
+    if (receipt.requestFull) {
+      resyncNotice = { kind: "error", text: `snapshot refused (${receipt.reason}); asked for a full snapshot` };
+      notice = resyncNotice;
+    }
+    return;
+  }
+  if (receipt.outcome === "applied") {
+    world.addState(receipt.state, receipt.full ? null : receipt.spawned, now);
+    status.mirrorTick = receipt.state.tick;
+    if (receipt.full) {
+      status.fullSnapshotsApplied += 1;
+    } else {
+      status.deltasApplied += 1;
+    }
+    status.actorCount = connection.replication.mirror.size;
+    status.ownPosition = world.ownPosition;
+    if (resyncNotice !== null && notice === resyncNotice) {
+      notice = null;
+    }
+    resyncNotice = null;
+  }
+}
 var keyboard = new Keyboard(window, () => connection.sendInputNow());
 var connection = new Connection(socketUrl(), () => keyboard.direction(), {
   onState(next) {
@@ -2017,6 +2948,7 @@ var connection = new Connection(socketUrl(), () => keyboard.direction(), {
     status.state = next;
   },
   onMessage,
+  onSnapshot,
   onProtocolError(message) {
     console.warn(`tickwire: ${message}`);
     notice = { kind: "error", text: `protocol error: ${message}` };
@@ -2034,10 +2966,11 @@ function frame(now) {
   hud.update({
     state,
     actorId: world.ownId,
-    tick: world.tick,
+    tick: status.tick,
     rttMs: status.rttMs,
     actorCount: world.actorCount,
-    snapshotRate: world.snapshotRate(now),
+    snapshotRate: snapshots.eventsPerSecond(now),
+    snapshotBytesPerSecond: snapshots.amountPerSecond(now),
     notice
   });
   requestAnimationFrame(frame);

@@ -1,10 +1,14 @@
 // Connection: the WebSocket session with the server. Sends Hello on open, answers
 // every Ping at once, sends Inputs every `input_every` ticks (and on demand when
-// the keys change), and hands each decoded server message to the app. A frame that
-// does not decode is reported and skipped, never thrown.
+// the keys change), each acknowledging the newest snapshot applied, feeds snapshots
+// to the mirror (src/replication.ts) and sends a FullSnapshotRequest when one cannot
+// be applied, and hands each server message to the app. A frame that does not decode
+// is reported and skipped, never thrown.
 
+import { ServerBody } from './generated/tickwire';
 import {
   decodeServerMessage,
+  encodeFullSnapshotRequest,
   encodeHello,
   encodeInput,
   encodePong,
@@ -13,13 +17,28 @@ import {
   type ServerEvent,
   type Vec,
 } from './protocol';
+import { Replication, type Receipt } from './replication';
+
+/** Every server message but snapshots, which go to the mirror first. */
+export type ServerNotice = Exclude<ServerEvent, { type: 'snapshot' }>;
+
+/** What became of one snapshot frame. */
+export interface SnapshotFrame {
+  /** Size of the WebSocket frame in bytes. */
+  bytes: number;
+  /** The snapshot's tick, or null when the frame did not decode. */
+  tick: number | null;
+  receipt: Receipt;
+}
 
 export type ConnectionState = 'connecting' | 'connected' | 'closed';
 
 export interface ConnectionHandlers {
   /** 'connected' once the server's Welcome has arrived. */
   onState(state: ConnectionState): void;
-  onMessage(event: ServerEvent): void;
+  onMessage(event: ServerNotice): void;
+  /** A snapshot frame arrived and was applied to the mirror, skipped, or refused. */
+  onSnapshot(frame: SnapshotFrame): void;
   onProtocolError(message: string): void;
   /** The socket closed, with the close frame's code and reason. */
   onClose(code: number, reason: string): void;
@@ -29,6 +48,8 @@ export interface ConnectionHandlers {
 const MIN_INPUT_INTERVAL_MS = 5;
 
 export class Connection {
+  /** The mirror of the server's world, and how it keeps in step. */
+  readonly replication = new Replication();
   private readonly socket: WebSocket;
   private state: ConnectionState = 'connecting';
   private sequence = 0;
@@ -53,7 +74,7 @@ export class Connection {
       return;
     }
     this.sequence += 1;
-    this.send(encodeInput(this.sequence, this.direction()));
+    this.send(encodeInput(this.sequence, this.direction(), this.replication.ackTick));
   }
 
   private receive(data: unknown): void {
@@ -67,6 +88,15 @@ export class Connection {
     } catch (error) {
       const message = error instanceof ProtocolError ? error.message : String(error);
       this.handlers.onProtocolError(`bad frame (${data.byteLength} bytes): ${message}`);
+      if (error instanceof ProtocolError && error.bodyType === ServerBody.Snapshot) {
+        // A lost snapshot leaves the mirror behind: the next delta cannot apply.
+        this.snapshotDone({ bytes: data.byteLength, tick: null, receipt: this.replication.fail(message) });
+      }
+      return;
+    }
+    if (event.type === 'snapshot') {
+      const receipt = this.replication.receive(event.snapshot);
+      this.snapshotDone({ bytes: data.byteLength, tick: event.snapshot.tick, receipt });
       return;
     }
     if (event.type === 'ping') {
@@ -79,6 +109,13 @@ export class Connection {
     if (event.type === 'welcome') {
       this.setState('connected');
     }
+  }
+
+  private snapshotDone(frame: SnapshotFrame): void {
+    if (frame.receipt.outcome === 'failed' && frame.receipt.requestFull) {
+      this.send(encodeFullSnapshotRequest());
+    }
+    this.handlers.onSnapshot(frame);
   }
 
   private scheduleInputs(settings: GameSettings): void {

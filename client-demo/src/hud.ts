@@ -1,6 +1,6 @@
 // Heads-up display: a small text panel over the canvas with the connection state,
-// server tick, round-trip time, actor count, snapshot rate and the latest notice
-// (a disconnect reason or a protocol error).
+// server tick, round-trip time, actor count, snapshot rate, snapshot bytes per second
+// and the latest notice (a disconnect reason, a protocol error, a resync).
 
 import type { ConnectionState } from './connection';
 
@@ -16,10 +16,12 @@ export interface HudView {
   rttMs: number | null;
   actorCount: number;
   snapshotRate: number;
+  /** Bytes of snapshot frames received per second. */
+  snapshotBytesPerSecond: number;
   notice: HudNotice | null;
 }
 
-type Field = 'state' | 'actor' | 'tick' | 'rtt' | 'actors' | 'rate';
+type Field = 'state' | 'actor' | 'tick' | 'rtt' | 'actors' | 'rate' | 'bytes';
 
 const LABELS: Readonly<Record<Field, string>> = {
   state: 'state',
@@ -28,7 +30,19 @@ const LABELS: Readonly<Record<Field, string>> = {
   rtt: 'rtt',
   actors: 'actors',
   rate: 'snapshots/s',
+  bytes: 'snapshot bytes/s',
 };
+
+/** A byte rate for people: "850 B/s", "12.4 kB/s", "3.1 MB/s". */
+export function formatByteRate(bytesPerSecond: number): string {
+  if (bytesPerSecond < 1000) {
+    return `${Math.round(bytesPerSecond)} B/s`;
+  }
+  if (bytesPerSecond < 1_000_000) {
+    return `${(bytesPerSecond / 1000).toFixed(1)} kB/s`;
+  }
+  return `${(bytesPerSecond / 1_000_000).toFixed(1)} MB/s`;
+}
 
 export class Hud {
   private readonly values = new Map<Field, HTMLElement>();
@@ -60,6 +74,7 @@ export class Hud {
     this.set('rtt', view.rttMs === null ? '–' : `${view.rttMs.toFixed(1)} ms`);
     this.set('actors', String(view.actorCount));
     this.set('rate', view.snapshotRate.toFixed(1));
+    this.set('bytes', formatByteRate(view.snapshotBytesPerSecond));
     const text = view.notice?.text ?? '';
     if (this.notice.textContent !== text) {
       this.notice.textContent = text;

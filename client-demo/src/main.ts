@@ -1,10 +1,10 @@
-// Entry point: wires the connection, world state, keyboard, renderer and HUD
-// together and runs the requestAnimationFrame loop.
+// Entry point: wires the connection (and its mirror), world view, keyboard, renderer
+// and HUD together and runs the requestAnimationFrame loop.
 
-import { Connection, type ConnectionState } from './connection';
+import { Connection, type ConnectionState, type ServerNotice, type SnapshotFrame } from './connection';
 import { Hud, type HudNotice } from './hud';
 import { Keyboard } from './input';
-import type { ServerEvent } from './protocol';
+import { RateMeter } from './meter';
 import { Renderer } from './render';
 import { publishStatus } from './status';
 import { World } from './world';
@@ -26,25 +26,20 @@ const status = publishStatus();
 const world = new World();
 const renderer = new Renderer(requireElement('view', HTMLCanvasElement));
 const hud = new Hud(requireElement('hud', HTMLElement));
+const snapshots = new RateMeter();
 let state: ConnectionState = 'connecting';
 let notice: HudNotice | null = null;
+/** The notice saying the mirror is being resynchronised, while it is. */
+let resyncNotice: HudNotice | null = null;
 
-function onMessage(event: ServerEvent): void {
-  const now = performance.now();
+function onMessage(event: ServerNotice): void {
   switch (event.type) {
     case 'welcome':
-      world.welcome(event.actorId, event.arenaSize, event.settings, event.tick);
+      world.welcome(event.actorId, event.arenaSize, event.settings);
       status.actorId = event.actorId;
       status.arenaSize = event.arenaSize;
       status.settings = event.settings;
       status.tick = event.tick;
-      break;
-    case 'snapshot':
-      if (world.addSnapshot(event.tick, event.actors, now)) {
-        status.tick = world.tick;
-        status.actorCount = world.actorCount;
-        status.ownPosition = world.ownPosition;
-      }
       break;
     case 'settings':
       world.applySettings(event.settings);
@@ -60,6 +55,40 @@ function onMessage(event: ServerEvent): void {
   }
 }
 
+function onSnapshot(frame: SnapshotFrame): void {
+  const now = performance.now();
+  snapshots.record(now, frame.bytes);
+  status.snapshotBytes = frame.bytes;
+  if (frame.tick !== null && (status.tick === null || frame.tick > status.tick)) {
+    status.tick = frame.tick;
+  }
+  const receipt = frame.receipt;
+  if (receipt.outcome === 'failed') {
+    status.applyErrors = connection.replication.applyErrors;
+    console.warn(`tickwire: snapshot ${frame.tick ?? '?'} not applied: ${receipt.reason}`);
+    if (receipt.requestFull) {
+      resyncNotice = { kind: 'error', text: `snapshot refused (${receipt.reason}); asked for a full snapshot` };
+      notice = resyncNotice;
+    }
+    return;
+  }
+  if (receipt.outcome === 'applied') {
+    world.addState(receipt.state, receipt.full ? null : receipt.spawned, now);
+    status.mirrorTick = receipt.state.tick;
+    if (receipt.full) {
+      status.fullSnapshotsApplied += 1;
+    } else {
+      status.deltasApplied += 1;
+    }
+    status.actorCount = connection.replication.mirror.size;
+    status.ownPosition = world.ownPosition;
+    if (resyncNotice !== null && notice === resyncNotice) {
+      notice = null;
+    }
+    resyncNotice = null;
+  }
+}
+
 const keyboard = new Keyboard(window, () => connection.sendInputNow());
 const connection = new Connection(socketUrl(), () => keyboard.direction(), {
   onState(next) {
@@ -67,6 +96,7 @@ const connection = new Connection(socketUrl(), () => keyboard.direction(), {
     status.state = next;
   },
   onMessage,
+  onSnapshot,
   onProtocolError(message) {
     console.warn(`tickwire: ${message}`);
     notice = { kind: 'error', text: `protocol error: ${message}` };
@@ -87,10 +117,11 @@ function frame(now: number): void {
   hud.update({
     state,
     actorId: world.ownId,
-    tick: world.tick,
+    tick: status.tick,
     rttMs: status.rttMs,
     actorCount: world.actorCount,
-    snapshotRate: world.snapshotRate(now),
+    snapshotRate: snapshots.eventsPerSecond(now),
+    snapshotBytesPerSecond: snapshots.amountPerSecond(now),
     notice,
   });
   requestAnimationFrame(frame);

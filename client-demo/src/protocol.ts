@@ -1,19 +1,21 @@
-// Wire protocol: encodes the client's messages (Hello, Input, Pong) and decodes the
-// server's into plain typed objects, using the FlatBuffers code generated from
-// protocol/schema/tickwire.fbs. FlatBuffers JS has no verifier, so every read goes
-// through a bounds-checked buffer and a malformed frame becomes a ProtocolError.
+// Wire protocol: encodes the client's messages (Hello, Input, Pong,
+// FullSnapshotRequest) and decodes the server's into plain typed objects, using the
+// FlatBuffers code generated from protocol/schema/tickwire.fbs. FlatBuffers JS has no
+// verifier, so every read goes through a bounds-checked buffer (src/frame.ts) and a
+// malformed frame becomes a ProtocolError. Snapshots are decoded by src/snapshot.ts.
 
 import * as flatbuffers from 'flatbuffers';
+import { CheckedByteBuffer, ProtocolError } from './frame';
 import {
-  ActorKind,
-  ActorState,
   ClientBody,
   ClientMessage,
   Disconnect,
+  FullSnapshotRequest,
   Hello,
   Input,
   Ping,
   Pong,
+  ProtocolVersion,
   ServerBody,
   ServerMessage,
   Settings,
@@ -21,11 +23,13 @@ import {
   Vec2,
   Welcome,
 } from './generated/tickwire';
+import { readSnapshot, type SnapshotData } from './snapshot';
 
-export const PROTOCOL_VERSION = 1;
+export { ProtocolError } from './frame';
+export type { SnapshotData } from './snapshot';
 
-/** Size in bytes of one `ActorState` struct in a snapshot's vector. */
-const ACTOR_STATE_SIZE = 16;
+/** The protocol version this client speaks, from the schema (shared with the server). */
+export const PROTOCOL_VERSION: number = ProtocolVersion.Current;
 
 export interface Vec {
   x: number;
@@ -39,13 +43,8 @@ export interface GameSettings {
   movementSpeed: number;
   smoothing: number;
   interpolationDelayMs: number;
-}
-
-export interface ActorData {
-  id: number;
-  x: number;
-  y: number;
-  kind: ActorKind;
+  /** Positions travel as whole steps of 1 / N world units. */
+  positionStepsPerUnit: number;
 }
 
 export type ServerEvent =
@@ -57,46 +56,10 @@ export type ServerEvent =
       settings: GameSettings;
       arenaSize: Vec;
     }
-  | { type: 'snapshot'; tick: number; actors: ActorData[] }
+  | { type: 'snapshot'; snapshot: SnapshotData }
   | { type: 'settings'; settings: GameSettings }
   | { type: 'ping'; nonce: number; rttUs: number }
   | { type: 'disconnect'; code: number; reason: string };
-
-/** A server frame that could not be decoded. */
-export class ProtocolError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProtocolError';
-  }
-}
-
-/**
- * A ByteBuffer whose primitive reads throw instead of silently reading `undefined`
- * (as 0) past the end of the frame. Every other read of the generated code is built
- * on these three.
- */
-class CheckedByteBuffer extends flatbuffers.ByteBuffer {
-  private check(offset: number, size: number): void {
-    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.capacity()) {
-      throw new ProtocolError(`read of ${size} bytes at offset ${offset} is outside the ${this.capacity()}-byte frame`);
-    }
-  }
-
-  override readUint8(offset: number): number {
-    this.check(offset, 1);
-    return super.readUint8(offset);
-  }
-
-  override readUint16(offset: number): number {
-    this.check(offset, 2);
-    return super.readUint16(offset);
-  }
-
-  override readInt32(offset: number): number {
-    this.check(offset, 4);
-    return super.readInt32(offset);
-  }
-}
 
 // ------------------------------------------------------------------ client -> server
 
@@ -115,12 +78,26 @@ export function encodeHello(protocolVersion: number = PROTOCOL_VERSION): Uint8Ar
   return finishClientMessage(builder, ClientBody.Hello, Hello.createHello(builder, protocolVersion));
 }
 
-export function encodeInput(sequence: number, direction: Vec): Uint8Array<ArrayBuffer> {
+/** @param ackTick the tick of the newest snapshot applied (0: none yet); always sent. */
+export function encodeInput(sequence: number, direction: Vec, ackTick: number): Uint8Array<ArrayBuffer> {
   const builder = new flatbuffers.Builder(48);
   Input.startInput(builder);
   Input.addSequence(builder, sequence);
   Input.addDirection(builder, Vec2.createVec2(builder, direction.x, direction.y));
+  // addFieldInt32 would leave out a 0; the server should see the ack either way.
+  builder.forceDefaults(true);
+  Input.addAckTick(builder, ackTick);
+  builder.forceDefaults(false);
   return finishClientMessage(builder, ClientBody.Input, Input.endInput(builder));
+}
+
+export function encodeFullSnapshotRequest(): Uint8Array<ArrayBuffer> {
+  const builder = new flatbuffers.Builder(16);
+  return finishClientMessage(
+    builder,
+    ClientBody.FullSnapshotRequest,
+    FullSnapshotRequest.createFullSnapshotRequest(builder),
+  );
 }
 
 export function encodePong(nonce: number): Uint8Array<ArrayBuffer> {
@@ -155,6 +132,7 @@ function readSettings(settings: Settings | null): GameSettings {
     movementSpeed: finite(settings.movementSpeed(), 'movement_speed'),
     smoothing: finite(settings.smoothing(), 'smoothing'),
     interpolationDelayMs: settings.interpolationDelayMs(),
+    positionStepsPerUnit: settings.positionStepsPerUnit(),
   };
   if (decoded.tickRateHz === 0 || decoded.broadcastEvery === 0 || decoded.inputEvery === 0) {
     throw new ProtocolError('settings have a zero tick rate, broadcast interval or input interval');
@@ -162,27 +140,7 @@ function readSettings(settings: Settings | null): GameSettings {
   return decoded;
 }
 
-function readSnapshot(snapshot: Snapshot, frameSize: number): ServerEvent {
-  const count = snapshot.actorsLength();
-  if (count < 0 || count * ACTOR_STATE_SIZE > frameSize) {
-    throw new ProtocolError(`snapshot claims ${count} actors, more than the frame can hold`);
-  }
-  const actors: ActorData[] = new Array<ActorData>(count);
-  // Accessor objects are reused so decoding allocates one plain object per actor.
-  const state = new ActorState();
-  const position = new Vec2();
-  for (let i = 0; i < count; i++) {
-    if (snapshot.actors(i, state) === null) {
-      throw new ProtocolError('snapshot has no actor vector');
-    }
-    const at = readVec(state.position(position), 'actor position');
-    actors[i] = { id: state.id(), x: at.x, y: at.y, kind: state.kind() };
-  }
-  return { type: 'snapshot', tick: snapshot.tick(), actors };
-}
-
-function decodeBody(message: ServerMessage, frameSize: number): ServerEvent {
-  const bodyType = message.bodyType();
+function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: number): ServerEvent {
   switch (bodyType) {
     case ServerBody.Welcome: {
       const welcome: Welcome | null = message.body(new Welcome());
@@ -207,7 +165,7 @@ function decodeBody(message: ServerMessage, frameSize: number): ServerEvent {
       if (snapshot === null) {
         throw new ProtocolError('Snapshot has no body');
       }
-      return readSnapshot(snapshot, frameSize);
+      return { type: 'snapshot', snapshot: readSnapshot(snapshot, frameSize) };
     }
     case ServerBody.Settings: {
       const settings: Settings | null = message.body(new Settings());
@@ -240,14 +198,14 @@ export function decodeServerMessage(frame: ArrayBuffer): ServerEvent {
   if (bytes.length < 8) {
     throw new ProtocolError(`frame of ${bytes.length} bytes is too short to be a message`);
   }
+  let bodyType: ServerBody | null = null;
   try {
-    const buffer = new CheckedByteBuffer(bytes);
-    return decodeBody(ServerMessage.getRootAsServerMessage(buffer), bytes.length);
+    const message = ServerMessage.getRootAsServerMessage(new CheckedByteBuffer(bytes));
+    bodyType = message.bodyType();
+    return decodeBody(message, bodyType, bytes.length);
   } catch (error) {
-    if (error instanceof ProtocolError) {
-      throw error;
-    }
-    // Any other failure (a bad UTF-8 decoder state, a RangeError...) is still a bad frame.
-    throw new ProtocolError(error instanceof Error ? error.message : String(error));
+    // Any failure (a bad UTF-8 decoder state, a RangeError...) is a bad frame; say
+    // what type of message it claimed to be, if it got that far.
+    throw new ProtocolError(error instanceof Error ? error.message : String(error), bodyType);
   }
 }

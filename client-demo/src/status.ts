@@ -11,10 +11,20 @@ export interface TickwireStatus {
   actorId: number | null;
   /** Newest server tick heard of. */
   tick: number | null;
-  /** Actors in the newest snapshot. */
+  /** The tick of the state the mirror holds: the newest snapshot applied (0: none yet). */
+  mirrorTick: number;
+  /** Actors in the mirror. */
   actorCount: number;
-  /** The own actor's position in the newest snapshot. */
+  /** The own actor's position in the mirror, in world units. */
   ownPosition: Vec | null;
+  /** Size in bytes of the last snapshot frame received. */
+  snapshotBytes: number;
+  /** Snapshots that could not be applied (each leads to a request for a full snapshot). */
+  applyErrors: number;
+  /** Full snapshots applied to the mirror. */
+  fullSnapshotsApplied: number;
+  /** Delta snapshots applied to the mirror. */
+  deltasApplied: number;
   /** Round-trip time the server last measured, in milliseconds. */
   rttMs: number | null;
   /** The server's last Disconnect message, if any. */
@@ -37,8 +47,13 @@ export function publishStatus(): TickwireStatus {
     state: 'connecting',
     actorId: null,
     tick: null,
+    mirrorTick: 0,
     actorCount: 0,
     ownPosition: null,
+    snapshotBytes: 0,
+    applyErrors: 0,
+    fullSnapshotsApplied: 0,
+    deltasApplied: 0,
     rttMs: null,
     lastDisconnect: null,
     arenaSize: null,

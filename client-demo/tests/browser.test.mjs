@@ -1,6 +1,8 @@
 // Browser test of the demo client against the real server: starts the
 // tickwire-server binary, opens its page in headless Chromium, and checks that the
-// client connects, draws the actors, and moves the own actor with the keyboard.
+// client connects, draws the actors, keeps its mirror in step with delta snapshots
+// (and gets back in step with a FullSnapshotRequest when a snapshot is lost), and
+// moves the own actor with the keyboard.
 //
 // Env: TICKWIRE_SERVER_BIN (default ../target/debug/tickwire-server, relative to
 // client-demo), CHROMIUM_BIN (default /usr/bin/chromium), TICKWIRE_SCREENSHOT (a
@@ -13,6 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { loadClient } from './client.mjs';
 
 const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverBin = path.resolve(clientDir, process.env.TICKWIRE_SERVER_BIN ?? '../target/debug/tickwire-server');
@@ -23,6 +26,8 @@ const NPCS = 10;
 const HOLD_MS = 700;
 /** Time for the server to stop the actor and the page to draw where it stopped. */
 const SETTLE_MS = 600;
+/** How long the page is watched applying delta snapshots. */
+const DELTA_WATCH_MS = 3000;
 
 /** The canvas colours, read from src/render.ts so the test and the renderer agree. */
 function rendererColor(name) {
@@ -306,15 +311,105 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     assert.ok(pixels.npcCount >= 20 * NPCS, `the canvas should show ${NPCS} NPCs in ${NPC_RGB}, found ${pixels.npcCount} pixels`);
   }));
 
-  test("(c) holding 'd' moves the own actor right", { timeout: 45000 }, check(async (t) => {
+  test('(c) applies delta snapshots without errors; the HUD agrees with the mirror', { timeout: 30000 }, check(async (t) => {
+    const start = await status();
+    await page.waitForTimeout(DELTA_WATCH_MS);
+    const end = await status();
+    assert.equal(end.applyErrors, 0, `every snapshot should apply to the mirror, but ${end.applyErrors} did not`);
+    assert.ok(
+      end.mirrorTick > start.mirrorTick,
+      `the mirror should advance over ${DELTA_WATCH_MS} ms, but stayed at tick ${start.mirrorTick}`,
+    );
+    const deltas = end.deltasApplied - start.deltasApplied;
+    assert.ok(deltas > 0, `delta snapshots should be applied over ${DELTA_WATCH_MS} ms, but none were`);
+    assert.ok(end.snapshotBytes > 0, 'the size of the last snapshot frame should be reported');
+    assert.ok(end.actorCount >= NPCS + 1, `the mirror should hold every actor, but holds ${end.actorCount}`);
+    const hudMatches = await page
+      .waitForFunction(
+        () => document.querySelector('#hud dd[data-field="actors"]')?.textContent === String(window.tickwire.actorCount),
+        null,
+        { timeout: 2000, polling: 50 },
+      )
+      .then(() => true, () => false);
+    const hudActors = await page.locator('#hud dd[data-field="actors"]').textContent();
+    assert.ok(hudMatches, `the HUD should show the mirror's ${(await status()).actorCount} actors, but shows ${hudActors}`);
+    const hudBytes = await page.locator('#hud dd[data-field="bytes"]').textContent();
+    assert.match(hudBytes ?? '', /^\d+(\.\d)? [kM]?B\/s$/, 'the HUD should show the snapshot bytes per second');
+    t.diagnostic(
+      `mirror tick ${start.mirrorTick} -> ${end.mirrorTick}: ${deltas} deltas, ${end.fullSnapshotsApplied} full snapshots in all; ` +
+        `last frame ${end.snapshotBytes} B; HUD ${hudActors} actors, ${hudBytes}`,
+    );
+  }));
+
+  test("(d) holding 'd' moves the own actor right", { timeout: 45000 }, check(async (t) => {
     await checkMove(t, 'd', 'x', 'right');
   }));
 
-  test("(d) holding 's' moves the own actor down", { timeout: 45000 }, check(async (t) => {
+  test("(e) holding 's' moves the own actor down", { timeout: 45000 }, check(async (t) => {
     await checkMove(t, 's', 'y', 'down');
   }));
 
-  test('(e) stopping the server closes the session and says so', { timeout: 30000 }, check(async (t) => {
+  test('(f) a lost snapshot costs one FullSnapshotRequest, then the mirror is back in step', { timeout: 30000 }, check(async (t) => {
+    // A second session whose socket goes through Playwright, which drops one snapshot.
+    const { T, ByteBuffer } = await loadClient();
+    const serverBody = (bytes) => T.ServerMessage.getRootAsServerMessage(new ByteBuffer(new Uint8Array(bytes))).bodyType();
+    let snapshotsSeen = 0;
+    let dropped = false;
+    const requests = [];
+    const acks = [];
+    const second = await browser.newPage({ viewport: { width: 640, height: 480 } });
+    try {
+      second.on('pageerror', (error) => pageErrors.push(String(error)));
+      await second.routeWebSocket(/\/ws$/, (ws) => {
+        const upstream = ws.connectToServer();
+        upstream.onMessage((message) => {
+          if (typeof message !== 'string' && serverBody(message) === T.ServerBody.Snapshot && ++snapshotsSeen === 20) {
+            dropped = true;
+            return;
+          }
+          ws.send(message);
+        });
+        ws.onMessage((message) => {
+          if (typeof message !== 'string') {
+            const decoded = T.ClientMessage.getRootAsClientMessage(new ByteBuffer(new Uint8Array(message)));
+            if (decoded.bodyType() === T.ClientBody.FullSnapshotRequest) {
+              requests.push(snapshotsSeen);
+            } else if (decoded.bodyType() === T.ClientBody.Input) {
+              acks.push(decoded.body(new T.Input()).ackTick());
+            }
+          }
+          upstream.send(message);
+        });
+      });
+      await second.goto(server.url, { timeout: 10000 });
+      const recovered = await second
+        .waitForFunction(
+          () => window.tickwire.applyErrors > 0 && window.tickwire.fullSnapshotsApplied >= 2 && window.tickwire.deltasApplied > 25,
+          null,
+          { timeout: 15000, polling: 50 },
+        )
+        .then(() => true, () => false);
+      const after = await second.evaluate(() => window.tickwire);
+      assert.ok(dropped, 'the test should have dropped a snapshot');
+      assert.ok(recovered, `the page should refuse the next delta, get a full snapshot and apply deltas again; window.tickwire is ${JSON.stringify(after)}`);
+      assert.equal(after.applyErrors, 1, 'one lost snapshot should cost exactly one refused delta');
+      assert.equal(requests.length, 1, `the page should send one FullSnapshotRequest, but sent ${requests.length}`);
+      assert.ok(after.actorCount >= NPCS + 2, `the mirror should hold the NPCs and both players, but holds ${after.actorCount}`);
+      assert.ok(acks.some((tick) => tick > 0), 'Inputs should acknowledge the snapshots applied');
+      assert.ok(acks.every((tick, i) => i === 0 || tick >= acks[i - 1]), `acknowledged ticks should never go back: ${acks}`);
+      assert.ok(acks[acks.length - 1] <= after.mirrorTick, 'Inputs should acknowledge no tick beyond the mirror');
+      t.diagnostic(
+        `dropped snapshot #20; FullSnapshotRequest sent after snapshot #${requests[0]}; ` +
+          `then ${after.deltasApplied} deltas and ${after.fullSnapshotsApplied} full snapshots applied, mirror at tick ${after.mirrorTick}`,
+      );
+    } finally {
+      await second.close();
+    }
+  }));
+
+  test('(g) stopping the server closes the session and says so', { timeout: 30000 }, check(async (t) => {
+    const { applyErrors } = await status();
+    assert.equal(applyErrors, 0, 'every snapshot of the session should have applied to the mirror');
     await server.stop();
     await waitForStatus("the page should reach state 'closed' after the server stops", () => window.tickwire.state === 'closed', 5000);
     const notice = await page.locator('#hud .notice').textContent({ timeout: 2000 });

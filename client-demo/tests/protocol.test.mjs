@@ -1,42 +1,23 @@
-// Unit test of src/protocol.ts in Node: client messages encode to what the schema
-// says, server messages decode to the expected plain objects, and malformed frames
-// (truncated, random, lying about lengths) fail with ProtocolError and nothing else.
+// Unit test of src/protocol.ts and src/snapshot.ts in Node: client messages encode to
+// what the schema says, server messages (full and delta snapshots included) decode to
+// the expected plain objects, and malformed frames (truncated, random, lying about
+// lengths, bad id lists, columns of the wrong length) fail with ProtocolError and
+// nothing else.
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-
-const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
+import { columns, loadClient, snapshotFrame } from './client.mjs';
 
 /** src/protocol.ts plus the generated code and flatbuffers, bundled and imported. */
 let P;
 let T;
 let Builder;
 let ByteBuffer;
+let client;
 
 before(async () => {
-  const result = await build({
-    stdin: {
-      contents: [
-        "export * from './protocol';",
-        "export * as T from './generated/tickwire';",
-        "export { Builder, ByteBuffer } from 'flatbuffers';",
-      ].join('\n'),
-      resolveDir: srcDir,
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].text;
-  const module = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
-  ({ T, Builder, ByteBuffer } = module);
-  P = module;
+  client = await loadClient();
+  ({ P, T, Builder, ByteBuffer } = client);
 });
 
 function serverMessage(type, buildBody) {
@@ -47,7 +28,7 @@ function serverMessage(type, buildBody) {
 }
 
 function settings(builder, tickRate = 20) {
-  return T.Settings.createSettings(builder, tickRate, 2, 1, 150.5, 0.25, 100);
+  return T.Settings.createSettings(builder, tickRate, 2, 1, 150.5, 0.25, 100, 8);
 }
 
 function welcome() {
@@ -63,15 +44,31 @@ function welcome() {
   });
 }
 
-function snapshot(actors) {
-  return serverMessage(T.ServerBody.Snapshot, (b) => {
-    T.Snapshot.startActorsVector(b, actors.length);
-    for (let i = actors.length - 1; i >= 0; i--) {
-      const a = actors[i];
-      T.ActorState.createActorState(b, a.id, a.x, a.y, a.kind);
-    }
-    return T.Snapshot.createSnapshot(b, 77, b.endVector());
+/** A full snapshot frame of `rows` ({ id, x, y, vx, vy, kind }) at tick 77. */
+function snapshot(rows, stepsPerUnit = 8) {
+  return snapshotFrame(client, { tick: 77, stepsPerUnit, spawned: columns(rows) });
+}
+
+/** A delta frame at tick 80 against tick 77 that touches every list. */
+function delta() {
+  return snapshotFrame(client, {
+    tick: 80,
+    age: 3,
+    stepsPerUnit: 8,
+    spawned: columns([{ id: 300, x: -5, y: 6, vx: 7, vy: -8, kind: 1 }]),
+    moved: { ids: [1, 2], dx: [127, -128], dy: [0, 1] },
+    jumped: { ids: [7], x: [2147483647], y: [-2147483648] },
+    turned: { ids: [2, 7], vx: [32767, -32768], vy: [0, -1] },
+    despawned: { ids: [5, 200] },
   });
+}
+
+/** Typed arrays (at any depth of plain objects) as plain arrays, for deepEqual. */
+function plain(value) {
+  if (ArrayBuffer.isView(value)) {
+    return Array.from(value);
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]));
 }
 
 function clientMessage(bytes) {
@@ -101,19 +98,39 @@ function random(seed) {
 }
 
 describe('protocol encoding', () => {
-  test('Hello carries protocol version 1', () => {
+  test('Hello carries the schema\'s protocol version', () => {
     const message = clientMessage(P.encodeHello());
     assert.equal(message.bodyType(), T.ClientBody.Hello, 'Hello should be tagged Hello');
-    assert.equal(message.body(new T.Hello()).protocolVersion(), 1, 'Hello should carry protocol version 1');
+    assert.equal(T.ProtocolVersion.Current, 2, 'the schema should define protocol version 2');
+    assert.equal(
+      message.body(new T.Hello()).protocolVersion(),
+      T.ProtocolVersion.Current,
+      'Hello should carry the schema\'s protocol version',
+    );
   });
 
-  test('Input carries sequence and direction', () => {
-    const message = clientMessage(P.encodeInput(5, { x: 0.6, y: -0.8 }));
+  test('Input carries sequence, direction and ack_tick', () => {
+    const message = clientMessage(P.encodeInput(5, { x: 0.6, y: -0.8 }, 4000000001));
     assert.equal(message.bodyType(), T.ClientBody.Input, 'Input should be tagged Input');
     const input = message.body(new T.Input());
     assert.equal(input.sequence(), 5, 'Input should carry its sequence');
     assert.ok(Math.abs(input.direction().x() - 0.6) < 1e-6, 'Input should carry direction.x');
     assert.ok(Math.abs(input.direction().y() + 0.8) < 1e-6, 'Input should carry direction.y');
+    assert.equal(input.ackTick(), 4000000001, 'Input should carry ack_tick');
+  });
+
+  test('Input writes ack_tick 0 explicitly', () => {
+    const bytes = P.encodeInput(1, { x: 0, y: 0 }, 0);
+    const input = clientMessage(bytes).body(new T.Input());
+    assert.equal(input.ackTick(), 0, 'ack_tick should be 0 before any snapshot');
+    // Field 2 of the table is present in its vtable, not left to the default.
+    assert.notEqual(input.bb.__offset(input.bb_pos, 8), 0, 'ack_tick should be on the wire even when 0');
+  });
+
+  test('FullSnapshotRequest is an empty table', () => {
+    const message = clientMessage(P.encodeFullSnapshotRequest());
+    assert.equal(message.bodyType(), T.ClientBody.FullSnapshotRequest, 'the request should be tagged FullSnapshotRequest');
+    assert.notEqual(message.body(new T.FullSnapshotRequest()), null, 'the request should carry its (empty) table');
   });
 
   test('Pong echoes the nonce', () => {
@@ -137,17 +154,62 @@ describe('protocol decoding', () => {
         movementSpeed: 150.5,
         smoothing: 0.25,
         interpolationDelayMs: 100,
+        positionStepsPerUnit: 8,
       },
       arenaSize: { x: 800, y: 600 },
     });
   });
 
-  test('Snapshot', () => {
-    const actors = [
-      { id: 1, x: 10.5, y: 20.25, kind: T.ActorKind.Npc },
-      { id: 7, x: 700, y: 0, kind: T.ActorKind.Player },
+  test('full Snapshot', () => {
+    const rows = [
+      { id: 1, x: 84, y: -162, vx: 3, vy: -4, kind: T.ActorKind.Npc },
+      { id: 700, x: 5600, y: 0, vx: 0, vy: 0, kind: T.ActorKind.Player },
+      { id: 4294967295, x: -2147483648, y: 2147483647, vx: -32768, vy: 32767, kind: T.ActorKind.Npc },
     ];
-    assert.deepEqual(P.decodeServerMessage(snapshot(actors)), { type: 'snapshot', tick: 77, actors });
+    const event = P.decodeServerMessage(snapshot(rows, 100));
+    assert.equal(event.type, 'snapshot');
+    const s = event.snapshot;
+    assert.equal(s.tick, 77);
+    assert.equal(s.baselineTick, null, 'baseline_age 0 should decode as a full snapshot');
+    assert.equal(s.stepsPerUnit, 100);
+    assert.deepEqual(plain(s.spawned), columns(rows));
+    for (const list of [s.moved.ids, s.jumped.ids, s.turned.ids, s.despawned]) {
+      assert.equal(list.length, 0, 'absent lists should decode as empty');
+    }
+  });
+
+  test('delta Snapshot', () => {
+    const s = P.decodeServerMessage(delta()).snapshot;
+    assert.equal(s.tick, 80);
+    assert.equal(s.baselineTick, 77, 'the baseline should be tick - baseline_age');
+    assert.deepEqual(plain(s.spawned), columns([{ id: 300, x: -5, y: 6, vx: 7, vy: -8, kind: 1 }]));
+    assert.deepEqual(plain(s.moved), { ids: [1, 2], dx: [127, -128], dy: [0, 1] });
+    assert.deepEqual(plain(s.jumped), { ids: [7], x: [2147483647], y: [-2147483648] });
+    assert.deepEqual(plain(s.turned), { ids: [2, 7], vx: [32767, -32768], vy: [0, -1] });
+    assert.deepEqual(Array.from(s.despawned), [5, 200]);
+  });
+
+  test('malformed snapshots are ProtocolErrors that say they were snapshots', () => {
+    const cases = {
+      'a zero gap': { tick: 2, age: 1, moved: { idBytes: [1, 0], dx: [1, 1], dy: [1, 1] } },
+      'a cut-off varint': { tick: 2, age: 1, despawned: { idBytes: [3, 0x81] } },
+      'a varint beyond 32 bits': { tick: 2, age: 1, despawned: { idBytes: [0xff, 0xff, 0xff, 0xff, 0x1f] } },
+      'ids beyond 2^32 - 1': { tick: 2, age: 1, despawned: { idBytes: [0xff, 0xff, 0xff, 0xff, 0x0f, 1] } },
+      'a short column': { tick: 2, age: 1, jumped: { ids: [1, 2], x: [5, 6], y: [5] } },
+      'a long column': { tick: 2, age: 1, turned: { ids: [1], vx: [5], vy: [5, 6] } },
+      'a missing column': { tick: 2, age: 1, moved: { ids: [1], dx: [5] } },
+      'a spawned column of the wrong length': { tick: 2, spawned: { ...columns([{ id: 1, x: 1, y: 1 }]), vy: [] } },
+      'an unknown actor kind': { tick: 2, spawned: columns([{ id: 1, x: 1, y: 1, kind: 2 }]) },
+      'a baseline before tick 0': { tick: 2, age: 3 },
+    };
+    for (const [name, spec] of Object.entries(cases)) {
+      const error = decodeOrProtocolError(snapshotFrame(client, spec), name);
+      assert.ok(error instanceof P.ProtocolError, `a snapshot with ${name} should be a ProtocolError`);
+      assert.equal(error.bodyType, T.ServerBody.Snapshot, `the error for ${name} should say the frame was a Snapshot`);
+    }
+    // The largest gap that fits, and ids up to 2^32 - 1, are fine.
+    const edge = P.decodeServerMessage(snapshotFrame(client, { tick: 2, age: 1, despawned: { idBytes: [0xff, 0xff, 0xff, 0xff, 0x0f] } }));
+    assert.deepEqual(Array.from(edge.snapshot.despawned), [4294967295]);
   });
 
   test('Settings, Ping and Disconnect', () => {
@@ -172,18 +234,33 @@ describe('protocol decoding', () => {
     assert.throws(() => P.decodeServerMessage(frame), P.ProtocolError, 'a zero tick rate should be a ProtocolError');
   });
 
-  test('a snapshot claiming more actors than the frame holds is rejected', () => {
-    const bytes = new Uint8Array(snapshot([{ id: 1, x: 1, y: 1, kind: 0 }]));
-    // The vector's length word is the 4 bytes before its single 16-byte element, at the end.
-    const view = new DataView(bytes.buffer);
-    view.setUint32(bytes.length - 20, 0x7fffffff, true);
-    assert.throws(() => P.decodeServerMessage(bytes.buffer), P.ProtocolError, 'a lying vector length should be a ProtocolError');
+  test('a snapshot vector claiming more entries than the frame holds is rejected', () => {
+    const frame = snapshot([{ id: 1, x: 1, y: 1, kind: 0 }]);
+    const bytes = new Uint8Array(frame);
+    // Find each vector's length word (a 1 followed by its single element) and make it lie.
+    const view = new DataView(frame);
+    const s = P.decodeServerMessage(frame).snapshot;
+    assert.equal(s.spawned.ids.length, 1);
+    let lies = 0;
+    for (let at = 0; at + 4 <= bytes.length; at += 4) {
+      if (view.getUint32(at, true) !== 1) {
+        continue;
+      }
+      const forged = frame.slice(0);
+      new DataView(forged).setUint32(at, 0x7fffffff, true);
+      const result = decodeOrProtocolError(forged, `length word at ${at} forged`);
+      if (result instanceof P.ProtocolError) {
+        lies++;
+      }
+    }
+    assert.ok(lies >= 6, `forging each column's length should be a ProtocolError (${lies} were)`);
   });
 
   test('every truncation of every message fails cleanly or decodes', () => {
     const frames = {
       welcome: welcome(),
       snapshot: snapshot([{ id: 1, x: 1, y: 2, kind: 0 }, { id: 2, x: 3, y: 4, kind: 1 }]),
+      delta: delta(),
       disconnect: serverMessage(T.ServerBody.Disconnect, (b) => T.Disconnect.createDisconnect(b, 1001, b.createString('bye'))),
     };
     for (const [name, frame] of Object.entries(frames)) {
@@ -195,14 +272,14 @@ describe('protocol decoding', () => {
 
   test('random and corrupted frames fail with ProtocolError only', () => {
     const next = random(12345);
-    const valid = [welcome(), snapshot([{ id: 1, x: 1, y: 2, kind: 0 }])];
+    const valid = [welcome(), snapshot([{ id: 1, x: 1, y: 2, kind: 0 }]), delta()];
     for (let round = 0; round < 5000; round++) {
       let bytes;
       if (round % 2 === 0) {
         bytes = new Uint8Array(Math.floor(next() * 96));
         for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(next() * 256);
       } else {
-        bytes = new Uint8Array(valid[round % 4 === 1 ? 0 : 1].slice(0));
+        bytes = new Uint8Array(valid[Math.floor(next() * valid.length)].slice(0));
         for (let flips = 1 + Math.floor(next() * 4); flips > 0; flips--) {
           bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
         }

@@ -8,8 +8,8 @@ use futures_util::{SinkExt, StreamExt};
 use glam::Vec2;
 use thiserror::Error;
 use tickwire_protocol::{
-    ClientMessage, DecodeError, Disconnect, Hello, Input, PROTOCOL_VERSION, Pong, ServerMessage,
-    Settings, Snapshot, Welcome,
+    ApplyError, ClientMessage, DecodeError, Disconnect, Hello, Input, PROTOCOL_VERSION, Pong,
+    ServerMessage, Settings, Snapshot, Welcome, WorldState,
 };
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -17,7 +17,8 @@ use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
+use tracing::warn;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -30,8 +31,18 @@ const EVENT_QUEUE: usize = 64;
 /// What the server told this client.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// A snapshot of the world.
-    Snapshot(Snapshot),
+    /// A snapshot was applied: [`Client::world`] now holds the state as of `tick`.
+    Snapshot {
+        /// The tick the world is now at.
+        tick: u32,
+        /// Whether it was a full snapshot rather than a delta.
+        full: bool,
+        /// Size of the snapshot message in bytes.
+        bytes: usize,
+    },
+    /// A snapshot did not fit the mirror (which is left as it was); a full snapshot has
+    /// been requested.
+    Desync(ApplyError),
     /// New settings, effective now.
     Settings(Settings),
     /// The server measured this round-trip time (reported with each ping).
@@ -43,6 +54,14 @@ pub enum Event {
         /// The server's reason (from its `Disconnect` or close frame), or what went wrong.
         reason: String,
     },
+}
+
+/// What the socket task hands over; snapshots are applied to the mirror only when the
+/// caller takes them, so the mirror always matches the events seen.
+#[derive(Debug)]
+enum Incoming {
+    Snapshot(Snapshot, usize),
+    Event(Event),
 }
 
 /// Why connecting or sending failed.
@@ -78,8 +97,11 @@ pub enum ClientError {
 pub struct Client {
     welcome: Welcome,
     outgoing: mpsc::UnboundedSender<Bytes>,
-    events: mpsc::Receiver<Event>,
+    incoming: mpsc::Receiver<Incoming>,
     next_sequence: u32,
+    world: WorldState,
+    /// A full snapshot was requested after a desync; deltas until then are skipped.
+    awaiting_full: bool,
 }
 
 impl Client {
@@ -89,24 +111,25 @@ impl Client {
     /// [`ClientError`] if the connection fails, the server refuses the session, or no
     /// `Welcome` arrives within five seconds.
     pub async fn connect(url: &str) -> Result<Self, ClientError> {
-        let (socket, _response) = connect_async(url).await?;
+        // Inputs are tiny and latency-bound: no Nagle delay.
+        let (socket, _response) = connect_async_with_config(url, None, true).await?;
         let (mut sink, mut stream) = socket.split();
-        let hello = ClientMessage::Hello(Hello {
-            protocol_version: PROTOCOL_VERSION,
-        });
+        let hello = ClientMessage::Hello(Hello { protocol_version: PROTOCOL_VERSION });
         sink.send(Message::Binary(hello.encode())).await?;
         let welcome = timeout(HANDSHAKE_TIMEOUT, read_welcome(&mut stream))
             .await
             .map_err(|_| ClientError::HandshakeTimeout(HANDSHAKE_TIMEOUT))??;
 
         let (outgoing, outgoing_rx) = mpsc::unbounded_channel();
-        let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
-        tokio::spawn(drive(sink, stream, outgoing_rx, events_tx));
+        let (incoming_tx, incoming) = mpsc::channel(EVENT_QUEUE);
+        tokio::spawn(drive(sink, stream, outgoing_rx, incoming_tx));
         Ok(Self {
             welcome,
             outgoing,
-            events,
+            incoming,
             next_sequence: 1,
+            world: WorldState::default(),
+            awaiting_full: false,
         })
     }
 
@@ -115,21 +138,21 @@ impl Client {
         &self.welcome
     }
 
-    /// Sends a move direction (clamped to length 1 by the server). Returns its sequence
-    /// number.
+    /// The mirror of the world, as of the last [`Event::Snapshot`] taken.
+    pub fn world(&self) -> &WorldState {
+        &self.world
+    }
+
+    /// Sends a move direction (clamped to length 1 by the server), acknowledging the
+    /// mirror's tick. Returns the input's sequence number.
     ///
     /// # Errors
     /// [`ClientError::Closed`] if the connection has ended.
     pub fn send_input(&mut self, direction: Vec2) -> Result<u32, ClientError> {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.send(
-            ClientMessage::Input(Input {
-                sequence,
-                direction,
-            })
-            .encode(),
-        )?;
+        let input = Input { sequence, direction, ack_tick: self.world.tick };
+        self.send(ClientMessage::Input(input).encode())?;
         Ok(sequence)
     }
 
@@ -141,9 +164,33 @@ impl Client {
         self.outgoing.send(frame).map_err(|_| ClientError::Closed)
     }
 
-    /// The next event; `None` after [`Event::Closed`] has been returned.
+    /// The next event; `None` after [`Event::Closed`] has been returned. Snapshots are
+    /// applied to [`Client::world`] as they are returned.
     pub async fn next_event(&mut self) -> Option<Event> {
-        self.events.recv().await
+        loop {
+            match self.incoming.recv().await? {
+                Incoming::Event(event) => return Some(event),
+                Incoming::Snapshot(snapshot, bytes) => {
+                    let full = snapshot.baseline_tick.is_none();
+                    if self.awaiting_full && !full {
+                        continue;
+                    }
+                    return Some(match self.world.apply(&snapshot) {
+                        Ok(()) => {
+                            self.awaiting_full = false;
+                            Event::Snapshot { tick: snapshot.tick, full, bytes }
+                        }
+                        Err(error) => {
+                            warn!(%error, "snapshot does not fit the mirror; requesting a full snapshot");
+                            self.awaiting_full = true;
+                            // If the connection is gone, the Closed event follows.
+                            let _ = self.send(ClientMessage::FullSnapshotRequest.encode());
+                            Event::Desync(error)
+                        }
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -176,7 +223,7 @@ async fn drive(
     mut sink: SplitSink<Socket, Message>,
     mut stream: SplitStream<Socket>,
     mut outgoing: mpsc::UnboundedReceiver<Bytes>,
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<Incoming>,
 ) {
     let mut disconnect: Option<Disconnect> = None;
     let closed = loop {
@@ -197,14 +244,14 @@ async fn drive(
             message = stream.next() => {
                 let event = match message {
                     Some(Ok(Message::Binary(frame))) => match ServerMessage::decode(&frame) {
-                        Ok(ServerMessage::Snapshot(snapshot)) => Event::Snapshot(snapshot),
-                        Ok(ServerMessage::Settings(settings)) => Event::Settings(settings),
+                        Ok(ServerMessage::Snapshot(snapshot)) => Incoming::Snapshot(snapshot, frame.len()),
+                        Ok(ServerMessage::Settings(settings)) => Incoming::Event(Event::Settings(settings)),
                         Ok(ServerMessage::Ping(ping)) => {
                             let pong = ClientMessage::Pong(Pong { nonce: ping.nonce }).encode();
                             if let Err(error) = sink.send(Message::Binary(pong)).await {
                                 break Event::Closed { code: None, reason: error.to_string() };
                             }
-                            Event::RoundTrip(Duration::from_micros(u64::from(ping.rtt_us)))
+                            Incoming::Event(Event::RoundTrip(Duration::from_micros(u64::from(ping.rtt_us))))
                         }
                         Ok(ServerMessage::Disconnect(reason)) => {
                             disconnect = Some(reason);
@@ -237,5 +284,5 @@ async fn drive(
             }
         }
     };
-    let _ = events.send(closed).await;
+    let _ = events.send(Incoming::Event(closed)).await;
 }

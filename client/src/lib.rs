@@ -7,6 +7,12 @@
 //! stops the task reading the socket, which is exactly what a slow client looks like
 //! to the server.
 //!
+//! The client keeps a mirror of the world ([`Client::world`], a quantised
+//! [`protocol::WorldState`]): each full or delta snapshot is applied to it as its event is
+//! taken, so the mirror always equals the server's state at the tick of the last
+//! [`Event::Snapshot`]. Inputs acknowledge the mirror's tick; a delta that does not fit
+//! (which a correct server never sends) triggers a request for a full snapshot.
+//!
 //! # Example
 //! ```no_run
 //! # async fn demo() -> Result<(), tickwire_client::ClientError> {
@@ -16,8 +22,9 @@
 //! println!("I am actor {}", client.welcome().actor_id);
 //! client.send_input(glam::Vec2::X)?;
 //! while let Some(event) = client.next_event().await {
-//!     if let Event::Snapshot(snapshot) = event {
-//!         println!("tick {}: {} actors", snapshot.tick, snapshot.actors.len());
+//!     if let Event::Snapshot { tick, .. } = event {
+//!         let me = client.world().position(client.welcome().actor_id);
+//!         println!("tick {tick}: {} actors, I am at {me:?}", client.world().len());
 //!     }
 //! }
 //! # Ok(()) }

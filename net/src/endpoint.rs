@@ -24,8 +24,8 @@ use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::config::NetConfig;
+use crate::frame_ring::FrameRing;
 use crate::session;
-use crate::shared_frame::SharedFrame;
 
 /// Shared state of every session. Cheap to clone.
 #[derive(Clone)]
@@ -36,7 +36,7 @@ pub struct Net {
 pub(crate) struct Inner {
     pub(crate) config: NetConfig,
     pub(crate) sim: SimSender,
-    pub(crate) frames: watch::Receiver<Arc<SharedFrame>>,
+    pub(crate) frames: watch::Receiver<Arc<FrameRing>>,
     pub(crate) shutdown: CancellationToken,
     next_session_id: AtomicU64,
     sessions: TaskTracker,
@@ -44,11 +44,7 @@ pub(crate) struct Inner {
 
 impl Net {
     /// Creates the network side over the sim's input channels and its frame feed.
-    pub fn new(
-        config: NetConfig,
-        sim: SimSender,
-        frames: watch::Receiver<Arc<SharedFrame>>,
-    ) -> Self {
+    pub fn new(config: NetConfig, sim: SimSender, frames: watch::Receiver<Arc<FrameRing>>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -113,10 +109,7 @@ impl Net {
     pub async fn shut_down(&self, grace: Duration) -> usize {
         self.inner.shutdown.cancel();
         self.inner.sessions.close();
-        if tokio::time::timeout(grace, self.inner.sessions.wait())
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(grace, self.inner.sessions.wait()).await.is_err() {
             let left = self.inner.sessions.len();
             warn!(left, "sessions still open after the shutdown grace period");
             return left;
@@ -131,24 +124,17 @@ fn websocket_accept_key(headers: &HeaderMap) -> Result<HeaderValue, &'static str
     let has_token = |name: header::HeaderName, token: &str| {
         headers.get_all(name).iter().any(|value| {
             value.to_str().is_ok_and(|value| {
-                value
-                    .split(',')
-                    .any(|part| part.trim().eq_ignore_ascii_case(token))
+                value.split(',').any(|part| part.trim().eq_ignore_ascii_case(token))
             })
         })
     };
     if !has_token(header::CONNECTION, "upgrade") || !has_token(header::UPGRADE, "websocket") {
         return Err("expected a WebSocket upgrade request");
     }
-    if headers
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .is_none_or(|version| version != "13")
-    {
+    if headers.get(header::SEC_WEBSOCKET_VERSION).is_none_or(|version| version != "13") {
         return Err("unsupported Sec-WebSocket-Version; expected 13");
     }
-    let key = headers
-        .get(header::SEC_WEBSOCKET_KEY)
-        .ok_or("missing Sec-WebSocket-Key")?;
+    let key = headers.get(header::SEC_WEBSOCKET_KEY).ok_or("missing Sec-WebSocket-Key")?;
     HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
         .map_err(|_| "invalid Sec-WebSocket-Key")
 }

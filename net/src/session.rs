@@ -6,9 +6,12 @@
 //! or another session.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
+use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{
@@ -52,13 +55,7 @@ pub(crate) async fn run<S>(
     let span = info_span!("session", id, %peer);
     async move {
         let (sink, stream) = socket.split();
-        let mut session = Session {
-            net,
-            id,
-            sink,
-            stream,
-            joined: false,
-        };
+        let mut session = Session { net, id, sink, stream, joined: false };
         let ending = session.handshake_and_serve().await;
         if session.joined {
             session.net.sim.leave(id);
@@ -84,7 +81,8 @@ struct Session<S> {
     id: SessionId,
     sink: SplitSink<WebSocketStream<S>, Message>,
     stream: SplitStream<WebSocketStream<S>>,
-    /// Whether the sim spawned an actor for this session (so it must be told we left).
+    /// Whether the sim was asked to spawn an actor for this session (so it must be told
+    /// we left).
     joined: bool,
 }
 
@@ -108,11 +106,8 @@ where
 
     /// Waits for a valid `Hello`, joins the sim, and sends `Welcome`.
     async fn handshake(&mut self) -> Result<Joined, Ending> {
-        let hello = match timeout(
-            self.net.config.handshake_timeout,
-            next_message(&mut self.stream),
-        )
-        .await
+        let hello = match timeout(self.net.config.handshake_timeout, next_message(&mut self.stream))
+            .await
         {
             Err(_elapsed) => {
                 return Err(Ending::close(
@@ -140,8 +135,11 @@ where
         }
         let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
         let answer = self.net.sim.join(self.id).map_err(|_| stopped())?;
-        let joined = answer.await.map_err(|_| stopped())?;
+        // From here the sim may hold an actor for us even if this task is cancelled before
+        // the answer is read; join and leave share one FIFO channel, and a leave without
+        // an actor is a no-op, so always leave.
         self.joined = true;
+        let joined = answer.await.map_err(|_| stopped())?;
         let welcome = ServerMessage::Welcome(Welcome {
             session_id: self.id,
             actor_id: joined.actor_id,
@@ -149,70 +147,95 @@ where
             settings: joined.settings,
             arena_size: joined.arena_size,
         });
-        self.send(welcome.encode()).await?;
+        send(&mut self.sink, welcome.encode()).await?;
         info!(actor_id = joined.actor_id, "session joined");
         Ok(joined)
     }
 
-    /// The session's main loop: inputs in, snapshots and pings out.
+    /// The session's main loop: a reader and a writer side by side, so a congested
+    /// socket never stops inputs from being read, and a flood of inputs never delays a
+    /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let mut frames = self.net.frames.clone();
-        frames.mark_changed(); // Send the newest frame right away.
-        let mut pings = interval(self.net.config.ping_interval);
-        pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut ping = PingState::default();
-        let mut dropped_inputs: u64 = 0;
+        let Self { net, id, sink, stream, .. } = self;
+        let (net, id) = (&**net, *id);
+        let state = SessionState::default();
         debug!(actor_id = joined.actor_id, "serving");
 
-        loop {
-            tokio::select! {
-                message = next_message(&mut self.stream) => match message {
-                    Ok(ClientMessage::Input(input)) => match self.net.sim.input(self.id, input) {
-                        Ok(()) => {}
-                        Err(SendRefused::Full) => {
-                            dropped_inputs += 1;
-                            debug!(dropped_inputs, "input queue full; input dropped");
+        let reader = async {
+            loop {
+                match next_message(stream).await {
+                    Ok(ClientMessage::Input(input)) => {
+                        state.acknowledge(input.ack_tick);
+                        match net.sim.input(id, input) {
+                            Ok(()) => {}
+                            Err(SendRefused::Full) => {
+                                let dropped = state.dropped_inputs.fetch_add(1, Relaxed) + 1;
+                                debug!(dropped, "input queue full; input dropped");
+                            }
+                            Err(SendRefused::Stopped) => {
+                                return Ending::close(
+                                    CloseCode::GoingAway,
+                                    "server is shutting down",
+                                );
+                            }
                         }
-                        Err(SendRefused::Stopped) => {
-                            return Ending::close(CloseCode::GoingAway, "server is shutting down");
-                        }
-                    },
-                    Ok(ClientMessage::Pong(pong)) => ping.answered(pong.nonce),
+                    }
+                    Ok(ClientMessage::Pong(pong)) => state.ping.answered(pong.nonce),
+                    Ok(ClientMessage::FullSnapshotRequest) => {
+                        state.full_requested.store(true, Relaxed)
+                    }
                     Ok(ClientMessage::Hello(_)) => {
                         return Ending::close(CloseCode::ProtocolError, "Hello sent twice");
                     }
                     Err(ending) => return ending,
-                },
-                changed = frames.changed() => {
-                    if changed.is_err() {
-                        return Ending::close(CloseCode::GoingAway, "server is shutting down");
-                    }
-                    let frame = Arc::clone(&frames.borrow_and_update());
-                    if frame.tick() <= joined.tick {
-                        continue; // Built before this session's actor existed.
-                    }
-                    if let Err(ending) = self.send(frame.snapshot_message()).await {
-                        return ending;
-                    }
-                }
-                _ = pings.tick() => {
-                    let message = ServerMessage::Ping(ping.next());
-                    if let Err(ending) = self.send(message.encode()).await {
-                        return ending;
-                    }
                 }
             }
-        }
-    }
+        };
 
-    async fn send(&mut self, frame: bytes::Bytes) -> Result<(), Ending> {
-        self.sink
-            .send(Message::Binary(frame))
-            .await
-            .map_err(|error| {
-                debug!(%error, "send failed");
-                Ending::PeerLeft
-            })
+        let writer = async {
+            let mut frames = net.frames.clone();
+            frames.mark_changed(); // Send the newest frame right away.
+            let mut pings = interval(net.config.ping_interval);
+            pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                let message = tokio::select! {
+                    changed = frames.changed() => {
+                        if changed.is_err() {
+                            return Ending::close(CloseCode::GoingAway, "server is shutting down");
+                        }
+                        let ring = Arc::clone(&frames.borrow_and_update());
+                        let Some(newest) = ring.newest().filter(|newest| newest.tick() > joined.tick) else {
+                            continue; // Nothing built since this session's actor exists.
+                        };
+                        let baseline = match state.full_requested.swap(false, Relaxed) {
+                            true => None,
+                            false => ring.get(state.sent_tick.load(Relaxed)),
+                        };
+                        // Over one ordered stream the client reads this snapshot after every
+                        // earlier one, so it is the next snapshot's baseline once written.
+                        state.sent_tick.store(newest.tick(), Relaxed);
+                        newest.snapshot_from(baseline)
+                    }
+                    _ = pings.tick() => ServerMessage::Ping(state.ping.next()).encode(),
+                };
+                if let Err(ending) = send(sink, message).await {
+                    return ending;
+                }
+            }
+        };
+
+        let ending = tokio::select! {
+            ending = reader => ending,
+            ending = writer => ending,
+        };
+        debug!(
+            sent_tick = state.sent_tick.load(Relaxed),
+            acked_tick = state.acked_tick.load(Relaxed),
+            bogus_acks = state.bogus_acks.load(Relaxed),
+            dropped_inputs = state.dropped_inputs.load(Relaxed),
+            "session stats"
+        );
+        ending
     }
 
     /// Sends `Disconnect` and a close frame with the same code and reason, then closes
@@ -222,20 +245,11 @@ where
     /// it (for example after refusing an oversized frame mid-payload). Bounded by
     /// `close_timeout`.
     async fn close(self, code: CloseCode, reason: String) {
-        let Self {
-            net,
-            mut sink,
-            mut stream,
-            ..
-        } = self;
-        let disconnect = ServerMessage::Disconnect(Disconnect {
-            code: code.as_u16(),
-            reason: reason.clone(),
-        });
-        let close_frame = CloseFrame {
-            code: code.as_u16().into(),
-            reason: close_reason(&reason).into(),
-        };
+        let Self { net, mut sink, mut stream, .. } = self;
+        let disconnect =
+            ServerMessage::Disconnect(Disconnect { code: code.as_u16(), reason: reason.clone() });
+        let close_frame =
+            CloseFrame { code: code.as_u16().into(), reason: close_reason(&reason).into() };
         let lingering_close = async {
             let sent = async {
                 sink.send(Message::Binary(disconnect.encode())).await?;
@@ -253,10 +267,7 @@ where
             let mut discard = [0u8; 4096];
             while matches!(raw.read(&mut discard).await, Ok(read) if read > 0) {}
         };
-        if timeout(net.config.close_timeout, lingering_close)
-            .await
-            .is_err()
-        {
+        if timeout(net.config.close_timeout, lingering_close).await.is_err() {
             debug!("peer did not finish the close in time");
         }
     }
@@ -274,10 +285,7 @@ where
             None | Some(Ok(Message::Close(_))) => return Err(Ending::PeerLeft),
             Some(Ok(Message::Binary(frame))) => {
                 return ClientMessage::decode(&frame).map_err(|error| {
-                    Ending::close(
-                        CloseCode::ProtocolError,
-                        format!("malformed message: {error}"),
-                    )
+                    Ending::close(CloseCode::ProtocolError, format!("malformed message: {error}"))
                 });
             }
             Some(Ok(Message::Text(_))) => {
@@ -320,31 +328,72 @@ fn close_reason(reason: &str) -> String {
     reason[..end].to_owned()
 }
 
+async fn send<S>(
+    sink: &mut SplitSink<WebSocketStream<S>, Message>,
+    message: Bytes,
+) -> Result<(), Ending>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    sink.send(Message::Binary(message)).await.map_err(|error| {
+        debug!(%error, "send failed");
+        Ending::PeerLeft
+    })
+}
+
+/// What the reader and the writer share. Both run in the session's one task, so relaxed
+/// atomics suffice (they are atomics only because the task may move between threads).
+#[derive(Debug, Default)]
+struct SessionState {
+    ping: PingState,
+    /// The tick of the last snapshot written (0: none): the next delta's baseline.
+    sent_tick: AtomicU32,
+    /// The newest snapshot tick the client says it applied.
+    acked_tick: AtomicU32,
+    /// Acks for snapshots never sent: a broken or lying client.
+    bogus_acks: AtomicU64,
+    /// The client asked for a full snapshot next.
+    full_requested: AtomicBool,
+    dropped_inputs: AtomicU64,
+}
+
+impl SessionState {
+    /// Records an ack; an ack for a snapshot never sent is counted and ignored.
+    fn acknowledge(&self, tick: u32) {
+        if tick > self.sent_tick.load(Relaxed) {
+            let bogus = self.bogus_acks.fetch_add(1, Relaxed) + 1;
+            debug!(tick, bogus, "ack for a snapshot never sent; ignored");
+        } else {
+            self.acked_tick.fetch_max(tick, Relaxed);
+        }
+    }
+}
+
 /// Round-trip measurement: one ping in flight at a time.
 #[derive(Debug, Default)]
 struct PingState {
-    nonce: u32,
-    sent_at: Option<Instant>,
-    rtt_us: u32,
+    /// Nonce and send time of the ping in flight. Never locked across an await.
+    in_flight: Mutex<(u32, Option<Instant>)>,
+    rtt_us: AtomicU32,
 }
 
 impl PingState {
     /// The next ping to send, carrying the last measured round-trip time.
-    fn next(&mut self) -> Ping {
-        self.nonce = self.nonce.wrapping_add(1);
-        self.sent_at = Some(Instant::now());
-        Ping {
-            nonce: self.nonce,
-            rtt_us: self.rtt_us,
-        }
+    fn next(&self) -> Ping {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        let nonce = in_flight.0.wrapping_add(1);
+        *in_flight = (nonce, Some(Instant::now()));
+        Ping { nonce, rtt_us: self.rtt_us.load(Relaxed) }
     }
 
     /// A pong arrived; only the answer to the newest ping counts.
-    fn answered(&mut self, nonce: u32) {
-        if nonce == self.nonce
-            && let Some(sent_at) = self.sent_at.take()
+    fn answered(&self, nonce: u32) {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        if in_flight.0 == nonce
+            && let Some(sent_at) = in_flight.1.take()
         {
-            self.rtt_us = u32::try_from(sent_at.elapsed().as_micros()).unwrap_or(u32::MAX);
+            self.rtt_us
+                .store(u32::try_from(sent_at.elapsed().as_micros()).unwrap_or(u32::MAX), Relaxed);
         }
     }
 }

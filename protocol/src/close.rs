@@ -78,11 +78,7 @@ mod tests {
             CloseCode::VersionMismatch,
             CloseCode::Other(4321),
         ] {
-            assert_eq!(
-                CloseCode::from(code.as_u16()),
-                code,
-                "{code:?} should round-trip"
-            );
+            assert_eq!(CloseCode::from(code.as_u16()), code, "{code:?} should round-trip");
         }
     }
 }

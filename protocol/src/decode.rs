@@ -9,10 +9,12 @@ use flatbuffers::{InvalidFlatbuffer, VerifierOptions};
 use glam::Vec2;
 use thiserror::Error;
 
+use crate::id_list::read_ids;
 use crate::message::{
-    ActorKind, ActorState, ClientMessage, Disconnect, Hello, Input, Ping, Pong, ServerMessage,
-    Settings, Snapshot, Welcome,
+    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, ServerMessage,
+    Settings, Snapshot, Turned, Welcome,
 };
+use crate::state::ActorRow;
 use crate::wire;
 
 /// The largest frame a client may send. Client messages are tens of bytes; the verifier's
@@ -61,6 +63,15 @@ pub enum DecodeError {
     /// A float field is NaN or infinite.
     #[error("field `{0}` is not a finite number")]
     NotFinite(&'static str),
+    /// A delta's baseline would be before tick 0.
+    #[error("snapshot baseline is older than tick 0")]
+    BaselineBeforeStart,
+    /// A gap-coded id list is malformed (a zero gap, an overflow, a cut-off varint).
+    #[error("id list `{0}` is malformed")]
+    BadIdList(&'static str),
+    /// Columns that must have one entry per id have another length.
+    #[error("column `{0}` does not have one entry per id")]
+    ColumnLength(&'static str),
     /// An enum field holds a value this build does not know.
     #[error("field `{field}` has unknown value {value}")]
     UnknownEnumValue {
@@ -78,36 +89,30 @@ impl ClientMessage {
     /// [`DecodeError`] for anything but a well-formed, known, finite message.
     pub fn decode(frame: &[u8]) -> Result<Self, DecodeError> {
         if frame.len() > MAX_CLIENT_FRAME_BYTES {
-            return Err(DecodeError::TooLarge {
-                size: frame.len(),
-                max: MAX_CLIENT_FRAME_BYTES,
-            });
+            return Err(DecodeError::TooLarge { size: frame.len(), max: MAX_CLIENT_FRAME_BYTES });
         }
         let message =
             flatbuffers::root_with_opts::<wire::ClientMessage>(&CLIENT_FRAME_LIMITS, frame)?;
         match message.body_type() {
             wire::ClientBody::Hello => {
                 let hello = message.body_as_hello().ok_or(DecodeError::MissingBody)?;
-                Ok(Self::Hello(Hello {
-                    protocol_version: hello.protocol_version(),
-                }))
+                Ok(Self::Hello(Hello { protocol_version: hello.protocol_version() }))
             }
             wire::ClientBody::Input => {
                 let input = message.body_as_input().ok_or(DecodeError::MissingBody)?;
-                let direction = input
-                    .direction()
-                    .ok_or(DecodeError::MissingField("Input.direction"))?;
+                let direction =
+                    input.direction().ok_or(DecodeError::MissingField("Input.direction"))?;
                 Ok(Self::Input(Input {
                     sequence: input.sequence(),
                     direction: finite_vec2(direction, "Input.direction")?,
+                    ack_tick: input.ack_tick(),
                 }))
             }
             wire::ClientBody::Pong => {
                 let pong = message.body_as_pong().ok_or(DecodeError::MissingBody)?;
-                Ok(Self::Pong(Pong {
-                    nonce: pong.nonce(),
-                }))
+                Ok(Self::Pong(Pong { nonce: pong.nonce() }))
             }
+            wire::ClientBody::FullSnapshotRequest => Ok(Self::FullSnapshotRequest),
             wire::ClientBody::NONE => Err(DecodeError::MissingBody),
             other => Err(DecodeError::UnknownType(other.0)),
         }
@@ -125,12 +130,10 @@ impl ServerMessage {
         match message.body_type() {
             wire::ServerBody::Welcome => {
                 let welcome = message.body_as_welcome().ok_or(DecodeError::MissingBody)?;
-                let settings = welcome
-                    .settings()
-                    .ok_or(DecodeError::MissingField("Welcome.settings"))?;
-                let arena_size = welcome
-                    .arena_size()
-                    .ok_or(DecodeError::MissingField("Welcome.arena_size"))?;
+                let settings =
+                    welcome.settings().ok_or(DecodeError::MissingField("Welcome.settings"))?;
+                let arena_size =
+                    welcome.arena_size().ok_or(DecodeError::MissingField("Welcome.arena_size"))?;
                 Ok(Self::Welcome(Welcome {
                     session_id: welcome.session_id(),
                     actor_id: welcome.actor_id(),
@@ -141,20 +144,7 @@ impl ServerMessage {
             }
             wire::ServerBody::Snapshot => {
                 let snapshot = message.body_as_snapshot().ok_or(DecodeError::MissingBody)?;
-                let actors = snapshot
-                    .actors()
-                    .map(|actors| {
-                        actors
-                            .iter()
-                            .map(decode_actor)
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                    .transpose()?
-                    .unwrap_or_default();
-                Ok(Self::Snapshot(Snapshot {
-                    tick: snapshot.tick(),
-                    actors,
-                }))
+                Ok(Self::Snapshot(decode_snapshot(snapshot)?))
             }
             wire::ServerBody::Settings => {
                 let settings = message.body_as_settings().ok_or(DecodeError::MissingBody)?;
@@ -162,15 +152,10 @@ impl ServerMessage {
             }
             wire::ServerBody::Ping => {
                 let ping = message.body_as_ping().ok_or(DecodeError::MissingBody)?;
-                Ok(Self::Ping(Ping {
-                    nonce: ping.nonce(),
-                    rtt_us: ping.rtt_us(),
-                }))
+                Ok(Self::Ping(Ping { nonce: ping.nonce(), rtt_us: ping.rtt_us() }))
             }
             wire::ServerBody::Disconnect => {
-                let disconnect = message
-                    .body_as_disconnect()
-                    .ok_or(DecodeError::MissingBody)?;
+                let disconnect = message.body_as_disconnect().ok_or(DecodeError::MissingBody)?;
                 Ok(Self::Disconnect(Disconnect {
                     code: disconnect.code(),
                     reason: disconnect.reason().unwrap_or_default().to_owned(),
@@ -190,38 +175,111 @@ fn decode_settings(settings: wire::Settings<'_>) -> Result<Settings, DecodeError
         movement_speed: finite(settings.movement_speed(), "Settings.movement_speed")?,
         smoothing: finite(settings.smoothing(), "Settings.smoothing")?,
         interpolation_delay_ms: settings.interpolation_delay_ms(),
+        position_steps_per_unit: settings.position_steps_per_unit(),
     })
 }
 
-fn decode_actor(actor: &wire::ActorState) -> Result<ActorState, DecodeError> {
-    let kind = match actor.kind() {
-        wire::ActorKind::Npc => ActorKind::Npc,
-        wire::ActorKind::Player => ActorKind::Player,
-        other => {
-            return Err(DecodeError::UnknownEnumValue {
-                field: "ActorState.kind",
-                value: other.0,
-            });
-        }
+fn decode_snapshot(snapshot: wire::Snapshot<'_>) -> Result<Snapshot, DecodeError> {
+    let ids = |list: Option<flatbuffers::Vector<'_, u8>>, field| {
+        read_ids(list.map_or(&[][..], |list| list.bytes()), field)
     };
-    Ok(ActorState {
-        id: actor.id(),
-        position: finite_vec2(actor.position(), "ActorState.position")?,
-        kind,
+    let spawned = match snapshot.spawned() {
+        Some(columns) => decode_columns(columns)?,
+        None => Vec::new(),
+    };
+    let moved_ids = ids(snapshot.moved_ids(), "Snapshot.moved_ids")?;
+    let dx = column(snapshot.moved_dx(), moved_ids.len(), "Snapshot.moved_dx")?;
+    let dy = column(snapshot.moved_dy(), moved_ids.len(), "Snapshot.moved_dy")?;
+    let moved = moved_ids
+        .iter()
+        .zip(dx.iter().zip(dy.iter()))
+        .map(|(&id, (dx, dy))| Moved { id, dx, dy })
+        .collect();
+    let jumped_ids = ids(snapshot.jumped_ids(), "Snapshot.jumped_ids")?;
+    let x = column(snapshot.jumped_x(), jumped_ids.len(), "Snapshot.jumped_x")?;
+    let y = column(snapshot.jumped_y(), jumped_ids.len(), "Snapshot.jumped_y")?;
+    let jumped = jumped_ids
+        .iter()
+        .zip(x.iter().zip(y.iter()))
+        .map(|(&id, (x, y))| Jumped { id, x, y })
+        .collect();
+    let turned_ids = ids(snapshot.turned_ids(), "Snapshot.turned_ids")?;
+    let vx = column(snapshot.turned_vx(), turned_ids.len(), "Snapshot.turned_vx")?;
+    let vy = column(snapshot.turned_vy(), turned_ids.len(), "Snapshot.turned_vy")?;
+    let turned = turned_ids
+        .iter()
+        .zip(vx.iter().zip(vy.iter()))
+        .map(|(&id, (vx, vy))| Turned { id, vx, vy })
+        .collect();
+    Ok(Snapshot {
+        tick: snapshot.tick(),
+        baseline_tick: match snapshot.baseline_age() {
+            0 => None,
+            age => Some(
+                snapshot
+                    .tick()
+                    .checked_sub(u32::from(age))
+                    .ok_or(DecodeError::BaselineBeforeStart)?,
+            ),
+        },
+        steps_per_unit: snapshot.steps_per_unit(),
+        spawned,
+        moved,
+        jumped,
+        turned,
+        despawned: ids(snapshot.despawned_ids(), "Snapshot.despawned_ids")?,
     })
 }
 
-fn finite(value: f32, field: &'static str) -> Result<f32, DecodeError> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(DecodeError::NotFinite(field))
+fn decode_columns(columns: wire::ActorColumns<'_>) -> Result<Vec<ActorRow>, DecodeError> {
+    let ids = read_ids(columns.ids().map_or(&[][..], |ids| ids.bytes()), "ActorColumns.ids")?;
+    let x = column(columns.x(), ids.len(), "ActorColumns.x")?;
+    let y = column(columns.y(), ids.len(), "ActorColumns.y")?;
+    let vx = column(columns.vx(), ids.len(), "ActorColumns.vx")?;
+    let vy = column(columns.vy(), ids.len(), "ActorColumns.vy")?;
+    let kinds = column(columns.kinds(), ids.len(), "ActorColumns.kinds")?;
+    ids.iter()
+        .enumerate()
+        .map(|(row, &id)| {
+            let kind = match kinds.get(row) {
+                wire::ActorKind::Npc => ActorKind::Npc,
+                wire::ActorKind::Player => ActorKind::Player,
+                other => {
+                    return Err(DecodeError::UnknownEnumValue {
+                        field: "ActorColumns.kinds",
+                        value: other.0,
+                    });
+                }
+            };
+            Ok(ActorRow {
+                id,
+                x: x.get(row),
+                y: y.get(row),
+                vx: vx.get(row),
+                vy: vy.get(row),
+                kind,
+            })
+        })
+        .collect()
+}
+
+/// A column that must hold exactly one entry per id (absent counts as empty).
+fn column<'a, T: flatbuffers::Follow<'a>>(
+    column: Option<flatbuffers::Vector<'a, T>>,
+    rows: usize,
+    field: &'static str,
+) -> Result<flatbuffers::Vector<'a, T>, DecodeError> {
+    match column {
+        Some(column) if column.len() == rows => Ok(column),
+        None if rows == 0 => Ok(flatbuffers::Vector::default()),
+        _ => Err(DecodeError::ColumnLength(field)),
     }
 }
 
+fn finite(value: f32, field: &'static str) -> Result<f32, DecodeError> {
+    if value.is_finite() { Ok(value) } else { Err(DecodeError::NotFinite(field)) }
+}
+
 fn finite_vec2(value: &wire::Vec2, field: &'static str) -> Result<Vec2, DecodeError> {
-    Ok(Vec2::new(
-        finite(value.x(), field)?,
-        finite(value.y(), field)?,
-    ))
+    Ok(Vec2::new(finite(value.x(), field)?, finite(value.y(), field)?))
 }

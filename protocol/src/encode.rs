@@ -7,7 +7,9 @@ use bytes::Bytes;
 use flatbuffers::{FlatBufferBuilder, UnionWIPOffset, WIPOffset};
 use glam::Vec2;
 
-use crate::message::{ActorKind, ActorState, ClientMessage, ServerMessage, Settings};
+use crate::id_list::write_ids;
+use crate::message::{ActorKind, ClientMessage, ServerMessage, Settings, Snapshot};
+use crate::state::ActorRow;
 use crate::wire;
 
 impl ClientMessage {
@@ -19,9 +21,7 @@ impl ClientMessage {
                 wire::ClientBody::Hello,
                 wire::Hello::create(
                     &mut fbb,
-                    &wire::HelloArgs {
-                        protocol_version: hello.protocol_version,
-                    },
+                    &wire::HelloArgs { protocol_version: hello.protocol_version },
                 )
                 .as_union_value(),
             ),
@@ -32,6 +32,7 @@ impl ClientMessage {
                     &wire::InputArgs {
                         sequence: input.sequence,
                         direction: Some(&wire_vec2(input.direction)),
+                        ack_tick: input.ack_tick,
                     },
                 )
                 .as_union_value(),
@@ -41,13 +42,15 @@ impl ClientMessage {
                 wire::Pong::create(&mut fbb, &wire::PongArgs { nonce: pong.nonce })
                     .as_union_value(),
             ),
+            Self::FullSnapshotRequest => (
+                wire::ClientBody::FullSnapshotRequest,
+                wire::FullSnapshotRequest::create(&mut fbb, &wire::FullSnapshotRequestArgs {})
+                    .as_union_value(),
+            ),
         };
         let root = wire::ClientMessage::create(
             &mut fbb,
-            &wire::ClientMessageArgs {
-                body_type,
-                body: Some(body),
-            },
+            &wire::ClientMessageArgs { body_type, body: Some(body) },
         );
         finish(fbb, root)
     }
@@ -57,7 +60,7 @@ impl ServerMessage {
     /// Encodes this message as one frame.
     pub fn encode(&self) -> Bytes {
         match self {
-            Self::Snapshot(snapshot) => encode_snapshot(snapshot.tick, &snapshot.actors),
+            Self::Snapshot(snapshot) => encode_snapshot(snapshot),
             Self::Welcome(welcome) => server_frame(128, |fbb| {
                 let settings = create_settings(fbb, &welcome.settings);
                 let body = wire::Welcome::create(
@@ -73,18 +76,12 @@ impl ServerMessage {
                 (wire::ServerBody::Welcome, body.as_union_value())
             }),
             Self::Settings(settings) => server_frame(64, |fbb| {
-                (
-                    wire::ServerBody::Settings,
-                    create_settings(fbb, settings).as_union_value(),
-                )
+                (wire::ServerBody::Settings, create_settings(fbb, settings).as_union_value())
             }),
             Self::Ping(ping) => server_frame(32, |fbb| {
                 let body = wire::Ping::create(
                     fbb,
-                    &wire::PingArgs {
-                        nonce: ping.nonce,
-                        rtt_us: ping.rtt_us,
-                    },
+                    &wire::PingArgs { nonce: ping.nonce, rtt_us: ping.rtt_us },
                 );
                 (wire::ServerBody::Ping, body.as_union_value())
             }),
@@ -92,10 +89,7 @@ impl ServerMessage {
                 let reason = fbb.create_string(&disconnect.reason);
                 let body = wire::Disconnect::create(
                     fbb,
-                    &wire::DisconnectArgs {
-                        code: disconnect.code,
-                        reason: Some(reason),
-                    },
+                    &wire::DisconnectArgs { code: disconnect.code, reason: Some(reason) },
                 );
                 (wire::ServerBody::Disconnect, body.as_union_value())
             }),
@@ -103,20 +97,96 @@ impl ServerMessage {
     }
 }
 
-/// Encodes a full snapshot straight from a slice of actors, without building a
-/// [`crate::Snapshot`] first.
-pub fn encode_snapshot(tick: u32, actors: &[ActorState]) -> Bytes {
-    server_frame(64 + actors.len() * 16, |fbb| {
-        let actors = fbb.create_vector_from_iter(actors.iter().map(wire_actor));
+/// Encodes a snapshot. Empty lists are left out of the message entirely, so a delta in
+/// which nothing changed costs only the message header.
+fn encode_snapshot(snapshot: &Snapshot) -> Bytes {
+    let changed = snapshot.moved.len() * 3 + (snapshot.jumped.len() + snapshot.turned.len()) * 9;
+    server_frame(96 + snapshot.spawned.len() * 14 + changed, |fbb| {
+        let mut ids = Vec::new();
+        let mut id_list = |fbb: &mut FlatBufferBuilder<'static>,
+                           list: &mut dyn Iterator<Item = u32>| {
+            ids.clear();
+            write_ids(list, &mut ids);
+            (!ids.is_empty()).then(|| fbb.create_vector(&ids))
+        };
+        let spawned = (snapshot.baseline_tick.is_none() || !snapshot.spawned.is_empty())
+            .then(|| create_columns(fbb, &snapshot.spawned));
+        let moved_ids = id_list(fbb, &mut snapshot.moved.iter().map(|change| change.id));
+        let moved_dx = non_empty(fbb, &snapshot.moved, |change| change.dx);
+        let moved_dy = non_empty(fbb, &snapshot.moved, |change| change.dy);
+        let jumped_ids = id_list(fbb, &mut snapshot.jumped.iter().map(|change| change.id));
+        let jumped_x = non_empty(fbb, &snapshot.jumped, |change| change.x);
+        let jumped_y = non_empty(fbb, &snapshot.jumped, |change| change.y);
+        let turned_ids = id_list(fbb, &mut snapshot.turned.iter().map(|change| change.id));
+        let turned_vx = non_empty(fbb, &snapshot.turned, |change| change.vx);
+        let turned_vy = non_empty(fbb, &snapshot.turned, |change| change.vy);
+        let despawned_ids = id_list(fbb, &mut snapshot.despawned.iter().copied());
         let body = wire::Snapshot::create(
             fbb,
             &wire::SnapshotArgs {
-                tick,
-                actors: Some(actors),
+                tick: snapshot.tick,
+                baseline_age: snapshot.baseline_age(),
+                steps_per_unit: snapshot.steps_per_unit,
+                spawned,
+                moved_ids,
+                moved_dx,
+                moved_dy,
+                jumped_ids,
+                jumped_x,
+                jumped_y,
+                turned_ids,
+                turned_vx,
+                turned_vy,
+                despawned_ids,
             },
         );
         (wire::ServerBody::Snapshot, body.as_union_value())
     })
+}
+
+fn create_columns<'fbb>(
+    fbb: &mut FlatBufferBuilder<'fbb>,
+    rows: &[ActorRow],
+) -> WIPOffset<wire::ActorColumns<'fbb>> {
+    let mut id_bytes = Vec::with_capacity(rows.len());
+    write_ids(rows.iter().map(|row| row.id), &mut id_bytes);
+    let ids = fbb.create_vector(&id_bytes);
+    let x = column(fbb, rows, |row| row.x);
+    let y = column(fbb, rows, |row| row.y);
+    let vx = column(fbb, rows, |row| row.vx);
+    let vy = column(fbb, rows, |row| row.vy);
+    let kinds = column(fbb, rows, |row| wire_kind(row.kind));
+    wire::ActorColumns::create(
+        fbb,
+        &wire::ActorColumnsArgs {
+            ids: Some(ids),
+            x: Some(x),
+            y: Some(y),
+            vx: Some(vx),
+            vy: Some(vy),
+            kinds: Some(kinds),
+        },
+    )
+}
+
+/// A column of `field` over `items`, or nothing when there are no items.
+fn non_empty<'fbb, I, T: flatbuffers::Push + Copy>(
+    fbb: &mut FlatBufferBuilder<'fbb>,
+    items: &[I],
+    field: impl Fn(&I) -> T,
+) -> Option<WIPOffset<flatbuffers::Vector<'fbb, T::Output>>> {
+    (!items.is_empty()).then(|| column(fbb, items, field))
+}
+
+/// A column of `field` over `items`. Gathered into a slice first: the builder copies a
+/// slice in one tight loop, but pushes an iterator's items one checked push at a time.
+fn column<'fbb, I, T: flatbuffers::Push + Copy>(
+    fbb: &mut FlatBufferBuilder<'fbb>,
+    items: &[I],
+    field: impl Fn(&I) -> T,
+) -> WIPOffset<flatbuffers::Vector<'fbb, T::Output>> {
+    let values: Vec<T> = items.iter().map(field).collect();
+    fbb.create_vector(&values)
 }
 
 type Body = (wire::ServerBody, WIPOffset<UnionWIPOffset>);
@@ -129,10 +199,7 @@ fn server_frame(
     let (body_type, body) = build_body(&mut fbb);
     let root = wire::ServerMessage::create(
         &mut fbb,
-        &wire::ServerMessageArgs {
-            body_type,
-            body: Some(body),
-        },
+        &wire::ServerMessageArgs { body_type, body: Some(body) },
     );
     finish(fbb, root)
 }
@@ -156,6 +223,7 @@ fn create_settings<'fbb>(
             movement_speed: settings.movement_speed,
             smoothing: settings.smoothing,
             interpolation_delay_ms: settings.interpolation_delay_ms,
+            position_steps_per_unit: settings.position_steps_per_unit,
         },
     )
 }
@@ -164,10 +232,9 @@ fn wire_vec2(value: Vec2) -> wire::Vec2 {
     wire::Vec2::new(value.x, value.y)
 }
 
-fn wire_actor(actor: &ActorState) -> wire::ActorState {
-    let kind = match actor.kind {
+fn wire_kind(kind: ActorKind) -> wire::ActorKind {
+    match kind {
         ActorKind::Npc => wire::ActorKind::Npc,
         ActorKind::Player => wire::ActorKind::Player,
-    };
-    wire::ActorState::new(actor.id, &wire_vec2(actor.position), kind)
+    }
 }

@@ -7,6 +7,11 @@
 //! # Layout
 //! - [`message`]: owned, validated message types ([`ClientMessage`], [`ServerMessage`],
 //!   [`Settings`], ...).
+//! - [`state`]: [`WorldState`], the quantised, columnar replicated world: the server's
+//!   frame and the client's mirror.
+//! - [`delta`]: [`Snapshot::diff`] (server) and [`WorldState::apply`] (client).
+//! - [`synthetic`]: reproducible worlds with a chosen share of moving actors, for the
+//!   benchmarks and the snapshot size report.
 //! - [`decode`]: every inbound frame goes through the FlatBuffers verifier, with depth,
 //!   table-count and size limits, before a single field is read.
 //! - [`encode`]: builders from owned types to frames.
@@ -23,8 +28,12 @@
 
 pub mod close;
 pub mod decode;
+pub mod delta;
 pub mod encode;
+mod id_list;
 pub mod message;
+pub mod state;
+pub mod synthetic;
 
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::unwrap_used, clippy::expect_used, missing_docs, unsafe_code, mismatched_lifetime_syntaxes)]
@@ -36,10 +45,13 @@ pub use generated::tickwire as wire;
 
 pub use close::CloseCode;
 pub use decode::DecodeError;
+pub use delta::ApplyError;
 pub use message::{
-    ActorKind, ActorState, ClientMessage, Disconnect, Hello, Input, Ping, Pong, ServerMessage,
-    Settings, SettingsError, Snapshot, Welcome,
+    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, ServerMessage,
+    Settings, SettingsError, Snapshot, Turned, Welcome,
 };
+pub use state::{ActorRow, WorldState};
 
-/// The protocol version this build speaks; a `Hello` with another version is refused.
-pub const PROTOCOL_VERSION: u16 = 1;
+/// The protocol version this build speaks (from the schema); a `Hello` with another
+/// version is refused.
+pub const PROTOCOL_VERSION: u16 = wire::ProtocolVersion::Current.0;

@@ -6,6 +6,8 @@
 use glam::Vec2;
 use thiserror::Error;
 
+use crate::state::ActorRow;
+
 /// Rates and tuning the server drives and pushes to every client.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
@@ -21,6 +23,8 @@ pub struct Settings {
     pub smoothing: f32,
     /// How far behind the newest snapshot clients render other actors, in milliseconds.
     pub interpolation_delay_ms: u16,
+    /// Position quantisation: positions travel as whole steps of `1 / N` world units.
+    pub position_steps_per_unit: u16,
 }
 
 impl Default for Settings {
@@ -34,6 +38,9 @@ impl Default for Settings {
             movement_speed: 120.0,
             smoothing: 0.0,
             interpolation_delay_ms: 100,
+            // 1/8 unit: sub-pixel at any sane zoom, and a step of up to 15 units per
+            // snapshot (120 units/s at 15 snapshots/s is 8) still fits one signed byte.
+            position_steps_per_unit: 8,
         }
     }
 }
@@ -51,6 +58,8 @@ pub struct SettingsError {
 impl Settings {
     /// Highest tick rate accepted; above it a tick's budget is below a millisecond.
     pub const MAX_TICK_RATE_HZ: u16 = 1000;
+    /// Finest quantisation accepted; finer steps only cost bytes.
+    pub const MAX_STEPS_PER_UNIT: u16 = 1024;
 
     /// Checks every field.
     ///
@@ -61,11 +70,7 @@ impl Settings {
         if !(1..=Self::MAX_TICK_RATE_HZ).contains(&self.tick_rate_hz) {
             return fail(
                 "tick_rate_hz",
-                format!(
-                    "{} is not in 1..={}",
-                    self.tick_rate_hz,
-                    Self::MAX_TICK_RATE_HZ
-                ),
+                format!("{} is not in 1..={}", self.tick_rate_hz, Self::MAX_TICK_RATE_HZ),
             );
         }
         if self.broadcast_every == 0 {
@@ -77,14 +82,21 @@ impl Settings {
         if !(self.movement_speed.is_finite() && self.movement_speed >= 0.0) {
             return fail(
                 "movement_speed",
-                format!(
-                    "{} is not a finite, non-negative speed",
-                    self.movement_speed
-                ),
+                format!("{} is not a finite, non-negative speed", self.movement_speed),
             );
         }
         if !(0.0..1.0).contains(&self.smoothing) {
             return fail("smoothing", format!("{} is not in [0, 1)", self.smoothing));
+        }
+        if !(1..=Self::MAX_STEPS_PER_UNIT).contains(&self.position_steps_per_unit) {
+            return fail(
+                "position_steps_per_unit",
+                format!(
+                    "{} is not in 1..={}",
+                    self.position_steps_per_unit,
+                    Self::MAX_STEPS_PER_UNIT
+                ),
+            );
         }
         Ok(())
     }
@@ -104,6 +116,8 @@ pub enum ClientMessage {
     Input(Input),
     /// Answer to a [`Ping`].
     Pong(Pong),
+    /// Asks for a full snapshot next.
+    FullSnapshotRequest,
 }
 
 /// First message of every connection.
@@ -120,6 +134,8 @@ pub struct Input {
     pub sequence: u32,
     /// Desired direction; finite (decode rejects NaN and infinities), length not yet clamped.
     pub direction: Vec2,
+    /// The tick of the newest snapshot the client has applied (0: none yet).
+    pub ack_tick: u32,
 }
 
 /// Answer to a [`Ping`], echoing its nonce.
@@ -159,13 +175,59 @@ pub struct Welcome {
     pub arena_size: Vec2,
 }
 
-/// The world as of `tick`.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The world as of `tick`: in full, or as the changes since a snapshot the client holds.
+/// Built by [`Snapshot::diff`], applied by [`crate::WorldState::apply`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Snapshot {
     /// The tick this state is from.
     pub tick: u32,
-    /// Every actor, sorted by network id.
-    pub actors: Vec<ActorState>,
+    /// `None`: a full snapshot. Otherwise the tick of the state this delta applies to.
+    pub baseline_tick: Option<u32>,
+    /// Quantisation of every position and velocity here.
+    pub steps_per_unit: u16,
+    /// Actors new since the baseline (every actor, in a full snapshot), by ascending id.
+    pub spawned: Vec<ActorRow>,
+    /// Actors that moved a short way, by ascending id.
+    pub moved: Vec<Moved>,
+    /// Actors that moved further than a short step, by ascending id.
+    pub jumped: Vec<Jumped>,
+    /// Actors whose velocity changed, by ascending id.
+    pub turned: Vec<Turned>,
+    /// Actors gone since the baseline, ascending.
+    pub despawned: Vec<u32>,
+}
+
+/// An actor moved by at most one signed byte of steps on each axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moved {
+    /// Network id.
+    pub id: u32,
+    /// Steps moved along x.
+    pub dx: i8,
+    /// Steps moved along y.
+    pub dy: i8,
+}
+
+/// An actor moved further: its new position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Jumped {
+    /// Network id.
+    pub id: u32,
+    /// New position in steps.
+    pub x: i32,
+    /// New position in steps.
+    pub y: i32,
+}
+
+/// An actor's velocity changed: its new velocity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Turned {
+    /// Network id.
+    pub id: u32,
+    /// New velocity in steps per second.
+    pub vx: i16,
+    /// New velocity in steps per second.
+    pub vy: i16,
 }
 
 /// What an actor is.
@@ -175,17 +237,6 @@ pub enum ActorKind {
     Npc,
     /// Driven by a connected (or recently dropped) player.
     Player,
-}
-
-/// Replicated state of one actor.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ActorState {
-    /// Network id: small, dense, chosen by the server.
-    pub id: u32,
-    /// Position in world units.
-    pub position: Vec2,
-    /// What the actor is.
-    pub kind: ActorKind,
 }
 
 /// Heartbeat from the server.
@@ -217,50 +268,20 @@ mod tests {
 
     #[test]
     fn invalid_settings_name_the_setting() {
-        let cases: [(Settings, &str); 5] = [
+        let cases: [(Settings, &str); 6] = [
+            (Settings { tick_rate_hz: 0, ..Default::default() }, "tick_rate_hz"),
+            (Settings { broadcast_every: 0, ..Default::default() }, "broadcast_every"),
+            (Settings { input_every: 0, ..Default::default() }, "input_every"),
+            (Settings { movement_speed: f32::NAN, ..Default::default() }, "movement_speed"),
+            (Settings { smoothing: 1.0, ..Default::default() }, "smoothing"),
             (
-                Settings {
-                    tick_rate_hz: 0,
-                    ..Default::default()
-                },
-                "tick_rate_hz",
-            ),
-            (
-                Settings {
-                    broadcast_every: 0,
-                    ..Default::default()
-                },
-                "broadcast_every",
-            ),
-            (
-                Settings {
-                    input_every: 0,
-                    ..Default::default()
-                },
-                "input_every",
-            ),
-            (
-                Settings {
-                    movement_speed: f32::NAN,
-                    ..Default::default()
-                },
-                "movement_speed",
-            ),
-            (
-                Settings {
-                    smoothing: 1.0,
-                    ..Default::default()
-                },
-                "smoothing",
+                Settings { position_steps_per_unit: 0, ..Default::default() },
+                "position_steps_per_unit",
             ),
         ];
         for (settings, name) in cases {
             let err = settings.validate().err();
-            assert_eq!(
-                err.map(|e| e.setting),
-                Some(name),
-                "{settings:?} should be rejected"
-            );
+            assert_eq!(err.map(|e| e.setting), Some(name), "{settings:?} should be rejected");
         }
     }
 }

@@ -3,20 +3,16 @@
 use glam::Vec2;
 use tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES;
 use tickwire_protocol::{
-    ActorKind, ActorState, ClientMessage, DecodeError, Disconnect, Hello, Input, Ping, Pong,
-    ServerMessage, Settings, Snapshot, Welcome, wire,
+    ActorKind, ActorRow, ClientMessage, DecodeError, Disconnect, Hello, Input, Jumped, Moved, Ping,
+    Pong, ServerMessage, Settings, Snapshot, Turned, Welcome, wire,
 };
 
 fn client_messages() -> Vec<ClientMessage> {
     vec![
-        ClientMessage::Hello(Hello {
-            protocol_version: 1,
-        }),
-        ClientMessage::Input(Input {
-            sequence: 42,
-            direction: Vec2::new(0.6, -0.8),
-        }),
+        ClientMessage::Hello(Hello { protocol_version: 1 }),
+        ClientMessage::Input(Input { sequence: 42, direction: Vec2::new(0.6, -0.8), ack_tick: 77 }),
         ClientMessage::Pong(Pong { nonce: 7 }),
+        ClientMessage::FullSnapshotRequest,
     ]
 }
 
@@ -31,31 +27,37 @@ fn server_messages() -> Vec<ServerMessage> {
         }),
         ServerMessage::Snapshot(Snapshot {
             tick: 99,
-            actors: (1..=50)
-                .map(|id| ActorState {
-                    id,
-                    position: Vec2::new(id as f32 * 1.5, 1000.0 - id as f32),
-                    kind: if id % 7 == 0 {
-                        ActorKind::Player
-                    } else {
-                        ActorKind::Npc
-                    },
+            baseline_tick: None,
+            steps_per_unit: 8,
+            spawned: (1..=50)
+                .map(|id| ActorRow {
+                    id: id * 3,
+                    x: id as i32 * -15,
+                    y: i32::MAX - id as i32,
+                    vx: i16::MIN,
+                    vy: 7,
+                    kind: if id % 7 == 0 { ActorKind::Player } else { ActorKind::Npc },
                 })
                 .collect(),
+            ..Snapshot::default()
         }),
+        ServerMessage::Snapshot(Snapshot { tick: 1, steps_per_unit: 8, ..Snapshot::default() }),
         ServerMessage::Snapshot(Snapshot {
-            tick: 1,
-            actors: vec![],
+            tick: 12,
+            baseline_tick: Some(10),
+            steps_per_unit: 100,
+            spawned: vec![ActorRow { id: 500, x: 1, y: 2, vx: 3, vy: 4, kind: ActorKind::Player }],
+            moved: vec![Moved { id: 1, dx: -128, dy: 127 }, Moved { id: 200, dx: 0, dy: 1 }],
+            jumped: vec![Jumped { id: 2, x: i32::MIN, y: 0 }],
+            turned: vec![Turned { id: 1, vx: -1, vy: 1 }],
+            despawned: vec![3, 4, 100_000],
         }),
         ServerMessage::Settings(Settings {
             tick_rate_hz: 60,
             broadcast_every: 3,
             ..Settings::default()
         }),
-        ServerMessage::Ping(Ping {
-            nonce: 3,
-            rtt_us: 1500,
-        }),
+        ServerMessage::Ping(Ping { nonce: 3, rtt_us: 1500 }),
         ServerMessage::Disconnect(Disconnect {
             code: 1002,
             reason: "malformed message: ünïcode".into(),
@@ -122,16 +124,9 @@ fn truncated_frames_fail_or_decode_unchanged() {
 
 #[test]
 fn a_server_message_is_not_a_client_message() {
-    let frame = ServerMessage::Ping(Ping {
-        nonce: 1,
-        rtt_us: 2,
-    })
-    .encode();
-    // Same layout, different union: a Ping's type tag (4) is no client body.
-    assert_eq!(
-        ClientMessage::decode(&frame),
-        Err(DecodeError::UnknownType(4))
-    );
+    let frame = ServerMessage::Disconnect(Disconnect { code: 1000, reason: "bye".into() }).encode();
+    // Same root layout, different union: a Disconnect's type tag (5) is no client body.
+    assert_eq!(ClientMessage::decode(&frame), Err(DecodeError::UnknownType(5)));
 }
 
 #[test]
@@ -140,6 +135,7 @@ fn non_finite_input_is_rejected() {
         let frame = ClientMessage::Input(Input {
             sequence: 1,
             direction: Vec2::new(bad, 0.0),
+            ack_tick: 0,
         })
         .encode();
         assert_eq!(
@@ -155,10 +151,7 @@ fn an_input_without_direction_is_rejected() {
     let mut fbb = flatbuffers::FlatBufferBuilder::new();
     let input = wire::Input::create(
         &mut fbb,
-        &wire::InputArgs {
-            sequence: 1,
-            direction: None,
-        },
+        &wire::InputArgs { sequence: 1, direction: None, ack_tick: 0 },
     );
     let root = wire::ClientMessage::create(
         &mut fbb,

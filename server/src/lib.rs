@@ -18,16 +18,15 @@ mod http;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use axum::serve::ListenerExt;
 use thiserror::Error;
-use tickwire_net::{Net, SharedFrame};
+use tickwire_net::{FramePublisher, Net};
 use tickwire_protocol::SettingsError;
 use tickwire_sim::{SimThread, Simulation, sim_channels};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tracing::info;
+use tracing::{info, warn};
 
 pub use config::ServerConfig;
 
@@ -59,19 +58,30 @@ pub async fn run(
 ) -> Result<(), ServerError> {
     config.sim.settings.validate()?;
     let (sim_sender, sim_inbox) = sim_channels(config.input_queue_capacity);
-    let (frames_tx, frames_rx) = watch::channel(Arc::new(SharedFrame::default()));
+    // The ring must hold exactly the frames the sim keeps ids quarantined for.
+    let (mut publisher, frames) = FramePublisher::new(config.sim.frame_history);
     let sim = SimThread::spawn(
         Simulation::new(config.sim),
         sim_inbox,
-        move |frame| {
-            frames_tx.send_replace(Arc::new(SharedFrame::new(frame)));
-        },
+        move |frame| publisher.publish(frame),
         config.max_catch_up_ticks,
     )
     .map_err(ServerError::SimThread)?;
 
-    let net = Net::new(config.net, sim_sender, frames_rx);
+    let net = Net::new(config.net, sim_sender, frames);
     let app = http::router(net.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let send_buffer_bytes = config.net.send_buffer_bytes;
+    let listener = listener.tap_io(move |socket| {
+        // Snapshots are small and latency-bound: never hold them back to coalesce (Nagle).
+        if let Err(error) = socket.set_nodelay(true) {
+            warn!(%error, "cannot set TCP_NODELAY");
+        }
+        if let Some(bytes) = send_buffer_bytes
+            && let Err(error) = socket2::SockRef::from(&*socket).set_send_buffer_size(bytes)
+        {
+            warn!(%error, bytes, "cannot set the socket send buffer size");
+        }
+    });
     let on_shutdown = {
         let net = net.clone();
         async move {

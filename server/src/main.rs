@@ -83,9 +83,7 @@ fn main() -> ExitCode {
 fn try_main(args: Args) -> anyhow::Result<()> {
     let config = args.config();
     config.sim.settings.validate()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = TcpListener::bind(args.bind)
             .await

@@ -78,9 +78,7 @@ impl SimSender {
     /// [`SendRefused::Stopped`] if the sim thread has ended.
     pub fn join(&self, session: SessionId) -> Result<oneshot::Receiver<Joined>, SendRefused> {
         let (reply, answer) = oneshot::channel();
-        self.control
-            .send(SimCommand::Join { session, reply })
-            .map_err(|_| SendRefused::Stopped)?;
+        self.control.send(SimCommand::Join { session, reply }).map_err(|_| SendRefused::Stopped)?;
         Ok(answer)
     }
 
@@ -96,12 +94,10 @@ impl SimSender {
     /// [`SendRefused::Full`] when the queue is full (the input is dropped),
     /// [`SendRefused::Stopped`] if the sim has ended.
     pub fn input(&self, session: SessionId, input: Input) -> Result<(), SendRefused> {
-        self.inputs
-            .try_send(SimCommand::Input { session, input })
-            .map_err(|error| match error {
-                TrySendError::Full(_) => SendRefused::Full,
-                TrySendError::Disconnected(_) => SendRefused::Stopped,
-            })
+        self.inputs.try_send(SimCommand::Input { session, input }).map_err(|error| match error {
+            TrySendError::Full(_) => SendRefused::Full,
+            TrySendError::Disconnected(_) => SendRefused::Stopped,
+        })
     }
 }
 
@@ -125,13 +121,7 @@ pub fn sim_channels(input_capacity: usize) -> (SimSender, SimInbox) {
     let (control_tx, control_rx) = crossbeam_channel::unbounded();
     let (inputs_tx, inputs_rx) = crossbeam_channel::bounded(input_capacity);
     (
-        SimSender {
-            control: control_tx,
-            inputs: inputs_tx,
-        },
-        SimInbox {
-            control: control_rx,
-            inputs: inputs_rx,
-        },
+        SimSender { control: control_tx, inputs: inputs_tx },
+        SimInbox { control: control_rx, inputs: inputs_rx },
     )
 }

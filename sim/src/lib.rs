@@ -8,7 +8,7 @@
 //!   deterministic test harness: feed [`SimCommand`]s, [`Simulation::step`], read a
 //!   [`Frame`]. No threads, no sockets, no clock.
 //! - [`command`]: what the network side sends in ([`SimCommand`], [`SimSender`]).
-//! - [`frame`]: the immutable replicated state published after a snapshot tick.
+//! - [`Frame`]: the immutable, quantised replicated state built after a snapshot tick.
 //! - [`runner`]: the sim thread: drain commands, step, publish, sleep to an absolute deadline.
 //!
 //! # Data flow
@@ -19,14 +19,17 @@
 
 pub mod command;
 pub mod components;
-pub mod frame;
 pub mod resources;
 pub mod runner;
 pub mod simulation;
 pub mod systems;
 
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
-pub use frame::Frame;
 pub use runner::{SimThread, TickStats};
 pub use simulation::{SimConfig, Simulation};
 pub use systems::SimSet;
+
+/// The replicated state of one snapshot tick: quantised, columnar, sorted by network id,
+/// immutable once built. Shared (`Arc<Frame>`) with every session; encoding happens on
+/// the network side.
+pub type Frame = tickwire_protocol::WorldState;

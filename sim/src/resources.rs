@@ -1,6 +1,6 @@
 //! World-wide resources: the clock, the settings in force, the arena, randomness, ids.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
@@ -36,19 +36,47 @@ impl Arena {
 #[derive(Resource, Debug, Clone)]
 pub struct SimRng(pub fastrand::Rng);
 
-/// Hands out network ids. Ids are never reused, so a client can never confuse a new
-/// actor with an old one it still holds.
-#[derive(Resource, Debug, Default)]
+/// Hands out network ids: small and dense, so id lists cost a byte per id on the wire.
+///
+/// A freed id is quarantined until `quarantine_frames` more frames have been built: by
+/// then every frame that still held it has left the history a client's baseline may come
+/// from, so no client can mistake a new actor for an old one.
+#[derive(Resource, Debug)]
 pub struct NetIds {
     next: u32,
+    /// Freed ids with the frame count at which they were freed, oldest first.
+    freed: VecDeque<(u32, u64)>,
+    quarantine_frames: u64,
+    frames_built: u64,
 }
 
 impl NetIds {
-    /// The next unused id (ids start at 1; 0 means "none" on the wire).
+    /// An allocator whose freed ids wait `quarantine_frames` frames before reuse.
+    pub fn new(quarantine_frames: u64) -> Self {
+        Self { next: 0, freed: VecDeque::new(), quarantine_frames, frames_built: 0 }
+    }
+
+    /// A free id: the longest-freed one whose quarantine is over, or a new one.
     pub fn allocate(&mut self) -> u32 {
-        // Four billion joins wrap around to 1: far beyond any baseline a client holds.
+        if let Some(&(id, freed_at)) = self.freed.front()
+            && self.frames_built > freed_at + self.quarantine_frames
+        {
+            self.freed.pop_front();
+            return id;
+        }
+        // Ids start at 1 (0 means "none"); four billion live ids are out of reach.
         self.next = self.next.checked_add(1).unwrap_or(1);
         self.next
+    }
+
+    /// Returns an id for reuse after its quarantine.
+    pub fn free(&mut self, id: u32) {
+        self.freed.push_back((id, self.frames_built));
+    }
+
+    /// Counts a built frame; quarantines are measured in frames.
+    pub fn frame_built(&mut self) {
+        self.frames_built += 1;
     }
 }
 

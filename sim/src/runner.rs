@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use tracing::{info, warn};
 
+use crate::Frame;
 use crate::command::SimInbox;
-use crate::frame::Frame;
 use crate::simulation::Simulation;
 
 /// Counters the sim thread keeps, readable from any thread.
@@ -40,7 +40,7 @@ const OVERRUN_LOG_INTERVAL: Duration = Duration::from_secs(5);
 
 impl SimThread {
     /// Starts the sim on its own OS thread. `publish` receives a frame every
-    /// `broadcast_every` ticks (and one before the first tick).
+    /// `broadcast_every` ticks.
     ///
     /// # Errors
     /// The OS refused to start a thread.
@@ -55,22 +55,9 @@ impl SimThread {
         let handle = thread::Builder::new().name("tickwire-sim".into()).spawn({
             let stop = Arc::clone(&stop);
             let stats = Arc::clone(&stats);
-            move || {
-                run_loop(
-                    simulation,
-                    inbox,
-                    publish,
-                    max_catch_up_ticks,
-                    &stop,
-                    &stats,
-                )
-            }
+            move || run_loop(simulation, inbox, publish, max_catch_up_ticks, &stop, &stats)
         })?;
-        Ok(Self {
-            stop,
-            stats,
-            handle: Some(handle),
-        })
+        Ok(Self { stop, stats, handle: Some(handle) })
     }
 
     /// The thread's counters.
@@ -107,25 +94,18 @@ fn run_loop(
     stop: &AtomicBool,
     stats: &TickStats,
 ) {
-    publish(Arc::new(simulation.frame()));
     let mut dt = tick_duration(&simulation);
     let mut anchor = Instant::now();
     let mut ticks_since_anchor: u32 = 0;
     let mut last_overrun_log: Option<Instant> = None;
-    info!(
-        tick_rate_hz = simulation.settings().tick_rate_hz,
-        "sim started"
-    );
+    info!(tick_rate_hz = simulation.settings().tick_rate_hz, "sim started");
 
     while !stop.load(Ordering::Relaxed) {
         for command in inbox.drain() {
             simulation.apply(command);
         }
         simulation.step();
-        if simulation
-            .tick()
-            .is_multiple_of(u32::from(simulation.settings().broadcast_every))
-        {
+        if simulation.tick().is_multiple_of(u32::from(simulation.settings().broadcast_every)) {
             publish(Arc::new(simulation.frame()));
         }
         stats.ticks.fetch_add(1, Ordering::Relaxed);
@@ -158,10 +138,7 @@ fn run_loop(
             let skipped =
                 u64::try_from(behind.as_nanos() / dt.as_nanos().max(1)).unwrap_or(u64::MAX);
             stats.skipped.fetch_add(skipped, Ordering::Relaxed);
-            warn!(
-                skipped,
-                "sim fell too far behind; skipping ahead instead of catching up"
-            );
+            warn!(skipped, "sim fell too far behind; skipping ahead instead of catching up");
             anchor = now;
             ticks_since_anchor = 0;
         }

@@ -7,12 +7,12 @@
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::SingleThreadedExecutor;
 use glam::Vec2;
-use tickwire_protocol::{ActorKind, ActorState, Settings};
+use tickwire_protocol::{ActorKind, ActorRow, Settings};
 use tracing::debug;
 
+use crate::Frame;
 use crate::command::{Joined, SessionId, SimCommand};
 use crate::components::{Kind, NetId, Player, Position, Velocity, Wander};
-use crate::frame::Frame;
 use crate::resources::{ActiveSettings, Arena, NetIds, SessionActors, SimRng, Tick};
 use crate::systems::{SimSet, move_actors, steer_players, wander_npcs};
 
@@ -27,6 +27,9 @@ pub struct SimConfig {
     pub seed: u64,
     /// Arena width and height in world units.
     pub arena_size: Vec2,
+    /// How many recent frames serve as delta baselines; a freed network id is not reused
+    /// until this many frames have been built since.
+    pub frame_history: usize,
 }
 
 impl Default for SimConfig {
@@ -36,6 +39,8 @@ impl Default for SimConfig {
             npcs: 50,
             seed: 1,
             arena_size: Vec2::new(1000.0, 1000.0),
+            // Two seconds of snapshots at the default 15 per second.
+            frame_history: 32,
         }
     }
 }
@@ -44,7 +49,7 @@ impl Default for SimConfig {
 pub struct Simulation {
     world: World,
     schedule: Schedule,
-    actor_query: QueryState<(&'static NetId, &'static Position, &'static Kind)>,
+    actor_query: QueryState<(&'static NetId, &'static Position, &'static Velocity, &'static Kind)>,
 }
 
 impl Simulation {
@@ -53,11 +58,9 @@ impl Simulation {
         let mut world = World::new();
         world.insert_resource(Tick(0));
         world.insert_resource(ActiveSettings(config.settings));
-        world.insert_resource(Arena {
-            size: config.arena_size,
-        });
+        world.insert_resource(Arena { size: config.arena_size });
         world.insert_resource(SimRng(fastrand::Rng::with_seed(config.seed)));
-        world.insert_resource(NetIds::default());
+        world.insert_resource(NetIds::new(config.frame_history as u64));
         world.insert_resource(SessionActors::default());
 
         let mut schedule = Schedule::default();
@@ -67,12 +70,8 @@ impl Simulation {
         schedule.add_systems(steer_players.in_set(SimSet::Receive));
         schedule.add_systems((wander_npcs, move_actors).chain().in_set(SimSet::Simulate));
 
-        let actor_query = world.query::<(&NetId, &Position, &Kind)>();
-        let mut simulation = Self {
-            world,
-            schedule,
-            actor_query,
-        };
+        let actor_query = world.query::<(&NetId, &Position, &Velocity, &Kind)>();
+        let mut simulation = Self { world, schedule, actor_query };
         for _ in 0..config.npcs {
             let position = simulation.random_position();
             simulation.spawn_actor(position, ActorKind::Npc, Wander { next_turn_tick: 0 });
@@ -119,16 +118,9 @@ impl Simulation {
     /// Spawns the session's actor and says who it is.
     pub fn join(&mut self, session: SessionId) -> Joined {
         let position = self.random_position();
-        let player = Player {
-            session,
-            direction: Vec2::ZERO,
-            last_sequence: 0,
-        };
+        let player = Player { session, direction: Vec2::ZERO, last_sequence: 0 };
         let (entity, actor_id) = self.spawn_actor(position, ActorKind::Player, player);
-        self.world
-            .resource_mut::<SessionActors>()
-            .0
-            .insert(session, entity);
+        self.world.resource_mut::<SessionActors>().0.insert(session, entity);
         Joined {
             actor_id,
             tick: self.tick(),
@@ -139,13 +131,8 @@ impl Simulation {
 
     /// Removes the session's actor, if it has one.
     pub fn leave(&mut self, session: SessionId) {
-        if let Some(entity) = self
-            .world
-            .resource_mut::<SessionActors>()
-            .0
-            .remove(&session)
-        {
-            self.world.despawn(entity);
+        if let Some(entity) = self.world.resource_mut::<SessionActors>().0.remove(&session) {
+            self.despawn_actor(entity);
         }
     }
 
@@ -155,22 +142,17 @@ impl Simulation {
         self.schedule.run(&mut self.world);
     }
 
-    /// Copies the replicated state into an immutable frame, sorted by network id.
+    /// Copies the replicated state, quantised, into an immutable frame sorted by network
+    /// id. Called once per snapshot tick.
     pub fn frame(&mut self) -> Frame {
-        let mut actors: Vec<ActorState> = self
-            .actor_query
-            .iter(&self.world)
-            .map(|(id, position, kind)| ActorState {
-                id: id.0,
-                position: position.0,
-                kind: kind.0,
-            })
-            .collect();
-        actors.sort_unstable_by_key(|actor| actor.id);
-        Frame {
-            tick: self.tick(),
-            actors,
-        }
+        let steps_per_unit = self.settings().position_steps_per_unit;
+        let tick = self.tick();
+        let rows = self.actor_query.iter(&self.world).map(|(id, position, velocity, kind)| {
+            ActorRow::quantise(id.0, position.0, velocity.0, kind.0, steps_per_unit)
+        });
+        let frame = Frame::from_rows(tick, steps_per_unit, rows);
+        self.world.resource_mut::<NetIds>().frame_built();
+        frame
     }
 
     /// Direct access to the world, for gameplay setup and tests.
@@ -182,15 +164,17 @@ impl Simulation {
         let id = self.world.resource_mut::<NetIds>().allocate();
         let entity = self
             .world
-            .spawn((
-                NetId(id),
-                Position(position),
-                Velocity::default(),
-                Kind(kind),
-                role,
-            ))
+            .spawn((NetId(id), Position(position), Velocity::default(), Kind(kind), role))
             .id();
         (entity, id)
+    }
+
+    /// Despawns an actor and frees its network id.
+    pub fn despawn_actor(&mut self, entity: Entity) {
+        if let Some(&NetId(id)) = self.world.get::<NetId>(entity) {
+            self.world.resource_mut::<NetIds>().free(id);
+        }
+        self.world.despawn(entity);
     }
 
     fn random_position(&mut self) -> Vec2 {

@@ -1,43 +1,34 @@
 //! The sim without threads or sockets: feed commands, step, read frames.
 
 use glam::Vec2;
-use tickwire_protocol::{ActorKind, ActorState, Input, Settings};
+use tickwire_protocol::{ActorKind, Input, Settings};
+use tickwire_sim::components::{NetId, Position};
 use tickwire_sim::{SimCommand, SimConfig, Simulation};
 
 fn config(tick_rate_hz: u16, npcs: u32, seed: u64) -> SimConfig {
     SimConfig {
-        settings: Settings {
-            tick_rate_hz,
-            movement_speed: 100.0,
-            ..Settings::default()
-        },
+        settings: Settings { tick_rate_hz, movement_speed: 100.0, ..Settings::default() },
         npcs,
         seed,
         arena_size: Vec2::new(1000.0, 1000.0),
+        frame_history: 4,
     }
 }
 
-fn actor(simulation: &mut Simulation, id: u32) -> Option<ActorState> {
-    simulation
-        .frame()
-        .actors
-        .into_iter()
-        .find(|actor| actor.id == id)
+/// The exact (unquantised) position of an actor, read from the world.
+fn position(simulation: &mut Simulation, actor_id: u32) -> Option<Vec2> {
+    let world = simulation.world_mut();
+    let mut query = world.query::<(&NetId, &Position)>();
+    query.iter(world).find(|(id, _)| id.0 == actor_id).map(|(_, position)| position.0)
 }
 
 fn input(simulation: &mut Simulation, session: u64, sequence: u32, direction: Vec2) {
-    simulation.apply(SimCommand::Input {
-        session,
-        input: Input {
-            sequence,
-            direction,
-        },
-    });
+    simulation
+        .apply(SimCommand::Input { session, input: Input { sequence, direction, ack_tick: 0 } });
 }
 
 /// Moves the player's actor to the middle so a second of movement cannot reach a wall.
 fn centre(simulation: &mut Simulation, actor_id: u32) {
-    use tickwire_sim::components::{NetId, Position};
     let world = simulation.world_mut();
     let mut query = world.query::<(&NetId, &mut Position)>();
     for (id, mut position) in query.iter_mut(world) {
@@ -57,8 +48,8 @@ fn a_player_moves_the_same_distance_per_second_at_any_tick_rate() {
         for _ in 0..tick_rate {
             simulation.step();
         }
-        let position = actor(&mut simulation, joined.actor_id).map(|actor| actor.position);
-        let moved = position.map(|position| position - Vec2::splat(500.0));
+        let moved = position(&mut simulation, joined.actor_id)
+            .map(|position| position - Vec2::splat(500.0));
         let expected = Vec2::new(60.0, 80.0); // 100 units/s along (0.6, 0.8) for one second
         assert!(
             moved.is_some_and(|moved| moved.abs_diff_eq(expected, 0.01)),
@@ -76,7 +67,7 @@ fn stale_inputs_are_ignored() {
     input(&mut simulation, 1, 4, Vec2::NEG_X); // older: must not win
     input(&mut simulation, 1, 5, Vec2::NEG_X); // replayed: must not win
     simulation.step();
-    let x = actor(&mut simulation, joined.actor_id).map(|actor| actor.position.x);
+    let x = position(&mut simulation, joined.actor_id).map(|position| position.x);
     assert!(
         x.is_some_and(|x| x > 500.0),
         "the actor should follow the newest input only, x = {x:?}"
@@ -88,72 +79,77 @@ fn an_input_moves_only_its_own_sessions_actor() {
     let mut simulation = Simulation::new(config(30, 0, 3));
     let first = simulation.join(1);
     let second = simulation.join(2);
-    let before = actor(&mut simulation, second.actor_id);
+    let before = position(&mut simulation, second.actor_id);
     input(&mut simulation, 1, 1, Vec2::X);
     simulation.step();
     assert_eq!(
-        actor(&mut simulation, second.actor_id),
+        position(&mut simulation, second.actor_id),
         before,
         "session 1's input should not move session 2's actor"
     );
-    assert_ne!(
-        first.actor_id, second.actor_id,
-        "each session should get its own actor"
-    );
+    assert_ne!(first.actor_id, second.actor_id, "each session should get its own actor");
 }
 
 #[test]
 fn npcs_wander_and_stay_inside_the_arena() {
     let mut simulation = Simulation::new(config(30, 40, 9));
+    let steps = f32::from(simulation.settings().position_steps_per_unit);
+    let arena = 0..=(1000.0 * steps) as i32;
     let start = simulation.frame();
     for _ in 0..30 * 60 {
         simulation.step();
         let frame = simulation.frame();
         assert!(
-            frame
-                .actors
-                .iter()
-                .all(|actor| (0.0..=1000.0).contains(&actor.position.x)
-                    && (0.0..=1000.0).contains(&actor.position.y)),
+            frame.rows().all(|row| arena.contains(&row.x) && arena.contains(&row.y)),
             "every actor should stay inside the arena at tick {}",
             frame.tick
         );
     }
     let end = simulation.frame();
-    let moved = start
-        .actors
-        .iter()
-        .zip(&end.actors)
-        .filter(|(a, b)| a.position != b.position)
-        .count();
-    assert_eq!(end.actors.len(), 40, "all NPCs should still exist");
-    assert!(
-        moved >= 35,
-        "NPCs should wander; only {moved} of 40 moved in a minute"
-    );
-    assert!(
-        end.actors.iter().all(|actor| actor.kind == ActorKind::Npc),
-        "NPCs should replicate as NPCs"
-    );
+    let moved = start.rows().zip(end.rows()).filter(|(a, b)| (a.x, a.y) != (b.x, b.y)).count();
+    assert_eq!(end.len(), 40, "all NPCs should still exist");
+    assert!(moved >= 35, "NPCs should wander; only {moved} of 40 moved in a minute");
+    assert!(end.rows().all(|row| row.kind == ActorKind::Npc), "NPCs should replicate as NPCs");
+    assert!(end.rows().any(|row| row.vx != 0 || row.vy != 0), "frames should replicate velocities");
 }
 
 #[test]
-fn leaving_removes_the_actor_and_ids_are_not_reused() {
-    let mut simulation = Simulation::new(config(30, 2, 3));
+fn frames_are_quantised_to_the_configured_steps() {
+    let mut simulation = Simulation::new(config(30, 0, 3));
+    let joined = simulation.join(1);
+    centre(&mut simulation, joined.actor_id);
+    input(&mut simulation, 1, 1, Vec2::X);
+    simulation.step(); // 100 units/s for 1/30 s: x = 503.333...
+    let frame = simulation.frame();
+    let row = frame.get(joined.actor_id).expect("the player's actor should be in the frame");
+    assert_eq!(frame.steps_per_unit, 8);
+    assert_eq!((row.x, row.y), (4027, 4000), "positions should be whole 1/8 steps, rounded");
+    assert_eq!((row.vx, row.vy), (800, 0), "velocity should be steps per second");
+}
+
+#[test]
+fn leaving_removes_the_actor_and_its_id_waits_out_the_history() {
+    let mut simulation = Simulation::new(config(30, 2, 3)); // frame_history: 4
     let joined = simulation.join(7);
     assert!(
-        actor(&mut simulation, joined.actor_id).is_some(),
+        simulation.frame().get(joined.actor_id).is_some(),
         "a joined session should have an actor"
     );
     simulation.apply(SimCommand::Leave { session: 7 });
-    assert!(
-        actor(&mut simulation, joined.actor_id).is_none(),
-        "leaving should remove the actor"
+    assert!(simulation.frame().get(joined.actor_id).is_none(), "leaving should remove the actor");
+
+    let during_quarantine = simulation.join(8);
+    assert_ne!(
+        during_quarantine.actor_id, joined.actor_id,
+        "a freed id should not be reused while frames may hold it"
     );
-    let rejoined = simulation.join(8);
-    assert!(
-        rejoined.actor_id > joined.actor_id,
-        "a new actor should get a fresh id, not a reused one"
+    for _ in 0..4 {
+        simulation.frame();
+    }
+    let after_quarantine = simulation.join(9);
+    assert_eq!(
+        after_quarantine.actor_id, joined.actor_id,
+        "a freed id should be reused once no baseline can hold it"
     );
 }
 
@@ -162,12 +158,9 @@ fn frames_are_sorted_by_network_id() {
     let mut simulation = Simulation::new(config(30, 25, 4));
     simulation.join(1);
     simulation.step();
-    let ids: Vec<u32> = simulation
-        .frame()
-        .actors
-        .iter()
-        .map(|actor| actor.id)
-        .collect();
+    let frame = simulation.frame();
+    let ids = frame.ids();
+    assert_eq!(ids.len(), 26, "the frame should hold every actor");
     assert!(
         ids.windows(2).all(|pair| pair[0] < pair[1]),
         "frame actors should be sorted by id: {ids:?}"

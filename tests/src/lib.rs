@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tickwire_client::{Client, Event};
-use tickwire_protocol::{ServerMessage, Settings, Snapshot};
+use tickwire_protocol::{ServerMessage, Settings, WorldState};
 use tickwire_server::{ServerConfig, ServerError};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -31,12 +31,8 @@ pub struct TestServer {
 /// A quick world for tests: 60 Hz, a snapshot every 2 ticks, a few NPCs.
 pub fn test_config() -> ServerConfig {
     let mut config = ServerConfig::default();
-    config.sim.settings = Settings {
-        tick_rate_hz: 60,
-        broadcast_every: 2,
-        input_every: 2,
-        ..Settings::default()
-    };
+    config.sim.settings =
+        Settings { tick_rate_hz: 60, broadcast_every: 2, input_every: 2, ..Settings::default() };
     config.sim.npcs = 3;
     config
 }
@@ -47,18 +43,12 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("tests should be able to bind a loopback port");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener should have an address");
+        let addr = listener.local_addr().expect("a bound listener should have an address");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(tickwire_server::run(listener, config, async {
             let _ = stopped.await;
         }));
-        Self {
-            addr,
-            stop: Some(stop),
-            task,
-        }
+        Self { addr, stop: Some(stop), task }
     }
 
     /// The WebSocket URL of the server.
@@ -86,12 +76,16 @@ impl TestServer {
     }
 }
 
-/// The next snapshot, skipping other events. Panics with `context` on close or time-out.
-pub async fn next_snapshot(client: &mut Client, context: &str) -> Snapshot {
+/// Takes events up to the next applied snapshot and returns the client's mirror then.
+/// Panics with `context` on close, desync or time-out.
+pub async fn next_snapshot(client: &mut Client, context: &str) -> WorldState {
     let wait = async {
         loop {
             match client.next_event().await {
-                Some(Event::Snapshot(snapshot)) => return snapshot,
+                Some(Event::Snapshot { .. }) => return client.world().clone(),
+                Some(Event::Desync(error)) => {
+                    panic!("{context}: a snapshot did not fit the mirror: {error}")
+                }
                 Some(Event::Closed { code, reason }) => {
                     panic!(
                         "{context}: connection closed ({code:?}) while waiting for a snapshot: {reason}"
@@ -107,15 +101,29 @@ pub async fn next_snapshot(client: &mut Client, context: &str) -> Snapshot {
         .unwrap_or_else(|_| panic!("{context}: no snapshot within {WAIT:?}"))
 }
 
-/// The first snapshot newer than `tick`, e.g. the first that can show an actor that
+/// The first mirror state newer than `tick`, e.g. the first that can show an actor that
 /// joined at `tick`.
-pub async fn snapshot_after(client: &mut Client, tick: u32, context: &str) -> Snapshot {
+pub async fn snapshot_after(client: &mut Client, tick: u32, context: &str) -> WorldState {
     loop {
-        let snapshot = next_snapshot(client, context).await;
-        if snapshot.tick > tick {
-            return snapshot;
+        let world = next_snapshot(client, context).await;
+        if world.tick > tick {
+            return world;
         }
     }
+}
+
+/// Advances two clients until their mirrors are at the same tick, and returns both.
+pub async fn at_same_tick(first: &mut Client, second: &mut Client) -> (WorldState, WorldState) {
+    let mut a = next_snapshot(first, "first client").await;
+    let mut b = next_snapshot(second, "second client").await;
+    while a.tick != b.tick {
+        if a.tick < b.tick {
+            a = next_snapshot(first, "first client catching up").await;
+        } else {
+            b = next_snapshot(second, "second client catching up").await;
+        }
+    }
+    (a, b)
 }
 
 /// Waits for the connection to close and returns its code and reason.
@@ -139,10 +147,7 @@ pub async fn raw_connect(server: &TestServer, first: Message) -> RawSocket {
     let (mut socket, _) = tokio_tungstenite::connect_async(server.ws_url())
         .await
         .expect("a raw WebSocket should connect");
-    socket
-        .send(first)
-        .await
-        .expect("sending the first frame should work");
+    socket.send(first).await.expect("sending the first frame should work");
     socket
 }
 

@@ -1,20 +1,14 @@
 //! An input moves the own actor, at exactly `movement_speed` units per second of ticks.
 
 use glam::Vec2;
-use tickwire_protocol::{ActorState, Snapshot};
+use tickwire_protocol::WorldState;
 use tickwire_tests::{TestServer, next_snapshot, test_config};
 
-fn own(snapshot: &Snapshot, id: u32) -> ActorState {
-    *snapshot
-        .actors
-        .iter()
-        .find(|actor| actor.id == id)
-        .unwrap_or_else(|| {
-            panic!(
-                "the own actor {id} should be in the snapshot of tick {}",
-                snapshot.tick
-            )
-        })
+/// The own actor's position in world units, as the client's mirror has it.
+fn own(world: &WorldState, id: u32) -> Vec2 {
+    world.position(id).unwrap_or_else(|| {
+        panic!("the own actor {id} should be in the mirror at tick {}", world.tick)
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -24,33 +18,27 @@ async fn an_input_moves_the_own_actor_in_later_snapshots() {
     let server = TestServer::start(config).await;
     let mut client = server.connect().await;
     let me = client.welcome().actor_id;
-    let start = own(&next_snapshot(&mut client, "before input").await, me).position;
+    let start = own(&next_snapshot(&mut client, "before input").await, me);
 
     // Head for the far side so the walk cannot hit a wall within the test.
-    let direction = if start.x < config.sim.arena_size.x / 2.0 {
-        Vec2::X
-    } else {
-        Vec2::NEG_X
-    };
-    client
-        .send_input(direction)
-        .expect("sending an input should work");
+    let direction = if start.x < config.sim.arena_size.x / 2.0 { Vec2::X } else { Vec2::NEG_X };
+    client.send_input(direction).expect("sending an input should work");
 
     // Wait until the actor moves, then measure over a stretch of ticks.
     let mut first = next_snapshot(&mut client, "waiting for movement").await;
-    while own(&first, me).position == start {
+    while own(&first, me) == start {
         first = next_snapshot(&mut client, "waiting for movement").await;
     }
     let mut last = next_snapshot(&mut client, "measuring movement").await;
     while last.tick < first.tick + 20 {
         last = next_snapshot(&mut client, "measuring movement").await;
     }
-    let moved = own(&last, me).position - own(&first, me).position;
+    let moved = own(&last, me) - own(&first, me);
     let seconds = (last.tick - first.tick) as f32 / f32::from(settings.tick_rate_hz);
     let expected = direction * settings.movement_speed * seconds;
     assert!(
-        moved.abs_diff_eq(expected, 0.05),
-        "over {} ticks the actor should move {expected} (speed x ticks), moved {moved}",
+        moved.abs_diff_eq(expected, 2.0 / f32::from(settings.position_steps_per_unit)),
+        "over {} ticks the actor should move {expected} (speed x ticks, to within quantisation), moved {moved}",
         last.tick - first.tick
     );
     server.stop().await.expect("the server should stop cleanly");

@@ -12,9 +12,7 @@ async fn rejected(frame: Bytes, expected_code: u16, reason_contains: &str) {
     let mut offender: Client = server.connect().await;
     let before = next_snapshot(&mut bystander, "bystander before").await.tick;
 
-    offender
-        .send(frame)
-        .expect("the offender should be able to send");
+    offender.send(frame).expect("the offender should be able to send");
     let (code, reason) = closed(&mut offender, "offender").await;
     assert_eq!(
         code,
@@ -28,13 +26,9 @@ async fn rejected(frame: Bytes, expected_code: u16, reason_contains: &str) {
 
     let mut last = before;
     for _ in 0..5 {
-        let tick = next_snapshot(&mut bystander, "bystander after the offender was closed")
-            .await
-            .tick;
-        assert!(
-            tick > last,
-            "the bystander's snapshots should keep advancing"
-        );
+        let tick =
+            next_snapshot(&mut bystander, "bystander after the offender was closed").await.tick;
+        assert!(tick > last, "the bystander's snapshots should keep advancing");
         last = tick;
     }
     server.stop().await.expect("the server should stop cleanly");
@@ -42,12 +36,7 @@ async fn rejected(frame: Bytes, expected_code: u16, reason_contains: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_garbage_frame_closes_only_that_session() {
-    rejected(
-        Bytes::from_static(b"\x05\x00\x00\x00garbage!"),
-        1002,
-        "malformed",
-    )
-    .await;
+    rejected(Bytes::from_static(b"\x05\x00\x00\x00garbage!"), 1002, "malformed").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,7 +47,7 @@ async fn a_frame_over_the_size_limit_closes_only_that_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_hello_closes_only_that_session() {
     let hello = tickwire_protocol::ClientMessage::Hello(tickwire_protocol::Hello {
-        protocol_version: 1,
+        protocol_version: tickwire_protocol::PROTOCOL_VERSION,
     });
     rejected(hello.encode(), 1002, "Hello").await;
 }

@@ -10,17 +10,10 @@ async fn shutdown_sends_every_client_a_reason() {
     next_snapshot(&mut first, "first").await;
     next_snapshot(&mut second, "second").await;
 
-    server
-        .stop()
-        .await
-        .expect("run should return Ok after a graceful shutdown");
+    server.stop().await.expect("run should return Ok after a graceful shutdown");
     for (client, name) in [(&mut first, "first"), (&mut second, "second")] {
         let (code, reason) = closed(client, name).await;
-        assert_eq!(
-            code,
-            Some(1001),
-            "the {name} client should be told the server is going away"
-        );
+        assert_eq!(code, Some(1001), "the {name} client should be told the server is going away");
         assert!(
             reason.contains("shutting down"),
             "the {name} client should get a reason: {reason}"

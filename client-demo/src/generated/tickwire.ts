@@ -2,15 +2,17 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
+export { ActorColumns } from './tickwire/actor-columns';
 export { ActorKind } from './tickwire/actor-kind';
-export { ActorState } from './tickwire/actor-state';
 export { ClientBody } from './tickwire/client-body';
 export { ClientMessage } from './tickwire/client-message';
 export { Disconnect } from './tickwire/disconnect';
+export { FullSnapshotRequest } from './tickwire/full-snapshot-request';
 export { Hello } from './tickwire/hello';
 export { Input } from './tickwire/input';
 export { Ping } from './tickwire/ping';
 export { Pong } from './tickwire/pong';
+export { ProtocolVersion } from './tickwire/protocol-version';
 export { ServerBody } from './tickwire/server-body';
 export { ServerMessage } from './tickwire/server-message';
 export { Settings } from './tickwire/settings';

@@ -8,6 +8,89 @@ pub mod tickwire {
 
 
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
+pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 2;
+#[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
+pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 2;
+#[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
+#[allow(non_camel_case_types)]
+pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
+  ProtocolVersion::Current,
+];
+
+/// The protocol version, defined here so the Rust and TypeScript code share one number.
+/// Bump it on every incompatible change; a `Hello` with another version is refused.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[repr(transparent)]
+pub struct ProtocolVersion(pub u16);
+#[allow(non_upper_case_globals)]
+impl ProtocolVersion {
+  /// 2: delta snapshots (quantised columns, gap-coded ids, baseline ages).
+  pub const Current: Self = Self(2);
+
+  pub const ENUM_MIN: u16 = 2;
+  pub const ENUM_MAX: u16 = 2;
+  pub const ENUM_VALUES: &'static [Self] = &[
+    Self::Current,
+  ];
+  /// Returns the variant's name or "" if unknown.
+  pub fn variant_name(self) -> Option<&'static str> {
+    match self {
+      Self::Current => Some("Current"),
+      _ => None,
+    }
+  }
+}
+impl ::core::fmt::Debug for ProtocolVersion {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter) -> ::core::fmt::Result {
+    if let Some(name) = self.variant_name() {
+      f.write_str(name)
+    } else {
+      f.write_fmt(format_args!("<UNKNOWN {:?}>", self.0))
+    }
+  }
+}
+impl<'a> ::flatbuffers::Follow<'a> for ProtocolVersion {
+  type Inner = Self;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    let b = unsafe { ::flatbuffers::read_scalar_at::<u16>(buf, loc) };
+    Self(b)
+  }
+}
+
+impl ::flatbuffers::Push for ProtocolVersion {
+    type Output = ProtocolVersion;
+    #[inline]
+    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+        unsafe { ::flatbuffers::emplace_scalar::<u16>(dst, self.0) };
+    }
+}
+
+impl ::flatbuffers::EndianScalar for ProtocolVersion {
+  type Scalar = u16;
+  #[inline]
+  fn to_little_endian(self) -> u16 {
+    self.0.to_le()
+  }
+  #[inline]
+  #[allow(clippy::wrong_self_convention)]
+  fn from_little_endian(v: u16) -> Self {
+    let b = u16::from_le(v);
+    Self(b)
+  }
+}
+
+impl<'a> ::flatbuffers::Verifiable for ProtocolVersion {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    u16::run_verifier(v, pos)
+  }
+}
+
+impl ::flatbuffers::SimpleToVerifyInSlice for ProtocolVersion {}
+#[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 pub const ENUM_MIN_ACTOR_KIND: u8 = 0;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 pub const ENUM_MAX_ACTOR_KIND: u8 = 1;
@@ -95,14 +178,15 @@ impl ::flatbuffers::SimpleToVerifyInSlice for ActorKind {}
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 pub const ENUM_MIN_CLIENT_BODY: u8 = 0;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_CLIENT_BODY: u8 = 3;
+pub const ENUM_MAX_CLIENT_BODY: u8 = 4;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
-pub const ENUM_VALUES_CLIENT_BODY: [ClientBody; 4] = [
+pub const ENUM_VALUES_CLIENT_BODY: [ClientBody; 5] = [
   ClientBody::NONE,
   ClientBody::Hello,
   ClientBody::Input,
   ClientBody::Pong,
+  ClientBody::FullSnapshotRequest,
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -114,14 +198,16 @@ impl ClientBody {
   pub const Hello: Self = Self(1);
   pub const Input: Self = Self(2);
   pub const Pong: Self = Self(3);
+  pub const FullSnapshotRequest: Self = Self(4);
 
   pub const ENUM_MIN: u8 = 0;
-  pub const ENUM_MAX: u8 = 3;
+  pub const ENUM_MAX: u8 = 4;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::NONE,
     Self::Hello,
     Self::Input,
     Self::Pong,
+    Self::FullSnapshotRequest,
   ];
   /// Returns the variant's name or "" if unknown.
   pub fn variant_name(self) -> Option<&'static str> {
@@ -130,6 +216,7 @@ impl ClientBody {
       Self::Hello => Some("Hello"),
       Self::Input => Some("Input"),
       Self::Pong => Some("Pong"),
+      Self::FullSnapshotRequest => Some("FullSnapshotRequest"),
       _ => None,
     }
   }
@@ -416,149 +503,6 @@ impl<'a> Vec2 {
 
 }
 
-/// Replicated state of one actor.
-// struct ActorState, aligned to 4
-#[repr(transparent)]
-#[derive(Clone, Copy, PartialEq)]
-pub struct ActorState(pub [u8; 16]);
-impl Default for ActorState { 
-  fn default() -> Self { 
-    Self([0; 16])
-  }
-}
-impl ::core::fmt::Debug for ActorState {
-  fn fmt(&self, f: &mut ::core::fmt::Formatter) -> ::core::fmt::Result {
-    f.debug_struct("ActorState")
-      .field("id", &self.id())
-      .field("position", &self.position())
-      .field("kind", &self.kind())
-      .finish()
-  }
-}
-
-impl ::flatbuffers::SimpleToVerifyInSlice for ActorState {}
-impl<'a> ::flatbuffers::Follow<'a> for ActorState {
-  type Inner = &'a ActorState;
-  #[inline]
-  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
-    unsafe { <&'a ActorState>::follow(buf, loc) }
-  }
-}
-impl<'a> ::flatbuffers::Follow<'a> for &'a ActorState {
-  type Inner = &'a ActorState;
-  #[inline]
-  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
-    unsafe { ::flatbuffers::follow_cast_ref::<ActorState>(buf, loc) }
-  }
-}
-impl<'b> ::flatbuffers::Push for ActorState {
-    type Output = ActorState;
-    #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
-        let src = unsafe { ::core::slice::from_raw_parts(self as *const ActorState as *const u8, <Self as ::flatbuffers::Push>::size()) };
-        dst.copy_from_slice(src);
-    }
-    #[inline]
-    fn alignment() -> ::flatbuffers::PushAlignment {
-        ::flatbuffers::PushAlignment::new(4)
-    }
-}
-
-impl<'a> ::flatbuffers::Verifiable for ActorState {
-  #[inline]
-  fn run_verifier(
-    v: &mut ::flatbuffers::Verifier, pos: usize
-  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
-    v.in_buffer::<Self>(pos)
-  }
-}
-
-impl<'a> ActorState {
-  #[allow(clippy::too_many_arguments)]
-  pub fn new(
-    id: u32,
-    position: &Vec2,
-    kind: ActorKind,
-  ) -> Self {
-    let mut s = Self([0; 16]);
-    s.set_id(id);
-    s.set_position(position);
-    s.set_kind(kind);
-    s
-  }
-
-  pub fn id(&self) -> u32 {
-    let mut mem = ::core::mem::MaybeUninit::<<u32 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
-    // Safety:
-    // Created from a valid Table for this object
-    // Which contains a valid value in this slot
-    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
-      ::core::ptr::copy_nonoverlapping(
-        self.0[0..].as_ptr(),
-        mem.as_mut_ptr() as *mut u8,
-        ::core::mem::size_of::<<u32 as ::flatbuffers::EndianScalar>::Scalar>(),
-      );
-      mem.assume_init()
-    })
-  }
-
-  pub fn set_id(&mut self, x: u32) {
-    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
-    // Safety:
-    // Created from a valid Table for this object
-    // Which contains a valid value in this slot
-    unsafe {
-      ::core::ptr::copy_nonoverlapping(
-        &x_le as *const _ as *const u8,
-        self.0[0..].as_mut_ptr(),
-        ::core::mem::size_of::<<u32 as ::flatbuffers::EndianScalar>::Scalar>(),
-      );
-    }
-  }
-
-  pub fn position(&self) -> &Vec2 {
-    // Safety:
-    // Created from a valid Table for this object
-    // Which contains a valid struct in this slot
-    unsafe { &*(self.0[4..].as_ptr() as *const Vec2) }
-  }
-
-  #[allow(clippy::identity_op)]
-  pub fn set_position(&mut self, x: &Vec2) {
-    self.0[4..4 + 8].copy_from_slice(&x.0)
-  }
-
-  pub fn kind(&self) -> ActorKind {
-    let mut mem = ::core::mem::MaybeUninit::<<ActorKind as ::flatbuffers::EndianScalar>::Scalar>::uninit();
-    // Safety:
-    // Created from a valid Table for this object
-    // Which contains a valid value in this slot
-    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
-      ::core::ptr::copy_nonoverlapping(
-        self.0[12..].as_ptr(),
-        mem.as_mut_ptr() as *mut u8,
-        ::core::mem::size_of::<<ActorKind as ::flatbuffers::EndianScalar>::Scalar>(),
-      );
-      mem.assume_init()
-    })
-  }
-
-  pub fn set_kind(&mut self, x: ActorKind) {
-    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
-    // Safety:
-    // Created from a valid Table for this object
-    // Which contains a valid value in this slot
-    unsafe {
-      ::core::ptr::copy_nonoverlapping(
-        &x_le as *const _ as *const u8,
-        self.0[12..].as_mut_ptr(),
-        ::core::mem::size_of::<<ActorKind as ::flatbuffers::EndianScalar>::Scalar>(),
-      );
-    }
-  }
-
-}
-
 pub enum SettingsOffset {}
 #[derive(Copy, Clone, PartialEq)]
 
@@ -582,6 +526,7 @@ impl<'a> Settings<'a> {
   pub const VT_MOVEMENT_SPEED: ::flatbuffers::VOffsetT = 10;
   pub const VT_SMOOTHING: ::flatbuffers::VOffsetT = 12;
   pub const VT_INTERPOLATION_DELAY_MS: ::flatbuffers::VOffsetT = 14;
+  pub const VT_POSITION_STEPS_PER_UNIT: ::flatbuffers::VOffsetT = 16;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -595,6 +540,7 @@ impl<'a> Settings<'a> {
     let mut builder = SettingsBuilder::new(_fbb);
     builder.add_smoothing(args.smoothing);
     builder.add_movement_speed(args.movement_speed);
+    builder.add_position_steps_per_unit(args.position_steps_per_unit);
     builder.add_interpolation_delay_ms(args.interpolation_delay_ms);
     builder.add_input_every(args.input_every);
     builder.add_broadcast_every(args.broadcast_every);
@@ -651,6 +597,14 @@ impl<'a> Settings<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<u16>(Settings::VT_INTERPOLATION_DELAY_MS, Some(0)).unwrap()}
   }
+  /// Position quantisation: positions travel as whole steps of 1/N world units.
+  #[inline]
+  pub fn position_steps_per_unit(&self) -> u16 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u16>(Settings::VT_POSITION_STEPS_PER_UNIT, Some(0)).unwrap()}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Settings<'_> {
@@ -665,6 +619,7 @@ impl ::flatbuffers::Verifiable for Settings<'_> {
      .visit_field::<f32>("movement_speed", Self::VT_MOVEMENT_SPEED, false)?
      .visit_field::<f32>("smoothing", Self::VT_SMOOTHING, false)?
      .visit_field::<u16>("interpolation_delay_ms", Self::VT_INTERPOLATION_DELAY_MS, false)?
+     .visit_field::<u16>("position_steps_per_unit", Self::VT_POSITION_STEPS_PER_UNIT, false)?
      .finish();
     Ok(())
   }
@@ -676,6 +631,7 @@ pub struct SettingsArgs {
     pub movement_speed: f32,
     pub smoothing: f32,
     pub interpolation_delay_ms: u16,
+    pub position_steps_per_unit: u16,
 }
 impl<'a> Default for SettingsArgs {
   #[inline]
@@ -687,6 +643,7 @@ impl<'a> Default for SettingsArgs {
       movement_speed: 0.0,
       smoothing: 0.0,
       interpolation_delay_ms: 0,
+      position_steps_per_unit: 0,
     }
   }
 }
@@ -721,6 +678,10 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> SettingsBuilder<'a, 'b, A> {
     self.fbb_.push_slot::<u16>(Settings::VT_INTERPOLATION_DELAY_MS, interpolation_delay_ms, 0);
   }
   #[inline]
+  pub fn add_position_steps_per_unit(&mut self, position_steps_per_unit: u16) {
+    self.fbb_.push_slot::<u16>(Settings::VT_POSITION_STEPS_PER_UNIT, position_steps_per_unit, 0);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> SettingsBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     SettingsBuilder {
@@ -744,6 +705,7 @@ impl ::core::fmt::Debug for Settings<'_> {
       ds.field("movement_speed", &self.movement_speed());
       ds.field("smoothing", &self.smoothing());
       ds.field("interpolation_delay_ms", &self.interpolation_delay_ms());
+      ds.field("position_steps_per_unit", &self.position_steps_per_unit());
       ds.finish()
   }
 }
@@ -863,6 +825,7 @@ impl<'a> ::flatbuffers::Follow<'a> for Input<'a> {
 impl<'a> Input<'a> {
   pub const VT_SEQUENCE: ::flatbuffers::VOffsetT = 4;
   pub const VT_DIRECTION: ::flatbuffers::VOffsetT = 6;
+  pub const VT_ACK_TICK: ::flatbuffers::VOffsetT = 8;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -874,6 +837,7 @@ impl<'a> Input<'a> {
     args: &'args InputArgs<'args>
   ) -> ::flatbuffers::WIPOffset<Input<'bldr>> {
     let mut builder = InputBuilder::new(_fbb);
+    builder.add_ack_tick(args.ack_tick);
     if let Some(x) = args.direction { builder.add_direction(x); }
     builder.add_sequence(args.sequence);
     builder.finish()
@@ -896,6 +860,14 @@ impl<'a> Input<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<Vec2>(Input::VT_DIRECTION, None)}
   }
+  /// The tick of the newest snapshot the client has applied (0: none yet).
+  #[inline]
+  pub fn ack_tick(&self) -> u32 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u32>(Input::VT_ACK_TICK, Some(0)).unwrap()}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Input<'_> {
@@ -906,6 +878,7 @@ impl ::flatbuffers::Verifiable for Input<'_> {
     v.visit_table(pos)?
      .visit_field::<u32>("sequence", Self::VT_SEQUENCE, false)?
      .visit_field::<Vec2>("direction", Self::VT_DIRECTION, false)?
+     .visit_field::<u32>("ack_tick", Self::VT_ACK_TICK, false)?
      .finish();
     Ok(())
   }
@@ -913,6 +886,7 @@ impl ::flatbuffers::Verifiable for Input<'_> {
 pub struct InputArgs<'a> {
     pub sequence: u32,
     pub direction: Option<&'a Vec2>,
+    pub ack_tick: u32,
 }
 impl<'a> Default for InputArgs<'a> {
   #[inline]
@@ -920,6 +894,7 @@ impl<'a> Default for InputArgs<'a> {
     InputArgs {
       sequence: 0,
       direction: None,
+      ack_tick: 0,
     }
   }
 }
@@ -936,6 +911,10 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> InputBuilder<'a, 'b, A> {
   #[inline]
   pub fn add_direction(&mut self, direction: &Vec2) {
     self.fbb_.push_slot_always::<&Vec2>(Input::VT_DIRECTION, direction);
+  }
+  #[inline]
+  pub fn add_ack_tick(&mut self, ack_tick: u32) {
+    self.fbb_.push_slot::<u32>(Input::VT_ACK_TICK, ack_tick, 0);
   }
   #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> InputBuilder<'a, 'b, A> {
@@ -957,6 +936,86 @@ impl ::core::fmt::Debug for Input<'_> {
     let mut ds = f.debug_struct("Input");
       ds.field("sequence", &self.sequence());
       ds.field("direction", &self.direction());
+      ds.field("ack_tick", &self.ack_tick());
+      ds.finish()
+  }
+}
+pub enum FullSnapshotRequestOffset {}
+#[derive(Copy, Clone, PartialEq)]
+
+/// Asks for a full snapshot next, e.g. after the client lost track of its mirror.
+pub struct FullSnapshotRequest<'a> {
+  pub _tab: ::flatbuffers::Table<'a>,
+}
+
+impl<'a> ::flatbuffers::Follow<'a> for FullSnapshotRequest<'a> {
+  type Inner = FullSnapshotRequest<'a>;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    Self { _tab: unsafe { ::flatbuffers::Table::new(buf, loc) } }
+  }
+}
+
+impl<'a> FullSnapshotRequest<'a> {
+
+  #[inline]
+  pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
+    FullSnapshotRequest { _tab: table }
+  }
+  #[allow(unused_mut)]
+  pub fn create<'bldr: 'args, 'args: 'mut_bldr, 'mut_bldr, A: ::flatbuffers::Allocator + 'bldr>(
+    _fbb: &'mut_bldr mut ::flatbuffers::FlatBufferBuilder<'bldr, A>,
+    _args: &'args FullSnapshotRequestArgs
+  ) -> ::flatbuffers::WIPOffset<FullSnapshotRequest<'bldr>> {
+    let mut builder = FullSnapshotRequestBuilder::new(_fbb);
+    builder.finish()
+  }
+
+}
+
+impl ::flatbuffers::Verifiable for FullSnapshotRequest<'_> {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.visit_table(pos)?
+     .finish();
+    Ok(())
+  }
+}
+pub struct FullSnapshotRequestArgs {
+}
+impl<'a> Default for FullSnapshotRequestArgs {
+  #[inline]
+  fn default() -> Self {
+    FullSnapshotRequestArgs {
+    }
+  }
+}
+
+pub struct FullSnapshotRequestBuilder<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> {
+  fbb_: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
+  start_: ::flatbuffers::WIPOffset<::flatbuffers::TableUnfinishedWIPOffset>,
+}
+impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> FullSnapshotRequestBuilder<'a, 'b, A> {
+  #[inline]
+  pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> FullSnapshotRequestBuilder<'a, 'b, A> {
+    let start = _fbb.start_table();
+    FullSnapshotRequestBuilder {
+      fbb_: _fbb,
+      start_: start,
+    }
+  }
+  #[inline]
+  pub fn finish(self) -> ::flatbuffers::WIPOffset<FullSnapshotRequest<'a>> {
+    let o = self.fbb_.end_table(self.start_);
+    ::flatbuffers::WIPOffset::new(o.value())
+  }
+}
+
+impl ::core::fmt::Debug for FullSnapshotRequest<'_> {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    let mut ds = f.debug_struct("FullSnapshotRequest");
       ds.finish()
   }
 }
@@ -1151,6 +1210,21 @@ impl<'a> ClientMessage<'a> {
     }
   }
 
+  #[inline]
+  #[allow(non_snake_case)]
+  pub fn body_as_full_snapshot_request(&self) -> Option<FullSnapshotRequest<'a>> {
+    if self.body_type() == ClientBody::FullSnapshotRequest {
+      self.body().map(|t| {
+       // Safety:
+       // Created from a valid Table for this object
+       // Which contains a valid union in this slot
+       unsafe { FullSnapshotRequest::init_from_table(t) }
+     })
+    } else {
+      None
+    }
+  }
+
 }
 
 impl ::flatbuffers::Verifiable for ClientMessage<'_> {
@@ -1164,6 +1238,7 @@ impl ::flatbuffers::Verifiable for ClientMessage<'_> {
           ClientBody::Hello => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Hello>>("ClientBody::Hello", pos),
           ClientBody::Input => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Input>>("ClientBody::Input", pos),
           ClientBody::Pong => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Pong>>("ClientBody::Pong", pos),
+          ClientBody::FullSnapshotRequest => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<FullSnapshotRequest>>("ClientBody::FullSnapshotRequest", pos),
           _ => Ok(()),
         }
      })?
@@ -1234,6 +1309,13 @@ impl ::core::fmt::Debug for ClientMessage<'_> {
         },
         ClientBody::Pong => {
           if let Some(x) = self.body_as_pong() {
+            ds.field("body", &x)
+          } else {
+            ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")
+          }
+        },
+        ClientBody::FullSnapshotRequest => {
+          if let Some(x) = self.body_as_full_snapshot_request() {
             ds.field("body", &x)
           } else {
             ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")
@@ -1415,10 +1497,202 @@ impl ::core::fmt::Debug for Welcome<'_> {
       ds.finish()
   }
 }
+pub enum ActorColumnsOffset {}
+#[derive(Copy, Clone, PartialEq)]
+
+/// Actors in full, as columns: row i of every vector is one actor. All vectors have the
+/// same length.
+pub struct ActorColumns<'a> {
+  pub _tab: ::flatbuffers::Table<'a>,
+}
+
+impl<'a> ::flatbuffers::Follow<'a> for ActorColumns<'a> {
+  type Inner = ActorColumns<'a>;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    Self { _tab: unsafe { ::flatbuffers::Table::new(buf, loc) } }
+  }
+}
+
+impl<'a> ActorColumns<'a> {
+  pub const VT_IDS: ::flatbuffers::VOffsetT = 4;
+  pub const VT_X: ::flatbuffers::VOffsetT = 6;
+  pub const VT_Y: ::flatbuffers::VOffsetT = 8;
+  pub const VT_VX: ::flatbuffers::VOffsetT = 10;
+  pub const VT_VY: ::flatbuffers::VOffsetT = 12;
+  pub const VT_KINDS: ::flatbuffers::VOffsetT = 14;
+
+  #[inline]
+  pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
+    ActorColumns { _tab: table }
+  }
+  #[allow(unused_mut)]
+  pub fn create<'bldr: 'args, 'args: 'mut_bldr, 'mut_bldr, A: ::flatbuffers::Allocator + 'bldr>(
+    _fbb: &'mut_bldr mut ::flatbuffers::FlatBufferBuilder<'bldr, A>,
+    args: &'args ActorColumnsArgs<'args>
+  ) -> ::flatbuffers::WIPOffset<ActorColumns<'bldr>> {
+    let mut builder = ActorColumnsBuilder::new(_fbb);
+    if let Some(x) = args.kinds { builder.add_kinds(x); }
+    if let Some(x) = args.vy { builder.add_vy(x); }
+    if let Some(x) = args.vx { builder.add_vx(x); }
+    if let Some(x) = args.y { builder.add_y(x); }
+    if let Some(x) = args.x { builder.add_x(x); }
+    if let Some(x) = args.ids { builder.add_ids(x); }
+    builder.finish()
+  }
+
+
+  /// Network ids, ascending, as LEB128 varint gaps: the first from 0, each next from
+  /// the one before.
+  #[inline]
+  pub fn ids(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(ActorColumns::VT_IDS, None)}
+  }
+  /// Position in steps (see `Settings.position_steps_per_unit`).
+  #[inline]
+  pub fn x(&self) -> Option<::flatbuffers::Vector<'a, i32>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i32>>>(ActorColumns::VT_X, None)}
+  }
+  #[inline]
+  pub fn y(&self) -> Option<::flatbuffers::Vector<'a, i32>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i32>>>(ActorColumns::VT_Y, None)}
+  }
+  /// Velocity in steps per second.
+  #[inline]
+  pub fn vx(&self) -> Option<::flatbuffers::Vector<'a, i16>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i16>>>(ActorColumns::VT_VX, None)}
+  }
+  #[inline]
+  pub fn vy(&self) -> Option<::flatbuffers::Vector<'a, i16>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i16>>>(ActorColumns::VT_VY, None)}
+  }
+  #[inline]
+  pub fn kinds(&self) -> Option<::flatbuffers::Vector<'a, ActorKind>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, ActorKind>>>(ActorColumns::VT_KINDS, None)}
+  }
+}
+
+impl ::flatbuffers::Verifiable for ActorColumns<'_> {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.visit_table(pos)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("ids", Self::VT_IDS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i32>>>("x", Self::VT_X, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i32>>>("y", Self::VT_Y, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i16>>>("vx", Self::VT_VX, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i16>>>("vy", Self::VT_VY, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ActorKind>>>("kinds", Self::VT_KINDS, false)?
+     .finish();
+    Ok(())
+  }
+}
+pub struct ActorColumnsArgs<'a> {
+    pub ids: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub x: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i32>>>,
+    pub y: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i32>>>,
+    pub vx: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i16>>>,
+    pub vy: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i16>>>,
+    pub kinds: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, ActorKind>>>,
+}
+impl<'a> Default for ActorColumnsArgs<'a> {
+  #[inline]
+  fn default() -> Self {
+    ActorColumnsArgs {
+      ids: None,
+      x: None,
+      y: None,
+      vx: None,
+      vy: None,
+      kinds: None,
+    }
+  }
+}
+
+pub struct ActorColumnsBuilder<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> {
+  fbb_: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
+  start_: ::flatbuffers::WIPOffset<::flatbuffers::TableUnfinishedWIPOffset>,
+}
+impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> ActorColumnsBuilder<'a, 'b, A> {
+  #[inline]
+  pub fn add_ids(&mut self, ids: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(ActorColumns::VT_IDS, ids);
+  }
+  #[inline]
+  pub fn add_x(&mut self, x: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i32>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(ActorColumns::VT_X, x);
+  }
+  #[inline]
+  pub fn add_y(&mut self, y: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i32>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(ActorColumns::VT_Y, y);
+  }
+  #[inline]
+  pub fn add_vx(&mut self, vx: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i16>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(ActorColumns::VT_VX, vx);
+  }
+  #[inline]
+  pub fn add_vy(&mut self, vy: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i16>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(ActorColumns::VT_VY, vy);
+  }
+  #[inline]
+  pub fn add_kinds(&mut self, kinds: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , ActorKind>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(ActorColumns::VT_KINDS, kinds);
+  }
+  #[inline]
+  pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> ActorColumnsBuilder<'a, 'b, A> {
+    let start = _fbb.start_table();
+    ActorColumnsBuilder {
+      fbb_: _fbb,
+      start_: start,
+    }
+  }
+  #[inline]
+  pub fn finish(self) -> ::flatbuffers::WIPOffset<ActorColumns<'a>> {
+    let o = self.fbb_.end_table(self.start_);
+    ::flatbuffers::WIPOffset::new(o.value())
+  }
+}
+
+impl ::core::fmt::Debug for ActorColumns<'_> {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    let mut ds = f.debug_struct("ActorColumns");
+      ds.field("ids", &self.ids());
+      ds.field("x", &self.x());
+      ds.field("y", &self.y());
+      ds.field("vx", &self.vx());
+      ds.field("vy", &self.vy());
+      ds.field("kinds", &self.kinds());
+      ds.finish()
+  }
+}
 pub enum SnapshotOffset {}
 #[derive(Copy, Clone, PartialEq)]
 
-/// The world as of `tick`: every actor, sorted by network id.
+/// The world as of `tick`: in full, or as the changes since a snapshot the client holds.
+///
+/// A client applies a delta to the state it holds at `tick - baseline_age` in this order:
+/// remove `despawned`, add `spawned`, then apply `moved`, `jumped` and `turned`. Every id
+/// list is ascending and LEB128 gap-coded like `ActorColumns.ids`. Actors in no list are
+/// unchanged: resting actors cost nothing.
 pub struct Snapshot<'a> {
   pub _tab: ::flatbuffers::Table<'a>,
 }
@@ -1433,7 +1707,19 @@ impl<'a> ::flatbuffers::Follow<'a> for Snapshot<'a> {
 
 impl<'a> Snapshot<'a> {
   pub const VT_TICK: ::flatbuffers::VOffsetT = 4;
-  pub const VT_ACTORS: ::flatbuffers::VOffsetT = 6;
+  pub const VT_BASELINE_AGE: ::flatbuffers::VOffsetT = 6;
+  pub const VT_STEPS_PER_UNIT: ::flatbuffers::VOffsetT = 8;
+  pub const VT_SPAWNED: ::flatbuffers::VOffsetT = 10;
+  pub const VT_MOVED_IDS: ::flatbuffers::VOffsetT = 12;
+  pub const VT_MOVED_DX: ::flatbuffers::VOffsetT = 14;
+  pub const VT_MOVED_DY: ::flatbuffers::VOffsetT = 16;
+  pub const VT_JUMPED_IDS: ::flatbuffers::VOffsetT = 18;
+  pub const VT_JUMPED_X: ::flatbuffers::VOffsetT = 20;
+  pub const VT_JUMPED_Y: ::flatbuffers::VOffsetT = 22;
+  pub const VT_TURNED_IDS: ::flatbuffers::VOffsetT = 24;
+  pub const VT_TURNED_VX: ::flatbuffers::VOffsetT = 26;
+  pub const VT_TURNED_VY: ::flatbuffers::VOffsetT = 28;
+  pub const VT_DESPAWNED_IDS: ::flatbuffers::VOffsetT = 30;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -1445,8 +1731,20 @@ impl<'a> Snapshot<'a> {
     args: &'args SnapshotArgs<'args>
   ) -> ::flatbuffers::WIPOffset<Snapshot<'bldr>> {
     let mut builder = SnapshotBuilder::new(_fbb);
-    if let Some(x) = args.actors { builder.add_actors(x); }
+    if let Some(x) = args.despawned_ids { builder.add_despawned_ids(x); }
+    if let Some(x) = args.turned_vy { builder.add_turned_vy(x); }
+    if let Some(x) = args.turned_vx { builder.add_turned_vx(x); }
+    if let Some(x) = args.turned_ids { builder.add_turned_ids(x); }
+    if let Some(x) = args.jumped_y { builder.add_jumped_y(x); }
+    if let Some(x) = args.jumped_x { builder.add_jumped_x(x); }
+    if let Some(x) = args.jumped_ids { builder.add_jumped_ids(x); }
+    if let Some(x) = args.moved_dy { builder.add_moved_dy(x); }
+    if let Some(x) = args.moved_dx { builder.add_moved_dx(x); }
+    if let Some(x) = args.moved_ids { builder.add_moved_ids(x); }
+    if let Some(x) = args.spawned { builder.add_spawned(x); }
     builder.add_tick(args.tick);
+    builder.add_steps_per_unit(args.steps_per_unit);
+    builder.add_baseline_age(args.baseline_age);
     builder.finish()
   }
 
@@ -1458,12 +1756,103 @@ impl<'a> Snapshot<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<u32>(Snapshot::VT_TICK, Some(0)).unwrap()}
   }
+  /// 0: a full snapshot (`spawned` holds every actor; drop what you had). Otherwise how
+  /// many ticks before `tick` the snapshot this delta applies to is: the baseline is
+  /// `tick - baseline_age`. (An age, not a tick, to keep every delta's header small.)
   #[inline]
-  pub fn actors(&self) -> Option<::flatbuffers::Vector<'a, ActorState>> {
+  pub fn baseline_age(&self) -> u16 {
     // Safety:
     // Created from valid Table for this object
     // which contains a valid value in this slot
-    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, ActorState>>>(Snapshot::VT_ACTORS, None)}
+    unsafe { self._tab.get::<u16>(Snapshot::VT_BASELINE_AGE, Some(0)).unwrap()}
+  }
+  /// The quantisation of every position and velocity in this snapshot.
+  #[inline]
+  pub fn steps_per_unit(&self) -> u16 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u16>(Snapshot::VT_STEPS_PER_UNIT, Some(0)).unwrap()}
+  }
+  #[inline]
+  pub fn spawned(&self) -> Option<ActorColumns<'a>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<ActorColumns>>(Snapshot::VT_SPAWNED, None)}
+  }
+  /// Actors that moved at most 127 steps on each axis: position += (dx, dy).
+  #[inline]
+  pub fn moved_ids(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Snapshot::VT_MOVED_IDS, None)}
+  }
+  #[inline]
+  pub fn moved_dx(&self) -> Option<::flatbuffers::Vector<'a, i8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i8>>>(Snapshot::VT_MOVED_DX, None)}
+  }
+  #[inline]
+  pub fn moved_dy(&self) -> Option<::flatbuffers::Vector<'a, i8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i8>>>(Snapshot::VT_MOVED_DY, None)}
+  }
+  /// Actors that moved further: their new position.
+  #[inline]
+  pub fn jumped_ids(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Snapshot::VT_JUMPED_IDS, None)}
+  }
+  #[inline]
+  pub fn jumped_x(&self) -> Option<::flatbuffers::Vector<'a, i32>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i32>>>(Snapshot::VT_JUMPED_X, None)}
+  }
+  #[inline]
+  pub fn jumped_y(&self) -> Option<::flatbuffers::Vector<'a, i32>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i32>>>(Snapshot::VT_JUMPED_Y, None)}
+  }
+  /// Actors whose velocity changed: their new velocity.
+  #[inline]
+  pub fn turned_ids(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Snapshot::VT_TURNED_IDS, None)}
+  }
+  #[inline]
+  pub fn turned_vx(&self) -> Option<::flatbuffers::Vector<'a, i16>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i16>>>(Snapshot::VT_TURNED_VX, None)}
+  }
+  #[inline]
+  pub fn turned_vy(&self) -> Option<::flatbuffers::Vector<'a, i16>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i16>>>(Snapshot::VT_TURNED_VY, None)}
+  }
+  #[inline]
+  pub fn despawned_ids(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Snapshot::VT_DESPAWNED_IDS, None)}
   }
 }
 
@@ -1474,21 +1863,57 @@ impl ::flatbuffers::Verifiable for Snapshot<'_> {
   ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
     v.visit_table(pos)?
      .visit_field::<u32>("tick", Self::VT_TICK, false)?
-     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ActorState>>>("actors", Self::VT_ACTORS, false)?
+     .visit_field::<u16>("baseline_age", Self::VT_BASELINE_AGE, false)?
+     .visit_field::<u16>("steps_per_unit", Self::VT_STEPS_PER_UNIT, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<ActorColumns>>("spawned", Self::VT_SPAWNED, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("moved_ids", Self::VT_MOVED_IDS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i8>>>("moved_dx", Self::VT_MOVED_DX, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i8>>>("moved_dy", Self::VT_MOVED_DY, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("jumped_ids", Self::VT_JUMPED_IDS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i32>>>("jumped_x", Self::VT_JUMPED_X, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i32>>>("jumped_y", Self::VT_JUMPED_Y, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("turned_ids", Self::VT_TURNED_IDS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i16>>>("turned_vx", Self::VT_TURNED_VX, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i16>>>("turned_vy", Self::VT_TURNED_VY, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("despawned_ids", Self::VT_DESPAWNED_IDS, false)?
      .finish();
     Ok(())
   }
 }
 pub struct SnapshotArgs<'a> {
     pub tick: u32,
-    pub actors: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, ActorState>>>,
+    pub baseline_age: u16,
+    pub steps_per_unit: u16,
+    pub spawned: Option<::flatbuffers::WIPOffset<ActorColumns<'a>>>,
+    pub moved_ids: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub moved_dx: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i8>>>,
+    pub moved_dy: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i8>>>,
+    pub jumped_ids: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub jumped_x: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i32>>>,
+    pub jumped_y: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i32>>>,
+    pub turned_ids: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub turned_vx: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i16>>>,
+    pub turned_vy: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i16>>>,
+    pub despawned_ids: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
 }
 impl<'a> Default for SnapshotArgs<'a> {
   #[inline]
   fn default() -> Self {
     SnapshotArgs {
       tick: 0,
-      actors: None,
+      baseline_age: 0,
+      steps_per_unit: 0,
+      spawned: None,
+      moved_ids: None,
+      moved_dx: None,
+      moved_dy: None,
+      jumped_ids: None,
+      jumped_x: None,
+      jumped_y: None,
+      turned_ids: None,
+      turned_vx: None,
+      turned_vy: None,
+      despawned_ids: None,
     }
   }
 }
@@ -1503,8 +1928,56 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> SnapshotBuilder<'a, 'b, A> {
     self.fbb_.push_slot::<u32>(Snapshot::VT_TICK, tick, 0);
   }
   #[inline]
-  pub fn add_actors(&mut self, actors: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , ActorState>>) {
-    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_ACTORS, actors);
+  pub fn add_baseline_age(&mut self, baseline_age: u16) {
+    self.fbb_.push_slot::<u16>(Snapshot::VT_BASELINE_AGE, baseline_age, 0);
+  }
+  #[inline]
+  pub fn add_steps_per_unit(&mut self, steps_per_unit: u16) {
+    self.fbb_.push_slot::<u16>(Snapshot::VT_STEPS_PER_UNIT, steps_per_unit, 0);
+  }
+  #[inline]
+  pub fn add_spawned(&mut self, spawned: ::flatbuffers::WIPOffset<ActorColumns<'b >>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<ActorColumns>>(Snapshot::VT_SPAWNED, spawned);
+  }
+  #[inline]
+  pub fn add_moved_ids(&mut self, moved_ids: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_MOVED_IDS, moved_ids);
+  }
+  #[inline]
+  pub fn add_moved_dx(&mut self, moved_dx: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_MOVED_DX, moved_dx);
+  }
+  #[inline]
+  pub fn add_moved_dy(&mut self, moved_dy: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_MOVED_DY, moved_dy);
+  }
+  #[inline]
+  pub fn add_jumped_ids(&mut self, jumped_ids: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_JUMPED_IDS, jumped_ids);
+  }
+  #[inline]
+  pub fn add_jumped_x(&mut self, jumped_x: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i32>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_JUMPED_X, jumped_x);
+  }
+  #[inline]
+  pub fn add_jumped_y(&mut self, jumped_y: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i32>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_JUMPED_Y, jumped_y);
+  }
+  #[inline]
+  pub fn add_turned_ids(&mut self, turned_ids: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_TURNED_IDS, turned_ids);
+  }
+  #[inline]
+  pub fn add_turned_vx(&mut self, turned_vx: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i16>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_TURNED_VX, turned_vx);
+  }
+  #[inline]
+  pub fn add_turned_vy(&mut self, turned_vy: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i16>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_TURNED_VY, turned_vy);
+  }
+  #[inline]
+  pub fn add_despawned_ids(&mut self, despawned_ids: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_DESPAWNED_IDS, despawned_ids);
   }
   #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> SnapshotBuilder<'a, 'b, A> {
@@ -1525,7 +1998,19 @@ impl ::core::fmt::Debug for Snapshot<'_> {
   fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
     let mut ds = f.debug_struct("Snapshot");
       ds.field("tick", &self.tick());
-      ds.field("actors", &self.actors());
+      ds.field("baseline_age", &self.baseline_age());
+      ds.field("steps_per_unit", &self.steps_per_unit());
+      ds.field("spawned", &self.spawned());
+      ds.field("moved_ids", &self.moved_ids());
+      ds.field("moved_dx", &self.moved_dx());
+      ds.field("moved_dy", &self.moved_dy());
+      ds.field("jumped_ids", &self.jumped_ids());
+      ds.field("jumped_x", &self.jumped_x());
+      ds.field("jumped_y", &self.jumped_y());
+      ds.field("turned_ids", &self.turned_ids());
+      ds.field("turned_vx", &self.turned_vx());
+      ds.field("turned_vy", &self.turned_vy());
+      ds.field("despawned_ids", &self.despawned_ids());
       ds.finish()
   }
 }

@@ -2,6 +2,7 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
+import { FullSnapshotRequest } from '../tickwire/full-snapshot-request';
 import { Hello } from '../tickwire/hello';
 import { Input } from '../tickwire/input';
 import { Pong } from '../tickwire/pong';
@@ -11,32 +12,35 @@ export enum ClientBody {
   NONE = 0,
   Hello = 1,
   Input = 2,
-  Pong = 3
+  Pong = 3,
+  FullSnapshotRequest = 4
 }
 
 export function unionToClientBody(
   type: ClientBody,
-  accessor: (obj:Hello|Input|Pong) => Hello|Input|Pong|null
-): Hello|Input|Pong|null {
+  accessor: (obj:FullSnapshotRequest|Hello|Input|Pong) => FullSnapshotRequest|Hello|Input|Pong|null
+): FullSnapshotRequest|Hello|Input|Pong|null {
   switch(ClientBody[type]) {
     case 'NONE': return null; 
     case 'Hello': return accessor(new Hello())! as Hello;
     case 'Input': return accessor(new Input())! as Input;
     case 'Pong': return accessor(new Pong())! as Pong;
+    case 'FullSnapshotRequest': return accessor(new FullSnapshotRequest())! as FullSnapshotRequest;
     default: return null;
   }
 }
 
 export function unionListToClientBody(
   type: ClientBody, 
-  accessor: (index: number, obj:Hello|Input|Pong) => Hello|Input|Pong|null, 
+  accessor: (index: number, obj:FullSnapshotRequest|Hello|Input|Pong) => FullSnapshotRequest|Hello|Input|Pong|null, 
   index: number
-): Hello|Input|Pong|null {
+): FullSnapshotRequest|Hello|Input|Pong|null {
   switch(ClientBody[type]) {
     case 'NONE': return null; 
     case 'Hello': return accessor(index, new Hello())! as Hello;
     case 'Input': return accessor(index, new Input())! as Input;
     case 'Pong': return accessor(index, new Pong())! as Pong;
+    case 'FullSnapshotRequest': return accessor(index, new FullSnapshotRequest())! as FullSnapshotRequest;
     default: return null;
   }
 }

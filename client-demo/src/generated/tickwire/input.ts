@@ -44,8 +44,16 @@ direction(obj?:Vec2):Vec2|null {
   return offset ? (obj || new Vec2()).__init(this.bb_pos + offset, this.bb!) : null;
 }
 
+/**
+ * The tick of the newest snapshot the client has applied (0: none yet).
+ */
+ackTick():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startInput(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(3);
 }
 
 static addSequence(builder:flatbuffers.Builder, sequence:number) {
@@ -54,6 +62,10 @@ static addSequence(builder:flatbuffers.Builder, sequence:number) {
 
 static addDirection(builder:flatbuffers.Builder, directionOffset:flatbuffers.Offset) {
   builder.addFieldStruct(1, directionOffset, 0);
+}
+
+static addAckTick(builder:flatbuffers.Builder, ackTick:number) {
+  builder.addFieldInt32(2, ackTick, 0);
 }
 
 static endInput(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -73,8 +73,16 @@ interpolationDelayMs():number {
   return offset ? this.bb!.readUint16(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Position quantisation: positions travel as whole steps of 1/N world units.
+ */
+positionStepsPerUnit():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint16(this.bb_pos + offset) : 0;
+}
+
 static startSettings(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(7);
 }
 
 static addTickRateHz(builder:flatbuffers.Builder, tickRateHz:number) {
@@ -101,12 +109,16 @@ static addInterpolationDelayMs(builder:flatbuffers.Builder, interpolationDelayMs
   builder.addFieldInt16(5, interpolationDelayMs, 0);
 }
 
+static addPositionStepsPerUnit(builder:flatbuffers.Builder, positionStepsPerUnit:number) {
+  builder.addFieldInt16(6, positionStepsPerUnit, 0);
+}
+
 static endSettings(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createSettings(builder:flatbuffers.Builder, tickRateHz:number, broadcastEvery:number, inputEvery:number, movementSpeed:number, smoothing:number, interpolationDelayMs:number):flatbuffers.Offset {
+static createSettings(builder:flatbuffers.Builder, tickRateHz:number, broadcastEvery:number, inputEvery:number, movementSpeed:number, smoothing:number, interpolationDelayMs:number, positionStepsPerUnit:number):flatbuffers.Offset {
   Settings.startSettings(builder);
   Settings.addTickRateHz(builder, tickRateHz);
   Settings.addBroadcastEvery(builder, broadcastEvery);
@@ -114,6 +126,7 @@ static createSettings(builder:flatbuffers.Builder, tickRateHz:number, broadcastE
   Settings.addMovementSpeed(builder, movementSpeed);
   Settings.addSmoothing(builder, smoothing);
   Settings.addInterpolationDelayMs(builder, interpolationDelayMs);
+  Settings.addPositionStepsPerUnit(builder, positionStepsPerUnit);
   return Settings.endSettings(builder);
 }
 }

@@ -4,11 +4,16 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-import { ActorState } from '../tickwire/actor-state';
+import { ActorColumns } from '../tickwire/actor-columns';
 
 
 /**
- * The world as of `tick`: every actor, sorted by network id.
+ * The world as of `tick`: in full, or as the changes since a snapshot the client holds.
+ *
+ * A client applies a delta to the state it holds at `tick - baseline_age` in this order:
+ * remove `despawned`, add `spawned`, then apply `moved`, `jumped` and `turned`. Every id
+ * list is ascending and LEB128 gap-coded like `ActorColumns.ids`. Actors in no list are
+ * unchanged: resting actors cost nothing.
  */
 export class Snapshot {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -33,30 +38,396 @@ tick():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
-actors(index: number, obj?:ActorState):ActorState|null {
+/**
+ * 0: a full snapshot (`spawned` holds every actor; drop what you had). Otherwise how
+ * many ticks before `tick` the snapshot this delta applies to is: the baseline is
+ * `tick - baseline_age`. (An age, not a tick, to keep every delta's header small.)
+ */
+baselineAge():number {
   const offset = this.bb!.__offset(this.bb_pos, 6);
-  return offset ? (obj || new ActorState()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 16, this.bb!) : null;
+  return offset ? this.bb!.readUint16(this.bb_pos + offset) : 0;
 }
 
-actorsLength():number {
-  const offset = this.bb!.__offset(this.bb_pos, 6);
+/**
+ * The quantisation of every position and velocity in this snapshot.
+ */
+stepsPerUnit():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint16(this.bb_pos + offset) : 0;
+}
+
+spawned(obj?:ActorColumns):ActorColumns|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? (obj || new ActorColumns()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+/**
+ * Actors that moved at most 127 steps on each axis: position += (dx, dy).
+ */
+movedIds(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+movedIdsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+movedIdsArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+movedDx(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readInt8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+movedDxLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+movedDxArray():Int8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? new Int8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+movedDy(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readInt8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+movedDyLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+movedDyArray():Int8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? new Int8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+/**
+ * Actors that moved further: their new position.
+ */
+jumpedIds(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+jumpedIdsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+jumpedIdsArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+jumpedX(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+jumpedXLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+jumpedXArray():Int32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? new Int32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+jumpedY(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+jumpedYLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+jumpedYArray():Int32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? new Int32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+/**
+ * Actors whose velocity changed: their new velocity.
+ */
+turnedIds(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+turnedIdsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+turnedIdsArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+turnedVx(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.readInt16(this.bb!.__vector(this.bb_pos + offset) + index * 2) : 0;
+}
+
+turnedVxLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+turnedVxArray():Int16Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? new Int16Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+turnedVy(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.readInt16(this.bb!.__vector(this.bb_pos + offset) + index * 2) : 0;
+}
+
+turnedVyLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+turnedVyArray():Int16Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? new Int16Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+despawnedIds(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+despawnedIdsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+despawnedIdsArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
 static startSnapshot(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(14);
 }
 
 static addTick(builder:flatbuffers.Builder, tick:number) {
   builder.addFieldInt32(0, tick, 0);
 }
 
-static addActors(builder:flatbuffers.Builder, actorsOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(1, actorsOffset, 0);
+static addBaselineAge(builder:flatbuffers.Builder, baselineAge:number) {
+  builder.addFieldInt16(1, baselineAge, 0);
 }
 
-static startActorsVector(builder:flatbuffers.Builder, numElems:number) {
-  builder.startVector(16, numElems, 4);
+static addStepsPerUnit(builder:flatbuffers.Builder, stepsPerUnit:number) {
+  builder.addFieldInt16(2, stepsPerUnit, 0);
+}
+
+static addSpawned(builder:flatbuffers.Builder, spawnedOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, spawnedOffset, 0);
+}
+
+static addMovedIds(builder:flatbuffers.Builder, movedIdsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, movedIdsOffset, 0);
+}
+
+static createMovedIdsVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startMovedIdsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static addMovedDx(builder:flatbuffers.Builder, movedDxOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(5, movedDxOffset, 0);
+}
+
+static createMovedDxVector(builder:flatbuffers.Builder, data:number[]|Int8Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createMovedDxVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createMovedDxVector(builder:flatbuffers.Builder, data:number[]|Int8Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startMovedDxVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static addMovedDy(builder:flatbuffers.Builder, movedDyOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(6, movedDyOffset, 0);
+}
+
+static createMovedDyVector(builder:flatbuffers.Builder, data:number[]|Int8Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createMovedDyVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createMovedDyVector(builder:flatbuffers.Builder, data:number[]|Int8Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startMovedDyVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static addJumpedIds(builder:flatbuffers.Builder, jumpedIdsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, jumpedIdsOffset, 0);
+}
+
+static createJumpedIdsVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startJumpedIdsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static addJumpedX(builder:flatbuffers.Builder, jumpedXOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(8, jumpedXOffset, 0);
+}
+
+static createJumpedXVector(builder:flatbuffers.Builder, data:number[]|Int32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createJumpedXVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createJumpedXVector(builder:flatbuffers.Builder, data:number[]|Int32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startJumpedXVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addJumpedY(builder:flatbuffers.Builder, jumpedYOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(9, jumpedYOffset, 0);
+}
+
+static createJumpedYVector(builder:flatbuffers.Builder, data:number[]|Int32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createJumpedYVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createJumpedYVector(builder:flatbuffers.Builder, data:number[]|Int32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startJumpedYVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addTurnedIds(builder:flatbuffers.Builder, turnedIdsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(10, turnedIdsOffset, 0);
+}
+
+static createTurnedIdsVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startTurnedIdsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static addTurnedVx(builder:flatbuffers.Builder, turnedVxOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(11, turnedVxOffset, 0);
+}
+
+static createTurnedVxVector(builder:flatbuffers.Builder, data:number[]|Int16Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createTurnedVxVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createTurnedVxVector(builder:flatbuffers.Builder, data:number[]|Int16Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(2, data.length, 2);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt16(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startTurnedVxVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(2, numElems, 2);
+}
+
+static addTurnedVy(builder:flatbuffers.Builder, turnedVyOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(12, turnedVyOffset, 0);
+}
+
+static createTurnedVyVector(builder:flatbuffers.Builder, data:number[]|Int16Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createTurnedVyVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createTurnedVyVector(builder:flatbuffers.Builder, data:number[]|Int16Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(2, data.length, 2);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt16(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startTurnedVyVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(2, numElems, 2);
+}
+
+static addDespawnedIds(builder:flatbuffers.Builder, despawnedIdsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(13, despawnedIdsOffset, 0);
+}
+
+static createDespawnedIdsVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startDespawnedIdsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
 }
 
 static endSnapshot(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -64,10 +435,4 @@ static endSnapshot(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createSnapshot(builder:flatbuffers.Builder, tick:number, actorsOffset:flatbuffers.Offset):flatbuffers.Offset {
-  Snapshot.startSnapshot(builder);
-  Snapshot.addTick(builder, tick);
-  Snapshot.addActors(builder, actorsOffset);
-  return Snapshot.endSnapshot(builder);
-}
 }

@@ -1,0 +1,52 @@
+//! Encode cost of one broadcast as the number of in-sync clients grows: every session
+//! looks up its baseline in the ring and takes the snapshot encoded for that baseline,
+//! exactly as a session's writer does. With shared encodings, 1,000 clients should cost
+//! about what 10 do: one encode plus a cheap lookup each.
+//!
+//! `cargo bench -p tickwire-net --bench broadcast`
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
+use tickwire_net::{FramePublisher, FrameRing};
+use tickwire_protocol::synthetic::consecutive_frames;
+
+/// A ring whose newest frame has no encodings yet, and the tick every client holds.
+fn fresh_ring(
+    before: &Arc<tickwire_sim::Frame>,
+    after: &Arc<tickwire_sim::Frame>,
+) -> Arc<FrameRing> {
+    let (mut publisher, views) = FramePublisher::new(32);
+    publisher.publish(Arc::clone(before));
+    publisher.publish(Arc::clone(after));
+    Arc::clone(&views.borrow())
+}
+
+fn broadcast(c: &mut Criterion) {
+    let mut group = c.benchmark_group("broadcast");
+    for actors in [1_000, 10_000] {
+        let (before, after) = consecutive_frames(actors, 0.1, 7);
+        let baseline_tick = before.tick;
+        let (before, after) = (Arc::new(before), Arc::new(after));
+        for clients in [10, 1_000] {
+            let name = format!("{actors} actors, 10% moving, {clients} in-sync clients");
+            group.bench_function(BenchmarkId::from_parameter(name), |b| {
+                b.iter_batched(
+                    || fresh_ring(&before, &after),
+                    |ring| {
+                        for _ in 0..clients {
+                            let Some(newest) = ring.newest() else { return };
+                            black_box(newest.snapshot_from(ring.get(baseline_tick)));
+                        }
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, broadcast);
+criterion_main!(benches);

@@ -1,0 +1,195 @@
+//! The recent frames sessions may use as delta baselines, and their shared encodings.
+//!
+//! The sim thread publishes each frame through [`FramePublisher`], which keeps the last
+//! `capacity` frames and hands sessions an immutable [`FrameRing`] view of them through a
+//! `watch` channel (newest view only: a slow session skips straight to the newest frame).
+//!
+//! A session remembers only the tick of the last snapshot it sent, not the frame itself,
+//! so memory stays bounded by the ring however many sessions stall. If that tick has left
+//! the ring, the session gets a full snapshot.
+//!
+//! Encoding happens on the network side, once per (frame, baseline): the first session
+//! that needs a given delta encodes it and every other session holding the same baseline
+//! sends the same `Bytes`. In-sync sessions all hold the previous frame, so the common case
+//! is one encode per broadcast, whatever the number of clients.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use bytes::Bytes;
+use tickwire_protocol::{ServerMessage, Snapshot};
+use tickwire_sim::Frame;
+use tokio::sync::watch;
+
+/// A published frame and its encodings, made on first use and shared.
+#[derive(Debug, Default)]
+pub struct SharedFrame {
+    frame: Arc<Frame>,
+    full: OnceLock<Bytes>,
+    /// The tick of the frame published just before this one: the baseline of every
+    /// in-sync session, served lock-free from `from_previous`.
+    previous_tick: Option<u32>,
+    from_previous: OnceLock<Bytes>,
+    /// Deltas from older baselines (sessions that fell behind), one cell per baseline
+    /// tick; the lock is held only to find or add a cell, never while encoding. At most
+    /// one entry per frame in the ring.
+    from_older: Mutex<Vec<(u32, Arc<OnceLock<Bytes>>)>>,
+}
+
+impl SharedFrame {
+    /// Wraps a frame the sim published after the frame of `previous_tick`.
+    pub fn new(frame: Arc<Frame>, previous_tick: Option<u32>) -> Self {
+        Self {
+            frame,
+            full: OnceLock::new(),
+            previous_tick,
+            from_previous: OnceLock::new(),
+            from_older: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The frame's tick.
+    pub fn tick(&self) -> u32 {
+        self.frame.tick
+    }
+
+    /// The snapshot message for a client holding `baseline`: a delta, or the full
+    /// snapshot when there is no baseline. Encoded at most once per baseline.
+    pub fn snapshot_from(&self, baseline: Option<&SharedFrame>) -> Bytes {
+        let Some(baseline) = baseline else {
+            return self.full.get_or_init(|| self.encode(None)).clone();
+        };
+        if Some(baseline.tick()) == self.previous_tick {
+            return self.from_previous.get_or_init(|| self.encode(Some(&baseline.frame))).clone();
+        }
+        let cell = {
+            let mut deltas = self.from_older.lock().unwrap_or_else(PoisonError::into_inner);
+            match deltas.iter().find(|(tick, _)| *tick == baseline.tick()) {
+                Some((_, cell)) => Arc::clone(cell),
+                None => {
+                    let cell = Arc::new(OnceLock::new());
+                    deltas.push((baseline.tick(), Arc::clone(&cell)));
+                    cell
+                }
+            }
+        };
+        cell.get_or_init(|| self.encode(Some(&baseline.frame))).clone()
+    }
+
+    fn encode(&self, baseline: Option<&Frame>) -> Bytes {
+        ServerMessage::Snapshot(Snapshot::diff(baseline, &self.frame)).encode()
+    }
+}
+
+/// An immutable view of the recent frames, oldest first.
+#[derive(Debug, Default)]
+pub struct FrameRing {
+    frames: Vec<Arc<SharedFrame>>,
+}
+
+impl FrameRing {
+    /// The newest frame, if any was published yet.
+    pub fn newest(&self) -> Option<&Arc<SharedFrame>> {
+        self.frames.last()
+    }
+
+    /// The frame of `tick`, if it is still in the ring.
+    pub fn get(&self, tick: u32) -> Option<&SharedFrame> {
+        self.frames
+            .binary_search_by_key(&tick, |frame| frame.tick())
+            .ok()
+            .map(|index| &*self.frames[index])
+    }
+}
+
+/// The sim thread's end: keeps the ring and publishes a new view per frame.
+#[derive(Debug)]
+pub struct FramePublisher {
+    frames: VecDeque<Arc<SharedFrame>>,
+    capacity: usize,
+    views: watch::Sender<Arc<FrameRing>>,
+}
+
+impl FramePublisher {
+    /// A publisher keeping `capacity` frames (at least one), and the receiver sessions
+    /// subscribe to.
+    pub fn new(capacity: usize) -> (Self, watch::Receiver<Arc<FrameRing>>) {
+        let (views, receiver) = watch::channel(Arc::new(FrameRing::default()));
+        (
+            Self {
+                frames: VecDeque::with_capacity(capacity + 1),
+                capacity: capacity.max(1),
+                views,
+            },
+            receiver,
+        )
+    }
+
+    /// Adds a frame, drops the oldest beyond capacity, and wakes every session. Never
+    /// blocks on a session: the watch channel only swaps in the new view.
+    pub fn publish(&mut self, frame: Arc<Frame>) {
+        let previous_tick = self.frames.back().map(|previous| previous.tick());
+        self.frames.push_back(Arc::new(SharedFrame::new(frame, previous_tick)));
+        while self.frames.len() > self.capacity {
+            self.frames.pop_front();
+        }
+        self.views
+            .send_replace(Arc::new(FrameRing { frames: self.frames.iter().cloned().collect() }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tickwire_protocol::{ActorKind, ActorRow, WorldState};
+
+    use super::*;
+
+    fn frame(tick: u32) -> Arc<Frame> {
+        let row = ActorRow { id: 1, x: tick as i32, y: 0, vx: 0, vy: 0, kind: ActorKind::Npc };
+        Arc::new(WorldState::from_rows(tick, 8, [row]))
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_frames() {
+        let (mut publisher, views) = FramePublisher::new(3);
+        for tick in 1..=5 {
+            publisher.publish(frame(tick * 2));
+        }
+        let ring = views.borrow().clone();
+        assert_eq!(ring.newest().map(|frame| frame.tick()), Some(10));
+        assert!(
+            ring.get(6).is_some() && ring.get(8).is_some(),
+            "the last three frames should be kept"
+        );
+        assert!(ring.get(4).is_none(), "older frames should have left the ring");
+        assert!(ring.get(7).is_none(), "a tick that was never a frame should not be found");
+    }
+
+    #[test]
+    fn sessions_with_the_same_baseline_share_one_encoding() {
+        let (older, old) = (SharedFrame::new(frame(1), None), SharedFrame::new(frame(2), Some(1)));
+        let new = SharedFrame::new(frame(3), Some(2));
+        let first = new.snapshot_from(Some(&old));
+        let second = new.snapshot_from(Some(&old));
+        assert_eq!(
+            first.as_ptr(),
+            second.as_ptr(),
+            "the same delta should be one buffer, not a re-encode"
+        );
+        let from_older = new.snapshot_from(Some(&older));
+        assert_ne!(from_older, first, "a delta from an older baseline should differ");
+        let again = new.snapshot_from(Some(&older));
+        assert_eq!(
+            from_older.as_ptr(),
+            again.as_ptr(),
+            "deltas from older baselines should be shared too"
+        );
+        let full = new.snapshot_from(None);
+        assert_ne!(first, full, "a delta should differ from the full snapshot");
+        assert_eq!(
+            full.as_ptr(),
+            new.snapshot_from(None).as_ptr(),
+            "the full snapshot should be encoded once"
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! [`WorldState`]: the replicated world at one tick, quantised and in columns.
+//!
+//! The server builds one per snapshot tick (its frame); a client keeps one as its mirror
+//! and applies every snapshot to it. Positions and velocities are fixed point
+//! (`steps_per_unit` steps per world unit), so the mirror reconstructs the server's state
+//! exactly, bit for bit. Rows are sorted by network id, which lets deltas be computed and
+//! applied by merging two sorted lists.
+
+use glam::Vec2;
+
+use crate::message::ActorKind;
+
+/// One actor's replicated, quantised state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ActorRow {
+    /// Network id.
+    pub id: u32,
+    /// Position in steps.
+    pub x: i32,
+    /// Position in steps.
+    pub y: i32,
+    /// Velocity in steps per second.
+    pub vx: i16,
+    /// Velocity in steps per second.
+    pub vy: i16,
+    /// What the actor is; fixed for the actor's life.
+    pub kind: ActorKind,
+}
+
+impl ActorRow {
+    /// Quantises a position and velocity in world units. Values beyond the fixed-point
+    /// range saturate.
+    pub fn quantise(
+        id: u32,
+        position: Vec2,
+        velocity: Vec2,
+        kind: ActorKind,
+        steps_per_unit: u16,
+    ) -> Self {
+        let scale = f32::from(steps_per_unit);
+        // `as` saturates (and maps NaN to 0), which is the behaviour wanted at the edges.
+        Self {
+            id,
+            x: (position.x * scale).round() as i32,
+            y: (position.y * scale).round() as i32,
+            vx: (velocity.x * scale).round() as i16,
+            vy: (velocity.y * scale).round() as i16,
+            kind,
+        }
+    }
+
+    /// Position in world units.
+    pub fn position(&self, steps_per_unit: u16) -> Vec2 {
+        Vec2::new(self.x as f32, self.y as f32) / f32::from(steps_per_unit.max(1))
+    }
+
+    /// Velocity in world units per second.
+    pub fn velocity(&self, steps_per_unit: u16) -> Vec2 {
+        Vec2::new(f32::from(self.vx), f32::from(self.vy)) / f32::from(steps_per_unit.max(1))
+    }
+}
+
+/// The replicated world at one tick, as columns sorted by network id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WorldState {
+    /// The tick this state is from (0: nothing received yet).
+    pub tick: u32,
+    /// Quantisation of positions and velocities.
+    pub steps_per_unit: u16,
+    pub(crate) ids: Vec<u32>,
+    pub(crate) x: Vec<i32>,
+    pub(crate) y: Vec<i32>,
+    pub(crate) vx: Vec<i16>,
+    pub(crate) vy: Vec<i16>,
+    pub(crate) kinds: Vec<ActorKind>,
+}
+
+impl WorldState {
+    /// An empty world at `tick`.
+    pub fn new(tick: u32, steps_per_unit: u16) -> Self {
+        Self { tick, steps_per_unit, ..Self::default() }
+    }
+
+    /// A world from rows in any order; rows are sorted by id, and of rows sharing an id
+    /// only the first is kept.
+    pub fn from_rows(
+        tick: u32,
+        steps_per_unit: u16,
+        rows: impl IntoIterator<Item = ActorRow>,
+    ) -> Self {
+        let mut rows: Vec<ActorRow> = rows.into_iter().collect();
+        rows.sort_by_key(|row| row.id);
+        rows.dedup_by_key(|row| row.id);
+        let mut state = Self::new(tick, steps_per_unit);
+        state.reserve(rows.len());
+        for row in rows {
+            state.push_unchecked(row);
+        }
+        state
+    }
+
+    /// Number of actors.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are no actors.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The network ids, ascending.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+
+    /// The row at `index` (0-based, in id order).
+    ///
+    /// # Panics
+    /// If `index >= self.len()`.
+    pub fn row(&self, index: usize) -> ActorRow {
+        ActorRow {
+            id: self.ids[index],
+            x: self.x[index],
+            y: self.y[index],
+            vx: self.vx[index],
+            vy: self.vy[index],
+            kind: self.kinds[index],
+        }
+    }
+
+    /// Every row, in id order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = ActorRow> + DoubleEndedIterator + '_ {
+        (0..self.len()).map(|index| self.row(index))
+    }
+
+    /// The actor with network id `id`.
+    pub fn get(&self, id: u32) -> Option<ActorRow> {
+        self.ids.binary_search(&id).ok().map(|index| self.row(index))
+    }
+
+    /// Position of actor `id` in world units.
+    pub fn position(&self, id: u32) -> Option<Vec2> {
+        self.get(id).map(|row| row.position(self.steps_per_unit))
+    }
+
+    /// Whether row `index` here equals row `other_index` of `other`, compared column by
+    /// column without building rows: the hot comparison of a delta.
+    pub(crate) fn same_row(&self, index: usize, other: &WorldState, other_index: usize) -> bool {
+        self.x[index] == other.x[other_index]
+            && self.y[index] == other.y[other_index]
+            && self.vx[index] == other.vx[other_index]
+            && self.vy[index] == other.vy[other_index]
+            && self.kinds[index] == other.kinds[other_index]
+    }
+
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.ids.reserve(additional);
+        self.x.reserve(additional);
+        self.y.reserve(additional);
+        self.vx.reserve(additional);
+        self.vy.reserve(additional);
+        self.kinds.reserve(additional);
+    }
+
+    /// Appends a row; the caller guarantees its id is greater than every id present.
+    pub(crate) fn push_unchecked(&mut self, row: ActorRow) {
+        self.ids.push(row.id);
+        self.x.push(row.x);
+        self.y.push(row.y);
+        self.vx.push(row.vx);
+        self.vy.push(row.vy);
+        self.kinds.push(row.kind);
+    }
+
+    pub(crate) fn set_position(&mut self, index: usize, x: i32, y: i32) {
+        self.x[index] = x;
+        self.y[index] = y;
+    }
+
+    pub(crate) fn set_velocity(&mut self, index: usize, vx: i16, vy: i16) {
+        self.vx[index] = vx;
+        self.vy[index] = vy;
+    }
+}

@@ -1,0 +1,53 @@
+//! A client that stops reading never slows the tick or other clients, and when it reads
+//! again it skips to the newest snapshot instead of working through a backlog.
+
+use tickwire_protocol::Settings;
+use tickwire_tests::{TestServer, at_same_tick, next_snapshot, test_config};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_client_skips_ahead_and_never_slows_the_others() {
+    let mut config = test_config();
+    // Big, frequent snapshots and small socket buffers fill the stalled pipe quickly.
+    config.sim.settings = Settings { tick_rate_hz: 60, broadcast_every: 1, ..config.sim.settings };
+    config.sim.npcs = 2000;
+    config.net.send_buffer_bytes = Some(16 * 1024);
+    let server = TestServer::start(config).await;
+    let mut stalled = server.connect().await;
+    let mut reader = server.connect().await;
+    next_snapshot(&mut stalled, "stalled, before stalling").await;
+
+    // The stalled client reads nothing while the other one takes 180 snapshots (3 s).
+    let mut ticks = Vec::new();
+    for _ in 0..180 {
+        ticks.push(next_snapshot(&mut reader, "the reading client").await.tick);
+    }
+    let gaps: Vec<u32> = ticks.windows(2).map(|pair| pair[1] - pair[0]).collect();
+    let exact = gaps.iter().filter(|gap| **gap == 1).count();
+    assert!(
+        exact * 10 >= gaps.len() * 8,
+        "the reading client should still get a snapshot every tick while another stalls: {gaps:?}"
+    );
+
+    // Reading again: what was already in the pipes comes first, then one jump to the newest.
+    let newest = *ticks.last().unwrap_or(&0);
+    let mut seen = Vec::new();
+    while seen.last().is_none_or(|tick| *tick < newest) {
+        seen.push(next_snapshot(&mut stalled, "the stalled client reading again").await.tick);
+    }
+    let biggest_gap = seen.windows(2).map(|pair| pair[1] - pair[0]).max().unwrap_or(0);
+    assert!(
+        biggest_gap >= 60,
+        "the stalled client should skip the stale snapshots in one jump (largest gap {biggest_gap} ticks): {seen:?}"
+    );
+    assert!(
+        seen.len() < 150,
+        "the stalled client should not be sent every missed snapshot ({} received for {} ticks)",
+        seen.len(),
+        newest
+    );
+
+    // And from then on it keeps up, with a mirror equal to the other client's.
+    let (mine, theirs) = at_same_tick(&mut stalled, &mut reader).await;
+    assert_eq!(mine, theirs, "after skipping ahead the stalled client's mirror should be exact");
+    server.stop().await.expect("the server should stop cleanly");
+}
