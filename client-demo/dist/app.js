@@ -1149,6 +1149,48 @@ var Pong = class _Pong {
   }
 };
 
+// src/generated/tickwire/snapshot-rate-request.ts
+var SnapshotRateRequest = class _SnapshotRateRequest {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsSnapshotRateRequest(bb, obj) {
+    return (obj || new _SnapshotRateRequest()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsSnapshotRateRequest(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _SnapshotRateRequest()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  /**
+   * Most snapshots per second this client wants; 0 lifts the cap.
+   */
+  maxPerSecond() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
+  static startSnapshotRateRequest(builder) {
+    builder.startObject(1);
+  }
+  static addMaxPerSecond(builder, maxPerSecond) {
+    builder.addFieldInt16(0, maxPerSecond, 0);
+  }
+  static endSnapshotRateRequest(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createSnapshotRateRequest(builder, maxPerSecond) {
+    _SnapshotRateRequest.startSnapshotRateRequest(builder);
+    _SnapshotRateRequest.addMaxPerSecond(builder, maxPerSecond);
+    return _SnapshotRateRequest.endSnapshotRateRequest(builder);
+  }
+};
+
 // src/generated/tickwire/client-message.ts
 var ClientMessage = class _ClientMessage {
   constructor() {
@@ -1723,6 +1765,56 @@ var Snapshot = class _Snapshot {
   }
 };
 
+// src/generated/tickwire/snapshot-rate.ts
+var SnapshotRate = class _SnapshotRate {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsSnapshotRate(bb, obj) {
+    return (obj || new _SnapshotRate()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsSnapshotRate(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _SnapshotRate()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  /**
+   * A snapshot every N ticks (a multiple of `Settings.broadcast_every`).
+   */
+  everyTicks() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
+  }
+  reason() {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.readUint8(this.bb_pos + offset) : 0 /* None */;
+  }
+  static startSnapshotRate(builder) {
+    builder.startObject(2);
+  }
+  static addEveryTicks(builder, everyTicks) {
+    builder.addFieldInt16(0, everyTicks, 0);
+  }
+  static addReason(builder, reason) {
+    builder.addFieldInt8(1, reason, 0 /* None */);
+  }
+  static endSnapshotRate(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createSnapshotRate(builder, everyTicks, reason) {
+    _SnapshotRate.startSnapshotRate(builder);
+    _SnapshotRate.addEveryTicks(builder, everyTicks);
+    _SnapshotRate.addReason(builder, reason);
+    return _SnapshotRate.endSnapshotRate(builder);
+  }
+};
+
 // src/generated/tickwire/welcome.ts
 var Welcome = class _Welcome {
   constructor() {
@@ -2004,7 +2096,12 @@ function readSnapshot(snapshot, frameSize) {
 }
 
 // src/protocol.ts
-var PROTOCOL_VERSION = 2 /* Current */;
+var PROTOCOL_VERSION = 3 /* Current */;
+var THROTTLES = /* @__PURE__ */ new Map([
+  [0 /* None */, "none"],
+  [1 /* Congested */, "congested"],
+  [2 /* ClientCap */, "client-cap"]
+]);
 function finishClientMessage(builder, bodyType, body) {
   builder.finish(ClientMessage.createClientMessage(builder, bodyType, body));
   return builder.asUint8Array().slice();
@@ -2034,6 +2131,18 @@ function encodeFullSnapshotRequest() {
 function encodePong(nonce) {
   const builder = new Builder(32);
   return finishClientMessage(builder, 3 /* Pong */, Pong.createPong(builder, nonce));
+}
+function encodeSnapshotRateRequest(maxPerSecond) {
+  const builder = new Builder(32);
+  SnapshotRateRequest.startSnapshotRateRequest(builder);
+  builder.forceDefaults(true);
+  SnapshotRateRequest.addMaxPerSecond(builder, maxPerSecond);
+  builder.forceDefaults(false);
+  return finishClientMessage(
+    builder,
+    5 /* SnapshotRateRequest */,
+    SnapshotRateRequest.endSnapshotRateRequest(builder)
+  );
 }
 function finite(value, what) {
   if (!Number.isFinite(value)) {
@@ -2109,6 +2218,21 @@ function decodeBody(message, bodyType, frameSize) {
         throw new ProtocolError("Disconnect has no body");
       }
       return { type: "disconnect", code: disconnect.code(), reason: disconnect.reason() ?? "" };
+    }
+    case 6 /* SnapshotRate */: {
+      const rate = message.body(new SnapshotRate());
+      if (rate === null) {
+        throw new ProtocolError("SnapshotRate has no body");
+      }
+      const everyTicks = rate.everyTicks();
+      if (everyTicks === 0) {
+        throw new ProtocolError("SnapshotRate has a zero interval");
+      }
+      const reason = THROTTLES.get(rate.reason());
+      if (reason === void 0) {
+        throw new ProtocolError(`SnapshotRate.reason has unknown value ${rate.reason()}`);
+      }
+      return { type: "snapshotRate", everyTicks, reason };
     }
     case 0 /* NONE */:
       throw new ProtocolError("server message has no body");
@@ -2369,6 +2493,10 @@ var Connection = class {
     this.state = "connecting";
     this.sequence = 0;
     this.inputTimer = null;
+    this.inputIntervalMs = 0;
+    /** The snapshot cap the app wants (0: none), and the one the server was last asked for. */
+    this.wantedCap = 0;
+    this.sentCap = 0;
     this.socket = new WebSocket(url);
     this.socket.binaryType = "arraybuffer";
     this.socket.addEventListener("open", () => this.send(encodeHello()));
@@ -2382,6 +2510,20 @@ var Connection = class {
     }
     this.sequence += 1;
     this.send(encodeInput(this.sequence, this.direction(), this.replication.ackTick));
+  }
+  /**
+   * Asks the server for at most `maxPerSecond` snapshots per second (0 lifts the cap):
+   * now when connected, else right after the Welcome.
+   */
+  capSnapshots(maxPerSecond) {
+    this.wantedCap = maxPerSecond;
+    this.sendCap();
+  }
+  sendCap() {
+    if (this.state === "connected" && this.wantedCap !== this.sentCap) {
+      this.sentCap = this.wantedCap;
+      this.send(encodeSnapshotRateRequest(this.wantedCap));
+    }
   }
   receive(data) {
     if (!(data instanceof ArrayBuffer)) {
@@ -2412,7 +2554,9 @@ var Connection = class {
     }
     this.handlers.onMessage(event);
     if (event.type === "welcome") {
+      this.sentCap = 0;
       this.setState("connected");
+      this.sendCap();
     }
   }
   snapshotDone(frame2) {
@@ -2421,9 +2565,14 @@ var Connection = class {
     }
     this.handlers.onSnapshot(frame2);
   }
+  /** Sends Inputs every `input_every` ticks; a timer already at that interval is kept. */
   scheduleInputs(settings) {
-    this.stopInputs();
     const intervalMs = Math.max(MIN_INPUT_INTERVAL_MS, settings.inputEvery * 1e3 / settings.tickRateHz);
+    if (this.inputTimer !== null && intervalMs === this.inputIntervalMs) {
+      return;
+    }
+    this.stopInputs();
+    this.inputIntervalMs = intervalMs;
     this.inputTimer = setInterval(() => this.sendInputNow(), intervalMs);
   }
   stopInputs() {
@@ -2450,6 +2599,43 @@ var Connection = class {
   }
 };
 
+// src/rate.ts
+var THROTTLE_WORDS = {
+  none: "",
+  congested: "congested",
+  "client-cap": "client cap"
+};
+function describeInterval(everyTicks, reason) {
+  if (everyTicks === null) {
+    return "–";
+  }
+  const interval = `every ${everyTicks} tick${everyTicks === 1 ? "" : "s"}`;
+  return reason === "none" ? interval : `${interval} (throttled: ${THROTTLE_WORDS[reason]})`;
+}
+var SnapshotRateTracker = class {
+  constructor() {
+    /** A snapshot every this many ticks (null before Welcome). */
+    this.everyTicks = null;
+    this.reason = "none";
+  }
+  /** A new session: every broadcast, until the server says otherwise. */
+  welcome(settings) {
+    this.everyTicks = settings.broadcastEvery;
+    this.reason = "none";
+  }
+  /** New settings: an unthrottled client gets the new broadcast interval. */
+  settings(settings) {
+    if (this.reason === "none") {
+      this.everyTicks = settings.broadcastEvery;
+    }
+  }
+  /** The server's `SnapshotRate` message. */
+  rate(everyTicks, reason) {
+    this.everyTicks = everyTicks;
+    this.reason = reason;
+  }
+};
+
 // src/hud.ts
 var LABELS = {
   state: "state",
@@ -2458,7 +2644,11 @@ var LABELS = {
   rtt: "rtt",
   actors: "actors",
   rate: "snapshots/s",
-  bytes: "snapshot bytes/s"
+  bytes: "snapshot bytes/s",
+  tickRate: "tick rate",
+  interval: "snapshots",
+  input: "input",
+  delay: "interp delay"
 };
 function formatByteRate(bytesPerSecond) {
   if (bytesPerSecond < 1e3) {
@@ -2497,6 +2687,12 @@ var Hud = class {
     this.set("actors", String(view.actorCount));
     this.set("rate", view.snapshotRate.toFixed(1));
     this.set("bytes", formatByteRate(view.snapshotBytesPerSecond));
+    const settings = view.settings;
+    this.set("tickRate", settings === null ? "–" : `${settings.tickRateHz} Hz`);
+    this.set("interval", describeInterval(view.snapshotEveryTicks, view.throttle));
+    this.values.get("interval")?.toggleAttribute("data-throttled", view.throttle !== "none");
+    this.set("input", settings === null ? "–" : describeInterval(settings.inputEvery, "none"));
+    this.set("delay", settings === null ? "–" : `${settings.interpolationDelayMs} ms`);
     const text = view.notice?.text ?? "";
     if (this.notice.textContent !== text) {
       this.notice.textContent = text;
@@ -2734,14 +2930,27 @@ function publishStatus() {
     rttMs: null,
     lastDisconnect: null,
     arenaSize: null,
-    settings: null
+    settings: null,
+    snapshotEveryTicks: null,
+    throttleReason: "none"
   };
   window.tickwire = status2;
   return status2;
 }
 
+// src/visibility.ts
+var HIDDEN_SNAPSHOTS_PER_SECOND = 2;
+function snapshotCap(doc) {
+  return doc.visibilityState === "hidden" ? HIDDEN_SNAPSHOTS_PER_SECOND : 0;
+}
+function watchVisibility(doc, onCap) {
+  doc.addEventListener("visibilitychange", () => onCap(snapshotCap(doc)));
+}
+
 // src/world.ts
 var SMOOTHING_FRAME_MS = 1e3 / 60;
+var BUFFER_SLACK_MS = 250;
+var MAX_FRAMES = 128;
 var NO_IDS = new Uint32Array(0);
 function clamp(value, low, high) {
   return Math.min(high, Math.max(low, value));
@@ -2749,13 +2958,16 @@ function clamp(value, low, high) {
 function unit(state2) {
   return 1 / Math.max(1, state2.stepsPerUnit);
 }
+function span(from, to, alpha) {
+  return { from: from?.state ?? null, to: to.state, fresh: to.fresh, alpha: clamp(alpha, 0, 1) };
+}
 var World = class {
   constructor() {
     this.arenaSize = null;
     this.ownId = null;
     this.settings = null;
-    this.previous = null;
-    this.latest = null;
+    /** Applied states, oldest first. */
+    this.frames = [];
     this.ownDisplay = null;
     this.lastFrameAt = null;
   }
@@ -2764,91 +2976,143 @@ var World = class {
     this.ownId = actorId;
     this.arenaSize = arenaSize;
     this.settings = settings;
-    this.previous = null;
-    this.latest = null;
+    this.frames = [];
     this.ownDisplay = null;
     this.lastFrameAt = null;
   }
+  /** New settings (tick rate, smoothing, interpolation delay...), in force from the next frame. */
   applySettings(settings) {
     this.settings = settings;
   }
   /**
-   * Takes the mirror's state after a snapshot was applied.
+   * Takes the mirror's state after a snapshot was applied at `now` (performance.now()).
    * @param spawned ids a delta spawned (new actors even where an id is reused), or null
    *   for a full snapshot, whose actors are matched to the previous state by id and kind.
    */
   addState(state2, spawned, now) {
-    this.previous = this.latest;
-    this.latest = { state: state2, receivedAt: now, fresh: spawned ?? NO_IDS };
+    this.frames.push({ state: state2, receivedAt: now, fresh: spawned ?? NO_IDS });
+    const oldest = now - this.delayMs - BUFFER_SLACK_MS;
+    let drop = 0;
+    while (this.frames.length - drop > 2 && this.frames[drop + 1].receivedAt <= oldest) {
+      drop++;
+    }
+    drop = Math.max(drop, this.frames.length - MAX_FRAMES);
+    if (drop > 0) {
+      this.frames.splice(0, drop);
+    }
+  }
+  /** States buffered now (for tests and the curious). */
+  get bufferedStates() {
+    return this.frames.length;
   }
   get actorCount() {
-    return this.latest === null ? 0 : this.latest.state.ids.length;
+    const latest = this.latest;
+    return latest === null ? 0 : latest.state.ids.length;
   }
   /** The own actor's position in the newest state, in world units, or null if it is not in it. */
   get ownPosition() {
-    if (this.latest === null || this.ownId === null) {
+    const latest = this.latest;
+    if (latest === null || this.ownId === null) {
       return null;
     }
-    const state2 = this.latest.state;
+    const state2 = latest.state;
     const row = indexOf(state2, this.ownId);
     return row < 0 ? null : { x: state2.x[row] * unit(state2), y: state2.y[row] * unit(state2) };
   }
+  /** Which states other actors are drawn between at time `now`, or null before any state. */
+  renderSpan(now) {
+    const frames = this.frames;
+    const count = frames.length;
+    if (count === 0) {
+      return null;
+    }
+    const latest = frames[count - 1];
+    if (count === 1 || this.settings === null) {
+      return span(null, latest, 1);
+    }
+    const previous = frames[count - 2];
+    const gapMs = (latest.state.tick - previous.state.tick) * 1e3 / this.settings.tickRateHz;
+    if (this.delayMs < gapMs) {
+      return span(previous, latest, (now - latest.receivedAt) / gapMs);
+    }
+    const renderAt = now - this.delayMs;
+    if (renderAt < frames[0].receivedAt) {
+      return span(null, frames[0], 1);
+    }
+    let at = count - 1;
+    while (frames[at].receivedAt > renderAt) {
+      at--;
+    }
+    if (at === count - 1) {
+      return span(null, latest, 1);
+    }
+    const from = frames[at];
+    const to = frames[at + 1];
+    const spanMs = to.receivedAt - from.receivedAt;
+    return span(from, to, spanMs <= 0 ? 1 : (renderAt - from.receivedAt) / spanMs);
+  }
   /** Where to draw every actor at time `now` (performance.now()); the own actor last. */
   actorsAt(now) {
-    const latest = this.latest;
-    if (latest === null) {
+    const between = this.renderSpan(now);
+    if (between === null) {
       return [];
     }
-    const alpha = this.interpolationAlpha(now);
-    const state2 = latest.state;
-    const before = this.previous?.state ?? null;
-    const scale = unit(state2);
-    const beforeScale = before === null ? 0 : unit(before);
     const result = [];
-    let own = null;
+    const { from, to, fresh, alpha } = between;
+    const scale = unit(to);
+    const fromScale = from === null ? 0 : unit(from);
     let p = 0;
     let f = 0;
-    for (let row = 0; row < state2.ids.length; row++) {
-      const id = state2.ids[row];
-      const kind = state2.kinds[row];
-      const x = state2.x[row] * scale;
-      const y = state2.y[row] * scale;
+    for (let row = 0; row < to.ids.length; row++) {
+      const id = to.ids[row];
       if (id === this.ownId) {
-        const at = this.easeOwn({ x, y }, now);
-        own = { id, x: at.x, y: at.y, kind, own: true };
         continue;
       }
-      while (before !== null && p < before.ids.length && before.ids[p] < id) {
+      const kind = to.kinds[row];
+      const x = to.x[row] * scale;
+      const y = to.y[row] * scale;
+      while (from !== null && p < from.ids.length && from.ids[p] < id) {
         p++;
       }
-      while (f < latest.fresh.length && latest.fresh[f] < id) {
+      while (f < fresh.length && fresh[f] < id) {
         f++;
       }
-      const fresh = f < latest.fresh.length && latest.fresh[f] === id;
-      if (before !== null && !fresh && p < before.ids.length && before.ids[p] === id && before.kinds[p] === kind) {
-        const fromX = before.x[p] * beforeScale;
-        const fromY = before.y[p] * beforeScale;
+      const isFresh = f < fresh.length && fresh[f] === id;
+      if (from !== null && !isFresh && p < from.ids.length && from.ids[p] === id && from.kinds[p] === kind) {
+        const fromX = from.x[p] * fromScale;
+        const fromY = from.y[p] * fromScale;
         result.push({ id, x: fromX + (x - fromX) * alpha, y: fromY + (y - fromY) * alpha, kind, own: false });
       } else {
         result.push({ id, x, y, kind, own: false });
       }
     }
+    const own = this.ownActor(now);
     if (own !== null) {
       result.push(own);
     }
     this.lastFrameAt = now;
     return result;
   }
-  /** 0 when the latest state has just arrived, 1 one snapshot interval later. */
-  interpolationAlpha(now) {
-    if (this.previous === null || this.latest === null || this.settings === null) {
-      return 1;
+  get latest() {
+    return this.frames.length === 0 ? null : this.frames[this.frames.length - 1];
+  }
+  /** The render delay the settings ask for, in milliseconds. */
+  get delayMs() {
+    return this.settings?.interpolationDelayMs ?? 0;
+  }
+  /** The own actor at its newest position, eased; null while it is in no state. */
+  ownActor(now) {
+    const latest = this.latest;
+    if (latest === null || this.ownId === null) {
+      return null;
     }
-    const intervalMs = (this.latest.state.tick - this.previous.state.tick) * 1e3 / this.settings.tickRateHz;
-    if (intervalMs <= 0) {
-      return 1;
+    const state2 = latest.state;
+    const row = indexOf(state2, this.ownId);
+    if (row < 0) {
+      return null;
     }
-    return clamp((now - this.latest.receivedAt) / intervalMs, 0, 1);
+    const at = this.easeOwn({ x: state2.x[row] * unit(state2), y: state2.y[row] * unit(state2) }, now);
+    return { id: this.ownId, x: at.x, y: at.y, kind: state2.kinds[row], own: true };
   }
   easeOwn(target, now) {
     const smoothing = clamp(this.settings?.smoothing ?? 0, 0, 1);
@@ -2883,9 +3147,14 @@ var world = new World();
 var renderer = new Renderer(requireElement("view", HTMLCanvasElement));
 var hud = new Hud(requireElement("hud", HTMLElement));
 var snapshots = new RateMeter();
+var snapshotRate = new SnapshotRateTracker();
 var state = "connecting";
 var notice = null;
 var resyncNotice = null;
+function publishRate() {
+  status.snapshotEveryTicks = snapshotRate.everyTicks;
+  status.throttleReason = snapshotRate.reason;
+}
 function onMessage(event) {
   switch (event.type) {
     case "welcome":
@@ -2894,10 +3163,18 @@ function onMessage(event) {
       status.arenaSize = event.arenaSize;
       status.settings = event.settings;
       status.tick = event.tick;
+      snapshotRate.welcome(event.settings);
+      publishRate();
       break;
     case "settings":
       world.applySettings(event.settings);
       status.settings = event.settings;
+      snapshotRate.settings(event.settings);
+      publishRate();
+      break;
+    case "snapshotRate":
+      snapshotRate.rate(event.everyTicks, event.reason);
+      publishRate();
       break;
     case "ping":
       status.rttMs = event.rttUs / 1e3;
@@ -2960,6 +3237,8 @@ var connection = new Connection(socketUrl(), () => keyboard.direction(), {
     }
   }
 });
+connection.capSnapshots(snapshotCap(document));
+watchVisibility(document, (maxPerSecond) => connection.capSnapshots(maxPerSecond));
 window.addEventListener("resize", () => renderer.resize());
 function frame(now) {
   renderer.draw(world.arenaSize, world.actorsAt(now));
@@ -2971,6 +3250,9 @@ function frame(now) {
     actorCount: world.actorCount,
     snapshotRate: snapshots.eventsPerSecond(now),
     snapshotBytesPerSecond: snapshots.amountPerSecond(now),
+    settings: world.settings,
+    snapshotEveryTicks: snapshotRate.everyTicks,
+    throttle: snapshotRate.reason,
     notice
   });
   requestAnimationFrame(frame);

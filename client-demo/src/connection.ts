@@ -1,8 +1,10 @@
 // Connection: the WebSocket session with the server. Sends Hello on open, answers
-// every Ping at once, sends Inputs every `input_every` ticks (and on demand when
-// the keys change), each acknowledging the newest snapshot applied, feeds snapshots
-// to the mirror (src/replication.ts) and sends a FullSnapshotRequest when one cannot
-// be applied, and hands each server message to the app. A frame that does not decode
+// every Ping at once, sends Inputs every `input_every` ticks at the current tick rate
+// (rescheduled whenever Settings change them, and sent on demand when the keys
+// change), each acknowledging the newest snapshot applied, feeds snapshots to the
+// mirror (src/replication.ts) and sends a FullSnapshotRequest when one cannot be
+// applied, asks for the snapshot cap the app wants (SnapshotRateRequest, once
+// connected), and hands each server message to the app. A frame that does not decode
 // is reported and skipped, never thrown.
 
 import { ServerBody } from './generated/tickwire';
@@ -12,6 +14,7 @@ import {
   encodeHello,
   encodeInput,
   encodePong,
+  encodeSnapshotRateRequest,
   ProtocolError,
   type GameSettings,
   type ServerEvent,
@@ -54,6 +57,10 @@ export class Connection {
   private state: ConnectionState = 'connecting';
   private sequence = 0;
   private inputTimer: ReturnType<typeof setInterval> | null = null;
+  private inputIntervalMs = 0;
+  /** The snapshot cap the app wants (0: none), and the one the server was last asked for. */
+  private wantedCap = 0;
+  private sentCap = 0;
 
   /** @param direction the move direction to send with each Input. */
   constructor(
@@ -75,6 +82,22 @@ export class Connection {
     }
     this.sequence += 1;
     this.send(encodeInput(this.sequence, this.direction(), this.replication.ackTick));
+  }
+
+  /**
+   * Asks the server for at most `maxPerSecond` snapshots per second (0 lifts the cap):
+   * now when connected, else right after the Welcome.
+   */
+  capSnapshots(maxPerSecond: number): void {
+    this.wantedCap = maxPerSecond;
+    this.sendCap();
+  }
+
+  private sendCap(): void {
+    if (this.state === 'connected' && this.wantedCap !== this.sentCap) {
+      this.sentCap = this.wantedCap;
+      this.send(encodeSnapshotRateRequest(this.wantedCap));
+    }
   }
 
   private receive(data: unknown): void {
@@ -107,7 +130,9 @@ export class Connection {
     }
     this.handlers.onMessage(event);
     if (event.type === 'welcome') {
+      this.sentCap = 0; // a new session starts uncapped
       this.setState('connected');
+      this.sendCap();
     }
   }
 
@@ -118,9 +143,14 @@ export class Connection {
     this.handlers.onSnapshot(frame);
   }
 
+  /** Sends Inputs every `input_every` ticks; a timer already at that interval is kept. */
   private scheduleInputs(settings: GameSettings): void {
-    this.stopInputs();
     const intervalMs = Math.max(MIN_INPUT_INTERVAL_MS, (settings.inputEvery * 1000) / settings.tickRateHz);
+    if (this.inputTimer !== null && intervalMs === this.inputIntervalMs) {
+      return;
+    }
+    this.stopInputs();
+    this.inputIntervalMs = intervalMs;
     this.inputTimer = setInterval(() => this.sendInputNow(), intervalMs);
   }
 

@@ -1,8 +1,12 @@
 // Heads-up display: a small text panel over the canvas with the connection state,
-// server tick, round-trip time, actor count, snapshot rate, snapshot bytes per second
-// and the latest notice (a disconnect reason, a protocol error, a resync).
+// server tick, round-trip time, actor count, snapshot rate, snapshot bytes per second,
+// the server's rates in force (tick rate, this client's snapshot interval and why it is
+// throttled, input interval, interpolation delay) and the latest notice (a disconnect
+// reason, a protocol error, a resync).
 
 import type { ConnectionState } from './connection';
+import type { GameSettings, Throttle } from './protocol';
+import { describeInterval } from './rate';
 
 export interface HudNotice {
   text: string;
@@ -18,10 +22,26 @@ export interface HudView {
   snapshotRate: number;
   /** Bytes of snapshot frames received per second. */
   snapshotBytesPerSecond: number;
+  /** The settings in force, or null before Welcome. */
+  settings: GameSettings | null;
+  /** This client's effective snapshot interval in ticks, and why it differs from broadcast_every. */
+  snapshotEveryTicks: number | null;
+  throttle: Throttle;
   notice: HudNotice | null;
 }
 
-type Field = 'state' | 'actor' | 'tick' | 'rtt' | 'actors' | 'rate' | 'bytes';
+type Field =
+  | 'state'
+  | 'actor'
+  | 'tick'
+  | 'rtt'
+  | 'actors'
+  | 'rate'
+  | 'bytes'
+  | 'tickRate'
+  | 'interval'
+  | 'input'
+  | 'delay';
 
 const LABELS: Readonly<Record<Field, string>> = {
   state: 'state',
@@ -31,6 +51,10 @@ const LABELS: Readonly<Record<Field, string>> = {
   actors: 'actors',
   rate: 'snapshots/s',
   bytes: 'snapshot bytes/s',
+  tickRate: 'tick rate',
+  interval: 'snapshots',
+  input: 'input',
+  delay: 'interp delay',
 };
 
 /** A byte rate for people: "850 B/s", "12.4 kB/s", "3.1 MB/s". */
@@ -75,6 +99,12 @@ export class Hud {
     this.set('actors', String(view.actorCount));
     this.set('rate', view.snapshotRate.toFixed(1));
     this.set('bytes', formatByteRate(view.snapshotBytesPerSecond));
+    const settings = view.settings;
+    this.set('tickRate', settings === null ? '–' : `${settings.tickRateHz} Hz`);
+    this.set('interval', describeInterval(view.snapshotEveryTicks, view.throttle));
+    this.values.get('interval')?.toggleAttribute('data-throttled', view.throttle !== 'none');
+    this.set('input', settings === null ? '–' : describeInterval(settings.inputEvery, 'none'));
+    this.set('delay', settings === null ? '–' : `${settings.interpolationDelayMs} ms`);
     const text = view.notice?.text ?? '';
     if (this.notice.textContent !== text) {
       this.notice.textContent = text;

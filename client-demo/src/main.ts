@@ -1,12 +1,15 @@
-// Entry point: wires the connection (and its mirror), world view, keyboard, renderer
-// and HUD together and runs the requestAnimationFrame loop.
+// Entry point: wires the connection (and its mirror), world view, snapshot rate,
+// page visibility, keyboard, renderer and HUD together and runs the
+// requestAnimationFrame loop.
 
 import { Connection, type ConnectionState, type ServerNotice, type SnapshotFrame } from './connection';
 import { Hud, type HudNotice } from './hud';
 import { Keyboard } from './input';
 import { RateMeter } from './meter';
 import { Renderer } from './render';
+import { SnapshotRateTracker } from './rate';
 import { publishStatus } from './status';
+import { snapshotCap, watchVisibility } from './visibility';
 import { World } from './world';
 
 function requireElement<T extends HTMLElement>(id: string, type: new () => T): T {
@@ -27,10 +30,16 @@ const world = new World();
 const renderer = new Renderer(requireElement('view', HTMLCanvasElement));
 const hud = new Hud(requireElement('hud', HTMLElement));
 const snapshots = new RateMeter();
+const snapshotRate = new SnapshotRateTracker();
 let state: ConnectionState = 'connecting';
 let notice: HudNotice | null = null;
 /** The notice saying the mirror is being resynchronised, while it is. */
 let resyncNotice: HudNotice | null = null;
+
+function publishRate(): void {
+  status.snapshotEveryTicks = snapshotRate.everyTicks;
+  status.throttleReason = snapshotRate.reason;
+}
 
 function onMessage(event: ServerNotice): void {
   switch (event.type) {
@@ -40,10 +49,18 @@ function onMessage(event: ServerNotice): void {
       status.arenaSize = event.arenaSize;
       status.settings = event.settings;
       status.tick = event.tick;
+      snapshotRate.welcome(event.settings);
+      publishRate();
       break;
     case 'settings':
       world.applySettings(event.settings);
       status.settings = event.settings;
+      snapshotRate.settings(event.settings);
+      publishRate();
+      break;
+    case 'snapshotRate':
+      snapshotRate.rate(event.everyTicks, event.reason);
+      publishRate();
       break;
     case 'ping':
       status.rttMs = event.rttUs / 1000;
@@ -110,6 +127,8 @@ const connection = new Connection(socketUrl(), () => keyboard.direction(), {
   },
 });
 
+connection.capSnapshots(snapshotCap(document));
+watchVisibility(document, (maxPerSecond) => connection.capSnapshots(maxPerSecond));
 window.addEventListener('resize', () => renderer.resize());
 
 function frame(now: number): void {
@@ -122,6 +141,9 @@ function frame(now: number): void {
     actorCount: world.actorCount,
     snapshotRate: snapshots.eventsPerSecond(now),
     snapshotBytesPerSecond: snapshots.amountPerSecond(now),
+    settings: world.settings,
+    snapshotEveryTicks: snapshotRate.everyTicks,
+    throttle: snapshotRate.reason,
     notice,
   });
   requestAnimationFrame(frame);

@@ -1,8 +1,9 @@
 // Wire protocol: encodes the client's messages (Hello, Input, Pong,
-// FullSnapshotRequest) and decodes the server's into plain typed objects, using the
-// FlatBuffers code generated from protocol/schema/tickwire.fbs. FlatBuffers JS has no
-// verifier, so every read goes through a bounds-checked buffer (src/frame.ts) and a
-// malformed frame becomes a ProtocolError. Snapshots are decoded by src/snapshot.ts.
+// FullSnapshotRequest, SnapshotRateRequest) and decodes the server's into plain
+// typed objects, using the FlatBuffers code generated from protocol/schema/tickwire.fbs.
+// FlatBuffers JS has no verifier, so every read goes through a bounds-checked buffer
+// (src/frame.ts) and a malformed frame becomes a ProtocolError. Snapshots are decoded
+// by src/snapshot.ts.
 
 import * as flatbuffers from 'flatbuffers';
 import { CheckedByteBuffer, ProtocolError } from './frame';
@@ -20,6 +21,9 @@ import {
   ServerMessage,
   Settings,
   Snapshot,
+  SnapshotRate,
+  SnapshotRateRequest,
+  ThrottleReason,
   Vec2,
   Welcome,
 } from './generated/tickwire';
@@ -47,6 +51,15 @@ export interface GameSettings {
   positionStepsPerUnit: number;
 }
 
+/** Why the server sends this client fewer snapshots than `broadcast_every` asks for. */
+export type Throttle = 'none' | 'congested' | 'client-cap';
+
+const THROTTLES: ReadonlyMap<number, Throttle> = new Map<number, Throttle>([
+  [ThrottleReason.None, 'none'],
+  [ThrottleReason.Congested, 'congested'],
+  [ThrottleReason.ClientCap, 'client-cap'],
+]);
+
 export type ServerEvent =
   | {
       type: 'welcome';
@@ -59,7 +72,9 @@ export type ServerEvent =
   | { type: 'snapshot'; snapshot: SnapshotData }
   | { type: 'settings'; settings: GameSettings }
   | { type: 'ping'; nonce: number; rttUs: number }
-  | { type: 'disconnect'; code: number; reason: string };
+  | { type: 'disconnect'; code: number; reason: string }
+  /** This client's effective snapshot interval, in ticks, and why it is what it is. */
+  | { type: 'snapshotRate'; everyTicks: number; reason: Throttle };
 
 // ------------------------------------------------------------------ client -> server
 
@@ -103,6 +118,21 @@ export function encodeFullSnapshotRequest(): Uint8Array<ArrayBuffer> {
 export function encodePong(nonce: number): Uint8Array<ArrayBuffer> {
   const builder = new flatbuffers.Builder(32);
   return finishClientMessage(builder, ClientBody.Pong, Pong.createPong(builder, nonce));
+}
+
+/** @param maxPerSecond the most snapshots per second this client wants; 0 lifts the cap. */
+export function encodeSnapshotRateRequest(maxPerSecond: number): Uint8Array<ArrayBuffer> {
+  const builder = new flatbuffers.Builder(32);
+  SnapshotRateRequest.startSnapshotRateRequest(builder);
+  // Written even when 0 (lift the cap), so the request says so on the wire.
+  builder.forceDefaults(true);
+  SnapshotRateRequest.addMaxPerSecond(builder, maxPerSecond);
+  builder.forceDefaults(false);
+  return finishClientMessage(
+    builder,
+    ClientBody.SnapshotRateRequest,
+    SnapshotRateRequest.endSnapshotRateRequest(builder),
+  );
 }
 
 // ------------------------------------------------------------------ server -> client
@@ -184,6 +214,21 @@ function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: num
         throw new ProtocolError('Disconnect has no body');
       }
       return { type: 'disconnect', code: disconnect.code(), reason: disconnect.reason() ?? '' };
+    }
+    case ServerBody.SnapshotRate: {
+      const rate: SnapshotRate | null = message.body(new SnapshotRate());
+      if (rate === null) {
+        throw new ProtocolError('SnapshotRate has no body');
+      }
+      const everyTicks = rate.everyTicks();
+      if (everyTicks === 0) {
+        throw new ProtocolError('SnapshotRate has a zero interval');
+      }
+      const reason = THROTTLES.get(rate.reason());
+      if (reason === undefined) {
+        throw new ProtocolError(`SnapshotRate.reason has unknown value ${rate.reason()}`);
+      }
+      return { type: 'snapshotRate', everyTicks, reason };
     }
     case ServerBody.NONE:
       throw new ProtocolError('server message has no body');

@@ -3,7 +3,7 @@
 // console) can see what the client knows without scraping the page.
 
 import type { ConnectionState } from './connection';
-import type { GameSettings, Vec } from './protocol';
+import type { GameSettings, Throttle, Vec } from './protocol';
 
 export interface TickwireStatus {
   state: ConnectionState;
@@ -31,8 +31,12 @@ export interface TickwireStatus {
   lastDisconnect: { code: number; reason: string } | null;
   /** Arena size from Welcome, in world units. */
   arenaSize: Vec | null;
-  /** The settings in force (from Welcome, then Settings messages). */
+  /** The settings in force (from Welcome, then every Settings message). */
   settings: GameSettings | null;
+  /** This client's effective snapshot interval in ticks (Welcome's broadcast_every, then SnapshotRate). */
+  snapshotEveryTicks: number | null;
+  /** Why the interval differs from broadcast_every, from the last SnapshotRate. */
+  throttleReason: Throttle;
 }
 
 declare global {
@@ -58,6 +62,8 @@ export function publishStatus(): TickwireStatus {
     lastDisconnect: null,
     arenaSize: null,
     settings: null,
+    snapshotEveryTicks: null,
+    throttleReason: 'none',
   };
   window.tickwire = status;
   return status;

@@ -1,11 +1,13 @@
-// World view: what the server told us (arena, own actor, settings) and the two most
-// recent mirror states applied, plus where to draw each actor at a given moment:
-// other actors linearly interpolated between the two states by time, the own actor
-// eased toward its newest position with the server's smoothing factor. Positions
-// come from the mirror in steps; world units = steps / steps_per_unit.
-//
-// A deeper interpolation buffer (rendering `interpolation_delay_ms` behind the
-// newest snapshot) comes later; for now others lag one snapshot interval.
+// World view: what the server told us (arena, own actor, settings), a short buffer of
+// recent mirror states with their receive times, and where to draw each actor at a
+// given moment. Other actors are drawn `interpolation_delay_ms` behind the newest
+// snapshot: interpolated linearly between the two buffered states whose receive times
+// bracket the render time (now - delay), held at the newest state if none arrived in
+// time. When the delay is shorter than the gap between the latest two states, those
+// two are interpolated over one gap instead (others then lag one snapshot interval).
+// The own actor is drawn at its newest position, eased with the server's smoothing
+// factor. Settings changes apply at the next frame. Positions come from the mirror in
+// steps; world units = steps / steps_per_unit.
 
 import type { ActorKind } from './generated/tickwire';
 import { indexOf, type MirrorState } from './mirror';
@@ -19,6 +21,17 @@ interface StateFrame {
   fresh: Uint32Array;
 }
 
+/** Which buffered states to draw other actors between, and how far along. */
+export interface RenderSpan {
+  /** The earlier state, or null to draw `to` as it is. */
+  from: MirrorState | null;
+  to: MirrorState;
+  /** Ids, ascending, of the actors `to` spawned: drawn where they are, never interpolated. */
+  fresh: Uint32Array;
+  /** 0: at `from`, 1: at `to`. */
+  alpha: number;
+}
+
 export interface RenderActor {
   id: number;
   x: number;
@@ -29,6 +42,10 @@ export interface RenderActor {
 
 /** The smoothing factor is defined per frame at this rate; scaled for other frame rates. */
 const SMOOTHING_FRAME_MS = 1000 / 60;
+/** States kept beyond what the current delay needs, for jitter and a delay that grows. */
+const BUFFER_SLACK_MS = 250;
+/** The most states buffered, whatever the delay. */
+const MAX_FRAMES = 128;
 const NO_IDS = new Uint32Array(0);
 
 function clamp(value: number, low: number, high: number): number {
@@ -40,13 +57,17 @@ function unit(state: MirrorState): number {
   return 1 / Math.max(1, state.stepsPerUnit);
 }
 
+function span(from: StateFrame | null, to: StateFrame, alpha: number): RenderSpan {
+  return { from: from?.state ?? null, to: to.state, fresh: to.fresh, alpha: clamp(alpha, 0, 1) };
+}
+
 export class World {
   arenaSize: Vec | null = null;
   ownId: number | null = null;
   settings: GameSettings | null = null;
 
-  private previous: StateFrame | null = null;
-  private latest: StateFrame | null = null;
+  /** Applied states, oldest first. */
+  private frames: StateFrame[] = [];
   private ownDisplay: Vec | null = null;
   private lastFrameAt: number | null = null;
 
@@ -55,81 +76,129 @@ export class World {
     this.ownId = actorId;
     this.arenaSize = arenaSize;
     this.settings = settings;
-    this.previous = null;
-    this.latest = null;
+    this.frames = [];
     this.ownDisplay = null;
     this.lastFrameAt = null;
   }
 
+  /** New settings (tick rate, smoothing, interpolation delay...), in force from the next frame. */
   applySettings(settings: GameSettings): void {
     this.settings = settings;
   }
 
   /**
-   * Takes the mirror's state after a snapshot was applied.
+   * Takes the mirror's state after a snapshot was applied at `now` (performance.now()).
    * @param spawned ids a delta spawned (new actors even where an id is reused), or null
    *   for a full snapshot, whose actors are matched to the previous state by id and kind.
    */
   addState(state: MirrorState, spawned: Uint32Array | null, now: number): void {
-    this.previous = this.latest;
-    this.latest = { state, receivedAt: now, fresh: spawned ?? NO_IDS };
+    this.frames.push({ state, receivedAt: now, fresh: spawned ?? NO_IDS });
+    // Render times only move forward: once the second state is older than any render
+    // time to come, the first is never drawn again.
+    const oldest = now - this.delayMs - BUFFER_SLACK_MS;
+    let drop = 0;
+    while (this.frames.length - drop > 2 && this.frames[drop + 1].receivedAt <= oldest) {
+      drop++;
+    }
+    drop = Math.max(drop, this.frames.length - MAX_FRAMES);
+    if (drop > 0) {
+      this.frames.splice(0, drop);
+    }
+  }
+
+  /** States buffered now (for tests and the curious). */
+  get bufferedStates(): number {
+    return this.frames.length;
   }
 
   get actorCount(): number {
-    return this.latest === null ? 0 : this.latest.state.ids.length;
+    const latest = this.latest;
+    return latest === null ? 0 : latest.state.ids.length;
   }
 
   /** The own actor's position in the newest state, in world units, or null if it is not in it. */
   get ownPosition(): Vec | null {
-    if (this.latest === null || this.ownId === null) {
+    const latest = this.latest;
+    if (latest === null || this.ownId === null) {
       return null;
     }
-    const state = this.latest.state;
+    const state = latest.state;
     const row = indexOf(state, this.ownId);
     return row < 0 ? null : { x: state.x[row] * unit(state), y: state.y[row] * unit(state) };
   }
 
+  /** Which states other actors are drawn between at time `now`, or null before any state. */
+  renderSpan(now: number): RenderSpan | null {
+    const frames = this.frames;
+    const count = frames.length;
+    if (count === 0) {
+      return null;
+    }
+    const latest = frames[count - 1];
+    if (count === 1 || this.settings === null) {
+      return span(null, latest, 1);
+    }
+    const previous = frames[count - 2];
+    const gapMs = ((latest.state.tick - previous.state.tick) * 1000) / this.settings.tickRateHz;
+    if (this.delayMs < gapMs) {
+      // The delay cannot be honoured: ease from the previous state over one gap.
+      return span(previous, latest, (now - latest.receivedAt) / gapMs);
+    }
+    const renderAt = now - this.delayMs;
+    if (renderAt < frames[0].receivedAt) {
+      return span(null, frames[0], 1);
+    }
+    // The newest state received at or before the render time; the next one brackets it.
+    let at = count - 1;
+    while (frames[at].receivedAt > renderAt) {
+      at--;
+    }
+    if (at === count - 1) {
+      return span(null, latest, 1);
+    }
+    const from = frames[at];
+    const to = frames[at + 1];
+    const spanMs = to.receivedAt - from.receivedAt;
+    return span(from, to, spanMs <= 0 ? 1 : (renderAt - from.receivedAt) / spanMs);
+  }
+
   /** Where to draw every actor at time `now` (performance.now()); the own actor last. */
   actorsAt(now: number): RenderActor[] {
-    const latest = this.latest;
-    if (latest === null) {
+    const between = this.renderSpan(now);
+    if (between === null) {
       return [];
     }
-    const alpha = this.interpolationAlpha(now);
-    const state = latest.state;
-    const before = this.previous?.state ?? null;
-    const scale = unit(state);
-    const beforeScale = before === null ? 0 : unit(before);
     const result: RenderActor[] = [];
-    let own: RenderActor | null = null;
-    // Both id lists are ascending: one merge pass finds each actor's earlier row.
+    const { from, to, fresh, alpha } = between;
+    const scale = unit(to);
+    const fromScale = from === null ? 0 : unit(from);
+    // Every id list is ascending: one merge pass finds each actor's earlier row.
     let p = 0;
     let f = 0;
-    for (let row = 0; row < state.ids.length; row++) {
-      const id = state.ids[row];
-      const kind = state.kinds[row] as ActorKind;
-      const x = state.x[row] * scale;
-      const y = state.y[row] * scale;
+    for (let row = 0; row < to.ids.length; row++) {
+      const id = to.ids[row];
       if (id === this.ownId) {
-        const at = this.easeOwn({ x, y }, now);
-        own = { id, x: at.x, y: at.y, kind, own: true };
         continue;
       }
-      while (before !== null && p < before.ids.length && before.ids[p] < id) {
+      const kind = to.kinds[row] as ActorKind;
+      const x = to.x[row] * scale;
+      const y = to.y[row] * scale;
+      while (from !== null && p < from.ids.length && from.ids[p] < id) {
         p++;
       }
-      while (f < latest.fresh.length && latest.fresh[f] < id) {
+      while (f < fresh.length && fresh[f] < id) {
         f++;
       }
-      const fresh = f < latest.fresh.length && latest.fresh[f] === id;
-      if (before !== null && !fresh && p < before.ids.length && before.ids[p] === id && before.kinds[p] === kind) {
-        const fromX = before.x[p] * beforeScale;
-        const fromY = before.y[p] * beforeScale;
+      const isFresh = f < fresh.length && fresh[f] === id;
+      if (from !== null && !isFresh && p < from.ids.length && from.ids[p] === id && from.kinds[p] === kind) {
+        const fromX = from.x[p] * fromScale;
+        const fromY = from.y[p] * fromScale;
         result.push({ id, x: fromX + (x - fromX) * alpha, y: fromY + (y - fromY) * alpha, kind, own: false });
       } else {
         result.push({ id, x, y, kind, own: false });
       }
     }
+    const own = this.ownActor(now);
     if (own !== null) {
       result.push(own);
     }
@@ -137,16 +206,28 @@ export class World {
     return result;
   }
 
-  /** 0 when the latest state has just arrived, 1 one snapshot interval later. */
-  private interpolationAlpha(now: number): number {
-    if (this.previous === null || this.latest === null || this.settings === null) {
-      return 1;
+  private get latest(): StateFrame | null {
+    return this.frames.length === 0 ? null : this.frames[this.frames.length - 1];
+  }
+
+  /** The render delay the settings ask for, in milliseconds. */
+  private get delayMs(): number {
+    return this.settings?.interpolationDelayMs ?? 0;
+  }
+
+  /** The own actor at its newest position, eased; null while it is in no state. */
+  private ownActor(now: number): RenderActor | null {
+    const latest = this.latest;
+    if (latest === null || this.ownId === null) {
+      return null;
     }
-    const intervalMs = ((this.latest.state.tick - this.previous.state.tick) * 1000) / this.settings.tickRateHz;
-    if (intervalMs <= 0) {
-      return 1;
+    const state = latest.state;
+    const row = indexOf(state, this.ownId);
+    if (row < 0) {
+      return null;
     }
-    return clamp((now - this.latest.receivedAt) / intervalMs, 0, 1);
+    const at = this.easeOwn({ x: state.x[row] * unit(state), y: state.y[row] * unit(state) }, now);
+    return { id: this.ownId, x: at.x, y: at.y, kind: state.kinds[row] as ActorKind, own: true };
   }
 
   private easeOwn(target: Vec, now: number): Vec {

@@ -1,8 +1,9 @@
 // Browser test of the demo client against the real server: starts the
 // tickwire-server binary, opens its page in headless Chromium, and checks that the
 // client connects, draws the actors, keeps its mirror in step with delta snapshots
-// (and gets back in step with a FullSnapshotRequest when a snapshot is lost), and
-// moves the own actor with the keyboard.
+// (and gets back in step with a FullSnapshotRequest when a snapshot is lost), moves
+// the own actor with the keyboard, follows settings changed live through the admin
+// API, and caps its snapshot rate while the page is hidden.
 //
 // Env: TICKWIRE_SERVER_BIN (default ../target/debug/tickwire-server, relative to
 // client-demo), CHROMIUM_BIN (default /usr/bin/chromium), TICKWIRE_SCREENSHOT (a
@@ -145,6 +146,96 @@ async function waitForStatus(message, predicate, timeoutMs = 10000, arg = null) 
   } catch {
     assert.fail(`${message} within ${timeoutMs} ms; window.tickwire is ${JSON.stringify(await status())}`);
   }
+}
+
+/** Calls the server's admin API: `method` /admin/settings with an optional JSON body. */
+async function adminSettings(method, body, expectedStatus = 200) {
+  const url = new URL('admin/settings', server.url);
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+  } catch (error) {
+    assert.fail(`${method} ${url} should answer within 5000 ms, but: ${error}`);
+  }
+  const text = await response.text();
+  assert.equal(
+    response.status,
+    expectedStatus,
+    `${method} ${url} ${JSON.stringify(body ?? null)} should answer ${expectedStatus}, but answered ${response.status}: ${text}`,
+  );
+  try {
+    return JSON.parse(text);
+  } catch {
+    assert.fail(`${method} ${url} should answer JSON, but answered: ${text}`);
+  }
+}
+
+/**
+ * Watches the page apply snapshots for `ms`: returns the gaps in ticks between
+ * consecutive applied snapshots seen one at a time (a poll that saw two at once gives
+ * no gap), and how many were applied in all.
+ */
+async function watchSnapshots(ms) {
+  return page.evaluate(
+    (watchMs) =>
+      new Promise((resolve) => {
+        const applied = () => window.tickwire.fullSnapshotsApplied + window.tickwire.deltasApplied;
+        const start = applied();
+        let last = { count: start, tick: window.tickwire.mirrorTick };
+        const gaps = [];
+        const timer = setInterval(() => {
+          const now = { count: applied(), tick: window.tickwire.mirrorTick };
+          if (now.count === last.count + 1) {
+            gaps.push(now.tick - last.tick);
+          }
+          last = now;
+        }, 4);
+        setTimeout(() => {
+          clearInterval(timer);
+          resolve({ gaps, applied: applied() - start });
+        }, watchMs);
+      }),
+    ms,
+  );
+}
+
+/** Text of the HUD field `field`. */
+async function hudText(field) {
+  return page.locator(`#hud dd[data-field="${field}"]`).textContent({ timeout: 2000 });
+}
+
+/** Waits until the HUD field `field` satisfies `predicate`; fails with `message` otherwise. */
+async function waitForHud(message, field, predicate, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs;
+  let text = await hudText(field);
+  while (!predicate(text ?? '')) {
+    if (Date.now() > deadline) {
+      assert.fail(`${message} within ${timeoutMs} ms, but the HUD's '${field}' shows ${JSON.stringify(text)}`);
+    }
+    await page.waitForTimeout(50);
+    text = await hudText(field);
+  }
+  return text;
+}
+
+/** Makes the page look hidden (or visible again) and tells it, as a browser would. */
+async function setPageHidden(hidden) {
+  await page.evaluate((hide) => {
+    if (hide) {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    } else {
+      // The own properties shadowed Document.prototype's getters; removing them restores those.
+      delete document.visibilityState;
+      delete document.hidden;
+    }
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
 }
 
 /** Counts the canvas pixels of the own-actor and NPC colours, and the own pixels' centroid. */
@@ -407,7 +498,116 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     }
   }));
 
-  test('(g) stopping the server closes the session and says so', { timeout: 30000 }, check(async (t) => {
+  test('(g) a settings change through the admin API shows in the page', { timeout: 45000 }, check(async (t) => {
+    const original = await adminSettings('GET');
+    for (const key of ['tick_rate_hz', 'broadcast_every', 'input_every', 'interpolation_delay_ms']) {
+      assert.equal(typeof original[key], 'number', `GET /admin/settings should hold a number '${key}': ${JSON.stringify(original)}`);
+    }
+    const before = await status();
+    assert.equal(
+      before.settings.broadcastEvery,
+      original.broadcast_every,
+      'the page should start with the broadcast_every the admin API reports',
+    );
+    assert.equal(before.throttleReason, 'none', 'a visible page should not be throttled');
+    assert.equal(before.snapshotEveryTicks, original.broadcast_every, 'snapshotEveryTicks should start at broadcast_every');
+    assert.equal(await hudText('tickRate'), `${original.tick_rate_hz} Hz`, 'the HUD should show the tick rate');
+    assert.equal(await hudText('delay'), `${original.interpolation_delay_ms} ms`, 'the HUD should show the interpolation delay');
+    assert.match(await hudText('input'), new RegExp(`^every ${original.input_every} ticks?$`), 'the HUD should show the input interval');
+
+    const refused = await adminSettings('PATCH', { broadcast_every: 0 }, 400);
+    assert.match(refused.error ?? '', /broadcast_every/, `a refused PATCH should name the setting: ${JSON.stringify(refused)}`);
+
+    const target = original.broadcast_every === 4 ? 6 : 4;
+    let gaps;
+    try {
+      const changed = await adminSettings('PATCH', { broadcast_every: target });
+      assert.equal(changed.broadcast_every, target, `PATCH should answer with broadcast_every ${target}: ${JSON.stringify(changed)}`);
+      assert.equal(changed.tick_rate_hz, original.tick_rate_hz, 'PATCH should leave the other settings alone');
+      await waitForStatus(
+        `window.tickwire.settings.broadcastEvery should become ${target} after the PATCH`,
+        (every) => window.tickwire.settings?.broadcastEvery === every,
+        5000,
+        target,
+      );
+      await waitForStatus(
+        `window.tickwire.snapshotEveryTicks should follow broadcast_every to ${target}`,
+        (every) => window.tickwire.snapshotEveryTicks === every && window.tickwire.throttleReason === 'none',
+        5000,
+        target,
+      );
+      await waitForHud(`the HUD should show snapshots every ${target} ticks`, 'interval', (text) => text === `every ${target} ticks`);
+      // Let the last snapshot of the old rate pass, then watch the new one.
+      await page.waitForTimeout(300);
+      ({ gaps } = await watchSnapshots(1200));
+    } finally {
+      await adminSettings('PATCH', { broadcast_every: original.broadcast_every });
+    }
+    assert.ok(gaps.length >= 4, `about ${Math.floor((1.2 * original.tick_rate_hz) / target)} snapshots should be applied in 1.2 s, but only ${gaps.length} gaps were seen`);
+    assert.ok(
+      gaps.every((gap) => gap === target),
+      `consecutive applied mirror ticks should differ by ${target}, but differed by ${JSON.stringify(gaps)}`,
+    );
+    await waitForStatus(
+      `the page should be back at broadcast_every ${original.broadcast_every} after the second PATCH`,
+      (every) => window.tickwire.settings?.broadcastEvery === every && window.tickwire.snapshotEveryTicks === every,
+      5000,
+      original.broadcast_every,
+    );
+    const after = await status();
+    assert.equal(after.applyErrors, 0, 'every snapshot should apply across the settings changes');
+    t.diagnostic(`broadcast_every ${original.broadcast_every} -> ${target} -> ${original.broadcast_every}; mirror tick gaps at ${target}: ${JSON.stringify(gaps)}`);
+  }));
+
+  test('(h) a hidden page caps its snapshot rate; a visible one lifts the cap', { timeout: 45000 }, check(async (t) => {
+    const before = await status();
+    const broadcastEvery = before.settings.broadcastEvery;
+    assert.equal(before.throttleReason, 'none', 'a visible page should not be throttled');
+    let hiddenEvery;
+    let hidden;
+    try {
+      await setPageHidden(true);
+      await waitForStatus(
+        "hiding the page should make the server answer with throttleReason 'client-cap' and a larger snapshotEveryTicks",
+        (every) => window.tickwire.throttleReason === 'client-cap' && window.tickwire.snapshotEveryTicks > every,
+        5000,
+        broadcastEvery,
+      );
+      hiddenEvery = (await status()).snapshotEveryTicks;
+      assert.equal(hiddenEvery % broadcastEvery, 0, `the capped interval ${hiddenEvery} should be a multiple of broadcast_every ${broadcastEvery}`);
+      await waitForHud('the HUD should say the snapshots are throttled by the client cap', 'interval', (text) =>
+        text.includes('throttled: client cap'),
+      );
+      hidden = await watchSnapshots(2000);
+    } finally {
+      await setPageHidden(false);
+    }
+    // At most 2 per second: 4 in 2 s, and one more for where the window falls.
+    assert.ok(hidden.applied <= 5, `a hidden page should get at most 2 snapshots per second, but applied ${hidden.applied} in 2 s`);
+    assert.ok(
+      hidden.gaps.slice(1).every((gap) => gap >= hiddenEvery),
+      `while capped, consecutive applied mirror ticks should differ by at least ${hiddenEvery}, but differed by ${JSON.stringify(hidden.gaps)}`,
+    );
+    await waitForStatus(
+      "showing the page again should bring throttleReason back to 'none' and snapshotEveryTicks to broadcast_every",
+      (every) => window.tickwire.throttleReason === 'none' && window.tickwire.snapshotEveryTicks === every,
+      5000,
+      broadcastEvery,
+    );
+    await waitForHud('the HUD should stop saying the snapshots are throttled', 'interval', (text) => text === `every ${broadcastEvery} ticks`);
+    const visible = await watchSnapshots(1000);
+    const expected = (await status()).settings.tickRateHz / broadcastEvery;
+    assert.ok(
+      visible.applied >= expected * 0.6,
+      `a visible page should get about ${expected} snapshots per second again, but applied ${visible.applied} in 1 s`,
+    );
+    t.diagnostic(
+      `hidden: every ${hiddenEvery} ticks, ${hidden.applied} snapshots in 2 s (gaps ${JSON.stringify(hidden.gaps)}); ` +
+        `visible again: ${visible.applied} snapshots in 1 s`,
+    );
+  }));
+
+  test('(i) stopping the server closes the session and says so', { timeout: 30000 }, check(async (t) => {
     const { applyErrors } = await status();
     assert.equal(applyErrors, 0, 'every snapshot of the session should have applied to the mirror');
     await server.stop();

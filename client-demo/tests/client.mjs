@@ -10,7 +10,8 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sr
 
 /**
  * The client's modules, bundled and imported: `P` (protocol.ts), `mirror` (mirror.ts),
- * `Replication` (replication.ts), `T` (generated code), `Builder` and `ByteBuffer`.
+ * `Replication` (replication.ts), `World` (world.ts), `Connection` (connection.ts),
+ * `rate` (rate.ts), `T` (generated code), `Builder` and `ByteBuffer`.
  */
 export async function loadClient() {
   const result = await build({
@@ -19,6 +20,9 @@ export async function loadClient() {
         "export * as P from './protocol';",
         "export * as mirror from './mirror';",
         "export { Replication } from './replication';",
+        "export { World } from './world';",
+        "export { Connection } from './connection';",
+        "export * as rate from './rate';",
         "export * as T from './generated/tickwire';",
         "export { Builder, ByteBuffer } from 'flatbuffers';",
       ].join('\n'),

@@ -1,8 +1,8 @@
 // Unit test of src/protocol.ts and src/snapshot.ts in Node: client messages encode to
-// what the schema says, server messages (full and delta snapshots included) decode to
-// the expected plain objects, and malformed frames (truncated, random, lying about
-// lengths, bad id lists, columns of the wrong length) fail with ProtocolError and
-// nothing else.
+// what the schema says, server messages (full and delta snapshots, SnapshotRate
+// included) decode to the expected plain objects, and malformed frames (truncated,
+// random, lying about lengths, bad id lists, columns of the wrong length, unknown enum
+// values) fail with ProtocolError and nothing else.
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,6 +42,11 @@ function welcome() {
     T.Welcome.addArenaSize(b, T.Vec2.createVec2(b, 800, 600));
     return T.Welcome.endWelcome(b);
   });
+}
+
+/** A SnapshotRate frame; `reason` may be any byte, to forge unknown ones. */
+function snapshotRate(everyTicks, reason) {
+  return serverMessage(T.ServerBody.SnapshotRate, (b) => T.SnapshotRate.createSnapshotRate(b, everyTicks, reason));
 }
 
 /** A full snapshot frame of `rows` ({ id, x, y, vx, vy, kind }) at tick 77. */
@@ -101,7 +106,7 @@ describe('protocol encoding', () => {
   test('Hello carries the schema\'s protocol version', () => {
     const message = clientMessage(P.encodeHello());
     assert.equal(message.bodyType(), T.ClientBody.Hello, 'Hello should be tagged Hello');
-    assert.equal(T.ProtocolVersion.Current, 2, 'the schema should define protocol version 2');
+    assert.equal(T.ProtocolVersion.Current, 3, 'the schema should define protocol version 3');
     assert.equal(
       message.body(new T.Hello()).protocolVersion(),
       T.ProtocolVersion.Current,
@@ -131,6 +136,17 @@ describe('protocol encoding', () => {
     const message = clientMessage(P.encodeFullSnapshotRequest());
     assert.equal(message.bodyType(), T.ClientBody.FullSnapshotRequest, 'the request should be tagged FullSnapshotRequest');
     assert.notEqual(message.body(new T.FullSnapshotRequest()), null, 'the request should carry its (empty) table');
+  });
+
+  test('SnapshotRateRequest carries max_per_second, 0 included', () => {
+    for (const max of [2, 65535, 0]) {
+      const bytes = P.encodeSnapshotRateRequest(max);
+      const message = clientMessage(bytes);
+      assert.equal(message.bodyType(), T.ClientBody.SnapshotRateRequest, 'the request should be tagged SnapshotRateRequest');
+      const request = message.body(new T.SnapshotRateRequest());
+      assert.equal(request.maxPerSecond(), max, `the request should carry max_per_second ${max}`);
+      assert.notEqual(request.bb.__offset(request.bb_pos, 4), 0, `max_per_second ${max} should be on the wire, even 0`);
+    }
   });
 
   test('Pong echoes the nonce', () => {
@@ -229,6 +245,32 @@ describe('protocol decoding', () => {
     });
   });
 
+  test('SnapshotRate', () => {
+    const cases = [
+      [T.ThrottleReason.None, 2, 'none'],
+      [T.ThrottleReason.Congested, 6, 'congested'],
+      [T.ThrottleReason.ClientCap, 16, 'client-cap'],
+    ];
+    for (const [reason, everyTicks, name] of cases) {
+      assert.deepEqual(
+        P.decodeServerMessage(snapshotRate(everyTicks, reason)),
+        { type: 'snapshotRate', everyTicks, reason: name },
+        `SnapshotRate { every_ticks: ${everyTicks}, reason: ${reason} } should decode with reason '${name}'`,
+      );
+    }
+  });
+
+  test('SnapshotRate with an unknown reason or a zero interval is a ProtocolError', () => {
+    for (const reason of [3, 255]) {
+      const error = decodeOrProtocolError(snapshotRate(4, reason), `reason ${reason}`);
+      assert.ok(error instanceof P.ProtocolError, `SnapshotRate with reason ${reason} should be a ProtocolError`);
+      assert.match(error.message, /reason/, 'the error should name the reason field');
+      assert.equal(error.bodyType, T.ServerBody.SnapshotRate, 'the error should say the frame was a SnapshotRate');
+    }
+    const zero = decodeOrProtocolError(snapshotRate(0, T.ThrottleReason.None), 'every_ticks 0');
+    assert.ok(zero instanceof P.ProtocolError, 'SnapshotRate with every_ticks 0 should be a ProtocolError');
+  });
+
   test('settings with a zero tick rate are rejected', () => {
     const frame = serverMessage(T.ServerBody.Settings, (b) => settings(b, 0));
     assert.throws(() => P.decodeServerMessage(frame), P.ProtocolError, 'a zero tick rate should be a ProtocolError');
@@ -262,6 +304,7 @@ describe('protocol decoding', () => {
       snapshot: snapshot([{ id: 1, x: 1, y: 2, kind: 0 }, { id: 2, x: 3, y: 4, kind: 1 }]),
       delta: delta(),
       disconnect: serverMessage(T.ServerBody.Disconnect, (b) => T.Disconnect.createDisconnect(b, 1001, b.createString('bye'))),
+      snapshotRate: snapshotRate(16, T.ThrottleReason.ClientCap),
     };
     for (const [name, frame] of Object.entries(frames)) {
       for (let length = 0; length < frame.byteLength; length++) {
@@ -272,7 +315,7 @@ describe('protocol decoding', () => {
 
   test('random and corrupted frames fail with ProtocolError only', () => {
     const next = random(12345);
-    const valid = [welcome(), snapshot([{ id: 1, x: 1, y: 2, kind: 0 }]), delta()];
+    const valid = [welcome(), snapshot([{ id: 1, x: 1, y: 2, kind: 0 }]), delta(), snapshotRate(8, T.ThrottleReason.Congested)];
     for (let round = 0; round < 5000; round++) {
       let bytes;
       if (round % 2 === 0) {

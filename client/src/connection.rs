@@ -9,7 +9,7 @@ use glam::Vec2;
 use thiserror::Error;
 use tickwire_protocol::{
     ApplyError, ClientMessage, DecodeError, Disconnect, Hello, Input, PROTOCOL_VERSION, Pong,
-    ServerMessage, Settings, Snapshot, Welcome, WorldState,
+    ServerMessage, Settings, Snapshot, SnapshotRate, Welcome, WorldState,
 };
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -45,6 +45,8 @@ pub enum Event {
     Desync(ApplyError),
     /// New settings, effective now.
     Settings(Settings),
+    /// This client's effective snapshot interval changed (throttling or a cap).
+    SnapshotRate(SnapshotRate),
     /// The server measured this round-trip time (reported with each ping).
     RoundTrip(Duration),
     /// The connection ended; the last event.
@@ -156,6 +158,15 @@ impl Client {
         Ok(sequence)
     }
 
+    /// Caps this client's snapshot rate (0 lifts the cap); the server answers with
+    /// [`Event::SnapshotRate`].
+    ///
+    /// # Errors
+    /// [`ClientError::Closed`] if the connection has ended.
+    pub fn request_snapshot_rate(&self, max_per_second: u16) -> Result<(), ClientError> {
+        self.send(ClientMessage::SnapshotRateRequest { max_per_second }.encode())
+    }
+
     /// Sends raw bytes as one binary frame, as they are. For tests of hostile input.
     ///
     /// # Errors
@@ -246,6 +257,7 @@ async fn drive(
                     Some(Ok(Message::Binary(frame))) => match ServerMessage::decode(&frame) {
                         Ok(ServerMessage::Snapshot(snapshot)) => Incoming::Snapshot(snapshot, frame.len()),
                         Ok(ServerMessage::Settings(settings)) => Incoming::Event(Event::Settings(settings)),
+                        Ok(ServerMessage::SnapshotRate(rate)) => Incoming::Event(Event::SnapshotRate(rate)),
                         Ok(ServerMessage::Ping(ping)) => {
                             let pong = ClientMessage::Pong(Pong { nonce: ping.nonce }).encode();
                             if let Err(error) = sink.send(Message::Binary(pong)).await {

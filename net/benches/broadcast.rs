@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use tickwire_net::{FramePublisher, FrameRing};
+use tickwire_protocol::Settings;
 use tickwire_protocol::synthetic::consecutive_frames;
 
 /// A ring whose newest frame has no encodings yet, and the tick every client holds.
@@ -18,8 +19,8 @@ fn fresh_ring(
     after: &Arc<tickwire_sim::Frame>,
 ) -> Arc<FrameRing> {
     let (mut publisher, views) = FramePublisher::new(32);
-    publisher.publish(Arc::clone(before));
-    publisher.publish(Arc::clone(after));
+    publisher.publish(Arc::clone(before), Settings::default());
+    publisher.publish(Arc::clone(after), Settings::default());
     Arc::clone(&views.borrow())
 }
 

@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bytes::Bytes;
-use tickwire_protocol::{ServerMessage, Snapshot};
+use tickwire_protocol::{ServerMessage, Settings, Snapshot};
 use tickwire_sim::Frame;
 use tokio::sync::watch;
 
@@ -25,6 +25,8 @@ use tokio::sync::watch;
 #[derive(Debug, Default)]
 pub struct SharedFrame {
     frame: Arc<Frame>,
+    /// The settings the frame was built under; sessions push them to clients on change.
+    settings: Settings,
     full: OnceLock<Bytes>,
     /// The tick of the frame published just before this one: the baseline of every
     /// in-sync session, served lock-free from `from_previous`.
@@ -37,10 +39,12 @@ pub struct SharedFrame {
 }
 
 impl SharedFrame {
-    /// Wraps a frame the sim published after the frame of `previous_tick`.
-    pub fn new(frame: Arc<Frame>, previous_tick: Option<u32>) -> Self {
+    /// Wraps a frame the sim published under `settings`, after the frame of
+    /// `previous_tick`.
+    pub fn new(frame: Arc<Frame>, settings: Settings, previous_tick: Option<u32>) -> Self {
         Self {
             frame,
+            settings,
             full: OnceLock::new(),
             previous_tick,
             from_previous: OnceLock::new(),
@@ -51,6 +55,11 @@ impl SharedFrame {
     /// The frame's tick.
     pub fn tick(&self) -> u32 {
         self.frame.tick
+    }
+
+    /// The settings the frame was built under.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The snapshot message for a client holding `baseline`: a delta, or the full
@@ -127,9 +136,9 @@ impl FramePublisher {
 
     /// Adds a frame, drops the oldest beyond capacity, and wakes every session. Never
     /// blocks on a session: the watch channel only swaps in the new view.
-    pub fn publish(&mut self, frame: Arc<Frame>) {
+    pub fn publish(&mut self, frame: Arc<Frame>, settings: Settings) {
         let previous_tick = self.frames.back().map(|previous| previous.tick());
-        self.frames.push_back(Arc::new(SharedFrame::new(frame, previous_tick)));
+        self.frames.push_back(Arc::new(SharedFrame::new(frame, settings, previous_tick)));
         while self.frames.len() > self.capacity {
             self.frames.pop_front();
         }
@@ -153,7 +162,7 @@ mod tests {
     fn the_ring_keeps_the_newest_frames() {
         let (mut publisher, views) = FramePublisher::new(3);
         for tick in 1..=5 {
-            publisher.publish(frame(tick * 2));
+            publisher.publish(frame(tick * 2), Settings::default());
         }
         let ring = views.borrow().clone();
         assert_eq!(ring.newest().map(|frame| frame.tick()), Some(10));
@@ -167,8 +176,11 @@ mod tests {
 
     #[test]
     fn sessions_with_the_same_baseline_share_one_encoding() {
-        let (older, old) = (SharedFrame::new(frame(1), None), SharedFrame::new(frame(2), Some(1)));
-        let new = SharedFrame::new(frame(3), Some(2));
+        let (older, old) = (
+            SharedFrame::new(frame(1), Settings::default(), None),
+            SharedFrame::new(frame(2), Settings::default(), Some(1)),
+        );
+        let new = SharedFrame::new(frame(3), Settings::default(), Some(2));
         let first = new.snapshot_from(Some(&old));
         let second = new.snapshot_from(Some(&old));
         assert_eq!(

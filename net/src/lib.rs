@@ -6,6 +6,8 @@
 //! - [`FramePublisher`] / [`FrameRing`]: the recent frames that serve as delta
 //!   baselines, and their encodings ([`SharedFrame`]), made once per baseline by the first
 //!   session that needs one and shared by all.
+//! - `throttle`: each session's effective snapshot interval, from its socket's
+//!   backpressure and the client's own cap.
 //! - `session`: one task per connection: handshake, then a reader (inputs, acks, pongs)
 //!   and a writer (snapshots, pings) running side by side; every error ends only that
 //!   session, with a close code and a reason.
@@ -20,6 +22,7 @@ mod config;
 mod endpoint;
 mod frame_ring;
 mod session;
+mod throttle;
 
 pub use config::NetConfig;
 pub use endpoint::Net;

@@ -7,9 +7,9 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
@@ -27,6 +27,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::endpoint::Inner;
+use crate::throttle::Throttle;
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -184,6 +185,9 @@ where
                     Ok(ClientMessage::FullSnapshotRequest) => {
                         state.full_requested.store(true, Relaxed)
                     }
+                    Ok(ClientMessage::SnapshotRateRequest { max_per_second }) => {
+                        state.client_cap.store(max_per_second, Relaxed);
+                    }
                     Ok(ClientMessage::Hello(_)) => {
                         return Ending::close(CloseCode::ProtocolError, "Hello sent twice");
                     }
@@ -197,30 +201,67 @@ where
             frames.mark_changed(); // Send the newest frame right away.
             let mut pings = interval(net.config.ping_interval);
             pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            let mut throttle = Throttle::default();
+            let mut told_settings = joined.settings;
+            let mut told_rate = throttle.rate(&joined.settings);
             loop {
-                let message = tokio::select! {
+                let ring = tokio::select! {
                     changed = frames.changed() => {
                         if changed.is_err() {
                             return Ending::close(CloseCode::GoingAway, "server is shutting down");
                         }
-                        let ring = Arc::clone(&frames.borrow_and_update());
-                        let Some(newest) = ring.newest().filter(|newest| newest.tick() > joined.tick) else {
-                            continue; // Nothing built since this session's actor exists.
-                        };
-                        let baseline = match state.full_requested.swap(false, Relaxed) {
-                            true => None,
-                            false => ring.get(state.sent_tick.load(Relaxed)),
-                        };
-                        // Over one ordered stream the client reads this snapshot after every
-                        // earlier one, so it is the next snapshot's baseline once written.
-                        state.sent_tick.store(newest.tick(), Relaxed);
-                        newest.snapshot_from(baseline)
+                        Arc::clone(&frames.borrow_and_update())
                     }
-                    _ = pings.tick() => ServerMessage::Ping(state.ping.next()).encode(),
+                    _ = pings.tick() => {
+                        if let Err(ending) = send(sink, ServerMessage::Ping(state.ping.next()).encode()).await {
+                            return ending;
+                        }
+                        continue;
+                    }
                 };
-                if let Err(ending) = send(sink, message).await {
+                let Some(newest) = ring.newest().filter(|newest| newest.tick() > joined.tick)
+                else {
+                    continue; // Nothing built since this session's actor exists.
+                };
+                let settings = *newest.settings();
+                if settings != told_settings {
+                    told_settings = settings;
+                    if let Err(ending) =
+                        send(sink, ServerMessage::Settings(settings).encode()).await
+                    {
+                        return ending;
+                    }
+                }
+                throttle.set_client_cap(state.client_cap.load(Relaxed));
+                let rate = throttle.rate(&settings);
+                if rate != told_rate {
+                    debug!(every_ticks = rate.every_ticks, reason = ?rate.reason, "snapshot rate changed");
+                    told_rate = rate;
+                    if let Err(ending) =
+                        send(sink, ServerMessage::SnapshotRate(rate).encode()).await
+                    {
+                        return ending;
+                    }
+                }
+                let full_requested = state.full_requested.swap(false, Relaxed);
+                let last_sent = state.sent_tick.load(Relaxed);
+                if !full_requested
+                    && last_sent != 0
+                    && newest.tick().wrapping_sub(last_sent) < u32::from(rate.every_ticks)
+                {
+                    continue; // Throttled: this frame is skipped, the next snapshot covers it.
+                }
+                let baseline = if full_requested { None } else { ring.get(last_sent) };
+                // Over one ordered stream the client reads this snapshot after every
+                // earlier one, so it is the next snapshot's baseline once written.
+                state.sent_tick.store(newest.tick(), Relaxed);
+                let started = Instant::now();
+                if let Err(ending) = send(sink, newest.snapshot_from(baseline)).await {
                     return ending;
                 }
+                let interval =
+                    Duration::from_secs_f32(f32::from(rate.every_ticks) * settings.tick_seconds());
+                throttle.record_write(Instant::now(), started.elapsed(), interval);
             }
         };
 
@@ -354,6 +395,8 @@ struct SessionState {
     bogus_acks: AtomicU64,
     /// The client asked for a full snapshot next.
     full_requested: AtomicBool,
+    /// The most snapshots per second the client wants (0: no cap).
+    client_cap: AtomicU16,
     dropped_inputs: AtomicU64,
 }
 

@@ -12,8 +12,9 @@ use thiserror::Error;
 use crate::id_list::read_ids;
 use crate::message::{
     ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, ServerMessage,
-    Settings, Snapshot, Turned, Welcome,
+    Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
 };
+use crate::settings::Settings;
 use crate::state::ActorRow;
 use crate::wire;
 
@@ -113,6 +114,11 @@ impl ClientMessage {
                 Ok(Self::Pong(Pong { nonce: pong.nonce() }))
             }
             wire::ClientBody::FullSnapshotRequest => Ok(Self::FullSnapshotRequest),
+            wire::ClientBody::SnapshotRateRequest => {
+                let request =
+                    message.body_as_snapshot_rate_request().ok_or(DecodeError::MissingBody)?;
+                Ok(Self::SnapshotRateRequest { max_per_second: request.max_per_second() })
+            }
             wire::ClientBody::NONE => Err(DecodeError::MissingBody),
             other => Err(DecodeError::UnknownType(other.0)),
         }
@@ -160,6 +166,21 @@ impl ServerMessage {
                     code: disconnect.code(),
                     reason: disconnect.reason().unwrap_or_default().to_owned(),
                 }))
+            }
+            wire::ServerBody::SnapshotRate => {
+                let rate = message.body_as_snapshot_rate().ok_or(DecodeError::MissingBody)?;
+                let reason = match rate.reason() {
+                    wire::ThrottleReason::None => ThrottleReason::None,
+                    wire::ThrottleReason::Congested => ThrottleReason::Congested,
+                    wire::ThrottleReason::ClientCap => ThrottleReason::ClientCap,
+                    other => {
+                        return Err(DecodeError::UnknownEnumValue {
+                            field: "SnapshotRate.reason",
+                            value: other.0,
+                        });
+                    }
+                };
+                Ok(Self::SnapshotRate(SnapshotRate { every_ticks: rate.every_ticks(), reason }))
             }
             wire::ServerBody::NONE => Err(DecodeError::MissingBody),
             other => Err(DecodeError::UnknownType(other.0)),

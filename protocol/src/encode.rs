@@ -8,7 +8,8 @@ use flatbuffers::{FlatBufferBuilder, UnionWIPOffset, WIPOffset};
 use glam::Vec2;
 
 use crate::id_list::write_ids;
-use crate::message::{ActorKind, ClientMessage, ServerMessage, Settings, Snapshot};
+use crate::message::{ActorKind, ClientMessage, ServerMessage, Snapshot, ThrottleReason};
+use crate::settings::Settings;
 use crate::state::ActorRow;
 use crate::wire;
 
@@ -41,6 +42,14 @@ impl ClientMessage {
                 wire::ClientBody::Pong,
                 wire::Pong::create(&mut fbb, &wire::PongArgs { nonce: pong.nonce })
                     .as_union_value(),
+            ),
+            Self::SnapshotRateRequest { max_per_second } => (
+                wire::ClientBody::SnapshotRateRequest,
+                wire::SnapshotRateRequest::create(
+                    &mut fbb,
+                    &wire::SnapshotRateRequestArgs { max_per_second: *max_per_second },
+                )
+                .as_union_value(),
             ),
             Self::FullSnapshotRequest => (
                 wire::ClientBody::FullSnapshotRequest,
@@ -84,6 +93,18 @@ impl ServerMessage {
                     &wire::PingArgs { nonce: ping.nonce, rtt_us: ping.rtt_us },
                 );
                 (wire::ServerBody::Ping, body.as_union_value())
+            }),
+            Self::SnapshotRate(rate) => server_frame(32, |fbb| {
+                let reason = match rate.reason {
+                    ThrottleReason::None => wire::ThrottleReason::None,
+                    ThrottleReason::Congested => wire::ThrottleReason::Congested,
+                    ThrottleReason::ClientCap => wire::ThrottleReason::ClientCap,
+                };
+                let body = wire::SnapshotRate::create(
+                    fbb,
+                    &wire::SnapshotRateArgs { every_ticks: rate.every_ticks, reason },
+                );
+                (wire::ServerBody::SnapshotRate, body.as_union_value())
             }),
             Self::Disconnect(disconnect) => server_frame(64 + disconnect.reason.len(), |fbb| {
                 let reason = fbb.create_string(&disconnect.reason);

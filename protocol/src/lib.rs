@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //! - [`message`]: owned, validated message types ([`ClientMessage`], [`ServerMessage`],
-//!   [`Settings`], ...).
+//!   ...).
+//! - [`settings`]: [`Settings`], their validation, and [`SettingsPatch`] for live changes.
 //! - [`state`]: [`WorldState`], the quantised, columnar replicated world: the server's
 //!   frame and the client's mirror.
 //! - [`delta`]: [`Snapshot::diff`] (server) and [`WorldState::apply`] (client).
@@ -32,6 +33,7 @@ pub mod delta;
 pub mod encode;
 mod id_list;
 pub mod message;
+pub mod settings;
 pub mod state;
 pub mod synthetic;
 
@@ -48,8 +50,9 @@ pub use decode::DecodeError;
 pub use delta::ApplyError;
 pub use message::{
     ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, ServerMessage,
-    Settings, SettingsError, Snapshot, Turned, Welcome,
+    Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
 };
+pub use settings::{Settings, SettingsError, SettingsPatch};
 pub use state::{ActorRow, WorldState};
 
 /// The protocol version this build speaks (from the schema); a `Hello` with another

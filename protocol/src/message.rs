@@ -4,108 +4,9 @@
 //! so no caller ever reads an unverified buffer or a NaN that slipped through.
 
 use glam::Vec2;
-use thiserror::Error;
 
+use crate::settings::Settings;
 use crate::state::ActorRow;
-
-/// Rates and tuning the server drives and pushes to every client.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Settings {
-    /// Simulation ticks per second.
-    pub tick_rate_hz: u16,
-    /// A snapshot is sent every N ticks.
-    pub broadcast_every: u16,
-    /// Clients send an input every N ticks.
-    pub input_every: u16,
-    /// Actor speed in world units per second; the same distance per second at any tick rate.
-    pub movement_speed: f32,
-    /// Client render smoothing factor in `[0, 1)`: 0 snaps to the newest position.
-    pub smoothing: f32,
-    /// How far behind the newest snapshot clients render other actors, in milliseconds.
-    pub interpolation_delay_ms: u16,
-    /// Position quantisation: positions travel as whole steps of `1 / N` world units.
-    pub position_steps_per_unit: u16,
-}
-
-impl Default for Settings {
-    /// 30 Hz simulation, 15 snapshots per second: the common choice for action games
-    /// on the open internet, with a 100 ms interpolation delay covering 1.5 snapshot gaps.
-    fn default() -> Self {
-        Self {
-            tick_rate_hz: 30,
-            broadcast_every: 2,
-            input_every: 2,
-            movement_speed: 120.0,
-            smoothing: 0.0,
-            interpolation_delay_ms: 100,
-            // 1/8 unit: sub-pixel at any sane zoom, and a step of up to 15 units per
-            // snapshot (120 units/s at 15 snapshots/s is 8) still fits one signed byte.
-            position_steps_per_unit: 8,
-        }
-    }
-}
-
-/// A setting outside the range the server can run with.
-#[derive(Debug, Clone, PartialEq, Error)]
-#[error("invalid setting `{setting}`: {reason}")]
-pub struct SettingsError {
-    /// The name of the offending setting, as in the config file and flags.
-    pub setting: &'static str,
-    /// What is wrong with its value.
-    pub reason: String,
-}
-
-impl Settings {
-    /// Highest tick rate accepted; above it a tick's budget is below a millisecond.
-    pub const MAX_TICK_RATE_HZ: u16 = 1000;
-    /// Finest quantisation accepted; finer steps only cost bytes.
-    pub const MAX_STEPS_PER_UNIT: u16 = 1024;
-
-    /// Checks every field.
-    ///
-    /// # Errors
-    /// The first setting that is out of range, named as in the config and flags.
-    pub fn validate(&self) -> Result<(), SettingsError> {
-        let fail = |setting, reason: String| Err(SettingsError { setting, reason });
-        if !(1..=Self::MAX_TICK_RATE_HZ).contains(&self.tick_rate_hz) {
-            return fail(
-                "tick_rate_hz",
-                format!("{} is not in 1..={}", self.tick_rate_hz, Self::MAX_TICK_RATE_HZ),
-            );
-        }
-        if self.broadcast_every == 0 {
-            return fail("broadcast_every", "must be at least 1".into());
-        }
-        if self.input_every == 0 {
-            return fail("input_every", "must be at least 1".into());
-        }
-        if !(self.movement_speed.is_finite() && self.movement_speed >= 0.0) {
-            return fail(
-                "movement_speed",
-                format!("{} is not a finite, non-negative speed", self.movement_speed),
-            );
-        }
-        if !(0.0..1.0).contains(&self.smoothing) {
-            return fail("smoothing", format!("{} is not in [0, 1)", self.smoothing));
-        }
-        if !(1..=Self::MAX_STEPS_PER_UNIT).contains(&self.position_steps_per_unit) {
-            return fail(
-                "position_steps_per_unit",
-                format!(
-                    "{} is not in 1..={}",
-                    self.position_steps_per_unit,
-                    Self::MAX_STEPS_PER_UNIT
-                ),
-            );
-        }
-        Ok(())
-    }
-
-    /// Length of one tick in seconds.
-    pub fn tick_seconds(&self) -> f32 {
-        1.0 / f32::from(self.tick_rate_hz.max(1))
-    }
-}
 
 /// A message from a client to the server.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +19,11 @@ pub enum ClientMessage {
     Pong(Pong),
     /// Asks for a full snapshot next.
     FullSnapshotRequest,
+    /// Caps this client's snapshot rate (0 lifts the cap).
+    SnapshotRateRequest {
+        /// Most snapshots per second wanted; 0: no cap.
+        max_per_second: u16,
+    },
 }
 
 /// First message of every connection.
@@ -158,6 +64,28 @@ pub enum ServerMessage {
     Ping(Ping),
     /// The reason the server is about to close the connection.
     Disconnect(Disconnect),
+    /// This client's effective snapshot interval.
+    SnapshotRate(SnapshotRate),
+}
+
+/// A client's effective snapshot interval and why it differs from the broadcast rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotRate {
+    /// A snapshot every N ticks.
+    pub every_ticks: u16,
+    /// Why, if it differs from `Settings::broadcast_every`.
+    pub reason: ThrottleReason,
+}
+
+/// Why a client gets fewer snapshots than the broadcast rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ThrottleReason {
+    /// It does not.
+    None,
+    /// Its connection fell behind.
+    Congested,
+    /// It asked for a cap.
+    ClientCap,
 }
 
 /// Answer to a valid `Hello`: who the client is and how the server runs.
@@ -255,33 +183,4 @@ pub struct Disconnect {
     pub code: u16,
     /// A human-readable reason.
     pub reason: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_settings_are_valid() {
-        assert_eq!(Settings::default().validate(), Ok(()));
-    }
-
-    #[test]
-    fn invalid_settings_name_the_setting() {
-        let cases: [(Settings, &str); 6] = [
-            (Settings { tick_rate_hz: 0, ..Default::default() }, "tick_rate_hz"),
-            (Settings { broadcast_every: 0, ..Default::default() }, "broadcast_every"),
-            (Settings { input_every: 0, ..Default::default() }, "input_every"),
-            (Settings { movement_speed: f32::NAN, ..Default::default() }, "movement_speed"),
-            (Settings { smoothing: 1.0, ..Default::default() }, "smoothing"),
-            (
-                Settings { position_steps_per_unit: 0, ..Default::default() },
-                "position_steps_per_unit",
-            ),
-        ];
-        for (settings, name) in cases {
-            let err = settings.validate().err();
-            assert_eq!(err.map(|e| e.setting), Some(name), "{settings:?} should be rejected");
-        }
-    }
 }

@@ -4,7 +4,7 @@ use glam::Vec2;
 use tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES;
 use tickwire_protocol::{
     ActorKind, ActorRow, ClientMessage, DecodeError, Disconnect, Hello, Input, Jumped, Moved, Ping,
-    Pong, ServerMessage, Settings, Snapshot, Turned, Welcome, wire,
+    Pong, ServerMessage, Settings, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome, wire,
 };
 
 fn client_messages() -> Vec<ClientMessage> {
@@ -13,6 +13,7 @@ fn client_messages() -> Vec<ClientMessage> {
         ClientMessage::Input(Input { sequence: 42, direction: Vec2::new(0.6, -0.8), ack_tick: 77 }),
         ClientMessage::Pong(Pong { nonce: 7 }),
         ClientMessage::FullSnapshotRequest,
+        ClientMessage::SnapshotRateRequest { max_per_second: 2 },
     ]
 }
 
@@ -58,6 +59,10 @@ fn server_messages() -> Vec<ServerMessage> {
             ..Settings::default()
         }),
         ServerMessage::Ping(Ping { nonce: 3, rtt_us: 1500 }),
+        ServerMessage::SnapshotRate(SnapshotRate {
+            every_ticks: 6,
+            reason: ThrottleReason::Congested,
+        }),
         ServerMessage::Disconnect(Disconnect {
             code: 1002,
             reason: "malformed message: ünïcode".into(),
@@ -124,9 +129,12 @@ fn truncated_frames_fail_or_decode_unchanged() {
 
 #[test]
 fn a_server_message_is_not_a_client_message() {
-    let frame = ServerMessage::Disconnect(Disconnect { code: 1000, reason: "bye".into() }).encode();
-    // Same root layout, different union: a Disconnect's type tag (5) is no client body.
-    assert_eq!(ClientMessage::decode(&frame), Err(DecodeError::UnknownType(5)));
+    let rate = SnapshotRate { every_ticks: 4, reason: ThrottleReason::ClientCap };
+    let frame = ServerMessage::SnapshotRate(rate).encode();
+    // Same root layout, different union: a SnapshotRate's type tag (6) is no client body.
+    // (Tags both unions have decode as the other direction's message of that tag: the
+    // direction of a frame is known from the socket, never guessed from its bytes.)
+    assert_eq!(ClientMessage::decode(&frame), Err(DecodeError::UnknownType(6)));
 }
 
 #[test]

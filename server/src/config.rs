@@ -1,18 +1,32 @@
-//! [`ServerConfig`]: everything [`crate::run`] needs, with embedded defaults so the
-//! server runs with no config file.
+//! [`ServerConfig`]: everything [`crate::run`] needs, and where it comes from.
+//!
+//! Layers, later ones winning: embedded defaults < a TOML file (`--config`) < environment
+//! variables (`TICKWIRE_*`) < command-line flags. Every layer is optional, so the server
+//! runs with no file at all. The result is validated as a whole, and an invalid value is
+//! reported with the name of its setting.
 
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
 use tickwire_net::NetConfig;
+use tickwire_protocol::{Settings, SettingsError, SettingsPatch};
 use tickwire_sim::SimConfig;
 
 /// Server configuration.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
+    /// Where to listen (the binary binds it; [`crate::run`] takes a bound listener).
+    pub bind: SocketAddr,
     /// The world: settings, NPC count, seed, arena.
     pub sim: SimConfig,
     /// Session limits and timings.
     pub net: NetConfig,
+    /// Bearer token for the admin API; without one the API is open on loopback binds only.
+    pub admin_token: Option<String>,
     /// Inputs of all sessions that may wait for the next tick; beyond it inputs are dropped
     /// (and counted) rather than blocking a network thread or growing memory.
     pub input_queue_capacity: usize,
@@ -25,11 +39,236 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             sim: SimConfig::default(),
             net: NetConfig::default(),
+            admin_token: None,
             input_queue_capacity: 16 * 1024,
             max_catch_up_ticks: 5,
             shutdown_grace: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML for this server.
+    #[error("config file {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        source: Box<toml::de::Error>,
+    },
+    /// A simulation setting is out of range.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// Another value is out of range.
+    #[error("invalid setting `{setting}`: {reason}")]
+    Invalid {
+        /// The setting, as in the file and flags.
+        setting: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// One layer of configuration: every field optional. The shape of the TOML file, and what
+/// `--print-config` prints (with every field filled in).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigLayer {
+    /// See [`ServerConfig::bind`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+    /// Wandering NPC actors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub npcs: Option<u32>,
+    /// Seed of the world's randomness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Arena width in world units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arena_width: Option<f32>,
+    /// Arena height in world units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arena_height: Option<f32>,
+    /// See [`ServerConfig::admin_token`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
+    /// The simulation settings (a `[settings]` table in the file).
+    #[serde(default)]
+    pub settings: SettingsPatch,
+}
+
+impl ConfigLayer {
+    /// Reads a TOML config file.
+    ///
+    /// # Errors
+    /// [`ConfigError::Read`] or [`ConfigError::Parse`], naming the file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        toml::from_str(&text)
+            .map_err(|source| ConfigError::Parse { path: path.into(), source: Box::new(source) })
+    }
+
+    /// Applies this layer on top of `config`.
+    ///
+    /// # Errors
+    /// The first setting out of range, named.
+    pub fn apply_to(&self, config: &mut ServerConfig) -> Result<(), ConfigError> {
+        if let Some(bind) = self.bind {
+            config.bind = bind;
+        }
+        if let Some(npcs) = self.npcs {
+            config.sim.npcs = npcs;
+        }
+        if let Some(seed) = self.seed {
+            config.sim.seed = seed;
+        }
+        if let Some(width) = self.arena_width {
+            config.sim.arena_size.x = arena_side("arena_width", width)?;
+        }
+        if let Some(height) = self.arena_height {
+            config.sim.arena_size.y = arena_side("arena_height", height)?;
+        }
+        if let Some(token) = &self.admin_token {
+            config.admin_token = Some(token.clone()).filter(|token| !token.is_empty());
+        }
+        config.sim.settings = self.settings.apply_to(&config.sim.settings)?;
+        Ok(())
+    }
+
+    /// Every field of `config`, for `--print-config`.
+    pub fn from_config(config: &ServerConfig) -> Self {
+        let settings: &Settings = &config.sim.settings;
+        Self {
+            bind: Some(config.bind),
+            npcs: Some(config.sim.npcs),
+            seed: Some(config.sim.seed),
+            arena_width: Some(config.sim.arena_size.x),
+            arena_height: Some(config.sim.arena_size.y),
+            admin_token: config.admin_token.as_ref().map(|_| "<set>".into()),
+            settings: SettingsPatch {
+                tick_rate_hz: Some(settings.tick_rate_hz),
+                broadcast_every: Some(settings.broadcast_every),
+                input_every: Some(settings.input_every),
+                movement_speed: Some(settings.movement_speed),
+                smoothing: Some(settings.smoothing),
+                interpolation_delay_ms: Some(settings.interpolation_delay_ms),
+                position_steps_per_unit: Some(settings.position_steps_per_unit),
+            },
+        }
+    }
+}
+
+/// Largest arena side: positions in steps must fit an `i32` at the finest quantisation.
+const MAX_ARENA_SIDE: f32 = 1_000_000.0;
+
+fn arena_side(setting: &'static str, value: f32) -> Result<f32, ConfigError> {
+    if value.is_finite() && value > 0.0 && value <= MAX_ARENA_SIDE {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid {
+            setting,
+            reason: format!("{value} is not in (0, {MAX_ARENA_SIDE}]"),
+        })
+    }
+}
+
+/// Flags of the server, each also readable from a `TICKWIRE_*` environment variable
+/// (a flag wins over its variable, both win over the config file).
+#[derive(Debug, Default, Clone, Args)]
+pub struct ServeArgs {
+    /// A TOML config file (see README.md for its keys).
+    #[arg(long, env = "TICKWIRE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print the effective configuration as TOML and exit.
+    #[arg(long)]
+    pub print_config: bool,
+    /// Address to listen on [default: 127.0.0.1:8080] (port 0 picks a free port).
+    #[arg(long, env = "TICKWIRE_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Simulation ticks per second [default: 30].
+    #[arg(long, env = "TICKWIRE_TICK_RATE")]
+    pub tick_rate: Option<u16>,
+    /// Send a snapshot every N ticks [default: 2].
+    #[arg(long, env = "TICKWIRE_BROADCAST_EVERY")]
+    pub broadcast_every: Option<u16>,
+    /// Clients send an input every N ticks [default: 2].
+    #[arg(long, env = "TICKWIRE_INPUT_EVERY")]
+    pub input_every: Option<u16>,
+    /// Actor speed in world units per second [default: 120].
+    #[arg(long, env = "TICKWIRE_MOVEMENT_SPEED")]
+    pub movement_speed: Option<f32>,
+    /// Client render smoothing in [0, 1) [default: 0].
+    #[arg(long, env = "TICKWIRE_SMOOTHING")]
+    pub smoothing: Option<f32>,
+    /// How far behind the newest snapshot clients render others, in ms [default: 100].
+    #[arg(long, env = "TICKWIRE_INTERPOLATION_DELAY_MS")]
+    pub interpolation_delay_ms: Option<u16>,
+    /// Position quantisation: steps per world unit [default: 8].
+    #[arg(long, env = "TICKWIRE_POSITION_STEPS_PER_UNIT")]
+    pub position_steps_per_unit: Option<u16>,
+    /// Number of wandering NPC actors [default: 50].
+    #[arg(long, env = "TICKWIRE_NPCS")]
+    pub npcs: Option<u32>,
+    /// Seed of the world's randomness [default: 1].
+    #[arg(long, env = "TICKWIRE_SEED")]
+    pub seed: Option<u64>,
+    /// Arena width in world units [default: 1000].
+    #[arg(long, env = "TICKWIRE_ARENA_WIDTH")]
+    pub arena_width: Option<f32>,
+    /// Arena height in world units [default: 1000].
+    #[arg(long, env = "TICKWIRE_ARENA_HEIGHT")]
+    pub arena_height: Option<f32>,
+    /// Bearer token for the admin API (required to enable it on a non-loopback bind).
+    #[arg(long, env = "TICKWIRE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+}
+
+impl ServeArgs {
+    /// Builds the configuration: defaults, then the config file, then these flags (clap
+    /// has already let each flag override its environment variable).
+    ///
+    /// # Errors
+    /// [`ConfigError`] for an unreadable file or an out-of-range value, named.
+    pub fn config(&self) -> Result<ServerConfig, ConfigError> {
+        let mut config = ServerConfig::default();
+        if let Some(path) = &self.config {
+            ConfigLayer::from_file(path)?.apply_to(&mut config)?;
+        }
+        self.layer().apply_to(&mut config)?;
+        Ok(config)
+    }
+
+    fn layer(&self) -> ConfigLayer {
+        ConfigLayer {
+            bind: self.bind,
+            npcs: self.npcs,
+            seed: self.seed,
+            arena_width: self.arena_width,
+            arena_height: self.arena_height,
+            admin_token: self.admin_token.clone(),
+            settings: SettingsPatch {
+                tick_rate_hz: self.tick_rate,
+                broadcast_every: self.broadcast_every,
+                input_every: self.input_every,
+                movement_speed: self.movement_speed,
+                smoothing: self.smoothing,
+                interpolation_delay_ms: self.interpolation_delay_ms,
+                position_steps_per_unit: self.position_steps_per_unit,
+            },
         }
     }
 }

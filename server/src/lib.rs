@@ -5,14 +5,18 @@
 //!   shutdown future resolves, then closes every session and stops the sim. The binary
 //!   and the integration tests both call it (tests with a port-0 listener).
 //! - [`ServerConfig`]: everything `run` needs, with working defaults.
+//! - [`ServeArgs`], [`ConfigLayer`]: configuration from defaults, a TOML file, the
+//!   environment and flags.
 //! - `http`: the routes: `/` and `/app.js` (the browser demo, embedded at compile
 //!   time), `/ws` (WebSocket sessions), `/healthz`.
+//! - `admin`: `/admin/settings`, to read and change settings live.
 //!
 //! # Threads
 //! The sim runs on its own OS thread ([`tickwire_sim::SimThread`]); sessions and HTTP run
 //! on the caller's tokio runtime. They meet only in channels: crossbeam into the sim, a
 //! `watch` of the newest frame out of it.
 
+mod admin;
 mod config;
 mod http;
 
@@ -20,6 +24,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 
+use admin::{Access, Admin};
 use axum::serve::ListenerExt;
 use thiserror::Error;
 use tickwire_net::{FramePublisher, Net};
@@ -28,7 +33,7 @@ use tickwire_sim::{SimThread, Simulation, sim_channels};
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
-pub use config::ServerConfig;
+pub use config::{ConfigError, ConfigLayer, ServeArgs, ServerConfig};
 
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, Error)]
@@ -36,6 +41,9 @@ pub enum ServerError {
     /// A setting is out of range.
     #[error(transparent)]
     InvalidSettings(#[from] SettingsError),
+    /// The listener has no local address.
+    #[error("cannot read the listener's address: {0}")]
+    Listener(std::io::Error),
     /// The sim thread could not be started.
     #[error("could not start the sim thread: {0}")]
     SimThread(std::io::Error),
@@ -63,13 +71,30 @@ pub async fn run(
     let sim = SimThread::spawn(
         Simulation::new(config.sim),
         sim_inbox,
-        move |frame| publisher.publish(frame),
+        move |frame, settings| publisher.publish(frame, settings),
         config.max_catch_up_ticks,
     )
     .map_err(ServerError::SimThread)?;
 
+    let local = listener.local_addr().map_err(ServerError::Listener)?;
+    let access = match &config.admin_token {
+        Some(token) => Access::Token(token.as_str().into()),
+        None if local.ip().is_loopback() => Access::Open,
+        None => {
+            warn!(%local, "admin API off: non-loopback bind without an admin token");
+            Access::Disabled
+        }
+    };
+    let admin = Admin {
+        access,
+        sim: sim_sender.clone(),
+        frames: frames.clone(),
+        initial: config.sim.settings,
+    };
     let net = Net::new(config.net, sim_sender, frames);
-    let app = http::router(net.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = http::router(net.clone())
+        .merge(admin::router(admin))
+        .into_make_service_with_connect_info::<SocketAddr>();
     let send_buffer_bytes = config.net.send_buffer_bytes;
     let listener = listener.tap_io(move |socket| {
         // Snapshots are small and latency-bound: never hold them back to coalesce (Nagle).

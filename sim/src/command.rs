@@ -10,7 +10,7 @@
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use glam::Vec2;
-use tickwire_protocol::{Input, Settings};
+use tickwire_protocol::{Input, Settings, SettingsPatch};
 use tokio::sync::oneshot;
 
 /// Identifies a network session; chosen by the network side.
@@ -31,6 +31,13 @@ pub enum SimCommand {
     Leave {
         /// The session that ended.
         session: SessionId,
+    },
+    /// Change some settings from the next tick on, on top of whatever is in force then.
+    UpdateSettings {
+        /// The fields to change.
+        patch: SettingsPatch,
+        /// Why, for the log (for example "admin API").
+        reason: String,
     },
     /// A player's input for its own actor.
     Input {
@@ -86,6 +93,20 @@ impl SimSender {
     pub fn leave(&self, session: SessionId) {
         // A stopped sim has no actor left to remove.
         let _ = self.control.send(SimCommand::Leave { session });
+    }
+
+    /// Asks the sim to apply `patch` at the next tick. An invalid result is refused there
+    /// (and logged); validate against the current settings first to report errors.
+    ///
+    /// # Errors
+    /// [`SendRefused::Stopped`] if the sim thread has ended.
+    pub fn update_settings(
+        &self,
+        patch: SettingsPatch,
+        reason: impl Into<String>,
+    ) -> Result<(), SendRefused> {
+        let command = SimCommand::UpdateSettings { patch, reason: reason.into() };
+        self.control.send(command).map_err(|_| SendRefused::Stopped)
     }
 
     /// Queues an input without blocking.

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use tickwire_protocol::Settings;
 use tracing::{info, warn};
 
 use crate::Frame;
@@ -40,14 +41,14 @@ const OVERRUN_LOG_INTERVAL: Duration = Duration::from_secs(5);
 
 impl SimThread {
     /// Starts the sim on its own OS thread. `publish` receives a frame every
-    /// `broadcast_every` ticks.
+    /// `broadcast_every` ticks, with the settings it was built under.
     ///
     /// # Errors
     /// The OS refused to start a thread.
     pub fn spawn(
         simulation: Simulation,
         inbox: SimInbox,
-        publish: impl FnMut(Arc<Frame>) + Send + 'static,
+        publish: impl FnMut(Arc<Frame>, Settings) + Send + 'static,
         max_catch_up_ticks: u32,
     ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
@@ -89,7 +90,7 @@ fn tick_duration(simulation: &Simulation) -> Duration {
 fn run_loop(
     mut simulation: Simulation,
     inbox: SimInbox,
-    mut publish: impl FnMut(Arc<Frame>),
+    mut publish: impl FnMut(Arc<Frame>, Settings),
     max_catch_up_ticks: u32,
     stop: &AtomicBool,
     stats: &TickStats,
@@ -106,7 +107,7 @@ fn run_loop(
         }
         simulation.step();
         if simulation.tick().is_multiple_of(u32::from(simulation.settings().broadcast_every)) {
-            publish(Arc::new(simulation.frame()));
+            publish(Arc::new(simulation.frame()), simulation.settings());
         }
         stats.ticks.fetch_add(1, Ordering::Relaxed);
 

@@ -8,7 +8,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::SingleThreadedExecutor;
 use glam::Vec2;
 use tickwire_protocol::{ActorKind, ActorRow, Settings};
-use tracing::debug;
+use tracing::{debug, info, warn};
 
 use crate::Frame;
 use crate::command::{Joined, SessionId, SimCommand};
@@ -89,6 +89,14 @@ impl Simulation {
         self.world.resource::<ActiveSettings>().0
     }
 
+    /// Switches to new settings from the next step on, and logs the change and its reason.
+    pub fn set_settings(&mut self, settings: Settings, reason: &str) {
+        let old = std::mem::replace(&mut self.world.resource_mut::<ActiveSettings>().0, settings);
+        if old != settings {
+            info!(tick = self.tick(), ?old, new = ?settings, reason, "settings changed");
+        }
+    }
+
     /// Applies one command from the network side. Commands are applied in the order
     /// given, before the next step.
     pub fn apply(&mut self, command: SimCommand) {
@@ -101,6 +109,12 @@ impl Simulation {
                 }
             }
             SimCommand::Leave { session } => self.leave(session),
+            SimCommand::UpdateSettings { patch, reason } => {
+                match patch.apply_to(&self.settings()) {
+                    Ok(settings) => self.set_settings(settings, &reason),
+                    Err(error) => warn!(%error, reason, "settings change refused"),
+                }
+            }
             SimCommand::Input { session, input } => {
                 let Some(&entity) = self.world.resource::<SessionActors>().0.get(&session) else {
                     return; // The session left this tick; its late input is moot.

@@ -4,9 +4,14 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::{Method, Request, StatusCode, header};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::rt::TokioExecutor;
 use tickwire_client::{Client, Event};
-use tickwire_protocol::{ServerMessage, Settings, WorldState};
+use tickwire_protocol::{ServerMessage, Settings, SnapshotRate, WorldState};
 use tickwire_server::{ServerConfig, ServerError};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -40,10 +45,15 @@ pub fn test_config() -> ServerConfig {
 impl TestServer {
     /// Starts the real server with `config` on a port-0 listener.
     pub async fn start(config: ServerConfig) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("tests should be able to bind a loopback port");
-        let addr = listener.local_addr().expect("a bound listener should have an address");
+        Self::start_on("127.0.0.1:0", config).await
+    }
+
+    /// Starts the real server on `bind` (a port-0 address); tests reach it over loopback
+    /// whatever the address.
+    pub async fn start_on(bind: &str, config: ServerConfig) -> Self {
+        let listener = TcpListener::bind(bind).await.expect("tests should be able to bind a port");
+        let mut addr = listener.local_addr().expect("a bound listener should have an address");
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(tickwire_server::run(listener, config, async {
             let _ = stopped.await;
@@ -54,6 +64,34 @@ impl TestServer {
     /// The WebSocket URL of the server.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)
+    }
+
+    /// An HTTP request to the server; returns the status and the body as text.
+    pub async fn http(
+        &self,
+        method: Method,
+        path: &str,
+        body: &str,
+        token: Option<&str>,
+    ) -> (StatusCode, String) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path}", self.addr))
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .expect("the request should be valid");
+        let client = HttpClient::builder(TokioExecutor::new()).build_http();
+        let response = tokio::time::timeout(WAIT, client.request(request))
+            .await
+            .expect("the server should answer HTTP within the test wait")
+            .expect("the HTTP request should succeed");
+        let status = response.status();
+        let body = response.into_body().collect().await.expect("the body should arrive").to_bytes();
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
 
     /// Connects and completes the handshake.
@@ -76,29 +114,60 @@ impl TestServer {
     }
 }
 
-/// Takes events up to the next applied snapshot and returns the client's mirror then.
-/// Panics with `context` on close, desync or time-out.
-pub async fn next_snapshot(client: &mut Client, context: &str) -> WorldState {
+/// Takes events until `pick` returns something, and returns it. Panics with `what` on
+/// a close, a desync, or the test wait running out.
+pub async fn wait_for<T>(
+    client: &mut Client,
+    what: &str,
+    mut pick: impl FnMut(&Client, Event) -> Option<T>,
+) -> T {
     let wait = async {
         loop {
             match client.next_event().await {
-                Some(Event::Snapshot { .. }) => return client.world().clone(),
                 Some(Event::Desync(error)) => {
-                    panic!("{context}: a snapshot did not fit the mirror: {error}")
+                    panic!("{what}: a snapshot did not fit the mirror: {error}")
                 }
                 Some(Event::Closed { code, reason }) => {
-                    panic!(
-                        "{context}: connection closed ({code:?}) while waiting for a snapshot: {reason}"
-                    )
+                    panic!("{what}: the connection closed ({code:?}): {reason}")
                 }
-                Some(_) => {}
-                None => panic!("{context}: connection ended while waiting for a snapshot"),
+                Some(event) => {
+                    if let Some(found) = pick(client, event) {
+                        return found;
+                    }
+                }
+                None => panic!("{what}: the connection ended"),
             }
         }
     };
     tokio::time::timeout(WAIT, wait)
         .await
-        .unwrap_or_else(|_| panic!("{context}: no snapshot within {WAIT:?}"))
+        .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
+}
+
+/// Takes events up to the next applied snapshot and returns the client's mirror then.
+pub async fn next_snapshot(client: &mut Client, what: &str) -> WorldState {
+    wait_for(client, what, |client, event| {
+        matches!(event, Event::Snapshot { .. }).then(|| client.world().clone())
+    })
+    .await
+}
+
+/// The next `Settings` message.
+pub async fn next_settings(client: &mut Client, what: &str) -> Settings {
+    wait_for(client, what, |_, event| {
+        if let Event::Settings(settings) = event { Some(settings) } else { None }
+    })
+    .await
+}
+
+/// The next `SnapshotRate` message.
+pub async fn next_rate(client: &mut Client, what: &str) -> SnapshotRate {
+    wait_for(
+        client,
+        what,
+        |_, event| if let Event::SnapshotRate(rate) = event { Some(rate) } else { None },
+    )
+    .await
 }
 
 /// The first mirror state newer than `tick`, e.g. the first that can show an actor that

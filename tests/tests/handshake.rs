@@ -21,7 +21,7 @@ async fn welcome_carries_the_servers_settings_and_own_actor() {
         position_steps_per_unit: 16,
     };
     config.sim.arena_size = Vec2::new(640.0, 480.0);
-    let server = TestServer::start(config).await;
+    let server = TestServer::start(config.clone()).await;
 
     let first = server.connect().await;
     let second = server.connect().await;

@@ -15,7 +15,7 @@ fn own(world: &WorldState, id: u32) -> Vec2 {
 async fn an_input_moves_the_own_actor_in_later_snapshots() {
     let config = test_config();
     let settings = config.sim.settings;
-    let server = TestServer::start(config).await;
+    let server = TestServer::start(config.clone()).await;
     let mut client = server.connect().await;
     let me = client.welcome().actor_id;
     let start = own(&next_snapshot(&mut client, "before input").await, me);

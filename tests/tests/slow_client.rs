@@ -1,8 +1,9 @@
 //! A client that stops reading never slows the tick or other clients, and when it reads
 //! again it skips to the newest snapshot instead of working through a backlog.
 
-use tickwire_protocol::Settings;
-use tickwire_tests::{TestServer, at_same_tick, next_snapshot, test_config};
+use tickwire_client::Event;
+use tickwire_protocol::{Settings, ThrottleReason};
+use tickwire_tests::{TestServer, WAIT, at_same_tick, next_snapshot, test_config};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_client_skips_ahead_and_never_slows_the_others() {
@@ -29,11 +30,29 @@ async fn a_stalled_client_skips_ahead_and_never_slows_the_others() {
     );
 
     // Reading again: what was already in the pipes comes first, then one jump to the newest.
+    // On the way the server says it throttled this client for congestion.
     let newest = *ticks.last().unwrap_or(&0);
     let mut seen = Vec::new();
-    while seen.last().is_none_or(|tick| *tick < newest) {
-        seen.push(next_snapshot(&mut stalled, "the stalled client reading again").await.tick);
-    }
+    let mut rates = Vec::new();
+    let catch_up = async {
+        while seen.last().is_none_or(|tick| *tick < newest) {
+            match stalled.next_event().await {
+                Some(Event::Snapshot { tick, .. }) => seen.push(tick),
+                Some(Event::SnapshotRate(rate)) => rates.push(rate),
+                Some(Event::Closed { reason, .. }) => {
+                    panic!("the stalled client should stay connected: {reason}")
+                }
+                Some(Event::Desync(error)) => panic!("snapshots should fit the mirror: {error}"),
+                Some(_) => {}
+                None => panic!("the stalled client's events ended"),
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, catch_up).await.expect("the stalled client should catch up in time");
+    assert!(
+        rates.iter().any(|rate| rate.reason == ThrottleReason::Congested && rate.every_ticks > 1),
+        "the stalled client should be told it was throttled for congestion: {rates:?}"
+    );
     let biggest_gap = seen.windows(2).map(|pair| pair[1] - pair[0]).max().unwrap_or(0);
     assert!(
         biggest_gap >= 60,

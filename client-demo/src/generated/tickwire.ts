@@ -17,5 +17,8 @@ export { ServerBody } from './tickwire/server-body';
 export { ServerMessage } from './tickwire/server-message';
 export { Settings } from './tickwire/settings';
 export { Snapshot } from './tickwire/snapshot';
+export { SnapshotRate } from './tickwire/snapshot-rate';
+export { SnapshotRateRequest } from './tickwire/snapshot-rate-request';
+export { ThrottleReason } from './tickwire/throttle-reason';
 export { Vec2 } from './tickwire/vec2';
 export { Welcome } from './tickwire/welcome';

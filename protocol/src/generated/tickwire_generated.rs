@@ -8,9 +8,9 @@ pub mod tickwire {
 
 
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 2;
+pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 3;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 2;
+pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 3;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
 pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
@@ -24,11 +24,11 @@ pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
 pub struct ProtocolVersion(pub u16);
 #[allow(non_upper_case_globals)]
 impl ProtocolVersion {
-  /// 2: delta snapshots (quantised columns, gap-coded ids, baseline ages).
-  pub const Current: Self = Self(2);
+  /// 3: per-client snapshot rates (SnapshotRateRequest, SnapshotRate).
+  pub const Current: Self = Self(3);
 
-  pub const ENUM_MIN: u16 = 2;
-  pub const ENUM_MAX: u16 = 2;
+  pub const ENUM_MIN: u16 = 3;
+  pub const ENUM_MAX: u16 = 3;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::Current,
   ];
@@ -178,15 +178,16 @@ impl ::flatbuffers::SimpleToVerifyInSlice for ActorKind {}
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 pub const ENUM_MIN_CLIENT_BODY: u8 = 0;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_CLIENT_BODY: u8 = 4;
+pub const ENUM_MAX_CLIENT_BODY: u8 = 5;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
-pub const ENUM_VALUES_CLIENT_BODY: [ClientBody; 5] = [
+pub const ENUM_VALUES_CLIENT_BODY: [ClientBody; 6] = [
   ClientBody::NONE,
   ClientBody::Hello,
   ClientBody::Input,
   ClientBody::Pong,
   ClientBody::FullSnapshotRequest,
+  ClientBody::SnapshotRateRequest,
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -199,15 +200,17 @@ impl ClientBody {
   pub const Input: Self = Self(2);
   pub const Pong: Self = Self(3);
   pub const FullSnapshotRequest: Self = Self(4);
+  pub const SnapshotRateRequest: Self = Self(5);
 
   pub const ENUM_MIN: u8 = 0;
-  pub const ENUM_MAX: u8 = 4;
+  pub const ENUM_MAX: u8 = 5;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::NONE,
     Self::Hello,
     Self::Input,
     Self::Pong,
     Self::FullSnapshotRequest,
+    Self::SnapshotRateRequest,
   ];
   /// Returns the variant's name or "" if unknown.
   pub fn variant_name(self) -> Option<&'static str> {
@@ -217,6 +220,7 @@ impl ClientBody {
       Self::Input => Some("Input"),
       Self::Pong => Some("Pong"),
       Self::FullSnapshotRequest => Some("FullSnapshotRequest"),
+      Self::SnapshotRateRequest => Some("SnapshotRateRequest"),
       _ => None,
     }
   }
@@ -274,18 +278,111 @@ impl ::flatbuffers::SimpleToVerifyInSlice for ClientBody {}
 pub struct ClientBodyUnionTableOffset {}
 
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MIN_SERVER_BODY: u8 = 0;
+pub const ENUM_MIN_THROTTLE_REASON: u8 = 0;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_SERVER_BODY: u8 = 5;
+pub const ENUM_MAX_THROTTLE_REASON: u8 = 2;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
-pub const ENUM_VALUES_SERVER_BODY: [ServerBody; 6] = [
+pub const ENUM_VALUES_THROTTLE_REASON: [ThrottleReason; 3] = [
+  ThrottleReason::None,
+  ThrottleReason::Congested,
+  ThrottleReason::ClientCap,
+];
+
+/// Why a client's snapshot interval differs from `Settings.broadcast_every`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[repr(transparent)]
+pub struct ThrottleReason(pub u8);
+#[allow(non_upper_case_globals)]
+impl ThrottleReason {
+  /// It does not: the client gets every broadcast.
+  pub const None: Self = Self(0);
+  /// The client's connection fell behind; the server sends less until it catches up.
+  pub const Congested: Self = Self(1);
+  /// The client asked for a cap with `SnapshotRateRequest`.
+  pub const ClientCap: Self = Self(2);
+
+  pub const ENUM_MIN: u8 = 0;
+  pub const ENUM_MAX: u8 = 2;
+  pub const ENUM_VALUES: &'static [Self] = &[
+    Self::None,
+    Self::Congested,
+    Self::ClientCap,
+  ];
+  /// Returns the variant's name or "" if unknown.
+  pub fn variant_name(self) -> Option<&'static str> {
+    match self {
+      Self::None => Some("None"),
+      Self::Congested => Some("Congested"),
+      Self::ClientCap => Some("ClientCap"),
+      _ => None,
+    }
+  }
+}
+impl ::core::fmt::Debug for ThrottleReason {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter) -> ::core::fmt::Result {
+    if let Some(name) = self.variant_name() {
+      f.write_str(name)
+    } else {
+      f.write_fmt(format_args!("<UNKNOWN {:?}>", self.0))
+    }
+  }
+}
+impl<'a> ::flatbuffers::Follow<'a> for ThrottleReason {
+  type Inner = Self;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    let b = unsafe { ::flatbuffers::read_scalar_at::<u8>(buf, loc) };
+    Self(b)
+  }
+}
+
+impl ::flatbuffers::Push for ThrottleReason {
+    type Output = ThrottleReason;
+    #[inline]
+    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+        unsafe { ::flatbuffers::emplace_scalar::<u8>(dst, self.0) };
+    }
+}
+
+impl ::flatbuffers::EndianScalar for ThrottleReason {
+  type Scalar = u8;
+  #[inline]
+  fn to_little_endian(self) -> u8 {
+    self.0.to_le()
+  }
+  #[inline]
+  #[allow(clippy::wrong_self_convention)]
+  fn from_little_endian(v: u8) -> Self {
+    let b = u8::from_le(v);
+    Self(b)
+  }
+}
+
+impl<'a> ::flatbuffers::Verifiable for ThrottleReason {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    u8::run_verifier(v, pos)
+  }
+}
+
+impl ::flatbuffers::SimpleToVerifyInSlice for ThrottleReason {}
+#[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
+pub const ENUM_MIN_SERVER_BODY: u8 = 0;
+#[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
+pub const ENUM_MAX_SERVER_BODY: u8 = 6;
+#[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
+#[allow(non_camel_case_types)]
+pub const ENUM_VALUES_SERVER_BODY: [ServerBody; 7] = [
   ServerBody::NONE,
   ServerBody::Welcome,
   ServerBody::Snapshot,
   ServerBody::Settings,
   ServerBody::Ping,
   ServerBody::Disconnect,
+  ServerBody::SnapshotRate,
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -299,9 +396,10 @@ impl ServerBody {
   pub const Settings: Self = Self(3);
   pub const Ping: Self = Self(4);
   pub const Disconnect: Self = Self(5);
+  pub const SnapshotRate: Self = Self(6);
 
   pub const ENUM_MIN: u8 = 0;
-  pub const ENUM_MAX: u8 = 5;
+  pub const ENUM_MAX: u8 = 6;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::NONE,
     Self::Welcome,
@@ -309,6 +407,7 @@ impl ServerBody {
     Self::Settings,
     Self::Ping,
     Self::Disconnect,
+    Self::SnapshotRate,
   ];
   /// Returns the variant's name or "" if unknown.
   pub fn variant_name(self) -> Option<&'static str> {
@@ -319,6 +418,7 @@ impl ServerBody {
       Self::Settings => Some("Settings"),
       Self::Ping => Some("Ping"),
       Self::Disconnect => Some("Disconnect"),
+      Self::SnapshotRate => Some("SnapshotRate"),
       _ => None,
     }
   }
@@ -1116,6 +1216,105 @@ impl ::core::fmt::Debug for Pong<'_> {
       ds.finish()
   }
 }
+pub enum SnapshotRateRequestOffset {}
+#[derive(Copy, Clone, PartialEq)]
+
+/// Caps the snapshot rate for this client, e.g. while its tab is hidden. The server
+/// answers with `SnapshotRate`.
+pub struct SnapshotRateRequest<'a> {
+  pub _tab: ::flatbuffers::Table<'a>,
+}
+
+impl<'a> ::flatbuffers::Follow<'a> for SnapshotRateRequest<'a> {
+  type Inner = SnapshotRateRequest<'a>;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    Self { _tab: unsafe { ::flatbuffers::Table::new(buf, loc) } }
+  }
+}
+
+impl<'a> SnapshotRateRequest<'a> {
+  pub const VT_MAX_PER_SECOND: ::flatbuffers::VOffsetT = 4;
+
+  #[inline]
+  pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
+    SnapshotRateRequest { _tab: table }
+  }
+  #[allow(unused_mut)]
+  pub fn create<'bldr: 'args, 'args: 'mut_bldr, 'mut_bldr, A: ::flatbuffers::Allocator + 'bldr>(
+    _fbb: &'mut_bldr mut ::flatbuffers::FlatBufferBuilder<'bldr, A>,
+    args: &'args SnapshotRateRequestArgs
+  ) -> ::flatbuffers::WIPOffset<SnapshotRateRequest<'bldr>> {
+    let mut builder = SnapshotRateRequestBuilder::new(_fbb);
+    builder.add_max_per_second(args.max_per_second);
+    builder.finish()
+  }
+
+
+  /// Most snapshots per second this client wants; 0 lifts the cap.
+  #[inline]
+  pub fn max_per_second(&self) -> u16 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u16>(SnapshotRateRequest::VT_MAX_PER_SECOND, Some(0)).unwrap()}
+  }
+}
+
+impl ::flatbuffers::Verifiable for SnapshotRateRequest<'_> {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.visit_table(pos)?
+     .visit_field::<u16>("max_per_second", Self::VT_MAX_PER_SECOND, false)?
+     .finish();
+    Ok(())
+  }
+}
+pub struct SnapshotRateRequestArgs {
+    pub max_per_second: u16,
+}
+impl<'a> Default for SnapshotRateRequestArgs {
+  #[inline]
+  fn default() -> Self {
+    SnapshotRateRequestArgs {
+      max_per_second: 0,
+    }
+  }
+}
+
+pub struct SnapshotRateRequestBuilder<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> {
+  fbb_: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
+  start_: ::flatbuffers::WIPOffset<::flatbuffers::TableUnfinishedWIPOffset>,
+}
+impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> SnapshotRateRequestBuilder<'a, 'b, A> {
+  #[inline]
+  pub fn add_max_per_second(&mut self, max_per_second: u16) {
+    self.fbb_.push_slot::<u16>(SnapshotRateRequest::VT_MAX_PER_SECOND, max_per_second, 0);
+  }
+  #[inline]
+  pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> SnapshotRateRequestBuilder<'a, 'b, A> {
+    let start = _fbb.start_table();
+    SnapshotRateRequestBuilder {
+      fbb_: _fbb,
+      start_: start,
+    }
+  }
+  #[inline]
+  pub fn finish(self) -> ::flatbuffers::WIPOffset<SnapshotRateRequest<'a>> {
+    let o = self.fbb_.end_table(self.start_);
+    ::flatbuffers::WIPOffset::new(o.value())
+  }
+}
+
+impl ::core::fmt::Debug for SnapshotRateRequest<'_> {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    let mut ds = f.debug_struct("SnapshotRateRequest");
+      ds.field("max_per_second", &self.max_per_second());
+      ds.finish()
+  }
+}
 pub enum ClientMessageOffset {}
 #[derive(Copy, Clone, PartialEq)]
 
@@ -1225,6 +1424,21 @@ impl<'a> ClientMessage<'a> {
     }
   }
 
+  #[inline]
+  #[allow(non_snake_case)]
+  pub fn body_as_snapshot_rate_request(&self) -> Option<SnapshotRateRequest<'a>> {
+    if self.body_type() == ClientBody::SnapshotRateRequest {
+      self.body().map(|t| {
+       // Safety:
+       // Created from a valid Table for this object
+       // Which contains a valid union in this slot
+       unsafe { SnapshotRateRequest::init_from_table(t) }
+     })
+    } else {
+      None
+    }
+  }
+
 }
 
 impl ::flatbuffers::Verifiable for ClientMessage<'_> {
@@ -1239,6 +1453,7 @@ impl ::flatbuffers::Verifiable for ClientMessage<'_> {
           ClientBody::Input => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Input>>("ClientBody::Input", pos),
           ClientBody::Pong => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Pong>>("ClientBody::Pong", pos),
           ClientBody::FullSnapshotRequest => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<FullSnapshotRequest>>("ClientBody::FullSnapshotRequest", pos),
+          ClientBody::SnapshotRateRequest => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<SnapshotRateRequest>>("ClientBody::SnapshotRateRequest", pos),
           _ => Ok(()),
         }
      })?
@@ -1316,6 +1531,13 @@ impl ::core::fmt::Debug for ClientMessage<'_> {
         },
         ClientBody::FullSnapshotRequest => {
           if let Some(x) = self.body_as_full_snapshot_request() {
+            ds.field("body", &x)
+          } else {
+            ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")
+          }
+        },
+        ClientBody::SnapshotRateRequest => {
+          if let Some(x) = self.body_as_snapshot_rate_request() {
             ds.field("body", &x)
           } else {
             ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")
@@ -2243,6 +2465,122 @@ impl ::core::fmt::Debug for Disconnect<'_> {
       ds.finish()
   }
 }
+pub enum SnapshotRateOffset {}
+#[derive(Copy, Clone, PartialEq)]
+
+/// This client's effective snapshot interval. Sent whenever it changes, so a client can
+/// size its interpolation buffer to the rate it really gets.
+pub struct SnapshotRate<'a> {
+  pub _tab: ::flatbuffers::Table<'a>,
+}
+
+impl<'a> ::flatbuffers::Follow<'a> for SnapshotRate<'a> {
+  type Inner = SnapshotRate<'a>;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    Self { _tab: unsafe { ::flatbuffers::Table::new(buf, loc) } }
+  }
+}
+
+impl<'a> SnapshotRate<'a> {
+  pub const VT_EVERY_TICKS: ::flatbuffers::VOffsetT = 4;
+  pub const VT_REASON: ::flatbuffers::VOffsetT = 6;
+
+  #[inline]
+  pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
+    SnapshotRate { _tab: table }
+  }
+  #[allow(unused_mut)]
+  pub fn create<'bldr: 'args, 'args: 'mut_bldr, 'mut_bldr, A: ::flatbuffers::Allocator + 'bldr>(
+    _fbb: &'mut_bldr mut ::flatbuffers::FlatBufferBuilder<'bldr, A>,
+    args: &'args SnapshotRateArgs
+  ) -> ::flatbuffers::WIPOffset<SnapshotRate<'bldr>> {
+    let mut builder = SnapshotRateBuilder::new(_fbb);
+    builder.add_every_ticks(args.every_ticks);
+    builder.add_reason(args.reason);
+    builder.finish()
+  }
+
+
+  /// A snapshot every N ticks (a multiple of `Settings.broadcast_every`).
+  #[inline]
+  pub fn every_ticks(&self) -> u16 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u16>(SnapshotRate::VT_EVERY_TICKS, Some(0)).unwrap()}
+  }
+  #[inline]
+  pub fn reason(&self) -> ThrottleReason {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<ThrottleReason>(SnapshotRate::VT_REASON, Some(ThrottleReason::None)).unwrap()}
+  }
+}
+
+impl ::flatbuffers::Verifiable for SnapshotRate<'_> {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.visit_table(pos)?
+     .visit_field::<u16>("every_ticks", Self::VT_EVERY_TICKS, false)?
+     .visit_field::<ThrottleReason>("reason", Self::VT_REASON, false)?
+     .finish();
+    Ok(())
+  }
+}
+pub struct SnapshotRateArgs {
+    pub every_ticks: u16,
+    pub reason: ThrottleReason,
+}
+impl<'a> Default for SnapshotRateArgs {
+  #[inline]
+  fn default() -> Self {
+    SnapshotRateArgs {
+      every_ticks: 0,
+      reason: ThrottleReason::None,
+    }
+  }
+}
+
+pub struct SnapshotRateBuilder<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> {
+  fbb_: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
+  start_: ::flatbuffers::WIPOffset<::flatbuffers::TableUnfinishedWIPOffset>,
+}
+impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> SnapshotRateBuilder<'a, 'b, A> {
+  #[inline]
+  pub fn add_every_ticks(&mut self, every_ticks: u16) {
+    self.fbb_.push_slot::<u16>(SnapshotRate::VT_EVERY_TICKS, every_ticks, 0);
+  }
+  #[inline]
+  pub fn add_reason(&mut self, reason: ThrottleReason) {
+    self.fbb_.push_slot::<ThrottleReason>(SnapshotRate::VT_REASON, reason, ThrottleReason::None);
+  }
+  #[inline]
+  pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> SnapshotRateBuilder<'a, 'b, A> {
+    let start = _fbb.start_table();
+    SnapshotRateBuilder {
+      fbb_: _fbb,
+      start_: start,
+    }
+  }
+  #[inline]
+  pub fn finish(self) -> ::flatbuffers::WIPOffset<SnapshotRate<'a>> {
+    let o = self.fbb_.end_table(self.start_);
+    ::flatbuffers::WIPOffset::new(o.value())
+  }
+}
+
+impl ::core::fmt::Debug for SnapshotRate<'_> {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    let mut ds = f.debug_struct("SnapshotRate");
+      ds.field("every_ticks", &self.every_ticks());
+      ds.field("reason", &self.reason());
+      ds.finish()
+  }
+}
 pub enum ServerMessageOffset {}
 #[derive(Copy, Clone, PartialEq)]
 
@@ -2367,6 +2705,21 @@ impl<'a> ServerMessage<'a> {
     }
   }
 
+  #[inline]
+  #[allow(non_snake_case)]
+  pub fn body_as_snapshot_rate(&self) -> Option<SnapshotRate<'a>> {
+    if self.body_type() == ServerBody::SnapshotRate {
+      self.body().map(|t| {
+       // Safety:
+       // Created from a valid Table for this object
+       // Which contains a valid union in this slot
+       unsafe { SnapshotRate::init_from_table(t) }
+     })
+    } else {
+      None
+    }
+  }
+
 }
 
 impl ::flatbuffers::Verifiable for ServerMessage<'_> {
@@ -2382,6 +2735,7 @@ impl ::flatbuffers::Verifiable for ServerMessage<'_> {
           ServerBody::Settings => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Settings>>("ServerBody::Settings", pos),
           ServerBody::Ping => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Ping>>("ServerBody::Ping", pos),
           ServerBody::Disconnect => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Disconnect>>("ServerBody::Disconnect", pos),
+          ServerBody::SnapshotRate => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<SnapshotRate>>("ServerBody::SnapshotRate", pos),
           _ => Ok(()),
         }
      })?
@@ -2466,6 +2820,13 @@ impl ::core::fmt::Debug for ServerMessage<'_> {
         },
         ServerBody::Disconnect => {
           if let Some(x) = self.body_as_disconnect() {
+            ds.field("body", &x)
+          } else {
+            ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")
+          }
+        },
+        ServerBody::SnapshotRate => {
+          if let Some(x) = self.body_as_snapshot_rate() {
             ds.field("body", &x)
           } else {
             ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")

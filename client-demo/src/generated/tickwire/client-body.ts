@@ -6,6 +6,7 @@ import { FullSnapshotRequest } from '../tickwire/full-snapshot-request';
 import { Hello } from '../tickwire/hello';
 import { Input } from '../tickwire/input';
 import { Pong } from '../tickwire/pong';
+import { SnapshotRateRequest } from '../tickwire/snapshot-rate-request';
 
 
 export enum ClientBody {
@@ -13,34 +14,37 @@ export enum ClientBody {
   Hello = 1,
   Input = 2,
   Pong = 3,
-  FullSnapshotRequest = 4
+  FullSnapshotRequest = 4,
+  SnapshotRateRequest = 5
 }
 
 export function unionToClientBody(
   type: ClientBody,
-  accessor: (obj:FullSnapshotRequest|Hello|Input|Pong) => FullSnapshotRequest|Hello|Input|Pong|null
-): FullSnapshotRequest|Hello|Input|Pong|null {
+  accessor: (obj:FullSnapshotRequest|Hello|Input|Pong|SnapshotRateRequest) => FullSnapshotRequest|Hello|Input|Pong|SnapshotRateRequest|null
+): FullSnapshotRequest|Hello|Input|Pong|SnapshotRateRequest|null {
   switch(ClientBody[type]) {
     case 'NONE': return null; 
     case 'Hello': return accessor(new Hello())! as Hello;
     case 'Input': return accessor(new Input())! as Input;
     case 'Pong': return accessor(new Pong())! as Pong;
     case 'FullSnapshotRequest': return accessor(new FullSnapshotRequest())! as FullSnapshotRequest;
+    case 'SnapshotRateRequest': return accessor(new SnapshotRateRequest())! as SnapshotRateRequest;
     default: return null;
   }
 }
 
 export function unionListToClientBody(
   type: ClientBody, 
-  accessor: (index: number, obj:FullSnapshotRequest|Hello|Input|Pong) => FullSnapshotRequest|Hello|Input|Pong|null, 
+  accessor: (index: number, obj:FullSnapshotRequest|Hello|Input|Pong|SnapshotRateRequest) => FullSnapshotRequest|Hello|Input|Pong|SnapshotRateRequest|null, 
   index: number
-): FullSnapshotRequest|Hello|Input|Pong|null {
+): FullSnapshotRequest|Hello|Input|Pong|SnapshotRateRequest|null {
   switch(ClientBody[type]) {
     case 'NONE': return null; 
     case 'Hello': return accessor(index, new Hello())! as Hello;
     case 'Input': return accessor(index, new Input())! as Input;
     case 'Pong': return accessor(index, new Pong())! as Pong;
     case 'FullSnapshotRequest': return accessor(index, new FullSnapshotRequest())! as FullSnapshotRequest;
+    case 'SnapshotRateRequest': return accessor(index, new SnapshotRateRequest())! as SnapshotRateRequest;
     default: return null;
   }
 }

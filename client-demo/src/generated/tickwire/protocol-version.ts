@@ -8,7 +8,7 @@
  */
 export enum ProtocolVersion {
   /**
-   * 2: delta snapshots (quantised columns, gap-coded ids, baseline ages).
+   * 3: per-client snapshot rates (SnapshotRateRequest, SnapshotRate).
    */
-  Current = 2
+  Current = 3
 }

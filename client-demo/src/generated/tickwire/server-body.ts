@@ -6,6 +6,7 @@ import { Disconnect } from '../tickwire/disconnect';
 import { Ping } from '../tickwire/ping';
 import { Settings } from '../tickwire/settings';
 import { Snapshot } from '../tickwire/snapshot';
+import { SnapshotRate } from '../tickwire/snapshot-rate';
 import { Welcome } from '../tickwire/welcome';
 
 
@@ -15,13 +16,14 @@ export enum ServerBody {
   Snapshot = 2,
   Settings = 3,
   Ping = 4,
-  Disconnect = 5
+  Disconnect = 5,
+  SnapshotRate = 6
 }
 
 export function unionToServerBody(
   type: ServerBody,
-  accessor: (obj:Disconnect|Ping|Settings|Snapshot|Welcome) => Disconnect|Ping|Settings|Snapshot|Welcome|null
-): Disconnect|Ping|Settings|Snapshot|Welcome|null {
+  accessor: (obj:Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome|null
+): Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
   switch(ServerBody[type]) {
     case 'NONE': return null; 
     case 'Welcome': return accessor(new Welcome())! as Welcome;
@@ -29,15 +31,16 @@ export function unionToServerBody(
     case 'Settings': return accessor(new Settings())! as Settings;
     case 'Ping': return accessor(new Ping())! as Ping;
     case 'Disconnect': return accessor(new Disconnect())! as Disconnect;
+    case 'SnapshotRate': return accessor(new SnapshotRate())! as SnapshotRate;
     default: return null;
   }
 }
 
 export function unionListToServerBody(
   type: ServerBody, 
-  accessor: (index: number, obj:Disconnect|Ping|Settings|Snapshot|Welcome) => Disconnect|Ping|Settings|Snapshot|Welcome|null, 
+  accessor: (index: number, obj:Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome|null, 
   index: number
-): Disconnect|Ping|Settings|Snapshot|Welcome|null {
+): Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
   switch(ServerBody[type]) {
     case 'NONE': return null; 
     case 'Welcome': return accessor(index, new Welcome())! as Welcome;
@@ -45,6 +48,7 @@ export function unionListToServerBody(
     case 'Settings': return accessor(index, new Settings())! as Settings;
     case 'Ping': return accessor(index, new Ping())! as Ping;
     case 'Disconnect': return accessor(index, new Disconnect())! as Disconnect;
+    case 'SnapshotRate': return accessor(index, new SnapshotRate())! as SnapshotRate;
     default: return null;
   }
 }

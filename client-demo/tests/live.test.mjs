@@ -1,0 +1,291 @@
+// Unit test, in Node, of how the client follows the server live: the world view
+// (src/world.ts) draws other actors `interpolation_delay_ms` behind the newest snapshot
+// between the buffered states that bracket the render time (the latest two when the
+// delay is shorter than a snapshot gap) and picks up new settings at once; the snapshot
+// rate (src/rate.ts) follows broadcast_every and SnapshotRate; the connection
+// (src/connection.ts, over a fake WebSocket and recorded timers) reschedules Inputs when
+// Settings change and asks for the snapshot cap only once connected.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadClient } from './client.mjs';
+
+let client;
+
+before(async () => {
+  client = await loadClient();
+});
+
+const SETTINGS = {
+  tickRateHz: 30,
+  broadcastEvery: 2,
+  inputEvery: 2,
+  movementSpeed: 120,
+  smoothing: 0,
+  interpolationDelayMs: 100,
+  positionStepsPerUnit: 1,
+};
+
+const OWN = 1;
+const NPC = 5;
+
+/** A mirror state at `tick` with one step per unit; `rows` are { id, x, y?, kind? }. */
+function state(tick, rows) {
+  return {
+    tick,
+    stepsPerUnit: 1,
+    ids: Uint32Array.from(rows.map((row) => row.id)),
+    x: Int32Array.from(rows.map((row) => row.x)),
+    y: Int32Array.from(rows.map((row) => row.y ?? 0)),
+    vx: new Int16Array(rows.length),
+    vy: new Int16Array(rows.length),
+    kinds: Uint8Array.from(rows.map((row) => row.kind ?? 0)),
+  };
+}
+
+/**
+ * A world after Welcome with `settings`, holding states at ticks 2, 4, 6, 8 received
+ * 1000, 1066, 1133, 1200 ms (30 Hz, every 2 ticks): the NPC at x 0, 10, 20, 30 and the
+ * own actor at x 100, 110, 120, 130.
+ */
+function world(settings = {}) {
+  const w = new client.World();
+  w.welcome(OWN, { x: 1000, y: 1000 }, { ...SETTINGS, ...settings });
+  [1000, 1066, 1133, 1200].forEach((at, i) => {
+    w.addState(state(2 * (i + 1), [{ id: OWN, x: 100 + 10 * i, kind: 1 }, { id: NPC, x: 10 * i }]), null, at);
+  });
+  return w;
+}
+
+function actor(w, now, id) {
+  const found = w.actorsAt(now).find((a) => a.id === id);
+  assert.ok(found, `actor ${id} should be drawn at ${now} ms`);
+  return found;
+}
+
+function near(actual, expected, message) {
+  assert.ok(Math.abs(actual - expected) < 1e-6, `${message}: expected ${expected}, got ${actual}`);
+}
+
+describe('world view: interpolation delay', () => {
+  test('others are drawn the delay behind, between the states that bracket the render time', () => {
+    const w = world();
+    // 1250 - 100 = 1150: between tick 6 (1133 ms, x 20) and tick 8 (1200 ms, x 30).
+    const span = w.renderSpan(1250);
+    assert.equal(span.from.tick, 6, 'the earlier bracketing state should be tick 6');
+    assert.equal(span.to.tick, 8, 'the later bracketing state should be tick 8');
+    near(actor(w, 1250, NPC).x, 20 + (10 * 17) / 67, 'the NPC should be interpolated at the render time');
+    // 1200 - 100 = 1100: between tick 4 (1066 ms) and tick 6 (1133 ms).
+    near(actor(w, 1200, NPC).x, 10 + (10 * 34) / 67, 'an older render time should bracket older states');
+  });
+
+  test('the own actor is drawn at its newest position, whatever the delay', () => {
+    near(actor(world(), 1250, OWN).x, 130, 'the own actor should be at its newest x');
+    assert.equal(world().actorsAt(1250).at(-1).own, true, 'the own actor should be drawn last');
+  });
+
+  test('past the newest state others hold there; before the oldest they wait at it', () => {
+    near(actor(world(), 1400, NPC).x, 30, 'a render time past every state should hold at the newest');
+    const fresh = new client.World();
+    fresh.welcome(OWN, { x: 1000, y: 1000 }, SETTINGS);
+    fresh.addState(state(2, [{ id: NPC, x: 7 }]), null, 1000);
+    near(actor(fresh, 1010, NPC).x, 7, 'with one state, it should be drawn as it is');
+  });
+
+  test('a delay shorter than a snapshot gap falls back to the latest two states', () => {
+    const w = world({ interpolationDelayMs: 20 });
+    const span = w.renderSpan(1200 + 100 / 3);
+    assert.equal(span.from.tick, 6, 'the fallback should start from the previous state');
+    assert.equal(span.to.tick, 8, 'the fallback should end at the latest state');
+    near(actor(w, 1200 + 100 / 3, NPC).x, 25, 'half a gap after the latest state, the NPC should be half way');
+    near(actor(w, 1300, NPC).x, 30, 'a gap after the latest state, the NPC should be at the latest');
+  });
+
+  test('new settings apply at the next frame', () => {
+    const w = world();
+    w.applySettings({ ...SETTINGS, interpolationDelayMs: 200 });
+    // 1250 - 200 = 1050: between tick 2 (1000 ms, x 0) and tick 4 (1066 ms, x 10).
+    near(actor(w, 1250, NPC).x, (10 * 50) / 66, 'a longer delay should reach back to older states');
+    w.applySettings({ ...SETTINGS, interpolationDelayMs: 10 });
+    assert.equal(w.renderSpan(1250).from.tick, 6, 'a short delay should fall back to the latest two');
+    const eased = world({ smoothing: 0 });
+    eased.actorsAt(1200);
+    eased.applySettings({ ...SETTINGS, smoothing: 0.5 });
+    eased.addState(state(10, [{ id: OWN, x: 230, kind: 1 }, { id: NPC, x: 40 }]), null, 1266);
+    const own = actor(eased, 1200 + 1000 / 60, OWN).x;
+    near(own, 130 + 100 * 0.5, 'with smoothing 0.5 the own actor should go half way in one 60 Hz frame');
+  });
+
+  test('actors a delta spawned are not interpolated from an earlier actor with their id', () => {
+    const w = world();
+    // Tick 10 respawns the NPC's id far away.
+    w.addState(state(10, [{ id: OWN, x: 140, kind: 1 }, { id: NPC, x: 900 }]), Uint32Array.of(NPC), 1266);
+    // 1320 - 100 = 1220: between tick 8 (1200 ms) and tick 10 (1266 ms).
+    near(actor(w, 1320, NPC).x, 900, 'a respawned actor should be drawn where it is');
+    // Another kind under the same id after a full snapshot is not interpolated either.
+    w.addState(state(12, [{ id: OWN, x: 150, kind: 1 }, { id: NPC, x: 0, kind: 1 }]), null, 1333);
+    near(actor(w, 1400, NPC).x, 0, 'an actor of another kind should be drawn where it is');
+  });
+
+  test('the buffer keeps what the delay needs and no more', () => {
+    const w = new client.World();
+    w.welcome(OWN, { x: 1000, y: 1000 }, SETTINGS);
+    for (let i = 0; i < 1000; i++) {
+      w.addState(state(2 * i, [{ id: NPC, x: i }]), null, 1000 + (i * 200) / 3);
+    }
+    assert.ok(w.bufferedStates >= 2, 'at least the latest two states should be kept');
+    assert.ok(w.bufferedStates <= 8, `a 100 ms delay at 15 snapshots/s should keep a few states, not ${w.bufferedStates}`);
+    w.applySettings({ ...SETTINGS, interpolationDelayMs: 60000 });
+    for (let i = 1000; i < 1500; i++) {
+      w.addState(state(2 * i, [{ id: NPC, x: i }]), null, 1000 + (i * 200) / 3);
+    }
+    assert.ok(w.bufferedStates <= 128, `the buffer should stay bounded, but holds ${w.bufferedStates} states`);
+  });
+});
+
+describe('snapshot rate', () => {
+  test('follows broadcast_every until throttled, then the server', () => {
+    const rate = new client.rate.SnapshotRateTracker();
+    rate.welcome(SETTINGS);
+    assert.deepEqual([rate.everyTicks, rate.reason], [2, 'none'], 'after Welcome the interval should be broadcast_every');
+    rate.settings({ ...SETTINGS, broadcastEvery: 4 });
+    assert.equal(rate.everyTicks, 4, 'an unthrottled client should follow a new broadcast_every');
+    rate.rate(16, 'client-cap');
+    rate.settings({ ...SETTINGS, broadcastEvery: 2 });
+    assert.deepEqual([rate.everyTicks, rate.reason], [16, 'client-cap'], 'a throttled interval should stand until the server changes it');
+    rate.rate(2, 'none');
+    assert.deepEqual([rate.everyTicks, rate.reason], [2, 'none'], 'SnapshotRate should lift the throttle');
+  });
+
+  test('describes the interval for the HUD', () => {
+    const { describeInterval } = client.rate;
+    assert.equal(describeInterval(4, 'none'), 'every 4 ticks');
+    assert.equal(describeInterval(1, 'none'), 'every 1 tick');
+    assert.equal(describeInterval(16, 'client-cap'), 'every 16 ticks (throttled: client cap)');
+    assert.equal(describeInterval(6, 'congested'), 'every 6 ticks (throttled: congested)');
+  });
+});
+
+describe('connection: live settings and snapshot cap', () => {
+  const sockets = [];
+  const timers = new Map();
+  const saved = {};
+  let nextTimer = 1;
+
+  before(() => {
+    class FakeSocket {
+      static OPEN = 1;
+      constructor(url) {
+        this.url = url;
+        this.readyState = FakeSocket.OPEN;
+        this.listeners = new Map();
+        this.sent = [];
+        sockets.push(this);
+      }
+      addEventListener(type, listener) {
+        this.listeners.set(type, listener);
+      }
+      send(frame) {
+        this.sent.push(frame);
+      }
+      emit(type, event) {
+        this.listeners.get(type)?.(event);
+      }
+    }
+    Object.assign(saved, { WebSocket: globalThis.WebSocket, setInterval, clearInterval });
+    globalThis.WebSocket = FakeSocket;
+    globalThis.setInterval = (callback, ms) => {
+      const id = nextTimer++;
+      timers.set(id, { callback, ms });
+      return id;
+    };
+    globalThis.clearInterval = (id) => timers.delete(id);
+  });
+
+  after(() => {
+    Object.assign(globalThis, saved);
+  });
+
+  function frame(type, buildBody) {
+    const { T, Builder } = client;
+    const b = new Builder(128);
+    const body = buildBody(b);
+    b.finish(T.ServerMessage.createServerMessage(b, type, body));
+    return b.asUint8Array().slice().buffer;
+  }
+
+  function settingsBody(b, { tickRateHz, broadcastEvery, inputEvery, movementSpeed, smoothing, interpolationDelayMs, positionStepsPerUnit }) {
+    return client.T.Settings.createSettings(b, tickRateHz, broadcastEvery, inputEvery, movementSpeed, smoothing, interpolationDelayMs, positionStepsPerUnit);
+  }
+
+  function welcomeFrame() {
+    const { T } = client;
+    return frame(T.ServerBody.Welcome, (b) => {
+      const s = settingsBody(b, SETTINGS);
+      T.Welcome.startWelcome(b);
+      T.Welcome.addActorId(b, OWN);
+      T.Welcome.addTick(b, 10);
+      T.Welcome.addSettings(b, s);
+      T.Welcome.addArenaSize(b, T.Vec2.createVec2(b, 1000, 1000));
+      return T.Welcome.endWelcome(b);
+    });
+  }
+
+  /** The client messages `socket` sent, as [type name, table]. */
+  function sent(socket) {
+    const { T, ByteBuffer } = client;
+    return socket.sent.map((bytes) => {
+      const message = T.ClientMessage.getRootAsClientMessage(new ByteBuffer(bytes));
+      const type = message.bodyType();
+      const table = type === T.ClientBody.SnapshotRateRequest ? message.body(new T.SnapshotRateRequest()) : null;
+      return [T.ClientBody[type], table?.maxPerSecond()];
+    });
+  }
+
+  function connect() {
+    const events = [];
+    const connection = new client.Connection('ws://test/ws', () => ({ x: 0, y: 0 }), {
+      onState: () => undefined,
+      onMessage: (event) => events.push(event),
+      onSnapshot: () => undefined,
+      onProtocolError: (message) => assert.fail(`no protocol error expected: ${message}`),
+      onClose: () => undefined,
+    });
+    const socket = sockets.at(-1);
+    socket.emit('open', {});
+    return { connection, socket, events };
+  }
+
+  test('Inputs follow input_every and the tick rate live', () => {
+    const { socket, events } = connect();
+    socket.emit('message', { data: welcomeFrame() });
+    assert.equal(events[0]?.type, 'welcome', 'the app should get the Welcome');
+    assert.deepEqual([...timers.values()].map((t) => t.ms), [(2 * 1000) / 30], 'Inputs should go every 2 ticks at 30 Hz');
+    const changed = { ...SETTINGS, tickRateHz: 60, inputEvery: 3 };
+    socket.emit('message', { data: frame(client.T.ServerBody.Settings, (b) => settingsBody(b, changed)) });
+    assert.deepEqual(events[1]?.settings, changed, 'the app should get the new settings');
+    assert.deepEqual([...timers.values()].map((t) => t.ms), [50], 'Inputs should go every 3 ticks at 60 Hz, on one timer');
+    const before = socket.sent.length;
+    [...timers.values()][0].callback();
+    assert.deepEqual(sent(socket).slice(before).map(([type]) => type), ['Input'], 'the input timer should send an Input');
+    socket.emit('close', { code: 1000, reason: '' });
+    assert.equal(timers.size, 0, 'closing should stop the Inputs');
+  });
+
+  test('the snapshot cap is asked for once connected, and only when it changes', () => {
+    const { connection, socket, events } = connect();
+    connection.capSnapshots(2);
+    assert.deepEqual(sent(socket), [['Hello', undefined]], 'no cap should be asked for before the Welcome');
+    socket.emit('message', { data: welcomeFrame() });
+    assert.deepEqual(sent(socket).at(-1), ['SnapshotRateRequest', 2], 'the cap should be asked for right after the Welcome');
+    connection.capSnapshots(2);
+    connection.capSnapshots(0);
+    connection.capSnapshots(0);
+    const requests = sent(socket).filter(([type]) => type === 'SnapshotRateRequest');
+    assert.deepEqual(requests, [['SnapshotRateRequest', 2], ['SnapshotRateRequest', 0]], 'each change should be asked for once');
+    const rate = frame(client.T.ServerBody.SnapshotRate, (b) => client.T.SnapshotRate.createSnapshotRate(b, 16, 2));
+    socket.emit('message', { data: rate });
+    assert.deepEqual(events.at(-1), { type: 'snapshotRate', everyTicks: 16, reason: 'client-cap' }, 'the app should get the SnapshotRate');
+    socket.emit('close', { code: 1000, reason: '' });
+  });
+});

@@ -1,0 +1,109 @@
+//! Configuration precedence through the real binary: embedded defaults < config file <
+//! environment < flags, and refusals that name the setting.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn server() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tickwire-server"));
+    // Only the variables a test sets may influence it.
+    for (name, _) in std::env::vars() {
+        if name.starts_with("TICKWIRE_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+fn config_file(name: &str, text: &str) -> PathBuf {
+    let path = std::env::temp_dir()
+        .join(format!("tickwire-config-test-{}-{name}.toml", std::process::id()));
+    std::fs::write(&path, text)
+        .unwrap_or_else(|error| panic!("the test should be able to write {path:?}: {error}"));
+    path
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "the command should succeed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    assert!(!output.status.success(), "the command should fail");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn later_layers_win_over_earlier_ones() {
+    let file = config_file(
+        "layers",
+        "npcs = 7\nseed = 99\n[settings]\ntick_rate_hz = 40\nbroadcast_every = 3\nsmoothing = 0.25\n",
+    );
+    let output = server()
+        .arg("--config")
+        .arg(&file)
+        .env("TICKWIRE_TICK_RATE", "50")
+        .env("TICKWIRE_NPCS", "9")
+        .args(["--tick-rate", "60", "--print-config"])
+        .output()
+        .expect("the binary should run");
+    let printed = stdout(&output);
+    for expected in [
+        "tick_rate_hz = 60",      // flag over environment over file
+        "npcs = 9",               // environment over file
+        "broadcast_every = 3",    // file over default
+        "smoothing = 0.25",       // file over default
+        "seed = 99",              // file over default
+        "input_every = 2",        // default
+        "movement_speed = 120.0", // default
+    ] {
+        assert!(
+            printed.contains(expected),
+            "the effective config should have `{expected}`:\n{printed}"
+        );
+    }
+}
+
+#[test]
+fn the_server_runs_with_no_config_at_all() {
+    let printed = stdout(&server().arg("--print-config").output().expect("the binary should run"));
+    assert!(printed.contains("tick_rate_hz = 30"), "defaults should be embedded:\n{printed}");
+    assert!(
+        printed.contains(r#"bind = "127.0.0.1:8080""#),
+        "the default bind should be loopback:\n{printed}"
+    );
+}
+
+#[test]
+fn invalid_values_are_refused_naming_the_setting() {
+    let flag =
+        stderr(&server().args(["--broadcast-every", "0", "--print-config"]).output().expect("run"));
+    assert!(flag.contains("broadcast_every"), "a bad flag value should name the setting: {flag}");
+
+    let file = config_file("invalid", "[settings]\nsmoothing = 3.0\n");
+    let from_file =
+        stderr(&server().arg("--config").arg(&file).arg("--print-config").output().expect("run"));
+    assert!(
+        from_file.contains("smoothing"),
+        "a bad file value should name the setting: {from_file}"
+    );
+
+    let unknown = config_file("unknown", "[settings]\ntick_rate = 60\n");
+    let unknown_key = stderr(
+        &server().arg("--config").arg(&unknown).arg("--print-config").output().expect("run"),
+    );
+    assert!(unknown_key.contains("tick_rate"), "an unknown key should be named: {unknown_key}");
+
+    let env = stderr(
+        &server().env("TICKWIRE_TICK_RATE", "fast").arg("--print-config").output().expect("run"),
+    );
+    assert!(env.contains("tick-rate"), "a bad environment value should name its flag: {env}");
+
+    let arena =
+        stderr(&server().args(["--arena-width=-5", "--print-config"]).output().expect("run"));
+    assert!(arena.contains("arena_width"), "a bad arena size should name the setting: {arena}");
+}
