@@ -25,6 +25,7 @@ use tracing::{info, warn};
 
 use crate::config::NetConfig;
 use crate::frame_ring::FrameRing;
+use crate::metrics::NetMetrics;
 use crate::session;
 
 /// Shared state of every session. Cheap to clone.
@@ -38,19 +39,26 @@ pub(crate) struct Inner {
     pub(crate) sim: SimSender,
     pub(crate) frames: watch::Receiver<Arc<FrameRing>>,
     pub(crate) shutdown: CancellationToken,
+    pub(crate) metrics: NetMetrics,
     next_session_id: AtomicU64,
     sessions: TaskTracker,
 }
 
 impl Net {
     /// Creates the network side over the sim's input channels and its frame feed.
-    pub fn new(config: NetConfig, sim: SimSender, frames: watch::Receiver<Arc<FrameRing>>) -> Self {
+    pub fn new(
+        config: NetConfig,
+        sim: SimSender,
+        frames: watch::Receiver<Arc<FrameRing>>,
+        metrics: NetMetrics,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 config,
                 sim,
                 frames,
                 shutdown: CancellationToken::new(),
+                metrics,
                 next_session_id: AtomicU64::new(1),
                 sessions: TaskTracker::new(),
             }),

@@ -6,6 +6,7 @@
 //! - [`FramePublisher`] / [`FrameRing`]: the recent frames that serve as delta
 //!   baselines, and their encodings ([`SharedFrame`]), made once per baseline by the first
 //!   session that needs one and shared by all.
+//! - [`NetMetrics`]: sessions, traffic, snapshot sizes, skips, throttling, round trips.
 //! - `throttle`: each session's effective snapshot interval, from its socket's
 //!   backpressure and the client's own cap.
 //! - `session`: one task per connection: handshake, then a reader (inputs, acks, pongs)
@@ -21,9 +22,11 @@
 mod config;
 mod endpoint;
 mod frame_ring;
+mod metrics;
 mod session;
 mod throttle;
 
 pub use config::NetConfig;
 pub use endpoint::Net;
 pub use frame_ring::{FramePublisher, FrameRing, SharedFrame};
+pub use metrics::NetMetrics;

@@ -15,7 +15,8 @@ use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{
-    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, Ping, ServerMessage, Welcome,
+    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, Ping, ServerMessage, ThrottleReason,
+    Welcome,
 };
 use tickwire_sim::{Joined, SendRefused, SessionId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -27,6 +28,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::endpoint::Inner;
+use crate::metrics::NetMetrics;
 use crate::throttle::Throttle;
 
 /// Why a session ended.
@@ -56,14 +58,22 @@ pub(crate) async fn run<S>(
     let span = info_span!("session", id, %peer);
     async move {
         let (sink, stream) = socket.split();
+        let metrics = net.metrics.clone();
+        metrics.sessions.increment(1.0);
+        metrics.sessions_opened.increment(1);
         let mut session = Session { net, id, sink, stream, joined: false };
         let ending = session.handshake_and_serve().await;
         if session.joined {
             session.net.sim.leave(id);
         }
+        metrics.sessions.decrement(1.0);
         match ending {
-            Ending::PeerLeft => info!("session ended by the peer"),
+            Ending::PeerLeft => {
+                metrics.closed(None);
+                info!("session ended by the peer");
+            }
             Ending::Close(code, reason) => {
+                metrics.closed(Some(code));
                 if code == CloseCode::GoingAway {
                     info!(code = code.as_u16(), %reason, "closing session");
                 } else {
@@ -107,8 +117,11 @@ where
 
     /// Waits for a valid `Hello`, joins the sim, and sends `Welcome`.
     async fn handshake(&mut self) -> Result<Joined, Ending> {
-        let hello = match timeout(self.net.config.handshake_timeout, next_message(&mut self.stream))
-            .await
+        let hello = match timeout(
+            self.net.config.handshake_timeout,
+            next_message(&mut self.stream, &self.net.metrics),
+        )
+        .await
         {
             Err(_elapsed) => {
                 return Err(Ending::close(
@@ -148,7 +161,7 @@ where
             settings: joined.settings,
             arena_size: joined.arena_size,
         });
-        send(&mut self.sink, welcome.encode()).await?;
+        send(&mut self.sink, &self.net.metrics, welcome.encode()).await?;
         info!(actor_id = joined.actor_id, "session joined");
         Ok(joined)
     }
@@ -164,12 +177,15 @@ where
 
         let reader = async {
             loop {
-                match next_message(stream).await {
+                match next_message(stream, &net.metrics).await {
                     Ok(ClientMessage::Input(input)) => {
-                        state.acknowledge(input.ack_tick);
+                        if !state.acknowledge(input.ack_tick) {
+                            net.metrics.acks_rejected.increment(1);
+                        }
                         match net.sim.input(id, input) {
                             Ok(()) => {}
                             Err(SendRefused::Full) => {
+                                net.metrics.inputs_dropped.increment(1);
                                 let dropped = state.dropped_inputs.fetch_add(1, Relaxed) + 1;
                                 debug!(dropped, "input queue full; input dropped");
                             }
@@ -181,7 +197,11 @@ where
                             }
                         }
                     }
-                    Ok(ClientMessage::Pong(pong)) => state.ping.answered(pong.nonce),
+                    Ok(ClientMessage::Pong(pong)) => {
+                        if let Some(rtt) = state.ping.answered(pong.nonce) {
+                            net.metrics.rtt.record(rtt.as_secs_f64());
+                        }
+                    }
                     Ok(ClientMessage::FullSnapshotRequest) => {
                         state.full_requested.store(true, Relaxed)
                     }
@@ -213,7 +233,7 @@ where
                         Arc::clone(&frames.borrow_and_update())
                     }
                     _ = pings.tick() => {
-                        if let Err(ending) = send(sink, ServerMessage::Ping(state.ping.next()).encode()).await {
+                        if let Err(ending) = send(sink, &net.metrics, ServerMessage::Ping(state.ping.next()).encode()).await {
                             return ending;
                         }
                         continue;
@@ -227,7 +247,7 @@ where
                 if settings != told_settings {
                     told_settings = settings;
                     if let Err(ending) =
-                        send(sink, ServerMessage::Settings(settings).encode()).await
+                        send(sink, &net.metrics, ServerMessage::Settings(settings).encode()).await
                     {
                         return ending;
                     }
@@ -237,8 +257,16 @@ where
                 if rate != told_rate {
                     debug!(every_ticks = rate.every_ticks, reason = ?rate.reason, "snapshot rate changed");
                     told_rate = rate;
+                    let throttled = rate.reason != ThrottleReason::None;
+                    if state.throttled.swap(throttled, Relaxed) != throttled {
+                        net.metrics.sessions_throttled.increment(if throttled {
+                            1.0
+                        } else {
+                            -1.0
+                        });
+                    }
                     if let Err(ending) =
-                        send(sink, ServerMessage::SnapshotRate(rate).encode()).await
+                        send(sink, &net.metrics, ServerMessage::SnapshotRate(rate).encode()).await
                     {
                         return ending;
                     }
@@ -255,8 +283,17 @@ where
                 // Over one ordered stream the client reads this snapshot after every
                 // earlier one, so it is the next snapshot's baseline once written.
                 state.sent_tick.store(newest.tick(), Relaxed);
+                if last_sent != 0 {
+                    let broadcasts =
+                        newest.tick().wrapping_sub(last_sent) / u32::from(settings.broadcast_every);
+                    net.metrics
+                        .snapshots_skipped
+                        .increment(u64::from(broadcasts.saturating_sub(1)));
+                }
+                let snapshot = newest.snapshot_from(baseline);
+                net.metrics.snapshot_bytes.record(snapshot.len() as f64);
                 let started = Instant::now();
-                if let Err(ending) = send(sink, newest.snapshot_from(baseline)).await {
+                if let Err(ending) = send(sink, &net.metrics, snapshot).await {
                     return ending;
                 }
                 let interval =
@@ -269,6 +306,9 @@ where
             ending = reader => ending,
             ending = writer => ending,
         };
+        if state.throttled.load(Relaxed) {
+            net.metrics.sessions_throttled.decrement(1.0);
+        }
         debug!(
             sent_tick = state.sent_tick.load(Relaxed),
             acked_tick = state.acked_tick.load(Relaxed),
@@ -317,6 +357,7 @@ where
 /// The next client message, skipping WebSocket control frames.
 async fn next_message<S>(
     stream: &mut SplitStream<WebSocketStream<S>>,
+    metrics: &NetMetrics,
 ) -> Result<ClientMessage, Ending>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -325,6 +366,7 @@ where
         match stream.next().await {
             None | Some(Ok(Message::Close(_))) => return Err(Ending::PeerLeft),
             Some(Ok(Message::Binary(frame))) => {
+                metrics.received(frame.len());
                 return ClientMessage::decode(&frame).map_err(|error| {
                     Ending::close(CloseCode::ProtocolError, format!("malformed message: {error}"))
                 });
@@ -371,11 +413,13 @@ fn close_reason(reason: &str) -> String {
 
 async fn send<S>(
     sink: &mut SplitSink<WebSocketStream<S>, Message>,
+    metrics: &NetMetrics,
     message: Bytes,
 ) -> Result<(), Ending>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    metrics.sent(message.len());
     sink.send(Message::Binary(message)).await.map_err(|error| {
         debug!(%error, "send failed");
         Ending::PeerLeft
@@ -397,18 +441,22 @@ struct SessionState {
     full_requested: AtomicBool,
     /// The most snapshots per second the client wants (0: no cap).
     client_cap: AtomicU16,
+    /// Whether the session gets fewer snapshots than the broadcast rate.
+    throttled: AtomicBool,
     dropped_inputs: AtomicU64,
 }
 
 impl SessionState {
-    /// Records an ack; an ack for a snapshot never sent is counted and ignored.
-    fn acknowledge(&self, tick: u32) {
+    /// Records an ack. An ack for a snapshot never sent is counted and ignored, and
+    /// `false` is returned.
+    fn acknowledge(&self, tick: u32) -> bool {
         if tick > self.sent_tick.load(Relaxed) {
             let bogus = self.bogus_acks.fetch_add(1, Relaxed) + 1;
             debug!(tick, bogus, "ack for a snapshot never sent; ignored");
-        } else {
-            self.acked_tick.fetch_max(tick, Relaxed);
+            return false;
         }
+        self.acked_tick.fetch_max(tick, Relaxed);
+        true
     }
 }
 
@@ -430,13 +478,14 @@ impl PingState {
     }
 
     /// A pong arrived; only the answer to the newest ping counts.
-    fn answered(&self, nonce: u32) {
+    /// Returns the measured round-trip time, if `nonce` answers the ping in flight.
+    fn answered(&self, nonce: u32) -> Option<Duration> {
         let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-        if in_flight.0 == nonce
-            && let Some(sent_at) = in_flight.1.take()
-        {
-            self.rtt_us
-                .store(u32::try_from(sent_at.elapsed().as_micros()).unwrap_or(u32::MAX), Relaxed);
+        if in_flight.0 != nonce {
+            return None;
         }
+        let rtt = in_flight.1.take()?.elapsed();
+        self.rtt_us.store(u32::try_from(rtt.as_micros()).unwrap_or(u32::MAX), Relaxed);
+        Some(rtt)
     }
 }

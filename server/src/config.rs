@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tickwire_net::NetConfig;
 use tickwire_protocol::{Settings, SettingsError, SettingsPatch};
-use tickwire_sim::SimConfig;
+use tickwire_sim::{AutotuneConfig, SimConfig};
 
 /// Server configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub max_catch_up_ticks: u32,
     /// How long shutdown waits for sessions to say goodbye.
     pub shutdown_grace: Duration,
+    /// How the server trades snapshot and tick rate for headroom under load.
+    pub autotune: AutotuneConfig,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +48,7 @@ impl Default for ServerConfig {
             input_queue_capacity: 16 * 1024,
             max_catch_up_ticks: 5,
             shutdown_grace: Duration::from_secs(3),
+            autotune: AutotuneConfig::default(),
         }
     }
 }
@@ -108,6 +111,80 @@ pub struct ConfigLayer {
     /// The simulation settings (a `[settings]` table in the file).
     #[serde(default)]
     pub settings: SettingsPatch,
+    /// Auto-tuning (an `[autotune]` table in the file).
+    #[serde(default)]
+    pub autotune: AutotuneLayer,
+}
+
+/// Auto-tuning options; every field optional. See [`AutotuneConfig`] for their meaning.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutotuneLayer {
+    /// Whether auto-tuning runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Tick p99 share of the tick period above which the server is overloaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high_load: Option<f32>,
+    /// Tick p99 share below which the tuner steps back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_load: Option<f32>,
+    /// Outbound bytes per second above which the server is overloaded (0: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_bytes_per_second: Option<u64>,
+    /// The highest `broadcast_every` the tuner sets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_broadcast_every: Option<u16>,
+    /// The lowest tick rate the tuner sets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_tick_rate_hz: Option<u16>,
+}
+
+impl AutotuneLayer {
+    fn apply_to(&self, autotune: &mut AutotuneConfig) -> Result<(), ConfigError> {
+        let invalid = |setting, reason: String| Err(ConfigError::Invalid { setting, reason });
+        *autotune = AutotuneConfig {
+            enabled: self.enabled.unwrap_or(autotune.enabled),
+            high_load: self.high_load.unwrap_or(autotune.high_load),
+            low_load: self.low_load.unwrap_or(autotune.low_load),
+            max_bytes_per_second: self
+                .max_bytes_per_second
+                .unwrap_or(autotune.max_bytes_per_second),
+            max_broadcast_every: self.max_broadcast_every.unwrap_or(autotune.max_broadcast_every),
+            min_tick_rate_hz: self.min_tick_rate_hz.unwrap_or(autotune.min_tick_rate_hz),
+            ..*autotune
+        };
+        if !(autotune.low_load > 0.0
+            && autotune.low_load < autotune.high_load
+            && autotune.high_load <= 1.0)
+        {
+            return invalid(
+                "autotune.low_load",
+                format!(
+                    "need 0 < low_load ({}) < high_load ({}) <= 1",
+                    autotune.low_load, autotune.high_load
+                ),
+            );
+        }
+        if autotune.max_broadcast_every == 0 {
+            return invalid("autotune.max_broadcast_every", "must be at least 1".into());
+        }
+        if autotune.min_tick_rate_hz == 0 {
+            return invalid("autotune.min_tick_rate_hz", "must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    fn from_config(autotune: &AutotuneConfig) -> Self {
+        Self {
+            enabled: Some(autotune.enabled),
+            high_load: Some(autotune.high_load),
+            low_load: Some(autotune.low_load),
+            max_bytes_per_second: Some(autotune.max_bytes_per_second),
+            max_broadcast_every: Some(autotune.max_broadcast_every),
+            min_tick_rate_hz: Some(autotune.min_tick_rate_hz),
+        }
+    }
 }
 
 impl ConfigLayer {
@@ -146,6 +223,7 @@ impl ConfigLayer {
             config.admin_token = Some(token.clone()).filter(|token| !token.is_empty());
         }
         config.sim.settings = self.settings.apply_to(&config.sim.settings)?;
+        self.autotune.apply_to(&mut config.autotune)?;
         Ok(())
     }
 
@@ -168,6 +246,7 @@ impl ConfigLayer {
                 interpolation_delay_ms: Some(settings.interpolation_delay_ms),
                 position_steps_per_unit: Some(settings.position_steps_per_unit),
             },
+            autotune: AutotuneLayer::from_config(&config.autotune),
         }
     }
 }
@@ -235,6 +314,12 @@ pub struct ServeArgs {
     /// Bearer token for the admin API (required to enable it on a non-loopback bind).
     #[arg(long, env = "TICKWIRE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// Auto-tune snapshot and tick rate under load [default: true].
+    #[arg(long, env = "TICKWIRE_AUTOTUNE")]
+    pub autotune: Option<bool>,
+    /// Outbound bandwidth budget for auto-tuning, bytes per second [default: 0, none].
+    #[arg(long, env = "TICKWIRE_MAX_BYTES_PER_SECOND")]
+    pub max_bytes_per_second: Option<u64>,
 }
 
 impl ServeArgs {
@@ -268,6 +353,11 @@ impl ServeArgs {
                 smoothing: self.smoothing,
                 interpolation_delay_ms: self.interpolation_delay_ms,
                 position_steps_per_unit: self.position_steps_per_unit,
+            },
+            autotune: AutotuneLayer {
+                enabled: self.autotune,
+                max_bytes_per_second: self.max_bytes_per_second,
+                ..AutotuneLayer::default()
             },
         }
     }

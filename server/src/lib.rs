@@ -10,6 +10,7 @@
 //! - `http`: the routes: `/` and `/app.js` (the browser demo, embedded at compile
 //!   time), `/ws` (WebSocket sessions), `/healthz`.
 //! - `admin`: `/admin/settings`, to read and change settings live.
+//! - `telemetry`: `/metrics`, Prometheus text from the server's own recorder.
 //!
 //! # Threads
 //! The sim runs on its own OS thread ([`tickwire_sim::SimThread`]); sessions and HTTP run
@@ -19,21 +20,25 @@
 mod admin;
 mod config;
 mod http;
+mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 
 use admin::{Access, Admin};
 use axum::serve::ListenerExt;
+use std::time::Instant;
 use thiserror::Error;
 use tickwire_net::{FramePublisher, Net};
 use tickwire_protocol::SettingsError;
-use tickwire_sim::{SimThread, Simulation, sim_channels};
+
+use telemetry::Telemetry;
+use tickwire_net::NetMetrics;
+use tickwire_sim::{Autotuner, RunnerOptions, SimMetrics, SimThread, Simulation, sim_channels};
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
-pub use config::{ConfigError, ConfigLayer, ServeArgs, ServerConfig};
+pub use config::{AutotuneLayer, ConfigError, ConfigLayer, ServeArgs, ServerConfig};
 
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, Error)]
@@ -41,6 +46,9 @@ pub enum ServerError {
     /// A setting is out of range.
     #[error(transparent)]
     InvalidSettings(#[from] SettingsError),
+    /// The metrics recorder could not be built.
+    #[error("cannot set up metrics: {0}")]
+    Metrics(#[from] metrics_exporter_prometheus::BuildError),
     /// The listener has no local address.
     #[error("cannot read the listener's address: {0}")]
     Listener(std::io::Error),
@@ -64,17 +72,42 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    run_game(listener, config, |_| {}, shutdown).await
+}
+
+/// [`run`], with `game` adding gameplay (components, resources, systems) to the
+/// simulation before the first tick.
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_game(
+    listener: TcpListener,
+    config: ServerConfig,
+    game: impl FnOnce(&mut Simulation) + Send + 'static,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     config.sim.settings.validate()?;
     let (sim_sender, sim_inbox) = sim_channels(config.input_queue_capacity);
     // The ring must hold exactly the frames the sim keeps ids quarantined for.
     let (mut publisher, frames) = FramePublisher::new(config.sim.frame_history);
+    let telemetry = Telemetry::new()?;
+    let net_metrics = NetMetrics::register(telemetry.recorder());
+    let autotuner = Autotuner::new(config.autotune, net_metrics.outbound_bytes(), Instant::now());
+    let options = RunnerOptions {
+        max_catch_up_ticks: config.max_catch_up_ticks,
+        metrics: SimMetrics::register(telemetry.recorder()),
+        autotuner: Some(autotuner),
+    };
+    let mut simulation = Simulation::new(config.sim);
+    game(&mut simulation);
     let sim = SimThread::spawn(
-        Simulation::new(config.sim),
+        simulation,
         sim_inbox,
         move |frame, settings| publisher.publish(frame, settings),
-        config.max_catch_up_ticks,
+        options,
     )
     .map_err(ServerError::SimThread)?;
+    let upkeep = telemetry.spawn_upkeep();
 
     let local = listener.local_addr().map_err(ServerError::Listener)?;
     let access = match &config.admin_token {
@@ -91,9 +124,10 @@ pub async fn run(
         frames: frames.clone(),
         initial: config.sim.settings,
     };
-    let net = Net::new(config.net, sim_sender, frames);
+    let net = Net::new(config.net, sim_sender, frames, net_metrics);
     let app = http::router(net.clone())
         .merge(admin::router(admin))
+        .merge(telemetry.router())
         .into_make_service_with_connect_info::<SocketAddr>();
     let send_buffer_bytes = config.net.send_buffer_bytes;
     let listener = listener.tap_io(move |socket| {
@@ -121,13 +155,7 @@ pub async fn run(
         .await
         .map_err(ServerError::Serve)?;
 
-    let stats = sim.stats();
-    info!(
-        ticks = stats.ticks.load(Ordering::Relaxed),
-        overruns = stats.overruns.load(Ordering::Relaxed),
-        skipped = stats.skipped.load(Ordering::Relaxed),
-        "stopping the sim"
-    );
+    upkeep.abort();
     // Joining the sim thread waits at most one tick.
     let _ = tokio::task::spawn_blocking(move || sim.stop()).await;
     info!("stopped");

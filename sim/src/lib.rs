@@ -10,6 +10,8 @@
 //! - [`command`]: what the network side sends in ([`SimCommand`], [`SimSender`]).
 //! - [`Frame`]: the immutable, quantised replicated state built after a snapshot tick.
 //! - [`runner`]: the sim thread: drain commands, step, publish, sleep to an absolute deadline.
+//! - [`autotune`]: trades snapshot rate, then tick rate, for headroom under load.
+//! - [`metrics`]: what the sim thread reports (tick time, overruns, actors, settings).
 //!
 //! # Data flow
 //! Sessions send [`SimCommand`]s through crossbeam channels; the sim thread drains them at
@@ -17,15 +19,19 @@
 //! `broadcast_every` ticks hands an `Arc<Frame>` to a publish callback. Nothing else
 //! touches the world.
 
+pub mod autotune;
 pub mod command;
 pub mod components;
+pub mod metrics;
 pub mod resources;
 pub mod runner;
 pub mod simulation;
 pub mod systems;
 
+pub use autotune::{AutotuneConfig, Autotuner};
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
-pub use runner::{SimThread, TickStats};
+pub use metrics::SimMetrics;
+pub use runner::{RunnerOptions, SimThread};
 pub use simulation::{SimConfig, Simulation};
 pub use systems::SimSet;
 

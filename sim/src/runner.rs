@@ -5,9 +5,12 @@
 //! loop runs the next tick at once to catch up. Catch-up is bounded: when the loop is
 //! more than `max_catch_up_ticks` behind it skips ahead instead of spiralling. When the
 //! tick rate changes, the schedule is re-anchored at the current deadline.
+//!
+//! Each tick is measured (drain, schedule, frame) for the metrics and the auto-tuner,
+//! whose changes land at the next tick boundary like any other settings change.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -15,24 +18,25 @@ use tickwire_protocol::Settings;
 use tracing::{info, warn};
 
 use crate::Frame;
+use crate::autotune::Autotuner;
 use crate::command::SimInbox;
+use crate::metrics::SimMetrics;
 use crate::simulation::Simulation;
 
-/// Counters the sim thread keeps, readable from any thread.
-#[derive(Debug, Default)]
-pub struct TickStats {
-    /// Ticks simulated.
-    pub ticks: AtomicU64,
-    /// Ticks that ended after the next tick was due.
-    pub overruns: AtomicU64,
-    /// Ticks skipped because the loop fell too far behind to catch up.
-    pub skipped: AtomicU64,
+/// How the sim thread runs, besides the simulation itself.
+#[derive(Debug)]
+pub struct RunnerOptions {
+    /// How many late ticks run back to back before the loop skips ahead instead.
+    pub max_catch_up_ticks: u32,
+    /// Where tick measurements go.
+    pub metrics: SimMetrics,
+    /// The auto-tuner, if any.
+    pub autotuner: Option<Autotuner>,
 }
 
 /// A running sim thread. Dropping it stops the thread after its current tick.
 pub struct SimThread {
     stop: Arc<AtomicBool>,
-    stats: Arc<TickStats>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -49,21 +53,14 @@ impl SimThread {
         simulation: Simulation,
         inbox: SimInbox,
         publish: impl FnMut(Arc<Frame>, Settings) + Send + 'static,
-        max_catch_up_ticks: u32,
+        options: RunnerOptions,
     ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
-        let stats = Arc::new(TickStats::default());
         let handle = thread::Builder::new().name("tickwire-sim".into()).spawn({
             let stop = Arc::clone(&stop);
-            let stats = Arc::clone(&stats);
-            move || run_loop(simulation, inbox, publish, max_catch_up_ticks, &stop, &stats)
+            move || run_loop(simulation, inbox, publish, options, &stop)
         })?;
-        Ok(Self { stop, stats, handle: Some(handle) })
-    }
-
-    /// The thread's counters.
-    pub fn stats(&self) -> &TickStats {
-        &self.stats
+        Ok(Self { stop, handle: Some(handle) })
     }
 
     /// Stops the loop after its current tick and waits for the thread to end.
@@ -91,25 +88,47 @@ fn run_loop(
     mut simulation: Simulation,
     inbox: SimInbox,
     mut publish: impl FnMut(Arc<Frame>, Settings),
-    max_catch_up_ticks: u32,
+    mut options: RunnerOptions,
     stop: &AtomicBool,
-    stats: &TickStats,
 ) {
+    let metrics = options.metrics.clone();
     let mut dt = tick_duration(&simulation);
     let mut anchor = Instant::now();
     let mut ticks_since_anchor: u32 = 0;
     let mut last_overrun_log: Option<Instant> = None;
+    let mut reported_settings = None;
     info!(tick_rate_hz = simulation.settings().tick_rate_hz, "sim started");
 
     while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
         for command in inbox.drain() {
             simulation.apply(command);
         }
         simulation.step();
-        if simulation.tick().is_multiple_of(u32::from(simulation.settings().broadcast_every)) {
-            publish(Arc::new(simulation.frame()), simulation.settings());
+        let settings = simulation.settings();
+        if simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
+            let frame = simulation.frame();
+            metrics.actors.set(frame.len() as f64);
+            publish(Arc::new(frame), settings);
         }
-        stats.ticks.fetch_add(1, Ordering::Relaxed);
+        let took = started.elapsed();
+        metrics.tick_duration.record(took.as_secs_f64());
+        metrics.ticks.increment(1);
+        if reported_settings != Some(settings) {
+            metrics.record_settings(&settings);
+            reported_settings = Some(settings);
+        }
+        if let Some(tuner) = options.autotuner.as_mut() {
+            tuner.record_tick(took);
+            if let Some(adjustment) = tuner.decide(&settings, Instant::now()) {
+                match adjustment.patch.apply_to(&settings) {
+                    Ok(tuned) => {
+                        simulation.set_settings(tuned, &format!("auto-tune: {}", adjustment.reason))
+                    }
+                    Err(error) => warn!(%error, "auto-tune proposed invalid settings"),
+                }
+            }
+        }
 
         ticks_since_anchor += 1;
         let next_dt = tick_duration(&simulation);
@@ -124,21 +143,20 @@ fn run_loop(
             thread::sleep(deadline - now);
             continue;
         }
-        stats.overruns.fetch_add(1, Ordering::Relaxed);
+        metrics.overruns.increment(1);
         let behind = now - deadline;
         if last_overrun_log.is_none_or(|at| now - at >= OVERRUN_LOG_INTERVAL) {
             last_overrun_log = Some(now);
             warn!(
                 tick = simulation.tick(),
                 behind_ms = behind.as_secs_f64() * 1e3,
-                overruns = stats.overruns.load(Ordering::Relaxed),
                 "tick overran its deadline"
             );
         }
-        if behind > dt * max_catch_up_ticks {
+        if behind > dt * options.max_catch_up_ticks {
             let skipped =
                 u64::try_from(behind.as_nanos() / dt.as_nanos().max(1)).unwrap_or(u64::MAX);
-            stats.skipped.fetch_add(skipped, Ordering::Relaxed);
+            metrics.skipped_ticks.increment(skipped);
             warn!(skipped, "sim fell too far behind; skipping ahead instead of catching up");
             anchor = now;
             ticks_since_anchor = 0;

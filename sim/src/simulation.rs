@@ -5,7 +5,8 @@
 //! always give the same frames.
 
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::SingleThreadedExecutor;
+use bevy_ecs::schedule::{IntoScheduleConfigs, SingleThreadedExecutor};
+use bevy_ecs::system::ScheduleSystem;
 use glam::Vec2;
 use tickwire_protocol::{ActorKind, ActorRow, Settings};
 use tracing::{debug, info, warn};
@@ -167,6 +168,16 @@ impl Simulation {
         let frame = Frame::from_rows(tick, steps_per_unit, rows);
         self.world.resource_mut::<NetIds>().frame_built();
         frame
+    }
+
+    /// Adds gameplay systems to a phase of the tick.
+    pub fn add_systems<M>(
+        &mut self,
+        set: SimSet,
+        systems: impl IntoScheduleConfigs<ScheduleSystem, M>,
+    ) -> &mut Self {
+        self.schedule.add_systems(systems.in_set(set));
+        self
     }
 
     /// Direct access to the world, for gameplay setup and tests.

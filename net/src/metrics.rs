@@ -1,0 +1,147 @@
+//! What the network side reports: sessions, traffic, snapshot sizes, skipped snapshots,
+//! throttling, round-trip times, rejected input.
+//!
+//! Handles are registered once with the server's recorder; sessions update them without
+//! lookups. The running total of bytes sent is also kept in a plain atomic, which the
+//! sim's auto-tuner reads to enforce its bandwidth budget.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use metrics::{Counter, Gauge, Histogram, Recorder, Unit};
+use tickwire_protocol::CloseCode;
+use tickwire_sim::metrics::{counter, gauge, histogram};
+
+/// The close reasons counted separately, with their label.
+const CLOSE_REASONS: [(Option<CloseCode>, &str); 9] = [
+    (None, "peer_left"),
+    (Some(CloseCode::GoingAway), "going_away"),
+    (Some(CloseCode::ProtocolError), "protocol_error"),
+    (Some(CloseCode::UnsupportedData), "unsupported_data"),
+    (Some(CloseCode::PolicyViolation), "policy_violation"),
+    (Some(CloseCode::MessageTooBig), "message_too_big"),
+    (Some(CloseCode::InternalError), "internal_error"),
+    (Some(CloseCode::VersionMismatch), "version_mismatch"),
+    (Some(CloseCode::Normal), "normal"),
+];
+
+/// The network side's metrics. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct NetMetrics {
+    pub(crate) sessions: Gauge,
+    pub(crate) sessions_opened: Counter,
+    sessions_closed: [Counter; CLOSE_REASONS.len()],
+    bytes_sent: Counter,
+    pub(crate) messages_sent: Counter,
+    bytes_received: Counter,
+    pub(crate) messages_received: Counter,
+    pub(crate) snapshot_bytes: Histogram,
+    pub(crate) snapshots_skipped: Counter,
+    pub(crate) sessions_throttled: Gauge,
+    pub(crate) rtt: Histogram,
+    pub(crate) inputs_dropped: Counter,
+    pub(crate) acks_rejected: Counter,
+    outbound_bytes: Arc<AtomicU64>,
+}
+
+impl NetMetrics {
+    /// Registers every network metric with `recorder`.
+    pub fn register(recorder: &dyn Recorder) -> Self {
+        let closed = |reason| {
+            counter(
+                recorder,
+                "tickwire_sessions_closed_total",
+                &[("reason", reason)],
+                "Sessions ended, by reason.",
+            )
+        };
+        Self {
+            sessions: gauge(recorder, "tickwire_sessions", &[], "Open WebSocket sessions."),
+            sessions_opened: counter(
+                recorder,
+                "tickwire_sessions_opened_total",
+                &[],
+                "WebSocket sessions opened.",
+            ),
+            sessions_closed: CLOSE_REASONS.map(|(_, label)| closed(label)),
+            bytes_sent: counter(
+                recorder,
+                "tickwire_sent_bytes_total",
+                &[],
+                "Payload bytes of messages sent.",
+            ),
+            messages_sent: counter(recorder, "tickwire_sent_messages_total", &[], "Messages sent."),
+            bytes_received: counter(
+                recorder,
+                "tickwire_received_bytes_total",
+                &[],
+                "Payload bytes of messages received.",
+            ),
+            messages_received: counter(
+                recorder,
+                "tickwire_received_messages_total",
+                &[],
+                "Messages received.",
+            ),
+            snapshot_bytes: histogram(
+                recorder,
+                "tickwire_snapshot_bytes",
+                Unit::Bytes,
+                "Size of each snapshot sent.",
+            ),
+            snapshots_skipped: counter(
+                recorder,
+                "tickwire_snapshots_skipped_total",
+                &[],
+                "Snapshots a session skipped: its socket was busy (the outbox keeps only the newest) or it was throttled.",
+            ),
+            sessions_throttled: gauge(
+                recorder,
+                "tickwire_sessions_throttled",
+                &[],
+                "Sessions sent fewer snapshots than the broadcast rate.",
+            ),
+            rtt: histogram(
+                recorder,
+                "tickwire_rtt_seconds",
+                Unit::Seconds,
+                "Round-trip times measured by pings.",
+            ),
+            inputs_dropped: counter(
+                recorder,
+                "tickwire_inputs_dropped_total",
+                &[],
+                "Inputs dropped because the sim's queue was full.",
+            ),
+            acks_rejected: counter(
+                recorder,
+                "tickwire_acks_rejected_total",
+                &[],
+                "Acks for snapshots never sent.",
+            ),
+            outbound_bytes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The running total of bytes sent, for the auto-tuner.
+    pub fn outbound_bytes(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.outbound_bytes)
+    }
+
+    pub(crate) fn sent(&self, bytes: usize) {
+        self.bytes_sent.increment(bytes as u64);
+        self.messages_sent.increment(1);
+        self.outbound_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn received(&self, bytes: usize) {
+        self.bytes_received.increment(bytes as u64);
+        self.messages_received.increment(1);
+    }
+
+    /// Counts a session's end; `None` means the peer left.
+    pub(crate) fn closed(&self, code: Option<CloseCode>) {
+        let index = CLOSE_REASONS.iter().position(|(reason, _)| *reason == code).unwrap_or(0);
+        self.sessions_closed[index].increment(1);
+    }
+}

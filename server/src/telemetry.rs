@@ -1,0 +1,90 @@
+//! `/metrics`: Prometheus text from this server's own recorder.
+//!
+//! Each server has its own recorder rather than a process-wide one, so several servers in
+//! one process (the tests) never mix their numbers. Process CPU and memory are read at
+//! scrape time. Histograms use fixed buckets, so they aggregate across servers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use metrics::Recorder;
+use metrics_exporter_prometheus::{
+    BuildError, Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
+use tokio::task::JoinHandle;
+
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The server's metrics recorder and what renders it.
+#[derive(Clone)]
+pub(crate) struct Telemetry {
+    recorder: Arc<PrometheusRecorder>,
+    handle: PrometheusHandle,
+    process: Arc<metrics_process::Collector>,
+}
+
+impl Telemetry {
+    /// A recorder with buckets for the histograms the server records.
+    pub(crate) fn new() -> Result<Self, BuildError> {
+        let buckets = |builder: PrometheusBuilder, name: &str, values: &[f64]| {
+            builder.set_buckets_for_metric(Matcher::Full(name.into()), values)
+        };
+        let mut builder = PrometheusBuilder::new();
+        builder = buckets(
+            builder,
+            "tickwire_tick_duration_seconds",
+            &[0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.033, 0.05, 0.1, 0.25],
+        )?;
+        builder = buckets(
+            builder,
+            "tickwire_rtt_seconds",
+            &[0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0],
+        )?;
+        builder = buckets(
+            builder,
+            "tickwire_snapshot_bytes",
+            &[64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0],
+        )?;
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        let process = metrics_process::Collector::default();
+        metrics::with_local_recorder(&recorder, || process.describe());
+        Ok(Self { recorder: Arc::new(recorder), handle, process: Arc::new(process) })
+    }
+
+    /// The recorder to register metrics with.
+    pub(crate) fn recorder(&self) -> &dyn Recorder {
+        &*self.recorder
+    }
+
+    /// `GET /metrics`.
+    pub(crate) fn router(&self) -> Router {
+        Router::new().route("/metrics", get(render)).with_state(self.clone())
+    }
+
+    /// Folds histogram samples into buckets now and then; abort the task to stop it.
+    pub(crate) fn spawn_upkeep(&self) -> JoinHandle<()> {
+        let handle = self.handle.clone();
+        tokio::spawn(async move {
+            let mut upkeep = tokio::time::interval(UPKEEP_INTERVAL);
+            loop {
+                upkeep.tick().await;
+                handle.run_upkeep();
+            }
+        })
+    }
+}
+
+async fn render(State(telemetry): State<Telemetry>) -> impl IntoResponse {
+    metrics::with_local_recorder(&*telemetry.recorder, || telemetry.process.collect());
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        telemetry.handle.render(),
+    )
+}

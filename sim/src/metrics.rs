@@ -1,0 +1,135 @@
+//! What the sim thread reports: tick timing, overruns, actors, the settings in force.
+//!
+//! Handles are registered once with the server's recorder and then updated without any
+//! lookup, so reporting costs the tick a few atomic operations. [`SimMetrics::noop`]
+//! serves tests and benchmarks that run the sim without a server. The registration
+//! helpers are shared with the network side.
+
+use metrics::{Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, Unit};
+use tickwire_protocol::Settings;
+
+static METADATA: Metadata<'static> = Metadata::new("tickwire", Level::INFO, Some(module_path!()));
+
+/// Registers and describes a counter.
+pub fn counter(
+    recorder: &dyn Recorder,
+    name: &'static str,
+    labels: &[(&'static str, &'static str)],
+    help: &'static str,
+) -> Counter {
+    recorder.describe_counter(KeyName::from_const_str(name), None, help.into());
+    recorder.register_counter(&key(name, labels), &METADATA)
+}
+
+/// Registers and describes a gauge.
+pub fn gauge(
+    recorder: &dyn Recorder,
+    name: &'static str,
+    labels: &[(&'static str, &'static str)],
+    help: &'static str,
+) -> Gauge {
+    recorder.describe_gauge(KeyName::from_const_str(name), None, help.into());
+    recorder.register_gauge(&key(name, labels), &METADATA)
+}
+
+/// Registers and describes a histogram.
+pub fn histogram(
+    recorder: &dyn Recorder,
+    name: &'static str,
+    unit: Unit,
+    help: &'static str,
+) -> Histogram {
+    recorder.describe_histogram(KeyName::from_const_str(name), Some(unit), help.into());
+    recorder.register_histogram(&Key::from_static_name(name), &METADATA)
+}
+
+fn key(name: &'static str, labels: &[(&'static str, &'static str)]) -> Key {
+    Key::from_parts(
+        name,
+        labels.iter().map(|&(key, value)| Label::from_static_parts(key, value)).collect::<Vec<_>>(),
+    )
+}
+
+/// The sim thread's metrics.
+#[derive(Debug, Clone)]
+pub struct SimMetrics {
+    pub(crate) tick_duration: Histogram,
+    pub(crate) ticks: Counter,
+    pub(crate) overruns: Counter,
+    pub(crate) skipped_ticks: Counter,
+    pub(crate) actors: Gauge,
+    settings: [Gauge; 7],
+}
+
+impl SimMetrics {
+    /// Registers every sim metric with `recorder`.
+    pub fn register(recorder: &dyn Recorder) -> Self {
+        let setting = |name| {
+            gauge(
+                recorder,
+                "tickwire_setting",
+                &[("name", name)],
+                "The settings in force, by name.",
+            )
+        };
+        Self {
+            tick_duration: histogram(
+                recorder,
+                "tickwire_tick_duration_seconds",
+                Unit::Seconds,
+                "Time to drain commands, run the schedule and build the frame, per tick.",
+            ),
+            ticks: counter(recorder, "tickwire_ticks_total", &[], "Ticks simulated."),
+            overruns: counter(
+                recorder,
+                "tickwire_tick_overruns_total",
+                &[],
+                "Ticks that ended after the next was due.",
+            ),
+            skipped_ticks: counter(
+                recorder,
+                "tickwire_ticks_skipped_total",
+                &[],
+                "Ticks skipped because the sim fell too far behind to catch up.",
+            ),
+            actors: gauge(recorder, "tickwire_actors", &[], "Actors in the world."),
+            settings: [
+                setting("tick_rate_hz"),
+                setting("broadcast_every"),
+                setting("input_every"),
+                setting("movement_speed"),
+                setting("smoothing"),
+                setting("interpolation_delay_ms"),
+                setting("position_steps_per_unit"),
+            ],
+        }
+    }
+
+    /// Metrics that go nowhere.
+    pub fn noop() -> Self {
+        Self {
+            tick_duration: Histogram::noop(),
+            ticks: Counter::noop(),
+            overruns: Counter::noop(),
+            skipped_ticks: Counter::noop(),
+            actors: Gauge::noop(),
+            settings: std::array::from_fn(|_| Gauge::noop()),
+        }
+    }
+
+    /// Reports the settings in force.
+    pub(crate) fn record_settings(&self, settings: &Settings) {
+        let values = [
+            f64::from(settings.tick_rate_hz),
+            f64::from(settings.broadcast_every),
+            f64::from(settings.input_every),
+            f64::from(settings.movement_speed),
+            f64::from(settings.smoothing),
+            f64::from(settings.interpolation_delay_ms),
+            f64::from(settings.position_steps_per_unit),
+        ];
+        for (gauge, value) in self.settings.iter().zip(values) {
+            gauge.set(value);
+        }
+    }
+}
