@@ -64,6 +64,8 @@ impl Default for AutotuneConfig {
 pub struct Adjustment {
     /// What to change.
     pub patch: SettingsPatch,
+    /// Whether it gives up quality for headroom (or gives it back).
+    pub degrades: bool,
     /// Why, with the measurements.
     pub reason: String,
 }
@@ -139,18 +141,20 @@ impl Autotuner {
             load * 100.0,
             bytes_per_second
         );
-        let patch = if load > self.config.high_load || over_budget {
-            self.degrade(settings).map(|patch| (patch, format!("overloaded: {measured}")))
-        } else if load < self.config.low_load && (budget == 0.0 || bytes_per_second < budget / 2.0)
-        {
-            self.restore(settings).map(|patch| (patch, format!("load is light again: {measured}")))
+        let light =
+            load < self.config.low_load && (budget == 0.0 || bytes_per_second < budget / 2.0);
+        let decision = if load > self.config.high_load || over_budget {
+            self.degrade(settings).map(|patch| (patch, true, format!("overloaded: {measured}")))
+        } else if light {
+            self.restore(settings)
+                .map(|patch| (patch, false, format!("load is light again: {measured}")))
         } else {
             None
         };
-        let (patch, reason) = patch?;
+        let (patch, degrades, reason) = decision?;
         self.last_change = Some(now);
         self.last_set = patch.apply_to(settings).ok();
-        Some(Adjustment { patch, reason })
+        Some(Adjustment { patch, degrades, reason })
     }
 
     fn degrade(&self, settings: &Settings) -> Option<SettingsPatch> {

@@ -58,6 +58,8 @@ pub struct SimMetrics {
     pub(crate) overruns: Counter,
     pub(crate) skipped_ticks: Counter,
     pub(crate) actors: Gauge,
+    pub(crate) autotune_degrades: Counter,
+    pub(crate) autotune_restores: Counter,
     settings: [Gauge; 7],
 }
 
@@ -93,6 +95,18 @@ impl SimMetrics {
                 "Ticks skipped because the sim fell too far behind to catch up.",
             ),
             actors: gauge(recorder, "tickwire_actors", &[], "Actors in the world."),
+            autotune_degrades: counter(
+                recorder,
+                "tickwire_autotune_changes_total",
+                &[("direction", "degrade")],
+                "Settings changes made by auto-tuning, by direction.",
+            ),
+            autotune_restores: counter(
+                recorder,
+                "tickwire_autotune_changes_total",
+                &[("direction", "restore")],
+                "Settings changes made by auto-tuning, by direction.",
+            ),
             settings: [
                 setting("tick_rate_hz"),
                 setting("broadcast_every"),
@@ -113,6 +127,8 @@ impl SimMetrics {
             overruns: Counter::noop(),
             skipped_ticks: Counter::noop(),
             actors: Gauge::noop(),
+            autotune_degrades: Counter::noop(),
+            autotune_restores: Counter::noop(),
             settings: std::array::from_fn(|_| Gauge::noop()),
         }
     }

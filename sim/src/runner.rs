@@ -123,7 +123,14 @@ fn run_loop(
             if let Some(adjustment) = tuner.decide(&settings, Instant::now()) {
                 match adjustment.patch.apply_to(&settings) {
                     Ok(tuned) => {
-                        simulation.set_settings(tuned, &format!("auto-tune: {}", adjustment.reason))
+                        let changes = if adjustment.degrades {
+                            &metrics.autotune_degrades
+                        } else {
+                            &metrics.autotune_restores
+                        };
+                        changes.increment(1);
+                        simulation
+                            .set_settings(tuned, &format!("auto-tune: {}", adjustment.reason));
                     }
                     Err(error) => warn!(%error, "auto-tune proposed invalid settings"),
                 }

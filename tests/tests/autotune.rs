@@ -104,5 +104,17 @@ async fn an_expensive_system_triggers_autotuning_which_settles_and_recovers() {
     assert_eq!(restored.tick_rate_hz, 30, "the configured tick rate should come back");
     let after = changes_within(&mut client, Duration::from_secs(2)).await;
     assert!(after.is_empty(), "once recovered the settings should stay put: {after:?}");
+    let (_, metrics) = server.http(hyper::Method::GET, "/metrics", "", None).await;
+    for direction in ["degrade", "restore"] {
+        let prefix = format!("tickwire_autotune_changes_total{{direction=\"{direction}\"}} ");
+        let counted = metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|value| value.parse::<f64>().ok());
+        assert!(
+            counted.is_some_and(|count| count >= 2.0),
+            "auto-tune {direction}s should be counted: {counted:?}"
+        );
+    }
     server.stop().await.expect("the server should stop cleanly");
 }
