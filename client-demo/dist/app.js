@@ -1,3 +1,13 @@
+// src/address.ts
+function socketUrl(location2) {
+  const scheme = location2.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location2.host}/ws`;
+}
+function authTokenFrom(search) {
+  const token = new URLSearchParams(search).get("token");
+  return token === null || token === "" ? null : token;
+}
+
 // node_modules/flatbuffers/mjs/constants.js
 var SIZEOF_SHORT = 2;
 var SIZEOF_INT = 4;
@@ -758,6 +768,38 @@ var Builder = class _Builder {
   }
 };
 
+// src/frame.ts
+var ProtocolError = class extends Error {
+  /**
+   * @param bodyType the message type the frame claimed, when it got that far; a frame
+   *   that claimed to be a Snapshot and failed leaves the mirror behind the server.
+   */
+  constructor(message, bodyType = null) {
+    super(message);
+    this.bodyType = bodyType;
+    this.name = "ProtocolError";
+  }
+};
+var CheckedByteBuffer = class extends ByteBuffer {
+  check(offset, size) {
+    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.capacity()) {
+      throw new ProtocolError(`read of ${size} bytes at offset ${offset} is outside the ${this.capacity()}-byte frame`);
+    }
+  }
+  readUint8(offset) {
+    this.check(offset, 1);
+    return super.readUint8(offset);
+  }
+  readUint16(offset) {
+    this.check(offset, 2);
+    return super.readUint16(offset);
+  }
+  readInt32(offset) {
+    this.check(offset, 4);
+    return super.readInt32(offset);
+  }
+};
+
 // src/generated/tickwire/actor-columns.ts
 var ActorColumns = class _ActorColumns {
   constructor() {
@@ -1008,19 +1050,57 @@ var Hello = class _Hello {
     const offset = this.bb.__offset(this.bb_pos, 4);
     return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
   }
+  authToken(optionalEncoding) {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+  }
+  /**
+   * From an earlier `Welcome`: reattach to that session's actor if it is still within
+   * the server's grace window. Works once; an unknown or expired token starts afresh.
+   */
+  resumeToken(index) {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  resumeTokenLength() {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  resumeTokenArray() {
+    const offset = this.bb.__offset(this.bb_pos, 8);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
   static startHello(builder) {
-    builder.startObject(1);
+    builder.startObject(3);
   }
   static addProtocolVersion(builder, protocolVersion) {
     builder.addFieldInt16(0, protocolVersion, 0);
+  }
+  static addAuthToken(builder, authTokenOffset) {
+    builder.addFieldOffset(1, authTokenOffset, 0);
+  }
+  static addResumeToken(builder, resumeTokenOffset) {
+    builder.addFieldOffset(2, resumeTokenOffset, 0);
+  }
+  static createResumeTokenVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startResumeTokenVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
   }
   static endHello(builder) {
     const offset = builder.endObject();
     return offset;
   }
-  static createHello(builder, protocolVersion) {
+  static createHello(builder, protocolVersion, authTokenOffset, resumeTokenOffset) {
     _Hello.startHello(builder);
     _Hello.addProtocolVersion(builder, protocolVersion);
+    _Hello.addAuthToken(builder, authTokenOffset);
+    _Hello.addResumeToken(builder, resumeTokenOffset);
     return _Hello.endHello(builder);
   }
 };
@@ -1862,8 +1942,30 @@ var Welcome = class _Welcome {
     const offset = this.bb.__offset(this.bb_pos, 12);
     return offset ? (obj || new Vec2()).__init(this.bb_pos + offset, this.bb) : null;
   }
+  /**
+   * Secret that lets this client resume this session after a dropped connection.
+   */
+  resumeToken(index) {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  resumeTokenLength() {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  resumeTokenArray() {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  /**
+   * Whether this session resumed an earlier one (same actor) rather than starting afresh.
+   */
+  resumed() {
+    const offset = this.bb.__offset(this.bb_pos, 16);
+    return offset ? !!this.bb.readInt8(this.bb_pos + offset) : false;
+  }
   static startWelcome(builder) {
-    builder.startObject(5);
+    builder.startObject(7);
   }
   static addSessionId(builder, sessionId) {
     builder.addFieldInt64(0, sessionId, BigInt("0"));
@@ -1879,6 +1981,22 @@ var Welcome = class _Welcome {
   }
   static addArenaSize(builder, arenaSizeOffset) {
     builder.addFieldStruct(4, arenaSizeOffset, 0);
+  }
+  static addResumeToken(builder, resumeTokenOffset) {
+    builder.addFieldOffset(5, resumeTokenOffset, 0);
+  }
+  static createResumeTokenVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startResumeTokenVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addResumed(builder, resumed) {
+    builder.addFieldInt8(6, +resumed, 0);
   }
   static endWelcome(builder) {
     const offset = builder.endObject();
@@ -1936,38 +2054,6 @@ var ServerMessage = class _ServerMessage {
     _ServerMessage.addBodyType(builder, bodyType);
     _ServerMessage.addBody(builder, bodyOffset);
     return _ServerMessage.endServerMessage(builder);
-  }
-};
-
-// src/frame.ts
-var ProtocolError = class extends Error {
-  /**
-   * @param bodyType the message type the frame claimed, when it got that far; a frame
-   *   that claimed to be a Snapshot and failed leaves the mirror behind the server.
-   */
-  constructor(message, bodyType = null) {
-    super(message);
-    this.bodyType = bodyType;
-    this.name = "ProtocolError";
-  }
-};
-var CheckedByteBuffer = class extends ByteBuffer {
-  check(offset, size) {
-    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.capacity()) {
-      throw new ProtocolError(`read of ${size} bytes at offset ${offset} is outside the ${this.capacity()}-byte frame`);
-    }
-  }
-  readUint8(offset) {
-    this.check(offset, 1);
-    return super.readUint8(offset);
-  }
-  readUint16(offset) {
-    this.check(offset, 2);
-    return super.readUint16(offset);
-  }
-  readInt32(offset) {
-    this.check(offset, 4);
-    return super.readInt32(offset);
   }
 };
 
@@ -2096,7 +2182,7 @@ function readSnapshot(snapshot, frameSize) {
 }
 
 // src/protocol.ts
-var PROTOCOL_VERSION = 3 /* Current */;
+var PROTOCOL_VERSION = 4 /* Current */;
 var THROTTLES = /* @__PURE__ */ new Map([
   [0 /* None */, "none"],
   [1 /* Congested */, "congested"],
@@ -2106,9 +2192,12 @@ function finishClientMessage(builder, bodyType, body) {
   builder.finish(ClientMessage.createClientMessage(builder, bodyType, body));
   return builder.asUint8Array().slice();
 }
-function encodeHello(protocolVersion = PROTOCOL_VERSION) {
-  const builder = new Builder(32);
-  return finishClientMessage(builder, 1 /* Hello */, Hello.createHello(builder, protocolVersion));
+function encodeHello(options = {}) {
+  const { protocolVersion = PROTOCOL_VERSION, authToken = null, resumeToken = null } = options;
+  const builder = new Builder(64);
+  const auth = authToken ? builder.createString(authToken) : 0;
+  const resume = resumeToken && resumeToken.length > 0 ? Hello.createResumeTokenVector(builder, resumeToken) : 0;
+  return finishClientMessage(builder, 1 /* Hello */, Hello.createHello(builder, protocolVersion, auth, resume));
 }
 function encodeInput(sequence, direction, ackTick) {
   const builder = new Builder(48);
@@ -2174,6 +2263,20 @@ function readSettings(settings) {
   }
   return decoded;
 }
+function readResumeToken(welcome, frameSize) {
+  const length = welcome.resumeTokenLength();
+  if (length === 0) {
+    return null;
+  }
+  if (length > frameSize) {
+    throw new ProtocolError(`resume_token claims ${length} bytes, more than the ${frameSize}-byte frame holds`);
+  }
+  const bytes = welcome.resumeTokenArray();
+  if (bytes === null || bytes.length !== length) {
+    throw new ProtocolError("resume_token does not fit in the frame");
+  }
+  return bytes.slice();
+}
 function decodeBody(message, bodyType, frameSize) {
   switch (bodyType) {
     case 1 /* Welcome */: {
@@ -2191,7 +2294,9 @@ function decodeBody(message, bodyType, frameSize) {
         actorId: welcome.actorId(),
         tick: welcome.tick(),
         settings: readSettings(welcome.settings()),
-        arenaSize
+        arenaSize,
+        resumeToken: readResumeToken(welcome, frameSize),
+        resumed: welcome.resumed()
       };
     }
     case 2 /* Snapshot */: {
@@ -2255,349 +2360,48 @@ function decodeServerMessage(frame2) {
   }
 }
 
-// src/mirror.ts
-function emptyState(tick = 0, stepsPerUnit = 0) {
-  return { tick, stepsPerUnit, ...emptyColumns() };
+// src/close-codes.ts
+var MEANINGS = /* @__PURE__ */ new Map([
+  [1e3, { final: false, title: "The server ended the session" }],
+  [1001, { final: false, title: "Server shutting down" }],
+  [1002, { final: true, title: "Protocol error", hint: "reload the page" }],
+  [1003, { final: false, title: "The server refused a text frame" }],
+  [1005, { final: false, title: "Connection closed without a reason" }],
+  [1006, { final: false, title: "Connection lost" }],
+  [1008, { final: false, title: "Timed out" }],
+  [1009, { final: false, title: "Message too big" }],
+  [1011, { final: false, title: "Server error" }],
+  [1013, { final: false, title: "Server full" }],
+  [
+    4e3,
+    {
+      final: true,
+      title: `This page speaks protocol ${PROTOCOL_VERSION}, the server another`,
+      hint: "reload the page"
+    }
+  ],
+  [4001, { final: true, title: "Not authorised", hint: "check the ?token= in the address" }],
+  [4002, { final: false, title: "Too many sessions from your address" }],
+  [4003, { final: true, title: "This page's origin is not allowed by the server" }],
+  [4004, { final: false, title: "Sending too fast" }]
+]);
+function closeMeaning(code) {
+  return MEANINGS.get(code) ?? { final: false, title: `Connection closed (code ${code})` };
 }
-function indexOf(state2, id, from = 0) {
-  let low = from;
-  let high = state2.ids.length - 1;
-  while (low <= high) {
-    const middle = low + high >>> 1;
-    const found = state2.ids[middle];
-    if (found === id) {
-      return middle;
-    }
-    if (found < id) {
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return -1;
+function isFinalClose(code) {
+  return closeMeaning(code).final;
 }
-function unsorted(ids) {
-  for (let i = 1; i < ids.length; i++) {
-    if (ids[i] <= ids[i - 1]) {
-      return ids[i];
-    }
+function closeNotice(code, reason, retryInMs) {
+  const meaning = closeMeaning(code);
+  const what = reason.trim() === "" ? meaning.title : `${meaning.title}: ${reason.trim()}`;
+  if (retryInMs === null) {
+    return meaning.hint === void 0 ? what : `${what} — ${meaning.hint}`;
   }
-  return null;
+  if (retryInMs <= 0) {
+    return `${what} — reconnecting…`;
+  }
+  return `${what} — retrying in ${(retryInMs / 1e3).toFixed(1)} s`;
 }
-var StateBuilder = class {
-  constructor(capacity) {
-    this.rows = 0;
-    this.ids = new Uint32Array(capacity);
-    this.x = new Int32Array(capacity);
-    this.y = new Int32Array(capacity);
-    this.vx = new Int16Array(capacity);
-    this.vy = new Int16Array(capacity);
-    this.kinds = new Uint8Array(capacity);
-  }
-  /** Appends row `row` of `from`; the caller keeps ids ascending. */
-  push(from, row) {
-    const at = this.rows++;
-    this.ids[at] = from.ids[row];
-    this.x[at] = from.x[row];
-    this.y[at] = from.y[row];
-    this.vx[at] = from.vx[row];
-    this.vy[at] = from.vy[row];
-    this.kinds[at] = from.kinds[row];
-  }
-  finish(tick, stepsPerUnit) {
-    const rows = this.rows;
-    return {
-      tick,
-      stepsPerUnit,
-      ids: this.ids.subarray(0, rows),
-      x: this.x.subarray(0, rows),
-      y: this.y.subarray(0, rows),
-      vx: this.vx.subarray(0, rows),
-      vy: this.vy.subarray(0, rows),
-      kinds: this.kinds.subarray(0, rows)
-    };
-  }
-};
-function applyChanges(state2, ids, change) {
-  let from = 0;
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k];
-    if (k > 0 && id <= ids[k - 1]) {
-      return `an id list in the snapshot is not strictly ascending at ${id}`;
-    }
-    const row = indexOf(state2, id, from);
-    if (row < 0) {
-      return `delta refers to actor ${id}, which the mirror does not hold`;
-    }
-    from = row;
-    change(row, k);
-  }
-  return null;
-}
-function merged(held, snapshot) {
-  const { spawned, despawned } = snapshot;
-  const disorder = unsorted(despawned) ?? unsorted(spawned.ids);
-  if (disorder !== null) {
-    return `an id list in the snapshot is not strictly ascending at ${disorder}`;
-  }
-  const builder = new StateBuilder(held.ids.length + spawned.ids.length);
-  let s = 0;
-  let d = 0;
-  for (let row = 0; row < held.ids.length; row++) {
-    const id = held.ids[row];
-    while (s < spawned.ids.length && spawned.ids[s] < id) {
-      builder.push(spawned, s++);
-    }
-    if (d < despawned.length && despawned[d] === id) {
-      d++;
-      if (s < spawned.ids.length && spawned.ids[s] === id) {
-        builder.push(spawned, s++);
-      }
-      continue;
-    }
-    if (s < spawned.ids.length && spawned.ids[s] === id) {
-      return `delta spawns actor ${id}, which the mirror already holds`;
-    }
-    if (d < despawned.length && despawned[d] < id) {
-      return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
-    }
-    builder.push(held, row);
-  }
-  if (d < despawned.length) {
-    return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
-  }
-  while (s < spawned.ids.length) {
-    builder.push(spawned, s++);
-  }
-  const next = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
-  const { x, y, vx, vy } = next;
-  const { moved, jumped, turned } = snapshot;
-  return applyChanges(next, moved.ids, (row, k) => {
-    x[row] = x[row] + moved.dx[k];
-    y[row] = y[row] + moved.dy[k];
-  }) ?? applyChanges(next, jumped.ids, (row, k) => {
-    x[row] = jumped.x[k];
-    y[row] = jumped.y[k];
-  }) ?? applyChanges(next, turned.ids, (row, k) => {
-    vx[row] = turned.vx[k];
-    vy[row] = turned.vy[k];
-  }) ?? next;
-}
-function columnsMatch(snapshot) {
-  const { spawned: c, moved, jumped, turned } = snapshot;
-  const n = c.ids.length;
-  return c.x.length === n && c.y.length === n && c.vx.length === n && c.vy.length === n && c.kinds.length === n && moved.dx.length === moved.ids.length && moved.dy.length === moved.ids.length && jumped.x.length === jumped.ids.length && jumped.y.length === jumped.ids.length && turned.vx.length === turned.ids.length && turned.vy.length === turned.ids.length;
-}
-var Mirror = class {
-  constructor() {
-    this.current = emptyState();
-  }
-  /** The state held now; replaced (never modified) by every successful apply. */
-  get state() {
-    return this.current;
-  }
-  /** The tick of the state held (0: nothing applied yet). */
-  get tick() {
-    return this.current.tick;
-  }
-  /** Number of actors held. */
-  get size() {
-    return this.current.ids.length;
-  }
-  /**
-   * Applies a full snapshot (replacing everything) or a delta against the state held.
-   * On failure the mirror is unchanged and the result says why.
-   */
-  apply(snapshot) {
-    if (!columnsMatch(snapshot)) {
-      return { ok: false, reason: "a column does not have one entry per id" };
-    }
-    if (snapshot.baselineTick === null) {
-      const disorder = unsorted(snapshot.spawned.ids);
-      if (disorder !== null) {
-        return { ok: false, reason: `an id list in the snapshot is not strictly ascending at ${disorder}` };
-      }
-      const builder = new StateBuilder(snapshot.spawned.ids.length);
-      for (let row = 0; row < snapshot.spawned.ids.length; row++) {
-        builder.push(snapshot.spawned, row);
-      }
-      this.current = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
-      return { ok: true, full: true, spawned: this.current.ids };
-    }
-    const held = this.current;
-    if (snapshot.baselineTick !== held.tick) {
-      return { ok: false, reason: `delta is against tick ${snapshot.baselineTick}, but the mirror holds tick ${held.tick}` };
-    }
-    if (snapshot.stepsPerUnit !== held.stepsPerUnit) {
-      return { ok: false, reason: `delta uses ${snapshot.stepsPerUnit} steps per unit, the mirror ${held.stepsPerUnit}` };
-    }
-    const next = merged(held, snapshot);
-    if (typeof next === "string") {
-      return { ok: false, reason: next };
-    }
-    this.current = next;
-    return { ok: true, full: false, spawned: snapshot.spawned.ids };
-  }
-  /** Forgets everything (a new session). */
-  reset() {
-    this.current = emptyState();
-  }
-};
-
-// src/replication.ts
-var Replication = class {
-  constructor() {
-    this.mirror = new Mirror();
-    /** Snapshots that could not be applied (or decoded), in this session. */
-    this.applyErrors = 0;
-    this.awaitingFull = false;
-  }
-  /** The tick of the newest snapshot applied (0: none yet): what Inputs acknowledge. */
-  get ackTick() {
-    return this.mirror.tick;
-  }
-  /** Whether deltas are being ignored until a full snapshot arrives. */
-  get waitingForFull() {
-    return this.awaitingFull;
-  }
-  /** Applies a decoded snapshot, or ignores it while waiting for a full one. */
-  receive(snapshot) {
-    if (this.awaitingFull && snapshot.baselineTick !== null) {
-      return { outcome: "skipped" };
-    }
-    const result = this.mirror.apply(snapshot);
-    if (!result.ok) {
-      return this.fail(result.reason);
-    }
-    this.awaitingFull = false;
-    return { outcome: "applied", state: this.mirror.state, full: result.full, spawned: result.spawned };
-  }
-  /** Records a snapshot that could not be applied, e.g. because its frame was malformed. */
-  fail(reason) {
-    this.applyErrors += 1;
-    const requestFull = !this.awaitingFull;
-    this.awaitingFull = true;
-    return { outcome: "failed", reason, requestFull };
-  }
-};
-
-// src/connection.ts
-var MIN_INPUT_INTERVAL_MS = 5;
-var Connection = class {
-  /** @param direction the move direction to send with each Input. */
-  constructor(url, direction, handlers) {
-    this.direction = direction;
-    this.handlers = handlers;
-    /** The mirror of the server's world, and how it keeps in step. */
-    this.replication = new Replication();
-    this.state = "connecting";
-    this.sequence = 0;
-    this.inputTimer = null;
-    this.inputIntervalMs = 0;
-    /** The snapshot cap the app wants (0: none), and the one the server was last asked for. */
-    this.wantedCap = 0;
-    this.sentCap = 0;
-    this.socket = new WebSocket(url);
-    this.socket.binaryType = "arraybuffer";
-    this.socket.addEventListener("open", () => this.send(encodeHello()));
-    this.socket.addEventListener("message", (event) => this.receive(event.data));
-    this.socket.addEventListener("close", (event) => this.closed(event.code, event.reason));
-  }
-  /** Sends an Input with the current direction now (used when the pressed keys change). */
-  sendInputNow() {
-    if (this.state !== "connected") {
-      return;
-    }
-    this.sequence += 1;
-    this.send(encodeInput(this.sequence, this.direction(), this.replication.ackTick));
-  }
-  /**
-   * Asks the server for at most `maxPerSecond` snapshots per second (0 lifts the cap):
-   * now when connected, else right after the Welcome.
-   */
-  capSnapshots(maxPerSecond) {
-    this.wantedCap = maxPerSecond;
-    this.sendCap();
-  }
-  sendCap() {
-    if (this.state === "connected" && this.wantedCap !== this.sentCap) {
-      this.sentCap = this.wantedCap;
-      this.send(encodeSnapshotRateRequest(this.wantedCap));
-    }
-  }
-  receive(data) {
-    if (!(data instanceof ArrayBuffer)) {
-      this.handlers.onProtocolError("server sent a text frame; every frame should be binary");
-      return;
-    }
-    let event;
-    try {
-      event = decodeServerMessage(data);
-    } catch (error) {
-      const message = error instanceof ProtocolError ? error.message : String(error);
-      this.handlers.onProtocolError(`bad frame (${data.byteLength} bytes): ${message}`);
-      if (error instanceof ProtocolError && error.bodyType === 2 /* Snapshot */) {
-        this.snapshotDone({ bytes: data.byteLength, tick: null, receipt: this.replication.fail(message) });
-      }
-      return;
-    }
-    if (event.type === "snapshot") {
-      const receipt = this.replication.receive(event.snapshot);
-      this.snapshotDone({ bytes: data.byteLength, tick: event.snapshot.tick, receipt });
-      return;
-    }
-    if (event.type === "ping") {
-      this.send(encodePong(event.nonce));
-    }
-    if (event.type === "welcome" || event.type === "settings") {
-      this.scheduleInputs(event.settings);
-    }
-    this.handlers.onMessage(event);
-    if (event.type === "welcome") {
-      this.sentCap = 0;
-      this.setState("connected");
-      this.sendCap();
-    }
-  }
-  snapshotDone(frame2) {
-    if (frame2.receipt.outcome === "failed" && frame2.receipt.requestFull) {
-      this.send(encodeFullSnapshotRequest());
-    }
-    this.handlers.onSnapshot(frame2);
-  }
-  /** Sends Inputs every `input_every` ticks; a timer already at that interval is kept. */
-  scheduleInputs(settings) {
-    const intervalMs = Math.max(MIN_INPUT_INTERVAL_MS, settings.inputEvery * 1e3 / settings.tickRateHz);
-    if (this.inputTimer !== null && intervalMs === this.inputIntervalMs) {
-      return;
-    }
-    this.stopInputs();
-    this.inputIntervalMs = intervalMs;
-    this.inputTimer = setInterval(() => this.sendInputNow(), intervalMs);
-  }
-  stopInputs() {
-    if (this.inputTimer !== null) {
-      clearInterval(this.inputTimer);
-      this.inputTimer = null;
-    }
-  }
-  send(frame2) {
-    if (this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(frame2);
-    }
-  }
-  closed(code, reason) {
-    this.stopInputs();
-    this.setState("closed");
-    this.handlers.onClose(code, reason);
-  }
-  setState(state2) {
-    if (this.state !== state2) {
-      this.state = state2;
-      this.handlers.onState(state2);
-    }
-  }
-};
 
 // src/rate.ts
 var THROTTLE_WORDS = {
@@ -2914,10 +2718,621 @@ function niceStep(raw) {
   return 10 * power;
 }
 
+// src/mirror.ts
+function emptyState(tick = 0, stepsPerUnit = 0) {
+  return { tick, stepsPerUnit, ...emptyColumns() };
+}
+function indexOf(state2, id, from = 0) {
+  let low = from;
+  let high = state2.ids.length - 1;
+  while (low <= high) {
+    const middle = low + high >>> 1;
+    const found = state2.ids[middle];
+    if (found === id) {
+      return middle;
+    }
+    if (found < id) {
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return -1;
+}
+function unsorted(ids) {
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i] <= ids[i - 1]) {
+      return ids[i];
+    }
+  }
+  return null;
+}
+var StateBuilder = class {
+  constructor(capacity) {
+    this.rows = 0;
+    this.ids = new Uint32Array(capacity);
+    this.x = new Int32Array(capacity);
+    this.y = new Int32Array(capacity);
+    this.vx = new Int16Array(capacity);
+    this.vy = new Int16Array(capacity);
+    this.kinds = new Uint8Array(capacity);
+  }
+  /** Appends row `row` of `from`; the caller keeps ids ascending. */
+  push(from, row) {
+    const at = this.rows++;
+    this.ids[at] = from.ids[row];
+    this.x[at] = from.x[row];
+    this.y[at] = from.y[row];
+    this.vx[at] = from.vx[row];
+    this.vy[at] = from.vy[row];
+    this.kinds[at] = from.kinds[row];
+  }
+  finish(tick, stepsPerUnit) {
+    const rows = this.rows;
+    return {
+      tick,
+      stepsPerUnit,
+      ids: this.ids.subarray(0, rows),
+      x: this.x.subarray(0, rows),
+      y: this.y.subarray(0, rows),
+      vx: this.vx.subarray(0, rows),
+      vy: this.vy.subarray(0, rows),
+      kinds: this.kinds.subarray(0, rows)
+    };
+  }
+};
+function applyChanges(state2, ids, change) {
+  let from = 0;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (k > 0 && id <= ids[k - 1]) {
+      return `an id list in the snapshot is not strictly ascending at ${id}`;
+    }
+    const row = indexOf(state2, id, from);
+    if (row < 0) {
+      return `delta refers to actor ${id}, which the mirror does not hold`;
+    }
+    from = row;
+    change(row, k);
+  }
+  return null;
+}
+function merged(held, snapshot) {
+  const { spawned, despawned } = snapshot;
+  const disorder = unsorted(despawned) ?? unsorted(spawned.ids);
+  if (disorder !== null) {
+    return `an id list in the snapshot is not strictly ascending at ${disorder}`;
+  }
+  const builder = new StateBuilder(held.ids.length + spawned.ids.length);
+  let s = 0;
+  let d = 0;
+  for (let row = 0; row < held.ids.length; row++) {
+    const id = held.ids[row];
+    while (s < spawned.ids.length && spawned.ids[s] < id) {
+      builder.push(spawned, s++);
+    }
+    if (d < despawned.length && despawned[d] === id) {
+      d++;
+      if (s < spawned.ids.length && spawned.ids[s] === id) {
+        builder.push(spawned, s++);
+      }
+      continue;
+    }
+    if (s < spawned.ids.length && spawned.ids[s] === id) {
+      return `delta spawns actor ${id}, which the mirror already holds`;
+    }
+    if (d < despawned.length && despawned[d] < id) {
+      return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
+    }
+    builder.push(held, row);
+  }
+  if (d < despawned.length) {
+    return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
+  }
+  while (s < spawned.ids.length) {
+    builder.push(spawned, s++);
+  }
+  const next = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
+  const { x, y, vx, vy } = next;
+  const { moved, jumped, turned } = snapshot;
+  return applyChanges(next, moved.ids, (row, k) => {
+    x[row] = x[row] + moved.dx[k];
+    y[row] = y[row] + moved.dy[k];
+  }) ?? applyChanges(next, jumped.ids, (row, k) => {
+    x[row] = jumped.x[k];
+    y[row] = jumped.y[k];
+  }) ?? applyChanges(next, turned.ids, (row, k) => {
+    vx[row] = turned.vx[k];
+    vy[row] = turned.vy[k];
+  }) ?? next;
+}
+function columnsMatch(snapshot) {
+  const { spawned: c, moved, jumped, turned } = snapshot;
+  const n = c.ids.length;
+  return c.x.length === n && c.y.length === n && c.vx.length === n && c.vy.length === n && c.kinds.length === n && moved.dx.length === moved.ids.length && moved.dy.length === moved.ids.length && jumped.x.length === jumped.ids.length && jumped.y.length === jumped.ids.length && turned.vx.length === turned.ids.length && turned.vy.length === turned.ids.length;
+}
+var Mirror = class {
+  constructor() {
+    this.current = emptyState();
+  }
+  /** The state held now; replaced (never modified) by every successful apply. */
+  get state() {
+    return this.current;
+  }
+  /** The tick of the state held (0: nothing applied yet). */
+  get tick() {
+    return this.current.tick;
+  }
+  /** Number of actors held. */
+  get size() {
+    return this.current.ids.length;
+  }
+  /**
+   * Applies a full snapshot (replacing everything) or a delta against the state held.
+   * On failure the mirror is unchanged and the result says why.
+   */
+  apply(snapshot) {
+    if (!columnsMatch(snapshot)) {
+      return { ok: false, reason: "a column does not have one entry per id" };
+    }
+    if (snapshot.baselineTick === null) {
+      const disorder = unsorted(snapshot.spawned.ids);
+      if (disorder !== null) {
+        return { ok: false, reason: `an id list in the snapshot is not strictly ascending at ${disorder}` };
+      }
+      const builder = new StateBuilder(snapshot.spawned.ids.length);
+      for (let row = 0; row < snapshot.spawned.ids.length; row++) {
+        builder.push(snapshot.spawned, row);
+      }
+      this.current = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
+      return { ok: true, full: true, spawned: this.current.ids };
+    }
+    const held = this.current;
+    if (snapshot.baselineTick !== held.tick) {
+      return { ok: false, reason: `delta is against tick ${snapshot.baselineTick}, but the mirror holds tick ${held.tick}` };
+    }
+    if (snapshot.stepsPerUnit !== held.stepsPerUnit) {
+      return { ok: false, reason: `delta uses ${snapshot.stepsPerUnit} steps per unit, the mirror ${held.stepsPerUnit}` };
+    }
+    const next = merged(held, snapshot);
+    if (typeof next === "string") {
+      return { ok: false, reason: next };
+    }
+    this.current = next;
+    return { ok: true, full: false, spawned: snapshot.spawned.ids };
+  }
+  /** Forgets everything (a new session). */
+  reset() {
+    this.current = emptyState();
+  }
+};
+
+// src/replication.ts
+var Replication = class {
+  constructor() {
+    this.mirror = new Mirror();
+    /** Snapshots that could not be applied (or decoded), in this session. */
+    this.applyErrors = 0;
+    this.awaitingFull = false;
+  }
+  /** The tick of the newest snapshot applied (0: none yet): what Inputs acknowledge. */
+  get ackTick() {
+    return this.mirror.tick;
+  }
+  /** Whether deltas are being ignored until a full snapshot arrives. */
+  get waitingForFull() {
+    return this.awaitingFull;
+  }
+  /** Applies a decoded snapshot, or ignores it while waiting for a full one. */
+  receive(snapshot) {
+    if (this.awaitingFull && snapshot.baselineTick !== null) {
+      return { outcome: "skipped" };
+    }
+    const result = this.mirror.apply(snapshot);
+    if (!result.ok) {
+      return this.fail(result.reason);
+    }
+    this.awaitingFull = false;
+    return { outcome: "applied", state: this.mirror.state, full: result.full, spawned: result.spawned };
+  }
+  /** Records a snapshot that could not be applied, e.g. because its frame was malformed. */
+  fail(reason) {
+    this.applyErrors += 1;
+    const requestFull = !this.awaitingFull;
+    this.awaitingFull = true;
+    return { outcome: "failed", reason, requestFull };
+  }
+};
+
+// src/connection.ts
+var MIN_INPUT_INTERVAL_MS = 5;
+var Connection = class {
+  /**
+   * @param direction the move direction to send with each Input.
+   * @param hello the auth and resume tokens to send in the Hello.
+   */
+  constructor(url, direction, handlers, hello = {}) {
+    this.direction = direction;
+    this.handlers = handlers;
+    this.hello = hello;
+    /** The mirror of the server's world, and how it keeps in step. */
+    this.replication = new Replication();
+    this.state = "connecting";
+    this.sequence = 0;
+    this.inputTimer = null;
+    this.inputIntervalMs = 0;
+    /** The snapshot cap the app wants (0: none), and the one the server was last asked for. */
+    this.wantedCap = 0;
+    this.sentCap = 0;
+    /** Set by dispose(): the socket's events are ignored from then on. */
+    this.disposed = false;
+    this.socket = new WebSocket(url);
+    this.socket.binaryType = "arraybuffer";
+    this.socket.addEventListener("open", () => this.disposed || this.send(encodeHello(this.hello)));
+    this.socket.addEventListener("message", (event) => this.disposed || this.receive(event.data));
+    this.socket.addEventListener("close", (event) => this.disposed || this.closed(event.code, event.reason));
+  }
+  /**
+   * Stops every timer and ignores the socket from now on, without closing it: a close
+   * frame tells the server the player left, whereas a connection given up for dead
+   * should leave the actor waiting for a resume. No handler is called after this.
+   */
+  abandon() {
+    this.disposed = true;
+    this.stopInputs();
+    this.state = "closed";
+  }
+  /** Closes the socket (normal closure: the player leaves) and abandons it. */
+  dispose() {
+    this.abandon();
+    try {
+      this.socket.close(1e3);
+    } catch {
+    }
+  }
+  /** Sends an Input with the current direction now (used when the pressed keys change). */
+  sendInputNow() {
+    if (this.state !== "connected") {
+      return;
+    }
+    this.sequence += 1;
+    this.send(encodeInput(this.sequence, this.direction(), this.replication.ackTick));
+  }
+  /**
+   * Asks the server for at most `maxPerSecond` snapshots per second (0 lifts the cap):
+   * now when connected, else right after the Welcome.
+   */
+  capSnapshots(maxPerSecond) {
+    this.wantedCap = maxPerSecond;
+    this.sendCap();
+  }
+  sendCap() {
+    if (this.state === "connected" && this.wantedCap !== this.sentCap) {
+      this.sentCap = this.wantedCap;
+      this.send(encodeSnapshotRateRequest(this.wantedCap));
+    }
+  }
+  receive(data) {
+    if (!(data instanceof ArrayBuffer)) {
+      this.handlers.onProtocolError("server sent a text frame; every frame should be binary");
+      return;
+    }
+    let event;
+    try {
+      event = decodeServerMessage(data);
+    } catch (error) {
+      const message = error instanceof ProtocolError ? error.message : String(error);
+      this.handlers.onProtocolError(`bad frame (${data.byteLength} bytes): ${message}`);
+      if (error instanceof ProtocolError && error.bodyType === 2 /* Snapshot */) {
+        this.snapshotDone({ bytes: data.byteLength, tick: null, receipt: this.replication.fail(message) });
+      }
+      return;
+    }
+    if (event.type === "snapshot") {
+      const receipt = this.replication.receive(event.snapshot);
+      this.snapshotDone({ bytes: data.byteLength, tick: event.snapshot.tick, receipt });
+      return;
+    }
+    if (event.type === "ping") {
+      this.send(encodePong(event.nonce));
+    }
+    if (event.type === "welcome" || event.type === "settings") {
+      this.scheduleInputs(event.settings);
+    }
+    this.handlers.onMessage(event);
+    if (event.type === "welcome") {
+      this.sentCap = 0;
+      this.setState("connected");
+      this.sendCap();
+    }
+  }
+  snapshotDone(frame2) {
+    if (frame2.receipt.outcome === "failed" && frame2.receipt.requestFull) {
+      this.send(encodeFullSnapshotRequest());
+    }
+    this.handlers.onSnapshot(frame2);
+  }
+  /** Sends Inputs every `input_every` ticks; a timer already at that interval is kept. */
+  scheduleInputs(settings) {
+    const intervalMs = Math.max(MIN_INPUT_INTERVAL_MS, settings.inputEvery * 1e3 / settings.tickRateHz);
+    if (this.inputTimer !== null && intervalMs === this.inputIntervalMs) {
+      return;
+    }
+    this.stopInputs();
+    this.inputIntervalMs = intervalMs;
+    this.inputTimer = setInterval(() => this.sendInputNow(), intervalMs);
+  }
+  stopInputs() {
+    if (this.inputTimer !== null) {
+      clearInterval(this.inputTimer);
+      this.inputTimer = null;
+    }
+  }
+  send(frame2) {
+    if (!this.disposed && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(frame2);
+    }
+  }
+  closed(code, reason) {
+    this.stopInputs();
+    this.setState("closed");
+    this.handlers.onClose(code, reason);
+  }
+  setState(state2) {
+    if (this.state !== state2) {
+      this.state = state2;
+      this.handlers.onState(state2);
+    }
+  }
+};
+
+// src/reconnect.ts
+var BASE_DELAY_MS = 250;
+var MAX_DELAY_MS = 5e3;
+var Backoff = class {
+  constructor(options = {}) {
+    this.attempts = 0;
+    this.baseMs = options.baseMs ?? BASE_DELAY_MS;
+    this.capMs = options.capMs ?? MAX_DELAY_MS;
+    this.random = options.random ?? Math.random;
+  }
+  /** Attempts delayed since the last reset. */
+  get attempt() {
+    return this.attempts;
+  }
+  /** The ceiling of the next delay: base * 2^attempt, capped. */
+  get ceilingMs() {
+    return Math.min(this.capMs, this.baseMs * 2 ** Math.min(this.attempts, 30));
+  }
+  /** The delay before the next attempt, in [0, ceilingMs]; counts the attempt. */
+  next() {
+    const ceiling = this.ceilingMs;
+    this.attempts += 1;
+    const r = this.random();
+    const unit2 = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0;
+    return unit2 * ceiling;
+  }
+  /** A connection succeeded: the next delay is short again. */
+  reset() {
+    this.attempts = 0;
+  }
+};
+var browserTimers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle),
+  now: () => performance.now()
+};
+var RetryTimer = class {
+  constructor(timers = browserTimers) {
+    this.timers = timers;
+    this.handle = null;
+    this.dueAt = null;
+  }
+  /** Calls `callback` in `delayMs`, replacing any call still pending. */
+  schedule(delayMs, callback) {
+    this.cancel();
+    this.dueAt = this.timers.now() + delayMs;
+    this.handle = this.timers.setTimeout(() => {
+      this.handle = null;
+      this.dueAt = null;
+      callback();
+    }, delayMs);
+  }
+  cancel() {
+    if (this.handle !== null) {
+      this.timers.clearTimeout(this.handle);
+      this.handle = null;
+    }
+    this.dueAt = null;
+  }
+  get pending() {
+    return this.dueAt !== null;
+  }
+  /** Milliseconds until the pending call (at least 0), or null when none is pending. */
+  remainingMs() {
+    return this.dueAt === null ? null : Math.max(0, this.dueAt - this.timers.now());
+  }
+};
+
+// src/session.ts
+var SILENCE_MS = 1e4;
+var Session = class {
+  constructor(options, handlers) {
+    this.handlers = handlers;
+    this.connection = null;
+    /** Connections given up for silence, closed once the next Welcome has come. */
+    this.abandoned = [];
+    this.state = "connecting";
+    /** From the last Welcome; a secret, so never published. */
+    this.resumeToken = null;
+    /** The Disconnect message of the current connection, if one came. */
+    this.disconnect = null;
+    this.welcomes = 0;
+    this.lastHeardAt = 0;
+    this.wantedCap = 0;
+    this.url = options.url;
+    this.authToken = options.authToken ?? null;
+    this.direction = options.direction;
+    this.timers = options.timers ?? browserTimers;
+    this.silenceMs = options.silenceMs ?? SILENCE_MS;
+    this.backoff = new Backoff({ random: options.random });
+    this.retry = new RetryTimer(this.timers);
+    this.watchdog = new RetryTimer(this.timers);
+    this.connect();
+  }
+  /** The mirror and its replication state, of the newest connection. */
+  get replication() {
+    return this.current;
+  }
+  /** Successful reconnections: Welcomes after the first. */
+  get reconnects() {
+    return Math.max(0, this.welcomes - 1);
+  }
+  /**
+   * Milliseconds until the next attempt; 0 while one is under way; null when
+   * connected or closed.
+   */
+  retryInMs() {
+    if (this.state === "connected" || this.state === "closed") {
+      return null;
+    }
+    return this.retry.remainingMs() ?? 0;
+  }
+  sendInputNow() {
+    this.connection?.sendInputNow();
+  }
+  /** The snapshot cap to ask for (0: none), now and on every connection to come. */
+  capSnapshots(maxPerSecond) {
+    this.wantedCap = maxPerSecond;
+    this.connection?.capSnapshots(maxPerSecond);
+  }
+  /** The page's own decision: closes the connection and never reconnects (until reopen). */
+  close() {
+    this.retry.cancel();
+    this.watchdog.cancel();
+    this.connection?.dispose();
+    this.connection = null;
+    this.closeAbandoned();
+    this.setState("closed");
+  }
+  /** Connects again after close() (e.g. the page came back from the back-forward cache). */
+  reopen() {
+    if (this.state !== "closed" || this.connection !== null) {
+      return;
+    }
+    this.backoff.reset();
+    this.setState(this.welcomes > 0 ? "reconnecting" : "connecting");
+    this.connect();
+  }
+  connect() {
+    this.disconnect = null;
+    const connection = new Connection(
+      this.url,
+      this.direction,
+      {
+        onState: () => void 0,
+        onMessage: (event) => {
+          if (this.connection === connection) {
+            this.message(event);
+          }
+        },
+        onSnapshot: (frame2) => {
+          if (this.connection === connection) {
+            this.heard();
+            this.handlers.onSnapshot(frame2);
+          }
+        },
+        onProtocolError: (message) => {
+          if (this.connection === connection) {
+            this.heard();
+            this.handlers.onProtocolError(message);
+          }
+        },
+        onClose: (code, reason) => {
+          if (this.connection === connection) {
+            this.closed(code, reason);
+          }
+        }
+      },
+      { authToken: this.authToken, resumeToken: this.resumeToken }
+    );
+    this.connection = connection;
+    this.current = connection.replication;
+    connection.capSnapshots(this.wantedCap);
+    this.heard();
+  }
+  message(event) {
+    this.heard();
+    if (event.type === "disconnect") {
+      this.disconnect = { code: event.code, reason: event.reason };
+    }
+    if (event.type === "welcome") {
+      this.backoff.reset();
+      this.resumeToken = event.resumeToken;
+      this.welcomes += 1;
+      this.closeAbandoned();
+    }
+    this.handlers.onMessage(event);
+    if (event.type === "welcome") {
+      this.setState("connected");
+    }
+  }
+  closed(code, reason) {
+    this.connection = null;
+    this.watchdog.cancel();
+    const ending = this.disconnect ?? { code, reason };
+    if (isFinalClose(ending.code)) {
+      this.setState("closed");
+      this.handlers.onClose({ ...ending, final: true, retryInMs: null });
+      return;
+    }
+    const delay = this.backoff.next();
+    this.retry.schedule(delay, () => this.connect());
+    this.setState(this.welcomes > 0 ? "reconnecting" : "connecting");
+    this.handlers.onClose({ ...ending, final: false, retryInMs: delay });
+  }
+  /** Something came from the server: the connection is alive. */
+  heard() {
+    this.lastHeardAt = this.timers.now();
+    if (!this.watchdog.pending) {
+      this.watchdog.schedule(this.silenceMs, () => this.checkSilence());
+    }
+  }
+  checkSilence() {
+    const connection = this.connection;
+    if (connection === null) {
+      return;
+    }
+    const silentMs = this.timers.now() - this.lastHeardAt;
+    if (silentMs < this.silenceMs) {
+      this.watchdog.schedule(this.silenceMs - silentMs, () => this.checkSilence());
+      return;
+    }
+    connection.abandon();
+    this.abandoned.push(connection);
+    this.disconnect = null;
+    this.closed(1006, `no word from the server for ${Math.round(silentMs / 1e3)} s`);
+  }
+  closeAbandoned() {
+    for (const connection of this.abandoned) {
+      connection.dispose();
+    }
+    this.abandoned = [];
+  }
+  setState(state2) {
+    if (this.state !== state2) {
+      this.state = state2;
+      this.handlers.onState(state2);
+    }
+  }
+};
+
 // src/status.ts
 function publishStatus() {
   const status2 = {
     state: "connecting",
+    reconnects: 0,
+    resumed: false,
     actorId: null,
     tick: null,
     mirrorTick: 0,
@@ -2970,15 +3385,32 @@ var World = class {
     this.frames = [];
     this.ownDisplay = null;
     this.lastFrameAt = null;
+    /** Set by a Welcome while the previous session's states are still drawn: the new own actor. */
+    this.nextOwnId = null;
   }
-  /** Starts a new session: forgets every state of an earlier one. */
+  /**
+   * Starts a new session. The states of an earlier one are still drawn until the new
+   * session's first state arrives, then forgotten.
+   */
   welcome(actorId, arenaSize, settings) {
-    this.ownId = actorId;
     this.arenaSize = arenaSize;
     this.settings = settings;
+    if (this.frames.length === 0) {
+      this.ownId = actorId;
+      this.restart();
+    } else {
+      this.nextOwnId = actorId;
+    }
+  }
+  /** Whether the states drawn are the previous session's, until the new one's first arrives. */
+  get waitingForState() {
+    return this.nextOwnId !== null;
+  }
+  restart() {
     this.frames = [];
     this.ownDisplay = null;
     this.lastFrameAt = null;
+    this.nextOwnId = null;
   }
   /** New settings (tick rate, smoothing, interpolation delay...), in force from the next frame. */
   applySettings(settings) {
@@ -2990,6 +3422,10 @@ var World = class {
    *   for a full snapshot, whose actors are matched to the previous state by id and kind.
    */
   addState(state2, spawned, now) {
+    if (this.nextOwnId !== null) {
+      this.ownId = this.nextOwnId;
+      this.restart();
+    }
     this.frames.push({ state: state2, receivedAt: now, fresh: spawned ?? NO_IDS });
     const oldest = now - this.delayMs - BUFFER_SLACK_MS;
     let drop = 0;
@@ -3138,10 +3574,7 @@ function requireElement(id, type) {
   }
   return element;
 }
-function socketUrl() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws`;
-}
+var RECONNECTED_NOTICE_MS = 5e3;
 var status = publishStatus();
 var world = new World();
 var renderer = new Renderer(requireElement("view", HTMLCanvasElement));
@@ -3150,15 +3583,32 @@ var snapshots = new RateMeter();
 var snapshotRate = new SnapshotRateTracker();
 var state = "connecting";
 var notice = null;
+var noticeUntil = null;
 var resyncNotice = null;
+var lastClose = null;
 function publishRate() {
   status.snapshotEveryTicks = snapshotRate.everyTicks;
   status.throttleReason = snapshotRate.reason;
 }
 function onMessage(event) {
   switch (event.type) {
-    case "welcome":
+    case "welcome": {
+      const previousId = status.actorId;
       world.welcome(event.actorId, event.arenaSize, event.settings);
+      if (session.reconnects > 0) {
+        const text = event.resumed ? `reconnected: resumed actor #${event.actorId}` : `reconnected as a new actor #${event.actorId} (actor #${previousId ?? "?"} could not be resumed)`;
+        showNotice({ kind: "info", text }, RECONNECTED_NOTICE_MS);
+        if (!event.resumed) {
+          console.info(`tickwire: new session, own actor #${previousId ?? "?"} -> #${event.actorId}`);
+        }
+      } else {
+        showNotice(null);
+      }
+      lastClose = null;
+      resyncNotice = null;
+      status.reconnects = session.reconnects;
+      status.resumed = event.resumed;
+      status.applyErrors = 0;
       status.actorId = event.actorId;
       status.arenaSize = event.arenaSize;
       status.settings = event.settings;
@@ -3166,6 +3616,7 @@ function onMessage(event) {
       snapshotRate.welcome(event.settings);
       publishRate();
       break;
+    }
     case "settings":
       world.applySettings(event.settings);
       status.settings = event.settings;
@@ -3181,9 +3632,22 @@ function onMessage(event) {
       break;
     case "disconnect":
       status.lastDisconnect = { code: event.code, reason: event.reason };
-      notice = { kind: "info", text: `disconnected by server: ${event.reason || "no reason given"} (${event.code})` };
       break;
   }
+}
+function showNotice(next, forMs = null) {
+  notice = next;
+  noticeUntil = forMs === null ? null : performance.now() + forMs;
+}
+function currentNotice(now) {
+  if (lastClose !== null) {
+    const retryInMs = lastClose.final ? null : session.retryInMs();
+    return { kind: lastClose.final ? "error" : "info", text: closeNotice(lastClose.code, lastClose.reason, retryInMs) };
+  }
+  if (noticeUntil !== null && now >= noticeUntil) {
+    showNotice(null);
+  }
+  return notice;
 }
 function onSnapshot(frame2) {
   const now = performance.now();
@@ -3194,11 +3658,11 @@ function onSnapshot(frame2) {
   }
   const receipt = frame2.receipt;
   if (receipt.outcome === "failed") {
-    status.applyErrors = connection.replication.applyErrors;
+    status.applyErrors = session.replication.applyErrors;
     console.warn(`tickwire: snapshot ${frame2.tick ?? "?"} not applied: ${receipt.reason}`);
     if (receipt.requestFull) {
       resyncNotice = { kind: "error", text: `snapshot refused (${receipt.reason}); asked for a full snapshot` };
-      notice = resyncNotice;
+      showNotice(resyncNotice);
     }
     return;
   }
@@ -3210,36 +3674,45 @@ function onSnapshot(frame2) {
     } else {
       status.deltasApplied += 1;
     }
-    status.actorCount = connection.replication.mirror.size;
+    status.actorCount = session.replication.mirror.size;
     status.ownPosition = world.ownPosition;
     if (resyncNotice !== null && notice === resyncNotice) {
-      notice = null;
+      showNotice(null);
     }
     resyncNotice = null;
   }
 }
-var keyboard = new Keyboard(window, () => connection.sendInputNow());
-var connection = new Connection(socketUrl(), () => keyboard.direction(), {
-  onState(next) {
-    state = next;
-    status.state = next;
-  },
-  onMessage,
-  onSnapshot,
-  onProtocolError(message) {
-    console.warn(`tickwire: ${message}`);
-    notice = { kind: "error", text: `protocol error: ${message}` };
-  },
-  onClose(code, reason) {
-    if (status.lastDisconnect === null) {
-      const why = reason || (code === 1006 ? "connection lost" : "no reason given");
-      notice = { kind: "info", text: `connection closed: ${why} (${code})` };
+var keyboard = new Keyboard(window, () => session.sendInputNow());
+var session = new Session(
+  { url: socketUrl(location), authToken: authTokenFrom(location.search), direction: () => keyboard.direction() },
+  {
+    onState(next) {
+      state = next;
+      status.state = next;
+    },
+    onMessage,
+    onSnapshot,
+    onProtocolError(message) {
+      console.warn(`tickwire: ${message}`);
+      showNotice({ kind: "error", text: `protocol error: ${message}` });
+    },
+    onClose(report) {
+      const silent = report.code === 1006 && report.reason === "" && !report.final;
+      lastClose = silent && lastClose !== null ? { ...lastClose, retryInMs: report.retryInMs } : report;
+      const next = report.retryInMs === null ? "not retrying" : `retrying in ${Math.round(report.retryInMs)} ms`;
+      console.info(`tickwire: connection closed (${report.code}${report.reason ? `: ${report.reason}` : ""}); ${next}`);
     }
   }
-});
-connection.capSnapshots(snapshotCap(document));
-watchVisibility(document, (maxPerSecond) => connection.capSnapshots(maxPerSecond));
+);
+session.capSnapshots(snapshotCap(document));
+watchVisibility(document, (maxPerSecond) => session.capSnapshots(maxPerSecond));
 window.addEventListener("resize", () => renderer.resize());
+window.addEventListener("pagehide", () => session.close());
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) {
+    session.reopen();
+  }
+});
 function frame(now) {
   renderer.draw(world.arenaSize, world.actorsAt(now));
   hud.update({
@@ -3253,7 +3726,7 @@ function frame(now) {
     settings: world.settings,
     snapshotEveryTicks: snapshotRate.everyTicks,
     throttle: snapshotRate.reason,
-    notice
+    notice: currentNotice(now)
   });
   requestAnimationFrame(frame);
 }

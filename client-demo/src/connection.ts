@@ -1,11 +1,13 @@
-// Connection: the WebSocket session with the server. Sends Hello on open, answers
+// Connection: one WebSocket connection to the server. Sends Hello (with the auth and
+// resume tokens it was given) on open, answers
 // every Ping at once, sends Inputs every `input_every` ticks at the current tick rate
 // (rescheduled whenever Settings change them, and sent on demand when the keys
 // change), each acknowledging the newest snapshot applied, feeds snapshots to the
 // mirror (src/replication.ts) and sends a FullSnapshotRequest when one cannot be
 // applied, asks for the snapshot cap the app wants (SnapshotRateRequest, once
 // connected), and hands each server message to the app. A frame that does not decode
-// is reported and skipped, never thrown.
+// is reported and skipped, never thrown. Reconnecting is src/session.ts's job: a
+// Connection lives and dies with its socket.
 
 import { ServerBody } from './generated/tickwire';
 import {
@@ -17,6 +19,7 @@ import {
   encodeSnapshotRateRequest,
   ProtocolError,
   type GameSettings,
+  type HelloOptions,
   type ServerEvent,
   type Vec,
 } from './protocol';
@@ -61,18 +64,45 @@ export class Connection {
   /** The snapshot cap the app wants (0: none), and the one the server was last asked for. */
   private wantedCap = 0;
   private sentCap = 0;
+  /** Set by dispose(): the socket's events are ignored from then on. */
+  private disposed = false;
 
-  /** @param direction the move direction to send with each Input. */
+  /**
+   * @param direction the move direction to send with each Input.
+   * @param hello the auth and resume tokens to send in the Hello.
+   */
   constructor(
     url: string,
     private readonly direction: () => Vec,
     private readonly handlers: ConnectionHandlers,
+    private readonly hello: HelloOptions = {},
   ) {
     this.socket = new WebSocket(url);
     this.socket.binaryType = 'arraybuffer';
-    this.socket.addEventListener('open', () => this.send(encodeHello()));
-    this.socket.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
-    this.socket.addEventListener('close', (event: CloseEvent) => this.closed(event.code, event.reason));
+    this.socket.addEventListener('open', () => this.disposed || this.send(encodeHello(this.hello)));
+    this.socket.addEventListener('message', (event: MessageEvent) => this.disposed || this.receive(event.data));
+    this.socket.addEventListener('close', (event: CloseEvent) => this.disposed || this.closed(event.code, event.reason));
+  }
+
+  /**
+   * Stops every timer and ignores the socket from now on, without closing it: a close
+   * frame tells the server the player left, whereas a connection given up for dead
+   * should leave the actor waiting for a resume. No handler is called after this.
+   */
+  abandon(): void {
+    this.disposed = true;
+    this.stopInputs();
+    this.state = 'closed';
+  }
+
+  /** Closes the socket (normal closure: the player leaves) and abandons it. */
+  dispose(): void {
+    this.abandon();
+    try {
+      this.socket.close(1000);
+    } catch {
+      // Already closing or closed: nothing more to do.
+    }
   }
 
   /** Sends an Input with the current direction now (used when the pressed keys change). */
@@ -162,7 +192,7 @@ export class Connection {
   }
 
   private send(frame: Uint8Array<ArrayBuffer>): void {
-    if (this.socket.readyState === WebSocket.OPEN) {
+    if (!this.disposed && this.socket.readyState === WebSocket.OPEN) {
       this.socket.send(frame);
     }
   }

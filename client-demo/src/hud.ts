@@ -1,12 +1,13 @@
 // Heads-up display: a small text panel over the canvas with the connection state,
 // server tick, round-trip time, actor count, snapshot rate, snapshot bytes per second,
 // the server's rates in force (tick rate, this client's snapshot interval and why it is
-// throttled, input interval, interpolation delay) and the latest notice (a disconnect
-// reason, a protocol error, a resync).
+// throttled, input interval, interpolation delay) and the latest notice (why the
+// connection closed and when the next attempt is, a reconnection, a protocol error, a
+// resync).
 
-import type { ConnectionState } from './connection';
 import type { GameSettings, Throttle } from './protocol';
 import { describeInterval } from './rate';
+import type { SessionState } from './session';
 
 export interface HudNotice {
   text: string;
@@ -14,7 +15,7 @@ export interface HudNotice {
 }
 
 export interface HudView {
-  state: ConnectionState;
+  state: SessionState;
   actorId: number | null;
   tick: number | null;
   rttMs: number | null;

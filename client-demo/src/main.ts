@@ -1,13 +1,16 @@
-// Entry point: wires the connection (and its mirror), world view, snapshot rate,
-// page visibility, keyboard, renderer and HUD together and runs the
-// requestAnimationFrame loop.
+// Entry point: wires the session (connections that reconnect and resume, and the
+// mirror), world view, snapshot rate, page visibility, keyboard, renderer and HUD
+// together and runs the requestAnimationFrame loop.
 
-import { Connection, type ConnectionState, type ServerNotice, type SnapshotFrame } from './connection';
+import { authTokenFrom, socketUrl } from './address';
+import { closeNotice } from './close-codes';
+import type { ServerNotice, SnapshotFrame } from './connection';
 import { Hud, type HudNotice } from './hud';
 import { Keyboard } from './input';
 import { RateMeter } from './meter';
 import { Renderer } from './render';
 import { SnapshotRateTracker } from './rate';
+import { Session, type CloseReport, type SessionState } from './session';
 import { publishStatus } from './status';
 import { snapshotCap, watchVisibility } from './visibility';
 import { World } from './world';
@@ -20,10 +23,8 @@ function requireElement<T extends HTMLElement>(id: string, type: new () => T): T
   return element;
 }
 
-function socketUrl(): string {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}/ws`;
-}
+/** How long the "reconnected" notice stays up. */
+const RECONNECTED_NOTICE_MS = 5000;
 
 const status = publishStatus();
 const world = new World();
@@ -31,10 +32,14 @@ const renderer = new Renderer(requireElement('view', HTMLCanvasElement));
 const hud = new Hud(requireElement('hud', HTMLElement));
 const snapshots = new RateMeter();
 const snapshotRate = new SnapshotRateTracker();
-let state: ConnectionState = 'connecting';
+let state: SessionState = 'connecting';
 let notice: HudNotice | null = null;
+/** When `notice` goes away by itself (performance.now()); null: when replaced. */
+let noticeUntil: number | null = null;
 /** The notice saying the mirror is being resynchronised, while it is. */
 let resyncNotice: HudNotice | null = null;
+/** How the last connection ended, until the next Welcome: the HUD counts down to the retry. */
+let lastClose: CloseReport | null = null;
 
 function publishRate(): void {
   status.snapshotEveryTicks = snapshotRate.everyTicks;
@@ -43,8 +48,25 @@ function publishRate(): void {
 
 function onMessage(event: ServerNotice): void {
   switch (event.type) {
-    case 'welcome':
+    case 'welcome': {
+      const previousId = status.actorId;
       world.welcome(event.actorId, event.arenaSize, event.settings);
+      if (session.reconnects > 0) {
+        const text = event.resumed
+          ? `reconnected: resumed actor #${event.actorId}`
+          : `reconnected as a new actor #${event.actorId} (actor #${previousId ?? '?'} could not be resumed)`;
+        showNotice({ kind: 'info', text }, RECONNECTED_NOTICE_MS);
+        if (!event.resumed) {
+          console.info(`tickwire: new session, own actor #${previousId ?? '?'} -> #${event.actorId}`);
+        }
+      } else {
+        showNotice(null);
+      }
+      lastClose = null;
+      resyncNotice = null;
+      status.reconnects = session.reconnects;
+      status.resumed = event.resumed;
+      status.applyErrors = 0;
       status.actorId = event.actorId;
       status.arenaSize = event.arenaSize;
       status.settings = event.settings;
@@ -52,6 +74,7 @@ function onMessage(event: ServerNotice): void {
       snapshotRate.welcome(event.settings);
       publishRate();
       break;
+    }
     case 'settings':
       world.applySettings(event.settings);
       status.settings = event.settings;
@@ -66,10 +89,28 @@ function onMessage(event: ServerNotice): void {
       status.rttMs = event.rttUs / 1000;
       break;
     case 'disconnect':
+      // The notice comes with the close that follows (see onClose).
       status.lastDisconnect = { code: event.code, reason: event.reason };
-      notice = { kind: 'info', text: `disconnected by server: ${event.reason || 'no reason given'} (${event.code})` };
       break;
   }
+}
+
+/** Shows `next` (null: nothing), for `forMs` or until replaced. */
+function showNotice(next: HudNotice | null, forMs: number | null = null): void {
+  notice = next;
+  noticeUntil = forMs === null ? null : performance.now() + forMs;
+}
+
+/** The HUD's notice at `now`: a close (counting down to the retry) before anything else. */
+function currentNotice(now: number): HudNotice | null {
+  if (lastClose !== null) {
+    const retryInMs = lastClose.final ? null : session.retryInMs();
+    return { kind: lastClose.final ? 'error' : 'info', text: closeNotice(lastClose.code, lastClose.reason, retryInMs) };
+  }
+  if (noticeUntil !== null && now >= noticeUntil) {
+    showNotice(null);
+  }
+  return notice;
 }
 
 function onSnapshot(frame: SnapshotFrame): void {
@@ -81,11 +122,11 @@ function onSnapshot(frame: SnapshotFrame): void {
   }
   const receipt = frame.receipt;
   if (receipt.outcome === 'failed') {
-    status.applyErrors = connection.replication.applyErrors;
+    status.applyErrors = session.replication.applyErrors;
     console.warn(`tickwire: snapshot ${frame.tick ?? '?'} not applied: ${receipt.reason}`);
     if (receipt.requestFull) {
       resyncNotice = { kind: 'error', text: `snapshot refused (${receipt.reason}); asked for a full snapshot` };
-      notice = resyncNotice;
+      showNotice(resyncNotice);
     }
     return;
   }
@@ -97,39 +138,51 @@ function onSnapshot(frame: SnapshotFrame): void {
     } else {
       status.deltasApplied += 1;
     }
-    status.actorCount = connection.replication.mirror.size;
+    status.actorCount = session.replication.mirror.size;
     status.ownPosition = world.ownPosition;
     if (resyncNotice !== null && notice === resyncNotice) {
-      notice = null;
+      showNotice(null);
     }
     resyncNotice = null;
   }
 }
 
-const keyboard = new Keyboard(window, () => connection.sendInputNow());
-const connection = new Connection(socketUrl(), () => keyboard.direction(), {
-  onState(next) {
-    state = next;
-    status.state = next;
+const keyboard = new Keyboard(window, () => session.sendInputNow());
+const session = new Session(
+  { url: socketUrl(location), authToken: authTokenFrom(location.search), direction: () => keyboard.direction() },
+  {
+    onState(next) {
+      state = next;
+      status.state = next;
+    },
+    onMessage,
+    onSnapshot,
+    onProtocolError(message) {
+      console.warn(`tickwire: ${message}`);
+      showNotice({ kind: 'error', text: `protocol error: ${message}` });
+    },
+    onClose(report) {
+      // An attempt that fails without a word (1006) keeps the reason the server gave
+      // before, e.g. "Server shutting down", with the new countdown.
+      const silent = report.code === 1006 && report.reason === '' && !report.final;
+      lastClose = silent && lastClose !== null ? { ...lastClose, retryInMs: report.retryInMs } : report;
+      const next = report.retryInMs === null ? 'not retrying' : `retrying in ${Math.round(report.retryInMs)} ms`;
+      console.info(`tickwire: connection closed (${report.code}${report.reason ? `: ${report.reason}` : ''}); ${next}`);
+    },
   },
-  onMessage,
-  onSnapshot,
-  onProtocolError(message) {
-    console.warn(`tickwire: ${message}`);
-    notice = { kind: 'error', text: `protocol error: ${message}` };
-  },
-  onClose(code, reason) {
-    // A Disconnect message already said why; otherwise the close frame has to.
-    if (status.lastDisconnect === null) {
-      const why = reason || (code === 1006 ? 'connection lost' : 'no reason given');
-      notice = { kind: 'info', text: `connection closed: ${why} (${code})` };
-    }
-  },
-});
+);
 
-connection.capSnapshots(snapshotCap(document));
-watchVisibility(document, (maxPerSecond) => connection.capSnapshots(maxPerSecond));
+session.capSnapshots(snapshotCap(document));
+watchVisibility(document, (maxPerSecond) => session.capSnapshots(maxPerSecond));
 window.addEventListener('resize', () => renderer.resize());
+// Leaving the page is the page's own decision: no reconnecting. Coming back from the
+// back-forward cache connects again.
+window.addEventListener('pagehide', () => session.close());
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) {
+    session.reopen();
+  }
+});
 
 function frame(now: number): void {
   renderer.draw(world.arenaSize, world.actorsAt(now));
@@ -144,7 +197,7 @@ function frame(now: number): void {
     settings: world.settings,
     snapshotEveryTicks: snapshotRate.everyTicks,
     throttle: snapshotRate.reason,
-    notice,
+    notice: currentNotice(now),
   });
   requestAnimationFrame(frame);
 }

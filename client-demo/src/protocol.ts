@@ -1,6 +1,6 @@
-// Wire protocol: encodes the client's messages (Hello, Input, Pong,
-// FullSnapshotRequest, SnapshotRateRequest) and decodes the server's into plain
-// typed objects, using the FlatBuffers code generated from protocol/schema/tickwire.fbs.
+// Wire protocol: encodes the client's messages (Hello with its optional auth and
+// resume tokens, Input, Pong, FullSnapshotRequest, SnapshotRateRequest) and decodes the
+// server's into plain typed objects, using the FlatBuffers code generated from protocol/schema/tickwire.fbs.
 // FlatBuffers JS has no verifier, so every read goes through a bounds-checked buffer
 // (src/frame.ts) and a malformed frame becomes a ProtocolError. Snapshots are decoded
 // by src/snapshot.ts.
@@ -68,6 +68,10 @@ export type ServerEvent =
       tick: number;
       settings: GameSettings;
       arenaSize: Vec;
+      /** Secret for resuming this session after a dropped connection (null: none given). */
+      resumeToken: Uint8Array | null;
+      /** Whether this session resumed an earlier one (same actor). */
+      resumed: boolean;
     }
   | { type: 'snapshot'; snapshot: SnapshotData }
   | { type: 'settings'; settings: GameSettings }
@@ -88,9 +92,22 @@ function finishClientMessage(
   return builder.asUint8Array().slice();
 }
 
-export function encodeHello(protocolVersion: number = PROTOCOL_VERSION): Uint8Array<ArrayBuffer> {
-  const builder = new flatbuffers.Builder(32);
-  return finishClientMessage(builder, ClientBody.Hello, Hello.createHello(builder, protocolVersion));
+export interface HelloOptions {
+  /** Defaults to the schema's version. */
+  protocolVersion?: number;
+  /** Proves who the player is, when the server requires it; left out when null or empty. */
+  authToken?: string | null;
+  /** From an earlier Welcome, to reattach to that session's actor; left out when null or empty. */
+  resumeToken?: Uint8Array | null;
+}
+
+export function encodeHello(options: HelloOptions = {}): Uint8Array<ArrayBuffer> {
+  const { protocolVersion = PROTOCOL_VERSION, authToken = null, resumeToken = null } = options;
+  const builder = new flatbuffers.Builder(64);
+  // Strings and vectors go in before the table that refers to them.
+  const auth = authToken ? builder.createString(authToken) : 0;
+  const resume = resumeToken && resumeToken.length > 0 ? Hello.createResumeTokenVector(builder, resumeToken) : 0;
+  return finishClientMessage(builder, ClientBody.Hello, Hello.createHello(builder, protocolVersion, auth, resume));
 }
 
 /** @param ackTick the tick of the newest snapshot applied (0: none yet); always sent. */
@@ -170,6 +187,22 @@ function readSettings(settings: Settings | null): GameSettings {
   return decoded;
 }
 
+/** Welcome's resume token, copied out of the frame; null when absent or empty. */
+function readResumeToken(welcome: Welcome, frameSize: number): Uint8Array | null {
+  const length = welcome.resumeTokenLength();
+  if (length === 0) {
+    return null;
+  }
+  if (length > frameSize) {
+    throw new ProtocolError(`resume_token claims ${length} bytes, more than the ${frameSize}-byte frame holds`);
+  }
+  const bytes = welcome.resumeTokenArray();
+  if (bytes === null || bytes.length !== length) {
+    throw new ProtocolError('resume_token does not fit in the frame');
+  }
+  return bytes.slice();
+}
+
 function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: number): ServerEvent {
   switch (bodyType) {
     case ServerBody.Welcome: {
@@ -188,6 +221,8 @@ function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: num
         tick: welcome.tick(),
         settings: readSettings(welcome.settings()),
         arenaSize,
+        resumeToken: readResumeToken(welcome, frameSize),
+        resumed: welcome.resumed(),
       };
     }
     case ServerBody.Snapshot: {

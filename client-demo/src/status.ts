@@ -2,12 +2,17 @@
 // server messages arrive, so browser tests (and curious people in the devtools
 // console) can see what the client knows without scraping the page.
 
-import type { ConnectionState } from './connection';
 import type { GameSettings, Throttle, Vec } from './protocol';
+import type { SessionState } from './session';
 
 export interface TickwireStatus {
-  state: ConnectionState;
-  /** Network id of the own actor, from Welcome. */
+  /** 'connecting' | 'connected' | 'reconnecting' | 'closed' (see src/session.ts). */
+  state: SessionState;
+  /** Successful reconnections: Welcomes after the first. */
+  reconnects: number;
+  /** The last Welcome's flag: whether it resumed the earlier session (same actor). */
+  resumed: boolean;
+  /** Network id of the own actor, from the last Welcome. */
   actorId: number | null;
   /** Newest server tick heard of. */
   tick: number | null;
@@ -19,7 +24,7 @@ export interface TickwireStatus {
   ownPosition: Vec | null;
   /** Size in bytes of the last snapshot frame received. */
   snapshotBytes: number;
-  /** Snapshots that could not be applied (each leads to a request for a full snapshot). */
+  /** Snapshots of this connection that could not be applied (each leads to a request for a full snapshot). */
   applyErrors: number;
   /** Full snapshots applied to the mirror. */
   fullSnapshotsApplied: number;
@@ -49,6 +54,8 @@ declare global {
 export function publishStatus(): TickwireStatus {
   const status: TickwireStatus = {
     state: 'connecting',
+    reconnects: 0,
+    resumed: false,
     actorId: null,
     tick: null,
     mirrorTick: 0,

@@ -7,7 +7,9 @@
 // two are interpolated over one gap instead (others then lag one snapshot interval).
 // The own actor is drawn at its newest position, eased with the server's smoothing
 // factor. Settings changes apply at the next frame. Positions come from the mirror in
-// steps; world units = steps / steps_per_unit.
+// steps; world units = steps / steps_per_unit. A Welcome on a reconnection keeps the
+// old buffer drawn (others come to rest at its newest state) until the new session's
+// first state replaces the whole buffer: nothing is interpolated across sessions.
 
 import type { ActorKind } from './generated/tickwire';
 import { indexOf, type MirrorState } from './mirror';
@@ -70,15 +72,34 @@ export class World {
   private frames: StateFrame[] = [];
   private ownDisplay: Vec | null = null;
   private lastFrameAt: number | null = null;
+  /** Set by a Welcome while the previous session's states are still drawn: the new own actor. */
+  private nextOwnId: number | null = null;
 
-  /** Starts a new session: forgets every state of an earlier one. */
+  /**
+   * Starts a new session. The states of an earlier one are still drawn until the new
+   * session's first state arrives, then forgotten.
+   */
   welcome(actorId: number, arenaSize: Vec, settings: GameSettings): void {
-    this.ownId = actorId;
     this.arenaSize = arenaSize;
     this.settings = settings;
+    if (this.frames.length === 0) {
+      this.ownId = actorId;
+      this.restart();
+    } else {
+      this.nextOwnId = actorId;
+    }
+  }
+
+  /** Whether the states drawn are the previous session's, until the new one's first arrives. */
+  get waitingForState(): boolean {
+    return this.nextOwnId !== null;
+  }
+
+  private restart(): void {
     this.frames = [];
     this.ownDisplay = null;
     this.lastFrameAt = null;
+    this.nextOwnId = null;
   }
 
   /** New settings (tick rate, smoothing, interpolation delay...), in force from the next frame. */
@@ -92,6 +113,10 @@ export class World {
    *   for a full snapshot, whose actors are matched to the previous state by id and kind.
    */
   addState(state: MirrorState, spawned: Uint32Array | null, now: number): void {
+    if (this.nextOwnId !== null) {
+      this.ownId = this.nextOwnId;
+      this.restart();
+    }
     this.frames.push({ state, receivedAt: now, fresh: spawned ?? NO_IDS });
     // Render times only move forward: once the second state is older than any render
     // time to come, the first is never drawn again.

@@ -3,7 +3,10 @@
 // client connects, draws the actors, keeps its mirror in step with delta snapshots
 // (and gets back in step with a FullSnapshotRequest when a snapshot is lost), moves
 // the own actor with the keyboard, follows settings changed live through the admin
-// API, and caps its snapshot rate while the page is hidden.
+// API, caps its snapshot rate while the page is hidden, reconnects and resumes its
+// actor after the connection drops (through a TCP proxy the test cuts), retries when
+// the server is full and stops on a final close code (a mock server), and keeps trying
+// after the server shuts down.
 //
 // Env: TICKWIRE_SERVER_BIN (default ../target/debug/tickwire-server, relative to
 // client-demo), CHROMIUM_BIN (default /usr/bin/chromium), TICKWIRE_SCREENSHOT (a
@@ -13,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -109,6 +113,96 @@ class Server {
       await this.exited;
     }
   }
+}
+
+/**
+ * A TCP proxy to the server (HTTP and WebSocket alike) that keeps every socket, so the
+ * test can cut them all at once: a network drop, with no close handshake.
+ */
+class TcpProxy {
+  constructor(target) {
+    this.target = new URL(target);
+    this.sockets = new Set();
+    this.connections = 0;
+  }
+
+  async start() {
+    this.server = net.createServer((client) => {
+      this.connections++;
+      const upstream = net.connect(Number(this.target.port), this.target.hostname);
+      for (const [socket, other] of [[client, upstream], [upstream, client]]) {
+        this.sockets.add(socket);
+        socket.on('error', () => other.destroy());
+        socket.on('close', () => {
+          this.sockets.delete(socket);
+          other.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', resolve);
+    });
+    this.url = `http://127.0.0.1:${this.server.address().port}/`;
+    return this.url;
+  }
+
+  /** Destroys every proxied socket; returns how many there were. */
+  dropAll() {
+    const count = this.sockets.size;
+    for (const socket of this.sockets) {
+      socket.destroy();
+    }
+    return count;
+  }
+
+  async stop() {
+    this.dropAll();
+    await new Promise((resolve) => this.server?.close(resolve) ?? resolve());
+  }
+}
+
+/** Opens another page on `url`; its uncaught errors count as the suite's. */
+async function openPage(url, setup = async () => undefined) {
+  const other = await browser.newPage({ viewport: { width: 800, height: 600 } });
+  other.on('pageerror', (error) => pageErrors.push(String(error)));
+  await setup(other);
+  await other.goto(url, { timeout: 10000 });
+  return other;
+}
+
+/**
+ * Runs `body` with the helpers above (status, waitForStatus, checkMove...) pointed at
+ * `other` instead of the main page.
+ */
+async function onPage(other, body) {
+  const main = page;
+  page = other;
+  try {
+    return await body();
+  } finally {
+    page = main;
+  }
+}
+
+/** Makes the page record every state it goes through in `window.__states`. */
+async function recordStates() {
+  await page.evaluate(() => {
+    const status = window.tickwire;
+    let state = status.state;
+    window.__states = [state];
+    Object.defineProperty(status, 'state', {
+      configurable: true,
+      enumerable: true,
+      get: () => state,
+      set: (next) => {
+        state = next;
+        window.__states.push(next);
+      },
+    });
+  });
 }
 
 const server = new Server();
@@ -607,14 +701,150 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     );
   }));
 
-  test('(i) stopping the server closes the session and says so', { timeout: 30000 }, check(async (t) => {
+  test('(i) after the server drops the connection the page reconnects and keeps the same actor', { timeout: 60000 }, check(async (t) => {
+    const proxy = new TcpProxy(server.url);
+    const proxied = await openPage(await proxy.start());
+    try {
+      await onPage(proxied, async () => {
+        await waitForStatus(
+          "the page loaded through the proxy should reach state 'connected' and see its own actor",
+          () => window.tickwire?.state === 'connected' && window.tickwire.ownPosition !== null,
+        );
+        const before = await status();
+        assert.equal(before.reconnects, 0, 'no reconnection yet');
+        assert.equal(before.resumed, false, 'the first Welcome should not be a resume');
+        await recordStates();
+
+        const dropped = proxy.dropAll();
+        assert.ok(dropped >= 2, `the proxy should have had the WebSocket's two sockets to cut, had ${dropped}`);
+        await waitForStatus(
+          "the page should be 'connected' again after one reconnection",
+          () => window.tickwire.state === 'connected' && window.tickwire.reconnects === 1,
+          15000,
+        );
+        const states = await page.evaluate(() => window.__states);
+        assert.deepEqual(states, ['connected', 'reconnecting', 'connected'], "the page should go through 'reconnecting' and back");
+        const after = await status();
+        assert.equal(after.actorId, before.actorId, 'the page should keep its actor');
+        assert.equal(after.resumed, true, 'the Welcome should say the session was resumed');
+        assert.equal(after.reconnects, 1, 'one successful reconnection');
+        assert.ok(proxy.connections >= 2, 'the page should have connected through the proxy again');
+
+        // A full snapshot follows the Welcome, then the mirror advances with deltas again.
+        await waitForStatus(
+          'a full snapshot should follow the Welcome, then deltas',
+          ([full, tick]) =>
+            window.tickwire.fullSnapshotsApplied > full && window.tickwire.mirrorTick > tick && window.tickwire.deltasApplied > 0,
+          5000,
+          [before.fullSnapshotsApplied, before.mirrorTick],
+        );
+        const resumedAt = (await status()).mirrorTick;
+        await waitForStatus(
+          "the mirror's ticks should keep advancing after the reconnection",
+          (tick) => window.tickwire.mirrorTick > tick + 10 && window.tickwire.ownPosition !== null,
+          5000,
+          resumedAt,
+        );
+        await waitForStatus(
+          `the world should hold as many actors as before (${before.actorCount}): the resumed actor is no extra one`,
+          (count) => window.tickwire.actorCount === count,
+          5000,
+          before.actorCount,
+        );
+        assert.equal((await status()).applyErrors, 0, 'every snapshot of the new connection should apply');
+        await checkMove(t, 'd', 'x', 'right');
+        t.diagnostic(
+          `cut ${dropped} sockets; states ${JSON.stringify(states)}; actor #${after.actorId} kept, ` +
+            `mirror tick ${before.mirrorTick} -> ${(await status()).mirrorTick}`,
+        );
+      });
+    } finally {
+      await proxied.close();
+      await proxy.stop();
+    }
+  }));
+
+  test('(j) a full server is retried; a final close code stops the page and says why', { timeout: 30000 }, check(async (t) => {
+    // A mock server: the first connection is told the server is full, the second is
+    // held a moment, then refused as unauthorised (final).
+    const { T, Builder, ByteBuffer } = await loadClient();
+    const disconnect = (code, reason) => {
+      const b = new Builder(64);
+      b.finish(T.ServerMessage.createServerMessage(b, T.ServerBody.Disconnect, T.Disconnect.createDisconnect(b, code, b.createString(reason))));
+      return Buffer.from(b.asUint8Array());
+    };
+    const hellos = [];
+    let connections = 0;
+    const mocked = await openPage(new URL('?token=let-me-in', server.url).href, async (other) => {
+      await other.addInitScript(() => {
+        // Every text the HUD's notice shows, in order.
+        window.__notices = [];
+        setInterval(() => {
+          const text = document.querySelector('#hud .notice')?.textContent ?? '';
+          if (text !== '' && window.__notices.at(-1) !== text) {
+            window.__notices.push(text);
+          }
+        }, 5);
+      });
+      await other.routeWebSocket(/\/ws$/, (ws) => {
+        const attempt = ++connections;
+        ws.onMessage(async (message) => {
+          const decoded = T.ClientMessage.getRootAsClientMessage(new ByteBuffer(new Uint8Array(message)));
+          const hello = decoded.body(new T.Hello());
+          hellos.push({ authToken: hello.authToken(), resumeTokenLength: hello.resumeTokenLength() });
+          const [code, reason] = attempt === 1 ? [1013, 'server is full'] : [4001, 'auth token expired'];
+          if (attempt > 1) {
+            await new Promise((resolve) => setTimeout(resolve, 400));
+          }
+          ws.send(disconnect(code, reason));
+          await ws.close({ code, reason });
+        });
+      });
+    });
+    try {
+      await onPage(mocked, async () => {
+        await waitForStatus("the page should reach state 'closed' after the final code", () => window.tickwire.state === 'closed', 10000);
+        await page.waitForTimeout(1500);
+        assert.equal(connections, 2, 'the page should retry once after 1013, and never after 4001');
+        assert.deepEqual(
+          hellos,
+          [{ authToken: 'let-me-in', resumeTokenLength: 0 }, { authToken: 'let-me-in', resumeTokenLength: 0 }],
+          'every Hello should carry the ?token= from the page URL, and no resume token before any Welcome',
+        );
+        const notices = await page.evaluate(() => window.__notices);
+        assert.ok(
+          notices.some((text) => /^Server full: server is full — (retrying in \d+\.\d s|reconnecting…)$/.test(text)),
+          `the HUD should have said the server was full and that the page retries: ${JSON.stringify(notices)}`,
+        );
+        const final = await page.locator('#hud .notice').textContent({ timeout: 2000 });
+        assert.match(final ?? '', /^Not authorised: auth token expired/, 'the HUD should say why the page stopped');
+        assert.equal(await page.locator('#hud .notice').getAttribute('data-kind'), 'error', 'a final close is an error');
+        const { lastDisconnect, reconnects } = await status();
+        assert.deepEqual(lastDisconnect, { code: 4001, reason: 'auth token expired' });
+        assert.equal(reconnects, 0, 'no Welcome, so no reconnection');
+        t.diagnostic(`HUD notices: ${JSON.stringify(notices)}`);
+      });
+    } finally {
+      await mocked.close();
+    }
+  }));
+
+  test('(k) stopping the server: the page says so and keeps trying to reconnect', { timeout: 30000 }, check(async (t) => {
     const { applyErrors } = await status();
     assert.equal(applyErrors, 0, 'every snapshot of the session should have applied to the mirror');
     await server.stop();
-    await waitForStatus("the page should reach state 'closed' after the server stops", () => window.tickwire.state === 'closed', 5000);
-    const notice = await page.locator('#hud .notice').textContent({ timeout: 2000 });
-    assert.ok(notice && notice.trim() !== '', 'the HUD should say why the connection closed');
+    await waitForStatus(
+      "the page should reach state 'reconnecting' after the server stops (1001 is worth retrying)",
+      () => window.tickwire.state === 'reconnecting',
+      5000,
+    );
     const { lastDisconnect } = await status();
+    assert.equal(lastDisconnect?.code, 1001, `the server should have said it is going away: ${JSON.stringify(lastDisconnect)}`);
+    // Failed attempts keep the server's reason on screen, with the countdown.
+    await page.waitForTimeout(1000);
+    const notice = await page.locator('#hud .notice').textContent({ timeout: 2000 });
+    assert.match(notice ?? '', /^Server shutting down\b.* — (retrying in \d+\.\d s|reconnecting…)$/, 'the HUD should say why and when it retries');
+    assert.equal((await status()).state, 'reconnecting', 'the page should keep trying');
     t.diagnostic(`HUD notice: ${notice}; lastDisconnect: ${JSON.stringify(lastDisconnect)}`);
     if (screenshotPath) {
       await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-closed.png' });

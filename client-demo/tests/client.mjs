@@ -11,7 +11,9 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sr
 /**
  * The client's modules, bundled and imported: `P` (protocol.ts), `mirror` (mirror.ts),
  * `Replication` (replication.ts), `World` (world.ts), `Connection` (connection.ts),
- * `rate` (rate.ts), `T` (generated code), `Builder` and `ByteBuffer`.
+ * `rate` (rate.ts), `reconnect` (reconnect.ts), `closeCodes` (close-codes.ts),
+ * `Session` and `SILENCE_MS` (session.ts), `address` (address.ts), `T` (generated
+ * code), `Builder` and `ByteBuffer`.
  */
 export async function loadClient() {
   const result = await build({
@@ -23,6 +25,10 @@ export async function loadClient() {
         "export { World } from './world';",
         "export { Connection } from './connection';",
         "export * as rate from './rate';",
+        "export * as reconnect from './reconnect';",
+        "export * as closeCodes from './close-codes';",
+        "export { Session, SILENCE_MS } from './session';",
+        "export * as address from './address';",
         "export * as T from './generated/tickwire';",
         "export { Builder, ByteBuffer } from 'flatbuffers';",
       ].join('\n'),
@@ -124,5 +130,25 @@ export function snapshotFrame({ T, Builder }, spec) {
   }
   const body = S.endSnapshot(b);
   b.finish(T.ServerMessage.createServerMessage(b, T.ServerBody.Snapshot, body));
+  return b.asUint8Array().slice().buffer;
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), for repeatable tests. */
+export function seeded(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One encoded ServerMessage of `type`, its body built by `buildBody(builder)`. */
+export function serverFrame({ T, Builder }, type, buildBody) {
+  const b = new Builder(128);
+  const body = buildBody(b);
+  b.finish(T.ServerMessage.createServerMessage(b, type, body));
   return b.asUint8Array().slice().buffer;
 }

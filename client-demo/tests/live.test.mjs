@@ -1,14 +1,16 @@
 // Unit test, in Node, of how the client follows the server live: the world view
 // (src/world.ts) draws other actors `interpolation_delay_ms` behind the newest snapshot
 // between the buffered states that bracket the render time (the latest two when the
-// delay is shorter than a snapshot gap) and picks up new settings at once; the snapshot
+// delay is shorter than a snapshot gap), picks up new settings at once, and on a
+// reconnection's Welcome keeps the old states drawn until the new session's first one
+// replaces them all; the snapshot
 // rate (src/rate.ts) follows broadcast_every and SnapshotRate; the connection
 // (src/connection.ts, over a fake WebSocket and recorded timers) reschedules Inputs when
 // Settings change and asks for the snapshot cap only once connected.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadClient } from './client.mjs';
+import { loadClient, serverFrame } from './client.mjs';
 
 let client;
 
@@ -127,6 +129,25 @@ describe('world view: interpolation delay', () => {
     near(actor(w, 1400, NPC).x, 0, 'an actor of another kind should be drawn where it is');
   });
 
+  test("a reconnection's Welcome keeps the old states drawn until the new session's first state", () => {
+    const w = world();
+    const NEW_OWN = 9;
+    w.welcome(NEW_OWN, { x: 500, y: 500 }, SETTINGS);
+    assert.equal(w.waitingForState, true, 'the world should wait for the new session');
+    assert.equal(w.ownId, OWN, 'the old own actor should stay highlighted until the new state');
+    assert.deepEqual(w.arenaSize, { x: 500, y: 500 }, 'the arena should follow the Welcome at once');
+    near(actor(w, 1400, NPC).x, 30, 'the old states should still be drawn, resting at the newest');
+    near(actor(w, 1400, OWN).x, 130, 'the old own actor too');
+    assert.equal(w.bufferedStates, 4, 'the old states should be kept until the new one arrives');
+    w.addState(state(500, [{ id: NPC, x: 700 }, { id: NEW_OWN, x: 50, kind: 1 }]), null, 1500);
+    assert.equal(w.waitingForState, false);
+    assert.equal(w.bufferedStates, 1, "the new session's first state should replace the whole buffer");
+    assert.equal(w.ownId, NEW_OWN, 'the own actor should now be the new one');
+    near(actor(w, 1510, NPC).x, 700, 'nothing should be interpolated across sessions');
+    assert.equal(actor(w, 1510, NEW_OWN).own, true, 'the new own actor should be drawn as own');
+    assert.deepEqual(w.ownPosition, { x: 50, y: 0 });
+  });
+
   test('the buffer keeps what the delay needs and no more', () => {
     const w = new client.World();
     w.welcome(OWN, { x: 1000, y: 1000 }, SETTINGS);
@@ -206,13 +227,8 @@ describe('connection: live settings and snapshot cap', () => {
     Object.assign(globalThis, saved);
   });
 
-  function frame(type, buildBody) {
-    const { T, Builder } = client;
-    const b = new Builder(128);
-    const body = buildBody(b);
-    b.finish(T.ServerMessage.createServerMessage(b, type, body));
-    return b.asUint8Array().slice().buffer;
-  }
+  const frame = (type, buildBody) => serverFrame(client, type, buildBody);
+
 
   function settingsBody(b, { tickRateHz, broadcastEvery, inputEvery, movementSpeed, smoothing, interpolationDelayMs, positionStepsPerUnit }) {
     return client.T.Settings.createSettings(b, tickRateHz, broadcastEvery, inputEvery, movementSpeed, smoothing, interpolationDelayMs, positionStepsPerUnit);

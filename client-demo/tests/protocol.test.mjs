@@ -1,12 +1,13 @@
-// Unit test of src/protocol.ts and src/snapshot.ts in Node: client messages encode to
-// what the schema says, server messages (full and delta snapshots, SnapshotRate
-// included) decode to the expected plain objects, and malformed frames (truncated,
+// Unit test of src/protocol.ts and src/snapshot.ts in Node: client messages (Hello
+// with and without its auth and resume tokens included) encode to what the schema
+// says, server messages (Welcome with its resume token, full and delta snapshots,
+// SnapshotRate included) decode to the expected plain objects, and malformed frames (truncated,
 // random, lying about lengths, bad id lists, columns of the wrong length, unknown enum
 // values) fail with ProtocolError and nothing else.
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columns, loadClient, snapshotFrame } from './client.mjs';
+import { columns, loadClient, seeded, snapshotFrame } from './client.mjs';
 
 /** src/protocol.ts plus the generated code and flatbuffers, bundled and imported. */
 let P;
@@ -31,18 +32,28 @@ function settings(builder, tickRate = 20) {
   return T.Settings.createSettings(builder, tickRate, 2, 1, 150.5, 0.25, 100, 8);
 }
 
-function welcome() {
+/** A Welcome frame; with `resumeToken` (bytes) and `resumed` when given. */
+function welcome({ resumeToken, resumed } = {}) {
   return serverMessage(T.ServerBody.Welcome, (b) => {
     const s = settings(b);
+    const token = resumeToken === undefined ? 0 : T.Welcome.createResumeTokenVector(b, resumeToken);
     T.Welcome.startWelcome(b);
     T.Welcome.addSessionId(b, 9007199254740993n);
     T.Welcome.addActorId(b, 42);
     T.Welcome.addTick(b, 1000);
     T.Welcome.addSettings(b, s);
     T.Welcome.addArenaSize(b, T.Vec2.createVec2(b, 800, 600));
+    if (token) {
+      T.Welcome.addResumeToken(b, token);
+    }
+    if (resumed !== undefined) {
+      T.Welcome.addResumed(b, resumed);
+    }
     return T.Welcome.endWelcome(b);
   });
 }
+
+const TOKEN = Array.from({ length: 16 }, (_, i) => (i * 37 + 200) % 256);
 
 /** A SnapshotRate frame; `reason` may be any byte, to forge unknown ones. */
 function snapshotRate(everyTicks, reason) {
@@ -90,28 +101,29 @@ function decodeOrProtocolError(frame, label) {
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('protocol encoding', () => {
   test('Hello carries the schema\'s protocol version', () => {
     const message = clientMessage(P.encodeHello());
     assert.equal(message.bodyType(), T.ClientBody.Hello, 'Hello should be tagged Hello');
-    assert.equal(T.ProtocolVersion.Current, 3, 'the schema should define protocol version 3');
-    assert.equal(
-      message.body(new T.Hello()).protocolVersion(),
-      T.ProtocolVersion.Current,
-      'Hello should carry the schema\'s protocol version',
-    );
+    assert.equal(T.ProtocolVersion.Current, 4, 'the schema should define protocol version 4');
+    const hello = message.body(new T.Hello());
+    assert.equal(hello.protocolVersion(), T.ProtocolVersion.Current, 'Hello should carry the schema\'s protocol version');
+    assert.equal(hello.authToken(), null, 'a Hello without an auth token should leave it out');
+    assert.equal(hello.resumeTokenLength(), 0, 'a first Hello should carry no resume token');
+    assert.equal(hello.bb.__offset(hello.bb_pos, 8), 0, 'the resume_token field should be absent, not empty');
+  });
+
+  test('Hello carries the auth and resume tokens', () => {
+    const token = Uint8Array.from(TOKEN);
+    const hello = clientMessage(P.encodeHello({ authToken: 'sig.né.42', resumeToken: token })).body(new T.Hello());
+    assert.equal(hello.protocolVersion(), T.ProtocolVersion.Current, 'the version should still be the schema\'s');
+    assert.equal(hello.authToken(), 'sig.né.42', 'Hello should carry the auth token (UTF-8)');
+    assert.deepEqual(Array.from(hello.resumeTokenArray()), TOKEN, 'Hello should carry the resume token byte for byte');
+    const empty = clientMessage(P.encodeHello({ authToken: '', resumeToken: new Uint8Array(0) })).body(new T.Hello());
+    assert.equal(empty.authToken(), null, 'an empty auth token should be left out');
+    assert.equal(empty.bb.__offset(empty.bb_pos, 8), 0, 'an empty resume token should be left out');
+    const old = clientMessage(P.encodeHello({ protocolVersion: 3 })).body(new T.Hello());
+    assert.equal(old.protocolVersion(), 3, 'an explicit protocol version should be sent as given');
   });
 
   test('Input carries sequence, direction and ack_tick', () => {
@@ -173,7 +185,21 @@ describe('protocol decoding', () => {
         positionStepsPerUnit: 8,
       },
       arenaSize: { x: 800, y: 600 },
+      resumeToken: null,
+      resumed: false,
     });
+  });
+
+  test('Welcome with a resume token, resumed', () => {
+    const frame = welcome({ resumeToken: TOKEN, resumed: true });
+    const event = P.decodeServerMessage(frame);
+    assert.equal(event.resumed, true, 'resumed should decode');
+    assert.ok(event.resumeToken instanceof Uint8Array, 'the resume token should be a Uint8Array');
+    assert.deepEqual(Array.from(event.resumeToken), TOKEN, 'the resume token should decode byte for byte');
+    new Uint8Array(frame).fill(0);
+    assert.deepEqual(Array.from(event.resumeToken), TOKEN, 'the resume token should be a copy, not a view of the frame');
+    assert.equal(P.decodeServerMessage(welcome({ resumeToken: TOKEN, resumed: false })).resumed, false);
+    assert.equal(P.decodeServerMessage(welcome({ resumeToken: [] })).resumeToken, null, 'an empty token should decode as none');
   });
 
   test('full Snapshot', () => {
@@ -301,6 +327,7 @@ describe('protocol decoding', () => {
   test('every truncation of every message fails cleanly or decodes', () => {
     const frames = {
       welcome: welcome(),
+      resumedWelcome: welcome({ resumeToken: TOKEN, resumed: true }),
       snapshot: snapshot([{ id: 1, x: 1, y: 2, kind: 0 }, { id: 2, x: 3, y: 4, kind: 1 }]),
       delta: delta(),
       disconnect: serverMessage(T.ServerBody.Disconnect, (b) => T.Disconnect.createDisconnect(b, 1001, b.createString('bye'))),
@@ -314,8 +341,8 @@ describe('protocol decoding', () => {
   });
 
   test('random and corrupted frames fail with ProtocolError only', () => {
-    const next = random(12345);
-    const valid = [welcome(), snapshot([{ id: 1, x: 1, y: 2, kind: 0 }]), delta(), snapshotRate(8, T.ThrottleReason.Congested)];
+    const next = seeded(12345);
+    const valid = [welcome(), welcome({ resumeToken: TOKEN, resumed: true }), snapshot([{ id: 1, x: 1, y: 2, kind: 0 }]), delta(), snapshotRate(8, T.ThrottleReason.Congested)];
     for (let round = 0; round < 5000; round++) {
       let bytes;
       if (round % 2 === 0) {

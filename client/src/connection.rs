@@ -1,34 +1,24 @@
-//! [`Client`]: one connection to a Tickwire server, driven by a background task.
+//! [`Client`]: one player's connection to a Tickwire server, with its world mirror.
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
 use glam::Vec2;
 use thiserror::Error;
 use tickwire_protocol::{
-    ApplyError, ClientMessage, DecodeError, Disconnect, Hello, Input, PROTOCOL_VERSION, Pong,
-    ServerMessage, Settings, Snapshot, SnapshotRate, Welcome, WorldState,
+    ApplyError, ClientMessage, DecodeError, Hello, Input, Settings, Snapshot, SnapshotRate,
+    Welcome, WorldState,
 };
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio::time::timeout;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 use tracing::warn;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+use crate::driver;
 
-/// How long [`Client::connect`] waits for the server's `Welcome`.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Events decoded but not yet taken by [`Client::next_event`]; when full, the client stops
 /// reading its socket.
 const EVENT_QUEUE: usize = 64;
 
-/// What the server told this client.
+/// What the server told this client, or what happened to the connection.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A snapshot was applied: [`Client::world`] now holds the state as of `tick`.
@@ -49,7 +39,20 @@ pub enum Event {
     SnapshotRate(SnapshotRate),
     /// The server measured this round-trip time (reported with each ping).
     RoundTrip(Duration),
-    /// The connection ended; the last event.
+    /// The connection was lost; the client is reconnecting (with backoff) to resume.
+    Reconnecting {
+        /// The close code, if the server sent one.
+        code: Option<u16>,
+        /// Why the connection ended.
+        reason: String,
+    },
+    /// The client reconnected. With `resumed` it kept its actor; otherwise it has a new
+    /// one ([`Client::welcome`] says which). A full snapshot follows.
+    Reconnected {
+        /// Whether the session, and so the actor, carried on.
+        resumed: bool,
+    },
+    /// The connection ended for good; the last event.
     Closed {
         /// The close code, if the server sent one.
         code: Option<u16>,
@@ -58,11 +61,12 @@ pub enum Event {
     },
 }
 
-/// What the socket task hands over; snapshots are applied to the mirror only when the
+/// What the socket task hands over. Snapshots are applied to the mirror only when the
 /// caller takes them, so the mirror always matches the events seen.
 #[derive(Debug)]
-enum Incoming {
+pub(crate) enum Incoming {
     Snapshot(Snapshot, usize),
+    Reconnected(Welcome),
     Event(Event),
 }
 
@@ -94,6 +98,93 @@ pub enum ClientError {
     Closed,
 }
 
+/// How a client connects and reconnects.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) url: String,
+    pub(crate) auth_token: Option<String>,
+    pub(crate) reconnect: bool,
+    pub(crate) first_retry: Duration,
+    pub(crate) max_retry: Duration,
+    pub(crate) max_attempts: u32,
+}
+
+impl Options {
+    /// A `Hello` with this client's auth token.
+    pub(crate) fn hello(&self) -> Hello {
+        Hello { auth_token: self.auth_token.clone(), ..Hello::new() }
+    }
+}
+
+/// Builds a [`Client`]. The defaults suit a player: reconnect on a lost connection with
+/// backoff from 100 ms up to 5 s, for up to 20 attempts, resuming the session.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    options: Options,
+}
+
+impl ClientBuilder {
+    /// A client for the server at `url` (`ws://host:port/ws`).
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            options: Options {
+                url: url.into(),
+                auth_token: None,
+                reconnect: true,
+                first_retry: Duration::from_millis(100),
+                max_retry: Duration::from_secs(5),
+                max_attempts: 20,
+            },
+        }
+    }
+
+    /// Sends `token` in every `Hello`, for servers that authenticate players.
+    pub fn auth_token(mut self, token: impl Into<String>) -> Self {
+        self.options.auth_token = Some(token.into());
+        self
+    }
+
+    /// Whether to reconnect and resume after a lost connection (default: yes).
+    pub fn reconnect(mut self, reconnect: bool) -> Self {
+        self.options.reconnect = reconnect;
+        self
+    }
+
+    /// Backoff bounds between reconnection attempts, and how many attempts to make.
+    pub fn retry(mut self, first: Duration, max: Duration, attempts: u32) -> Self {
+        (self.options.first_retry, self.options.max_retry, self.options.max_attempts) =
+            (first, max, attempts);
+        self
+    }
+
+    /// Connects, sends `Hello` and waits for `Welcome`.
+    ///
+    /// # Errors
+    /// [`ClientError`] if the connection fails, the server refuses the session, or no
+    /// `Welcome` arrives within five seconds.
+    pub async fn connect(self) -> Result<Client, ClientError> {
+        let (sink, stream, welcome) =
+            driver::handshake(&self.options, self.options.hello()).await?;
+        let (outgoing, outgoing_rx) = mpsc::unbounded_channel();
+        let (incoming_tx, incoming) = mpsc::channel(EVENT_QUEUE);
+        tokio::spawn(driver::drive(
+            self.options,
+            welcome,
+            (sink, stream),
+            outgoing_rx,
+            incoming_tx,
+        ));
+        Ok(Client {
+            welcome,
+            outgoing,
+            incoming,
+            next_sequence: 1,
+            world: WorldState::default(),
+            awaiting_full: false,
+        })
+    }
+}
+
 /// A connected, welcomed client.
 #[derive(Debug)]
 pub struct Client {
@@ -107,35 +198,15 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to `url` (`ws://host:port/ws`), sends `Hello` and waits for `Welcome`.
+    /// Connects to `url` with the default [`ClientBuilder`] settings.
     ///
     /// # Errors
-    /// [`ClientError`] if the connection fails, the server refuses the session, or no
-    /// `Welcome` arrives within five seconds.
+    /// As [`ClientBuilder::connect`].
     pub async fn connect(url: &str) -> Result<Self, ClientError> {
-        // Inputs are tiny and latency-bound: no Nagle delay.
-        let (socket, _response) = connect_async_with_config(url, None, true).await?;
-        let (mut sink, mut stream) = socket.split();
-        let hello = ClientMessage::Hello(Hello { protocol_version: PROTOCOL_VERSION });
-        sink.send(Message::Binary(hello.encode())).await?;
-        let welcome = timeout(HANDSHAKE_TIMEOUT, read_welcome(&mut stream))
-            .await
-            .map_err(|_| ClientError::HandshakeTimeout(HANDSHAKE_TIMEOUT))??;
-
-        let (outgoing, outgoing_rx) = mpsc::unbounded_channel();
-        let (incoming_tx, incoming) = mpsc::channel(EVENT_QUEUE);
-        tokio::spawn(drive(sink, stream, outgoing_rx, incoming_tx));
-        Ok(Self {
-            welcome,
-            outgoing,
-            incoming,
-            next_sequence: 1,
-            world: WorldState::default(),
-            awaiting_full: false,
-        })
+        ClientBuilder::new(url).connect().await
     }
 
-    /// The server's `Welcome`: session id, own actor, settings, arena.
+    /// The server's latest `Welcome`: session id, own actor, settings, arena.
     pub fn welcome(&self) -> &Welcome {
         &self.welcome
     }
@@ -149,7 +220,7 @@ impl Client {
     /// mirror's tick. Returns the input's sequence number.
     ///
     /// # Errors
-    /// [`ClientError::Closed`] if the connection has ended.
+    /// [`ClientError::Closed`] if the connection has ended for good.
     pub fn send_input(&mut self, direction: Vec2) -> Result<u32, ClientError> {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
@@ -162,7 +233,7 @@ impl Client {
     /// [`Event::SnapshotRate`].
     ///
     /// # Errors
-    /// [`ClientError::Closed`] if the connection has ended.
+    /// [`ClientError::Closed`] if the connection has ended for good.
     pub fn request_snapshot_rate(&self, max_per_second: u16) -> Result<(), ClientError> {
         self.send(ClientMessage::SnapshotRateRequest { max_per_second }.encode())
     }
@@ -170,7 +241,7 @@ impl Client {
     /// Sends raw bytes as one binary frame, as they are. For tests of hostile input.
     ///
     /// # Errors
-    /// [`ClientError::Closed`] if the connection has ended.
+    /// [`ClientError::Closed`] if the connection has ended for good.
     pub fn send(&self, frame: Bytes) -> Result<(), ClientError> {
         self.outgoing.send(frame).map_err(|_| ClientError::Closed)
     }
@@ -181,6 +252,13 @@ impl Client {
         loop {
             match self.incoming.recv().await? {
                 Incoming::Event(event) => return Some(event),
+                Incoming::Reconnected(welcome) => {
+                    self.welcome = welcome;
+                    // A full snapshot follows; nothing from before carries over.
+                    self.world = WorldState::default();
+                    self.awaiting_full = false;
+                    return Some(Event::Reconnected { resumed: welcome.resumed });
+                }
                 Incoming::Snapshot(snapshot, bytes) => {
                     let full = snapshot.baseline_tick.is_none();
                     if self.awaiting_full && !full {
@@ -203,98 +281,4 @@ impl Client {
             }
         }
     }
-}
-
-async fn read_welcome(stream: &mut SplitStream<Socket>) -> Result<Welcome, ClientError> {
-    let mut disconnect: Option<Disconnect> = None;
-    loop {
-        match stream.next().await {
-            Some(Ok(Message::Binary(frame))) => match ServerMessage::decode(&frame)? {
-                ServerMessage::Welcome(welcome) => return Ok(welcome),
-                ServerMessage::Disconnect(reason) => disconnect = Some(reason),
-                other => return Err(ClientError::UnexpectedMessage(format!("{other:?}"))),
-            },
-            Some(Ok(Message::Close(frame))) => {
-                let (code, reason) = match (disconnect, frame) {
-                    (Some(disconnect), _) => (disconnect.code, disconnect.reason),
-                    (None, Some(frame)) => (u16::from(frame.code), frame.reason.to_string()),
-                    (None, None) => (1005, String::new()),
-                };
-                return Err(ClientError::Refused { code, reason });
-            }
-            Some(Ok(_)) => {}
-            Some(Err(error)) => return Err(error.into()),
-            None => return Err(ClientError::Closed),
-        }
-    }
-}
-
-/// Owns the socket: sends what the caller queues, answers pings, decodes frames into events.
-async fn drive(
-    mut sink: SplitSink<Socket, Message>,
-    mut stream: SplitStream<Socket>,
-    mut outgoing: mpsc::UnboundedReceiver<Bytes>,
-    events: mpsc::Sender<Incoming>,
-) {
-    let mut disconnect: Option<Disconnect> = None;
-    let closed = loop {
-        tokio::select! {
-            frame = outgoing.recv() => match frame {
-                Some(frame) => {
-                    if let Err(error) = sink.send(Message::Binary(frame)).await {
-                        break Event::Closed { code: None, reason: error.to_string() };
-                    }
-                }
-                None => {
-                    // The caller dropped the client: close politely.
-                    let close = CloseFrame { code: WsCloseCode::Normal, reason: "client closed".into() };
-                    let _ = sink.send(Message::Close(Some(close))).await;
-                    return;
-                }
-            },
-            message = stream.next() => {
-                let event = match message {
-                    Some(Ok(Message::Binary(frame))) => match ServerMessage::decode(&frame) {
-                        Ok(ServerMessage::Snapshot(snapshot)) => Incoming::Snapshot(snapshot, frame.len()),
-                        Ok(ServerMessage::Settings(settings)) => Incoming::Event(Event::Settings(settings)),
-                        Ok(ServerMessage::SnapshotRate(rate)) => Incoming::Event(Event::SnapshotRate(rate)),
-                        Ok(ServerMessage::Ping(ping)) => {
-                            let pong = ClientMessage::Pong(Pong { nonce: ping.nonce }).encode();
-                            if let Err(error) = sink.send(Message::Binary(pong)).await {
-                                break Event::Closed { code: None, reason: error.to_string() };
-                            }
-                            Incoming::Event(Event::RoundTrip(Duration::from_micros(u64::from(ping.rtt_us))))
-                        }
-                        Ok(ServerMessage::Disconnect(reason)) => {
-                            disconnect = Some(reason);
-                            continue;
-                        }
-                        Ok(ServerMessage::Welcome(_)) => {
-                            break Event::Closed { code: None, reason: "server sent Welcome twice".into() };
-                        }
-                        Err(error) => {
-                            break Event::Closed { code: None, reason: format!("malformed server message: {error}") };
-                        }
-                    },
-                    Some(Ok(Message::Close(frame))) => {
-                        break match (disconnect.take(), frame) {
-                            (Some(disconnect), _) => Event::Closed { code: Some(disconnect.code), reason: disconnect.reason },
-                            (None, Some(frame)) => Event::Closed {
-                                code: Some(u16::from(frame.code)),
-                                reason: frame.reason.to_string(),
-                            },
-                            (None, None) => Event::Closed { code: None, reason: String::new() },
-                        };
-                    }
-                    Some(Ok(_)) => continue,
-                    Some(Err(error)) => break Event::Closed { code: None, reason: error.to_string() },
-                    None => break Event::Closed { code: None, reason: "connection lost".into() },
-                };
-                if events.send(event).await.is_err() {
-                    return; // The caller dropped the client.
-                }
-            }
-        }
-    };
-    let _ = events.send(Incoming::Event(closed)).await;
 }

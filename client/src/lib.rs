@@ -13,6 +13,11 @@
 //! [`Event::Snapshot`]. Inputs acknowledge the mirror's tick; a delta that does not fit
 //! (which a correct server never sends) triggers a request for a full snapshot.
 //!
+//! A lost connection is not the end: the client reconnects with exponential backoff and
+//! jitter and resumes its session with the token from its last `Welcome`, keeping its
+//! actor ([`Event::Reconnecting`], then [`Event::Reconnected`]). [`ClientBuilder`] sets
+//! the auth token and the retry policy.
+//!
 //! # Example
 //! ```no_run
 //! # async fn demo() -> Result<(), tickwire_client::ClientError> {
@@ -30,7 +35,9 @@
 //! # Ok(()) }
 //! ```
 
+mod backoff;
 mod connection;
+mod driver;
 
-pub use connection::{Client, ClientError, Event};
+pub use connection::{Client, ClientBuilder, ClientError, Event};
 pub use tickwire_protocol as protocol;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// How sessions are run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NetConfig {
     /// A connection that has not sent a valid `Hello` by then is closed.
     pub handshake_timeout: Duration,
@@ -19,6 +19,22 @@ pub struct NetConfig {
     /// to the newest snapshot instead. `None` keeps the OS default (autotuned up to
     /// megabytes on Linux).
     pub send_buffer_bytes: Option<usize>,
+    /// Most sessions at once; beyond it clients are told the server is full.
+    pub max_sessions: usize,
+    /// Most sessions from one IP address at once.
+    pub max_sessions_per_address: usize,
+    /// Most messages a client may send per second, on average (token bucket).
+    pub max_messages_per_second: u32,
+    /// Messages a client may send in a burst above the average.
+    pub message_burst: u32,
+    /// A session that sends nothing for this long is closed. Live clients answer a ping
+    /// every `ping_interval`, so only dead or stuck ones are.
+    pub idle_timeout: Duration,
+    /// How long a dropped session's token stays redeemable; the server sets it to the
+    /// sim's grace window, so tokens live exactly as long as the actors they resume.
+    pub resume_grace: Duration,
+    /// Browser origins allowed to connect (`https://game.example`); empty allows all.
+    pub allowed_origins: Vec<String>,
     /// How long a closing session waits for its last messages to flush and for the
     /// peer's close reply.
     pub close_timeout: Duration,
@@ -32,6 +48,14 @@ impl Default for NetConfig {
             max_message_bytes: tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES,
             read_buffer_bytes: 4 * 1024,
             send_buffer_bytes: Some(64 * 1024),
+            max_sessions: 10_000,
+            max_sessions_per_address: 64,
+            // Inputs at up to 60 per second, pongs, and the occasional request.
+            max_messages_per_second: 120,
+            message_burst: 240,
+            idle_timeout: Duration::from_secs(10),
+            resume_grace: Duration::from_secs(30),
+            allowed_origins: Vec::new(),
             close_timeout: Duration::from_secs(1),
         }
     }

@@ -23,9 +23,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
+use crate::admission::{Admission, Authenticator};
 use crate::config::NetConfig;
 use crate::frame_ring::FrameRing;
 use crate::metrics::NetMetrics;
+use crate::resume::ResumeBook;
 use crate::session;
 
 /// Shared state of every session. Cheap to clone.
@@ -40,20 +42,28 @@ pub(crate) struct Inner {
     pub(crate) frames: watch::Receiver<Arc<FrameRing>>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) metrics: NetMetrics,
+    pub(crate) admission: Arc<Admission>,
+    pub(crate) resume: ResumeBook,
+    pub(crate) authenticator: Arc<dyn Authenticator>,
     next_session_id: AtomicU64,
     sessions: TaskTracker,
 }
 
 impl Net {
-    /// Creates the network side over the sim's input channels and its frame feed.
+    /// Creates the network side over the sim's input channels and its frame feed;
+    /// `authenticator` decides who may play.
     pub fn new(
         config: NetConfig,
         sim: SimSender,
         frames: watch::Receiver<Arc<FrameRing>>,
         metrics: NetMetrics,
+        authenticator: Arc<dyn Authenticator>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                admission: Admission::new(config.max_sessions, config.max_sessions_per_address),
+                resume: ResumeBook::default(),
+                authenticator,
                 config,
                 sim,
                 frames,
@@ -80,6 +90,11 @@ impl Net {
             Ok(key) => key,
             Err(reason) => return (StatusCode::BAD_REQUEST, reason).into_response(),
         };
+        let origin = request
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|origin| origin.to_str().ok())
+            .map(str::to_owned);
         let on_upgrade = hyper::upgrade::on(&mut request);
         let session_id = net.inner.next_session_id.fetch_add(1, Ordering::Relaxed);
         let ws_config = WebSocketConfig::default()
@@ -97,7 +112,7 @@ impl Net {
                         Some(ws_config),
                     )
                     .await;
-                    session::run(inner, session_id, peer, socket).await;
+                    session::run(inner, session_id, peer, origin, socket).await;
                 }
                 Err(error) => warn!(%peer, %error, "WebSocket upgrade failed"),
             }

@@ -6,6 +6,9 @@
 //! - [`FramePublisher`] / [`FrameRing`]: the recent frames that serve as delta
 //!   baselines, and their encodings ([`SharedFrame`]), made once per baseline by the first
 //!   session that needs one and shared by all.
+//! - `admission`: session limits (total, per address), the origin allow-list, and the
+//!   [`Authenticator`] hook; `resume`: resume tokens; `message_budget`: the per-client
+//!   message rate limit.
 //! - [`NetMetrics`]: sessions, traffic, snapshot sizes, skips, throttling, round trips.
 //! - `throttle`: each session's effective snapshot interval, from its socket's
 //!   backpressure and the client's own cap.
@@ -19,14 +22,20 @@
 //! the newest, so a slow session skips stale snapshots instead of queueing them, and its
 //! next snapshot is a delta from the last one it was sent.
 
+mod admission;
 mod config;
 mod endpoint;
 mod frame_ring;
+mod message_budget;
 mod metrics;
+mod resume;
 mod session;
+mod signed_tokens;
 mod throttle;
 
+pub use admission::{AllowAll, Authenticator};
 pub use config::NetConfig;
 pub use endpoint::Net;
 pub use frame_ring::{FramePublisher, FrameRing, SharedFrame};
 pub use metrics::NetMetrics;
+pub use signed_tokens::SignedTokens;

@@ -13,7 +13,7 @@ use tickwire_protocol::CloseCode;
 use tickwire_sim::metrics::{counter, gauge, histogram};
 
 /// The close reasons counted separately, with their label.
-const CLOSE_REASONS: [(Option<CloseCode>, &str); 9] = [
+const CLOSE_REASONS: [(Option<CloseCode>, &str); 14] = [
     (None, "peer_left"),
     (Some(CloseCode::GoingAway), "going_away"),
     (Some(CloseCode::ProtocolError), "protocol_error"),
@@ -23,6 +23,11 @@ const CLOSE_REASONS: [(Option<CloseCode>, &str); 9] = [
     (Some(CloseCode::InternalError), "internal_error"),
     (Some(CloseCode::VersionMismatch), "version_mismatch"),
     (Some(CloseCode::Normal), "normal"),
+    (Some(CloseCode::ServerFull), "server_full"),
+    (Some(CloseCode::Unauthorized), "unauthorized"),
+    (Some(CloseCode::TooManyFromAddress), "too_many_from_address"),
+    (Some(CloseCode::OriginNotAllowed), "origin_not_allowed"),
+    (Some(CloseCode::RateLimited), "rate_limited"),
 ];
 
 /// The network side's metrics. Cheap to clone.
@@ -41,6 +46,8 @@ pub struct NetMetrics {
     pub(crate) rtt: Histogram,
     pub(crate) inputs_dropped: Counter,
     pub(crate) acks_rejected: Counter,
+    resumed: Counter,
+    resume_refused: Counter,
     outbound_bytes: Arc<AtomicU64>,
 }
 
@@ -119,7 +126,28 @@ impl NetMetrics {
                 &[],
                 "Acks for snapshots never sent.",
             ),
+            resumed: counter(
+                recorder,
+                "tickwire_resumes_total",
+                &[("result", "resumed")],
+                "Resume attempts, by result.",
+            ),
+            resume_refused: counter(
+                recorder,
+                "tickwire_resumes_total",
+                &[("result", "refused")],
+                "Resume attempts, by result.",
+            ),
             outbound_bytes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Counts a resume attempt, if the client made one.
+    pub(crate) fn resumes(&self, attempted: bool, succeeded: bool) {
+        match (attempted, succeeded) {
+            (true, true) => self.resumed.increment(1),
+            (true, false) => self.resume_refused.increment(1),
+            _ => {}
         }
     }
 

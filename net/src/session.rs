@@ -15,8 +15,8 @@ use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{
-    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, Ping, ServerMessage, ThrottleReason,
-    Welcome,
+    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, Ping, ResumeToken, ServerMessage,
+    ThrottleReason, Welcome,
 };
 use tickwire_sim::{Joined, SendRefused, SessionId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -25,17 +25,24 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use crate::admission::{Permit, origin_allowed};
 use crate::endpoint::Inner;
+use crate::message_budget::MessageBudget;
 use crate::metrics::NetMetrics;
 use crate::throttle::Throttle;
 
 /// Why a session ended.
 #[derive(Debug)]
 enum Ending {
-    /// The peer closed the connection or went away; nothing more to send.
-    PeerLeft,
+    /// The peer said goodbye (a close frame): its actor leaves.
+    PeerClosed,
+    /// The connection was lost without a goodbye: the actor waits for a resume.
+    PeerLost,
+    /// Another connection resumed this session and took its actor.
+    Replaced,
     /// The server ends the session and tells the peer why.
     Close(CloseCode, String),
 }
@@ -51,6 +58,7 @@ pub(crate) async fn run<S>(
     net: Arc<Inner>,
     id: SessionId,
     peer: SocketAddr,
+    origin: Option<String>,
     socket: WebSocketStream<S>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -61,16 +69,34 @@ pub(crate) async fn run<S>(
         let metrics = net.metrics.clone();
         metrics.sessions.increment(1.0);
         metrics.sessions_opened.increment(1);
-        let mut session = Session { net, id, sink, stream, joined: false };
-        let ending = session.handshake_and_serve().await;
-        if session.joined {
-            session.net.sim.leave(id);
-        }
+        let mut session = Session {
+            net,
+            id,
+            sink,
+            stream,
+            joined: false,
+            resume_token: None,
+            replaced: CancellationToken::new(),
+        };
+        let admitted = session.admit(peer, origin.as_deref());
+        let ending = match &admitted {
+            Ok(_permit) => session.handshake_and_serve().await,
+            Err((code, reason)) => Ending::close(*code, reason.clone()),
+        };
+        session.release(&ending);
+        drop(admitted);
         metrics.sessions.decrement(1.0);
         match ending {
-            Ending::PeerLeft => {
+            Ending::PeerClosed | Ending::PeerLost => {
                 metrics.closed(None);
-                info!("session ended by the peer");
+                info!(lost = matches!(ending, Ending::PeerLost), "session ended by the peer");
+            }
+            Ending::Replaced => {
+                metrics.closed(Some(CloseCode::Normal));
+                info!("session resumed by a new connection");
+                session
+                    .close(CloseCode::Normal, "this session was resumed by a new connection".into())
+                    .await;
             }
             Ending::Close(code, reason) => {
                 metrics.closed(Some(code));
@@ -92,17 +118,59 @@ struct Session<S> {
     id: SessionId,
     sink: SplitSink<WebSocketStream<S>, Message>,
     stream: SplitStream<WebSocketStream<S>>,
-    /// Whether the sim was asked to spawn an actor for this session (so it must be told
-    /// we left).
+    /// Whether the sim was asked for an actor for this session (so it must be told
+    /// when the session ends).
     joined: bool,
+    /// The token this session's client may resume it with.
+    resume_token: Option<ResumeToken>,
+    /// Cancelled when another connection resumes this session.
+    replaced: CancellationToken,
 }
 
 impl<S> Session<S>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    /// Checks the origin and takes a session slot.
+    fn admit(&self, peer: SocketAddr, origin: Option<&str>) -> Result<Permit, (CloseCode, String)> {
+        if !origin_allowed(&self.net.config.allowed_origins, origin) {
+            return Err((
+                CloseCode::OriginNotAllowed,
+                format!("pages from {} may not connect to this server", origin.unwrap_or_default()),
+            ));
+        }
+        self.net.admission.admit(peer.ip())
+    }
+
+    /// Tells the sim and the resume book how the session ended: a lost connection keeps
+    /// the actor for a resume, a goodbye or a broken rule removes it, a replaced session
+    /// has already handed its actor on.
+    fn release(&self, ending: &Ending) {
+        let keep_for_resume = match ending {
+            Ending::Replaced => return,
+            Ending::PeerLost => true,
+            Ending::Close(code, _) => *code == CloseCode::PolicyViolation, // timed out: may come back
+            Ending::PeerClosed => false,
+        };
+        if self.joined {
+            if keep_for_resume {
+                self.net.sim.detach(self.id);
+            } else {
+                self.net.sim.leave(self.id);
+            }
+        }
+        if let Some(token) = self.resume_token {
+            if keep_for_resume {
+                self.net.resume.detach(token, self.net.config.resume_grace);
+            } else {
+                self.net.resume.forget(token);
+            }
+        }
+    }
+
     async fn handshake_and_serve(&mut self) -> Ending {
         let shutdown = self.net.shutdown.clone();
+        let replaced = self.replaced.clone();
         tokio::select! {
             ending = async {
                 let joined = match self.handshake().await {
@@ -112,10 +180,11 @@ where
                 self.serve(joined).await
             } => ending,
             () = shutdown.cancelled() => Ending::close(CloseCode::GoingAway, "server is shutting down"),
+            () = replaced.cancelled() => Ending::Replaced,
         }
     }
 
-    /// Waits for a valid `Hello`, joins the sim, and sends `Welcome`.
+    /// Waits for a valid `Hello`, authenticates it, joins or resumes, and sends `Welcome`.
     async fn handshake(&mut self) -> Result<Joined, Ending> {
         let hello = match timeout(
             self.net.config.handshake_timeout,
@@ -147,14 +216,43 @@ where
                 ),
             ));
         }
+        if let Err(reason) = self.net.authenticator.authenticate(hello.auth_token.as_deref()) {
+            return Err(Ending::close(
+                CloseCode::Unauthorized,
+                format!("not authorised: {reason}"),
+            ));
+        }
         let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
-        let answer = self.net.sim.join(self.id).map_err(|_| stopped())?;
-        // From here the sim may hold an actor for us even if this task is cancelled before
-        // the answer is read; join and leave share one FIFO channel, and a leave without
-        // an actor is a no-op, so always leave.
+        // From the first request on, the sim may hold an actor for us even if this task is
+        // cancelled before the answer is read; requests and endings share one FIFO
+        // channel, and ending a session without an actor is a no-op.
         self.joined = true;
-        let joined = answer.await.map_err(|_| stopped())?;
+        let previous = hello.resume_token.and_then(|token| self.net.resume.redeem(token));
+        let resumed = match previous {
+            Some(previous) => self
+                .net
+                .sim
+                .resume(previous, self.id)
+                .map_err(|_| stopped())?
+                .await
+                .map_err(|_| stopped())?,
+            None => None,
+        };
+        self.net.metrics.resumes(hello.resume_token.is_some(), resumed.is_some());
+        let (joined, was_resumed) = match resumed {
+            Some(joined) => (joined, true),
+            None => (
+                self.net.sim.join(self.id).map_err(|_| stopped())?.await.map_err(|_| stopped())?,
+                false,
+            ),
+        };
+        let resume_token = self.net.resume.issue(self.id, self.replaced.clone()).map_err(|_| {
+            Ending::close(CloseCode::InternalError, "the server could not make a resume token")
+        })?;
+        self.resume_token = Some(resume_token);
         let welcome = ServerMessage::Welcome(Welcome {
+            resume_token,
+            resumed: was_resumed,
             session_id: self.id,
             actor_id: joined.actor_id,
             tick: joined.tick,
@@ -162,7 +260,7 @@ where
             arena_size: joined.arena_size,
         });
         send(&mut self.sink, &self.net.metrics, welcome.encode()).await?;
-        info!(actor_id = joined.actor_id, "session joined");
+        info!(actor_id = joined.actor_id, resumed = was_resumed, "session joined");
         Ok(joined)
     }
 
@@ -176,8 +274,34 @@ where
         debug!(actor_id = joined.actor_id, "serving");
 
         let reader = async {
+            let config = &net.config;
+            let mut budget = MessageBudget::new(
+                config.max_messages_per_second,
+                config.message_burst,
+                Instant::now(),
+            );
             loop {
-                match next_message(stream, &net.metrics).await {
+                let Ok(message) =
+                    timeout(config.idle_timeout, next_message(stream, &net.metrics)).await
+                else {
+                    return Ending::close(
+                        CloseCode::PolicyViolation,
+                        format!(
+                            "timed out: nothing received for {} s",
+                            config.idle_timeout.as_secs_f32()
+                        ),
+                    );
+                };
+                if !budget.take(Instant::now()) {
+                    return Ending::close(
+                        CloseCode::RateLimited,
+                        format!(
+                            "sending too fast: the limit is {} messages per second",
+                            config.max_messages_per_second
+                        ),
+                    );
+                }
+                match message {
                     Ok(ClientMessage::Input(input)) => {
                         if !state.acknowledge(input.ack_tick) {
                             net.metrics.acks_rejected.increment(1);
@@ -364,7 +488,8 @@ where
 {
     loop {
         match stream.next().await {
-            None | Some(Ok(Message::Close(_))) => return Err(Ending::PeerLeft),
+            None => return Err(Ending::PeerLost),
+            Some(Ok(Message::Close(_))) => return Err(Ending::PeerClosed),
             Some(Ok(Message::Binary(frame))) => {
                 metrics.received(frame.len());
                 return ClientMessage::decode(&frame).map_err(|error| {
@@ -385,7 +510,7 @@ where
                 ));
             }
             Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
-                return Err(Ending::PeerLeft);
+                return Err(Ending::PeerLost);
             }
             Some(Err(WsError::Protocol(error))) => {
                 return Err(Ending::close(
@@ -395,7 +520,7 @@ where
             }
             Some(Err(error)) => {
                 debug!(%error, "read failed");
-                return Err(Ending::PeerLeft);
+                return Err(Ending::PeerLost);
             }
         }
     }
@@ -422,7 +547,7 @@ where
     metrics.sent(message.len());
     sink.send(Message::Binary(message)).await.map_err(|error| {
         debug!(%error, "send failed");
-        Ending::PeerLeft
+        Ending::PeerLost
     })
 }
 

@@ -22,13 +22,37 @@ pub enum CloseCode {
     MessageTooBig,
     /// The server hit an internal error and dropped the session.
     InternalError,
+    /// The server is at its session limit; try again later.
+    ServerFull,
     /// The client speaks another protocol version.
     VersionMismatch,
+    /// The auth token is missing, invalid or expired.
+    Unauthorized,
+    /// Too many sessions from the client's address.
+    TooManyFromAddress,
+    /// The page's origin is not on the server's allow-list.
+    OriginNotAllowed,
+    /// The client sends messages faster than its limit.
+    RateLimited,
     /// A code this build does not know.
     Other(u16),
 }
 
 impl CloseCode {
+    /// Whether a client should give up rather than reconnect: retrying cannot help (the
+    /// client is broken, outdated, or not allowed in).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::ProtocolError
+                | Self::UnsupportedData
+                | Self::MessageTooBig
+                | Self::VersionMismatch
+                | Self::Unauthorized
+                | Self::OriginNotAllowed
+        )
+    }
+
     /// The numeric code on the wire.
     pub fn as_u16(self) -> u16 {
         match self {
@@ -39,7 +63,12 @@ impl CloseCode {
             Self::PolicyViolation => 1008,
             Self::MessageTooBig => 1009,
             Self::InternalError => 1011,
+            Self::ServerFull => 1013,
             Self::VersionMismatch => 4000,
+            Self::Unauthorized => 4001,
+            Self::TooManyFromAddress => 4002,
+            Self::OriginNotAllowed => 4003,
+            Self::RateLimited => 4004,
             Self::Other(code) => code,
         }
     }
@@ -55,7 +84,12 @@ impl From<u16> for CloseCode {
             1008 => Self::PolicyViolation,
             1009 => Self::MessageTooBig,
             1011 => Self::InternalError,
+            1013 => Self::ServerFull,
             4000 => Self::VersionMismatch,
+            4001 => Self::Unauthorized,
+            4002 => Self::TooManyFromAddress,
+            4003 => Self::OriginNotAllowed,
+            4004 => Self::RateLimited,
             other => Self::Other(other),
         }
     }
@@ -75,7 +109,12 @@ mod tests {
             CloseCode::PolicyViolation,
             CloseCode::MessageTooBig,
             CloseCode::InternalError,
+            CloseCode::ServerFull,
             CloseCode::VersionMismatch,
+            CloseCode::Unauthorized,
+            CloseCode::TooManyFromAddress,
+            CloseCode::OriginNotAllowed,
+            CloseCode::RateLimited,
             CloseCode::Other(4321),
         ] {
             assert_eq!(CloseCode::from(code.as_u16()), code, "{code:?} should round-trip");

@@ -11,8 +11,8 @@ use thiserror::Error;
 
 use crate::id_list::read_ids;
 use crate::message::{
-    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, ServerMessage,
-    Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
+    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, ResumeToken,
+    ServerMessage, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
 };
 use crate::settings::Settings;
 use crate::state::ActorRow;
@@ -97,7 +97,15 @@ impl ClientMessage {
         match message.body_type() {
             wire::ClientBody::Hello => {
                 let hello = message.body_as_hello().ok_or(DecodeError::MissingBody)?;
-                Ok(Self::Hello(Hello { protocol_version: hello.protocol_version() }))
+                let resume_token = hello
+                    .resume_token()
+                    .map(|token| resume_token(token.bytes(), "Hello.resume_token"))
+                    .transpose()?;
+                Ok(Self::Hello(Hello {
+                    protocol_version: hello.protocol_version(),
+                    auth_token: hello.auth_token().map(str::to_owned),
+                    resume_token,
+                }))
             }
             wire::ClientBody::Input => {
                 let input = message.body_as_input().ok_or(DecodeError::MissingBody)?;
@@ -140,7 +148,12 @@ impl ServerMessage {
                     welcome.settings().ok_or(DecodeError::MissingField("Welcome.settings"))?;
                 let arena_size =
                     welcome.arena_size().ok_or(DecodeError::MissingField("Welcome.arena_size"))?;
+                let token = welcome
+                    .resume_token()
+                    .ok_or(DecodeError::MissingField("Welcome.resume_token"))?;
                 Ok(Self::Welcome(Welcome {
+                    resume_token: resume_token(token.bytes(), "Welcome.resume_token")?,
+                    resumed: welcome.resumed(),
                     session_id: welcome.session_id(),
                     actor_id: welcome.actor_id(),
                     tick: welcome.tick(),
@@ -186,6 +199,10 @@ impl ServerMessage {
             other => Err(DecodeError::UnknownType(other.0)),
         }
     }
+}
+
+fn resume_token(bytes: &[u8], field: &'static str) -> Result<ResumeToken, DecodeError> {
+    bytes.try_into().map(ResumeToken).map_err(|_| DecodeError::ColumnLength(field))
 }
 
 fn decode_settings(settings: wire::Settings<'_>) -> Result<Settings, DecodeError> {

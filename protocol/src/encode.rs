@@ -18,14 +18,16 @@ impl ClientMessage {
     pub fn encode(&self) -> Bytes {
         let mut fbb = FlatBufferBuilder::with_capacity(64);
         let (body_type, body) = match self {
-            Self::Hello(hello) => (
-                wire::ClientBody::Hello,
-                wire::Hello::create(
-                    &mut fbb,
-                    &wire::HelloArgs { protocol_version: hello.protocol_version },
-                )
-                .as_union_value(),
-            ),
+            Self::Hello(hello) => {
+                let auth_token = hello.auth_token.as_deref().map(|token| fbb.create_string(token));
+                let resume_token = hello.resume_token.map(|token| fbb.create_vector(&token.0));
+                let args = wire::HelloArgs {
+                    protocol_version: hello.protocol_version,
+                    auth_token,
+                    resume_token,
+                };
+                (wire::ClientBody::Hello, wire::Hello::create(&mut fbb, &args).as_union_value())
+            }
             Self::Input(input) => (
                 wire::ClientBody::Input,
                 wire::Input::create(
@@ -72,6 +74,7 @@ impl ServerMessage {
             Self::Snapshot(snapshot) => encode_snapshot(snapshot),
             Self::Welcome(welcome) => server_frame(128, |fbb| {
                 let settings = create_settings(fbb, &welcome.settings);
+                let resume_token = fbb.create_vector(&welcome.resume_token.0);
                 let body = wire::Welcome::create(
                     fbb,
                     &wire::WelcomeArgs {
@@ -80,6 +83,8 @@ impl ServerMessage {
                         tick: welcome.tick,
                         settings: Some(settings),
                         arena_size: Some(&wire_vec2(welcome.arena_size)),
+                        resume_token: Some(resume_token),
+                        resumed: welcome.resumed,
                     },
                 );
                 (wire::ServerBody::Welcome, body.as_union_value())

@@ -20,9 +20,9 @@
 //!
 //! # Example
 //! ```
-//! use tickwire_protocol::{ClientMessage, Hello, PROTOCOL_VERSION};
+//! use tickwire_protocol::{ClientMessage, Hello};
 //!
-//! let hello = ClientMessage::Hello(Hello { protocol_version: PROTOCOL_VERSION });
+//! let hello = ClientMessage::Hello(Hello::new());
 //! let frame = hello.encode();
 //! assert_eq!(ClientMessage::decode(&frame), Ok(hello));
 //! ```
@@ -49,8 +49,8 @@ pub use close::CloseCode;
 pub use decode::DecodeError;
 pub use delta::ApplyError;
 pub use message::{
-    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, ServerMessage,
-    Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
+    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, ResumeToken,
+    ServerMessage, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
 };
 pub use settings::{Settings, SettingsError, SettingsPatch};
 pub use state::{ActorRow, WorldState};

@@ -27,10 +27,38 @@ pub enum ClientMessage {
 }
 
 /// First message of every connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hello {
     /// The protocol version the client speaks.
     pub protocol_version: u16,
+    /// Proof of who the player is, when the server requires one.
+    pub auth_token: Option<String>,
+    /// From an earlier `Welcome`: resume that session's actor if still possible.
+    pub resume_token: Option<ResumeToken>,
+}
+
+impl Hello {
+    /// A plain `Hello` for this build's protocol version.
+    pub fn new() -> Self {
+        Self { protocol_version: crate::PROTOCOL_VERSION, auth_token: None, resume_token: None }
+    }
+}
+
+impl Default for Hello {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A secret that lets a client resume its session after a dropped connection.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResumeToken(pub [u8; 16]);
+
+impl std::fmt::Debug for ResumeToken {
+    /// Never prints the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResumeToken(..)")
+    }
 }
 
 /// The player's movement intent for the coming ticks.
@@ -91,6 +119,10 @@ pub enum ThrottleReason {
 /// Answer to a valid `Hello`: who the client is and how the server runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Welcome {
+    /// Lets this client resume this session after a dropped connection.
+    pub resume_token: ResumeToken,
+    /// Whether this session resumed an earlier one (same actor).
+    pub resumed: bool,
     /// This connection's session id.
     pub session_id: u64,
     /// Network id of the actor this client controls.

@@ -4,12 +4,18 @@ use glam::Vec2;
 use tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES;
 use tickwire_protocol::{
     ActorKind, ActorRow, ClientMessage, DecodeError, Disconnect, Hello, Input, Jumped, Moved, Ping,
-    Pong, ServerMessage, Settings, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome, wire,
+    Pong, ResumeToken, ServerMessage, Settings, Snapshot, SnapshotRate, ThrottleReason, Turned,
+    Welcome, wire,
 };
 
 fn client_messages() -> Vec<ClientMessage> {
     vec![
-        ClientMessage::Hello(Hello { protocol_version: 1 }),
+        ClientMessage::Hello(Hello::new()),
+        ClientMessage::Hello(Hello {
+            protocol_version: 7,
+            auth_token: Some("alice.1900000000.abc".into()),
+            resume_token: Some(ResumeToken([9; 16])),
+        }),
         ClientMessage::Input(Input { sequence: 42, direction: Vec2::new(0.6, -0.8), ack_tick: 77 }),
         ClientMessage::Pong(Pong { nonce: 7 }),
         ClientMessage::FullSnapshotRequest,
@@ -20,6 +26,8 @@ fn client_messages() -> Vec<ClientMessage> {
 fn server_messages() -> Vec<ServerMessage> {
     vec![
         ServerMessage::Welcome(Welcome {
+            resume_token: ResumeToken(*b"0123456789abcdef"),
+            resumed: true,
             session_id: u64::MAX,
             actor_id: 9,
             tick: 1234,

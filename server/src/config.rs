@@ -7,17 +7,18 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use tickwire_net::NetConfig;
+use tickwire_net::{Authenticator, NetConfig};
 use tickwire_protocol::{Settings, SettingsError, SettingsPatch};
 use tickwire_sim::{AutotuneConfig, SimConfig};
 
 /// Server configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Where to listen (the binary binds it; [`crate::run`] takes a bound listener).
     pub bind: SocketAddr,
@@ -27,6 +28,11 @@ pub struct ServerConfig {
     pub net: NetConfig,
     /// Bearer token for the admin API; without one the API is open on loopback binds only.
     pub admin_token: Option<String>,
+    /// Secret that player tokens are signed with ([`tickwire_net::SignedTokens`]); without
+    /// one (and without an `authenticator`) everybody may play.
+    pub auth_secret: Option<String>,
+    /// Your own admission check, for embedding the server; wins over `auth_secret`.
+    pub authenticator: Option<Arc<dyn Authenticator>>,
     /// Inputs of all sessions that may wait for the next tick; beyond it inputs are dropped
     /// (and counted) rather than blocking a network thread or growing memory.
     pub input_queue_capacity: usize,
@@ -45,6 +51,8 @@ impl Default for ServerConfig {
             sim: SimConfig::default(),
             net: NetConfig::default(),
             admin_token: None,
+            auth_secret: None,
+            authenticator: None,
             input_queue_capacity: 16 * 1024,
             max_catch_up_ticks: 5,
             shutdown_grace: Duration::from_secs(3),
@@ -111,9 +119,122 @@ pub struct ConfigLayer {
     /// The simulation settings (a `[settings]` table in the file).
     #[serde(default)]
     pub settings: SettingsPatch,
+    /// See [`ServerConfig::auth_secret`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_secret: Option<String>,
     /// Auto-tuning (an `[autotune]` table in the file).
     #[serde(default)]
     pub autotune: AutotuneLayer,
+    /// Session limits (a `[limits]` table in the file).
+    #[serde(default)]
+    pub limits: LimitsLayer,
+}
+
+/// Session limits; every field optional. See [`NetConfig`] for their meaning.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsLayer {
+    /// Most sessions at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_sessions: Option<usize>,
+    /// Most sessions from one IP address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_sessions_per_address: Option<usize>,
+    /// Most messages per second from one client, on average.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_messages_per_second: Option<u32>,
+    /// Messages a client may send in a burst.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_burst: Option<u32>,
+    /// Largest message a client may send, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_message_bytes: Option<usize>,
+    /// Seconds a connection has to send `Hello`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handshake_timeout_secs: Option<f32>,
+    /// Seconds of silence after which a session is closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_secs: Option<f32>,
+    /// Seconds a dropped player's actor waits for a resume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume_grace_secs: Option<f32>,
+    /// Browser origins allowed to connect; empty allows all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// Seconds shutdown waits for sessions to say goodbye.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shutdown_grace_secs: Option<f32>,
+}
+
+impl LimitsLayer {
+    fn apply_to(&self, config: &mut ServerConfig) -> Result<(), ConfigError> {
+        let net = &mut config.net;
+        let seconds = |setting: &'static str, value: f32| {
+            if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+                Ok(Duration::from_secs_f32(value))
+            } else {
+                Err(ConfigError::Invalid {
+                    setting,
+                    reason: format!("{value} is not in (0, 86400] seconds"),
+                })
+            }
+        };
+        let at_least_one = |setting: &'static str, value: usize| {
+            if value >= 1 {
+                Ok(value)
+            } else {
+                Err(ConfigError::Invalid { setting, reason: "must be at least 1".into() })
+            }
+        };
+        if let Some(value) = self.max_sessions {
+            net.max_sessions = at_least_one("limits.max_sessions", value)?;
+        }
+        if let Some(value) = self.max_sessions_per_address {
+            net.max_sessions_per_address = at_least_one("limits.max_sessions_per_address", value)?;
+        }
+        if let Some(value) = self.max_messages_per_second {
+            net.max_messages_per_second =
+                at_least_one("limits.max_messages_per_second", value as usize)? as u32;
+        }
+        if let Some(value) = self.message_burst {
+            net.message_burst = at_least_one("limits.message_burst", value as usize)? as u32;
+        }
+        if let Some(value) = self.max_message_bytes {
+            net.max_message_bytes = at_least_one("limits.max_message_bytes", value)?;
+        }
+        if let Some(value) = self.handshake_timeout_secs {
+            net.handshake_timeout = seconds("limits.handshake_timeout_secs", value)?;
+        }
+        if let Some(value) = self.idle_timeout_secs {
+            net.idle_timeout = seconds("limits.idle_timeout_secs", value)?;
+        }
+        if let Some(value) = self.resume_grace_secs {
+            config.sim.resume_grace = seconds("limits.resume_grace_secs", value)?;
+        }
+        if let Some(value) = self.shutdown_grace_secs {
+            config.shutdown_grace = seconds("limits.shutdown_grace_secs", value)?;
+        }
+        if let Some(origins) = &self.allowed_origins {
+            config.net.allowed_origins.clone_from(origins);
+        }
+        Ok(())
+    }
+
+    fn from_config(config: &ServerConfig) -> Self {
+        let net = &config.net;
+        Self {
+            max_sessions: Some(net.max_sessions),
+            max_sessions_per_address: Some(net.max_sessions_per_address),
+            max_messages_per_second: Some(net.max_messages_per_second),
+            message_burst: Some(net.message_burst),
+            max_message_bytes: Some(net.max_message_bytes),
+            handshake_timeout_secs: Some(net.handshake_timeout.as_secs_f32()),
+            idle_timeout_secs: Some(net.idle_timeout.as_secs_f32()),
+            resume_grace_secs: Some(config.sim.resume_grace.as_secs_f32()),
+            allowed_origins: Some(net.allowed_origins.clone()),
+            shutdown_grace_secs: Some(config.shutdown_grace.as_secs_f32()),
+        }
+    }
 }
 
 /// Auto-tuning options; every field optional. See [`AutotuneConfig`] for their meaning.
@@ -223,7 +344,11 @@ impl ConfigLayer {
             config.admin_token = Some(token.clone()).filter(|token| !token.is_empty());
         }
         config.sim.settings = self.settings.apply_to(&config.sim.settings)?;
+        if let Some(secret) = &self.auth_secret {
+            config.auth_secret = Some(secret.clone()).filter(|secret| !secret.is_empty());
+        }
         self.autotune.apply_to(&mut config.autotune)?;
+        self.limits.apply_to(config)?;
         Ok(())
     }
 
@@ -246,7 +371,9 @@ impl ConfigLayer {
                 interpolation_delay_ms: Some(settings.interpolation_delay_ms),
                 position_steps_per_unit: Some(settings.position_steps_per_unit),
             },
+            auth_secret: config.auth_secret.as_ref().map(|_| "<set>".into()),
             autotune: AutotuneLayer::from_config(&config.autotune),
+            limits: LimitsLayer::from_config(config),
         }
     }
 }
@@ -314,6 +441,18 @@ pub struct ServeArgs {
     /// Bearer token for the admin API (required to enable it on a non-loopback bind).
     #[arg(long, env = "TICKWIRE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// Secret that player auth tokens are signed with (see `tickwire-server token`).
+    #[arg(long, env = "TICKWIRE_AUTH_SECRET", hide_env_values = true)]
+    pub auth_secret: Option<String>,
+    /// Most sessions at once [default: 10000].
+    #[arg(long, env = "TICKWIRE_MAX_SESSIONS")]
+    pub max_sessions: Option<usize>,
+    /// Most sessions from one IP address [default: 64].
+    #[arg(long, env = "TICKWIRE_MAX_SESSIONS_PER_ADDRESS")]
+    pub max_sessions_per_address: Option<usize>,
+    /// A browser origin allowed to connect (repeat for more; none allows all).
+    #[arg(long = "allowed-origin", env = "TICKWIRE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
     /// Auto-tune snapshot and tick rate under load [default: true].
     #[arg(long, env = "TICKWIRE_AUTOTUNE")]
     pub autotune: Option<bool>,
@@ -354,10 +493,18 @@ impl ServeArgs {
                 interpolation_delay_ms: self.interpolation_delay_ms,
                 position_steps_per_unit: self.position_steps_per_unit,
             },
+            auth_secret: self.auth_secret.clone(),
             autotune: AutotuneLayer {
                 enabled: self.autotune,
                 max_bytes_per_second: self.max_bytes_per_second,
                 ..AutotuneLayer::default()
+            },
+            limits: LimitsLayer {
+                max_sessions: self.max_sessions,
+                max_sessions_per_address: self.max_sessions_per_address,
+                allowed_origins: Some(self.allowed_origins.clone())
+                    .filter(|origins| !origins.is_empty()),
+                ..LimitsLayer::default()
             },
         }
     }

@@ -27,9 +27,11 @@ use std::net::SocketAddr;
 
 use admin::{Access, Admin};
 use axum::serve::ListenerExt;
+use std::sync::Arc;
 use std::time::Instant;
 use thiserror::Error;
-use tickwire_net::{FramePublisher, Net};
+
+use tickwire_net::{AllowAll, Authenticator, FramePublisher, Net, NetConfig, SignedTokens};
 use tickwire_protocol::SettingsError;
 
 use telemetry::Telemetry;
@@ -38,7 +40,7 @@ use tickwire_sim::{Autotuner, RunnerOptions, SimMetrics, SimThread, Simulation, 
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
-pub use config::{AutotuneLayer, ConfigError, ConfigLayer, ServeArgs, ServerConfig};
+pub use config::{AutotuneLayer, ConfigError, ConfigLayer, LimitsLayer, ServeArgs, ServerConfig};
 
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, Error)]
@@ -124,12 +126,19 @@ pub async fn run_game(
         frames: frames.clone(),
         initial: config.sim.settings,
     };
-    let net = Net::new(config.net, sim_sender, frames, net_metrics);
+    let send_buffer_bytes = config.net.send_buffer_bytes;
+    // One grace window: tokens stay redeemable exactly as long as the sim keeps actors.
+    let net_config = NetConfig { resume_grace: config.sim.resume_grace, ..config.net.clone() };
+    let authenticator: Arc<dyn Authenticator> = match (&config.authenticator, &config.auth_secret) {
+        (Some(authenticator), _) => Arc::clone(authenticator),
+        (None, Some(secret)) => Arc::new(SignedTokens::new(secret.as_bytes())),
+        (None, None) => Arc::new(AllowAll),
+    };
+    let net = Net::new(net_config, sim_sender, frames, net_metrics, authenticator);
     let app = http::router(net.clone())
         .merge(admin::router(admin))
         .merge(telemetry.router())
         .into_make_service_with_connect_info::<SocketAddr>();
-    let send_buffer_bytes = config.net.send_buffer_bytes;
     let listener = listener.tap_io(move |socket| {
         // Snapshots are small and latency-bound: never hold them back to coalesce (Nagle).
         if let Err(error) = socket.set_nodelay(true) {

@@ -5,9 +5,11 @@ mod admin_client;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use tickwire_net::SignedTokens;
 use tickwire_server::{ConfigLayer, ServeArgs};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -27,6 +29,18 @@ struct Cli {
 enum Command {
     /// Read or change the settings of a running server.
     Settings(admin_client::SettingsCommand),
+    /// Print a signed auth token for a player, for servers run with an auth secret.
+    Token {
+        /// The player's name (letters, digits, `_`, `-`).
+        #[arg(long)]
+        player: String,
+        /// How long the token is valid, in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl_secs: u64,
+        /// The server's auth secret.
+        #[arg(long, env = "TICKWIRE_AUTH_SECRET", hide_env_values = true)]
+        auth_secret: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +54,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Settings(command)) => admin_client::run(command),
+        Some(Command::Token { player, ttl_secs, auth_secret }) => {
+            SignedTokens::new(auth_secret.as_bytes())
+                .mint(&player, Duration::from_secs(ttl_secs))
+                .map(|token| println!("{token}"))
+                .map_err(anyhow::Error::msg)
+        }
         None => serve(&cli.serve),
     };
     match result {

@@ -27,10 +27,27 @@ pub enum SimCommand {
         /// Where the answer goes.
         reply: oneshot::Sender<Joined>,
     },
-    /// The session ended: remove its actor.
+    /// The session ended for good (the client said goodbye, or broke the rules): remove
+    /// its actor now.
     Leave {
         /// The session that ended.
         session: SessionId,
+    },
+    /// The session's connection dropped: stop its actor and keep it for the grace window,
+    /// then remove it unless a `Resume` claims it first.
+    Detach {
+        /// The session whose connection dropped.
+        session: SessionId,
+    },
+    /// A new session takes over an earlier session's actor. Answers `None` if that actor
+    /// is gone (its grace window ran out).
+    Resume {
+        /// The earlier session.
+        previous: SessionId,
+        /// The new session.
+        session: SessionId,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Option<Joined>>,
     },
     /// Change some settings from the next tick on, on top of whatever is in force then.
     UpdateSettings {
@@ -89,10 +106,32 @@ impl SimSender {
         Ok(answer)
     }
 
-    /// Tells the sim the session ended. Ignored if the sim has already stopped.
+    /// Tells the sim the session ended for good. Ignored if the sim has already stopped.
     pub fn leave(&self, session: SessionId) {
         // A stopped sim has no actor left to remove.
         let _ = self.control.send(SimCommand::Leave { session });
+    }
+
+    /// Tells the sim the session's connection dropped; its actor waits for a resume.
+    pub fn detach(&self, session: SessionId) {
+        // A stopped sim has no actor left to keep.
+        let _ = self.control.send(SimCommand::Detach { session });
+    }
+
+    /// Asks the sim to give `previous`'s actor to `session`.
+    ///
+    /// # Errors
+    /// [`SendRefused::Stopped`] if the sim thread has ended.
+    pub fn resume(
+        &self,
+        previous: SessionId,
+        session: SessionId,
+    ) -> Result<oneshot::Receiver<Option<Joined>>, SendRefused> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(SimCommand::Resume { previous, session, reply })
+            .map_err(|_| SendRefused::Stopped)?;
+        Ok(answer)
     }
 
     /// Asks the sim to apply `patch` at the next tick. An invalid result is refused there

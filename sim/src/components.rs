@@ -31,6 +31,9 @@ pub struct Player {
     pub direction: Vec2,
     /// Sequence number of the newest input applied; older ones are stale.
     pub last_sequence: u32,
+    /// Set while the player's connection is down: the tick after which the actor is
+    /// removed unless the player resumes.
+    pub detached_until: Option<u32>,
 }
 
 /// An NPC that picks a new random heading now and then.

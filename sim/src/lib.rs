@@ -32,7 +32,7 @@ pub use autotune::{AutotuneConfig, Autotuner};
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
 pub use metrics::SimMetrics;
 pub use runner::{RunnerOptions, SimThread};
-pub use simulation::{SimConfig, Simulation};
+pub use simulation::{Applied, SimConfig, Simulation};
 pub use systems::SimSet;
 
 /// The replicated state of one snapshot tick: quantised, columnar, sorted by network id,

@@ -58,6 +58,7 @@ pub struct SimMetrics {
     pub(crate) overruns: Counter,
     pub(crate) skipped_ticks: Counter,
     pub(crate) actors: Gauge,
+    pub(crate) stale_inputs: Counter,
     pub(crate) autotune_degrades: Counter,
     pub(crate) autotune_restores: Counter,
     settings: [Gauge; 7],
@@ -95,6 +96,12 @@ impl SimMetrics {
                 "Ticks skipped because the sim fell too far behind to catch up.",
             ),
             actors: gauge(recorder, "tickwire_actors", &[], "Actors in the world."),
+            stale_inputs: counter(
+                recorder,
+                "tickwire_inputs_stale_total",
+                &[],
+                "Inputs dropped as older than, or replays of, inputs already applied.",
+            ),
             autotune_degrades: counter(
                 recorder,
                 "tickwire_autotune_changes_total",
@@ -127,6 +134,7 @@ impl SimMetrics {
             overruns: Counter::noop(),
             skipped_ticks: Counter::noop(),
             actors: Gauge::noop(),
+            stale_inputs: Counter::noop(),
             autotune_degrades: Counter::noop(),
             autotune_restores: Counter::noop(),
             settings: std::array::from_fn(|_| Gauge::noop()),

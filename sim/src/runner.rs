@@ -21,7 +21,7 @@ use crate::Frame;
 use crate::autotune::Autotuner;
 use crate::command::SimInbox;
 use crate::metrics::SimMetrics;
-use crate::simulation::Simulation;
+use crate::simulation::{Applied, Simulation};
 
 /// How the sim thread runs, besides the simulation itself.
 #[derive(Debug)]
@@ -102,7 +102,9 @@ fn run_loop(
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
         for command in inbox.drain() {
-            simulation.apply(command);
+            if simulation.apply(command) == Applied::StaleInput {
+                metrics.stale_inputs.increment(1);
+            }
         }
         simulation.step();
         let settings = simulation.settings();

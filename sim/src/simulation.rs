@@ -4,6 +4,8 @@
 //! harness for tests: the same [`SimConfig`] and the same commands before the same ticks
 //! always give the same frames.
 
+use std::time::Duration;
+
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{IntoScheduleConfigs, SingleThreadedExecutor};
 use bevy_ecs::system::ScheduleSystem;
@@ -31,6 +33,8 @@ pub struct SimConfig {
     /// How many recent frames serve as delta baselines; a freed network id is not reused
     /// until this many frames have been built since.
     pub frame_history: usize,
+    /// How long a dropped player's actor waits for the player to resume.
+    pub resume_grace: Duration,
 }
 
 impl Default for SimConfig {
@@ -42,12 +46,25 @@ impl Default for SimConfig {
             arena_size: Vec2::new(1000.0, 1000.0),
             // Two seconds of snapshots at the default 15 per second.
             frame_history: 32,
+            resume_grace: Duration::from_secs(30),
         }
     }
 }
 
+/// What became of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// It took effect.
+    Done,
+    /// An input older than (or a replay of) one already applied: dropped.
+    StaleInput,
+    /// It no longer applies (its session is gone).
+    Ignored,
+}
+
 /// The world and its schedule.
 pub struct Simulation {
+    config: SimConfig,
     world: World,
     schedule: Schedule,
     actor_query: QueryState<(&'static NetId, &'static Position, &'static Velocity, &'static Kind)>,
@@ -72,7 +89,7 @@ impl Simulation {
         schedule.add_systems((wander_npcs, move_actors).chain().in_set(SimSet::Simulate));
 
         let actor_query = world.query::<(&NetId, &Position, &Velocity, &Kind)>();
-        let mut simulation = Self { world, schedule, actor_query };
+        let mut simulation = Self { config, world, schedule, actor_query };
         for _ in 0..config.npcs {
             let position = simulation.random_position();
             simulation.spawn_actor(position, ActorKind::Npc, Wander { next_turn_tick: 0 });
@@ -100,7 +117,7 @@ impl Simulation {
 
     /// Applies one command from the network side. Commands are applied in the order
     /// given, before the next step.
-    pub fn apply(&mut self, command: SimCommand) {
+    pub fn apply(&mut self, command: SimCommand) -> Applied {
         match command {
             SimCommand::Join { session, reply } => {
                 let joined = self.join(session);
@@ -110,6 +127,14 @@ impl Simulation {
                 }
             }
             SimCommand::Leave { session } => self.leave(session),
+            SimCommand::Detach { session } => self.detach(session),
+            SimCommand::Resume { previous, session, reply } => {
+                let resumed = self.resume(previous, session);
+                if reply.send(resumed).is_err() && resumed.is_some() {
+                    debug!(session, "session left before its resume was answered");
+                    self.detach(session);
+                }
+            }
             SimCommand::UpdateSettings { patch, reason } => {
                 match patch.apply_to(&self.settings()) {
                     Ok(settings) => self.set_settings(settings, &reason),
@@ -118,26 +143,34 @@ impl Simulation {
             }
             SimCommand::Input { session, input } => {
                 let Some(&entity) = self.world.resource::<SessionActors>().0.get(&session) else {
-                    return; // The session left this tick; its late input is moot.
+                    return Applied::Ignored; // The session left this tick; its late input is moot.
                 };
-                if let Some(mut player) = self.world.get_mut::<Player>(entity)
-                    && input.sequence > player.last_sequence
-                {
-                    player.last_sequence = input.sequence;
-                    player.direction = input.direction.clamp_length_max(1.0);
+                let Some(mut player) = self.world.get_mut::<Player>(entity) else {
+                    return Applied::Ignored;
+                };
+                if input.sequence <= player.last_sequence {
+                    return Applied::StaleInput;
                 }
+                player.last_sequence = input.sequence;
+                player.direction = input.direction.clamp_length_max(1.0);
             }
         }
+        Applied::Done
     }
 
     /// Spawns the session's actor and says who it is.
     pub fn join(&mut self, session: SessionId) -> Joined {
         let position = self.random_position();
-        let player = Player { session, direction: Vec2::ZERO, last_sequence: 0 };
+        let player =
+            Player { session, direction: Vec2::ZERO, last_sequence: 0, detached_until: None };
         let (entity, actor_id) = self.spawn_actor(position, ActorKind::Player, player);
         self.world.resource_mut::<SessionActors>().0.insert(session, entity);
+        Joined { actor_id, ..self.joined_template() }
+    }
+
+    fn joined_template(&self) -> Joined {
         Joined {
-            actor_id,
+            actor_id: 0,
             tick: self.tick(),
             settings: self.settings(),
             arena_size: self.world.resource::<Arena>().size,
@@ -151,10 +184,53 @@ impl Simulation {
         }
     }
 
-    /// Runs one tick of the schedule.
+    /// Stops the session's actor and keeps it for the grace window.
+    pub fn detach(&mut self, session: SessionId) {
+        let grace_ticks = (self.config.resume_grace.as_secs_f32()
+            * f32::from(self.settings().tick_rate_hz))
+        .ceil();
+        let until = self.tick().saturating_add(grace_ticks as u32);
+        let Some(&entity) = self.world.resource::<SessionActors>().0.get(&session) else { return };
+        if let Some(mut player) = self.world.get_mut::<Player>(entity) {
+            player.detached_until = Some(until);
+            player.direction = Vec2::ZERO;
+        }
+    }
+
+    /// Gives `previous`'s actor to `session`, if it still exists.
+    pub fn resume(&mut self, previous: SessionId, session: SessionId) -> Option<Joined> {
+        let entity = self.world.resource_mut::<SessionActors>().0.remove(&previous)?;
+        let mut player = self.world.get_mut::<Player>(entity)?;
+        player.session = session;
+        player.detached_until = None;
+        // Inputs are numbered afresh by the new connection.
+        player.last_sequence = 0;
+        self.world.resource_mut::<SessionActors>().0.insert(session, entity);
+        let actor_id = self.world.get::<NetId>(entity)?.0;
+        Some(Joined { actor_id, ..self.joined_template() })
+    }
+
+    /// Runs one tick of the schedule, after removing actors whose grace window ran out.
     pub fn step(&mut self) {
         self.world.resource_mut::<Tick>().0 += 1;
+        self.expire_detached();
         self.schedule.run(&mut self.world);
+    }
+
+    fn expire_detached(&mut self) {
+        let tick = self.tick();
+        let expired: Vec<(Entity, SessionId)> = self
+            .world
+            .query::<(Entity, &Player)>()
+            .iter(&self.world)
+            .filter(|(_, player)| player.detached_until.is_some_and(|until| tick > until))
+            .map(|(entity, player)| (entity, player.session))
+            .collect();
+        for (entity, session) in expired {
+            debug!(session, "grace window over; removing the actor");
+            self.world.resource_mut::<SessionActors>().0.remove(&session);
+            self.despawn_actor(entity);
+        }
     }
 
     /// Copies the replicated state, quantised, into an immutable frame sorted by network

@@ -3,7 +3,7 @@
 use glam::Vec2;
 use tickwire_protocol::{ActorKind, Input, Settings};
 use tickwire_sim::components::{NetId, Position};
-use tickwire_sim::{SimCommand, SimConfig, Simulation};
+use tickwire_sim::{Applied, SimCommand, SimConfig, Simulation};
 
 fn config(tick_rate_hz: u16, npcs: u32, seed: u64) -> SimConfig {
     SimConfig {
@@ -12,6 +12,7 @@ fn config(tick_rate_hz: u16, npcs: u32, seed: u64) -> SimConfig {
         seed,
         arena_size: Vec2::new(1000.0, 1000.0),
         frame_history: 4,
+        resume_grace: std::time::Duration::from_secs(1),
     }
 }
 
@@ -22,9 +23,9 @@ fn position(simulation: &mut Simulation, actor_id: u32) -> Option<Vec2> {
     query.iter(world).find(|(id, _)| id.0 == actor_id).map(|(_, position)| position.0)
 }
 
-fn input(simulation: &mut Simulation, session: u64, sequence: u32, direction: Vec2) {
+fn input(simulation: &mut Simulation, session: u64, sequence: u32, direction: Vec2) -> Applied {
     simulation
-        .apply(SimCommand::Input { session, input: Input { sequence, direction, ack_tick: 0 } });
+        .apply(SimCommand::Input { session, input: Input { sequence, direction, ack_tick: 0 } })
 }
 
 /// Moves the player's actor to the middle so a second of movement cannot reach a wall.
@@ -63,9 +64,17 @@ fn stale_inputs_are_ignored() {
     let mut simulation = Simulation::new(config(30, 0, 3));
     let joined = simulation.join(1);
     centre(&mut simulation, joined.actor_id);
-    input(&mut simulation, 1, 5, Vec2::X);
-    input(&mut simulation, 1, 4, Vec2::NEG_X); // older: must not win
-    input(&mut simulation, 1, 5, Vec2::NEG_X); // replayed: must not win
+    assert_eq!(input(&mut simulation, 1, 5, Vec2::X), Applied::Done);
+    assert_eq!(
+        input(&mut simulation, 1, 4, Vec2::NEG_X),
+        Applied::StaleInput,
+        "an older input should be dropped"
+    );
+    assert_eq!(
+        input(&mut simulation, 1, 5, Vec2::NEG_X),
+        Applied::StaleInput,
+        "a replayed input should be dropped"
+    );
     simulation.step();
     let x = position(&mut simulation, joined.actor_id).map(|position| position.x);
     assert!(
@@ -176,12 +185,18 @@ fn scripted_run(seed: u64) -> Vec<tickwire_sim::Frame> {
             10 => {
                 simulation.join(1);
             }
-            20 => input(&mut simulation, 1, 1, Vec2::new(1.0, -0.5)),
+            20 => {
+                input(&mut simulation, 1, 1, Vec2::new(1.0, -0.5));
+            }
             50 => {
                 simulation.join(2);
             }
-            60 => input(&mut simulation, 2, 1, Vec2::NEG_Y),
-            200 => simulation.apply(SimCommand::Leave { session: 1 }),
+            60 => {
+                input(&mut simulation, 2, 1, Vec2::NEG_Y);
+            }
+            200 => {
+                simulation.apply(SimCommand::Leave { session: 1 });
+            }
             _ => {}
         }
         simulation.step();
@@ -201,5 +216,63 @@ fn same_seed_and_inputs_give_the_same_world() {
         scripted_run(42),
         scripted_run(43),
         "a different seed should give a different world"
+    );
+}
+
+#[test]
+fn a_dropped_players_actor_waits_for_a_resume_then_goes() {
+    let mut simulation = Simulation::new(config(30, 0, 3)); // grace: 1 s = 30 ticks
+    let joined = simulation.join(1);
+    centre(&mut simulation, joined.actor_id);
+    input(&mut simulation, 1, 1, Vec2::X);
+    simulation.step();
+    simulation.apply(SimCommand::Detach { session: 1 });
+    let stopped_at = position(&mut simulation, joined.actor_id);
+    for _ in 0..20 {
+        simulation.step();
+    }
+    assert_eq!(
+        position(&mut simulation, joined.actor_id),
+        stopped_at,
+        "a detached actor should stop where it is"
+    );
+
+    let resumed = simulation.resume(1, 2).map(|joined| joined.actor_id);
+    assert_eq!(
+        resumed,
+        Some(joined.actor_id),
+        "a resume within the grace window should get the same actor"
+    );
+    assert!(simulation.resume(1, 3).is_none(), "the old session should not be resumable twice");
+    input(&mut simulation, 2, 1, Vec2::X);
+    simulation.step();
+    assert_ne!(
+        position(&mut simulation, joined.actor_id),
+        stopped_at,
+        "the resumed session should steer the actor"
+    );
+
+    simulation.apply(SimCommand::Detach { session: 2 });
+    for _ in 0..31 {
+        simulation.step();
+    }
+    assert!(
+        position(&mut simulation, joined.actor_id).is_none(),
+        "after the grace window the actor should be gone"
+    );
+    assert!(
+        simulation.resume(2, 4).is_none(),
+        "a resume after the grace window should find nothing"
+    );
+}
+
+#[test]
+fn leaving_removes_the_actor_at_once_even_with_a_grace_window() {
+    let mut simulation = Simulation::new(config(30, 0, 3));
+    let joined = simulation.join(1);
+    simulation.apply(SimCommand::Leave { session: 1 });
+    assert!(
+        position(&mut simulation, joined.actor_id).is_none(),
+        "a goodbye should not wait for a resume"
     );
 }

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: a real server on a port-0 listener and
 //! waits that fail with a message saying what was expected, never hang.
 
+mod proxy;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -21,6 +23,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// A WebSocket with no protocol logic, for sending what a real client never would.
 pub type RawSocket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub use proxy::Proxy;
 
 /// How long any single wait in a test may take before it fails.
 pub const WAIT: Duration = Duration::from_secs(10);

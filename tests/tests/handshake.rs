@@ -48,7 +48,8 @@ async fn welcome_carries_the_servers_settings_and_own_actor() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_protocol_version_is_refused_with_a_reason() {
     let server = TestServer::start(test_config()).await;
-    let hello = ClientMessage::Hello(Hello { protocol_version: PROTOCOL_VERSION + 1 });
+    let hello =
+        ClientMessage::Hello(Hello { protocol_version: PROTOCOL_VERSION + 1, ..Hello::new() });
     let mut socket = raw_connect(&server, Message::Binary(hello.encode())).await;
     let (code, reason) = raw_close(&mut socket, "version mismatch").await;
     assert_eq!(code, 4000, "a version mismatch should close with 4000");

@@ -46,9 +46,7 @@ async fn a_frame_over_the_size_limit_closes_only_that_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_hello_closes_only_that_session() {
-    let hello = tickwire_protocol::ClientMessage::Hello(tickwire_protocol::Hello {
-        protocol_version: tickwire_protocol::PROTOCOL_VERSION,
-    });
+    let hello = tickwire_protocol::ClientMessage::Hello(tickwire_protocol::Hello::new());
     rejected(hello.encode(), 1002, "Hello").await;
 }
 

@@ -20,3 +20,25 @@ async fn shutdown_sends_every_client_a_reason() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_within_its_bound_even_with_clients_that_never_read() {
+    let mut config = test_config();
+    config.shutdown_grace = std::time::Duration::from_millis(500);
+    config.sim.npcs = 500;
+    let server = TestServer::start(config).await;
+    // One client that stops reading after its first snapshot, one raw socket that never
+    // reads at all (and so never answers the close).
+    let mut stalled = server.connect().await;
+    next_snapshot(&mut stalled, "stalled").await;
+    let _silent = tickwire_tests::raw_connect(
+        &server,
+        tokio_tungstenite::tungstenite::Message::Binary(
+            tickwire_protocol::ClientMessage::Hello(tickwire_protocol::Hello::new()).encode(),
+        ),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // `stop` fails the test if `run` has not returned within the test wait.
+    server.stop().await.expect("run should return Ok within its shutdown bound");
+}

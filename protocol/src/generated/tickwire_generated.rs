@@ -8,9 +8,9 @@ pub mod tickwire {
 
 
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 3;
+pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 4;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 3;
+pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 4;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
 pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
@@ -24,11 +24,11 @@ pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
 pub struct ProtocolVersion(pub u16);
 #[allow(non_upper_case_globals)]
 impl ProtocolVersion {
-  /// 3: per-client snapshot rates (SnapshotRateRequest, SnapshotRate).
-  pub const Current: Self = Self(3);
+  /// 4: resume tokens, auth tokens.
+  pub const Current: Self = Self(4);
 
-  pub const ENUM_MIN: u16 = 3;
-  pub const ENUM_MAX: u16 = 3;
+  pub const ENUM_MIN: u16 = 4;
+  pub const ENUM_MAX: u16 = 4;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::Current,
   ];
@@ -827,6 +827,8 @@ impl<'a> ::flatbuffers::Follow<'a> for Hello<'a> {
 
 impl<'a> Hello<'a> {
   pub const VT_PROTOCOL_VERSION: ::flatbuffers::VOffsetT = 4;
+  pub const VT_AUTH_TOKEN: ::flatbuffers::VOffsetT = 6;
+  pub const VT_RESUME_TOKEN: ::flatbuffers::VOffsetT = 8;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -835,9 +837,11 @@ impl<'a> Hello<'a> {
   #[allow(unused_mut)]
   pub fn create<'bldr: 'args, 'args: 'mut_bldr, 'mut_bldr, A: ::flatbuffers::Allocator + 'bldr>(
     _fbb: &'mut_bldr mut ::flatbuffers::FlatBufferBuilder<'bldr, A>,
-    args: &'args HelloArgs
+    args: &'args HelloArgs<'args>
   ) -> ::flatbuffers::WIPOffset<Hello<'bldr>> {
     let mut builder = HelloBuilder::new(_fbb);
+    if let Some(x) = args.resume_token { builder.add_resume_token(x); }
+    if let Some(x) = args.auth_token { builder.add_auth_token(x); }
     builder.add_protocol_version(args.protocol_version);
     builder.finish()
   }
@@ -850,6 +854,23 @@ impl<'a> Hello<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<u16>(Hello::VT_PROTOCOL_VERSION, Some(0)).unwrap()}
   }
+  /// Proves who the player is, when the server requires it (e.g. a signed token).
+  #[inline]
+  pub fn auth_token(&self) -> Option<&'a str> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<&str>>(Hello::VT_AUTH_TOKEN, None)}
+  }
+  /// From an earlier `Welcome`: reattach to that session's actor if it is still within
+  /// the server's grace window. Works once; an unknown or expired token starts afresh.
+  #[inline]
+  pub fn resume_token(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Hello::VT_RESUME_TOKEN, None)}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Hello<'_> {
@@ -859,18 +880,24 @@ impl ::flatbuffers::Verifiable for Hello<'_> {
   ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
     v.visit_table(pos)?
      .visit_field::<u16>("protocol_version", Self::VT_PROTOCOL_VERSION, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("auth_token", Self::VT_AUTH_TOKEN, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("resume_token", Self::VT_RESUME_TOKEN, false)?
      .finish();
     Ok(())
   }
 }
-pub struct HelloArgs {
+pub struct HelloArgs<'a> {
     pub protocol_version: u16,
+    pub auth_token: Option<::flatbuffers::WIPOffset<&'a str>>,
+    pub resume_token: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
 }
-impl<'a> Default for HelloArgs {
+impl<'a> Default for HelloArgs<'a> {
   #[inline]
   fn default() -> Self {
     HelloArgs {
       protocol_version: 0,
+      auth_token: None,
+      resume_token: None,
     }
   }
 }
@@ -883,6 +910,14 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> HelloBuilder<'a, 'b, A> {
   #[inline]
   pub fn add_protocol_version(&mut self, protocol_version: u16) {
     self.fbb_.push_slot::<u16>(Hello::VT_PROTOCOL_VERSION, protocol_version, 0);
+  }
+  #[inline]
+  pub fn add_auth_token(&mut self, auth_token: ::flatbuffers::WIPOffset<&'b  str>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Hello::VT_AUTH_TOKEN, auth_token);
+  }
+  #[inline]
+  pub fn add_resume_token(&mut self, resume_token: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Hello::VT_RESUME_TOKEN, resume_token);
   }
   #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> HelloBuilder<'a, 'b, A> {
@@ -903,6 +938,8 @@ impl ::core::fmt::Debug for Hello<'_> {
   fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
     let mut ds = f.debug_struct("Hello");
       ds.field("protocol_version", &self.protocol_version());
+      ds.field("auth_token", &self.auth_token());
+      ds.field("resume_token", &self.resume_token());
       ds.finish()
   }
 }
@@ -1573,6 +1610,8 @@ impl<'a> Welcome<'a> {
   pub const VT_TICK: ::flatbuffers::VOffsetT = 8;
   pub const VT_SETTINGS: ::flatbuffers::VOffsetT = 10;
   pub const VT_ARENA_SIZE: ::flatbuffers::VOffsetT = 12;
+  pub const VT_RESUME_TOKEN: ::flatbuffers::VOffsetT = 14;
+  pub const VT_RESUMED: ::flatbuffers::VOffsetT = 16;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -1585,10 +1624,12 @@ impl<'a> Welcome<'a> {
   ) -> ::flatbuffers::WIPOffset<Welcome<'bldr>> {
     let mut builder = WelcomeBuilder::new(_fbb);
     builder.add_session_id(args.session_id);
+    if let Some(x) = args.resume_token { builder.add_resume_token(x); }
     if let Some(x) = args.arena_size { builder.add_arena_size(x); }
     if let Some(x) = args.settings { builder.add_settings(x); }
     builder.add_tick(args.tick);
     builder.add_actor_id(args.actor_id);
+    builder.add_resumed(args.resumed);
     builder.finish()
   }
 
@@ -1631,6 +1672,22 @@ impl<'a> Welcome<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<Vec2>(Welcome::VT_ARENA_SIZE, None)}
   }
+  /// Secret that lets this client resume this session after a dropped connection.
+  #[inline]
+  pub fn resume_token(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Welcome::VT_RESUME_TOKEN, None)}
+  }
+  /// Whether this session resumed an earlier one (same actor) rather than starting afresh.
+  #[inline]
+  pub fn resumed(&self) -> bool {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<bool>(Welcome::VT_RESUMED, Some(false)).unwrap()}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Welcome<'_> {
@@ -1644,6 +1701,8 @@ impl ::flatbuffers::Verifiable for Welcome<'_> {
      .visit_field::<u32>("tick", Self::VT_TICK, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<Settings>>("settings", Self::VT_SETTINGS, false)?
      .visit_field::<Vec2>("arena_size", Self::VT_ARENA_SIZE, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("resume_token", Self::VT_RESUME_TOKEN, false)?
+     .visit_field::<bool>("resumed", Self::VT_RESUMED, false)?
      .finish();
     Ok(())
   }
@@ -1654,6 +1713,8 @@ pub struct WelcomeArgs<'a> {
     pub tick: u32,
     pub settings: Option<::flatbuffers::WIPOffset<Settings<'a>>>,
     pub arena_size: Option<&'a Vec2>,
+    pub resume_token: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub resumed: bool,
 }
 impl<'a> Default for WelcomeArgs<'a> {
   #[inline]
@@ -1664,6 +1725,8 @@ impl<'a> Default for WelcomeArgs<'a> {
       tick: 0,
       settings: None,
       arena_size: None,
+      resume_token: None,
+      resumed: false,
     }
   }
 }
@@ -1694,6 +1757,14 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> WelcomeBuilder<'a, 'b, A> {
     self.fbb_.push_slot_always::<&Vec2>(Welcome::VT_ARENA_SIZE, arena_size);
   }
   #[inline]
+  pub fn add_resume_token(&mut self, resume_token: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Welcome::VT_RESUME_TOKEN, resume_token);
+  }
+  #[inline]
+  pub fn add_resumed(&mut self, resumed: bool) {
+    self.fbb_.push_slot::<bool>(Welcome::VT_RESUMED, resumed, false);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> WelcomeBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     WelcomeBuilder {
@@ -1716,6 +1787,8 @@ impl ::core::fmt::Debug for Welcome<'_> {
       ds.field("tick", &self.tick());
       ds.field("settings", &self.settings());
       ds.field("arena_size", &self.arena_size());
+      ds.field("resume_token", &self.resume_token());
+      ds.field("resumed", &self.resumed());
       ds.finish()
   }
 }

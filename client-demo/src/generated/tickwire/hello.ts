@@ -30,12 +30,61 @@ protocolVersion():number {
   return offset ? this.bb!.readUint16(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Proves who the player is, when the server requires it (e.g. a signed token).
+ */
+authToken():string|null
+authToken(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+authToken(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+/**
+ * From an earlier `Welcome`: reattach to that session's actor if it is still within
+ * the server's grace window. Works once; an unknown or expired token starts afresh.
+ */
+resumeToken(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+resumeTokenLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+resumeTokenArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
 static startHello(builder:flatbuffers.Builder) {
-  builder.startObject(1);
+  builder.startObject(3);
 }
 
 static addProtocolVersion(builder:flatbuffers.Builder, protocolVersion:number) {
   builder.addFieldInt16(0, protocolVersion, 0);
+}
+
+static addAuthToken(builder:flatbuffers.Builder, authTokenOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(1, authTokenOffset, 0);
+}
+
+static addResumeToken(builder:flatbuffers.Builder, resumeTokenOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(2, resumeTokenOffset, 0);
+}
+
+static createResumeTokenVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startResumeTokenVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
 }
 
 static endHello(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -43,9 +92,11 @@ static endHello(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createHello(builder:flatbuffers.Builder, protocolVersion:number):flatbuffers.Offset {
+static createHello(builder:flatbuffers.Builder, protocolVersion:number, authTokenOffset:flatbuffers.Offset, resumeTokenOffset:flatbuffers.Offset):flatbuffers.Offset {
   Hello.startHello(builder);
   Hello.addProtocolVersion(builder, protocolVersion);
+  Hello.addAuthToken(builder, authTokenOffset);
+  Hello.addResumeToken(builder, resumeTokenOffset);
   return Hello.endHello(builder);
 }
 }

@@ -8,7 +8,7 @@
  */
 export enum ProtocolVersion {
   /**
-   * 3: per-client snapshot rates (SnapshotRateRequest, SnapshotRate).
+   * 4: resume tokens, auth tokens.
    */
-  Current = 3
+  Current = 4
 }

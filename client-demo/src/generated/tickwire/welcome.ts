@@ -63,8 +63,34 @@ arenaSize(obj?:Vec2):Vec2|null {
   return offset ? (obj || new Vec2()).__init(this.bb_pos + offset, this.bb!) : null;
 }
 
+/**
+ * Secret that lets this client resume this session after a dropped connection.
+ */
+resumeToken(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+resumeTokenLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+resumeTokenArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+/**
+ * Whether this session resumed an earlier one (same actor) rather than starting afresh.
+ */
+resumed():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startWelcome(builder:flatbuffers.Builder) {
-  builder.startObject(5);
+  builder.startObject(7);
 }
 
 static addSessionId(builder:flatbuffers.Builder, sessionId:bigint) {
@@ -85,6 +111,26 @@ static addSettings(builder:flatbuffers.Builder, settingsOffset:flatbuffers.Offse
 
 static addArenaSize(builder:flatbuffers.Builder, arenaSizeOffset:flatbuffers.Offset) {
   builder.addFieldStruct(4, arenaSizeOffset, 0);
+}
+
+static addResumeToken(builder:flatbuffers.Builder, resumeTokenOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(5, resumeTokenOffset, 0);
+}
+
+static createResumeTokenVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startResumeTokenVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static addResumed(builder:flatbuffers.Builder, resumed:boolean) {
+  builder.addFieldInt8(6, +resumed, +false);
 }
 
 static endWelcome(builder:flatbuffers.Builder):flatbuffers.Offset {

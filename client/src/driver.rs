@@ -1,0 +1,208 @@
+//! The socket task: owns the WebSocket, answers pings, decodes frames, and on a lost
+//! connection reconnects with backoff and resumes the session with its token.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tickwire_protocol::{
+    ClientMessage, CloseCode, Disconnect, Hello, Pong, ServerMessage, Welcome,
+};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::{sleep, timeout};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
+use tracing::{debug, info};
+
+use crate::backoff::Backoff;
+use crate::connection::{ClientError, Event, Incoming, Options};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Sink = SplitSink<Socket, Message>;
+pub(crate) type Stream = SplitStream<Socket>;
+
+/// How long a connection attempt waits for the server's `Welcome`.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens a WebSocket, sends `Hello` and waits for `Welcome`.
+pub(crate) async fn handshake(
+    options: &Options,
+    hello: Hello,
+) -> Result<(Sink, Stream, Welcome), ClientError> {
+    // Inputs are tiny and latency-bound: no Nagle delay.
+    let (socket, _response) = connect_async_with_config(options.url.as_str(), None, true).await?;
+    let (mut sink, mut stream) = socket.split();
+    sink.send(Message::Binary(ClientMessage::Hello(hello).encode())).await?;
+    let welcome = timeout(HANDSHAKE_TIMEOUT, read_welcome(&mut stream))
+        .await
+        .map_err(|_| ClientError::HandshakeTimeout(HANDSHAKE_TIMEOUT))??;
+    Ok((sink, stream, welcome))
+}
+
+async fn read_welcome(stream: &mut Stream) -> Result<Welcome, ClientError> {
+    let mut disconnect: Option<Disconnect> = None;
+    loop {
+        match stream.next().await {
+            Some(Ok(Message::Binary(frame))) => match ServerMessage::decode(&frame)? {
+                ServerMessage::Welcome(welcome) => return Ok(welcome),
+                ServerMessage::Disconnect(reason) => disconnect = Some(reason),
+                other => return Err(ClientError::UnexpectedMessage(format!("{other:?}"))),
+            },
+            Some(Ok(Message::Close(frame))) => {
+                let (code, reason) = closing(disconnect, frame);
+                return Err(ClientError::Refused { code: code.unwrap_or(1005), reason });
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return Err(error.into()),
+            None => return Err(ClientError::Closed),
+        }
+    }
+}
+
+/// The code and reason of a close: the `Disconnect` message's if one came first.
+fn closing(disconnect: Option<Disconnect>, frame: Option<CloseFrame>) -> (Option<u16>, String) {
+    match (disconnect, frame) {
+        (Some(disconnect), _) => (Some(disconnect.code), disconnect.reason),
+        (None, Some(frame)) => (Some(u16::from(frame.code)), frame.reason.to_string()),
+        (None, None) => (None, String::new()),
+    }
+}
+
+/// How one connection ended.
+enum ConnectionEnd {
+    /// The caller dropped the client.
+    Dropped,
+    /// The server closed it (code and reason) or it was lost (no code).
+    Ended { code: Option<u16>, reason: String },
+}
+
+/// Runs connections until the caller drops the client or reconnecting is pointless.
+pub(crate) async fn drive(
+    options: Options,
+    mut welcome: Welcome,
+    (mut sink, mut stream): (Sink, Stream),
+    mut outgoing: mpsc::UnboundedReceiver<Bytes>,
+    events: mpsc::Sender<Incoming>,
+) {
+    let mut backoff = Backoff::new(options.first_retry, options.max_retry, welcome.session_id);
+    loop {
+        let (code, reason) = match serve(&mut sink, &mut stream, &mut outgoing, &events).await {
+            ConnectionEnd::Dropped => {
+                say_goodbye(&mut sink).await;
+                return;
+            }
+            ConnectionEnd::Ended { code, reason } => (code, reason),
+        };
+        let final_code = code
+            .map(CloseCode::from)
+            .is_some_and(|code| code.is_final() || code == CloseCode::Normal);
+        if !options.reconnect || final_code || code == Some(CloseCode::GoingAway.as_u16()) {
+            let _ = events.send(Incoming::Event(Event::Closed { code, reason })).await;
+            return;
+        }
+        info!(?code, %reason, "connection lost; reconnecting");
+        let _ = events.send(Incoming::Event(Event::Reconnecting { code, reason })).await;
+        let mut attempts = 0;
+        loop {
+            sleep(backoff.next_delay()).await;
+            if events.is_closed() {
+                return; // The caller dropped the client while we were away.
+            }
+            attempts += 1;
+            let hello = Hello { resume_token: Some(welcome.resume_token), ..options.hello() };
+            match handshake(&options, hello).await {
+                Ok((new_sink, new_stream, new_welcome)) => {
+                    (sink, stream, welcome) = (new_sink, new_stream, new_welcome);
+                    backoff.reset();
+                    if events.send(Incoming::Reconnected(welcome)).await.is_err() {
+                        say_goodbye(&mut sink).await; // The caller is gone: leave at once.
+                        return;
+                    }
+                    break;
+                }
+                Err(ClientError::Refused { code, reason }) if CloseCode::from(code).is_final() => {
+                    let _ = events
+                        .send(Incoming::Event(Event::Closed { code: Some(code), reason }))
+                        .await;
+                    return;
+                }
+                Err(error) if attempts >= options.max_attempts => {
+                    let reason = format!("gave up after {attempts} attempts: {error}");
+                    let _ =
+                        events.send(Incoming::Event(Event::Closed { code: None, reason })).await;
+                    return;
+                }
+                Err(error) => debug!(%error, attempts, "reconnect attempt failed"),
+            }
+        }
+    }
+}
+
+/// Closes with a normal close frame, so the server removes the actor at once instead of
+/// keeping it for a resume.
+async fn say_goodbye(sink: &mut Sink) {
+    let close = CloseFrame { code: WsCloseCode::Normal, reason: "client closed".into() };
+    let _ = sink.send(Message::Close(Some(close))).await;
+}
+
+/// One connection's life: sends what the caller queues, answers pings, decodes frames.
+async fn serve(
+    sink: &mut Sink,
+    stream: &mut Stream,
+    outgoing: &mut mpsc::UnboundedReceiver<Bytes>,
+    events: &mpsc::Sender<Incoming>,
+) -> ConnectionEnd {
+    let mut disconnect: Option<Disconnect> = None;
+    loop {
+        tokio::select! {
+            frame = outgoing.recv() => match frame {
+                Some(frame) => {
+                    if let Err(error) = sink.send(Message::Binary(frame)).await {
+                        return ConnectionEnd::Ended { code: None, reason: error.to_string() };
+                    }
+                }
+                None => return ConnectionEnd::Dropped, // The caller dropped the client.
+            },
+            message = stream.next() => {
+                let incoming = match message {
+                    Some(Ok(Message::Binary(frame))) => match ServerMessage::decode(&frame) {
+                        Ok(ServerMessage::Snapshot(snapshot)) => Incoming::Snapshot(snapshot, frame.len()),
+                        Ok(ServerMessage::Settings(settings)) => Incoming::Event(Event::Settings(settings)),
+                        Ok(ServerMessage::SnapshotRate(rate)) => Incoming::Event(Event::SnapshotRate(rate)),
+                        Ok(ServerMessage::Ping(ping)) => {
+                            let pong = ClientMessage::Pong(Pong { nonce: ping.nonce }).encode();
+                            if let Err(error) = sink.send(Message::Binary(pong)).await {
+                                return ConnectionEnd::Ended { code: None, reason: error.to_string() };
+                            }
+                            Incoming::Event(Event::RoundTrip(Duration::from_micros(u64::from(ping.rtt_us))))
+                        }
+                        Ok(ServerMessage::Disconnect(reason)) => {
+                            disconnect = Some(reason);
+                            continue;
+                        }
+                        Ok(ServerMessage::Welcome(_)) => {
+                            return ConnectionEnd::Ended { code: None, reason: "server sent Welcome twice".into() };
+                        }
+                        Err(error) => {
+                            return ConnectionEnd::Ended { code: None, reason: format!("malformed server message: {error}") };
+                        }
+                    },
+                    Some(Ok(Message::Close(frame))) => {
+                        let (code, reason) = closing(disconnect.take(), frame);
+                        return ConnectionEnd::Ended { code, reason };
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(error)) => return ConnectionEnd::Ended { code: None, reason: error.to_string() },
+                    None => return ConnectionEnd::Ended { code: None, reason: "connection lost".into() },
+                };
+                if events.send(incoming).await.is_err() {
+                    return ConnectionEnd::Dropped; // The caller dropped the client.
+                }
+            }
+        }
+    }
+}

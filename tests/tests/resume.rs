@@ -1,0 +1,132 @@
+//! A player whose connection drops keeps its actor: the client reconnects on its own and
+//! resumes within the grace window; after it, the actor is gone; a token works once; a
+//! goodbye removes the actor at once.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tickwire_client::{Client, ClientBuilder, Event};
+use tickwire_protocol::{ActorKind, ClientMessage, Hello, ResumeToken, ServerMessage, Welcome};
+use tickwire_tests::{Proxy, TestServer, WAIT, next_snapshot, test_config, wait_for};
+use tokio_tungstenite::tungstenite::Message;
+
+fn players(world: &tickwire_protocol::WorldState) -> Vec<u32> {
+    world.rows().filter(|row| row.kind == ActorKind::Player).map(|row| row.id).collect()
+}
+
+/// Waits until the observer's mirror shows exactly `expected` players.
+async fn players_become(observer: &mut Client, expected: &[u32], what: &str) {
+    let expected = expected.to_vec();
+    wait_for(observer, what, |client, event| {
+        (matches!(event, Event::Snapshot { .. }) && players(client.world()) == expected)
+            .then_some(())
+    })
+    .await;
+}
+
+/// Says `Hello` (with `token`) on a raw socket and returns the `Welcome`.
+async fn raw_welcome(server: &TestServer, token: Option<ResumeToken>) -> Welcome {
+    let (mut socket, _) = tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .expect("a raw socket should connect");
+    let hello = ClientMessage::Hello(Hello { resume_token: token, ..Hello::new() });
+    socket.send(Message::Binary(hello.encode())).await.expect("Hello should be sent");
+    let welcome = async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Binary(frame) = message
+                && let Ok(ServerMessage::Welcome(welcome)) = ServerMessage::decode(&frame)
+            {
+                return welcome;
+            }
+        }
+        panic!("the server should answer Hello with Welcome")
+    };
+    tokio::time::timeout(WAIT, welcome).await.expect("Welcome should arrive in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_client_reconnects_and_keeps_its_actor() {
+    let server = TestServer::start(test_config()).await;
+    let proxy = Proxy::start(server.addr).await;
+    let mut player = ClientBuilder::new(proxy.ws_url())
+        .retry(Duration::from_millis(20), Duration::from_millis(200), 50)
+        .connect()
+        .await
+        .expect("the player should connect through the proxy");
+    let mut observer = server.connect().await;
+    let actor = player.welcome().actor_id;
+    next_snapshot(&mut player, "before the drop").await;
+    let mut both = vec![actor, observer.welcome().actor_id];
+    both.sort_unstable();
+    players_become(&mut observer, &both, "both players present").await;
+
+    proxy.cut();
+    let resumed = wait_for(&mut player, "reconnecting after the drop", |_, event| match event {
+        Event::Reconnected { resumed } => Some(resumed),
+        _ => None,
+    })
+    .await;
+    assert!(resumed, "the client should resume its session");
+    assert_eq!(player.welcome().actor_id, actor, "the resumed session should keep its actor");
+    let world = next_snapshot(&mut player, "after resuming").await;
+    assert!(world.get(actor).is_some(), "the resumed client's mirror should hold its actor");
+    players_become(&mut observer, &both, "no duplicate actor after the resume").await;
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_grace_window_the_actor_is_gone_and_the_token_is_void() {
+    let mut config = test_config();
+    config.sim.resume_grace = Duration::from_millis(500);
+    let server = TestServer::start(config).await;
+    let proxy = Proxy::start(server.addr).await;
+    let player =
+        ClientBuilder::new(proxy.ws_url()).reconnect(false).connect().await.expect("connect");
+    let (actor, token) = (player.welcome().actor_id, player.welcome().resume_token);
+    let mut observer = server.connect().await;
+    let me = observer.welcome().actor_id;
+    let mut both = vec![actor, me];
+    both.sort_unstable();
+    players_become(&mut observer, &both, "both players present").await;
+
+    proxy.cut();
+    players_become(&mut observer, &[me], "the dropped actor should go after the grace window")
+        .await;
+    let late = raw_welcome(&server, Some(token)).await;
+    assert!(!late.resumed, "a token past its grace window should not resume");
+    assert_ne!(late.actor_id, actor, "a late client should get a new actor");
+    drop(player);
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_token_works_once() {
+    let server = TestServer::start(test_config()).await;
+    let first = raw_welcome(&server, None).await;
+    let resumed = raw_welcome(&server, Some(first.resume_token)).await;
+    assert!(resumed.resumed, "the token should resume its session");
+    assert_eq!(resumed.actor_id, first.actor_id, "resuming should keep the actor");
+    let again = raw_welcome(&server, Some(first.resume_token)).await;
+    assert!(!again.resumed, "the same token should not work twice");
+    assert_ne!(again.actor_id, first.actor_id);
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_goodbye_removes_the_actor_at_once() {
+    let server = TestServer::start(test_config()).await; // grace window: 30 s
+    let leaver = server.connect().await;
+    let mut observer = server.connect().await;
+    let me = observer.welcome().actor_id;
+    let mut both = vec![leaver.welcome().actor_id, me];
+    both.sort_unstable();
+    players_become(&mut observer, &both, "both players present").await;
+    drop(leaver); // closes with a normal close frame
+    players_become(
+        &mut observer,
+        &[me],
+        "a client that said goodbye should not wait out the grace window",
+    )
+    .await;
+    server.stop().await.expect("the server should stop cleanly");
+}
