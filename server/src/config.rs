@@ -164,6 +164,10 @@ pub struct LimitsLayer {
     /// Seconds shutdown waits for sessions to say goodbye.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_grace_secs: Option<f32>,
+    /// Kernel send buffer per connection in bytes: a session's outbox beyond the newest
+    /// snapshot (0 keeps the OS default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_buffer_bytes: Option<usize>,
 }
 
 impl LimitsLayer {
@@ -211,6 +215,9 @@ impl LimitsLayer {
         if let Some(value) = self.resume_grace_secs {
             config.sim.resume_grace = seconds("limits.resume_grace_secs", value)?;
         }
+        if let Some(value) = self.send_buffer_bytes {
+            config.net.send_buffer_bytes = Some(value).filter(|&bytes| bytes > 0);
+        }
         if let Some(value) = self.shutdown_grace_secs {
             config.shutdown_grace = seconds("limits.shutdown_grace_secs", value)?;
         }
@@ -233,6 +240,7 @@ impl LimitsLayer {
             resume_grace_secs: Some(config.sim.resume_grace.as_secs_f32()),
             allowed_origins: Some(net.allowed_origins.clone()),
             shutdown_grace_secs: Some(config.shutdown_grace.as_secs_f32()),
+            send_buffer_bytes: Some(net.send_buffer_bytes.unwrap_or(0)),
         }
     }
 }

@@ -41,7 +41,8 @@ fn stderr(output: &Output) -> String {
 fn later_layers_win_over_earlier_ones() {
     let file = config_file(
         "layers",
-        "npcs = 7\nseed = 99\n[settings]\ntick_rate_hz = 40\nbroadcast_every = 3\nsmoothing = 0.25\n",
+        "npcs = 7\nseed = 99\n[settings]\ntick_rate_hz = 40\nbroadcast_every = 3\nsmoothing = 0.25\n\
+         [limits]\nmax_sessions = 500\nsend_buffer_bytes = 32768\nresume_grace_secs = 12.5\n",
     );
     let output = server()
         .arg("--config")
@@ -60,6 +61,9 @@ fn later_layers_win_over_earlier_ones() {
         "seed = 99",              // file over default
         "input_every = 2",        // default
         "movement_speed = 120.0", // default
+        "max_sessions = 500",     // file
+        "send_buffer_bytes = 32768",
+        "resume_grace_secs = 12.5",
     ] {
         assert!(
             printed.contains(expected),
