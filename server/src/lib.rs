@@ -36,7 +36,9 @@ use tickwire_protocol::SettingsError;
 
 use telemetry::Telemetry;
 use tickwire_net::NetMetrics;
-use tickwire_sim::{Autotuner, RunnerOptions, SimMetrics, SimThread, Simulation, sim_channels};
+use tickwire_sim::{
+    Autotuner, Game, RunnerOptions, SimMetrics, SimThread, Simulation, sim_channels,
+};
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
@@ -74,18 +76,18 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    run_game(listener, config, |_| {}, shutdown).await
+    run_game(listener, config, |_: &mut Simulation| {}, shutdown).await
 }
 
 /// [`run`], with `game` adding gameplay (components, resources, systems) to the
-/// simulation before the first tick.
+/// simulation before the first tick. See [`tickwire_sim::Game`].
 ///
 /// # Errors
 /// As [`run`].
 pub async fn run_game(
     listener: TcpListener,
     config: ServerConfig,
-    game: impl FnOnce(&mut Simulation) + Send + 'static,
+    game: impl Game,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     config.sim.settings.validate()?;
@@ -101,7 +103,7 @@ pub async fn run_game(
         autotuner: Some(autotuner),
     };
     let mut simulation = Simulation::new(config.sim);
-    game(&mut simulation);
+    game.build(&mut simulation);
     let sim = SimThread::spawn(
         simulation,
         sim_inbox,

@@ -13,6 +13,40 @@
 //! - [`autotune`]: trades snapshot rate, then tick rate, for headroom under load.
 //! - [`metrics`]: what the sim thread reports (tick time, overruns, actors, settings).
 //!
+//! - [`game`]: [`Game`], how a game adds its own gameplay.
+//!
+//! # Writing gameplay
+//! Gameplay is ordinary bevy_ecs. A system reads players' intent from [`components::Player`],
+//! moves things through [`components::Velocity`] (the built-in `move_actors` applies it at
+//! the fixed tick, inside the arena), spawns actors with [`components::actor`], and reads
+//! the tick length from [`resources::ActiveSettings`]:
+//!
+//! ```
+//! use bevy_ecs::prelude::*;
+//! use tickwire_sim::components::{Player, Velocity};
+//! use tickwire_sim::resources::ActiveSettings;
+//! use tickwire_sim::{SimConfig, SimSet, Simulation};
+//!
+//! /// Players move twice as fast: runs after the built-in steering, before movement.
+//! fn sprint(mut players: Query<(&Player, &mut Velocity)>) {
+//!     for (_player, mut velocity) in &mut players {
+//!         velocity.0 *= 2.0;
+//!     }
+//! }
+//!
+//! /// Per-second rates stay per-second at any tick rate.
+//! fn tick_length(settings: Res<ActiveSettings>) -> f32 {
+//!     settings.0.tick_seconds()
+//! }
+//!
+//! let mut simulation = Simulation::new(SimConfig::default());
+//! simulation.add_systems(SimSet::Receive, sprint.after(tickwire_sim::systems::steer_players));
+//! simulation.step();
+//! ```
+//!
+//! The server runs a game with `tickwire_server::run_game(listener, config, game, shutdown)`,
+//! where a game is anything implementing [`Game`], a closure included.
+//!
 //! # Data flow
 //! Sessions send [`SimCommand`]s through crossbeam channels; the sim thread drains them at
 //! the start of each tick (never blocking), runs the schedule, and every
@@ -22,6 +56,7 @@
 pub mod autotune;
 pub mod command;
 pub mod components;
+pub mod game;
 pub mod metrics;
 pub mod resources;
 pub mod runner;
@@ -30,6 +65,7 @@ pub mod systems;
 
 pub use autotune::{AutotuneConfig, Autotuner};
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
+pub use game::Game;
 pub use metrics::SimMetrics;
 pub use runner::{RunnerOptions, SimThread};
 pub use simulation::{Applied, SimConfig, Simulation};

@@ -15,7 +15,7 @@ use tracing::{debug, info, warn};
 
 use crate::Frame;
 use crate::command::{Joined, SessionId, SimCommand};
-use crate::components::{Kind, NetId, Player, Position, Velocity, Wander};
+use crate::components::{Kind, NetId, Player, Position, Velocity, Wander, actor};
 use crate::resources::{ActiveSettings, Arena, NetIds, SessionActors, SimRng, Tick};
 use crate::systems::{SimSet, move_actors, steer_players, wander_npcs};
 
@@ -262,19 +262,14 @@ impl Simulation {
     }
 
     fn spawn_actor(&mut self, position: Vec2, kind: ActorKind, role: impl Bundle) -> (Entity, u32) {
-        let id = self.world.resource_mut::<NetIds>().allocate();
-        let entity = self
-            .world
-            .spawn((NetId(id), Position(position), Velocity::default(), Kind(kind), role))
-            .id();
+        let bundle = actor(&mut self.world.resource_mut::<NetIds>(), position, kind);
+        let entity = self.world.spawn((bundle, role)).id();
+        let id = self.world.get::<NetId>(entity).map_or(0, |id| id.0);
         (entity, id)
     }
 
-    /// Despawns an actor and frees its network id.
+    /// Despawns an actor; the component hooks free its network id and session.
     pub fn despawn_actor(&mut self, entity: Entity) {
-        if let Some(&NetId(id)) = self.world.get::<NetId>(entity) {
-            self.world.resource_mut::<NetIds>().free(id);
-        }
         self.world.despawn(entity);
     }
 

@@ -276,3 +276,54 @@ fn leaving_removes_the_actor_at_once_even_with_a_grace_window() {
         "a goodbye should not wait for a resume"
     );
 }
+
+/// Gameplay spawns and despawns actors with plain bevy_ecs commands; the ids come and go
+/// through the sim's allocator without any networking code.
+#[test]
+fn gameplay_systems_spawn_and_despawn_replicated_actors() {
+    use bevy_ecs::prelude::*;
+    use tickwire_sim::SimSet;
+    use tickwire_sim::components::{NetId, actor};
+    use tickwire_sim::resources::{NetIds, Tick};
+
+    /// Spawns a coin at tick 2 and removes every coin at tick 6.
+    #[derive(Component)]
+    struct Coin;
+    fn coins(
+        mut commands: Commands,
+        tick: Res<Tick>,
+        mut ids: ResMut<NetIds>,
+        coins: Query<Entity, With<Coin>>,
+    ) {
+        match tick.0 {
+            2 => {
+                commands.spawn((actor(&mut ids, Vec2::new(10.0, 20.0), ActorKind::Npc), Coin));
+            }
+            6 => coins.iter().for_each(|coin| commands.entity(coin).despawn()),
+            _ => {}
+        }
+    }
+
+    let mut simulation = Simulation::new(config(30, 0, 3)); // frame_history: 4
+    simulation.add_systems(SimSet::Simulate, coins);
+    simulation.step();
+    simulation.step();
+    let frame = simulation.frame();
+    let coin = frame.ids().first().copied().expect("the coin should be replicated");
+    assert_eq!(
+        frame.position(coin),
+        Some(Vec2::new(10.0, 20.0)),
+        "the coin should be where gameplay put it"
+    );
+    for _ in 0..4 {
+        simulation.step();
+    }
+    assert!(simulation.frame().is_empty(), "a despawned coin should leave the frame");
+    for _ in 0..5 {
+        simulation.frame();
+    }
+    let world = simulation.world_mut();
+    let reused = world.resource_mut::<NetIds>().allocate();
+    assert_eq!(reused, coin, "despawning should free the coin's id for reuse after its quarantine");
+    assert_eq!(world.query::<&NetId>().iter(world).count(), 0);
+}

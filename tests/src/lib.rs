@@ -55,14 +55,14 @@ impl TestServer {
     /// Starts the real server on `bind` (a port-0 address); tests reach it over loopback
     /// whatever the address.
     pub async fn start_on(bind: &str, config: ServerConfig) -> Self {
-        Self::start_game(bind, config, |_| {}).await
+        Self::start_game(bind, config, |_: &mut tickwire_sim::Simulation| {}).await
     }
 
     /// Starts the real server on `bind` with `game` added to its simulation.
     pub async fn start_game(
         bind: &str,
         config: ServerConfig,
-        game: impl FnOnce(&mut tickwire_sim::Simulation) + Send + 'static,
+        game: impl tickwire_sim::Game,
     ) -> Self {
         let listener = TcpListener::bind(bind).await.expect("tests should be able to bind a port");
         let mut addr = listener.local_addr().expect("a bound listener should have an address");

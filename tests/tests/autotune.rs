@@ -53,10 +53,14 @@ async fn an_expensive_system_triggers_autotuning_which_settles_and_recovers() {
     };
     let cost = Cost(Arc::new(AtomicU64::new(0)));
     let game_cost = cost.clone();
-    let server = TestServer::start_game("127.0.0.1:0", config, move |simulation| {
-        simulation.world_mut().insert_resource(game_cost);
-        simulation.add_systems(SimSet::Simulate, burn);
-    })
+    let server = TestServer::start_game(
+        "127.0.0.1:0",
+        config,
+        move |simulation: &mut tickwire_sim::Simulation| {
+            simulation.world_mut().insert_resource(game_cost);
+            simulation.add_systems(SimSet::Simulate, burn);
+        },
+    )
     .await;
     let mut client = server.connect().await;
 
