@@ -782,7 +782,7 @@ var ProtocolError = class extends Error {
 };
 var CheckedByteBuffer = class extends ByteBuffer {
   check(offset, size) {
-    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.capacity()) {
+    if (!Number.isInteger(offset) || offset < 0 || size < 0 || offset + size > this.capacity()) {
       throw new ProtocolError(`read of ${size} bytes at offset ${offset} is outside the ${this.capacity()}-byte frame`);
     }
   }
@@ -797,6 +797,12 @@ var CheckedByteBuffer = class extends ByteBuffer {
   readInt32(offset) {
     this.check(offset, 4);
     return super.readInt32(offset);
+  }
+  /** A string, whose bytes must lie within the frame (not silently cut at its end). */
+  __string(offset, encoding) {
+    const start = offset + this.readInt32(offset);
+    this.check(start + 4, this.readInt32(start));
+    return super.__string(offset, encoding);
   }
 };
 
@@ -900,8 +906,39 @@ var ActorColumns = class _ActorColumns {
     const offset = this.bb.__offset(this.bb_pos, 14);
     return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
   }
+  /**
+   * Per actor, which of its gameplay fields are non-zero (bit i: slot i). Absent when no
+   * actor has any.
+   */
+  fieldMasks(index) {
+    const offset = this.bb.__offset(this.bb_pos, 16);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  fieldMasksLength() {
+    const offset = this.bb.__offset(this.bb_pos, 16);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  fieldMasksArray() {
+    const offset = this.bb.__offset(this.bb_pos, 16);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  /**
+   * The non-zero field values, actor by actor, slot by slot.
+   */
+  fieldValues(index) {
+    const offset = this.bb.__offset(this.bb_pos, 18);
+    return offset ? this.bb.readInt32(this.bb.__vector(this.bb_pos + offset) + index * 4) : 0;
+  }
+  fieldValuesLength() {
+    const offset = this.bb.__offset(this.bb_pos, 18);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  fieldValuesArray() {
+    const offset = this.bb.__offset(this.bb_pos, 18);
+    return offset ? new Int32Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
   static startActorColumns(builder) {
-    builder.startObject(6);
+    builder.startObject(8);
   }
   static addIds(builder, idsOffset) {
     builder.addFieldOffset(0, idsOffset, 0);
@@ -981,11 +1018,37 @@ var ActorColumns = class _ActorColumns {
   static startKindsVector(builder, numElems) {
     builder.startVector(1, numElems, 1);
   }
+  static addFieldMasks(builder, fieldMasksOffset) {
+    builder.addFieldOffset(6, fieldMasksOffset, 0);
+  }
+  static createFieldMasksVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startFieldMasksVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addFieldValues(builder, fieldValuesOffset) {
+    builder.addFieldOffset(7, fieldValuesOffset, 0);
+  }
+  static createFieldValuesVector(builder, data) {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt32(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startFieldValuesVector(builder, numElems) {
+    builder.startVector(4, numElems, 4);
+  }
   static endActorColumns(builder) {
     const offset = builder.endObject();
     return offset;
   }
-  static createActorColumns(builder, idsOffset, xOffset, yOffset, vxOffset, vyOffset, kindsOffset) {
+  static createActorColumns(builder, idsOffset, xOffset, yOffset, vxOffset, vyOffset, kindsOffset, fieldMasksOffset, fieldValuesOffset) {
     _ActorColumns.startActorColumns(builder);
     _ActorColumns.addIds(builder, idsOffset);
     _ActorColumns.addX(builder, xOffset);
@@ -993,6 +1056,8 @@ var ActorColumns = class _ActorColumns {
     _ActorColumns.addVx(builder, vxOffset);
     _ActorColumns.addVy(builder, vyOffset);
     _ActorColumns.addKinds(builder, kindsOffset);
+    _ActorColumns.addFieldMasks(builder, fieldMasksOffset);
+    _ActorColumns.addFieldValues(builder, fieldValuesOffset);
     return _ActorColumns.endActorColumns(builder);
   }
 };
@@ -1694,8 +1759,48 @@ var Snapshot = class _Snapshot {
     const offset = this.bb.__offset(this.bb_pos, 30);
     return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
   }
+  /**
+   * Actors whose gameplay fields changed, with which slots changed (bit i: slot i) and
+   * their new values, actor by actor, slot by slot.
+   */
+  refieldedIds(index) {
+    const offset = this.bb.__offset(this.bb_pos, 32);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  refieldedIdsLength() {
+    const offset = this.bb.__offset(this.bb_pos, 32);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  refieldedIdsArray() {
+    const offset = this.bb.__offset(this.bb_pos, 32);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  refieldedMasks(index) {
+    const offset = this.bb.__offset(this.bb_pos, 34);
+    return offset ? this.bb.readUint8(this.bb.__vector(this.bb_pos + offset) + index) : 0;
+  }
+  refieldedMasksLength() {
+    const offset = this.bb.__offset(this.bb_pos, 34);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  refieldedMasksArray() {
+    const offset = this.bb.__offset(this.bb_pos, 34);
+    return offset ? new Uint8Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
+  refieldedValues(index) {
+    const offset = this.bb.__offset(this.bb_pos, 36);
+    return offset ? this.bb.readInt32(this.bb.__vector(this.bb_pos + offset) + index * 4) : 0;
+  }
+  refieldedValuesLength() {
+    const offset = this.bb.__offset(this.bb_pos, 36);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  refieldedValuesArray() {
+    const offset = this.bb.__offset(this.bb_pos, 36);
+    return offset ? new Int32Array(this.bb.bytes().buffer, this.bb.bytes().byteOffset + this.bb.__vector(this.bb_pos + offset), this.bb.__vector_len(this.bb_pos + offset)) : null;
+  }
   static startSnapshot(builder) {
-    builder.startObject(14);
+    builder.startObject(17);
   }
   static addTick(builder, tick) {
     builder.addFieldInt32(0, tick, 0);
@@ -1839,6 +1944,45 @@ var Snapshot = class _Snapshot {
   static startDespawnedIdsVector(builder, numElems) {
     builder.startVector(1, numElems, 1);
   }
+  static addRefieldedIds(builder, refieldedIdsOffset) {
+    builder.addFieldOffset(14, refieldedIdsOffset, 0);
+  }
+  static createRefieldedIdsVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startRefieldedIdsVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addRefieldedMasks(builder, refieldedMasksOffset) {
+    builder.addFieldOffset(15, refieldedMasksOffset, 0);
+  }
+  static createRefieldedMasksVector(builder, data) {
+    builder.startVector(1, data.length, 1);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt8(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startRefieldedMasksVector(builder, numElems) {
+    builder.startVector(1, numElems, 1);
+  }
+  static addRefieldedValues(builder, refieldedValuesOffset) {
+    builder.addFieldOffset(16, refieldedValuesOffset, 0);
+  }
+  static createRefieldedValuesVector(builder, data) {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addInt32(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startRefieldedValuesVector(builder, numElems) {
+    builder.startVector(4, numElems, 4);
+  }
   static endSnapshot(builder) {
     const offset = builder.endObject();
     return offset;
@@ -1964,8 +2108,16 @@ var Welcome = class _Welcome {
     const offset = this.bb.__offset(this.bb_pos, 16);
     return offset ? !!this.bb.readInt8(this.bb_pos + offset) : false;
   }
+  fieldNames(index, optionalEncoding) {
+    const offset = this.bb.__offset(this.bb_pos, 18);
+    return offset ? this.bb.__string(this.bb.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+  }
+  fieldNamesLength() {
+    const offset = this.bb.__offset(this.bb_pos, 18);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
   static startWelcome(builder) {
-    builder.startObject(7);
+    builder.startObject(8);
   }
   static addSessionId(builder, sessionId) {
     builder.addFieldInt64(0, sessionId, BigInt("0"));
@@ -1997,6 +2149,19 @@ var Welcome = class _Welcome {
   }
   static addResumed(builder, resumed) {
     builder.addFieldInt8(6, +resumed, 0);
+  }
+  static addFieldNames(builder, fieldNamesOffset) {
+    builder.addFieldOffset(7, fieldNamesOffset, 0);
+  }
+  static createFieldNamesVector(builder, data) {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addOffset(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startFieldNamesVector(builder, numElems) {
+    builder.startVector(4, numElems, 4);
   }
   static endWelcome(builder) {
     const offset = builder.endObject();
@@ -2093,6 +2258,8 @@ function readIds(count, byte) {
 }
 
 // src/snapshot.ts
+var FIELD_SLOTS = 4;
+var SLOT_MASK = (1 << FIELD_SLOTS) - 1;
 function column(what, length, rows, frameSize, make, read) {
   if (length !== rows) {
     throw new ProtocolError(`${what} has ${length} entries for ${rows} ids`);
@@ -2123,8 +2290,73 @@ function emptyColumns() {
     y: new Int32Array(0),
     vx: new Int16Array(0),
     vy: new Int16Array(0),
-    kinds: new Uint8Array(0)
+    kinds: new Uint8Array(0),
+    fields: new Int32Array(0)
   };
+}
+function slotCount(mask) {
+  let count = 0;
+  for (let bits = mask; bits !== 0; bits &= bits - 1) {
+    count++;
+  }
+  return count;
+}
+function maskedValueCount(masks) {
+  let count = 0;
+  for (let k = 0; k < masks.length; k++) {
+    const mask = masks[k];
+    if ((mask & ~SLOT_MASK) !== 0) {
+      return `mask ${mask} at ${k} sets a bit above slot ${FIELD_SLOTS - 1}`;
+    }
+    count += slotCount(mask);
+  }
+  return count;
+}
+function maskedValues(what, masksLength, valuesLength, rows, frameSize, readMask, readValue) {
+  const masks = column(what.masks, masksLength, rows, frameSize, Uint8Array, readMask);
+  const count = maskedValueCount(masks);
+  if (typeof count === "string") {
+    throw new ProtocolError(`${what.masks} is malformed: ${count}`);
+  }
+  if (valuesLength !== count) {
+    throw new ProtocolError(`${what.values} has ${valuesLength} entries for ${count} set mask bits`);
+  }
+  const values = column(what.values, valuesLength, count, frameSize, Int32Array, readValue);
+  return { masks, values };
+}
+function expandFields(rows, masks, values) {
+  const fields = new Int32Array(rows * FIELD_SLOTS);
+  let v = 0;
+  for (let row = 0; row < masks.length; row++) {
+    for (let slot = 0; slot < FIELD_SLOTS; slot++) {
+      if ((masks[row] & 1 << slot) !== 0) {
+        fields[row * FIELD_SLOTS + slot] = values[v++];
+      }
+    }
+  }
+  return fields;
+}
+function hasField(table, field) {
+  return table.bb !== null && table.bb.__offset(table.bb_pos, 4 + 2 * field) !== 0;
+}
+var FIELD_MASKS = 6;
+function readSpawnedFields(columns, rows, frameSize) {
+  if (!hasField(columns, FIELD_MASKS)) {
+    if (columns.fieldValuesLength() !== 0) {
+      throw new ProtocolError("ActorColumns.field_values has values but ActorColumns.field_masks is absent");
+    }
+    return new Int32Array(rows * FIELD_SLOTS);
+  }
+  const { masks, values } = maskedValues(
+    { masks: "ActorColumns.field_masks", values: "ActorColumns.field_values" },
+    columns.fieldMasksLength(),
+    columns.fieldValuesLength(),
+    rows,
+    frameSize,
+    (i) => columns.fieldMasks(i),
+    (i) => columns.fieldValues(i)
+  );
+  return expandFields(rows, masks, values);
 }
 function readColumns(columns, frameSize) {
   if (columns === null) {
@@ -2144,7 +2376,8 @@ function readColumns(columns, frameSize) {
     y: column("ActorColumns.y", columns.yLength(), rows, frameSize, Int32Array, (i) => columns.y(i)),
     vx: column("ActorColumns.vx", columns.vxLength(), rows, frameSize, Int16Array, (i) => columns.vx(i)),
     vy: column("ActorColumns.vy", columns.vyLength(), rows, frameSize, Int16Array, (i) => columns.vy(i)),
-    kinds
+    kinds,
+    fields: readSpawnedFields(columns, rows, frameSize)
   };
 }
 function readSnapshot(snapshot, frameSize) {
@@ -2152,6 +2385,7 @@ function readSnapshot(snapshot, frameSize) {
   const movedIds = idList("Snapshot.moved_ids", s.movedIdsLength(), frameSize, (i) => s.movedIds(i));
   const jumpedIds = idList("Snapshot.jumped_ids", s.jumpedIdsLength(), frameSize, (i) => s.jumpedIds(i));
   const turnedIds = idList("Snapshot.turned_ids", s.turnedIdsLength(), frameSize, (i) => s.turnedIds(i));
+  const refieldedIds = idList("Snapshot.refielded_ids", s.refieldedIdsLength(), frameSize, (i) => s.refieldedIds(i));
   const tick = s.tick();
   const age = s.baselineAge();
   if (age > tick) {
@@ -2177,12 +2411,24 @@ function readSnapshot(snapshot, frameSize) {
       vx: column("Snapshot.turned_vx", s.turnedVxLength(), turnedIds.length, frameSize, Int16Array, (i) => s.turnedVx(i)),
       vy: column("Snapshot.turned_vy", s.turnedVyLength(), turnedIds.length, frameSize, Int16Array, (i) => s.turnedVy(i))
     },
-    despawned: idList("Snapshot.despawned_ids", s.despawnedIdsLength(), frameSize, (i) => s.despawnedIds(i))
+    despawned: idList("Snapshot.despawned_ids", s.despawnedIdsLength(), frameSize, (i) => s.despawnedIds(i)),
+    refielded: {
+      ids: refieldedIds,
+      ...maskedValues(
+        { masks: "Snapshot.refielded_masks", values: "Snapshot.refielded_values" },
+        s.refieldedMasksLength(),
+        s.refieldedValuesLength(),
+        refieldedIds.length,
+        frameSize,
+        (i) => s.refieldedMasks(i),
+        (i) => s.refieldedValues(i)
+      )
+    }
   };
 }
 
 // src/protocol.ts
-var PROTOCOL_VERSION = 4 /* Current */;
+var PROTOCOL_VERSION = 5 /* Current */;
 var THROTTLES = /* @__PURE__ */ new Map([
   [0 /* None */, "none"],
   [1 /* Congested */, "congested"],
@@ -2277,6 +2523,17 @@ function readResumeToken(welcome, frameSize) {
   }
   return bytes.slice();
 }
+function readFieldNames(welcome) {
+  const count = welcome.fieldNamesLength();
+  if (count > FIELD_SLOTS) {
+    throw new ProtocolError(`field_names has ${count} names, more than the ${FIELD_SLOTS} field slots`);
+  }
+  const names = [];
+  for (let i = 0; i < count; i++) {
+    names.push(welcome.fieldNames(i));
+  }
+  return names;
+}
 function decodeBody(message, bodyType, frameSize) {
   switch (bodyType) {
     case 1 /* Welcome */: {
@@ -2296,7 +2553,8 @@ function decodeBody(message, bodyType, frameSize) {
         settings: readSettings(welcome.settings()),
         arenaSize,
         resumeToken: readResumeToken(welcome, frameSize),
-        resumed: welcome.resumed()
+        resumed: welcome.resumed(),
+        fieldNames: readFieldNames(welcome)
       };
     }
     case 2 /* Snapshot */: {
@@ -2403,6 +2661,42 @@ function closeNotice(code, reason, retryInMs) {
   return `${what} — retrying in ${(retryInMs / 1e3).toFixed(1)} s`;
 }
 
+// src/fields.ts
+var COLOR_FIELD = "color";
+var PLAIN = { fill: null, label: "" };
+function slotName(names, slot) {
+  return names[slot] ?? `slot ${slot}`;
+}
+function cssColor(value) {
+  return `#${(value & 16777215).toString(16).padStart(6, "0")}`;
+}
+function namedFields(names, fields) {
+  const named = {};
+  names.forEach((name, slot) => {
+    if (slot < FIELD_SLOTS) {
+      named[name] = fields[slot] ?? 0;
+    }
+  });
+  return named;
+}
+function fieldLook(names, fields) {
+  let fill = null;
+  const labels = [];
+  for (let slot = 0; slot < FIELD_SLOTS; slot++) {
+    const value = fields[slot] ?? 0;
+    if (value === 0) {
+      continue;
+    }
+    const name = slotName(names, slot);
+    if (name === COLOR_FIELD) {
+      fill = cssColor(value);
+    } else {
+      labels.push(`${name} ${value}`);
+    }
+  }
+  return fill === null && labels.length === 0 ? PLAIN : { fill, label: labels.join(" · ") };
+}
+
 // src/rate.ts
 var THROTTLE_WORDS = {
   none: "",
@@ -2452,8 +2746,10 @@ var LABELS = {
   tickRate: "tick rate",
   interval: "snapshots",
   input: "input",
-  delay: "interp delay"
+  delay: "interp delay",
+  fields: "fields"
 };
+var OPTIONAL = /* @__PURE__ */ new Set(["fields"]);
 function formatByteRate(bytesPerSecond) {
   if (bytesPerSecond < 1e3) {
     return `${Math.round(bytesPerSecond)} B/s`;
@@ -2466,6 +2762,7 @@ function formatByteRate(bytesPerSecond) {
 var Hud = class {
   constructor(root) {
     this.values = /* @__PURE__ */ new Map();
+    this.labels = /* @__PURE__ */ new Map();
     const list = document.createElement("dl");
     for (const field of Object.keys(LABELS)) {
       const label = document.createElement("dt");
@@ -2474,6 +2771,11 @@ var Hud = class {
       value.dataset.field = field;
       list.append(label, value);
       this.values.set(field, value);
+      this.labels.set(field, label);
+      if (OPTIONAL.has(field)) {
+        label.hidden = true;
+        value.hidden = true;
+      }
     }
     this.notice = document.createElement("p");
     this.notice.className = "notice";
@@ -2497,12 +2799,21 @@ var Hud = class {
     this.values.get("interval")?.toggleAttribute("data-throttled", view.throttle !== "none");
     this.set("input", settings === null ? "–" : describeInterval(settings.inputEvery, "none"));
     this.set("delay", settings === null ? "–" : `${settings.interpolationDelayMs} ms`);
+    this.set("fields", view.fieldNames.join(", "));
+    this.show("fields", view.fieldNames.length > 0);
     const text = view.notice?.text ?? "";
     if (this.notice.textContent !== text) {
       this.notice.textContent = text;
     }
     this.notice.dataset.kind = view.notice?.kind ?? "info";
     this.notice.hidden = text === "";
+  }
+  show(field, shown) {
+    for (const element of [this.labels.get(field), this.values.get(field)]) {
+      if (element !== void 0 && element.hidden === shown) {
+        element.hidden = !shown;
+      }
+    }
   }
   set(field, text) {
     const element = this.values.get(field);
@@ -2620,8 +2931,11 @@ var COLORS = {
   npc: "#3fb6a8",
   player: "#e0457b",
   /** The own actor; tests look for exactly this colour on the canvas. */
-  own: "#ffd400"
+  own: "#ffd400",
+  /** Field labels under actors. */
+  label: "#c9d1d9"
 };
+var LABEL_FONT = "11px system-ui, sans-serif";
 var MARGIN_PX = 24;
 var GRID_LINES = 10;
 var Renderer = class {
@@ -2645,7 +2959,8 @@ var Renderer = class {
     this.canvas.height = Math.max(1, Math.round(this.heightPx * ratio));
     this.context.setTransform(ratio, 0, 0, ratio, 0, 0);
   }
-  draw(arena, actors) {
+  /** @param fieldNames the game's gameplay field names, by slot (Welcome.field_names). */
+  draw(arena, actors, fieldNames2 = []) {
     const ctx = this.context;
     ctx.fillStyle = COLORS.background;
     ctx.fillRect(0, 0, this.widthPx, this.heightPx);
@@ -2667,18 +2982,32 @@ var Renderer = class {
     ctx.lineWidth = 2;
     ctx.strokeRect(left - 1, top - 1, width + 2, height + 2);
     const radius = Math.min(14, Math.max(5, Math.min(width, height) / 80));
+    const labels = [];
     for (const actor of actors) {
       const x = left + actor.x * scale;
       const y = top + actor.y * scale;
+      const look = fieldLook(fieldNames2, actor.fields);
       if (actor.own) {
-        this.circle(x, y, radius + 1, COLORS.own);
+        this.circle(x, y, radius + 1, look.fill ?? COLORS.own);
         ctx.strokeStyle = COLORS.own;
         ctx.lineWidth = 2;
         ctx.beginPath();
         ctx.arc(x, y, radius + 6, 0, 2 * Math.PI);
         ctx.stroke();
       } else {
-        this.circle(x, y, radius, actor.kind === 1 /* Player */ ? COLORS.player : COLORS.npc);
+        this.circle(x, y, radius, look.fill ?? (actor.kind === 1 /* Player */ ? COLORS.player : COLORS.npc));
+      }
+      if (look.label !== "") {
+        labels.push({ x, y: y + radius + (actor.own ? 9 : 3), text: look.label });
+      }
+    }
+    if (labels.length > 0) {
+      ctx.font = LABEL_FONT;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      ctx.fillStyle = COLORS.label;
+      for (const label of labels) {
+        ctx.fillText(label.text, label.x, label.y);
       }
     }
   }
@@ -2739,6 +3068,9 @@ function indexOf(state2, id, from = 0) {
   }
   return -1;
 }
+function fieldsAt(state2, row) {
+  return state2.fields.subarray(row * FIELD_SLOTS, (row + 1) * FIELD_SLOTS);
+}
 function unsorted(ids) {
   for (let i = 1; i < ids.length; i++) {
     if (ids[i] <= ids[i - 1]) {
@@ -2756,6 +3088,7 @@ var StateBuilder = class {
     this.vx = new Int16Array(capacity);
     this.vy = new Int16Array(capacity);
     this.kinds = new Uint8Array(capacity);
+    this.fields = new Int32Array(capacity * FIELD_SLOTS);
   }
   /** Appends row `row` of `from`; the caller keeps ids ascending. */
   push(from, row) {
@@ -2766,6 +3099,7 @@ var StateBuilder = class {
     this.vx[at] = from.vx[row];
     this.vy[at] = from.vy[row];
     this.kinds[at] = from.kinds[row];
+    this.fields.set(from.fields.subarray(row * FIELD_SLOTS, (row + 1) * FIELD_SLOTS), at * FIELD_SLOTS);
   }
   finish(tick, stepsPerUnit) {
     const rows = this.rows;
@@ -2777,7 +3111,8 @@ var StateBuilder = class {
       y: this.y.subarray(0, rows),
       vx: this.vx.subarray(0, rows),
       vy: this.vy.subarray(0, rows),
-      kinds: this.kinds.subarray(0, rows)
+      kinds: this.kinds.subarray(0, rows),
+      fields: this.fields.subarray(0, rows * FIELD_SLOTS)
     };
   }
 };
@@ -2833,8 +3168,9 @@ function merged(held, snapshot) {
     builder.push(spawned, s++);
   }
   const next = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
-  const { x, y, vx, vy } = next;
-  const { moved, jumped, turned } = snapshot;
+  const { x, y, vx, vy, fields } = next;
+  const { moved, jumped, turned, refielded } = snapshot;
+  let value = 0;
   return applyChanges(next, moved.ids, (row, k) => {
     x[row] = x[row] + moved.dx[k];
     y[row] = y[row] + moved.dy[k];
@@ -2844,12 +3180,19 @@ function merged(held, snapshot) {
   }) ?? applyChanges(next, turned.ids, (row, k) => {
     vx[row] = turned.vx[k];
     vy[row] = turned.vy[k];
+  }) ?? applyChanges(next, refielded.ids, (row, k) => {
+    const mask = refielded.masks[k];
+    for (let slot = 0; slot < FIELD_SLOTS; slot++) {
+      if ((mask & 1 << slot) !== 0) {
+        fields[row * FIELD_SLOTS + slot] = refielded.values[value++];
+      }
+    }
   }) ?? next;
 }
 function columnsMatch(snapshot) {
-  const { spawned: c, moved, jumped, turned } = snapshot;
+  const { spawned: c, moved, jumped, turned, refielded } = snapshot;
   const n = c.ids.length;
-  return c.x.length === n && c.y.length === n && c.vx.length === n && c.vy.length === n && c.kinds.length === n && moved.dx.length === moved.ids.length && moved.dy.length === moved.ids.length && jumped.x.length === jumped.ids.length && jumped.y.length === jumped.ids.length && turned.vx.length === turned.ids.length && turned.vy.length === turned.ids.length;
+  return c.fields.length === n * FIELD_SLOTS && refielded.masks.length === refielded.ids.length && maskedValueCount(refielded.masks) === refielded.values.length && c.x.length === n && c.y.length === n && c.vx.length === n && c.vy.length === n && c.kinds.length === n && moved.dx.length === moved.ids.length && moved.dy.length === moved.ids.length && jumped.x.length === jumped.ids.length && jumped.y.length === jumped.ids.length && turned.vx.length === turned.ids.length && turned.vy.length === turned.ids.length;
 }
 var Mirror = class {
   constructor() {
@@ -2873,7 +3216,7 @@ var Mirror = class {
    */
   apply(snapshot) {
     if (!columnsMatch(snapshot)) {
-      return { ok: false, reason: "a column does not have one entry per id" };
+      return { ok: false, reason: "a column does not have one entry per id (or per set field mask bit)" };
     }
     if (snapshot.baselineTick === null) {
       const disorder = unsorted(snapshot.spawned.ids);
@@ -3338,6 +3681,8 @@ function publishStatus() {
     mirrorTick: 0,
     actorCount: 0,
     ownPosition: null,
+    fieldNames: [],
+    ownFields: null,
     snapshotBytes: 0,
     applyErrors: 0,
     fullSnapshotsApplied: 0,
@@ -3455,6 +3800,15 @@ var World = class {
     const row = indexOf(state2, this.ownId);
     return row < 0 ? null : { x: state2.x[row] * unit(state2), y: state2.y[row] * unit(state2) };
   }
+  /** The own actor's FIELD_SLOTS gameplay field values in the newest state, or null if it is not in it. */
+  get ownFields() {
+    const latest = this.latest;
+    if (latest === null || this.ownId === null) {
+      return null;
+    }
+    const row = indexOf(latest.state, this.ownId);
+    return row < 0 ? null : fieldsAt(latest.state, row);
+  }
   /** Which states other actors are drawn between at time `now`, or null before any state. */
   renderSpan(now) {
     const frames = this.frames;
@@ -3505,6 +3859,7 @@ var World = class {
         continue;
       }
       const kind = to.kinds[row];
+      const fields = fieldsAt(to, row);
       const x = to.x[row] * scale;
       const y = to.y[row] * scale;
       while (from !== null && p < from.ids.length && from.ids[p] < id) {
@@ -3517,9 +3872,9 @@ var World = class {
       if (from !== null && !isFresh && p < from.ids.length && from.ids[p] === id && from.kinds[p] === kind) {
         const fromX = from.x[p] * fromScale;
         const fromY = from.y[p] * fromScale;
-        result.push({ id, x: fromX + (x - fromX) * alpha, y: fromY + (y - fromY) * alpha, kind, own: false });
+        result.push({ id, x: fromX + (x - fromX) * alpha, y: fromY + (y - fromY) * alpha, kind, own: false, fields });
       } else {
-        result.push({ id, x, y, kind, own: false });
+        result.push({ id, x, y, kind, own: false, fields });
       }
     }
     const own = this.ownActor(now);
@@ -3548,7 +3903,14 @@ var World = class {
       return null;
     }
     const at = this.easeOwn({ x: state2.x[row] * unit(state2), y: state2.y[row] * unit(state2) }, now);
-    return { id: this.ownId, x: at.x, y: at.y, kind: state2.kinds[row], own: true };
+    return {
+      id: this.ownId,
+      x: at.x,
+      y: at.y,
+      kind: state2.kinds[row],
+      own: true,
+      fields: fieldsAt(state2, row)
+    };
   }
   easeOwn(target, now) {
     const smoothing = clamp(this.settings?.smoothing ?? 0, 0, 1);
@@ -3586,6 +3948,7 @@ var notice = null;
 var noticeUntil = null;
 var resyncNotice = null;
 var lastClose = null;
+var fieldNames = [];
 function publishRate() {
   status.snapshotEveryTicks = snapshotRate.everyTicks;
   status.throttleReason = snapshotRate.reason;
@@ -3613,6 +3976,8 @@ function onMessage(event) {
       status.arenaSize = event.arenaSize;
       status.settings = event.settings;
       status.tick = event.tick;
+      fieldNames = event.fieldNames;
+      status.fieldNames = [...event.fieldNames];
       snapshotRate.welcome(event.settings);
       publishRate();
       break;
@@ -3676,6 +4041,8 @@ function onSnapshot(frame2) {
     }
     status.actorCount = session.replication.mirror.size;
     status.ownPosition = world.ownPosition;
+    const ownFields = world.ownFields;
+    status.ownFields = ownFields === null ? null : namedFields(fieldNames, ownFields);
     if (resyncNotice !== null && notice === resyncNotice) {
       showNotice(null);
     }
@@ -3714,7 +4081,7 @@ window.addEventListener("pageshow", (event) => {
   }
 });
 function frame(now) {
-  renderer.draw(world.arenaSize, world.actorsAt(now));
+  renderer.draw(world.arenaSize, world.actorsAt(now), fieldNames);
   hud.update({
     state,
     actorId: world.ownId,
@@ -3726,6 +4093,7 @@ function frame(now) {
     settings: world.settings,
     snapshotEveryTicks: snapshotRate.everyTicks,
     throttle: snapshotRate.reason,
+    fieldNames,
     notice: currentNotice(now)
   });
   requestAnimationFrame(frame);

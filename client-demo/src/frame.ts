@@ -1,6 +1,7 @@
 // Bounds-checked frame reading, shared by every decoder: FlatBuffers JS has no
 // verifier, so frames are read through a ByteBuffer whose primitive reads throw a
-// ProtocolError past the end of the frame instead of silently reading 0.
+// ProtocolError past the end of the frame instead of silently reading 0, and strings
+// must end within the frame.
 
 import * as flatbuffers from 'flatbuffers';
 import type { ServerBody } from './generated/tickwire';
@@ -27,7 +28,7 @@ export class ProtocolError extends Error {
  */
 export class CheckedByteBuffer extends flatbuffers.ByteBuffer {
   private check(offset: number, size: number): void {
-    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.capacity()) {
+    if (!Number.isInteger(offset) || offset < 0 || size < 0 || offset + size > this.capacity()) {
       throw new ProtocolError(`read of ${size} bytes at offset ${offset} is outside the ${this.capacity()}-byte frame`);
     }
   }
@@ -45,5 +46,12 @@ export class CheckedByteBuffer extends flatbuffers.ByteBuffer {
   override readInt32(offset: number): number {
     this.check(offset, 4);
     return super.readInt32(offset);
+  }
+
+  /** A string, whose bytes must lie within the frame (not silently cut at its end). */
+  override __string(offset: number, encoding?: flatbuffers.Encoding): string | Uint8Array {
+    const start = offset + this.readInt32(offset);
+    this.check(start + 4, this.readInt32(start));
+    return super.__string(offset, encoding);
   }
 }

@@ -1,7 +1,8 @@
 // Heads-up display: a small text panel over the canvas with the connection state,
 // server tick, round-trip time, actor count, snapshot rate, snapshot bytes per second,
 // the server's rates in force (tick rate, this client's snapshot interval and why it is
-// throttled, input interval, interpolation delay) and the latest notice (why the
+// throttled, input interval, interpolation delay), the game's gameplay field names
+// (only for a game that has any) and the latest notice (why the
 // connection closed and when the next attempt is, a reconnection, a protocol error, a
 // resync).
 
@@ -28,6 +29,8 @@ export interface HudView {
   /** This client's effective snapshot interval in ticks, and why it differs from broadcast_every. */
   snapshotEveryTicks: number | null;
   throttle: Throttle;
+  /** The game's gameplay field names (Welcome.field_names); the row is hidden when empty. */
+  fieldNames: readonly string[];
   notice: HudNotice | null;
 }
 
@@ -42,7 +45,8 @@ type Field =
   | 'tickRate'
   | 'interval'
   | 'input'
-  | 'delay';
+  | 'delay'
+  | 'fields';
 
 const LABELS: Readonly<Record<Field, string>> = {
   state: 'state',
@@ -56,7 +60,11 @@ const LABELS: Readonly<Record<Field, string>> = {
   interval: 'snapshots',
   input: 'input',
   delay: 'interp delay',
+  fields: 'fields',
 };
+
+/** Rows shown only when they have something to say. */
+const OPTIONAL: ReadonlySet<Field> = new Set<Field>(['fields']);
 
 /** A byte rate for people: "850 B/s", "12.4 kB/s", "3.1 MB/s". */
 export function formatByteRate(bytesPerSecond: number): string {
@@ -71,6 +79,7 @@ export function formatByteRate(bytesPerSecond: number): string {
 
 export class Hud {
   private readonly values = new Map<Field, HTMLElement>();
+  private readonly labels = new Map<Field, HTMLElement>();
   private readonly notice: HTMLElement;
 
   constructor(root: HTMLElement) {
@@ -82,6 +91,11 @@ export class Hud {
       value.dataset.field = field;
       list.append(label, value);
       this.values.set(field, value);
+      this.labels.set(field, label);
+      if (OPTIONAL.has(field)) {
+        label.hidden = true;
+        value.hidden = true;
+      }
     }
     this.notice = document.createElement('p');
     this.notice.className = 'notice';
@@ -106,12 +120,22 @@ export class Hud {
     this.values.get('interval')?.toggleAttribute('data-throttled', view.throttle !== 'none');
     this.set('input', settings === null ? '–' : describeInterval(settings.inputEvery, 'none'));
     this.set('delay', settings === null ? '–' : `${settings.interpolationDelayMs} ms`);
+    this.set('fields', view.fieldNames.join(', '));
+    this.show('fields', view.fieldNames.length > 0);
     const text = view.notice?.text ?? '';
     if (this.notice.textContent !== text) {
       this.notice.textContent = text;
     }
     this.notice.dataset.kind = view.notice?.kind ?? 'info';
     this.notice.hidden = text === '';
+  }
+
+  private show(field: Field, shown: boolean): void {
+    for (const element of [this.labels.get(field), this.values.get(field)]) {
+      if (element !== undefined && element.hidden === shown) {
+        element.hidden = !shown;
+      }
+    }
   }
 
   private set(field: Field, text: string): void {

@@ -5,6 +5,7 @@
 import { authTokenFrom, socketUrl } from './address';
 import { closeNotice } from './close-codes';
 import type { ServerNotice, SnapshotFrame } from './connection';
+import { namedFields } from './fields';
 import { Hud, type HudNotice } from './hud';
 import { Keyboard } from './input';
 import { RateMeter } from './meter';
@@ -40,6 +41,8 @@ let noticeUntil: number | null = null;
 let resyncNotice: HudNotice | null = null;
 /** How the last connection ended, until the next Welcome: the HUD counts down to the retry. */
 let lastClose: CloseReport | null = null;
+/** The game's gameplay field names, from the last Welcome. */
+let fieldNames: readonly string[] = [];
 
 function publishRate(): void {
   status.snapshotEveryTicks = snapshotRate.everyTicks;
@@ -71,6 +74,8 @@ function onMessage(event: ServerNotice): void {
       status.arenaSize = event.arenaSize;
       status.settings = event.settings;
       status.tick = event.tick;
+      fieldNames = event.fieldNames;
+      status.fieldNames = [...event.fieldNames];
       snapshotRate.welcome(event.settings);
       publishRate();
       break;
@@ -140,6 +145,8 @@ function onSnapshot(frame: SnapshotFrame): void {
     }
     status.actorCount = session.replication.mirror.size;
     status.ownPosition = world.ownPosition;
+    const ownFields = world.ownFields;
+    status.ownFields = ownFields === null ? null : namedFields(fieldNames, ownFields);
     if (resyncNotice !== null && notice === resyncNotice) {
       showNotice(null);
     }
@@ -185,7 +192,7 @@ window.addEventListener('pageshow', (event) => {
 });
 
 function frame(now: number): void {
-  renderer.draw(world.arenaSize, world.actorsAt(now));
+  renderer.draw(world.arenaSize, world.actorsAt(now), fieldNames);
   hud.update({
     state,
     actorId: world.ownId,
@@ -197,6 +204,7 @@ function frame(now: number): void {
     settings: world.settings,
     snapshotEveryTicks: snapshotRate.everyTicks,
     throttle: snapshotRate.reason,
+    fieldNames,
     notice: currentNotice(now),
   });
   requestAnimationFrame(frame);

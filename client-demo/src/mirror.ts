@@ -1,5 +1,6 @@
 // Mirror: the client's exact copy of the replicated world, as integer columns sorted
-// by network id (positions in steps, velocities in steps per second), and the
+// by network id (positions in steps, velocities in steps per second, FIELD_SLOTS
+// gameplay field values per actor), and the
 // application of full and delta snapshots to it. It follows the server's
 // `WorldState::apply` (protocol/src/delta.rs) rule for rule, so it reconstructs the
 // server's state bit for bit. Applying is atomic: the next state is built aside and
@@ -7,7 +8,7 @@
 // mirror exactly as it was. States are never modified once built, so holding on to
 // an old one (as src/world.ts does to interpolate) is safe.
 
-import { emptyColumns, type SnapshotData } from './snapshot';
+import { emptyColumns, FIELD_SLOTS, maskedValueCount, type SnapshotData } from './snapshot';
 
 /** The replicated world at one tick. Treat as immutable. */
 export interface MirrorState {
@@ -23,6 +24,8 @@ export interface MirrorState {
   readonly vy: Int16Array;
   /** ActorKind values. */
   readonly kinds: Uint8Array;
+  /** Gameplay fields, FIELD_SLOTS per actor: row r's slot i is `fields[r * FIELD_SLOTS + i]`. */
+  readonly fields: Int32Array;
 }
 
 export type ApplyResult =
@@ -59,6 +62,11 @@ export function indexOf(state: MirrorState, id: number, from = 0): number {
   return -1;
 }
 
+/** The FIELD_SLOTS gameplay field values of row `row` of `state` (a view: do not modify). */
+export function fieldsAt(state: MirrorState, row: number): Int32Array {
+  return state.fields.subarray(row * FIELD_SLOTS, (row + 1) * FIELD_SLOTS);
+}
+
 /** The first id of `ids` not greater than the one before it, or null if strictly ascending. */
 function unsorted(ids: Uint32Array): number | null {
   for (let i = 1; i < ids.length; i++) {
@@ -78,6 +86,7 @@ class StateBuilder {
   private readonly vx: Int16Array;
   private readonly vy: Int16Array;
   private readonly kinds: Uint8Array;
+  private readonly fields: Int32Array;
 
   constructor(capacity: number) {
     this.ids = new Uint32Array(capacity);
@@ -86,6 +95,7 @@ class StateBuilder {
     this.vx = new Int16Array(capacity);
     this.vy = new Int16Array(capacity);
     this.kinds = new Uint8Array(capacity);
+    this.fields = new Int32Array(capacity * FIELD_SLOTS);
   }
 
   /** Appends row `row` of `from`; the caller keeps ids ascending. */
@@ -97,6 +107,7 @@ class StateBuilder {
     this.vx[at] = from.vx[row];
     this.vy[at] = from.vy[row];
     this.kinds[at] = from.kinds[row];
+    this.fields.set(from.fields.subarray(row * FIELD_SLOTS, (row + 1) * FIELD_SLOTS), at * FIELD_SLOTS);
   }
 
   finish(tick: number, stepsPerUnit: number): MirrorState {
@@ -110,6 +121,7 @@ class StateBuilder {
       vx: this.vx.subarray(0, rows),
       vy: this.vy.subarray(0, rows),
       kinds: this.kinds.subarray(0, rows),
+      fields: this.fields.subarray(0, rows * FIELD_SLOTS),
     };
   }
 }
@@ -138,7 +150,8 @@ function applyChanges(state: MirrorState, ids: Uint32Array, change: (row: number
 
 /**
  * The state after applying a delta to `held`: remove `despawned`, add `spawned`, then
- * apply `moved`, `jumped` and `turned`. Returns why not when the delta does not fit.
+ * apply `moved`, `jumped`, `turned` and `refielded`. Returns why not when the delta
+ * does not fit.
  */
 function merged(held: MirrorState, snapshot: SnapshotData): MirrorState | string {
   const { spawned, despawned } = snapshot;
@@ -179,8 +192,9 @@ function merged(held: MirrorState, snapshot: SnapshotData): MirrorState | string
   const next = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
 
   // `next` is private to this call until returned, so its columns may still change.
-  const { x, y, vx, vy } = next;
-  const { moved, jumped, turned } = snapshot;
+  const { x, y, vx, vy, fields } = next;
+  const { moved, jumped, turned, refielded } = snapshot;
+  let value = 0; // next refielded value
   return (
     applyChanges(next, moved.ids, (row, k) => {
       // Int32Array stores wrap like the server's `wrapping_add`.
@@ -195,15 +209,29 @@ function merged(held: MirrorState, snapshot: SnapshotData): MirrorState | string
       vx[row] = turned.vx[k];
       vy[row] = turned.vy[k];
     }) ??
+    applyChanges(next, refielded.ids, (row, k) => {
+      const mask = refielded.masks[k];
+      for (let slot = 0; slot < FIELD_SLOTS; slot++) {
+        if ((mask & (1 << slot)) !== 0) {
+          fields[row * FIELD_SLOTS + slot] = refielded.values[value++];
+        }
+      }
+    }) ??
     next
   );
 }
 
-/** Checks that a decoded snapshot's columns have one entry per id. */
+/**
+ * Checks that a decoded snapshot's columns have one entry per id, FIELD_SLOTS fields
+ * per spawned actor, and as many refielded values as its masks (valid ones) call for.
+ */
 function columnsMatch(snapshot: SnapshotData): boolean {
-  const { spawned: c, moved, jumped, turned } = snapshot;
+  const { spawned: c, moved, jumped, turned, refielded } = snapshot;
   const n = c.ids.length;
   return (
+    c.fields.length === n * FIELD_SLOTS &&
+    refielded.masks.length === refielded.ids.length &&
+    maskedValueCount(refielded.masks) === refielded.values.length &&
     c.x.length === n &&
     c.y.length === n &&
     c.vx.length === n &&
@@ -242,7 +270,7 @@ export class Mirror {
    */
   apply(snapshot: SnapshotData): ApplyResult {
     if (!columnsMatch(snapshot)) {
-      return { ok: false, reason: 'a column does not have one entry per id' };
+      return { ok: false, reason: 'a column does not have one entry per id (or per set field mask bit)' };
     }
     if (snapshot.baselineTick === null) {
       const disorder = unsorted(snapshot.spawned.ids);

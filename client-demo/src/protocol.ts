@@ -27,7 +27,7 @@ import {
   Vec2,
   Welcome,
 } from './generated/tickwire';
-import { readSnapshot, type SnapshotData } from './snapshot';
+import { FIELD_SLOTS, readSnapshot, type SnapshotData } from './snapshot';
 
 export { ProtocolError } from './frame';
 export type { SnapshotData } from './snapshot';
@@ -72,6 +72,8 @@ export type ServerEvent =
       resumeToken: Uint8Array | null;
       /** Whether this session resumed an earlier one (same actor). */
       resumed: boolean;
+      /** Names of the game's gameplay fields: slot i of every actor is `fieldNames[i]` (at most FIELD_SLOTS). */
+      fieldNames: string[];
     }
   | { type: 'snapshot'; snapshot: SnapshotData }
   | { type: 'settings'; settings: GameSettings }
@@ -203,6 +205,19 @@ function readResumeToken(welcome: Welcome, frameSize: number): Uint8Array | null
   return bytes.slice();
 }
 
+/** Welcome's field names: at most FIELD_SLOTS strings, each within the frame. */
+function readFieldNames(welcome: Welcome): string[] {
+  const count = welcome.fieldNamesLength();
+  if (count > FIELD_SLOTS) {
+    throw new ProtocolError(`field_names has ${count} names, more than the ${FIELD_SLOTS} field slots`);
+  }
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    names.push(welcome.fieldNames(i));
+  }
+  return names;
+}
+
 function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: number): ServerEvent {
   switch (bodyType) {
     case ServerBody.Welcome: {
@@ -223,6 +238,7 @@ function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: num
         arenaSize,
         resumeToken: readResumeToken(welcome, frameSize),
         resumed: welcome.resumed(),
+        fieldNames: readFieldNames(welcome),
       };
     }
     case ServerBody.Snapshot: {

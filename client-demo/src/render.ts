@@ -1,7 +1,10 @@
 // Canvas rendering: the arena scaled to fit the window (keeping its aspect ratio),
 // and every actor as a circle: NPCs, other players and the own actor (highlighted
-// with a ring) each in their own colour.
+// with a ring) each in their own colour. Gameplay fields follow src/fields.ts: a
+// non-zero `color` field fills the actor with that colour (the own actor keeps its
+// ring), other non-zero fields are a small label under it.
 
+import { fieldLook } from './fields';
 import { ActorKind } from './generated/tickwire';
 import type { Vec } from './protocol';
 import type { RenderActor } from './world';
@@ -15,7 +18,11 @@ export const COLORS = {
   player: '#e0457b',
   /** The own actor; tests look for exactly this colour on the canvas. */
   own: '#ffd400',
+  /** Field labels under actors. */
+  label: '#c9d1d9',
 } as const;
+
+const LABEL_FONT = '11px system-ui, sans-serif';
 
 /** Space kept free around the arena, in CSS pixels. */
 const MARGIN_PX = 24;
@@ -46,7 +53,8 @@ export class Renderer {
     this.context.setTransform(ratio, 0, 0, ratio, 0, 0);
   }
 
-  draw(arena: Vec | null, actors: readonly RenderActor[]): void {
+  /** @param fieldNames the game's gameplay field names, by slot (Welcome.field_names). */
+  draw(arena: Vec | null, actors: readonly RenderActor[], fieldNames: readonly string[] = []): void {
     const ctx = this.context;
     ctx.fillStyle = COLORS.background;
     ctx.fillRect(0, 0, this.widthPx, this.heightPx);
@@ -71,18 +79,33 @@ export class Renderer {
     ctx.strokeRect(left - 1, top - 1, width + 2, height + 2);
 
     const radius = Math.min(14, Math.max(5, Math.min(width, height) / 80));
+    const labels: { x: number; y: number; text: string }[] = [];
     for (const actor of actors) {
       const x = left + actor.x * scale;
       const y = top + actor.y * scale;
+      const look = fieldLook(fieldNames, actor.fields);
       if (actor.own) {
-        this.circle(x, y, radius + 1, COLORS.own);
+        this.circle(x, y, radius + 1, look.fill ?? COLORS.own);
         ctx.strokeStyle = COLORS.own;
         ctx.lineWidth = 2;
         ctx.beginPath();
         ctx.arc(x, y, radius + 6, 0, 2 * Math.PI);
         ctx.stroke();
       } else {
-        this.circle(x, y, radius, actor.kind === ActorKind.Player ? COLORS.player : COLORS.npc);
+        this.circle(x, y, radius, look.fill ?? (actor.kind === ActorKind.Player ? COLORS.player : COLORS.npc));
+      }
+      if (look.label !== '') {
+        labels.push({ x, y: y + radius + (actor.own ? 9 : 3), text: look.label });
+      }
+    }
+    // Labels last, so that no actor covers one.
+    if (labels.length > 0) {
+      ctx.font = LABEL_FONT;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'top';
+      ctx.fillStyle = COLORS.label;
+      for (const label of labels) {
+        ctx.fillText(label.text, label.x, label.y);
       }
     }
   }

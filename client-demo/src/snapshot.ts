@@ -1,12 +1,22 @@
 // Snapshot decoding: a Snapshot table (full or delta) to plain typed columns. Every
 // id list is gap-decoded and every column checked to hold exactly one entry per id,
 // and actor kinds must be known, as the server's decoder demands
-// (protocol/src/decode.rs); anything else is a ProtocolError. Whether the snapshot
-// fits the mirror is the mirror's business (src/mirror.ts).
+// (protocol/src/decode.rs); anything else is a ProtocolError. Gameplay fields travel
+// sparse (a mask of the slots present per actor, then their values, lowest slot
+// first): a mask must name only the FIELD_SLOTS slots and the values must be exactly
+// as many as the masks' set bits. Spawned actors' fields are expanded to FIELD_SLOTS
+// values per actor; refielded ones stay sparse for the mirror to apply. Whether the
+// snapshot fits the mirror is the mirror's business (src/mirror.ts).
 
+import type * as flatbuffers from 'flatbuffers';
 import { ActorKind, type ActorColumns, type Snapshot } from './generated/tickwire';
 import { ProtocolError } from './frame';
 import { readIds } from './ids';
+
+/** Gameplay field slots per actor (i32 each, 0 by default). */
+export const FIELD_SLOTS = 4;
+/** The mask bits of the FIELD_SLOTS slots; any other bit makes a mask malformed. */
+export const SLOT_MASK = (1 << FIELD_SLOTS) - 1;
 
 /** Actors in full, row i of every column being one actor; ids ascending. */
 export interface ActorColumnsData {
@@ -18,6 +28,19 @@ export interface ActorColumnsData {
   vx: Int16Array;
   vy: Int16Array;
   kinds: Uint8Array;
+  /** Gameplay fields, FIELD_SLOTS per actor: actor row r's slot i is `fields[r * FIELD_SLOTS + i]`. */
+  fields: Int32Array;
+}
+
+/**
+ * Actors whose gameplay fields changed: per actor, a mask of the slots that changed
+ * (bit i: slot i), and their new values, actor by actor, lowest slot first.
+ */
+export interface RefieldedData {
+  ids: Uint32Array;
+  masks: Uint8Array;
+  /** As many as the masks' set bits in all. */
+  values: Int32Array;
 }
 
 /** A decoded Snapshot; a delta when `baselineTick` is not null. Absent lists are empty. */
@@ -37,6 +60,8 @@ export interface SnapshotData {
   /** new velocity */
   turned: { ids: Uint32Array; vx: Int16Array; vy: Int16Array };
   despawned: Uint32Array;
+  /** new gameplay field values */
+  refielded: RefieldedData;
 }
 
 type Column = Int8Array | Uint8Array | Int16Array | Int32Array;
@@ -88,7 +113,101 @@ export function emptyColumns(): ActorColumnsData {
     vx: new Int16Array(0),
     vy: new Int16Array(0),
     kinds: new Uint8Array(0),
+    fields: new Int32Array(0),
   };
+}
+
+/** The number of set bits in `mask`. */
+export function slotCount(mask: number): number {
+  let count = 0;
+  for (let bits = mask; bits !== 0; bits &= bits - 1) {
+    count++;
+  }
+  return count;
+}
+
+/** How many values `masks` call for in all, or why they are malformed. */
+export function maskedValueCount(masks: Uint8Array): number | string {
+  let count = 0;
+  for (let k = 0; k < masks.length; k++) {
+    const mask = masks[k];
+    if ((mask & ~SLOT_MASK) !== 0) {
+      return `mask ${mask} at ${k} sets a bit above slot ${FIELD_SLOTS - 1}`;
+    }
+    count += slotCount(mask);
+  }
+  return count;
+}
+
+/** Reads a mask column of one entry per id (`rows`) and the values column the masks call for. */
+function maskedValues(
+  what: { masks: string; values: string },
+  masksLength: number,
+  valuesLength: number,
+  rows: number,
+  frameSize: number,
+  readMask: (index: number) => number | null,
+  readValue: (index: number) => number | null,
+): { masks: Uint8Array; values: Int32Array } {
+  const masks = column(what.masks, masksLength, rows, frameSize, Uint8Array, readMask);
+  const count = maskedValueCount(masks);
+  if (typeof count === 'string') {
+    throw new ProtocolError(`${what.masks} is malformed: ${count}`);
+  }
+  if (valuesLength !== count) {
+    throw new ProtocolError(`${what.values} has ${valuesLength} entries for ${count} set mask bits`);
+  }
+  const values = column(what.values, valuesLength, count, frameSize, Int32Array, readValue);
+  return { masks, values };
+}
+
+/** `rows` actors' fields, FIELD_SLOTS each, from masks and the values they call for. */
+function expandFields(rows: number, masks: Uint8Array, values: Int32Array): Int32Array {
+  const fields = new Int32Array(rows * FIELD_SLOTS);
+  let v = 0;
+  for (let row = 0; row < masks.length; row++) {
+    for (let slot = 0; slot < FIELD_SLOTS; slot++) {
+      if ((masks[row] & (1 << slot)) !== 0) {
+        fields[row * FIELD_SLOTS + slot] = values[v++];
+      }
+    }
+  }
+  return fields;
+}
+
+/**
+ * Whether field number `field` (in schema order) of a table is on the wire at all: the
+ * generated accessors read an absent vector as an empty one.
+ */
+function hasField(table: { bb: flatbuffers.ByteBuffer | null; bb_pos: number }, field: number): boolean {
+  return table.bb !== null && table.bb.__offset(table.bb_pos, 4 + 2 * field) !== 0;
+}
+
+/** Schema field number of ActorColumns.field_masks. */
+const FIELD_MASKS = 6;
+
+/**
+ * The spawned actors' fields: no masks and no values (no actor has a non-zero field),
+ * or one mask per actor (an empty column is no exception) and exactly the values the
+ * masks call for.
+ */
+function readSpawnedFields(columns: ActorColumns, rows: number, frameSize: number): Int32Array {
+  if (!hasField(columns, FIELD_MASKS)) {
+    if (columns.fieldValuesLength() !== 0) {
+      throw new ProtocolError('ActorColumns.field_values has values but ActorColumns.field_masks is absent');
+    }
+    return new Int32Array(rows * FIELD_SLOTS);
+  }
+  const { masks, values } = maskedValues(
+    { masks: 'ActorColumns.field_masks', values: 'ActorColumns.field_values' },
+    columns.fieldMasksLength(),
+    columns.fieldValuesLength(),
+    rows,
+    frameSize,
+    (i) => columns.fieldMasks(i),
+    (i) => columns.fieldValues(i),
+  );
+  return expandFields(rows, masks, values);
 }
 
 function readColumns(columns: ActorColumns | null, frameSize: number): ActorColumnsData {
@@ -110,6 +229,7 @@ function readColumns(columns: ActorColumns | null, frameSize: number): ActorColu
     vx: column('ActorColumns.vx', columns.vxLength(), rows, frameSize, Int16Array, (i) => columns.vx(i)),
     vy: column('ActorColumns.vy', columns.vyLength(), rows, frameSize, Int16Array, (i) => columns.vy(i)),
     kinds,
+    fields: readSpawnedFields(columns, rows, frameSize),
   };
 }
 
@@ -119,6 +239,7 @@ export function readSnapshot(snapshot: Snapshot, frameSize: number): SnapshotDat
   const movedIds = idList('Snapshot.moved_ids', s.movedIdsLength(), frameSize, (i) => s.movedIds(i));
   const jumpedIds = idList('Snapshot.jumped_ids', s.jumpedIdsLength(), frameSize, (i) => s.jumpedIds(i));
   const turnedIds = idList('Snapshot.turned_ids', s.turnedIdsLength(), frameSize, (i) => s.turnedIds(i));
+  const refieldedIds = idList('Snapshot.refielded_ids', s.refieldedIdsLength(), frameSize, (i) => s.refieldedIds(i));
   const tick = s.tick();
   const age = s.baselineAge();
   if (age > tick) {
@@ -145,5 +266,17 @@ export function readSnapshot(snapshot: Snapshot, frameSize: number): SnapshotDat
       vy: column('Snapshot.turned_vy', s.turnedVyLength(), turnedIds.length, frameSize, Int16Array, (i) => s.turnedVy(i)),
     },
     despawned: idList('Snapshot.despawned_ids', s.despawnedIdsLength(), frameSize, (i) => s.despawnedIds(i)),
+    refielded: {
+      ids: refieldedIds,
+      ...maskedValues(
+        { masks: 'Snapshot.refielded_masks', values: 'Snapshot.refielded_values' },
+        s.refieldedMasksLength(),
+        s.refieldedValuesLength(),
+        refieldedIds.length,
+        frameSize,
+        (i) => s.refieldedMasks(i),
+        (i) => s.refieldedValues(i),
+      ),
+    },
   };
 }

@@ -22,6 +22,10 @@ export interface TickwireStatus {
   actorCount: number;
   /** The own actor's position in the mirror, in world units. */
   ownPosition: Vec | null;
+  /** The game's gameplay field names, by slot (from Welcome; [] for a game without fields). */
+  fieldNames: string[];
+  /** The own actor's named gameplay fields in the mirror, name → value (null while it is in no state). */
+  ownFields: Record<string, number> | null;
   /** Size in bytes of the last snapshot frame received. */
   snapshotBytes: number;
   /** Snapshots of this connection that could not be applied (each leads to a request for a full snapshot). */
@@ -61,6 +65,8 @@ export function publishStatus(): TickwireStatus {
     mirrorTick: 0,
     actorCount: 0,
     ownPosition: null,
+    fieldNames: [],
+    ownFields: null,
     snapshotBytes: 0,
     applyErrors: 0,
     fullSnapshotsApplied: 0,

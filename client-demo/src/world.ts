@@ -10,9 +10,11 @@
 // steps; world units = steps / steps_per_unit. A Welcome on a reconnection keeps the
 // old buffer drawn (others come to rest at its newest state) until the new session's
 // first state replaces the whole buffer: nothing is interpolated across sessions.
+// Gameplay fields are never interpolated: each actor carries those of the state it is
+// drawn towards (the own actor: the newest).
 
 import type { ActorKind } from './generated/tickwire';
-import { indexOf, type MirrorState } from './mirror';
+import { fieldsAt, indexOf, type MirrorState } from './mirror';
 import type { GameSettings, Vec } from './protocol';
 
 interface StateFrame {
@@ -40,6 +42,8 @@ export interface RenderActor {
   y: number;
   kind: ActorKind;
   own: boolean;
+  /** The actor's FIELD_SLOTS gameplay field values (a view of a mirror state: do not modify). */
+  fields: Int32Array;
 }
 
 /** The smoothing factor is defined per frame at this rate; scaled for other frame rates. */
@@ -152,6 +156,16 @@ export class World {
     return row < 0 ? null : { x: state.x[row] * unit(state), y: state.y[row] * unit(state) };
   }
 
+  /** The own actor's FIELD_SLOTS gameplay field values in the newest state, or null if it is not in it. */
+  get ownFields(): Int32Array | null {
+    const latest = this.latest;
+    if (latest === null || this.ownId === null) {
+      return null;
+    }
+    const row = indexOf(latest.state, this.ownId);
+    return row < 0 ? null : fieldsAt(latest.state, row);
+  }
+
   /** Which states other actors are drawn between at time `now`, or null before any state. */
   renderSpan(now: number): RenderSpan | null {
     const frames = this.frames;
@@ -206,6 +220,7 @@ export class World {
         continue;
       }
       const kind = to.kinds[row] as ActorKind;
+      const fields = fieldsAt(to, row);
       const x = to.x[row] * scale;
       const y = to.y[row] * scale;
       while (from !== null && p < from.ids.length && from.ids[p] < id) {
@@ -218,9 +233,9 @@ export class World {
       if (from !== null && !isFresh && p < from.ids.length && from.ids[p] === id && from.kinds[p] === kind) {
         const fromX = from.x[p] * fromScale;
         const fromY = from.y[p] * fromScale;
-        result.push({ id, x: fromX + (x - fromX) * alpha, y: fromY + (y - fromY) * alpha, kind, own: false });
+        result.push({ id, x: fromX + (x - fromX) * alpha, y: fromY + (y - fromY) * alpha, kind, own: false, fields });
       } else {
-        result.push({ id, x, y, kind, own: false });
+        result.push({ id, x, y, kind, own: false, fields });
       }
     }
     const own = this.ownActor(now);
@@ -252,7 +267,14 @@ export class World {
       return null;
     }
     const at = this.easeOwn({ x: state.x[row] * unit(state), y: state.y[row] * unit(state) }, now);
-    return { id: this.ownId, x: at.x, y: at.y, kind: state.kinds[row] as ActorKind, own: true };
+    return {
+      id: this.ownId,
+      x: at.x,
+      y: at.y,
+      kind: state.kinds[row] as ActorKind,
+      own: true,
+      fields: fieldsAt(state, row),
+    };
   }
 
   private easeOwn(target: Vec, now: number): Vec {

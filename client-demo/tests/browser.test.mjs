@@ -6,11 +6,14 @@
 // API, caps its snapshot rate while the page is hidden, reconnects and resumes its
 // actor after the connection drops (through a TCP proxy the test cuts), retries when
 // the server is full and stops on a final close code (a mock server), and keeps trying
-// after the server shuts down.
+// after the server shuts down. Then it runs the `tag` example game, which replicates the
+// gameplay fields `color` and `score`, and checks the page knows their names, shows them
+// in the HUD and fills the "it" actor with its red.
 //
 // Env: TICKWIRE_SERVER_BIN (default ../target/debug/tickwire-server, relative to
-// client-demo), CHROMIUM_BIN (default /usr/bin/chromium), TICKWIRE_SCREENSHOT (a
-// .png path: saves a screenshot of the page once it is connected).
+// client-demo), TICKWIRE_TAG_BIN (default ../target/debug/examples/tag), CHROMIUM_BIN
+// (default /usr/bin/chromium), TICKWIRE_SCREENSHOT (a .png path: saves a screenshot of
+// the page once it is connected, and of the tag game as `-tag.png`).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +27,7 @@ import { loadClient } from './client.mjs';
 
 const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverBin = path.resolve(clientDir, process.env.TICKWIRE_SERVER_BIN ?? '../target/debug/tickwire-server');
+const tagBin = path.resolve(clientDir, process.env.TICKWIRE_TAG_BIN ?? '../target/debug/examples/tag');
 const chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const screenshotPath = process.env.TICKWIRE_SCREENSHOT;
 
@@ -44,6 +48,8 @@ function rendererColor(name) {
 }
 const OWN_RGB = rendererColor('own');
 const NPC_RGB = rendererColor('npc');
+/** The tag game's "it" colour (0xE53935), which the page fills the "it" actor with. */
+const IT_RGB = [0xe5, 0x39, 0x35];
 
 /** Rejects with `message` if `promise` has not settled within `ms`. */
 async function within(ms, message, promise) {
@@ -60,17 +66,20 @@ async function within(ms, message, promise) {
 
 /** The running server process, with its stderr kept for failure reports. */
 class Server {
-  constructor() {
+  /**
+   * @param bin the server binary (the server, or an example game taking its flags).
+   * @param build the command that builds it, for the message when it is missing.
+   */
+  constructor(bin = serverBin, build = 'cargo build -p tickwire-server') {
+    this.bin = bin;
+    this.build = build;
     this.stderr = '';
     this.exit = null;
   }
 
   async start(args) {
-    assert.ok(
-      existsSync(serverBin),
-      `the server binary should exist at ${serverBin} (build it with: cargo build -p tickwire-server)`,
-    );
-    this.process = spawn(serverBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.ok(existsSync(this.bin), `the server binary should exist at ${this.bin} (build it with: ${this.build})`);
+    this.process = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process.stderr.setEncoding('utf8');
     this.process.stderr.on('data', (chunk) => {
       this.stderr = (this.stderr + chunk).slice(-20000);
@@ -210,15 +219,18 @@ let browser;
 let page;
 const pageErrors = [];
 
-/** Runs a test body (or hook); on failure prints what the server and page said, then rethrows. */
-function check(body) {
+/**
+ * Runs a test body (or hook); on failure prints what the server (`from`) and page said,
+ * then rethrows.
+ */
+function check(body, from = server) {
   return async (t) => {
     try {
       await body(t);
       assert.deepEqual(pageErrors, [], 'the page should run without uncaught errors');
     } catch (error) {
       // The server's logs may carry ANSI colours; strip them for a readable report.
-      const stderr = server.stderr.replace(/\x1b\[[0-9;]*m/g, '');
+      const stderr = from.stderr.replace(/\x1b\[[0-9;]*m/g, '');
       console.error(`--- server stderr (last 20 kB) ---\n${stderr}\n--- end of server stderr ---`);
       if (page) {
         const status = await page.evaluate(() => window.tickwire).catch(() => 'unavailable');
@@ -432,36 +444,56 @@ async function checkMove(t, key, axis, directionWord) {
   );
 }
 
+/** Starts headless Chromium (into `browser`) and opens `url` in a new main `page`. */
+async function launchBrowser(url) {
+  assert.ok(existsSync(chromiumBin), `Chromium should be installed at ${chromiumBin} (apt-get install -y chromium)`);
+  browser = await within(
+    30000,
+    'Chromium should start',
+    chromium.launch({
+      executablePath: chromiumBin,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    }),
+  );
+  page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page.on('console', (message) => {
+    // The client reports protocol problems as warnings prefixed 'tickwire:'.
+    if (message.type() === 'error' || message.text().startsWith('tickwire:')) {
+      console.error(`page console ${message.type()}: ${message.text()}`);
+    }
+  });
+  await page.goto(url, { timeout: 10000 });
+}
+
+/** Counts the canvas pixels within 2 of each channel of `rgb`. */
+async function countPixels(rgb) {
+  return page.evaluate((color) => {
+    const canvas = document.getElementById('view');
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - color[0]) <= 2 && Math.abs(data[i + 1] - color[1]) <= 2 && Math.abs(data[i + 2] - color[2]) <= 2) {
+        count++;
+      }
+    }
+    return count;
+  }, rgb);
+}
+
 describe('demo client in Chromium against tickwire-server', { timeout: 120000 }, () => {
   before(check(async () => {
-    assert.ok(existsSync(chromiumBin), `Chromium should be installed at ${chromiumBin} (apt-get install -y chromium)`);
     const url = await server.start(['--bind', '127.0.0.1:0', '--npcs', String(NPCS)]);
-    browser = await within(
-      30000,
-      'Chromium should start',
-      chromium.launch({
-        executablePath: chromiumBin,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
-    );
-    page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    page.on('console', (message) => {
-      // The client reports protocol problems as warnings prefixed 'tickwire:'.
-      if (message.type() === 'error' || message.text().startsWith('tickwire:')) {
-        console.error(`page console ${message.type()}: ${message.text()}`);
-      }
-    });
-    await page.goto(url, { timeout: 10000 });
+    await launchBrowser(url);
   }));
 
   after(async () => {
@@ -482,6 +514,9 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     );
     const now = await status();
     assert.equal(typeof now.actorId, 'number', 'actorId should be a number once connected');
+    assert.deepEqual(now.fieldNames, [], 'the plain server replicates no gameplay fields');
+    assert.deepEqual(now.ownFields, {}, 'without field names the own actor has no named fields');
+    assert.equal(await page.locator('#hud dd[data-field="fields"]').isHidden(), true, 'the HUD should list no fields');
     assert.ok(now.tick > 0, 'tick should be positive once snapshots arrive');
     await waitForStatus('rttMs should be reported after a ping or two', () => window.tickwire.rttMs !== null, 5000);
     if (screenshotPath) {
@@ -850,4 +885,59 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
       await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-closed.png' });
     }
   }));
+});
+
+describe('demo client in Chromium against the tag example game (gameplay fields)', { timeout: 90000 }, () => {
+  const tag = new Server(tagBin, 'cargo build -p tickwire-server --example tag');
+  const TAG_NPCS = 6;
+
+  before(check(async () => {
+    const url = await tag.start(['--bind', '127.0.0.1:0', '--npcs', String(TAG_NPCS)]);
+    await launchBrowser(url);
+  }, tag));
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await tag.stop();
+  });
+
+  test('(t) the page knows the fields color and score, lists them, and draws "it" in red', { timeout: 45000 }, check(async (t) => {
+    await waitForStatus(
+      `the page should reach state 'connected' with at least ${TAG_NPCS + 1} actors and see its own actor`,
+      (min) => window.tickwire?.state === 'connected' && window.tickwire.actorCount >= min && window.tickwire.ownPosition !== null,
+      10000,
+      TAG_NPCS + 1,
+    );
+    const now = await status();
+    for (const name of ['color', 'score']) {
+      assert.ok(now.fieldNames.includes(name), `fieldNames should include '${name}', but is ${JSON.stringify(now.fieldNames)}`);
+    }
+    assert.ok(now.ownFields !== null, 'ownFields should be set once the own actor is in the mirror');
+    assert.deepEqual(Object.keys(now.ownFields).sort(), [...now.fieldNames].sort(), 'ownFields should hold every named field');
+    for (const [name, value] of Object.entries(now.ownFields)) {
+      assert.ok(Number.isInteger(value), `ownFields.${name} should be an integer, but is ${value}`);
+    }
+    await waitForHud('the HUD should list the game\'s fields', 'fields', (text) => /\bcolor\b/.test(text) && /\bscore\b/.test(text));
+
+    // Someone is always "it": the canvas shows an actor filled with its red.
+    let red = 0;
+    const deadline = Date.now() + 5000;
+    while ((red = await countPixels(IT_RGB)) < 20 && Date.now() < deadline) {
+      await page.waitForTimeout(100);
+    }
+    assert.ok(red >= 20, `an actor should be drawn in the "it" red ${IT_RGB}, but only ${red} pixels are`);
+    const own = await countPixels(OWN_RGB);
+    assert.ok(own >= 20, `the own actor's yellow highlight should still be drawn, found ${own} pixels`);
+    await page.waitForTimeout(DELTA_WATCH_MS / 3);
+    const later = await status();
+    assert.equal(later.applyErrors, 0, 'every snapshot (with fields) should apply to the mirror');
+    assert.ok(later.deltasApplied > 0, 'deltas should be applied');
+    t.diagnostic(
+      `fieldNames ${JSON.stringify(later.fieldNames)}; ownFields ${JSON.stringify(later.ownFields)}; ` +
+        `${red} red pixels, ${own} own-highlight pixels; HUD fields '${await hudText('fields')}'`,
+    );
+    if (screenshotPath) {
+      await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-tag.png' });
+    }
+  }, tag));
 });

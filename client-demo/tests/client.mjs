@@ -12,7 +12,7 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sr
  * The client's modules, bundled and imported: `P` (protocol.ts), `mirror` (mirror.ts),
  * `Replication` (replication.ts), `World` (world.ts), `Connection` (connection.ts),
  * `rate` (rate.ts), `reconnect` (reconnect.ts), `closeCodes` (close-codes.ts),
- * `Session` and `SILENCE_MS` (session.ts), `address` (address.ts), `T` (generated
+ * `Session` and `SILENCE_MS` (session.ts), `address` (address.ts), `fields` (fields.ts), `T` (generated
  * code), `Builder` and `ByteBuffer`.
  */
 export async function loadClient() {
@@ -29,6 +29,7 @@ export async function loadClient() {
         "export * as closeCodes from './close-codes';",
         "export { Session, SILENCE_MS } from './session';",
         "export * as address from './address';",
+        "export * as fields from './fields';",
         "export * as T from './generated/tickwire';",
         "export { Builder, ByteBuffer } from 'flatbuffers';",
       ].join('\n'),
@@ -61,8 +62,33 @@ export function gapBytes(ids) {
   return bytes;
 }
 
-/** Rows `{ id, x, y, vx, vy, kind }` as ActorColumns data for `snapshotFrame`. */
-export function columns(rows) {
+/** Gameplay field slots per actor. */
+export const FIELD_SLOTS = 4;
+
+/**
+ * Per-actor field values (arrays of up to FIELD_SLOTS numbers, missing ones 0) as the
+ * wire's sparse form: one mask per actor (bit i: slot i is non-zero) and the non-zero
+ * values, actor by actor, lowest slot first.
+ */
+export function sparseFields(perActor) {
+  const masks = [];
+  const values = [];
+  for (const fields of perActor) {
+    let mask = 0;
+    for (let slot = 0; slot < FIELD_SLOTS; slot++) {
+      const value = fields?.[slot] ?? 0;
+      if (value !== 0) {
+        mask |= 1 << slot;
+        values.push(value);
+      }
+    }
+    masks.push(mask);
+  }
+  return { masks, values };
+}
+
+/** The id, position, velocity and kind columns of `rows`, missing values as 0. */
+function positionColumns(rows) {
   return {
     ids: rows.map((row) => row.id),
     x: rows.map((row) => row.x),
@@ -74,12 +100,36 @@ export function columns(rows) {
 }
 
 /**
+ * Rows `{ id, x, y, vx, vy, kind, fields }` as ActorColumns data for `snapshotFrame`;
+ * `fieldMasks` and `fieldValues` only when some row has a non-zero field, as the server
+ * sends them.
+ */
+export function columns(rows) {
+  const data = positionColumns(rows);
+  const { masks, values } = sparseFields(rows.map((row) => row.fields));
+  if (values.length > 0) {
+    data.fieldMasks = masks;
+    data.fieldValues = values;
+  }
+  return data;
+}
+
+/** The decoded (client) shape of `columns(rows)`: every column, and FIELD_SLOTS fields per actor. */
+export function decodedColumns(rows) {
+  return {
+    ...positionColumns(rows),
+    fields: rows.flatMap((row) => Array.from({ length: FIELD_SLOTS }, (_, slot) => row.fields?.[slot] ?? 0)),
+  };
+}
+
+/**
  * A ServerMessage frame (an ArrayBuffer) holding a Snapshot, built with the generated
  * builders. `spec`: { tick, age = 0, stepsPerUnit = 8, spawned, moved, jumped, turned,
- * despawned }, where each list is an object of columns: `{ ids, x, y, vx, vy, kinds }`,
- * `{ ids, dx, dy }`, `{ ids, x, y }`, `{ ids, vx, vy }`, `{ ids }`. An id list may be
- * given as raw bytes (`idBytes`) instead, to forge malformed ones; an absent list or
- * column is left out of the message.
+ * despawned, refielded }, where each list is an object of columns: `{ ids, x, y, vx,
+ * vy, kinds, fieldMasks, fieldValues }`, `{ ids, dx, dy }`, `{ ids, x, y }`, `{ ids,
+ * vx, vy }`, `{ ids }`, `{ ids, masks, values }`. An id list may be given as raw bytes
+ * (`idBytes`) instead, to forge malformed ones; an absent list or column is left out of
+ * the message.
  */
 export function snapshotFrame({ T, Builder }, spec) {
   const b = new Builder(256);
@@ -97,13 +147,15 @@ export function snapshotFrame({ T, Builder }, spec) {
       vector(c.vx, A.createVxVector),
       vector(c.vy, A.createVyVector),
       vector(c.kinds, A.createKindsVector),
+      vector(c.fieldMasks, A.createFieldMasksVector),
+      vector(c.fieldValues, A.createFieldValuesVector),
     ];
     A.startActorColumns(b);
-    const adders = [A.addIds, A.addX, A.addY, A.addVx, A.addVy, A.addKinds];
+    const adders = [A.addIds, A.addX, A.addY, A.addVx, A.addVy, A.addKinds, A.addFieldMasks, A.addFieldValues];
     offsets.forEach((offset, i) => offset && adders[i].call(A, b, offset));
     spawned = A.endActorColumns(b);
   }
-  const { moved = {}, jumped = {}, turned = {}, despawned = {} } = spec;
+  const { moved = {}, jumped = {}, turned = {}, despawned = {}, refielded = {} } = spec;
   const fields = [
     [S.addMovedIds, vector(ids(moved), S.createMovedIdsVector)],
     [S.addMovedDx, vector(moved.dx, S.createMovedDxVector)],
@@ -115,6 +167,9 @@ export function snapshotFrame({ T, Builder }, spec) {
     [S.addTurnedVx, vector(turned.vx, S.createTurnedVxVector)],
     [S.addTurnedVy, vector(turned.vy, S.createTurnedVyVector)],
     [S.addDespawnedIds, vector(ids(despawned), S.createDespawnedIdsVector)],
+    [S.addRefieldedIds, vector(ids(refielded), S.createRefieldedIdsVector)],
+    [S.addRefieldedMasks, vector(refielded.masks, S.createRefieldedMasksVector)],
+    [S.addRefieldedValues, vector(refielded.values, S.createRefieldedValuesVector)],
   ];
   S.startSnapshot(b);
   S.addTick(b, spec.tick);

@@ -2,8 +2,11 @@
 // (protocol/examples/delta_fixtures.rs), decoded and applied by the client's real
 // code (src/protocol.ts, src/mirror.ts), must rebuild exactly the state the Rust
 // `WorldState` holds, and be refused, leaving the mirror untouched, where Rust refuses
-// them. Hand-made malformed and misfitting snapshots must leave the mirror untouched
-// too, and the resync policy (src/replication.ts) must ask for a full snapshot once.
+// them; fixtures whose `expect` carries `fields` (one [f0, f1, f2, f3] per actor, in id
+// order) are checked for the gameplay fields too. Hand-made snapshots check spawned and
+// refielded fields; hand-made malformed and misfitting snapshots must leave the mirror
+// untouched too, and the resync policy (src/replication.ts) must ask for a full
+// snapshot once.
 //
 // Env: TICKWIRE_DELTA_FIXTURES (default ../target/delta-fixtures.json, relative to
 // client-demo), written by:
@@ -14,7 +17,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { columns, loadClient, snapshotFrame } from './client.mjs';
+import { FIELD_SLOTS, columns, loadClient, snapshotFrame } from './client.mjs';
 
 const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixturesPath = path.resolve(clientDir, process.env.TICKWIRE_DELTA_FIXTURES ?? '../target/delta-fixtures.json');
@@ -27,8 +30,9 @@ before(async () => {
   client = await loadClient();
 });
 
-/** The mirror's state as plain arrays, in the fixtures' shape. */
+/** The mirror's state as plain arrays, in the fixtures' shape (`fields`: one array of FIELD_SLOTS per actor). */
 function plainState(state) {
+  const fields = Array.from(state.fields);
   return {
     tick: state.tick,
     stepsPerUnit: state.stepsPerUnit,
@@ -38,7 +42,17 @@ function plainState(state) {
     vx: Array.from(state.vx),
     vy: Array.from(state.vy),
     kinds: Array.from(state.kinds),
+    fields: Array.from({ length: state.ids.length }, (_, row) => fields.slice(row * FIELD_SLOTS, (row + 1) * FIELD_SLOTS)),
   };
+}
+
+/** `plainState(state)` without `fields` when `expect` has none (fixtures from before gameplay fields). */
+function comparable(state, expect) {
+  const plain = plainState(state);
+  if (!('fields' in expect)) {
+    delete plain.fields;
+  }
+  return plain;
 }
 
 /** Decodes one frame with the client's decoder and applies it: { ok, reason }. */
@@ -86,6 +100,8 @@ describe('delta snapshots from the Rust encoder', () => {
     assert.ok(Array.isArray(cases) && cases.length > 0, `${fixturesPath} should hold a non-empty "cases" list`);
     let applied = 0;
     let refused = 0;
+    let withFields = 0;
+    let nonZeroFields = 0;
     for (const { name, steps } of cases) {
       const mirror = new client.mirror.Mirror();
       steps.forEach(({ frame, expect }, index) => {
@@ -95,12 +111,21 @@ describe('delta snapshots from the Rust encoder', () => {
           refused++;
         } else {
           assertApplied(mirror, hexFrame(frame), label);
-          assert.deepEqual(plainState(mirror.state), expect, `${label}: the mirror should equal the Rust state`);
+          assert.deepEqual(comparable(mirror.state, expect), expect, `${label}: the mirror should equal the Rust state`);
           applied++;
+          if ('fields' in expect) {
+            withFields++;
+            nonZeroFields += expect.fields.flat().filter((value) => value !== 0).length;
+          }
         }
       });
     }
-    t.diagnostic(`${cases.length} cases: ${applied} snapshots applied, ${refused} refused`);
+    t.diagnostic(
+      `${cases.length} cases: ${applied} snapshots applied, ${refused} refused; ` +
+        (withFields > 0
+          ? `${withFields} states compared with their fields (${nonZeroFields} non-zero field values)`
+          : 'the fixtures carry no gameplay fields (fields not compared)'),
+    );
     assert.ok(applied > 0 && refused > 0, 'the fixtures should hold both snapshots to apply and ones to refuse');
   });
 });
@@ -145,7 +170,54 @@ describe('hand-made snapshots', () => {
       vx: [-32768, 0, 9, 0, 0],
       vy: [32767, 0, 10, 0, 0],
       kinds: [0, 1, 0, 0, 1],
+      fields: [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
     });
+  });
+
+  test('a full snapshot carries every actor\'s fields; a delta spawns with fields and refields, after every other change', () => {
+    const mirror = new client.mirror.Mirror();
+    const rows = [
+      { id: 1, x: 0, y: 0, fields: [0, 3, 0, -7] },
+      { id: 2, x: 0, y: 0 },
+      { id: 9, x: 0, y: 0, fields: [0xe53935, 0, 2147483647, -2147483648] },
+    ];
+    assertApplied(mirror, frame({ tick: 10, spawned: columns(rows) }), 'the full snapshot with fields');
+    assert.deepEqual(plainState(mirror.state).fields, [[0, 3, 0, -7], [0, 0, 0, 0], [0xe53935, 0, 2147483647, -2147483648]]);
+
+    const delta = frame({
+      tick: 11,
+      age: 1,
+      despawned: { ids: [2] },
+      // Id 2 comes back as a new actor with fields of its own; id 4 is new.
+      spawned: columns([
+        { id: 2, x: 5, y: 5, fields: [0, 0, 1, 0] },
+        { id: 4, x: 6, y: 6 },
+      ]),
+      moved: { ids: [1], dx: [1], dy: [1] },
+      // Slot 1 of actor 1 back to 0, slot 0 set; actor 2 (just spawned) and 4 refielded too;
+      // actor 9's slot 3 rewritten with the same value.
+      refielded: { ids: [1, 2, 4, 9], masks: [0b0011, 0b0100, 0b1000, 0b1000], values: [0x123456, 0, 42, 5, -2147483648] },
+    });
+    assertApplied(mirror, delta, 'the delta with spawned and refielded fields');
+    assert.deepEqual(plainState(mirror.state), {
+      tick: 11,
+      stepsPerUnit: 8,
+      ids: [1, 2, 4, 9],
+      x: [1, 5, 6, 0],
+      y: [1, 5, 6, 0],
+      vx: [0, 0, 0, 0],
+      vy: [0, 0, 0, 0],
+      kinds: [0, 0, 0, 0],
+      fields: [[0x123456, 0, 0, -7], [0, 0, 42, 0], [0, 0, 0, 5], [0xe53935, 0, 2147483647, -2147483648]],
+    });
+    // A state once built never changes: the earlier one handed out is still as it was.
+    const before = mirror.state;
+    assertApplied(mirror, frame({ tick: 12, age: 1, refielded: { ids: [9], masks: [0b0001], values: [0] } }), 'a refield to 0');
+    assert.deepEqual(plainState(mirror.state).fields[3], [0, 0, 2147483647, -2147483648]);
+    assert.deepEqual(plainState(before).fields[3], [0xe53935, 0, 2147483647, -2147483648], 'the earlier state should be unchanged');
+    // A full snapshot without field columns: every field is 0.
+    assertApplied(mirror, frame({ tick: 13, spawned: columns([{ id: 9, x: 0, y: 0 }]) }), 'a full snapshot without fields');
+    assert.deepEqual(plainState(mirror.state).fields, [[0, 0, 0, 0]]);
   });
 
   test('a full snapshot replaces everything, whatever was held', () => {
@@ -154,6 +226,30 @@ describe('hand-made snapshots', () => {
     assert.deepEqual(plainState(mirror.state).ids, [9]);
     assert.equal(mirror.tick, 3);
     assert.equal(mirror.state.stepsPerUnit, 100);
+  });
+
+  test('the mirror itself refuses decoded snapshots whose field columns do not match', () => {
+    const decode = (spec) => client.P.decodeServerMessage(frame(spec)).snapshot;
+    const good = () => decode({ tick: 11, age: 1, refielded: { ids: [1], masks: [0b0011], values: [4, 5] } });
+    const cases = {
+      'a refielded value missing': (s) => ({ ...s, refielded: { ...s.refielded, values: s.refielded.values.subarray(0, 1) } }),
+      'a refielded mask with a bit above slot 3': (s) => ({ ...s, refielded: { ...s.refielded, masks: Uint8Array.of(0b10011) } }),
+      'a refielded mask missing': (s) => ({ ...s, refielded: { ...s.refielded, masks: new Uint8Array(0) } }),
+      'spawned fields not FIELD_SLOTS per actor': (s) => ({
+        ...s,
+        spawned: { ...decode({ tick: 11, spawned: columns([{ id: 2, x: 0, y: 0 }]) }).spawned, fields: new Int32Array(3) },
+      }),
+    };
+    for (const [name, forge] of Object.entries(cases)) {
+      const mirror = held();
+      const before = mirror.state;
+      const result = mirror.apply(forge(good()));
+      assert.equal(result.ok, false, `${name} should be refused`);
+      assert.equal(mirror.state, before, `${name}: the mirror should keep its state`);
+    }
+    const mirror = held();
+    assert.ok(mirror.apply(good()).ok, 'the unforged snapshot should apply');
+    assert.deepEqual(plainState(mirror.state).fields[0], [4, 5, 0, 0]);
   });
 
   const refusals = {
@@ -181,6 +277,50 @@ describe('hand-made snapshots', () => {
     'another quantisation': { tick: 11, age: 1, stepsPerUnit: 16 },
     'a baseline before tick 0': { tick: 11, age: 12 },
     'an unknown actor kind': { tick: 11, age: 1, spawned: columns([{ id: 2, x: 0, y: 0, kind: 7 }]) },
+    'a refielded mask with a bit above slot 3': { tick: 11, age: 1, refielded: { ids: [1], masks: [0b10001], values: [1, 2] } },
+    'a spawned field mask with a bit above slot 3': {
+      tick: 11,
+      age: 1,
+      spawned: { ...columns([{ id: 2, x: 0, y: 0 }]), fieldMasks: [0x80], fieldValues: [1] },
+    },
+    'refielded values fewer than the masks\' set bits': { tick: 11, age: 1, refielded: { ids: [1, 5], masks: [0b0011, 0b0001], values: [1, 2] } },
+    'refielded values more than the masks\' set bits': { tick: 11, age: 1, refielded: { ids: [1], masks: [0b0001], values: [1, 2] } },
+    'refielded values without masks': { tick: 11, age: 1, refielded: { ids: [1], values: [1] } },
+    'refielded masks fewer than the ids': { tick: 11, age: 1, refielded: { ids: [1, 5], masks: [1], values: [1] } },
+    'spawned field values fewer than the masks\' set bits': {
+      tick: 11,
+      age: 1,
+      spawned: { ...columns([{ id: 2, x: 0, y: 0, fields: [1, 2] }]), fieldValues: [1] },
+    },
+    'spawned field values more than the masks\' set bits': {
+      tick: 11,
+      age: 1,
+      spawned: { ...columns([{ id: 2, x: 0, y: 0, fields: [1] }]), fieldValues: [1, 2] },
+    },
+    'spawned field masks not one per actor': {
+      tick: 11,
+      age: 1,
+      spawned: { ...columns([{ id: 2, x: 0, y: 0, fields: [1] }, { id: 3, x: 0, y: 0 }]), fieldMasks: [1] },
+    },
+    'spawned field masks present but empty': { tick: 11, age: 1, spawned: { ...columns([{ id: 2, x: 0, y: 0 }]), fieldMasks: [], fieldValues: [] } },
+    'spawned field values without masks': { tick: 11, age: 1, spawned: { ...columns([{ id: 2, x: 0, y: 0 }]), fieldValues: [1] } },
+    'a refield of an unknown id': { tick: 11, age: 1, refielded: { ids: [2], masks: [1], values: [1] } },
+    'a refield of an id past the last': { tick: 11, age: 1, refielded: { ids: [1, 131], masks: [1, 1], values: [1, 1] } },
+    'a refield of an actor despawned in the same delta': {
+      tick: 11,
+      age: 1,
+      despawned: { ids: [5] },
+      refielded: { ids: [5], masks: [1], values: [1] },
+    },
+    'a refielded id list with a zero gap': { tick: 11, age: 1, refielded: { idBytes: [1, 0], masks: [1, 1], values: [1, 1] } },
+    'a refield of an unknown id after valid spawns, moves, turns and refields': {
+      tick: 11,
+      age: 1,
+      spawned: columns([{ id: 6, x: 0, y: 0, fields: [9] }]),
+      moved: { ids: [1], dx: [1], dy: [1] },
+      turned: { ids: [5], vx: [1], vy: [1] },
+      refielded: { ids: [1, 6, 7], masks: [1, 2, 1], values: [1, 2, 3] },
+    },
   };
   for (const [name, spec] of Object.entries(refusals)) {
     test(`${name} is refused and the mirror is untouched`, (t) => {

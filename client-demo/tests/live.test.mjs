@@ -3,7 +3,8 @@
 // between the buffered states that bracket the render time (the latest two when the
 // delay is shorter than a snapshot gap), picks up new settings at once, and on a
 // reconnection's Welcome keeps the old states drawn until the new session's first one
-// replaces them all; the snapshot
+// replaces them all, and carries each actor's gameplay fields (never interpolated),
+// which src/fields.ts turns into a fill colour and a label; the snapshot
 // rate (src/rate.ts) follows broadcast_every and SnapshotRate; the connection
 // (src/connection.ts, over a fake WebSocket and recorded timers) reschedules Inputs when
 // Settings change and asks for the snapshot cap only once connected.
@@ -31,7 +32,7 @@ const SETTINGS = {
 const OWN = 1;
 const NPC = 5;
 
-/** A mirror state at `tick` with one step per unit; `rows` are { id, x, y?, kind? }. */
+/** A mirror state at `tick` with one step per unit; `rows` are { id, x, y?, kind?, fields? }. */
 function state(tick, rows) {
   return {
     tick,
@@ -42,6 +43,7 @@ function state(tick, rows) {
     vx: new Int16Array(rows.length),
     vy: new Int16Array(rows.length),
     kinds: Uint8Array.from(rows.map((row) => row.kind ?? 0)),
+    fields: Int32Array.from(rows.flatMap((row) => [0, 1, 2, 3].map((slot) => row.fields?.[slot] ?? 0))),
   };
 }
 
@@ -146,6 +148,40 @@ describe('world view: interpolation delay', () => {
     near(actor(w, 1510, NPC).x, 700, 'nothing should be interpolated across sessions');
     assert.equal(actor(w, 1510, NEW_OWN).own, true, 'the new own actor should be drawn as own');
     assert.deepEqual(w.ownPosition, { x: 50, y: 0 });
+  });
+
+  test('every actor carries the fields of the state it is drawn towards; the own actor its newest', () => {
+    const w = world();
+    w.addState(
+      state(10, [
+        { id: OWN, x: 140, kind: 1, fields: [0, 0, 0, 4] },
+        { id: NPC, x: 40, fields: [0xe53935, 7] },
+      ]),
+      null,
+      1266,
+    );
+    // 1250 - 100 = 1150: the NPC is drawn between ticks 6 and 8, which hold no fields.
+    assert.deepEqual(Array.from(actor(w, 1250, NPC).fields), [0, 0, 0, 0], 'fields should come from the state drawn towards');
+    assert.deepEqual(Array.from(actor(w, 1250, OWN).fields), [0, 0, 0, 4], 'the own actor should carry its newest fields');
+    // 1350 - 100 = 1250: between ticks 8 and 10: the later state's fields, not a blend.
+    assert.deepEqual(Array.from(actor(w, 1350, NPC).fields), [0xe53935, 7, 0, 0], 'fields should not be interpolated');
+    assert.deepEqual(Array.from(w.ownFields), [0, 0, 0, 4], "ownFields should be the own actor's newest fields");
+    assert.equal(new client.World().ownFields, null, 'no state: no own fields');
+  });
+
+  test('fields for people: a non-zero color fills the actor, other non-zero fields are its label', () => {
+    const { fieldLook, namedFields, cssColor } = client.fields;
+    const names = ['color', 'score'];
+    assert.deepEqual(fieldLook(names, [0xe53935, 3, 0, 0]), { fill: '#e53935', label: 'score 3' });
+    assert.deepEqual(fieldLook(names, [0, 0, 0, 0]), { fill: null, label: '' }, 'all zero: drawn as usual');
+    assert.deepEqual(fieldLook(names, [0, -2, 0, 0]), { fill: null, label: 'score -2' });
+    assert.deepEqual(fieldLook(['score', 'color'], [5, 0x00ff00, 0, 0]), { fill: '#00ff00', label: 'score 5' }, 'color may be any slot');
+    assert.deepEqual(fieldLook([], [0xe53935, 0, 0, 0]), { fill: null, label: 'slot 0 15022389' }, 'without names nothing is a colour');
+    assert.deepEqual(fieldLook(['lives', 'score'], [2, 9, 0, 1]), { fill: null, label: 'lives 2 · score 9 · slot 3 1' });
+    assert.equal(cssColor(0x0000ff), '#0000ff');
+    assert.equal(cssColor(-1), '#ffffff', 'bits above 0xFFFFFF are ignored');
+    assert.deepEqual(namedFields(names, Int32Array.of(0xe53935, 3, 0, 8)), { color: 0xe53935, score: 3 });
+    assert.deepEqual(namedFields([], Int32Array.of(1, 2, 3, 4)), {});
   });
 
   test('the buffer keeps what the delay needs and no more', () => {

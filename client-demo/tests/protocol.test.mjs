@@ -1,13 +1,15 @@
 // Unit test of src/protocol.ts and src/snapshot.ts in Node: client messages (Hello
 // with and without its auth and resume tokens included) encode to what the schema
 // says, server messages (Welcome with its resume token, full and delta snapshots,
-// SnapshotRate included) decode to the expected plain objects, and malformed frames (truncated,
-// random, lying about lengths, bad id lists, columns of the wrong length, unknown enum
-// values) fail with ProtocolError and nothing else.
+// SnapshotRate included) decode to the expected plain objects, gameplay fields included
+// (Welcome.field_names, spawned actors' fields, refielded actors), and malformed frames
+// (truncated, random, lying about lengths, bad id lists, columns of the wrong length,
+// unknown enum values, field masks that do not match their values) fail with
+// ProtocolError and nothing else.
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columns, loadClient, seeded, snapshotFrame } from './client.mjs';
+import { columns, decodedColumns, loadClient, seeded, snapshotFrame } from './client.mjs';
 
 /** src/protocol.ts plus the generated code and flatbuffers, bundled and imported. */
 let P;
@@ -32,11 +34,13 @@ function settings(builder, tickRate = 20) {
   return T.Settings.createSettings(builder, tickRate, 2, 1, 150.5, 0.25, 100, 8);
 }
 
-/** A Welcome frame; with `resumeToken` (bytes) and `resumed` when given. */
-function welcome({ resumeToken, resumed } = {}) {
+/** A Welcome frame; with `resumeToken` (bytes), `resumed` and `fieldNames` (strings) when given. */
+function welcome({ resumeToken, resumed, fieldNames } = {}) {
   return serverMessage(T.ServerBody.Welcome, (b) => {
     const s = settings(b);
     const token = resumeToken === undefined ? 0 : T.Welcome.createResumeTokenVector(b, resumeToken);
+    const names =
+      fieldNames === undefined ? 0 : T.Welcome.createFieldNamesVector(b, fieldNames.map((name) => b.createString(name)));
     T.Welcome.startWelcome(b);
     T.Welcome.addSessionId(b, 9007199254740993n);
     T.Welcome.addActorId(b, 42);
@@ -48,6 +52,9 @@ function welcome({ resumeToken, resumed } = {}) {
     }
     if (resumed !== undefined) {
       T.Welcome.addResumed(b, resumed);
+    }
+    if (names) {
+      T.Welcome.addFieldNames(b, names);
     }
     return T.Welcome.endWelcome(b);
   });
@@ -71,11 +78,12 @@ function delta() {
     tick: 80,
     age: 3,
     stepsPerUnit: 8,
-    spawned: columns([{ id: 300, x: -5, y: 6, vx: 7, vy: -8, kind: 1 }]),
+    spawned: columns([{ id: 300, x: -5, y: 6, vx: 7, vy: -8, kind: 1, fields: [0, 12, 0, -1] }]),
     moved: { ids: [1, 2], dx: [127, -128], dy: [0, 1] },
     jumped: { ids: [7], x: [2147483647], y: [-2147483648] },
     turned: { ids: [2, 7], vx: [32767, -32768], vy: [0, -1] },
     despawned: { ids: [5, 200] },
+    refielded: { ids: [2, 300, 400], masks: [0b1111, 0b0001, 0b0100], values: [1, -2, 3, 0, 0xe53935, 2147483647] },
   });
 }
 
@@ -105,7 +113,7 @@ describe('protocol encoding', () => {
   test('Hello carries the schema\'s protocol version', () => {
     const message = clientMessage(P.encodeHello());
     assert.equal(message.bodyType(), T.ClientBody.Hello, 'Hello should be tagged Hello');
-    assert.equal(T.ProtocolVersion.Current, 4, 'the schema should define protocol version 4');
+    assert.equal(T.ProtocolVersion.Current, 5, 'the schema should define protocol version 5');
     const hello = message.body(new T.Hello());
     assert.equal(hello.protocolVersion(), T.ProtocolVersion.Current, 'Hello should carry the schema\'s protocol version');
     assert.equal(hello.authToken(), null, 'a Hello without an auth token should leave it out');
@@ -187,7 +195,32 @@ describe('protocol decoding', () => {
       arenaSize: { x: 800, y: 600 },
       resumeToken: null,
       resumed: false,
+      fieldNames: [],
     });
+  });
+
+  test('Welcome with field names', () => {
+    assert.deepEqual(P.decodeServerMessage(welcome({ fieldNames: ['color', 'score'] })).fieldNames, ['color', 'score']);
+    assert.deepEqual(P.decodeServerMessage(welcome({ fieldNames: ['a', 'bé', 'c', 'd'] })).fieldNames, ['a', 'bé', 'c', 'd']);
+    assert.deepEqual(P.decodeServerMessage(welcome({ fieldNames: [] })).fieldNames, [], 'an empty list means no fields');
+    const five = decodeOrProtocolError(welcome({ fieldNames: ['a', 'b', 'c', 'd', 'e'] }), 'five field names');
+    assert.ok(five instanceof P.ProtocolError, 'more than 4 field names should be a ProtocolError');
+    assert.match(five.message, /field_names/, 'the error should name field_names');
+    assert.equal(five.bodyType, T.ServerBody.Welcome);
+  });
+
+  test('a string reaching past the end of the frame is a ProtocolError', () => {
+    const frame = welcome({ fieldNames: ['score'] });
+    const bytes = new Uint8Array(frame);
+    // The string's length word (5) precedes its bytes 'score'.
+    const at = Buffer.from(bytes).indexOf(Buffer.from('score')) - 4;
+    assert.equal(new DataView(frame).getUint32(at, true), 5, 'the test should find the length word of "score"');
+    for (const length of [bytes.length, 0x7fffffff, 0xffffffff]) {
+      const forged = frame.slice(0);
+      new DataView(forged).setUint32(at, length, true);
+      const error = decodeOrProtocolError(forged, `a name of length ${length}`);
+      assert.ok(error instanceof P.ProtocolError, `a field name claiming ${length} bytes should be a ProtocolError`);
+    }
   });
 
   test('Welcome with a resume token, resumed', () => {
@@ -214,17 +247,43 @@ describe('protocol decoding', () => {
     assert.equal(s.tick, 77);
     assert.equal(s.baselineTick, null, 'baseline_age 0 should decode as a full snapshot');
     assert.equal(s.stepsPerUnit, 100);
-    assert.deepEqual(plain(s.spawned), columns(rows));
-    for (const list of [s.moved.ids, s.jumped.ids, s.turned.ids, s.despawned]) {
+    assert.deepEqual(plain(s.spawned), decodedColumns(rows));
+    for (const list of [s.moved.ids, s.jumped.ids, s.turned.ids, s.despawned, s.refielded.ids]) {
       assert.equal(list.length, 0, 'absent lists should decode as empty');
     }
+  });
+
+  test('full Snapshot with fields', () => {
+    const rows = [
+      { id: 1, x: 0, y: 0, fields: [0xe53935, 0, 0, 0] },
+      { id: 2, x: 0, y: 0 },
+      { id: 3, x: 0, y: 0, fields: [-1, 2147483647, -2147483648, 4] },
+      { id: 4, x: 0, y: 0, fields: [0, 0, 0, 9] },
+    ];
+    const spec = columns(rows);
+    assert.deepEqual(spec.fieldMasks, [0b0001, 0, 0b1111, 0b1000], 'the test should send one mask per actor');
+    const s = P.decodeServerMessage(snapshotFrame(client, { tick: 5, spawned: spec })).snapshot;
+    assert.deepEqual(plain(s.spawned), decodedColumns(rows), 'fields should expand to 4 slots per actor');
+    const bare = P.decodeServerMessage(snapshot([{ id: 1, x: 1, y: 1 }])).snapshot;
+    assert.deepEqual(Array.from(bare.spawned.fields), [0, 0, 0, 0], 'absent field columns mean every field is 0');
+    const noMasks = { ...columns([{ id: 1, x: 1, y: 1 }]), fieldValues: [] };
+    const empty = P.decodeServerMessage(snapshotFrame(client, { tick: 5, spawned: noMasks })).snapshot;
+    assert.deepEqual(Array.from(empty.spawned.fields), [0, 0, 0, 0], 'empty values without masks are no fields, as in Rust');
+    const zeroMasks = { ...columns([{ id: 1, x: 1, y: 1 }]), fieldMasks: [0] };
+    const zero = P.decodeServerMessage(snapshotFrame(client, { tick: 5, spawned: zeroMasks })).snapshot;
+    assert.deepEqual(Array.from(zero.spawned.fields), [0, 0, 0, 0], 'zero masks without values are no fields');
   });
 
   test('delta Snapshot', () => {
     const s = P.decodeServerMessage(delta()).snapshot;
     assert.equal(s.tick, 80);
     assert.equal(s.baselineTick, 77, 'the baseline should be tick - baseline_age');
-    assert.deepEqual(plain(s.spawned), columns([{ id: 300, x: -5, y: 6, vx: 7, vy: -8, kind: 1 }]));
+    assert.deepEqual(plain(s.spawned), decodedColumns([{ id: 300, x: -5, y: 6, vx: 7, vy: -8, kind: 1, fields: [0, 12, 0, -1] }]));
+    assert.deepEqual(plain(s.refielded), {
+      ids: [2, 300, 400],
+      masks: [0b1111, 0b0001, 0b0100],
+      values: [1, -2, 3, 0, 0xe53935, 2147483647],
+    });
     assert.deepEqual(plain(s.moved), { ids: [1, 2], dx: [127, -128], dy: [0, 1] });
     assert.deepEqual(plain(s.jumped), { ids: [7], x: [2147483647], y: [-2147483648] });
     assert.deepEqual(plain(s.turned), { ids: [2, 7], vx: [32767, -32768], vy: [0, -1] });
@@ -243,6 +302,19 @@ describe('protocol decoding', () => {
       'a spawned column of the wrong length': { tick: 2, spawned: { ...columns([{ id: 1, x: 1, y: 1 }]), vy: [] } },
       'an unknown actor kind': { tick: 2, spawned: columns([{ id: 1, x: 1, y: 1, kind: 2 }]) },
       'a baseline before tick 0': { tick: 2, age: 3 },
+      'a refielded mask with a bit above slot 3': { tick: 2, age: 1, refielded: { ids: [1], masks: [0x10], values: [] } },
+      'refielded values fewer than the set bits': { tick: 2, age: 1, refielded: { ids: [1], masks: [0b0110], values: [1] } },
+      'refielded values more than the set bits': { tick: 2, age: 1, refielded: { ids: [1], masks: [0b0110], values: [1, 2, 3] } },
+      'refielded masks not one per id': { tick: 2, age: 1, refielded: { ids: [1, 2], masks: [1], values: [1] } },
+      'refielded values without ids': { tick: 2, age: 1, refielded: { values: [1] } },
+      'a bad refielded id list': { tick: 2, age: 1, refielded: { idBytes: [0x81], masks: [1], values: [1] } },
+      'a spawned field mask with a bit above slot 3': {
+        tick: 2,
+        spawned: { ...columns([{ id: 1, x: 1, y: 1 }]), fieldMasks: [0b100001], fieldValues: [1, 2] },
+      },
+      'spawned field values not matching the masks': { tick: 2, spawned: { ...columns([{ id: 1, x: 1, y: 1, fields: [1, 2] }]), fieldValues: [1] } },
+      'spawned field masks not one per actor': { tick: 2, spawned: { ...columns([{ id: 1, x: 1, y: 1, fields: [1] }]), fieldMasks: [1, 0] } },
+      'spawned field values without masks': { tick: 2, spawned: { ...columns([{ id: 1, x: 1, y: 1 }]), fieldValues: [7] } },
     };
     for (const [name, spec] of Object.entries(cases)) {
       const error = decodeOrProtocolError(snapshotFrame(client, spec), name);
@@ -328,7 +400,9 @@ describe('protocol decoding', () => {
     const frames = {
       welcome: welcome(),
       resumedWelcome: welcome({ resumeToken: TOKEN, resumed: true }),
+      fieldsWelcome: welcome({ fieldNames: ['color', 'score'] }),
       snapshot: snapshot([{ id: 1, x: 1, y: 2, kind: 0 }, { id: 2, x: 3, y: 4, kind: 1 }]),
+      fieldsSnapshot: snapshot([{ id: 1, x: 1, y: 2, kind: 0, fields: [0xe53935, 3] }, { id: 2, x: 3, y: 4, kind: 1 }]),
       delta: delta(),
       disconnect: serverMessage(T.ServerBody.Disconnect, (b) => T.Disconnect.createDisconnect(b, 1001, b.createString('bye'))),
       snapshotRate: snapshotRate(16, T.ThrottleReason.ClientCap),
@@ -342,7 +416,15 @@ describe('protocol decoding', () => {
 
   test('random and corrupted frames fail with ProtocolError only', () => {
     const next = seeded(12345);
-    const valid = [welcome(), welcome({ resumeToken: TOKEN, resumed: true }), snapshot([{ id: 1, x: 1, y: 2, kind: 0 }]), delta(), snapshotRate(8, T.ThrottleReason.Congested)];
+    const valid = [
+      welcome(),
+      welcome({ resumeToken: TOKEN, resumed: true }),
+      welcome({ fieldNames: ['color', 'score'] }),
+      snapshot([{ id: 1, x: 1, y: 2, kind: 0 }]),
+      snapshot([{ id: 1, x: 1, y: 2, kind: 0, fields: [0, 5, 0, 1] }]),
+      delta(),
+      snapshotRate(8, T.ThrottleReason.Congested),
+    ];
     for (let round = 0; round < 5000; round++) {
       let bytes;
       if (round % 2 === 0) {

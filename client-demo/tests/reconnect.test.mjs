@@ -156,7 +156,10 @@ describe('close codes', () => {
     assert.equal(closeNotice(4002, 'limit 4', 500), 'Too many sessions from your address: limit 4 — retrying in 0.5 s');
     assert.equal(closeNotice(1006, '', 0), 'Connection lost — reconnecting…');
     assert.equal(closeNotice(1001, 'server is shutting down', 240), 'Server shutting down: server is shutting down — retrying in 0.2 s');
-    assert.match(closeNotice(4000, 'expected 5', null), /^This page speaks protocol 4, the server another: expected 5 — reload/);
+    assert.match(
+      closeNotice(4000, 'expected 99', null),
+      new RegExp(`^This page speaks protocol ${client.P.PROTOCOL_VERSION}, the server another: expected 99 — reload`),
+    );
     assert.match(closeNotice(4001, 'auth token expired', null), /^Not authorised: auth token expired/);
     assert.match(closeNotice(4003, '', null), /origin is not allowed/);
     assert.match(closeNotice(1002, 'malformed message', null), /^Protocol error: malformed message — reload/);

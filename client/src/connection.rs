@@ -169,7 +169,7 @@ impl ClientBuilder {
         let (incoming_tx, incoming) = mpsc::channel(EVENT_QUEUE);
         tokio::spawn(driver::drive(
             self.options,
-            welcome,
+            welcome.clone(),
             (sink, stream),
             outgoing_rx,
             incoming_tx,
@@ -253,11 +253,12 @@ impl Client {
             match self.incoming.recv().await? {
                 Incoming::Event(event) => return Some(event),
                 Incoming::Reconnected(welcome) => {
+                    let resumed = welcome.resumed;
                     self.welcome = welcome;
                     // A full snapshot follows; nothing from before carries over.
                     self.world = WorldState::default();
                     self.awaiting_full = false;
-                    return Some(Event::Reconnected { resumed: welcome.resumed });
+                    return Some(Event::Reconnected { resumed });
                 }
                 Incoming::Snapshot(snapshot, bytes) => {
                     let full = snapshot.baseline_tick.is_none();

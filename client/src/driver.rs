@@ -83,12 +83,13 @@ enum ConnectionEnd {
 /// Runs connections until the caller drops the client or reconnecting is pointless.
 pub(crate) async fn drive(
     options: Options,
-    mut welcome: Welcome,
+    welcome: Welcome,
     (mut sink, mut stream): (Sink, Stream),
     mut outgoing: mpsc::UnboundedReceiver<Bytes>,
     events: mpsc::Sender<Incoming>,
 ) {
     let mut backoff = Backoff::new(options.first_retry, options.max_retry, welcome.session_id);
+    let mut resume_token = welcome.resume_token;
     loop {
         let (code, reason) = match serve(&mut sink, &mut stream, &mut outgoing, &events).await {
             ConnectionEnd::Dropped => {
@@ -113,12 +114,12 @@ pub(crate) async fn drive(
                 return; // The caller dropped the client while we were away.
             }
             attempts += 1;
-            let hello = Hello { resume_token: Some(welcome.resume_token), ..options.hello() };
+            let hello = Hello { resume_token: Some(resume_token), ..options.hello() };
             match handshake(&options, hello).await {
                 Ok((new_sink, new_stream, new_welcome)) => {
-                    (sink, stream, welcome) = (new_sink, new_stream, new_welcome);
+                    (sink, stream, resume_token) = (new_sink, new_stream, new_welcome.resume_token);
                     backoff.reset();
-                    if events.send(Incoming::Reconnected(welcome)).await.is_err() {
+                    if events.send(Incoming::Reconnected(new_welcome)).await.is_err() {
                         say_goodbye(&mut sink).await; // The caller is gone: leave at once.
                         return;
                     }

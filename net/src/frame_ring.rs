@@ -154,7 +154,15 @@ mod tests {
     use super::*;
 
     fn frame(tick: u32) -> Arc<Frame> {
-        let row = ActorRow { id: 1, x: tick as i32, y: 0, vx: 0, vy: 0, kind: ActorKind::Npc };
+        let row = ActorRow {
+            id: 1,
+            x: tick as i32,
+            y: 0,
+            vx: 0,
+            vy: 0,
+            kind: ActorKind::Npc,
+            fields: [0; 4],
+        };
         Arc::new(WorldState::from_rows(tick, 8, [row]))
     }
 

@@ -251,6 +251,7 @@ where
         })?;
         self.resume_token = Some(resume_token);
         let welcome = ServerMessage::Welcome(Welcome {
+            field_names: joined.field_names.clone(),
             resume_token,
             resumed: was_resumed,
             session_id: self.id,

@@ -38,7 +38,7 @@ fn random_case(rng: &mut fastrand::Rng, case: usize) -> String {
             next_id = next_id.max(id + 1);
             if !rows.iter().any(|row| row.id == id) {
                 let (x, y) = (rng.i32(-5000..5000), rng.i32(-5000..5000));
-                rows.push(ActorRow { id, x, y, vx: 0, vy: 0, kind });
+                rows.push(ActorRow { id, x, y, vx: 0, vy: 0, kind, fields: [0; 4] });
             }
         }
         for row in &mut rows {
@@ -50,6 +50,7 @@ fn random_case(rng: &mut fastrand::Rng, case: usize) -> String {
                 }
                 8 => {
                     row.x = rng.i32(i32::MIN / 2..i32::MAX / 2);
+                    row.fields[rng.usize(..4)] = if rng.bool() { 0 } else { rng.i32(..) };
                 }
                 _ => {
                     row.vx = rng.i16(..);
@@ -90,7 +91,7 @@ fn step(snapshot: &Snapshot, expect: Option<&WorldState>) -> String {
         let column = |values: Vec<String>| values.join(",");
         let rows: Vec<ActorRow> = state.rows().collect();
         format!(
-            "{{\"tick\":{},\"stepsPerUnit\":{},\"ids\":[{}],\"x\":[{}],\"y\":[{}],\"vx\":[{}],\"vy\":[{}],\"kinds\":[{}]}}",
+            "{{\"tick\":{},\"stepsPerUnit\":{},\"ids\":[{}],\"x\":[{}],\"y\":[{}],\"vx\":[{}],\"vy\":[{}],\"kinds\":[{}],\"fields\":[{}]}}",
             state.tick,
             state.steps_per_unit,
             column(rows.iter().map(|row| row.id.to_string()).collect()),
@@ -99,6 +100,7 @@ fn step(snapshot: &Snapshot, expect: Option<&WorldState>) -> String {
             column(rows.iter().map(|row| row.vx.to_string()).collect()),
             column(rows.iter().map(|row| row.vy.to_string()).collect()),
             column(rows.iter().map(|row| if row.kind == ActorKind::Player { "1" } else { "0" }.to_owned()).collect()),
+            column(rows.iter().map(|row| format!("[{}]", column(row.fields.iter().map(i32::to_string).collect()))).collect()),
         )
     });
     format!("{{\"frame\":\"{hex}\",\"expect\":{expect}}}")

@@ -11,11 +11,11 @@ use thiserror::Error;
 
 use crate::id_list::read_ids;
 use crate::message::{
-    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, ResumeToken,
-    ServerMessage, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
+    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, Refielded,
+    ResumeToken, ServerMessage, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
 };
 use crate::settings::Settings;
-use crate::state::ActorRow;
+use crate::state::{ActorRow, FIELD_SLOTS};
 use crate::wire;
 
 /// The largest frame a client may send. Client messages are tens of bytes; the verifier's
@@ -151,7 +151,15 @@ impl ServerMessage {
                 let token = welcome
                     .resume_token()
                     .ok_or(DecodeError::MissingField("Welcome.resume_token"))?;
+                let field_names: Vec<String> = welcome
+                    .field_names()
+                    .map(|names| names.iter().map(str::to_owned).collect())
+                    .unwrap_or_default();
+                if field_names.len() > FIELD_SLOTS {
+                    return Err(DecodeError::ColumnLength("Welcome.field_names"));
+                }
                 Ok(Self::Welcome(Welcome {
+                    field_names,
                     resume_token: resume_token(token.bytes(), "Welcome.resume_token")?,
                     resumed: welcome.resumed(),
                     session_id: welcome.session_id(),
@@ -266,6 +274,20 @@ fn decode_snapshot(snapshot: wire::Snapshot<'_>) -> Result<Snapshot, DecodeError
         jumped,
         turned,
         despawned: ids(snapshot.despawned_ids(), "Snapshot.despawned_ids")?,
+        refielded: {
+            let refielded_ids = ids(snapshot.refielded_ids(), "Snapshot.refielded_ids")?;
+            let masks = column(
+                snapshot.refielded_masks(),
+                refielded_ids.len(),
+                "Snapshot.refielded_masks",
+            )?;
+            let fields = read_fields(masks, snapshot.refielded_values(), "Snapshot.refielded")?;
+            refielded_ids
+                .iter()
+                .zip(fields)
+                .map(|(&id, (mask, fields))| Refielded { id, mask, fields })
+                .collect()
+        },
     })
 }
 
@@ -276,6 +298,16 @@ fn decode_columns(columns: wire::ActorColumns<'_>) -> Result<Vec<ActorRow>, Deco
     let vx = column(columns.vx(), ids.len(), "ActorColumns.vx")?;
     let vy = column(columns.vy(), ids.len(), "ActorColumns.vy")?;
     let kinds = column(columns.kinds(), ids.len(), "ActorColumns.kinds")?;
+    let fields = match columns.field_masks() {
+        None if columns.field_values().is_none_or(|values| values.is_empty()) => {
+            vec![(0, [0; FIELD_SLOTS]); ids.len()]
+        }
+        None => return Err(DecodeError::ColumnLength("ActorColumns.field_values")),
+        Some(masks) if masks.len() != ids.len() => {
+            return Err(DecodeError::ColumnLength("ActorColumns.field_masks"));
+        }
+        Some(masks) => read_fields(masks, columns.field_values(), "ActorColumns.fields")?,
+    };
     ids.iter()
         .enumerate()
         .map(|(row, &id)| {
@@ -296,9 +328,42 @@ fn decode_columns(columns: wire::ActorColumns<'_>) -> Result<Vec<ActorRow>, Deco
                 vx: vx.get(row),
                 vy: vy.get(row),
                 kind,
+                fields: fields[row].1,
             })
         })
         .collect()
+}
+
+/// Gameplay fields: one mask per row (bit i: slot i, slots 0 to 3) and the values of the
+/// set bits, row by row, lowest slot first; every value must be used.
+fn read_fields(
+    masks: flatbuffers::Vector<'_, u8>,
+    values: Option<flatbuffers::Vector<'_, i32>>,
+    field: &'static str,
+) -> Result<Vec<(u8, [i32; FIELD_SLOTS])>, DecodeError> {
+    let values = values.unwrap_or_default();
+    let mut next = 0;
+    let mut rows = Vec::with_capacity(masks.len());
+    for mask in masks.iter() {
+        if mask >> FIELD_SLOTS != 0 {
+            return Err(DecodeError::UnknownEnumValue { field, value: mask });
+        }
+        let mut fields = [0; FIELD_SLOTS];
+        for (slot, value) in fields.iter_mut().enumerate() {
+            if mask & (1 << slot) != 0 {
+                if next >= values.len() {
+                    return Err(DecodeError::ColumnLength(field));
+                }
+                *value = values.get(next);
+                next += 1;
+            }
+        }
+        rows.push((mask, fields));
+    }
+    if next != values.len() {
+        return Err(DecodeError::ColumnLength(field));
+    }
+    Ok(rows)
 }
 
 /// A column that must hold exactly one entry per id (absent counts as empty).

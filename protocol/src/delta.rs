@@ -8,8 +8,8 @@
 
 use thiserror::Error;
 
-use crate::message::{Jumped, Moved, Snapshot, Turned};
-use crate::state::{ActorRow, WorldState};
+use crate::message::{Jumped, Moved, Refielded, Snapshot, Turned};
+use crate::state::{ActorRow, FIELD_SLOTS, WorldState};
 
 impl Snapshot {
     /// What a client holding `baseline` needs to reach `current`. With no baseline, or a
@@ -83,6 +83,12 @@ impl Snapshot {
         }
         if (old.vx, old.vy) != (new.vx, new.vy) {
             self.turned.push(Turned { id: new.id, vx: new.vx, vy: new.vy });
+        }
+        if old.fields != new.fields {
+            let mask = (0..FIELD_SLOTS)
+                .filter(|&slot| old.fields[slot] != new.fields[slot])
+                .fold(0u8, |mask, slot| mask | 1 << slot);
+            self.refielded.push(Refielded { id: new.id, mask, fields: new.fields });
         }
     }
 }
@@ -210,6 +216,13 @@ impl WorldState {
             snapshot.turned.iter().map(|change| change.id),
             |state, index, k| {
                 state.set_velocity(index, snapshot.turned[k].vx, snapshot.turned[k].vy);
+            },
+        )?;
+        apply_changes(
+            &mut next,
+            snapshot.refielded.iter().map(|change| change.id),
+            |state, index, k| {
+                state.set_fields(index, snapshot.refielded[k].mask, snapshot.refielded[k].fields);
             },
         )?;
         Ok(next)

@@ -10,7 +10,7 @@ use glam::Vec2;
 use crate::id_list::write_ids;
 use crate::message::{ActorKind, ClientMessage, ServerMessage, Snapshot, ThrottleReason};
 use crate::settings::Settings;
-use crate::state::ActorRow;
+use crate::state::{ActorRow, FIELD_SLOTS};
 use crate::wire;
 
 impl ClientMessage {
@@ -75,6 +75,9 @@ impl ServerMessage {
             Self::Welcome(welcome) => server_frame(128, |fbb| {
                 let settings = create_settings(fbb, &welcome.settings);
                 let resume_token = fbb.create_vector(&welcome.resume_token.0);
+                let names: Vec<_> =
+                    welcome.field_names.iter().map(|name| fbb.create_string(name)).collect();
+                let field_names = (!names.is_empty()).then(|| fbb.create_vector(&names));
                 let body = wire::Welcome::create(
                     fbb,
                     &wire::WelcomeArgs {
@@ -85,6 +88,7 @@ impl ServerMessage {
                         arena_size: Some(&wire_vec2(welcome.arena_size)),
                         resume_token: Some(resume_token),
                         resumed: welcome.resumed,
+                        field_names,
                     },
                 );
                 (wire::ServerBody::Welcome, body.as_union_value())
@@ -147,6 +151,16 @@ fn encode_snapshot(snapshot: &Snapshot) -> Bytes {
         let turned_vx = non_empty(fbb, &snapshot.turned, |change| change.vx);
         let turned_vy = non_empty(fbb, &snapshot.turned, |change| change.vy);
         let despawned_ids = id_list(fbb, &mut snapshot.despawned.iter().copied());
+        let refielded_ids = id_list(fbb, &mut snapshot.refielded.iter().map(|change| change.id));
+        let refielded_masks = non_empty(fbb, &snapshot.refielded, |change| change.mask);
+        let refielded_values = (!snapshot.refielded.is_empty()).then(|| {
+            let values: Vec<i32> = snapshot
+                .refielded
+                .iter()
+                .flat_map(|change| masked(change.mask, change.fields))
+                .collect();
+            fbb.create_vector(&values)
+        });
         let body = wire::Snapshot::create(
             fbb,
             &wire::SnapshotArgs {
@@ -164,6 +178,9 @@ fn encode_snapshot(snapshot: &Snapshot) -> Bytes {
                 turned_vx,
                 turned_vy,
                 despawned_ids,
+                refielded_ids,
+                refielded_masks,
+                refielded_values,
             },
         );
         (wire::ServerBody::Snapshot, body.as_union_value())
@@ -182,6 +199,15 @@ fn create_columns<'fbb>(
     let vx = column(fbb, rows, |row| row.vx);
     let vy = column(fbb, rows, |row| row.vy);
     let kinds = column(fbb, rows, |row| wire_kind(row.kind));
+    // Games without fields (and actors whose fields are all 0) pay nothing for them.
+    let (field_masks, field_values) = if rows.iter().any(|row| row.fields != [0; FIELD_SLOTS]) {
+        let masks = column(fbb, rows, |row| nonzero_mask(&row.fields));
+        let values: Vec<i32> =
+            rows.iter().flat_map(|row| masked(nonzero_mask(&row.fields), row.fields)).collect();
+        (Some(masks), Some(fbb.create_vector(&values)))
+    } else {
+        (None, None)
+    };
     wire::ActorColumns::create(
         fbb,
         &wire::ActorColumnsArgs {
@@ -191,6 +217,8 @@ fn create_columns<'fbb>(
             vx: Some(vx),
             vy: Some(vy),
             kinds: Some(kinds),
+            field_masks,
+            field_values,
         },
     )
 }
@@ -256,6 +284,16 @@ fn create_settings<'fbb>(
 
 fn wire_vec2(value: Vec2) -> wire::Vec2 {
     wire::Vec2::new(value.x, value.y)
+}
+
+/// The slots of `fields` that are not 0, as a mask (bit i: slot i).
+fn nonzero_mask(fields: &[i32; FIELD_SLOTS]) -> u8 {
+    (0..FIELD_SLOTS).filter(|&slot| fields[slot] != 0).fold(0, |mask, slot| mask | 1 << slot)
+}
+
+/// The values of the slots in `mask`, lowest slot first.
+fn masked(mask: u8, fields: [i32; FIELD_SLOTS]) -> impl Iterator<Item = i32> {
+    (0..FIELD_SLOTS).filter(move |&slot| mask & (1 << slot) != 0).map(move |slot| fields[slot])
 }
 
 fn wire_kind(kind: ActorKind) -> wire::ActorKind {

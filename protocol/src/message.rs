@@ -117,8 +117,11 @@ pub enum ThrottleReason {
 }
 
 /// Answer to a valid `Hello`: who the client is and how the server runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Welcome {
+    /// Names of the game's replicated per-actor fields, by slot (at most
+    /// [`crate::state::FIELD_SLOTS`]).
+    pub field_names: Vec<String>,
     /// Lets this client resume this session after a dropped connection.
     pub resume_token: ResumeToken,
     /// Whether this session resumed an earlier one (same actor).
@@ -155,6 +158,19 @@ pub struct Snapshot {
     pub turned: Vec<Turned>,
     /// Actors gone since the baseline, ascending.
     pub despawned: Vec<u32>,
+    /// Actors whose gameplay fields changed, by ascending id.
+    pub refielded: Vec<Refielded>,
+}
+
+/// An actor's gameplay fields changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refielded {
+    /// Network id.
+    pub id: u32,
+    /// Which slots changed (bit i: slot i).
+    pub mask: u8,
+    /// The actor's fields; only the slots in `mask` are sent.
+    pub fields: [i32; crate::state::FIELD_SLOTS],
 }
 
 /// An actor moved by at most one signed byte of steps on each axis.

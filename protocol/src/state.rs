@@ -25,7 +25,12 @@ pub struct ActorRow {
     pub vy: i16,
     /// What the actor is; fixed for the actor's life.
     pub kind: ActorKind,
+    /// The game's replicated fields, by slot (0 when unused); see `Welcome::field_names`.
+    pub fields: [i32; FIELD_SLOTS],
 }
+
+/// How many gameplay fields each actor has.
+pub const FIELD_SLOTS: usize = 4;
 
 impl ActorRow {
     /// Quantises a position and velocity in world units. Values beyond the fixed-point
@@ -46,6 +51,7 @@ impl ActorRow {
             vx: (velocity.x * scale).round() as i16,
             vy: (velocity.y * scale).round() as i16,
             kind,
+            fields: [0; FIELD_SLOTS],
         }
     }
 
@@ -60,8 +66,9 @@ impl ActorRow {
     }
 }
 
-/// The replicated world at one tick, as columns sorted by network id.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The replicated world at one tick, as columns sorted by network id. Hashing it gives
+/// a state hash: equal worlds, equal hashes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct WorldState {
     /// The tick this state is from (0: nothing received yet).
     pub tick: u32,
@@ -73,6 +80,7 @@ pub struct WorldState {
     pub(crate) vx: Vec<i16>,
     pub(crate) vy: Vec<i16>,
     pub(crate) kinds: Vec<ActorKind>,
+    pub(crate) fields: Vec<[i32; FIELD_SLOTS]>,
 }
 
 impl WorldState {
@@ -126,6 +134,7 @@ impl WorldState {
             vx: self.vx[index],
             vy: self.vy[index],
             kind: self.kinds[index],
+            fields: self.fields[index],
         }
     }
 
@@ -152,6 +161,7 @@ impl WorldState {
             && self.vx[index] == other.vx[other_index]
             && self.vy[index] == other.vy[other_index]
             && self.kinds[index] == other.kinds[other_index]
+            && self.fields[index] == other.fields[other_index]
     }
 
     pub(crate) fn reserve(&mut self, additional: usize) {
@@ -161,6 +171,7 @@ impl WorldState {
         self.vx.reserve(additional);
         self.vy.reserve(additional);
         self.kinds.reserve(additional);
+        self.fields.reserve(additional);
     }
 
     /// Appends a row; the caller guarantees its id is greater than every id present.
@@ -171,11 +182,22 @@ impl WorldState {
         self.vx.push(row.vx);
         self.vy.push(row.vy);
         self.kinds.push(row.kind);
+        self.fields.push(row.fields);
     }
 
     pub(crate) fn set_position(&mut self, index: usize, x: i32, y: i32) {
         self.x[index] = x;
         self.y[index] = y;
+    }
+
+    /// Sets the slots of `mask` (bit i: slot i) to the matching entries of `fields`.
+    pub(crate) fn set_fields(&mut self, index: usize, mask: u8, fields: [i32; FIELD_SLOTS]) {
+        let slots = self.fields[index].iter_mut().zip(fields).enumerate();
+        for (slot, (held, value)) in slots {
+            if mask & (1 << slot) != 0 {
+                *held = value;
+            }
+        }
     }
 
     pub(crate) fn set_velocity(&mut self, index: usize, vx: i16, vy: i16) {

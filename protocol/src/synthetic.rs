@@ -9,7 +9,7 @@
 //! zero velocity and do not change.
 
 use crate::message::ActorKind;
-use crate::state::{ActorRow, WorldState};
+use crate::state::{ActorRow, FIELD_SLOTS, WorldState};
 
 /// Quantisation of the synthetic worlds.
 pub const STEPS_PER_UNIT: u16 = 8;
@@ -26,7 +26,7 @@ pub fn consecutive_frames(actors: u32, moving_share: f32, seed: u64) -> (WorldSt
         let kind = if id % 10 == 0 { ActorKind::Player } else { ActorKind::Npc };
         let (x, y) = (rng.i32(0..arena), rng.i32(0..arena));
         if rng.f32() >= moving_share {
-            let row = ActorRow { id, x, y, vx: 0, vy: 0, kind };
+            let row = ActorRow { id, x, y, vx: 0, vy: 0, kind, fields: [0; FIELD_SLOTS] };
             before.push(row);
             after.push(row);
             continue;
@@ -37,10 +37,18 @@ pub fn consecutive_frames(actors: u32, moving_share: f32, seed: u64) -> (WorldSt
             ((speed * heading.cos()) as i16, (speed * heading.sin()) as i16)
         };
         let (vx, vy) = velocity(&mut rng);
-        before.push(ActorRow { id, x, y, vx, vy, kind });
+        before.push(ActorRow { id, x, y, vx, vy, kind, fields: [0; FIELD_SLOTS] });
         let (vx, vy) = if rng.u8(..30) == 0 { velocity(&mut rng) } else { (vx, vy) };
         let step = |v: i16| (f32::from(v) / SNAPSHOTS_PER_SECOND).round() as i32;
-        after.push(ActorRow { id, x: x + step(vx), y: y + step(vy), vx, vy, kind });
+        after.push(ActorRow {
+            id,
+            x: x + step(vx),
+            y: y + step(vy),
+            vx,
+            vy,
+            kind,
+            fields: [0; FIELD_SLOTS],
+        });
     }
     (
         WorldState::from_rows(100, STEPS_PER_UNIT, before),

@@ -10,6 +10,12 @@ const RING: usize = 8;
 
 #[derive(Debug, Clone)]
 enum Op {
+    /// Gameplay changes one of an actor's fields.
+    SetField {
+        pick: usize,
+        slot: usize,
+        value: i32,
+    },
     Spawn {
         player: bool,
         x: i32,
@@ -60,6 +66,8 @@ fn op() -> impl Strategy<Value = Op> {
             vy
         }),
         any::<usize>().prop_map(|pick| Op::ReuseId { pick }),
+        (any::<usize>(), 0..4usize, prop_oneof![Just(0), any::<i32>()])
+            .prop_map(|(pick, slot, value)| Op::SetField { pick, slot, value }),
     ]
 }
 
@@ -74,7 +82,7 @@ fn frames(batches: &[Vec<Op>], steps_per_unit: u16) -> Vec<WorldState> {
             match *op {
                 Op::Spawn { player, x, y } => {
                     let kind = if player { ActorKind::Player } else { ActorKind::Npc };
-                    rows.push(ActorRow { id: next_id, x, y, vx: 0, vy: 0, kind });
+                    rows.push(ActorRow { id: next_id, x, y, vx: 0, vy: 0, kind, fields: [0; 4] });
                     next_id += 1;
                 }
                 _ if len == 0 => {}
@@ -88,6 +96,7 @@ fn frames(batches: &[Vec<Op>], steps_per_unit: u16) -> Vec<WorldState> {
                 }
                 Op::Teleport { pick, x, y } => (rows[pick % len].x, rows[pick % len].y) = (x, y),
                 Op::Turn { pick, vx, vy } => (rows[pick % len].vx, rows[pick % len].vy) = (vx, vy),
+                Op::SetField { pick, slot, value } => rows[pick % len].fields[slot] = value,
                 Op::ReuseId { pick } => {
                     let row = &mut rows[pick % len];
                     row.kind =
@@ -153,6 +162,7 @@ fn resting_actors_cost_nothing_and_moving_ones_three_bytes() {
         vx: 3,
         vy: 0,
         kind: ActorKind::Npc,
+        fields: [0; 4],
     });
     let before = WorldState::from_rows(1, 8, rows.clone());
     let resting = WorldState::from_rows(2, 8, rows.clone());

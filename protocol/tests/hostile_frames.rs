@@ -32,6 +32,15 @@ fn valid_client_frames() -> Vec<Vec<u8>> {
 
 fn valid_snapshot_frames() -> (WorldState, Vec<Vec<u8>>) {
     let (before, after) = consecutive_frames(40, 0.5, 3);
+    // Give some actors gameplay fields, so the field columns are mutated too.
+    let after = WorldState::from_rows(
+        after.tick,
+        after.steps_per_unit,
+        after.rows().map(|mut row| {
+            row.fields[usize::try_from(row.id % 4).unwrap_or(0)] = row.id as i32;
+            row
+        }),
+    );
     let frames = [Snapshot::diff(None, &after), Snapshot::diff(Some(&before), &after)]
         .into_iter()
         .map(|snapshot| ServerMessage::Snapshot(snapshot).encode().to_vec())

@@ -4,8 +4,8 @@ use glam::Vec2;
 use tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES;
 use tickwire_protocol::{
     ActorKind, ActorRow, ClientMessage, DecodeError, Disconnect, Hello, Input, Jumped, Moved, Ping,
-    Pong, ResumeToken, ServerMessage, Settings, Snapshot, SnapshotRate, ThrottleReason, Turned,
-    Welcome, wire,
+    Pong, Refielded, ResumeToken, ServerMessage, Settings, Snapshot, SnapshotRate, ThrottleReason,
+    Turned, Welcome, wire,
 };
 
 fn client_messages() -> Vec<ClientMessage> {
@@ -26,6 +26,7 @@ fn client_messages() -> Vec<ClientMessage> {
 fn server_messages() -> Vec<ServerMessage> {
     vec![
         ServerMessage::Welcome(Welcome {
+            field_names: vec!["color".into(), "score".into()],
             resume_token: ResumeToken(*b"0123456789abcdef"),
             resumed: true,
             session_id: u64::MAX,
@@ -46,6 +47,7 @@ fn server_messages() -> Vec<ServerMessage> {
                     vx: i16::MIN,
                     vy: 7,
                     kind: if id % 7 == 0 { ActorKind::Player } else { ActorKind::Npc },
+                    fields: if id % 5 == 0 { [0, id as i32, -1, 0] } else { [0; 4] },
                 })
                 .collect(),
             ..Snapshot::default()
@@ -55,11 +57,23 @@ fn server_messages() -> Vec<ServerMessage> {
             tick: 12,
             baseline_tick: Some(10),
             steps_per_unit: 100,
-            spawned: vec![ActorRow { id: 500, x: 1, y: 2, vx: 3, vy: 4, kind: ActorKind::Player }],
+            spawned: vec![ActorRow {
+                id: 500,
+                x: 1,
+                y: 2,
+                vx: 3,
+                vy: 4,
+                kind: ActorKind::Player,
+                fields: [i32::MIN, 0, 0, 7],
+            }],
             moved: vec![Moved { id: 1, dx: -128, dy: 127 }, Moved { id: 200, dx: 0, dy: 1 }],
             jumped: vec![Jumped { id: 2, x: i32::MIN, y: 0 }],
             turned: vec![Turned { id: 1, vx: -1, vy: 1 }],
             despawned: vec![3, 4, 100_000],
+            refielded: vec![
+                Refielded { id: 1, mask: 0b1010, fields: [0, 5, 0, -9] },
+                Refielded { id: 7, mask: 0b0001, fields: [0, 0, 0, 0] },
+            ],
         }),
         ServerMessage::Settings(Settings {
             tick_rate_hz: 60,

@@ -53,6 +53,20 @@ pub enum ServerError {
     /// The metrics recorder could not be built.
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] metrics_exporter_prometheus::BuildError),
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The address could not be bound, or the runtime not started.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
     /// The listener has no local address.
     #[error("cannot read the listener's address: {0}")]
     Listener(std::io::Error),
@@ -171,4 +185,70 @@ pub async fn run_game(
     let _ = tokio::task::spawn_blocking(move || sim.stop()).await;
     info!("stopped");
     Ok(())
+}
+
+/// Runs a server the way `tickwire-server` does, with `game`: reads the configuration
+/// from `args` (flags, environment, config file), binds, prints the one stdout line
+/// `tickwire listening on http://ADDR/`, and serves until Ctrl-C or SIGTERM. What a game's
+/// own `main` calls.
+///
+/// # Errors
+/// [`ServerError`] for bad configuration, an address that cannot be bound, or a failing
+/// server.
+pub fn serve(args: &ServeArgs, game: impl Game) -> Result<(), ServerError> {
+    let config = args.config()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServerError::Runtime)?;
+    runtime.block_on(async {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| ServerError::Bind { address: config.bind, source })?;
+        let address = listener.local_addr().map_err(ServerError::Listener)?;
+        // The one line on stdout: scripts and the browser tests read the address from it.
+        println!("tickwire listening on http://{address}/");
+        run_game(listener, config, game, shutdown_signal()).await
+    })
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`), coloured only on a terminal.
+pub fn init_logging() {
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
 }

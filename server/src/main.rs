@@ -3,16 +3,13 @@
 
 mod admin_client;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tickwire_net::SignedTokens;
 use tickwire_server::{ConfigLayer, ServeArgs};
-use tokio::net::TcpListener;
-use tracing_subscriber::EnvFilter;
+use tickwire_sim::Simulation;
 
 /// An authoritative, tick-based game server. Serves the browser demo at `/`, WebSocket
 /// sessions at `/ws`, and the admin API at `/admin/settings`, on one port.
@@ -44,13 +41,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    tickwire_server::init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Settings(command)) => admin_client::run(command),
@@ -60,7 +51,10 @@ fn main() -> ExitCode {
                 .map(|token| println!("{token}"))
                 .map_err(anyhow::Error::msg)
         }
-        None => serve(&cli.serve),
+        None if cli.serve.print_config => print_config(&cli.serve),
+        None => {
+            tickwire_server::serve(&cli.serve, |_: &mut Simulation| {}).map_err(anyhow::Error::from)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -71,49 +65,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let config = args.config()?;
-    if args.print_config {
-        print!("{}", toml::to_string(&ConfigLayer::from_config(&config))?);
-        return Ok(());
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.bind))?;
-        let address = listener.local_addr()?;
-        // The one line on stdout: scripts and the browser test read the address from it.
-        println!("tickwire listening on http://{address}/");
-        tickwire_server::run(listener, config, shutdown_signal()).await?;
-        Ok(())
-    })
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
+fn print_config(args: &ServeArgs) -> anyhow::Result<()> {
+    print!("{}", toml::to_string(&ConfigLayer::from_config(&args.config()?))?);
+    Ok(())
 }

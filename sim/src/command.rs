@@ -66,8 +66,10 @@ pub enum SimCommand {
 }
 
 /// The sim's answer to a [`SimCommand::Join`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Joined {
+    /// Names of the game's replicated per-actor fields, by slot.
+    pub field_names: Vec<String>,
     /// Network id of the session's actor.
     pub actor_id: u32,
     /// The last tick simulated before the actor was spawned: snapshots after this tick

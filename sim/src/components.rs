@@ -9,7 +9,7 @@ use bevy_ecs::component::Component;
 use bevy_ecs::lifecycle::HookContext;
 use bevy_ecs::world::DeferredWorld;
 use glam::Vec2;
-use tickwire_protocol::ActorKind;
+use tickwire_protocol::{ActorKind, FIELD_SLOTS};
 
 use crate::command::SessionId;
 use crate::resources::{NetIds, SessionActors};
@@ -39,6 +39,11 @@ pub struct Position(pub Vec2);
 /// Velocity in world units per second.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Default)]
 pub struct Velocity(pub Vec2);
+
+/// The game's replicated per-actor fields, by slot (declare their names with
+/// [`crate::Simulation::replicate_fields`]). Changes reach clients in the next delta.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Fields(pub [i32; FIELD_SLOTS]);
 
 /// What the actor is; replicated so clients can draw kinds differently.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]

@@ -83,3 +83,7 @@ impl NetIds {
 /// Which entity each connected session controls.
 #[derive(Resource, Debug, Default)]
 pub struct SessionActors(pub HashMap<SessionId, Entity>);
+
+/// Names of the game's replicated per-actor fields, by slot; sent to every client.
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldNames(pub Vec<String>);

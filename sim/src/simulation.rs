@@ -10,13 +10,13 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{IntoScheduleConfigs, SingleThreadedExecutor};
 use bevy_ecs::system::ScheduleSystem;
 use glam::Vec2;
-use tickwire_protocol::{ActorKind, ActorRow, Settings};
+use tickwire_protocol::{ActorKind, ActorRow, FIELD_SLOTS, Settings};
 use tracing::{debug, info, warn};
 
 use crate::Frame;
 use crate::command::{Joined, SessionId, SimCommand};
-use crate::components::{Kind, NetId, Player, Position, Velocity, Wander, actor};
-use crate::resources::{ActiveSettings, Arena, NetIds, SessionActors, SimRng, Tick};
+use crate::components::{Fields, Kind, NetId, Player, Position, Velocity, Wander, actor};
+use crate::resources::{ActiveSettings, Arena, FieldNames, NetIds, SessionActors, SimRng, Tick};
 use crate::systems::{SimSet, move_actors, steer_players, wander_npcs};
 
 /// How to build a world.
@@ -67,7 +67,13 @@ pub struct Simulation {
     config: SimConfig,
     world: World,
     schedule: Schedule,
-    actor_query: QueryState<(&'static NetId, &'static Position, &'static Velocity, &'static Kind)>,
+    actor_query: QueryState<(
+        &'static NetId,
+        &'static Position,
+        &'static Velocity,
+        &'static Kind,
+        Option<&'static Fields>,
+    )>,
 }
 
 impl Simulation {
@@ -80,6 +86,7 @@ impl Simulation {
         world.insert_resource(SimRng(fastrand::Rng::with_seed(config.seed)));
         world.insert_resource(NetIds::new(config.frame_history as u64));
         world.insert_resource(SessionActors::default());
+        world.insert_resource(FieldNames::default());
 
         let mut schedule = Schedule::default();
         // One thread: the sim owns its thread, and a fixed order keeps it deterministic.
@@ -88,7 +95,7 @@ impl Simulation {
         schedule.add_systems(steer_players.in_set(SimSet::Receive));
         schedule.add_systems((wander_npcs, move_actors).chain().in_set(SimSet::Simulate));
 
-        let actor_query = world.query::<(&NetId, &Position, &Velocity, &Kind)>();
+        let actor_query = world.query::<(&NetId, &Position, &Velocity, &Kind, Option<&Fields>)>();
         let mut simulation = Self { config, world, schedule, actor_query };
         for _ in 0..config.npcs {
             let position = simulation.random_position();
@@ -130,7 +137,8 @@ impl Simulation {
             SimCommand::Detach { session } => self.detach(session),
             SimCommand::Resume { previous, session, reply } => {
                 let resumed = self.resume(previous, session);
-                if reply.send(resumed).is_err() && resumed.is_some() {
+                let was_resumed = resumed.is_some();
+                if reply.send(resumed).is_err() && was_resumed {
                     debug!(session, "session left before its resume was answered");
                     self.detach(session);
                 }
@@ -170,11 +178,24 @@ impl Simulation {
 
     fn joined_template(&self) -> Joined {
         Joined {
+            field_names: self.world.resource::<FieldNames>().0.clone(),
             actor_id: 0,
             tick: self.tick(),
             settings: self.settings(),
             arena_size: self.world.resource::<Arena>().size,
         }
+    }
+
+    /// Declares the game's replicated per-actor fields ([`Fields`] slots), by name.
+    ///
+    /// # Errors
+    /// More names than there are slots ([`FIELD_SLOTS`]).
+    pub fn replicate_fields(&mut self, names: &[&str]) -> Result<(), String> {
+        if names.len() > FIELD_SLOTS {
+            return Err(format!("{} fields asked for; an actor has {FIELD_SLOTS}", names.len()));
+        }
+        self.world.insert_resource(FieldNames(names.iter().map(|&name| name.to_owned()).collect()));
+        Ok(())
     }
 
     /// Removes the session's actor, if it has one.
@@ -238,9 +259,13 @@ impl Simulation {
     pub fn frame(&mut self) -> Frame {
         let steps_per_unit = self.settings().position_steps_per_unit;
         let tick = self.tick();
-        let rows = self.actor_query.iter(&self.world).map(|(id, position, velocity, kind)| {
-            ActorRow::quantise(id.0, position.0, velocity.0, kind.0, steps_per_unit)
-        });
+        let rows =
+            self.actor_query.iter(&self.world).map(|(id, position, velocity, kind, fields)| {
+                ActorRow {
+                    fields: fields.map_or([0; FIELD_SLOTS], |fields| fields.0),
+                    ..ActorRow::quantise(id.0, position.0, velocity.0, kind.0, steps_per_unit)
+                }
+            });
         let frame = Frame::from_rows(tick, steps_per_unit, rows);
         self.world.resource_mut::<NetIds>().frame_built();
         frame

@@ -25,7 +25,7 @@ async fn welcome_carries_the_servers_settings_and_own_actor() {
 
     let first = server.connect().await;
     let second = server.connect().await;
-    let welcome = *first.welcome();
+    let welcome = first.welcome().clone();
     assert_eq!(
         welcome.settings, config.sim.settings,
         "Welcome should carry the settings the server runs with"

@@ -81,8 +81,11 @@ async fn a_flood_is_cut_off_and_others_carry_on() {
         .await
         .expect("the flooder should connect");
     let pong = ClientMessage::Pong(Pong { nonce: 1 }).encode();
+    // The server may cut the flood off before it is all queued; that is the point.
     for _ in 0..500 {
-        flooder.send(Bytes::clone(&pong)).expect("the flood should be sent");
+        if flooder.send(Bytes::clone(&pong)).is_err() {
+            break;
+        }
     }
     let (code, reason) = closed(&mut flooder, "flooder").await;
     assert_eq!(code, Some(4004), "a flood should be closed with 4004: {reason}");

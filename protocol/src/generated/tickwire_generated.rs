@@ -8,9 +8,9 @@ pub mod tickwire {
 
 
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 4;
+pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 5;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 4;
+pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 5;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
 pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
@@ -24,11 +24,11 @@ pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
 pub struct ProtocolVersion(pub u16);
 #[allow(non_upper_case_globals)]
 impl ProtocolVersion {
-  /// 4: resume tokens, auth tokens.
-  pub const Current: Self = Self(4);
+  /// 5: replicated gameplay fields.
+  pub const Current: Self = Self(5);
 
-  pub const ENUM_MIN: u16 = 4;
-  pub const ENUM_MAX: u16 = 4;
+  pub const ENUM_MIN: u16 = 5;
+  pub const ENUM_MAX: u16 = 5;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::Current,
   ];
@@ -1612,6 +1612,7 @@ impl<'a> Welcome<'a> {
   pub const VT_ARENA_SIZE: ::flatbuffers::VOffsetT = 12;
   pub const VT_RESUME_TOKEN: ::flatbuffers::VOffsetT = 14;
   pub const VT_RESUMED: ::flatbuffers::VOffsetT = 16;
+  pub const VT_FIELD_NAMES: ::flatbuffers::VOffsetT = 18;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -1624,6 +1625,7 @@ impl<'a> Welcome<'a> {
   ) -> ::flatbuffers::WIPOffset<Welcome<'bldr>> {
     let mut builder = WelcomeBuilder::new(_fbb);
     builder.add_session_id(args.session_id);
+    if let Some(x) = args.field_names { builder.add_field_names(x); }
     if let Some(x) = args.resume_token { builder.add_resume_token(x); }
     if let Some(x) = args.arena_size { builder.add_arena_size(x); }
     if let Some(x) = args.settings { builder.add_settings(x); }
@@ -1688,6 +1690,15 @@ impl<'a> Welcome<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<bool>(Welcome::VT_RESUMED, Some(false)).unwrap()}
   }
+  /// Names of the game's replicated per-actor fields, by slot (at most 4). Slot i of
+  /// every actor's fields means `field_names[i]`.
+  #[inline]
+  pub fn field_names(&self) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>(Welcome::VT_FIELD_NAMES, None)}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Welcome<'_> {
@@ -1703,6 +1714,7 @@ impl ::flatbuffers::Verifiable for Welcome<'_> {
      .visit_field::<Vec2>("arena_size", Self::VT_ARENA_SIZE, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("resume_token", Self::VT_RESUME_TOKEN, false)?
      .visit_field::<bool>("resumed", Self::VT_RESUMED, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ::flatbuffers::ForwardsUOffset<&'_ str>>>>("field_names", Self::VT_FIELD_NAMES, false)?
      .finish();
     Ok(())
   }
@@ -1715,6 +1727,7 @@ pub struct WelcomeArgs<'a> {
     pub arena_size: Option<&'a Vec2>,
     pub resume_token: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
     pub resumed: bool,
+    pub field_names: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>,
 }
 impl<'a> Default for WelcomeArgs<'a> {
   #[inline]
@@ -1727,6 +1740,7 @@ impl<'a> Default for WelcomeArgs<'a> {
       arena_size: None,
       resume_token: None,
       resumed: false,
+      field_names: None,
     }
   }
 }
@@ -1765,6 +1779,10 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> WelcomeBuilder<'a, 'b, A> {
     self.fbb_.push_slot::<bool>(Welcome::VT_RESUMED, resumed, false);
   }
   #[inline]
+  pub fn add_field_names(&mut self, field_names: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , ::flatbuffers::ForwardsUOffset<&'b  str>>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Welcome::VT_FIELD_NAMES, field_names);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> WelcomeBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     WelcomeBuilder {
@@ -1789,6 +1807,7 @@ impl ::core::fmt::Debug for Welcome<'_> {
       ds.field("arena_size", &self.arena_size());
       ds.field("resume_token", &self.resume_token());
       ds.field("resumed", &self.resumed());
+      ds.field("field_names", &self.field_names());
       ds.finish()
   }
 }
@@ -1816,6 +1835,8 @@ impl<'a> ActorColumns<'a> {
   pub const VT_VX: ::flatbuffers::VOffsetT = 10;
   pub const VT_VY: ::flatbuffers::VOffsetT = 12;
   pub const VT_KINDS: ::flatbuffers::VOffsetT = 14;
+  pub const VT_FIELD_MASKS: ::flatbuffers::VOffsetT = 16;
+  pub const VT_FIELD_VALUES: ::flatbuffers::VOffsetT = 18;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -1827,6 +1848,8 @@ impl<'a> ActorColumns<'a> {
     args: &'args ActorColumnsArgs<'args>
   ) -> ::flatbuffers::WIPOffset<ActorColumns<'bldr>> {
     let mut builder = ActorColumnsBuilder::new(_fbb);
+    if let Some(x) = args.field_values { builder.add_field_values(x); }
+    if let Some(x) = args.field_masks { builder.add_field_masks(x); }
     if let Some(x) = args.kinds { builder.add_kinds(x); }
     if let Some(x) = args.vy { builder.add_vy(x); }
     if let Some(x) = args.vx { builder.add_vx(x); }
@@ -1883,6 +1906,23 @@ impl<'a> ActorColumns<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, ActorKind>>>(ActorColumns::VT_KINDS, None)}
   }
+  /// Per actor, which of its gameplay fields are non-zero (bit i: slot i). Absent when no
+  /// actor has any.
+  #[inline]
+  pub fn field_masks(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(ActorColumns::VT_FIELD_MASKS, None)}
+  }
+  /// The non-zero field values, actor by actor, slot by slot.
+  #[inline]
+  pub fn field_values(&self) -> Option<::flatbuffers::Vector<'a, i32>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i32>>>(ActorColumns::VT_FIELD_VALUES, None)}
+  }
 }
 
 impl ::flatbuffers::Verifiable for ActorColumns<'_> {
@@ -1897,6 +1937,8 @@ impl ::flatbuffers::Verifiable for ActorColumns<'_> {
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i16>>>("vx", Self::VT_VX, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i16>>>("vy", Self::VT_VY, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ActorKind>>>("kinds", Self::VT_KINDS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("field_masks", Self::VT_FIELD_MASKS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i32>>>("field_values", Self::VT_FIELD_VALUES, false)?
      .finish();
     Ok(())
   }
@@ -1908,6 +1950,8 @@ pub struct ActorColumnsArgs<'a> {
     pub vx: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i16>>>,
     pub vy: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i16>>>,
     pub kinds: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, ActorKind>>>,
+    pub field_masks: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub field_values: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i32>>>,
 }
 impl<'a> Default for ActorColumnsArgs<'a> {
   #[inline]
@@ -1919,6 +1963,8 @@ impl<'a> Default for ActorColumnsArgs<'a> {
       vx: None,
       vy: None,
       kinds: None,
+      field_masks: None,
+      field_values: None,
     }
   }
 }
@@ -1953,6 +1999,14 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> ActorColumnsBuilder<'a, 'b, A
     self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(ActorColumns::VT_KINDS, kinds);
   }
   #[inline]
+  pub fn add_field_masks(&mut self, field_masks: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(ActorColumns::VT_FIELD_MASKS, field_masks);
+  }
+  #[inline]
+  pub fn add_field_values(&mut self, field_values: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i32>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(ActorColumns::VT_FIELD_VALUES, field_values);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> ActorColumnsBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     ActorColumnsBuilder {
@@ -1976,6 +2030,8 @@ impl ::core::fmt::Debug for ActorColumns<'_> {
       ds.field("vx", &self.vx());
       ds.field("vy", &self.vy());
       ds.field("kinds", &self.kinds());
+      ds.field("field_masks", &self.field_masks());
+      ds.field("field_values", &self.field_values());
       ds.finish()
   }
 }
@@ -2015,6 +2071,9 @@ impl<'a> Snapshot<'a> {
   pub const VT_TURNED_VX: ::flatbuffers::VOffsetT = 26;
   pub const VT_TURNED_VY: ::flatbuffers::VOffsetT = 28;
   pub const VT_DESPAWNED_IDS: ::flatbuffers::VOffsetT = 30;
+  pub const VT_REFIELDED_IDS: ::flatbuffers::VOffsetT = 32;
+  pub const VT_REFIELDED_MASKS: ::flatbuffers::VOffsetT = 34;
+  pub const VT_REFIELDED_VALUES: ::flatbuffers::VOffsetT = 36;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -2026,6 +2085,9 @@ impl<'a> Snapshot<'a> {
     args: &'args SnapshotArgs<'args>
   ) -> ::flatbuffers::WIPOffset<Snapshot<'bldr>> {
     let mut builder = SnapshotBuilder::new(_fbb);
+    if let Some(x) = args.refielded_values { builder.add_refielded_values(x); }
+    if let Some(x) = args.refielded_masks { builder.add_refielded_masks(x); }
+    if let Some(x) = args.refielded_ids { builder.add_refielded_ids(x); }
     if let Some(x) = args.despawned_ids { builder.add_despawned_ids(x); }
     if let Some(x) = args.turned_vy { builder.add_turned_vy(x); }
     if let Some(x) = args.turned_vx { builder.add_turned_vx(x); }
@@ -2149,6 +2211,29 @@ impl<'a> Snapshot<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Snapshot::VT_DESPAWNED_IDS, None)}
   }
+  /// Actors whose gameplay fields changed, with which slots changed (bit i: slot i) and
+  /// their new values, actor by actor, slot by slot.
+  #[inline]
+  pub fn refielded_ids(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Snapshot::VT_REFIELDED_IDS, None)}
+  }
+  #[inline]
+  pub fn refielded_masks(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Snapshot::VT_REFIELDED_MASKS, None)}
+  }
+  #[inline]
+  pub fn refielded_values(&self) -> Option<::flatbuffers::Vector<'a, i32>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, i32>>>(Snapshot::VT_REFIELDED_VALUES, None)}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Snapshot<'_> {
@@ -2171,6 +2256,9 @@ impl ::flatbuffers::Verifiable for Snapshot<'_> {
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i16>>>("turned_vx", Self::VT_TURNED_VX, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i16>>>("turned_vy", Self::VT_TURNED_VY, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("despawned_ids", Self::VT_DESPAWNED_IDS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("refielded_ids", Self::VT_REFIELDED_IDS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("refielded_masks", Self::VT_REFIELDED_MASKS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, i32>>>("refielded_values", Self::VT_REFIELDED_VALUES, false)?
      .finish();
     Ok(())
   }
@@ -2190,6 +2278,9 @@ pub struct SnapshotArgs<'a> {
     pub turned_vx: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i16>>>,
     pub turned_vy: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i16>>>,
     pub despawned_ids: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub refielded_ids: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub refielded_masks: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+    pub refielded_values: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, i32>>>,
 }
 impl<'a> Default for SnapshotArgs<'a> {
   #[inline]
@@ -2209,6 +2300,9 @@ impl<'a> Default for SnapshotArgs<'a> {
       turned_vx: None,
       turned_vy: None,
       despawned_ids: None,
+      refielded_ids: None,
+      refielded_masks: None,
+      refielded_values: None,
     }
   }
 }
@@ -2275,6 +2369,18 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> SnapshotBuilder<'a, 'b, A> {
     self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_DESPAWNED_IDS, despawned_ids);
   }
   #[inline]
+  pub fn add_refielded_ids(&mut self, refielded_ids: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_REFIELDED_IDS, refielded_ids);
+  }
+  #[inline]
+  pub fn add_refielded_masks(&mut self, refielded_masks: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_REFIELDED_MASKS, refielded_masks);
+  }
+  #[inline]
+  pub fn add_refielded_values(&mut self, refielded_values: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , i32>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Snapshot::VT_REFIELDED_VALUES, refielded_values);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> SnapshotBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     SnapshotBuilder {
@@ -2306,6 +2412,9 @@ impl ::core::fmt::Debug for Snapshot<'_> {
       ds.field("turned_vx", &self.turned_vx());
       ds.field("turned_vy", &self.turned_vy());
       ds.field("despawned_ids", &self.despawned_ids());
+      ds.field("refielded_ids", &self.refielded_ids());
+      ds.field("refielded_masks", &self.refielded_masks());
+      ds.field("refielded_values", &self.refielded_values());
       ds.finish()
   }
 }

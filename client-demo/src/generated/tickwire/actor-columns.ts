@@ -129,8 +129,45 @@ kindsArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * Per actor, which of its gameplay fields are non-zero (bit i: slot i). Absent when no
+ * actor has any.
+ */
+fieldMasks(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+fieldMasksLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+fieldMasksArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+/**
+ * The non-zero field values, actor by actor, slot by slot.
+ */
+fieldValues(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+fieldValuesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+fieldValuesArray():Int32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? new Int32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
 static startActorColumns(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(8);
 }
 
 static addIds(builder:flatbuffers.Builder, idsOffset:flatbuffers.Offset) {
@@ -249,12 +286,49 @@ static startKindsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
 }
 
+static addFieldMasks(builder:flatbuffers.Builder, fieldMasksOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(6, fieldMasksOffset, 0);
+}
+
+static createFieldMasksVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startFieldMasksVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static addFieldValues(builder:flatbuffers.Builder, fieldValuesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, fieldValuesOffset, 0);
+}
+
+static createFieldValuesVector(builder:flatbuffers.Builder, data:number[]|Int32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createFieldValuesVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createFieldValuesVector(builder:flatbuffers.Builder, data:number[]|Int32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startFieldValuesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
 static endActorColumns(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createActorColumns(builder:flatbuffers.Builder, idsOffset:flatbuffers.Offset, xOffset:flatbuffers.Offset, yOffset:flatbuffers.Offset, vxOffset:flatbuffers.Offset, vyOffset:flatbuffers.Offset, kindsOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createActorColumns(builder:flatbuffers.Builder, idsOffset:flatbuffers.Offset, xOffset:flatbuffers.Offset, yOffset:flatbuffers.Offset, vxOffset:flatbuffers.Offset, vyOffset:flatbuffers.Offset, kindsOffset:flatbuffers.Offset, fieldMasksOffset:flatbuffers.Offset, fieldValuesOffset:flatbuffers.Offset):flatbuffers.Offset {
   ActorColumns.startActorColumns(builder);
   ActorColumns.addIds(builder, idsOffset);
   ActorColumns.addX(builder, xOffset);
@@ -262,6 +336,8 @@ static createActorColumns(builder:flatbuffers.Builder, idsOffset:flatbuffers.Off
   ActorColumns.addVx(builder, vxOffset);
   ActorColumns.addVy(builder, vyOffset);
   ActorColumns.addKinds(builder, kindsOffset);
+  ActorColumns.addFieldMasks(builder, fieldMasksOffset);
+  ActorColumns.addFieldValues(builder, fieldValuesOffset);
   return ActorColumns.endActorColumns(builder);
 }
 }

@@ -8,7 +8,7 @@
  */
 export enum ProtocolVersion {
   /**
-   * 4: resume tokens, auth tokens.
+   * 5: replicated gameplay fields.
    */
-  Current = 4
+  Current = 5
 }

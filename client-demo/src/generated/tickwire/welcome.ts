@@ -89,8 +89,24 @@ resumed():boolean {
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
+/**
+ * Names of the game's replicated per-actor fields, by slot (at most 4). Slot i of
+ * every actor's fields means `field_names[i]`.
+ */
+fieldNames(index: number):string
+fieldNames(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
+fieldNames(index: number,optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__string(this.bb!.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+}
+
+fieldNamesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startWelcome(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(8);
 }
 
 static addSessionId(builder:flatbuffers.Builder, sessionId:bigint) {
@@ -131,6 +147,22 @@ static startResumeTokenVector(builder:flatbuffers.Builder, numElems:number) {
 
 static addResumed(builder:flatbuffers.Builder, resumed:boolean) {
   builder.addFieldInt8(6, +resumed, +false);
+}
+
+static addFieldNames(builder:flatbuffers.Builder, fieldNamesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, fieldNamesOffset, 0);
+}
+
+static createFieldNamesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startFieldNamesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
 }
 
 static endWelcome(builder:flatbuffers.Builder):flatbuffers.Offset {
