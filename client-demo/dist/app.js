@@ -1430,6 +1430,109 @@ var Disconnect = class _Disconnect {
   }
 };
 
+// src/generated/tickwire/game-event.ts
+var GameEvent = class {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  /**
+   * Index into `Welcome.event_names`.
+   */
+  kind() {
+    return this.bb.readUint16(this.bb_pos);
+  }
+  /**
+   * The actor it is about (0: none).
+   */
+  actor() {
+    return this.bb.readUint32(this.bb_pos + 4);
+  }
+  /**
+   * A second actor it involves (0: none).
+   */
+  other() {
+    return this.bb.readUint32(this.bb_pos + 8);
+  }
+  /**
+   * A number that goes with it (points, damage...).
+   */
+  value() {
+    return this.bb.readInt32(this.bb_pos + 12);
+  }
+  static sizeOf() {
+    return 16;
+  }
+  static createGameEvent(builder, kind, actor, other, value) {
+    builder.prep(4, 16);
+    builder.writeInt32(value);
+    builder.writeInt32(other);
+    builder.writeInt32(actor);
+    builder.pad(2);
+    builder.writeInt16(kind);
+    return builder.offset();
+  }
+};
+
+// src/generated/tickwire/game-events.ts
+var GameEvents = class _GameEvents {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsGameEvents(bb, obj) {
+    return (obj || new _GameEvents()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsGameEvents(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _GameEvents()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  tick() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  events(index, obj) {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? (obj || new GameEvent()).__init(this.bb.__vector(this.bb_pos + offset) + index * 16, this.bb) : null;
+  }
+  eventsLength() {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
+  static startGameEvents(builder) {
+    builder.startObject(2);
+  }
+  static addTick(builder, tick) {
+    builder.addFieldInt32(0, tick, 0);
+  }
+  static addEvents(builder, eventsOffset) {
+    builder.addFieldOffset(1, eventsOffset, 0);
+  }
+  static startEventsVector(builder, numElems) {
+    builder.startVector(16, numElems, 4);
+  }
+  static endGameEvents(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createGameEvents(builder, tick, eventsOffset) {
+    _GameEvents.startGameEvents(builder);
+    _GameEvents.addTick(builder, tick);
+    _GameEvents.addEvents(builder, eventsOffset);
+    return _GameEvents.endGameEvents(builder);
+  }
+};
+
 // src/generated/tickwire/ping.ts
 var Ping = class _Ping {
   constructor() {
@@ -2116,8 +2219,16 @@ var Welcome = class _Welcome {
     const offset = this.bb.__offset(this.bb_pos, 18);
     return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
   }
+  eventNames(index, optionalEncoding) {
+    const offset = this.bb.__offset(this.bb_pos, 20);
+    return offset ? this.bb.__string(this.bb.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+  }
+  eventNamesLength() {
+    const offset = this.bb.__offset(this.bb_pos, 20);
+    return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+  }
   static startWelcome(builder) {
-    builder.startObject(8);
+    builder.startObject(9);
   }
   static addSessionId(builder, sessionId) {
     builder.addFieldInt64(0, sessionId, BigInt("0"));
@@ -2161,6 +2272,19 @@ var Welcome = class _Welcome {
     return builder.endVector();
   }
   static startFieldNamesVector(builder, numElems) {
+    builder.startVector(4, numElems, 4);
+  }
+  static addEventNames(builder, eventNamesOffset) {
+    builder.addFieldOffset(8, eventNamesOffset, 0);
+  }
+  static createEventNamesVector(builder, data) {
+    builder.startVector(4, data.length, 4);
+    for (let i = data.length - 1; i >= 0; i--) {
+      builder.addOffset(data[i]);
+    }
+    return builder.endVector();
+  }
+  static startEventNamesVector(builder, numElems) {
     builder.startVector(4, numElems, 4);
   }
   static endWelcome(builder) {
@@ -2428,7 +2552,7 @@ function readSnapshot(snapshot, frameSize) {
 }
 
 // src/protocol.ts
-var PROTOCOL_VERSION = 5 /* Current */;
+var PROTOCOL_VERSION = 6 /* Current */;
 var THROTTLES = /* @__PURE__ */ new Map([
   [0 /* None */, "none"],
   [1 /* Congested */, "congested"],
@@ -2525,7 +2649,7 @@ function readResumeToken(welcome, frameSize) {
 }
 function readFieldNames(welcome) {
   const count = welcome.fieldNamesLength();
-  if (count > FIELD_SLOTS) {
+  if (count < 0 || count > FIELD_SLOTS) {
     throw new ProtocolError(`field_names has ${count} names, more than the ${FIELD_SLOTS} field slots`);
   }
   const names = [];
@@ -2533,6 +2657,32 @@ function readFieldNames(welcome) {
     names.push(welcome.fieldNames(i));
   }
   return names;
+}
+function readEventNames(welcome, frameSize) {
+  const count = welcome.eventNamesLength();
+  if (count < 0 || count * 4 > frameSize) {
+    throw new ProtocolError(`event_names claims ${count} names, more than the ${frameSize}-byte frame holds`);
+  }
+  const names = [];
+  for (let i = 0; i < count; i++) {
+    names.push(welcome.eventNames(i));
+  }
+  return names;
+}
+function readGameEvents(batch, frameSize) {
+  const count = batch.eventsLength();
+  if (count < 0 || count * GameEvent.sizeOf() > frameSize) {
+    throw new ProtocolError(`events claims ${count} events, more than the ${frameSize}-byte frame holds`);
+  }
+  const events2 = [];
+  const event = new GameEvent();
+  for (let i = 0; i < count; i++) {
+    if (batch.events(i, event) === null) {
+      throw new ProtocolError("events is missing");
+    }
+    events2.push({ kind: event.kind(), actor: event.actor(), other: event.other(), value: event.value() });
+  }
+  return events2;
 }
 function decodeBody(message, bodyType, frameSize) {
   switch (bodyType) {
@@ -2554,7 +2704,8 @@ function decodeBody(message, bodyType, frameSize) {
         arenaSize,
         resumeToken: readResumeToken(welcome, frameSize),
         resumed: welcome.resumed(),
-        fieldNames: readFieldNames(welcome)
+        fieldNames: readFieldNames(welcome),
+        eventNames: readEventNames(welcome, frameSize)
       };
     }
     case 2 /* Snapshot */: {
@@ -2563,6 +2714,13 @@ function decodeBody(message, bodyType, frameSize) {
         throw new ProtocolError("Snapshot has no body");
       }
       return { type: "snapshot", snapshot: readSnapshot(snapshot, frameSize) };
+    }
+    case 7 /* GameEvents */: {
+      const batch = message.body(new GameEvents());
+      if (batch === null) {
+        throw new ProtocolError("GameEvents has no body");
+      }
+      return { type: "gameEvents", tick: batch.tick(), events: readGameEvents(batch, frameSize) };
     }
     case 3 /* Settings */: {
       const settings = message.body(new Settings());
@@ -2660,6 +2818,62 @@ function closeNotice(code, reason, retryInMs) {
   }
   return `${what} — retrying in ${(retryInMs / 1e3).toFixed(1)} s`;
 }
+
+// src/events.ts
+var KEPT_EVENTS = 20;
+function eventName(eventNames, kind) {
+  return kind < eventNames.length ? eventNames[kind] : `event ${kind}`;
+}
+function formatEvent(event) {
+  const parts = [];
+  if (event.actor !== 0) {
+    parts.push(`#${event.actor}`);
+  }
+  parts.push(event.name);
+  if (event.other !== 0) {
+    parts.push(`#${event.other}`);
+  }
+  if (event.value !== 0) {
+    parts.push(`(${event.value})`);
+  }
+  return parts.join(" ");
+}
+var EventLog = class {
+  constructor() {
+    this.names = [];
+    this.kept = [];
+    this.total = 0;
+  }
+  /** The event kinds' names, from the last Welcome. */
+  get eventNames() {
+    return this.names;
+  }
+  /** Events received in all, on every connection. */
+  get count() {
+    return this.total;
+  }
+  /** The last KEPT_EVENTS events, oldest first. */
+  get recent() {
+    return this.kept;
+  }
+  welcome(eventNames) {
+    this.names = [...eventNames];
+  }
+  /** Adds a GameEvents batch, in order. */
+  add(tick, events2) {
+    for (const event of events2) {
+      this.kept.push({ tick, ...event, name: eventName(this.names, event.kind) });
+    }
+    this.total += events2.length;
+    if (this.kept.length > KEPT_EVENTS) {
+      this.kept = this.kept.slice(-KEPT_EVENTS);
+    }
+  }
+  /** The newest `count` events formatted for people, newest first. */
+  lines(count) {
+    return this.kept.slice(-count).reverse().map(formatEvent);
+  }
+};
 
 // src/fields.ts
 var COLOR_FIELD = "color";
@@ -2763,6 +2977,7 @@ var Hud = class {
   constructor(root) {
     this.values = /* @__PURE__ */ new Map();
     this.labels = /* @__PURE__ */ new Map();
+    this.shownEvents = "";
     const list = document.createElement("dl");
     for (const field of Object.keys(LABELS)) {
       const label = document.createElement("dt");
@@ -2777,12 +2992,15 @@ var Hud = class {
         value.hidden = true;
       }
     }
+    this.events = document.createElement("ol");
+    this.events.className = "events";
+    this.events.hidden = true;
     this.notice = document.createElement("p");
     this.notice.className = "notice";
     const help = document.createElement("p");
     help.className = "help";
     help.textContent = "move: WASD or arrow keys";
-    root.replaceChildren(list, this.notice, help);
+    root.replaceChildren(list, this.events, this.notice, help);
   }
   update(view) {
     this.set("state", view.state);
@@ -2801,12 +3019,28 @@ var Hud = class {
     this.set("delay", settings === null ? "–" : `${settings.interpolationDelayMs} ms`);
     this.set("fields", view.fieldNames.join(", "));
     this.show("fields", view.fieldNames.length > 0);
+    this.showEvents(view.events);
     const text = view.notice?.text ?? "";
     if (this.notice.textContent !== text) {
       this.notice.textContent = text;
     }
     this.notice.dataset.kind = view.notice?.kind ?? "info";
     this.notice.hidden = text === "";
+  }
+  showEvents(events2) {
+    const key = events2.join("\n");
+    if (key === this.shownEvents) {
+      return;
+    }
+    this.shownEvents = key;
+    this.events.replaceChildren(
+      ...events2.map((text) => {
+        const item = document.createElement("li");
+        item.textContent = text;
+        return item;
+      })
+    );
+    this.events.hidden = events2.length === 0;
   }
   show(field, shown) {
     for (const element of [this.labels.get(field), this.values.get(field)]) {
@@ -3683,6 +3917,9 @@ function publishStatus() {
     ownPosition: null,
     fieldNames: [],
     ownFields: null,
+    eventNames: [],
+    events: [],
+    eventCount: 0,
     snapshotBytes: 0,
     applyErrors: 0,
     fullSnapshotsApplied: 0,
@@ -3936,6 +4173,7 @@ function requireElement(id, type) {
   }
   return element;
 }
+var HUD_EVENTS = 5;
 var RECONNECTED_NOTICE_MS = 5e3;
 var status = publishStatus();
 var world = new World();
@@ -3949,6 +4187,7 @@ var noticeUntil = null;
 var resyncNotice = null;
 var lastClose = null;
 var fieldNames = [];
+var events = new EventLog();
 function publishRate() {
   status.snapshotEveryTicks = snapshotRate.everyTicks;
   status.throttleReason = snapshotRate.reason;
@@ -3978,10 +4217,17 @@ function onMessage(event) {
       status.tick = event.tick;
       fieldNames = event.fieldNames;
       status.fieldNames = [...event.fieldNames];
+      events.welcome(event.eventNames);
+      status.eventNames = [...event.eventNames];
       snapshotRate.welcome(event.settings);
       publishRate();
       break;
     }
+    case "gameEvents":
+      events.add(event.tick, event.events);
+      status.events = events.recent.map((named) => ({ ...named }));
+      status.eventCount = events.count;
+      break;
     case "settings":
       world.applySettings(event.settings);
       status.settings = event.settings;
@@ -4094,6 +4340,7 @@ function frame(now) {
     snapshotEveryTicks: snapshotRate.everyTicks,
     throttle: snapshotRate.reason,
     fieldNames,
+    events: events.lines(HUD_EVENTS),
     notice: currentNotice(now)
   });
   requestAnimationFrame(frame);

@@ -2,7 +2,8 @@
 // server tick, round-trip time, actor count, snapshot rate, snapshot bytes per second,
 // the server's rates in force (tick rate, this client's snapshot interval and why it is
 // throttled, input interval, interpolation delay), the game's gameplay field names
-// (only for a game that has any) and the latest notice (why the
+// (only for a game that has any), a log of the last gameplay events (newest first, only
+// once there are any) and the latest notice (why the
 // connection closed and when the next attempt is, a reconnection, a protocol error, a
 // resync).
 
@@ -31,6 +32,8 @@ export interface HudView {
   throttle: Throttle;
   /** The game's gameplay field names (Welcome.field_names); the row is hidden when empty. */
   fieldNames: readonly string[];
+  /** The last gameplay events formatted for people, newest first; the log is hidden when empty. */
+  events: readonly string[];
   notice: HudNotice | null;
 }
 
@@ -81,6 +84,8 @@ export class Hud {
   private readonly values = new Map<Field, HTMLElement>();
   private readonly labels = new Map<Field, HTMLElement>();
   private readonly notice: HTMLElement;
+  private readonly events: HTMLOListElement;
+  private shownEvents = '';
 
   constructor(root: HTMLElement) {
     const list = document.createElement('dl');
@@ -97,12 +102,15 @@ export class Hud {
         value.hidden = true;
       }
     }
+    this.events = document.createElement('ol');
+    this.events.className = 'events';
+    this.events.hidden = true;
     this.notice = document.createElement('p');
     this.notice.className = 'notice';
     const help = document.createElement('p');
     help.className = 'help';
     help.textContent = 'move: WASD or arrow keys';
-    root.replaceChildren(list, this.notice, help);
+    root.replaceChildren(list, this.events, this.notice, help);
   }
 
   update(view: HudView): void {
@@ -122,12 +130,29 @@ export class Hud {
     this.set('delay', settings === null ? '–' : `${settings.interpolationDelayMs} ms`);
     this.set('fields', view.fieldNames.join(', '));
     this.show('fields', view.fieldNames.length > 0);
+    this.showEvents(view.events);
     const text = view.notice?.text ?? '';
     if (this.notice.textContent !== text) {
       this.notice.textContent = text;
     }
     this.notice.dataset.kind = view.notice?.kind ?? 'info';
     this.notice.hidden = text === '';
+  }
+
+  private showEvents(events: readonly string[]): void {
+    const key = events.join('\n');
+    if (key === this.shownEvents) {
+      return;
+    }
+    this.shownEvents = key;
+    this.events.replaceChildren(
+      ...events.map((text) => {
+        const item = document.createElement('li');
+        item.textContent = text;
+        return item;
+      }),
+    );
+    this.events.hidden = events.length === 0;
   }
 
   private show(field: Field, shown: boolean): void {

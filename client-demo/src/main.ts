@@ -5,6 +5,7 @@
 import { authTokenFrom, socketUrl } from './address';
 import { closeNotice } from './close-codes';
 import type { ServerNotice, SnapshotFrame } from './connection';
+import { EventLog } from './events';
 import { namedFields } from './fields';
 import { Hud, type HudNotice } from './hud';
 import { Keyboard } from './input';
@@ -24,6 +25,8 @@ function requireElement<T extends HTMLElement>(id: string, type: new () => T): T
   return element;
 }
 
+/** Gameplay events in the HUD's log. */
+const HUD_EVENTS = 5;
 /** How long the "reconnected" notice stays up. */
 const RECONNECTED_NOTICE_MS = 5000;
 
@@ -43,6 +46,8 @@ let resyncNotice: HudNotice | null = null;
 let lastClose: CloseReport | null = null;
 /** The game's gameplay field names, from the last Welcome. */
 let fieldNames: readonly string[] = [];
+/** Gameplay events, named by the last Welcome's event names. */
+const events = new EventLog();
 
 function publishRate(): void {
   status.snapshotEveryTicks = snapshotRate.everyTicks;
@@ -76,10 +81,17 @@ function onMessage(event: ServerNotice): void {
       status.tick = event.tick;
       fieldNames = event.fieldNames;
       status.fieldNames = [...event.fieldNames];
+      events.welcome(event.eventNames);
+      status.eventNames = [...event.eventNames];
       snapshotRate.welcome(event.settings);
       publishRate();
       break;
     }
+    case 'gameEvents':
+      events.add(event.tick, event.events);
+      status.events = events.recent.map((named) => ({ ...named }));
+      status.eventCount = events.count;
+      break;
     case 'settings':
       world.applySettings(event.settings);
       status.settings = event.settings;
@@ -205,6 +217,7 @@ function frame(now: number): void {
     snapshotEveryTicks: snapshotRate.everyTicks,
     throttle: snapshotRate.reason,
     fieldNames,
+    events: events.lines(HUD_EVENTS),
     notice: currentNotice(now),
   });
   requestAnimationFrame(frame);

@@ -1,6 +1,6 @@
 // Wire protocol: encodes the client's messages (Hello with its optional auth and
 // resume tokens, Input, Pong, FullSnapshotRequest, SnapshotRateRequest) and decodes the
-// server's into plain typed objects, using the FlatBuffers code generated from protocol/schema/tickwire.fbs.
+// server's (GameEvents included) into plain typed objects, using the FlatBuffers code generated from protocol/schema/tickwire.fbs.
 // FlatBuffers JS has no verifier, so every read goes through a bounds-checked buffer
 // (src/frame.ts) and a malformed frame becomes a ProtocolError. Snapshots are decoded
 // by src/snapshot.ts.
@@ -12,6 +12,8 @@ import {
   ClientMessage,
   Disconnect,
   FullSnapshotRequest,
+  GameEvent,
+  GameEvents,
   Hello,
   Input,
   Ping,
@@ -51,6 +53,17 @@ export interface GameSettings {
   positionStepsPerUnit: number;
 }
 
+/** One gameplay event (a GameEvent struct): kind k is named `Welcome.event_names[k]`. */
+export interface GameEventData {
+  kind: number;
+  /** The actor it is about (0: none). */
+  actor: number;
+  /** A second actor it involves (0: none). */
+  other: number;
+  /** A number that goes with it (points, damage...). */
+  value: number;
+}
+
 /** Why the server sends this client fewer snapshots than `broadcast_every` asks for. */
 export type Throttle = 'none' | 'congested' | 'client-cap';
 
@@ -74,8 +87,12 @@ export type ServerEvent =
       resumed: boolean;
       /** Names of the game's gameplay fields: slot i of every actor is `fieldNames[i]` (at most FIELD_SLOTS). */
       fieldNames: string[];
+      /** Names of the game's event kinds: an event of kind k is `eventNames[k]`. */
+      eventNames: string[];
     }
   | { type: 'snapshot'; snapshot: SnapshotData }
+  /** Events up to `tick`, in order (every event since the last batch), before the snapshot of `tick`. */
+  | { type: 'gameEvents'; tick: number; events: GameEventData[] }
   | { type: 'settings'; settings: GameSettings }
   | { type: 'ping'; nonce: number; rttUs: number }
   | { type: 'disconnect'; code: number; reason: string }
@@ -208,7 +225,8 @@ function readResumeToken(welcome: Welcome, frameSize: number): Uint8Array | null
 /** Welcome's field names: at most FIELD_SLOTS strings, each within the frame. */
 function readFieldNames(welcome: Welcome): string[] {
   const count = welcome.fieldNamesLength();
-  if (count > FIELD_SLOTS) {
+  // A length word of 2^31 or more reads as negative.
+  if (count < 0 || count > FIELD_SLOTS) {
     throw new ProtocolError(`field_names has ${count} names, more than the ${FIELD_SLOTS} field slots`);
   }
   const names: string[] = [];
@@ -216,6 +234,39 @@ function readFieldNames(welcome: Welcome): string[] {
     names.push(welcome.fieldNames(i));
   }
   return names;
+}
+
+/** Welcome's event names: each string within the frame (a lying count fails before the loop). */
+function readEventNames(welcome: Welcome, frameSize: number): string[] {
+  const count = welcome.eventNamesLength();
+  // Each name takes a 4-byte offset in the vector at least.
+  // A length word of 2^31 or more reads as negative.
+  if (count < 0 || count * 4 > frameSize) {
+    throw new ProtocolError(`event_names claims ${count} names, more than the ${frameSize}-byte frame holds`);
+  }
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    names.push(welcome.eventNames(i));
+  }
+  return names;
+}
+
+/** GameEvents' events, in order: the vector must fit in the frame, each read bounds-checked. */
+function readGameEvents(batch: GameEvents, frameSize: number): GameEventData[] {
+  const count = batch.eventsLength();
+  // A length word of 2^31 or more reads as negative.
+  if (count < 0 || count * GameEvent.sizeOf() > frameSize) {
+    throw new ProtocolError(`events claims ${count} events, more than the ${frameSize}-byte frame holds`);
+  }
+  const events: GameEventData[] = [];
+  const event = new GameEvent();
+  for (let i = 0; i < count; i++) {
+    if (batch.events(i, event) === null) {
+      throw new ProtocolError('events is missing');
+    }
+    events.push({ kind: event.kind(), actor: event.actor(), other: event.other(), value: event.value() });
+  }
+  return events;
 }
 
 function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: number): ServerEvent {
@@ -239,6 +290,7 @@ function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: num
         resumeToken: readResumeToken(welcome, frameSize),
         resumed: welcome.resumed(),
         fieldNames: readFieldNames(welcome),
+        eventNames: readEventNames(welcome, frameSize),
       };
     }
     case ServerBody.Snapshot: {
@@ -247,6 +299,13 @@ function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: num
         throw new ProtocolError('Snapshot has no body');
       }
       return { type: 'snapshot', snapshot: readSnapshot(snapshot, frameSize) };
+    }
+    case ServerBody.GameEvents: {
+      const batch: GameEvents | null = message.body(new GameEvents());
+      if (batch === null) {
+        throw new ProtocolError('GameEvents has no body');
+      }
+      return { type: 'gameEvents', tick: batch.tick(), events: readGameEvents(batch, frameSize) };
     }
     case ServerBody.Settings: {
       const settings: Settings | null = message.body(new Settings());

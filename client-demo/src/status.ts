@@ -2,6 +2,7 @@
 // server messages arrive, so browser tests (and curious people in the devtools
 // console) can see what the client knows without scraping the page.
 
+import type { NamedEvent } from './events';
 import type { GameSettings, Throttle, Vec } from './protocol';
 import type { SessionState } from './session';
 
@@ -26,6 +27,12 @@ export interface TickwireStatus {
   fieldNames: string[];
   /** The own actor's named gameplay fields in the mirror, name → value (null while it is in no state). */
   ownFields: Record<string, number> | null;
+  /** The game's event kinds' names (from Welcome; kind k is `eventNames[k]`). */
+  eventNames: string[];
+  /** The last 20 gameplay events received, oldest first. */
+  events: NamedEvent[];
+  /** Gameplay events received in all. */
+  eventCount: number;
   /** Size in bytes of the last snapshot frame received. */
   snapshotBytes: number;
   /** Snapshots of this connection that could not be applied (each leads to a request for a full snapshot). */
@@ -67,6 +74,9 @@ export function publishStatus(): TickwireStatus {
     ownPosition: null,
     fieldNames: [],
     ownFields: null,
+    eventNames: [],
+    events: [],
+    eventCount: 0,
     snapshotBytes: 0,
     applyErrors: 0,
     fullSnapshotsApplied: 0,

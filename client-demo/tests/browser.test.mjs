@@ -7,8 +7,9 @@
 // actor after the connection drops (through a TCP proxy the test cuts), retries when
 // the server is full and stops on a final close code (a mock server), and keeps trying
 // after the server shuts down. Then it runs the `tag` example game, which replicates the
-// gameplay fields `color` and `score`, and checks the page knows their names, shows them
-// in the HUD and fills the "it" actor with its red.
+// gameplay fields `color` and `score` and the event `tagged`, and checks the page knows
+// their names, shows them in the HUD, fills the "it" actor with its red and receives and
+// shows `tagged` events.
 //
 // Env: TICKWIRE_SERVER_BIN (default ../target/debug/tickwire-server, relative to
 // client-demo), TICKWIRE_TAG_BIN (default ../target/debug/examples/tag), CHROMIUM_BIN
@@ -889,10 +890,11 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
 
 describe('demo client in Chromium against the tag example game (gameplay fields)', { timeout: 90000 }, () => {
   const tag = new Server(tagBin, 'cargo build -p tickwire-server --example tag');
-  const TAG_NPCS = 6;
+  // Many NPCs in a small arena, so tags happen within seconds.
+  const TAG_NPCS = 60;
 
   before(check(async () => {
-    const url = await tag.start(['--bind', '127.0.0.1:0', '--npcs', String(TAG_NPCS)]);
+    const url = await tag.start(['--bind', '127.0.0.1:0', '--npcs', String(TAG_NPCS), '--arena-width', '300', '--arena-height', '300']);
     await launchBrowser(url);
   }, tag));
 
@@ -901,7 +903,7 @@ describe('demo client in Chromium against the tag example game (gameplay fields)
     await tag.stop();
   });
 
-  test('(t) the page knows the fields color and score, lists them, and draws "it" in red', { timeout: 45000 }, check(async (t) => {
+  test('(t) the page knows the fields color and score, lists them, draws "it" in red and shows tagged events', { timeout: 45000 }, check(async (t) => {
     await waitForStatus(
       `the page should reach state 'connected' with at least ${TAG_NPCS + 1} actors and see its own actor`,
       (min) => window.tickwire?.state === 'connected' && window.tickwire.actorCount >= min && window.tickwire.ownPosition !== null,
@@ -932,9 +934,33 @@ describe('demo client in Chromium against the tag example game (gameplay fields)
     const later = await status();
     assert.equal(later.applyErrors, 0, 'every snapshot (with fields) should apply to the mirror');
     assert.ok(later.deltasApplied > 0, 'deltas should be applied');
+
+    // Events: the game names `tagged`, and with 60 NPCs in 300 x 300 tags come quickly.
+    assert.ok(later.eventNames.includes('tagged'), `eventNames should include 'tagged', but is ${JSON.stringify(later.eventNames)}`);
+    await waitForStatus(
+      "at least one 'tagged' event should arrive",
+      () => window.tickwire.eventCount > 0 && window.tickwire.events.some((event) => event.name === 'tagged'),
+      10000,
+    );
+    const tagged = await status();
+    assert.ok(tagged.events.length > 0 && tagged.events.length <= 20, `events should hold the last 20 at most, holds ${tagged.events.length}`);
+    assert.ok(tagged.eventCount >= tagged.events.length, 'eventCount should count every event received');
+    const event = tagged.events.findLast((e) => e.name === 'tagged');
+    assert.deepEqual(Object.keys(event).sort(), ['actor', 'kind', 'name', 'other', 'tick', 'value']);
+    assert.equal(tagged.eventNames[event.kind], 'tagged', 'the event should be named by its kind');
+    assert.ok(event.actor > 0 && event.other > 0, `a tag should name the tagger and the tagged: ${JSON.stringify(event)}`);
+    assert.ok(event.tick > 0, `the event should carry its batch's tick: ${JSON.stringify(event)}`);
+    const lines = await page.locator('#hud .events li').allTextContents();
+    assert.ok(lines.length >= 1 && lines.length <= 5, `the HUD should list 1 to 5 events, lists ${JSON.stringify(lines)}`);
+    assert.ok(
+      lines.some((line) => /^#\d+ tagged #\d+( \(-?\d+\))?$/.test(line)),
+      `the HUD should show a tagged event like '#12 tagged #7', but shows ${JSON.stringify(lines)}`,
+    );
+    assert.ok(await page.locator('#hud .events').isVisible(), 'the HUD event log should be visible');
     t.diagnostic(
       `fieldNames ${JSON.stringify(later.fieldNames)}; ownFields ${JSON.stringify(later.ownFields)}; ` +
-        `${red} red pixels, ${own} own-highlight pixels; HUD fields '${await hudText('fields')}'`,
+        `${red} red pixels, ${own} own-highlight pixels; HUD fields '${await hudText('fields')}'; ` +
+        `eventNames ${JSON.stringify(tagged.eventNames)}; ${tagged.eventCount} events; HUD events ${JSON.stringify(lines)}`,
     );
     if (screenshotPath) {
       await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-tag.png' });

@@ -1,10 +1,11 @@
 // Unit test of src/protocol.ts and src/snapshot.ts in Node: client messages (Hello
 // with and without its auth and resume tokens included) encode to what the schema
 // says, server messages (Welcome with its resume token, full and delta snapshots,
-// SnapshotRate included) decode to the expected plain objects, gameplay fields included
-// (Welcome.field_names, spawned actors' fields, refielded actors), and malformed frames
-// (truncated, random, lying about lengths, bad id lists, columns of the wrong length,
-// unknown enum values, field masks that do not match their values) fail with
+// SnapshotRate and GameEvents included) decode to the expected plain objects, gameplay
+// fields and events included (Welcome.field_names and event_names, spawned actors'
+// fields, refielded actors), and malformed frames (truncated, random, lying about
+// lengths, bad id lists, columns of the wrong length, unknown enum values, field masks
+// that do not match their values, event vectors past the frame) fail with
 // ProtocolError and nothing else.
 
 import { before, describe, test } from 'node:test';
@@ -34,13 +35,18 @@ function settings(builder, tickRate = 20) {
   return T.Settings.createSettings(builder, tickRate, 2, 1, 150.5, 0.25, 100, 8);
 }
 
-/** A Welcome frame; with `resumeToken` (bytes), `resumed` and `fieldNames` (strings) when given. */
-function welcome({ resumeToken, resumed, fieldNames } = {}) {
+/**
+ * A Welcome frame; with `resumeToken` (bytes), `resumed`, `fieldNames` and `eventNames`
+ * (strings) when given.
+ */
+function welcome({ resumeToken, resumed, fieldNames, eventNames } = {}) {
   return serverMessage(T.ServerBody.Welcome, (b) => {
     const s = settings(b);
     const token = resumeToken === undefined ? 0 : T.Welcome.createResumeTokenVector(b, resumeToken);
     const names =
       fieldNames === undefined ? 0 : T.Welcome.createFieldNamesVector(b, fieldNames.map((name) => b.createString(name)));
+    const kinds =
+      eventNames === undefined ? 0 : T.Welcome.createEventNamesVector(b, eventNames.map((name) => b.createString(name)));
     T.Welcome.startWelcome(b);
     T.Welcome.addSessionId(b, 9007199254740993n);
     T.Welcome.addActorId(b, 42);
@@ -56,6 +62,9 @@ function welcome({ resumeToken, resumed, fieldNames } = {}) {
     if (names) {
       T.Welcome.addFieldNames(b, names);
     }
+    if (kinds) {
+      T.Welcome.addEventNames(b, kinds);
+    }
     return T.Welcome.endWelcome(b);
   });
 }
@@ -66,6 +75,27 @@ const TOKEN = Array.from({ length: 16 }, (_, i) => (i * 37 + 200) % 256);
 function snapshotRate(everyTicks, reason) {
   return serverMessage(T.ServerBody.SnapshotRate, (b) => T.SnapshotRate.createSnapshotRate(b, everyTicks, reason));
 }
+
+/** A GameEvents frame at `tick` of `events` ({ kind, actor, other, value }); null events: the vector left out. */
+function gameEvents(tick, events) {
+  return serverMessage(T.ServerBody.GameEvents, (b) => {
+    let vector = 0;
+    if (events !== null) {
+      T.GameEvents.startEventsVector(b, events.length);
+      for (const { kind, actor, other, value } of [...events].reverse()) {
+        T.GameEvent.createGameEvent(b, kind, actor, other, value);
+      }
+      vector = b.endVector();
+    }
+    return T.GameEvents.createGameEvents(b, tick, vector);
+  });
+}
+
+const EVENTS = [
+  { kind: 0, actor: 12, other: 7, value: 0 },
+  { kind: 1, actor: 4294967295, other: 0, value: -2147483648 },
+  { kind: 65535, actor: 0, other: 1, value: 2147483647 },
+];
 
 /** A full snapshot frame of `rows` ({ id, x, y, vx, vy, kind }) at tick 77. */
 function snapshot(rows, stepsPerUnit = 8) {
@@ -109,11 +139,34 @@ function decodeOrProtocolError(frame, label) {
   }
 }
 
+describe('gameplay events', () => {
+  test('are named by event_names, formatted for people and kept newest last', () => {
+    const { EventLog, KEPT_EVENTS } = client.events;
+    const log = new EventLog();
+    log.welcome(['tagged', 'scored']);
+    log.add(50, [
+      { kind: 0, actor: 12, other: 7, value: 0 },
+      { kind: 1, actor: 3, other: 0, value: -2 },
+      { kind: 9, actor: 0, other: 4, value: 0 },
+    ]);
+    assert.deepEqual(log.lines(5), ['event 9 #4', '#3 scored (-2)', '#12 tagged #7'], 'newest first; an unnamed kind is "event K"');
+    assert.deepEqual(log.recent[0], { tick: 50, kind: 0, name: 'tagged', actor: 12, other: 7, value: 0 });
+    assert.equal(log.recent[2].name, 'event 9');
+    for (let i = 0; i < 30; i++) {
+      log.add(60 + i, [{ kind: 0, actor: i + 1, other: 0, value: 0 }]);
+    }
+    assert.equal(log.count, 33, 'every event should be counted');
+    assert.equal(log.recent.length, KEPT_EVENTS, `only the last ${KEPT_EVENTS} should be kept`);
+    assert.equal(log.recent.at(-1).tick, 89, 'the newest should be last');
+    assert.deepEqual(log.lines(2), ['#30 tagged', '#29 tagged']);
+  });
+});
+
 describe('protocol encoding', () => {
   test('Hello carries the schema\'s protocol version', () => {
     const message = clientMessage(P.encodeHello());
     assert.equal(message.bodyType(), T.ClientBody.Hello, 'Hello should be tagged Hello');
-    assert.equal(T.ProtocolVersion.Current, 5, 'the schema should define protocol version 5');
+    assert.equal(T.ProtocolVersion.Current, 6, 'the schema should define protocol version 6');
     const hello = message.body(new T.Hello());
     assert.equal(hello.protocolVersion(), T.ProtocolVersion.Current, 'Hello should carry the schema\'s protocol version');
     assert.equal(hello.authToken(), null, 'a Hello without an auth token should leave it out');
@@ -196,7 +249,91 @@ describe('protocol decoding', () => {
       resumeToken: null,
       resumed: false,
       fieldNames: [],
+      eventNames: [],
     });
+  });
+
+  test('Welcome with event names', () => {
+    assert.deepEqual(P.decodeServerMessage(welcome({ eventNames: ['tagged', 'scoré'] })).eventNames, ['tagged', 'scoré']);
+    assert.deepEqual(P.decodeServerMessage(welcome({ eventNames: [] })).eventNames, [], 'an empty list means no event kinds');
+    const many = Array.from({ length: 40 }, (_, i) => `e${i}`);
+    assert.deepEqual(P.decodeServerMessage(welcome({ fieldNames: ['color'], eventNames: many })).eventNames, many);
+    const frame = welcome({ eventNames: ['tagged'] });
+    const at = Buffer.from(new Uint8Array(frame)).indexOf(Buffer.from('tagged')) - 4;
+    assert.equal(new DataView(frame).getUint32(at, true), 6, 'the test should find the length word of "tagged"');
+    for (const length of [1000, 0x7fffffff, 0xffffffff]) {
+      const forged = frame.slice(0);
+      new DataView(forged).setUint32(at, length, true);
+      const error = decodeOrProtocolError(forged, `an event name of length ${length}`);
+      assert.ok(error instanceof P.ProtocolError, `an event name claiming ${length} bytes should be a ProtocolError`);
+      assert.equal(error.bodyType, T.ServerBody.Welcome);
+    }
+    // The vector's length word (1) precedes the offset of the string.
+    const view = new DataView(frame);
+    let vectorAt = -1;
+    for (let i = 0; i + 8 <= frame.byteLength; i += 4) {
+      if (view.getUint32(i, true) === 1 && i + 4 + view.getUint32(i + 4, true) === at) {
+        vectorAt = i;
+      }
+    }
+    assert.ok(vectorAt >= 0, 'the test should find the length word of event_names');
+    for (const count of [2, 1000, 0x7fffffff, 0xffffffff]) {
+      const forged = frame.slice(0);
+      new DataView(forged).setUint32(vectorAt, count, true);
+      const error = decodeOrProtocolError(forged, `event_names claiming ${count} names`);
+      assert.ok(error instanceof P.ProtocolError, `event_names claiming ${count} names should be a ProtocolError`);
+    }
+  });
+
+  test('GameEvents', () => {
+    assert.deepEqual(P.decodeServerMessage(gameEvents(4000000001, EVENTS)), {
+      type: 'gameEvents',
+      tick: 4000000001,
+      events: EVENTS,
+    });
+    assert.deepEqual(P.decodeServerMessage(gameEvents(9, [])), { type: 'gameEvents', tick: 9, events: [] });
+    assert.deepEqual(P.decodeServerMessage(gameEvents(9, null)), { type: 'gameEvents', tick: 9, events: [] }, 'absent events are none');
+  });
+
+  test('malformed GameEvents are ProtocolErrors that say they were GameEvents', () => {
+    const frame = gameEvents(50, EVENTS);
+    const view = new DataView(frame);
+    // The events vector's length word (3) is followed by the first event (kind 0, pad, actor 12).
+    let at = -1;
+    for (let i = 0; i + 12 <= frame.byteLength; i += 4) {
+      if (view.getUint32(i, true) === 3 && view.getUint16(i + 4, true) === 0 && view.getUint32(i + 8, true) === 12) {
+        at = i;
+      }
+    }
+    assert.ok(at >= 0, 'the test should find the length word of the events vector');
+    for (const length of [4, 100, 0x7fffffff, 0xffffffff]) {
+      const forged = frame.slice(0);
+      new DataView(forged).setUint32(at, length, true);
+      const error = decodeOrProtocolError(forged, `events claiming ${length} entries`);
+      assert.ok(error instanceof P.ProtocolError, `events claiming ${length} entries should be a ProtocolError`);
+      assert.equal(error.bodyType, T.ServerBody.GameEvents, 'the error should say the frame was GameEvents');
+    }
+    // The vector's offset pointing past the frame.
+    const offsetAt = (() => {
+      for (let i = 0; i + 4 <= frame.byteLength; i += 4) {
+        if (i + view.getUint32(i, true) === at) {
+          return i;
+        }
+      }
+      return -1;
+    })();
+    assert.ok(offsetAt >= 0, 'the test should find the offset of the events vector');
+    const moved = frame.slice(0);
+    new DataView(moved).setUint32(offsetAt, frame.byteLength, true);
+    const error = decodeOrProtocolError(moved, 'events past the frame');
+    assert.ok(error instanceof P.ProtocolError, 'an events vector past the end of the frame should be a ProtocolError');
+    let cut = 0;
+    for (let length = 0; length < frame.byteLength; length++) {
+      if (decodeOrProtocolError(frame.slice(0, length), `GameEvents cut to ${length} bytes`) instanceof P.ProtocolError) {
+        cut++;
+      }
+    }
+    assert.ok(cut >= frame.byteLength - 4, `GameEvents cut short should be refused (${cut} of ${frame.byteLength} were)`);
   });
 
   test('Welcome with field names', () => {
@@ -401,6 +538,8 @@ describe('protocol decoding', () => {
       welcome: welcome(),
       resumedWelcome: welcome({ resumeToken: TOKEN, resumed: true }),
       fieldsWelcome: welcome({ fieldNames: ['color', 'score'] }),
+      eventsWelcome: welcome({ fieldNames: ['color'], eventNames: ['tagged', 'left'] }),
+      gameEvents: gameEvents(50, EVENTS),
       snapshot: snapshot([{ id: 1, x: 1, y: 2, kind: 0 }, { id: 2, x: 3, y: 4, kind: 1 }]),
       fieldsSnapshot: snapshot([{ id: 1, x: 1, y: 2, kind: 0, fields: [0xe53935, 3] }, { id: 2, x: 3, y: 4, kind: 1 }]),
       delta: delta(),
@@ -420,6 +559,8 @@ describe('protocol decoding', () => {
       welcome(),
       welcome({ resumeToken: TOKEN, resumed: true }),
       welcome({ fieldNames: ['color', 'score'] }),
+      welcome({ eventNames: ['tagged'] }),
+      gameEvents(50, EVENTS),
       snapshot([{ id: 1, x: 1, y: 2, kind: 0 }]),
       snapshot([{ id: 1, x: 1, y: 2, kind: 0, fields: [0, 5, 0, 1] }]),
       delta(),

@@ -6,8 +6,8 @@ use bytes::Bytes;
 use glam::Vec2;
 use thiserror::Error;
 use tickwire_protocol::{
-    ApplyError, ClientMessage, DecodeError, Hello, Input, Settings, Snapshot, SnapshotRate,
-    Welcome, WorldState,
+    ApplyError, ClientMessage, DecodeError, GameEvent, Hello, Input, Settings, Snapshot,
+    SnapshotRate, Welcome, WorldState,
 };
 use tokio::sync::mpsc;
 use tracing::warn;
@@ -37,6 +37,14 @@ pub enum Event {
     Settings(Settings),
     /// This client's effective snapshot interval changed (throttling or a cap).
     SnapshotRate(SnapshotRate),
+    /// Gameplay events up to `tick` (kinds named in [`Client::welcome`]'s `event_names`),
+    /// before that tick's snapshot.
+    Game {
+        /// The tick of the snapshot they precede.
+        tick: u32,
+        /// The events, in order.
+        events: Vec<GameEvent>,
+    },
     /// The server measured this round-trip time (reported with each ping).
     RoundTrip(Duration),
     /// The connection was lost; the client is reconnecting (with backoff) to resume.

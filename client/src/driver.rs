@@ -174,6 +174,7 @@ async fn serve(
                         Ok(ServerMessage::Snapshot(snapshot)) => Incoming::Snapshot(snapshot, frame.len()),
                         Ok(ServerMessage::Settings(settings)) => Incoming::Event(Event::Settings(settings)),
                         Ok(ServerMessage::SnapshotRate(rate)) => Incoming::Event(Event::SnapshotRate(rate)),
+                        Ok(ServerMessage::GameEvents { tick, events }) => Incoming::Event(Event::Game { tick, events }),
                         Ok(ServerMessage::Ping(ping)) => {
                             let pong = ClientMessage::Pong(Pong { nonce: ping.nonce }).encode();
                             if let Err(error) = sink.send(Message::Binary(pong)).await {

@@ -19,8 +19,8 @@ fn fresh_ring(
     after: &Arc<tickwire_sim::Frame>,
 ) -> Arc<FrameRing> {
     let (mut publisher, views) = FramePublisher::new(32);
-    publisher.publish(Arc::clone(before), Settings::default());
-    publisher.publish(Arc::clone(after), Settings::default());
+    publisher.publish(Arc::clone(before), Settings::default(), Vec::new());
+    publisher.publish(Arc::clone(after), Settings::default(), Vec::new());
     Arc::clone(&views.borrow())
 }
 

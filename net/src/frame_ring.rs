@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bytes::Bytes;
-use tickwire_protocol::{ServerMessage, Settings, Snapshot};
+use tickwire_protocol::{GameEvent, ServerMessage, Settings, Snapshot};
 use tickwire_sim::Frame;
 use tokio::sync::watch;
 
@@ -27,6 +27,8 @@ pub struct SharedFrame {
     frame: Arc<Frame>,
     /// The settings the frame was built under; sessions push them to clients on change.
     settings: Settings,
+    /// Gameplay events since the previous frame.
+    events: Vec<GameEvent>,
     full: OnceLock<Bytes>,
     /// The tick of the frame published just before this one: the baseline of every
     /// in-sync session, served lock-free from `from_previous`.
@@ -41,10 +43,16 @@ pub struct SharedFrame {
 impl SharedFrame {
     /// Wraps a frame the sim published under `settings`, after the frame of
     /// `previous_tick`.
-    pub fn new(frame: Arc<Frame>, settings: Settings, previous_tick: Option<u32>) -> Self {
+    pub fn new(
+        frame: Arc<Frame>,
+        settings: Settings,
+        events: Vec<GameEvent>,
+        previous_tick: Option<u32>,
+    ) -> Self {
         Self {
             frame,
             settings,
+            events,
             full: OnceLock::new(),
             previous_tick,
             from_previous: OnceLock::new(),
@@ -60,6 +68,11 @@ impl SharedFrame {
     /// The settings the frame was built under.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Gameplay events since the previous frame.
+    pub fn events(&self) -> &[GameEvent] {
+        &self.events
     }
 
     /// The snapshot message for a client holding `baseline`: a delta, or the full
@@ -102,6 +115,19 @@ impl FrameRing {
         self.frames.last()
     }
 
+    /// Every event of the frames after `tick` up to the newest, in order, and whether the
+    /// ring still reaches back that far (if not, older events are gone).
+    pub fn events_after(&self, tick: u32) -> (Vec<GameEvent>, bool) {
+        let complete =
+            self.frames.first().is_none_or(|oldest| oldest.tick() <= tick.saturating_add(1));
+        let events = self
+            .frames
+            .iter()
+            .filter(|frame| frame.tick() > tick)
+            .flat_map(|frame| frame.events.iter().copied());
+        (events.collect(), complete)
+    }
+
     /// The frame of `tick`, if it is still in the ring.
     pub fn get(&self, tick: u32) -> Option<&SharedFrame> {
         self.frames
@@ -136,9 +162,9 @@ impl FramePublisher {
 
     /// Adds a frame, drops the oldest beyond capacity, and wakes every session. Never
     /// blocks on a session: the watch channel only swaps in the new view.
-    pub fn publish(&mut self, frame: Arc<Frame>, settings: Settings) {
+    pub fn publish(&mut self, frame: Arc<Frame>, settings: Settings, events: Vec<GameEvent>) {
         let previous_tick = self.frames.back().map(|previous| previous.tick());
-        self.frames.push_back(Arc::new(SharedFrame::new(frame, settings, previous_tick)));
+        self.frames.push_back(Arc::new(SharedFrame::new(frame, settings, events, previous_tick)));
         while self.frames.len() > self.capacity {
             self.frames.pop_front();
         }
@@ -170,7 +196,11 @@ mod tests {
     fn the_ring_keeps_the_newest_frames() {
         let (mut publisher, views) = FramePublisher::new(3);
         for tick in 1..=5 {
-            publisher.publish(frame(tick * 2), Settings::default());
+            publisher.publish(
+                frame(tick * 2),
+                Settings::default(),
+                vec![GameEvent { kind: 0, actor: tick, other: 0, value: 0 }],
+            );
         }
         let ring = views.borrow().clone();
         assert_eq!(ring.newest().map(|frame| frame.tick()), Some(10));
@@ -180,15 +210,24 @@ mod tests {
         );
         assert!(ring.get(4).is_none(), "older frames should have left the ring");
         assert!(ring.get(7).is_none(), "a tick that was never a frame should not be found");
+        let (events, complete) = ring.events_after(6);
+        let actors: Vec<u32> = events.iter().map(|event| event.actor).collect();
+        assert_eq!(
+            (actors, complete),
+            (vec![4, 5], true),
+            "events after tick 6 should be those of ticks 8 and 10"
+        );
+        let (_, complete) = ring.events_after(2);
+        assert!(!complete, "events from frames that left the ring should be reported missing");
     }
 
     #[test]
     fn sessions_with_the_same_baseline_share_one_encoding() {
         let (older, old) = (
-            SharedFrame::new(frame(1), Settings::default(), None),
-            SharedFrame::new(frame(2), Settings::default(), Some(1)),
+            SharedFrame::new(frame(1), Settings::default(), Vec::new(), None),
+            SharedFrame::new(frame(2), Settings::default(), Vec::new(), Some(1)),
         );
-        let new = SharedFrame::new(frame(3), Settings::default(), Some(2));
+        let new = SharedFrame::new(frame(3), Settings::default(), Vec::new(), Some(2));
         let first = new.snapshot_from(Some(&old));
         let second = new.snapshot_from(Some(&old));
         assert_eq!(

@@ -25,6 +25,8 @@ struct Entry {
     live: Option<CancellationToken>,
     /// Set once the session ended: the token is void after this.
     expires: Option<Instant>,
+    /// The last tick the ended session was sent: a resume replays events after it.
+    sent_tick: u32,
 }
 
 #[derive(Debug, Default)]
@@ -60,16 +62,19 @@ impl ResumeBook {
             book.entries.retain(|_, entry| entry.expires.is_none_or(|expires| expires > now));
             book.last_purge = Some(now);
         }
-        book.entries.insert(token, Entry { session, live: Some(live), expires: None });
+        book.entries
+            .insert(token, Entry { session, live: Some(live), expires: None, sent_tick: 0 });
         Ok(token)
     }
 
-    /// The session ended without a goodbye: its token stays valid for `grace`.
-    pub(crate) fn detach(&self, token: ResumeToken, grace: Duration) {
+    /// The session ended without a goodbye, last sent tick `sent_tick`: its token stays
+    /// valid for `grace`.
+    pub(crate) fn detach(&self, token: ResumeToken, grace: Duration, sent_tick: u32) {
         let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = book.entries.get_mut(&token) {
             entry.live = None;
             entry.expires = Some(Instant::now() + grace);
+            entry.sent_tick = sent_tick;
         }
     }
 
@@ -78,9 +83,10 @@ impl ResumeBook {
         self.book.lock().unwrap_or_else(PoisonError::into_inner).entries.remove(&token);
     }
 
-    /// Redeems a token: the session it belonged to, if still resumable. A live session
-    /// is cancelled so the new connection can take over. The token is void afterwards.
-    pub(crate) fn redeem(&self, token: ResumeToken) -> Option<SessionId> {
+    /// Redeems a token: the session it belonged to, if still resumable, and the last tick
+    /// that session was sent (0 if it is still live). A live session is cancelled so the
+    /// new connection can take over. The token is void afterwards.
+    pub(crate) fn redeem(&self, token: ResumeToken) -> Option<(SessionId, u32)> {
         let entry =
             self.book.lock().unwrap_or_else(PoisonError::into_inner).entries.remove(&token)?;
         if entry.expires.is_some_and(|expires| expires <= Instant::now()) {
@@ -89,7 +95,7 @@ impl ResumeBook {
         if let Some(live) = entry.live {
             live.cancel();
         }
-        Some(entry.session)
+        Some((entry.session, entry.sent_tick))
     }
 }
 
@@ -102,7 +108,7 @@ mod tests {
         let book = ResumeBook::default();
         let live = CancellationToken::new();
         let token = book.issue(7, live.clone()).expect("the OS should have randomness");
-        assert_eq!(book.redeem(token), Some(7), "a live session's token should be redeemable");
+        assert_eq!(book.redeem(token), Some((7, 0)), "a live session's token should be redeemable");
         assert!(live.is_cancelled(), "the old session should be told to stop");
         assert_eq!(book.redeem(token), None, "a token should work only once");
     }
@@ -112,10 +118,14 @@ mod tests {
         let book = ResumeBook::default();
         let kept = book.issue(1, CancellationToken::new()).expect("randomness");
         let lapsed = book.issue(2, CancellationToken::new()).expect("randomness");
-        book.detach(kept, Duration::from_secs(60));
-        book.detach(lapsed, Duration::ZERO);
+        book.detach(kept, Duration::from_secs(60), 42);
+        book.detach(lapsed, Duration::ZERO, 0);
         assert_eq!(book.redeem(lapsed), None, "an expired token should not resume");
-        assert_eq!(book.redeem(kept), Some(1), "a token within its grace window should resume");
+        assert_eq!(
+            book.redeem(kept),
+            Some((1, 42)),
+            "a token within its grace window should resume"
+        );
         let forgotten = book.issue(3, CancellationToken::new()).expect("randomness");
         book.forget(forgotten);
         assert_eq!(book.redeem(forgotten), None, "a session that said goodbye should not resume");

@@ -77,6 +77,8 @@ pub(crate) async fn run<S>(
             joined: false,
             resume_token: None,
             replaced: CancellationToken::new(),
+            state: SessionState::default(),
+            events_after: 0,
         };
         let admitted = session.admit(peer, origin.as_deref());
         let ending = match &admitted {
@@ -125,6 +127,10 @@ struct Session<S> {
     resume_token: Option<ResumeToken>,
     /// Cancelled when another connection resumes this session.
     replaced: CancellationToken,
+    /// What the reader and the writer share.
+    state: SessionState,
+    /// Events after this tick are this session's to send (a resumed session's start).
+    events_after: u32,
 }
 
 impl<S> Session<S>
@@ -161,7 +167,11 @@ where
         }
         if let Some(token) = self.resume_token {
             if keep_for_resume {
-                self.net.resume.detach(token, self.net.config.resume_grace);
+                self.net.resume.detach(
+                    token,
+                    self.net.config.resume_grace,
+                    self.state.sent_tick.load(Relaxed),
+                );
             } else {
                 self.net.resume.forget(token);
             }
@@ -229,7 +239,7 @@ where
         self.joined = true;
         let previous = hello.resume_token.and_then(|token| self.net.resume.redeem(token));
         let resumed = match previous {
-            Some(previous) => self
+            Some((previous, _)) => self
                 .net
                 .sim
                 .resume(previous, self.id)
@@ -250,7 +260,13 @@ where
             Ending::close(CloseCode::InternalError, "the server could not make a resume token")
         })?;
         self.resume_token = Some(resume_token);
+        // A resumed session replays the events its old connection missed; a new one starts now.
+        self.events_after = match previous {
+            Some((_, sent_tick)) if was_resumed && sent_tick > 0 => sent_tick,
+            _ => joined.tick,
+        };
         let welcome = ServerMessage::Welcome(Welcome {
+            event_names: joined.event_names.clone(),
             field_names: joined.field_names.clone(),
             resume_token,
             resumed: was_resumed,
@@ -269,9 +285,9 @@ where
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let Self { net, id, sink, stream, .. } = self;
-        let (net, id) = (&**net, *id);
-        let state = SessionState::default();
+        let Self { net, id, sink, stream, state, events_after, .. } = self;
+        let (net, id, state) = (&**net, *id, &*state);
+        let mut events_after = *events_after;
         debug!(actor_id = joined.actor_id, "serving");
 
         let reader = async {
@@ -414,6 +430,20 @@ where
                     net.metrics
                         .snapshots_skipped
                         .increment(u64::from(broadcasts.saturating_sub(1)));
+                }
+                let (events, complete) = ring.events_after(events_after);
+                if !complete {
+                    debug!(
+                        events_after,
+                        "some events left the frame history before this session got them"
+                    );
+                }
+                events_after = newest.tick();
+                if !events.is_empty() {
+                    let batch = ServerMessage::GameEvents { tick: newest.tick(), events };
+                    if let Err(ending) = send(sink, &net.metrics, batch.encode()).await {
+                        return ending;
+                    }
                 }
                 let snapshot = newest.snapshot_from(baseline);
                 net.metrics.snapshot_bytes.record(snapshot.len() as f64);

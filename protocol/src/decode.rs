@@ -11,8 +11,8 @@ use thiserror::Error;
 
 use crate::id_list::read_ids;
 use crate::message::{
-    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, Refielded,
-    ResumeToken, ServerMessage, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
+    ActorKind, ClientMessage, Disconnect, GameEvent, Hello, Input, Jumped, Moved, Ping, Pong,
+    Refielded, ResumeToken, ServerMessage, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
 };
 use crate::settings::Settings;
 use crate::state::{ActorRow, FIELD_SLOTS};
@@ -158,8 +158,13 @@ impl ServerMessage {
                 if field_names.len() > FIELD_SLOTS {
                     return Err(DecodeError::ColumnLength("Welcome.field_names"));
                 }
+                let event_names: Vec<String> = welcome
+                    .event_names()
+                    .map(|names| names.iter().map(str::to_owned).collect())
+                    .unwrap_or_default();
                 Ok(Self::Welcome(Welcome {
                     field_names,
+                    event_names,
                     resume_token: resume_token(token.bytes(), "Welcome.resume_token")?,
                     resumed: welcome.resumed(),
                     session_id: welcome.session_id(),
@@ -202,6 +207,24 @@ impl ServerMessage {
                     }
                 };
                 Ok(Self::SnapshotRate(SnapshotRate { every_ticks: rate.every_ticks(), reason }))
+            }
+            wire::ServerBody::GameEvents => {
+                let batch = message.body_as_game_events().ok_or(DecodeError::MissingBody)?;
+                let events = batch
+                    .events()
+                    .map(|events| {
+                        events
+                            .iter()
+                            .map(|event| GameEvent {
+                                kind: event.kind(),
+                                actor: event.actor(),
+                                other: event.other(),
+                                value: event.value(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(Self::GameEvents { tick: batch.tick(), events })
             }
             wire::ServerBody::NONE => Err(DecodeError::MissingBody),
             other => Err(DecodeError::UnknownType(other.0)),

@@ -78,6 +78,9 @@ impl ServerMessage {
                 let names: Vec<_> =
                     welcome.field_names.iter().map(|name| fbb.create_string(name)).collect();
                 let field_names = (!names.is_empty()).then(|| fbb.create_vector(&names));
+                let names: Vec<_> =
+                    welcome.event_names.iter().map(|name| fbb.create_string(name)).collect();
+                let event_names = (!names.is_empty()).then(|| fbb.create_vector(&names));
                 let body = wire::Welcome::create(
                     fbb,
                     &wire::WelcomeArgs {
@@ -89,6 +92,7 @@ impl ServerMessage {
                         resume_token: Some(resume_token),
                         resumed: welcome.resumed,
                         field_names,
+                        event_names,
                     },
                 );
                 (wire::ServerBody::Welcome, body.as_union_value())
@@ -114,6 +118,20 @@ impl ServerMessage {
                     &wire::SnapshotRateArgs { every_ticks: rate.every_ticks, reason },
                 );
                 (wire::ServerBody::SnapshotRate, body.as_union_value())
+            }),
+            Self::GameEvents { tick, events } => server_frame(32 + events.len() * 16, |fbb| {
+                let events: Vec<wire::GameEvent> = events
+                    .iter()
+                    .map(|event| {
+                        wire::GameEvent::new(event.kind, event.actor, event.other, event.value)
+                    })
+                    .collect();
+                let events = fbb.create_vector(&events);
+                let body = wire::GameEvents::create(
+                    fbb,
+                    &wire::GameEventsArgs { tick: *tick, events: Some(events) },
+                );
+                (wire::ServerBody::GameEvents, body.as_union_value())
             }),
             Self::Disconnect(disconnect) => server_frame(64 + disconnect.reason.len(), |fbb| {
                 let reason = fbb.create_string(&disconnect.reason);

@@ -49,8 +49,8 @@ pub use close::CloseCode;
 pub use decode::DecodeError;
 pub use delta::ApplyError;
 pub use message::{
-    ActorKind, ClientMessage, Disconnect, Hello, Input, Jumped, Moved, Ping, Pong, Refielded,
-    ResumeToken, ServerMessage, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
+    ActorKind, ClientMessage, Disconnect, GameEvent, Hello, Input, Jumped, Moved, Ping, Pong,
+    Refielded, ResumeToken, ServerMessage, Snapshot, SnapshotRate, ThrottleReason, Turned, Welcome,
 };
 pub use settings::{Settings, SettingsError, SettingsPatch};
 pub use state::{ActorRow, FIELD_SLOTS, WorldState};

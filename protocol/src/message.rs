@@ -94,6 +94,26 @@ pub enum ServerMessage {
     Disconnect(Disconnect),
     /// This client's effective snapshot interval.
     SnapshotRate(SnapshotRate),
+    /// Gameplay events up to `tick`, sent before that tick's snapshot.
+    GameEvents {
+        /// The tick of the snapshot they precede.
+        tick: u32,
+        /// The events, in order.
+        events: Vec<GameEvent>,
+    },
+}
+
+/// A one-off gameplay happening, such as "actor 12 tagged actor 7".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct GameEvent {
+    /// Index into `Welcome::event_names`.
+    pub kind: u16,
+    /// The actor it is about (0: none).
+    pub actor: u32,
+    /// A second actor it involves (0: none).
+    pub other: u32,
+    /// A number that goes with it.
+    pub value: i32,
 }
 
 /// A client's effective snapshot interval and why it differs from the broadcast rate.
@@ -122,6 +142,8 @@ pub struct Welcome {
     /// Names of the game's replicated per-actor fields, by slot (at most
     /// [`crate::state::FIELD_SLOTS`]).
     pub field_names: Vec<String>,
+    /// Names of the game's event kinds, by kind.
+    pub event_names: Vec<String>,
     /// Lets this client resume this session after a dropped connection.
     pub resume_token: ResumeToken,
     /// Whether this session resumed an earlier one (same actor).

@@ -3,9 +3,9 @@
 use glam::Vec2;
 use tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES;
 use tickwire_protocol::{
-    ActorKind, ActorRow, ClientMessage, DecodeError, Disconnect, Hello, Input, Jumped, Moved, Ping,
-    Pong, Refielded, ResumeToken, ServerMessage, Settings, Snapshot, SnapshotRate, ThrottleReason,
-    Turned, Welcome, wire,
+    ActorKind, ActorRow, ClientMessage, DecodeError, Disconnect, GameEvent, Hello, Input, Jumped,
+    Moved, Ping, Pong, Refielded, ResumeToken, ServerMessage, Settings, Snapshot, SnapshotRate,
+    ThrottleReason, Turned, Welcome, wire,
 };
 
 fn client_messages() -> Vec<ClientMessage> {
@@ -27,6 +27,7 @@ fn server_messages() -> Vec<ServerMessage> {
     vec![
         ServerMessage::Welcome(Welcome {
             field_names: vec!["color".into(), "score".into()],
+            event_names: vec!["tagged".into()],
             resume_token: ResumeToken(*b"0123456789abcdef"),
             resumed: true,
             session_id: u64::MAX,
@@ -81,6 +82,13 @@ fn server_messages() -> Vec<ServerMessage> {
             ..Settings::default()
         }),
         ServerMessage::Ping(Ping { nonce: 3, rtt_us: 1500 }),
+        ServerMessage::GameEvents {
+            tick: 40,
+            events: vec![
+                GameEvent { kind: 0, actor: 12, other: 7, value: 1 },
+                GameEvent { kind: 3, actor: 0, other: 0, value: -5 },
+            ],
+        },
         ServerMessage::SnapshotRate(SnapshotRate {
             every_ticks: 6,
             reason: ThrottleReason::Congested,

@@ -15,11 +15,13 @@ use bevy_ecs::prelude::*;
 use clap::Parser;
 use tickwire_server::ServeArgs;
 use tickwire_sim::components::{Fields, NetId, Position};
-use tickwire_sim::resources::{ActiveSettings, Tick};
+use tickwire_sim::resources::{ActiveSettings, GameEvents, Tick};
 use tickwire_sim::{SimSet, Simulation};
 
 /// The "it" colour, 0xRRGGBB.
 const RED: i32 = 0xE5_39_35;
+/// Event kinds, as declared to clients.
+const TAGGED: u16 = 0;
 /// Field slots, as declared to clients.
 const COLOR: usize = 0;
 const SCORE: usize = 1;
@@ -39,6 +41,7 @@ struct Tag {
 fn tag(simulation: &mut Simulation) {
     // Two of the four slots: this cannot fail.
     let _ = simulation.replicate_fields(&["color", "score"]);
+    simulation.replicate_events(&["tagged"]);
     simulation.world_mut().insert_resource(Tag::default());
     simulation.add_systems(SimSet::Simulate, (choose_it, pass_it_on).chain());
 }
@@ -60,6 +63,7 @@ fn pass_it_on(
     tick: Res<Tick>,
     settings: Res<ActiveSettings>,
     mut tag: ResMut<Tag>,
+    mut events: ResMut<GameEvents>,
     mut actors: Query<(Entity, &NetId, &Position, Option<&mut Fields>)>,
     mut commands: Commands,
 ) {
@@ -67,8 +71,8 @@ fn pass_it_on(
     if tick.0 < tag.may_tag_from_tick {
         return;
     }
-    let Ok((_, _, it_position, _)) = actors.get(it) else { return };
-    let it_position = it_position.0;
+    let Ok((_, it_id, it_position, _)) = actors.get(it) else { return };
+    let (it_id, it_position) = (it_id.0, it_position.0);
     let tagged = actors
         .iter()
         .filter(|(entity, _, position, _)| {
@@ -78,13 +82,16 @@ fn pass_it_on(
             let (da, db) = (a.2.0.distance(it_position), b.2.0.distance(it_position));
             da.total_cmp(&db).then(a.1.0.cmp(&b.1.0))
         })
-        .map(|(entity, ..)| entity);
-    let Some(tagged) = tagged else { return };
+        .map(|(entity, id, ..)| (entity, id.0));
+    let Some((tagged, tagged_id)) = tagged else { return };
 
+    let mut score = 1;
     if let Ok((.., Some(mut fields))) = actors.get_mut(it) {
         fields.0[COLOR] = 0;
         fields.0[SCORE] += 1;
+        score = fields.0[SCORE];
     }
+    events.send(TAGGED, it_id, tagged_id, score);
     match actors.get_mut(tagged) {
         Ok((.., Some(mut fields))) => fields.0[COLOR] = RED,
         _ => {
@@ -164,10 +171,17 @@ mod tests {
     fn exactly_one_actor_is_it_and_tags_score() {
         let mut simulation = world(7);
         let mut reds = Vec::new();
+        let mut tags = Vec::new();
         for _ in 0..30 * 60 {
             simulation.step();
             let frame = simulation.frame();
             reds.push(frame.rows().filter(|row| row.fields[COLOR] == RED).count());
+            for event in simulation.take_events() {
+                assert_eq!(event.kind, TAGGED);
+                let tagged = frame.get(event.other).map(|row| row.fields[COLOR]);
+                assert_eq!(tagged, Some(RED), "the tagged actor should be it after the tag");
+                tags.push(event);
+            }
         }
         assert!(
             reds.iter().skip(1).all(|&red| red == 1),
@@ -176,6 +190,7 @@ mod tests {
         let frame = simulation.frame();
         let scores: i32 = frame.rows().map(|row| row.fields[SCORE]).sum();
         assert!(scores >= 5, "in a crowded arena a minute should see tags, saw {scores}");
+        assert_eq!(tags.len() as i32, scores, "every point should come with a tagged event");
     }
 
     #[test]

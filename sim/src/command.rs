@@ -70,6 +70,8 @@ pub enum SimCommand {
 pub struct Joined {
     /// Names of the game's replicated per-actor fields, by slot.
     pub field_names: Vec<String>,
+    /// Names of the game's event kinds.
+    pub event_names: Vec<String>,
     /// Network id of the session's actor.
     pub actor_id: u32,
     /// The last tick simulated before the actor was spawned: snapshots after this tick

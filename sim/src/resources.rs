@@ -87,3 +87,21 @@ pub struct SessionActors(pub HashMap<SessionId, Entity>);
 /// Names of the game's replicated per-actor fields, by slot; sent to every client.
 #[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldNames(pub Vec<String>);
+
+/// Gameplay events since the last frame; the sim sends them with the next snapshot.
+/// Push with [`GameEvents::send`] from any system.
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub struct GameEvents(pub Vec<tickwire_protocol::GameEvent>);
+
+impl GameEvents {
+    /// Records an event of `kind` (an index into the names given to
+    /// [`crate::Simulation::replicate_events`]) about `actor` and `other` (network ids, 0
+    /// for none), with a `value`.
+    pub fn send(&mut self, kind: u16, actor: u32, other: u32, value: i32) {
+        self.0.push(tickwire_protocol::GameEvent { kind, actor, other, value });
+    }
+}
+
+/// Names of the game's event kinds; sent to every client.
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventNames(pub Vec<String>);

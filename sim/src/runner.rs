@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use tickwire_protocol::Settings;
+use tickwire_protocol::{GameEvent, Settings};
 use tracing::{info, warn};
 
 use crate::Frame;
@@ -45,14 +45,15 @@ const OVERRUN_LOG_INTERVAL: Duration = Duration::from_secs(5);
 
 impl SimThread {
     /// Starts the sim on its own OS thread. `publish` receives a frame every
-    /// `broadcast_every` ticks, with the settings it was built under.
+    /// `broadcast_every` ticks, with the settings it was built under and the gameplay
+    /// events since the previous frame.
     ///
     /// # Errors
     /// The OS refused to start a thread.
     pub fn spawn(
         simulation: Simulation,
         inbox: SimInbox,
-        publish: impl FnMut(Arc<Frame>, Settings) + Send + 'static,
+        publish: impl FnMut(Arc<Frame>, Settings, Vec<GameEvent>) + Send + 'static,
         options: RunnerOptions,
     ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
@@ -87,7 +88,7 @@ fn tick_duration(simulation: &Simulation) -> Duration {
 fn run_loop(
     mut simulation: Simulation,
     inbox: SimInbox,
-    mut publish: impl FnMut(Arc<Frame>, Settings),
+    mut publish: impl FnMut(Arc<Frame>, Settings, Vec<GameEvent>),
     mut options: RunnerOptions,
     stop: &AtomicBool,
 ) {
@@ -111,7 +112,8 @@ fn run_loop(
         if simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
             let frame = simulation.frame();
             metrics.actors.set(frame.len() as f64);
-            publish(Arc::new(frame), settings);
+            let events = simulation.take_events();
+            publish(Arc::new(frame), settings, events);
         }
         let took = started.elapsed();
         metrics.tick_duration.record(took.as_secs_f64());

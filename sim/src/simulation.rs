@@ -10,13 +10,15 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{IntoScheduleConfigs, SingleThreadedExecutor};
 use bevy_ecs::system::ScheduleSystem;
 use glam::Vec2;
-use tickwire_protocol::{ActorKind, ActorRow, FIELD_SLOTS, Settings};
+use tickwire_protocol::{ActorKind, ActorRow, FIELD_SLOTS, GameEvent, Settings};
 use tracing::{debug, info, warn};
 
 use crate::Frame;
 use crate::command::{Joined, SessionId, SimCommand};
 use crate::components::{Fields, Kind, NetId, Player, Position, Velocity, Wander, actor};
-use crate::resources::{ActiveSettings, Arena, FieldNames, NetIds, SessionActors, SimRng, Tick};
+use crate::resources::{
+    ActiveSettings, Arena, EventNames, FieldNames, GameEvents, NetIds, SessionActors, SimRng, Tick,
+};
 use crate::systems::{SimSet, move_actors, steer_players, wander_npcs};
 
 /// How to build a world.
@@ -87,6 +89,8 @@ impl Simulation {
         world.insert_resource(NetIds::new(config.frame_history as u64));
         world.insert_resource(SessionActors::default());
         world.insert_resource(FieldNames::default());
+        world.insert_resource(EventNames::default());
+        world.insert_resource(GameEvents::default());
 
         let mut schedule = Schedule::default();
         // One thread: the sim owns its thread, and a fixed order keeps it deterministic.
@@ -179,11 +183,22 @@ impl Simulation {
     fn joined_template(&self) -> Joined {
         Joined {
             field_names: self.world.resource::<FieldNames>().0.clone(),
+            event_names: self.world.resource::<EventNames>().0.clone(),
             actor_id: 0,
             tick: self.tick(),
             settings: self.settings(),
             arena_size: self.world.resource::<Arena>().size,
         }
+    }
+
+    /// Declares the game's event kinds, by name: an event of kind k is `names[k]`.
+    pub fn replicate_events(&mut self, names: &[&str]) {
+        self.world.insert_resource(EventNames(names.iter().map(|&name| name.to_owned()).collect()));
+    }
+
+    /// The events gameplay sent since the last call, in order.
+    pub fn take_events(&mut self) -> Vec<GameEvent> {
+        std::mem::take(&mut self.world.resource_mut::<GameEvents>().0)
     }
 
     /// Declares the game's replicated per-actor fields ([`Fields`] slots), by name.

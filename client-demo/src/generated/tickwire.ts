@@ -8,6 +8,8 @@ export { ClientBody } from './tickwire/client-body';
 export { ClientMessage } from './tickwire/client-message';
 export { Disconnect } from './tickwire/disconnect';
 export { FullSnapshotRequest } from './tickwire/full-snapshot-request';
+export { GameEvent } from './tickwire/game-event';
+export { GameEvents } from './tickwire/game-events';
 export { Hello } from './tickwire/hello';
 export { Input } from './tickwire/input';
 export { Ping } from './tickwire/ping';

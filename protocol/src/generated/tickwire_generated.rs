@@ -8,9 +8,9 @@ pub mod tickwire {
 
 
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 5;
+pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 6;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 5;
+pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 6;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
 pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
@@ -24,11 +24,11 @@ pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
 pub struct ProtocolVersion(pub u16);
 #[allow(non_upper_case_globals)]
 impl ProtocolVersion {
-  /// 5: replicated gameplay fields.
-  pub const Current: Self = Self(5);
+  /// 6: gameplay events.
+  pub const Current: Self = Self(6);
 
-  pub const ENUM_MIN: u16 = 5;
-  pub const ENUM_MAX: u16 = 5;
+  pub const ENUM_MIN: u16 = 6;
+  pub const ENUM_MAX: u16 = 6;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::Current,
   ];
@@ -372,10 +372,10 @@ impl ::flatbuffers::SimpleToVerifyInSlice for ThrottleReason {}
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 pub const ENUM_MIN_SERVER_BODY: u8 = 0;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_SERVER_BODY: u8 = 6;
+pub const ENUM_MAX_SERVER_BODY: u8 = 7;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
-pub const ENUM_VALUES_SERVER_BODY: [ServerBody; 7] = [
+pub const ENUM_VALUES_SERVER_BODY: [ServerBody; 8] = [
   ServerBody::NONE,
   ServerBody::Welcome,
   ServerBody::Snapshot,
@@ -383,6 +383,7 @@ pub const ENUM_VALUES_SERVER_BODY: [ServerBody; 7] = [
   ServerBody::Ping,
   ServerBody::Disconnect,
   ServerBody::SnapshotRate,
+  ServerBody::GameEvents,
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -397,9 +398,10 @@ impl ServerBody {
   pub const Ping: Self = Self(4);
   pub const Disconnect: Self = Self(5);
   pub const SnapshotRate: Self = Self(6);
+  pub const GameEvents: Self = Self(7);
 
   pub const ENUM_MIN: u8 = 0;
-  pub const ENUM_MAX: u8 = 6;
+  pub const ENUM_MAX: u8 = 7;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::NONE,
     Self::Welcome,
@@ -408,6 +410,7 @@ impl ServerBody {
     Self::Ping,
     Self::Disconnect,
     Self::SnapshotRate,
+    Self::GameEvents,
   ];
   /// Returns the variant's name or "" if unknown.
   pub fn variant_name(self) -> Option<&'static str> {
@@ -419,6 +422,7 @@ impl ServerBody {
       Self::Ping => Some("Ping"),
       Self::Disconnect => Some("Disconnect"),
       Self::SnapshotRate => Some("SnapshotRate"),
+      Self::GameEvents => Some("GameEvents"),
       _ => None,
     }
   }
@@ -597,6 +601,202 @@ impl<'a> Vec2 {
         &x_le as *const _ as *const u8,
         self.0[4..].as_mut_ptr(),
         ::core::mem::size_of::<<f32 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+}
+
+/// A one-off gameplay happening, such as "actor 12 tagged actor 7".
+// struct GameEvent, aligned to 4
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq)]
+pub struct GameEvent(pub [u8; 16]);
+impl Default for GameEvent { 
+  fn default() -> Self { 
+    Self([0; 16])
+  }
+}
+impl ::core::fmt::Debug for GameEvent {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter) -> ::core::fmt::Result {
+    f.debug_struct("GameEvent")
+      .field("kind", &self.kind())
+      .field("actor", &self.actor())
+      .field("other", &self.other())
+      .field("value", &self.value())
+      .finish()
+  }
+}
+
+impl ::flatbuffers::SimpleToVerifyInSlice for GameEvent {}
+impl<'a> ::flatbuffers::Follow<'a> for GameEvent {
+  type Inner = &'a GameEvent;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    unsafe { <&'a GameEvent>::follow(buf, loc) }
+  }
+}
+impl<'a> ::flatbuffers::Follow<'a> for &'a GameEvent {
+  type Inner = &'a GameEvent;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    unsafe { ::flatbuffers::follow_cast_ref::<GameEvent>(buf, loc) }
+  }
+}
+impl<'b> ::flatbuffers::Push for GameEvent {
+    type Output = GameEvent;
+    #[inline]
+    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+        let src = unsafe { ::core::slice::from_raw_parts(self as *const GameEvent as *const u8, <Self as ::flatbuffers::Push>::size()) };
+        dst.copy_from_slice(src);
+    }
+    #[inline]
+    fn alignment() -> ::flatbuffers::PushAlignment {
+        ::flatbuffers::PushAlignment::new(4)
+    }
+}
+
+impl<'a> ::flatbuffers::Verifiable for GameEvent {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.in_buffer::<Self>(pos)
+  }
+}
+
+impl<'a> GameEvent {
+  #[allow(clippy::too_many_arguments)]
+  pub fn new(
+    kind: u16,
+    actor: u32,
+    other: u32,
+    value: i32,
+  ) -> Self {
+    let mut s = Self([0; 16]);
+    s.set_kind(kind);
+    s.set_actor(actor);
+    s.set_other(other);
+    s.set_value(value);
+    s
+  }
+
+  /// Index into `Welcome.event_names`.
+  pub fn kind(&self) -> u16 {
+    let mut mem = ::core::mem::MaybeUninit::<<u16 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[0..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u16 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_kind(&mut self, x: u16) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[0..].as_mut_ptr(),
+        ::core::mem::size_of::<<u16 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// The actor it is about (0: none).
+  pub fn actor(&self) -> u32 {
+    let mut mem = ::core::mem::MaybeUninit::<<u32 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[4..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u32 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_actor(&mut self, x: u32) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[4..].as_mut_ptr(),
+        ::core::mem::size_of::<<u32 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// A second actor it involves (0: none).
+  pub fn other(&self) -> u32 {
+    let mut mem = ::core::mem::MaybeUninit::<<u32 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[8..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u32 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_other(&mut self, x: u32) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[8..].as_mut_ptr(),
+        ::core::mem::size_of::<<u32 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// A number that goes with it (points, damage...).
+  pub fn value(&self) -> i32 {
+    let mut mem = ::core::mem::MaybeUninit::<<i32 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[12..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<i32 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_value(&mut self, x: i32) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[12..].as_mut_ptr(),
+        ::core::mem::size_of::<<i32 as ::flatbuffers::EndianScalar>::Scalar>(),
       );
     }
   }
@@ -1613,6 +1813,7 @@ impl<'a> Welcome<'a> {
   pub const VT_RESUME_TOKEN: ::flatbuffers::VOffsetT = 14;
   pub const VT_RESUMED: ::flatbuffers::VOffsetT = 16;
   pub const VT_FIELD_NAMES: ::flatbuffers::VOffsetT = 18;
+  pub const VT_EVENT_NAMES: ::flatbuffers::VOffsetT = 20;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -1625,6 +1826,7 @@ impl<'a> Welcome<'a> {
   ) -> ::flatbuffers::WIPOffset<Welcome<'bldr>> {
     let mut builder = WelcomeBuilder::new(_fbb);
     builder.add_session_id(args.session_id);
+    if let Some(x) = args.event_names { builder.add_event_names(x); }
     if let Some(x) = args.field_names { builder.add_field_names(x); }
     if let Some(x) = args.resume_token { builder.add_resume_token(x); }
     if let Some(x) = args.arena_size { builder.add_arena_size(x); }
@@ -1699,6 +1901,14 @@ impl<'a> Welcome<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>(Welcome::VT_FIELD_NAMES, None)}
   }
+  /// Names of the game's event kinds: an event of kind k is `event_names[k]`.
+  #[inline]
+  pub fn event_names(&self) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>(Welcome::VT_EVENT_NAMES, None)}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Welcome<'_> {
@@ -1715,6 +1925,7 @@ impl ::flatbuffers::Verifiable for Welcome<'_> {
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("resume_token", Self::VT_RESUME_TOKEN, false)?
      .visit_field::<bool>("resumed", Self::VT_RESUMED, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ::flatbuffers::ForwardsUOffset<&'_ str>>>>("field_names", Self::VT_FIELD_NAMES, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ::flatbuffers::ForwardsUOffset<&'_ str>>>>("event_names", Self::VT_EVENT_NAMES, false)?
      .finish();
     Ok(())
   }
@@ -1728,6 +1939,7 @@ pub struct WelcomeArgs<'a> {
     pub resume_token: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
     pub resumed: bool,
     pub field_names: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>,
+    pub event_names: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>,
 }
 impl<'a> Default for WelcomeArgs<'a> {
   #[inline]
@@ -1741,6 +1953,7 @@ impl<'a> Default for WelcomeArgs<'a> {
       resume_token: None,
       resumed: false,
       field_names: None,
+      event_names: None,
     }
   }
 }
@@ -1783,6 +1996,10 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> WelcomeBuilder<'a, 'b, A> {
     self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Welcome::VT_FIELD_NAMES, field_names);
   }
   #[inline]
+  pub fn add_event_names(&mut self, event_names: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , ::flatbuffers::ForwardsUOffset<&'b  str>>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Welcome::VT_EVENT_NAMES, event_names);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> WelcomeBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     WelcomeBuilder {
@@ -1808,6 +2025,7 @@ impl ::core::fmt::Debug for Welcome<'_> {
       ds.field("resume_token", &self.resume_token());
       ds.field("resumed", &self.resumed());
       ds.field("field_names", &self.field_names());
+      ds.field("event_names", &self.event_names());
       ds.finish()
   }
 }
@@ -2418,6 +2636,122 @@ impl ::core::fmt::Debug for Snapshot<'_> {
       ds.finish()
   }
 }
+pub enum GameEventsOffset {}
+#[derive(Copy, Clone, PartialEq)]
+
+/// Events that happened up to `tick`, in order, sent before the snapshot of `tick`.
+/// Every event reaches every client that keeps within the server's frame history, even
+/// when it skips snapshots (throttling) or resumes after a dropped connection.
+pub struct GameEvents<'a> {
+  pub _tab: ::flatbuffers::Table<'a>,
+}
+
+impl<'a> ::flatbuffers::Follow<'a> for GameEvents<'a> {
+  type Inner = GameEvents<'a>;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    Self { _tab: unsafe { ::flatbuffers::Table::new(buf, loc) } }
+  }
+}
+
+impl<'a> GameEvents<'a> {
+  pub const VT_TICK: ::flatbuffers::VOffsetT = 4;
+  pub const VT_EVENTS: ::flatbuffers::VOffsetT = 6;
+
+  #[inline]
+  pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
+    GameEvents { _tab: table }
+  }
+  #[allow(unused_mut)]
+  pub fn create<'bldr: 'args, 'args: 'mut_bldr, 'mut_bldr, A: ::flatbuffers::Allocator + 'bldr>(
+    _fbb: &'mut_bldr mut ::flatbuffers::FlatBufferBuilder<'bldr, A>,
+    args: &'args GameEventsArgs<'args>
+  ) -> ::flatbuffers::WIPOffset<GameEvents<'bldr>> {
+    let mut builder = GameEventsBuilder::new(_fbb);
+    if let Some(x) = args.events { builder.add_events(x); }
+    builder.add_tick(args.tick);
+    builder.finish()
+  }
+
+
+  #[inline]
+  pub fn tick(&self) -> u32 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u32>(GameEvents::VT_TICK, Some(0)).unwrap()}
+  }
+  #[inline]
+  pub fn events(&self) -> Option<::flatbuffers::Vector<'a, GameEvent>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, GameEvent>>>(GameEvents::VT_EVENTS, None)}
+  }
+}
+
+impl ::flatbuffers::Verifiable for GameEvents<'_> {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.visit_table(pos)?
+     .visit_field::<u32>("tick", Self::VT_TICK, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, GameEvent>>>("events", Self::VT_EVENTS, false)?
+     .finish();
+    Ok(())
+  }
+}
+pub struct GameEventsArgs<'a> {
+    pub tick: u32,
+    pub events: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, GameEvent>>>,
+}
+impl<'a> Default for GameEventsArgs<'a> {
+  #[inline]
+  fn default() -> Self {
+    GameEventsArgs {
+      tick: 0,
+      events: None,
+    }
+  }
+}
+
+pub struct GameEventsBuilder<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> {
+  fbb_: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
+  start_: ::flatbuffers::WIPOffset<::flatbuffers::TableUnfinishedWIPOffset>,
+}
+impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> GameEventsBuilder<'a, 'b, A> {
+  #[inline]
+  pub fn add_tick(&mut self, tick: u32) {
+    self.fbb_.push_slot::<u32>(GameEvents::VT_TICK, tick, 0);
+  }
+  #[inline]
+  pub fn add_events(&mut self, events: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , GameEvent>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(GameEvents::VT_EVENTS, events);
+  }
+  #[inline]
+  pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> GameEventsBuilder<'a, 'b, A> {
+    let start = _fbb.start_table();
+    GameEventsBuilder {
+      fbb_: _fbb,
+      start_: start,
+    }
+  }
+  #[inline]
+  pub fn finish(self) -> ::flatbuffers::WIPOffset<GameEvents<'a>> {
+    let o = self.fbb_.end_table(self.start_);
+    ::flatbuffers::WIPOffset::new(o.value())
+  }
+}
+
+impl ::core::fmt::Debug for GameEvents<'_> {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    let mut ds = f.debug_struct("GameEvents");
+      ds.field("tick", &self.tick());
+      ds.field("events", &self.events());
+      ds.finish()
+  }
+}
 pub enum PingOffset {}
 #[derive(Copy, Clone, PartialEq)]
 
@@ -2902,6 +3236,21 @@ impl<'a> ServerMessage<'a> {
     }
   }
 
+  #[inline]
+  #[allow(non_snake_case)]
+  pub fn body_as_game_events(&self) -> Option<GameEvents<'a>> {
+    if self.body_type() == ServerBody::GameEvents {
+      self.body().map(|t| {
+       // Safety:
+       // Created from a valid Table for this object
+       // Which contains a valid union in this slot
+       unsafe { GameEvents::init_from_table(t) }
+     })
+    } else {
+      None
+    }
+  }
+
 }
 
 impl ::flatbuffers::Verifiable for ServerMessage<'_> {
@@ -2918,6 +3267,7 @@ impl ::flatbuffers::Verifiable for ServerMessage<'_> {
           ServerBody::Ping => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Ping>>("ServerBody::Ping", pos),
           ServerBody::Disconnect => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Disconnect>>("ServerBody::Disconnect", pos),
           ServerBody::SnapshotRate => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<SnapshotRate>>("ServerBody::SnapshotRate", pos),
+          ServerBody::GameEvents => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<GameEvents>>("ServerBody::GameEvents", pos),
           _ => Ok(()),
         }
      })?
@@ -3009,6 +3359,13 @@ impl ::core::fmt::Debug for ServerMessage<'_> {
         },
         ServerBody::SnapshotRate => {
           if let Some(x) = self.body_as_snapshot_rate() {
+            ds.field("body", &x)
+          } else {
+            ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")
+          }
+        },
+        ServerBody::GameEvents => {
+          if let Some(x) = self.body_as_game_events() {
             ds.field("body", &x)
           } else {
             ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")

@@ -8,7 +8,7 @@
  */
 export enum ProtocolVersion {
   /**
-   * 5: replicated gameplay fields.
+   * 6: gameplay events.
    */
-  Current = 5
+  Current = 6
 }

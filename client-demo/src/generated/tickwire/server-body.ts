@@ -3,6 +3,7 @@
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
 import { Disconnect } from '../tickwire/disconnect';
+import { GameEvents } from '../tickwire/game-events';
 import { Ping } from '../tickwire/ping';
 import { Settings } from '../tickwire/settings';
 import { Snapshot } from '../tickwire/snapshot';
@@ -17,13 +18,14 @@ export enum ServerBody {
   Settings = 3,
   Ping = 4,
   Disconnect = 5,
-  SnapshotRate = 6
+  SnapshotRate = 6,
+  GameEvents = 7
 }
 
 export function unionToServerBody(
   type: ServerBody,
-  accessor: (obj:Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome|null
-): Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
+  accessor: (obj:Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome|null
+): Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
   switch(ServerBody[type]) {
     case 'NONE': return null; 
     case 'Welcome': return accessor(new Welcome())! as Welcome;
@@ -32,15 +34,16 @@ export function unionToServerBody(
     case 'Ping': return accessor(new Ping())! as Ping;
     case 'Disconnect': return accessor(new Disconnect())! as Disconnect;
     case 'SnapshotRate': return accessor(new SnapshotRate())! as SnapshotRate;
+    case 'GameEvents': return accessor(new GameEvents())! as GameEvents;
     default: return null;
   }
 }
 
 export function unionListToServerBody(
   type: ServerBody, 
-  accessor: (index: number, obj:Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome|null, 
+  accessor: (index: number, obj:Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome|null, 
   index: number
-): Disconnect|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
+): Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
   switch(ServerBody[type]) {
     case 'NONE': return null; 
     case 'Welcome': return accessor(index, new Welcome())! as Welcome;
@@ -49,6 +52,7 @@ export function unionListToServerBody(
     case 'Ping': return accessor(index, new Ping())! as Ping;
     case 'Disconnect': return accessor(index, new Disconnect())! as Disconnect;
     case 'SnapshotRate': return accessor(index, new SnapshotRate())! as SnapshotRate;
+    case 'GameEvents': return accessor(index, new GameEvents())! as GameEvents;
     default: return null;
   }
 }

@@ -105,8 +105,23 @@ fieldNamesLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Names of the game's event kinds: an event of kind k is `event_names[k]`.
+ */
+eventNames(index: number):string
+eventNames(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
+eventNames(index: number,optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.__string(this.bb!.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+}
+
+eventNamesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startWelcome(builder:flatbuffers.Builder) {
-  builder.startObject(8);
+  builder.startObject(9);
 }
 
 static addSessionId(builder:flatbuffers.Builder, sessionId:bigint) {
@@ -162,6 +177,22 @@ static createFieldNamesVector(builder:flatbuffers.Builder, data:flatbuffers.Offs
 }
 
 static startFieldNamesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addEventNames(builder:flatbuffers.Builder, eventNamesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(8, eventNamesOffset, 0);
+}
+
+static createEventNamesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startEventNamesVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
