@@ -6,33 +6,35 @@
 //! or another session.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{
-    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, Ping, ResumeToken, ServerMessage,
+    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage,
     ThrottleReason, Welcome,
 };
 use tickwire_sim::{Joined, SendRefused, SessionId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{MissedTickBehavior, interval, timeout};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::admission::{Permit, origin_allowed};
 use crate::endpoint::Inner;
 use crate::message_budget::MessageBudget;
-use crate::metrics::NetMetrics;
 use crate::throttle::Throttle;
+
+mod state;
+mod wire;
+
+use state::SessionState;
+use wire::{close_reason, next_message, send};
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -506,142 +508,5 @@ where
         if timeout(net.config.close_timeout, lingering_close).await.is_err() {
             debug!("peer did not finish the close in time");
         }
-    }
-}
-
-/// The next client message, skipping WebSocket control frames.
-async fn next_message<S>(
-    stream: &mut SplitStream<WebSocketStream<S>>,
-    metrics: &NetMetrics,
-) -> Result<ClientMessage, Ending>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    loop {
-        match stream.next().await {
-            None => return Err(Ending::PeerLost),
-            Some(Ok(Message::Close(_))) => return Err(Ending::PeerClosed),
-            Some(Ok(Message::Binary(frame))) => {
-                metrics.received(frame.len());
-                return ClientMessage::decode(&frame).map_err(|error| {
-                    Ending::close(CloseCode::ProtocolError, format!("malformed message: {error}"))
-                });
-            }
-            Some(Ok(Message::Text(_))) => {
-                return Err(Ending::close(
-                    CloseCode::UnsupportedData,
-                    "text frames are not supported; send binary FlatBuffers messages",
-                ));
-            }
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-            Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
-                return Err(Ending::close(
-                    CloseCode::MessageTooBig,
-                    format!("message of {size} bytes exceeds the limit of {max_size}"),
-                ));
-            }
-            Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
-                return Err(Ending::PeerLost);
-            }
-            Some(Err(WsError::Protocol(error))) => {
-                return Err(Ending::close(
-                    CloseCode::ProtocolError,
-                    format!("WebSocket protocol error: {error}"),
-                ));
-            }
-            Some(Err(error)) => {
-                debug!(%error, "read failed");
-                return Err(Ending::PeerLost);
-            }
-        }
-    }
-}
-
-/// A close frame's reason is limited to 123 bytes; cut at a character boundary.
-fn close_reason(reason: &str) -> String {
-    const MAX: usize = 123;
-    let mut end = reason.len().min(MAX);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason[..end].to_owned()
-}
-
-async fn send<S>(
-    sink: &mut SplitSink<WebSocketStream<S>, Message>,
-    metrics: &NetMetrics,
-    message: Bytes,
-) -> Result<(), Ending>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    metrics.sent(message.len());
-    sink.send(Message::Binary(message)).await.map_err(|error| {
-        debug!(%error, "send failed");
-        Ending::PeerLost
-    })
-}
-
-/// What the reader and the writer share. Both run in the session's one task, so relaxed
-/// atomics suffice (they are atomics only because the task may move between threads).
-#[derive(Debug, Default)]
-struct SessionState {
-    ping: PingState,
-    /// The tick of the last snapshot written (0: none): the next delta's baseline.
-    sent_tick: AtomicU32,
-    /// The newest snapshot tick the client says it applied.
-    acked_tick: AtomicU32,
-    /// Acks for snapshots never sent: a broken or lying client.
-    bogus_acks: AtomicU64,
-    /// The client asked for a full snapshot next.
-    full_requested: AtomicBool,
-    /// The most snapshots per second the client wants (0: no cap).
-    client_cap: AtomicU16,
-    /// Whether the session gets fewer snapshots than the broadcast rate.
-    throttled: AtomicBool,
-    dropped_inputs: AtomicU64,
-}
-
-impl SessionState {
-    /// Records an ack. An ack for a snapshot never sent is counted and ignored, and
-    /// `false` is returned.
-    fn acknowledge(&self, tick: u32) -> bool {
-        if tick > self.sent_tick.load(Relaxed) {
-            let bogus = self.bogus_acks.fetch_add(1, Relaxed) + 1;
-            debug!(tick, bogus, "ack for a snapshot never sent; ignored");
-            return false;
-        }
-        self.acked_tick.fetch_max(tick, Relaxed);
-        true
-    }
-}
-
-/// Round-trip measurement: one ping in flight at a time.
-#[derive(Debug, Default)]
-struct PingState {
-    /// Nonce and send time of the ping in flight. Never locked across an await.
-    in_flight: Mutex<(u32, Option<Instant>)>,
-    rtt_us: AtomicU32,
-}
-
-impl PingState {
-    /// The next ping to send, carrying the last measured round-trip time.
-    fn next(&self) -> Ping {
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-        let nonce = in_flight.0.wrapping_add(1);
-        *in_flight = (nonce, Some(Instant::now()));
-        Ping { nonce, rtt_us: self.rtt_us.load(Relaxed) }
-    }
-
-    /// A pong arrived; only the answer to the newest ping counts.
-    /// Returns the measured round-trip time, if `nonce` answers the ping in flight.
-    fn answered(&self, nonce: u32) -> Option<Duration> {
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-        if in_flight.0 != nonce {
-            return None;
-        }
-        let rtt = in_flight.1.take()?.elapsed();
-        self.rtt_us.store(u32::try_from(rtt.as_micros()).unwrap_or(u32::MAX), Relaxed);
-        Some(rtt)
     }
 }

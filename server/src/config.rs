@@ -1,4 +1,5 @@
 //! [`ServerConfig`]: everything [`crate::run`] needs, and where it comes from.
+//! The flags are in `args`, the `[limits]` and `[autotune]` tables in `tables`.
 //!
 //! Layers, later ones winning: embedded defaults < a TOML file (`--config`) < environment
 //! variables (`TICKWIRE_*`) < command-line flags. Every layer is optional, so the server
@@ -10,12 +11,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Args;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tickwire_net::{Authenticator, NetConfig};
 use tickwire_protocol::{Settings, SettingsError, SettingsPatch};
 use tickwire_sim::{AutotuneConfig, SimConfig};
+
+mod args;
+mod tables;
+
+pub use args::ServeArgs;
+pub use tables::{AutotuneLayer, LimitsLayer};
 
 /// Server configuration.
 #[derive(Debug, Clone)]
@@ -130,192 +136,6 @@ pub struct ConfigLayer {
     pub limits: LimitsLayer,
 }
 
-/// Session limits; every field optional. See [`NetConfig`] for their meaning.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitsLayer {
-    /// Most sessions at once.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_sessions: Option<usize>,
-    /// Most sessions from one IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_sessions_per_address: Option<usize>,
-    /// Most messages per second from one client, on average.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_messages_per_second: Option<u32>,
-    /// Messages a client may send in a burst.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_burst: Option<u32>,
-    /// Largest message a client may send, in bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_message_bytes: Option<usize>,
-    /// Seconds a connection has to send `Hello`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub handshake_timeout_secs: Option<f32>,
-    /// Seconds of silence after which a session is closed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub idle_timeout_secs: Option<f32>,
-    /// Seconds a dropped player's actor waits for a resume.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resume_grace_secs: Option<f32>,
-    /// Browser origins allowed to connect; empty allows all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowed_origins: Option<Vec<String>>,
-    /// Seconds shutdown waits for sessions to say goodbye.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shutdown_grace_secs: Option<f32>,
-    /// Kernel send buffer per connection in bytes: a session's outbox beyond the newest
-    /// snapshot (0 keeps the OS default).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub send_buffer_bytes: Option<usize>,
-}
-
-impl LimitsLayer {
-    fn apply_to(&self, config: &mut ServerConfig) -> Result<(), ConfigError> {
-        let net = &mut config.net;
-        let seconds = |setting: &'static str, value: f32| {
-            if value.is_finite() && value > 0.0 && value <= 86_400.0 {
-                Ok(Duration::from_secs_f32(value))
-            } else {
-                Err(ConfigError::Invalid {
-                    setting,
-                    reason: format!("{value} is not in (0, 86400] seconds"),
-                })
-            }
-        };
-        let at_least_one = |setting: &'static str, value: usize| {
-            if value >= 1 {
-                Ok(value)
-            } else {
-                Err(ConfigError::Invalid { setting, reason: "must be at least 1".into() })
-            }
-        };
-        if let Some(value) = self.max_sessions {
-            net.max_sessions = at_least_one("limits.max_sessions", value)?;
-        }
-        if let Some(value) = self.max_sessions_per_address {
-            net.max_sessions_per_address = at_least_one("limits.max_sessions_per_address", value)?;
-        }
-        if let Some(value) = self.max_messages_per_second {
-            net.max_messages_per_second =
-                at_least_one("limits.max_messages_per_second", value as usize)? as u32;
-        }
-        if let Some(value) = self.message_burst {
-            net.message_burst = at_least_one("limits.message_burst", value as usize)? as u32;
-        }
-        if let Some(value) = self.max_message_bytes {
-            net.max_message_bytes = at_least_one("limits.max_message_bytes", value)?;
-        }
-        if let Some(value) = self.handshake_timeout_secs {
-            net.handshake_timeout = seconds("limits.handshake_timeout_secs", value)?;
-        }
-        if let Some(value) = self.idle_timeout_secs {
-            net.idle_timeout = seconds("limits.idle_timeout_secs", value)?;
-        }
-        if let Some(value) = self.resume_grace_secs {
-            config.sim.resume_grace = seconds("limits.resume_grace_secs", value)?;
-        }
-        if let Some(value) = self.send_buffer_bytes {
-            config.net.send_buffer_bytes = Some(value).filter(|&bytes| bytes > 0);
-        }
-        if let Some(value) = self.shutdown_grace_secs {
-            config.shutdown_grace = seconds("limits.shutdown_grace_secs", value)?;
-        }
-        if let Some(origins) = &self.allowed_origins {
-            config.net.allowed_origins.clone_from(origins);
-        }
-        Ok(())
-    }
-
-    fn from_config(config: &ServerConfig) -> Self {
-        let net = &config.net;
-        Self {
-            max_sessions: Some(net.max_sessions),
-            max_sessions_per_address: Some(net.max_sessions_per_address),
-            max_messages_per_second: Some(net.max_messages_per_second),
-            message_burst: Some(net.message_burst),
-            max_message_bytes: Some(net.max_message_bytes),
-            handshake_timeout_secs: Some(net.handshake_timeout.as_secs_f32()),
-            idle_timeout_secs: Some(net.idle_timeout.as_secs_f32()),
-            resume_grace_secs: Some(config.sim.resume_grace.as_secs_f32()),
-            allowed_origins: Some(net.allowed_origins.clone()),
-            shutdown_grace_secs: Some(config.shutdown_grace.as_secs_f32()),
-            send_buffer_bytes: Some(net.send_buffer_bytes.unwrap_or(0)),
-        }
-    }
-}
-
-/// Auto-tuning options; every field optional. See [`AutotuneConfig`] for their meaning.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AutotuneLayer {
-    /// Whether auto-tuning runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Tick p99 share of the tick period above which the server is overloaded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub high_load: Option<f32>,
-    /// Tick p99 share below which the tuner steps back.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub low_load: Option<f32>,
-    /// Outbound bytes per second above which the server is overloaded (0: none).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_bytes_per_second: Option<u64>,
-    /// The highest `broadcast_every` the tuner sets.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_broadcast_every: Option<u16>,
-    /// The lowest tick rate the tuner sets.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_tick_rate_hz: Option<u16>,
-}
-
-impl AutotuneLayer {
-    fn apply_to(&self, autotune: &mut AutotuneConfig) -> Result<(), ConfigError> {
-        let invalid = |setting, reason: String| Err(ConfigError::Invalid { setting, reason });
-        *autotune = AutotuneConfig {
-            enabled: self.enabled.unwrap_or(autotune.enabled),
-            high_load: self.high_load.unwrap_or(autotune.high_load),
-            low_load: self.low_load.unwrap_or(autotune.low_load),
-            max_bytes_per_second: self
-                .max_bytes_per_second
-                .unwrap_or(autotune.max_bytes_per_second),
-            max_broadcast_every: self.max_broadcast_every.unwrap_or(autotune.max_broadcast_every),
-            min_tick_rate_hz: self.min_tick_rate_hz.unwrap_or(autotune.min_tick_rate_hz),
-            ..*autotune
-        };
-        if !(autotune.low_load > 0.0
-            && autotune.low_load < autotune.high_load
-            && autotune.high_load <= 1.0)
-        {
-            return invalid(
-                "autotune.low_load",
-                format!(
-                    "need 0 < low_load ({}) < high_load ({}) <= 1",
-                    autotune.low_load, autotune.high_load
-                ),
-            );
-        }
-        if autotune.max_broadcast_every == 0 {
-            return invalid("autotune.max_broadcast_every", "must be at least 1".into());
-        }
-        if autotune.min_tick_rate_hz == 0 {
-            return invalid("autotune.min_tick_rate_hz", "must be at least 1".into());
-        }
-        Ok(())
-    }
-
-    fn from_config(autotune: &AutotuneConfig) -> Self {
-        Self {
-            enabled: Some(autotune.enabled),
-            high_load: Some(autotune.high_load),
-            low_load: Some(autotune.low_load),
-            max_bytes_per_second: Some(autotune.max_bytes_per_second),
-            max_broadcast_every: Some(autotune.max_broadcast_every),
-            min_tick_rate_hz: Some(autotune.min_tick_rate_hz),
-        }
-    }
-}
-
 impl ConfigLayer {
     /// Reads a TOML config file.
     ///
@@ -397,123 +217,5 @@ fn arena_side(setting: &'static str, value: f32) -> Result<f32, ConfigError> {
             setting,
             reason: format!("{value} is not in (0, {MAX_ARENA_SIDE}]"),
         })
-    }
-}
-
-/// Flags of the server, each also readable from a `TICKWIRE_*` environment variable
-/// (a flag wins over its variable, both win over the config file).
-#[derive(Debug, Default, Clone, Args)]
-pub struct ServeArgs {
-    /// A TOML config file (see README.md for its keys).
-    #[arg(long, env = "TICKWIRE_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Print the effective configuration as TOML and exit.
-    #[arg(long)]
-    pub print_config: bool,
-    /// Address to listen on [default: 127.0.0.1:8080] (port 0 picks a free port).
-    #[arg(long, env = "TICKWIRE_BIND")]
-    pub bind: Option<SocketAddr>,
-    /// Simulation ticks per second [default: 30].
-    #[arg(long, env = "TICKWIRE_TICK_RATE")]
-    pub tick_rate: Option<u16>,
-    /// Send a snapshot every N ticks [default: 2].
-    #[arg(long, env = "TICKWIRE_BROADCAST_EVERY")]
-    pub broadcast_every: Option<u16>,
-    /// Clients send an input every N ticks [default: 2].
-    #[arg(long, env = "TICKWIRE_INPUT_EVERY")]
-    pub input_every: Option<u16>,
-    /// Actor speed in world units per second [default: 120].
-    #[arg(long, env = "TICKWIRE_MOVEMENT_SPEED")]
-    pub movement_speed: Option<f32>,
-    /// Client render smoothing in [0, 1) [default: 0].
-    #[arg(long, env = "TICKWIRE_SMOOTHING")]
-    pub smoothing: Option<f32>,
-    /// How far behind the newest snapshot clients render others, in ms [default: 100].
-    #[arg(long, env = "TICKWIRE_INTERPOLATION_DELAY_MS")]
-    pub interpolation_delay_ms: Option<u16>,
-    /// Position quantisation: steps per world unit [default: 8].
-    #[arg(long, env = "TICKWIRE_POSITION_STEPS_PER_UNIT")]
-    pub position_steps_per_unit: Option<u16>,
-    /// Number of wandering NPC actors [default: 50].
-    #[arg(long, env = "TICKWIRE_NPCS")]
-    pub npcs: Option<u32>,
-    /// Seed of the world's randomness [default: 1].
-    #[arg(long, env = "TICKWIRE_SEED")]
-    pub seed: Option<u64>,
-    /// Arena width in world units [default: 1000].
-    #[arg(long, env = "TICKWIRE_ARENA_WIDTH")]
-    pub arena_width: Option<f32>,
-    /// Arena height in world units [default: 1000].
-    #[arg(long, env = "TICKWIRE_ARENA_HEIGHT")]
-    pub arena_height: Option<f32>,
-    /// Bearer token for the admin API (required to enable it on a non-loopback bind).
-    #[arg(long, env = "TICKWIRE_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<String>,
-    /// Secret that player auth tokens are signed with (see `tickwire-server token`).
-    #[arg(long, env = "TICKWIRE_AUTH_SECRET", hide_env_values = true)]
-    pub auth_secret: Option<String>,
-    /// Most sessions at once [default: 10000].
-    #[arg(long, env = "TICKWIRE_MAX_SESSIONS")]
-    pub max_sessions: Option<usize>,
-    /// Most sessions from one IP address [default: 64].
-    #[arg(long, env = "TICKWIRE_MAX_SESSIONS_PER_ADDRESS")]
-    pub max_sessions_per_address: Option<usize>,
-    /// A browser origin allowed to connect (repeat for more; none allows all).
-    #[arg(long = "allowed-origin", env = "TICKWIRE_ALLOWED_ORIGINS", value_delimiter = ',')]
-    pub allowed_origins: Vec<String>,
-    /// Auto-tune snapshot and tick rate under load [default: true].
-    #[arg(long, env = "TICKWIRE_AUTOTUNE")]
-    pub autotune: Option<bool>,
-    /// Outbound bandwidth budget for auto-tuning, bytes per second [default: 0, none].
-    #[arg(long, env = "TICKWIRE_MAX_BYTES_PER_SECOND")]
-    pub max_bytes_per_second: Option<u64>,
-}
-
-impl ServeArgs {
-    /// Builds the configuration: defaults, then the config file, then these flags (clap
-    /// has already let each flag override its environment variable).
-    ///
-    /// # Errors
-    /// [`ConfigError`] for an unreadable file or an out-of-range value, named.
-    pub fn config(&self) -> Result<ServerConfig, ConfigError> {
-        let mut config = ServerConfig::default();
-        if let Some(path) = &self.config {
-            ConfigLayer::from_file(path)?.apply_to(&mut config)?;
-        }
-        self.layer().apply_to(&mut config)?;
-        Ok(config)
-    }
-
-    fn layer(&self) -> ConfigLayer {
-        ConfigLayer {
-            bind: self.bind,
-            npcs: self.npcs,
-            seed: self.seed,
-            arena_width: self.arena_width,
-            arena_height: self.arena_height,
-            admin_token: self.admin_token.clone(),
-            settings: SettingsPatch {
-                tick_rate_hz: self.tick_rate,
-                broadcast_every: self.broadcast_every,
-                input_every: self.input_every,
-                movement_speed: self.movement_speed,
-                smoothing: self.smoothing,
-                interpolation_delay_ms: self.interpolation_delay_ms,
-                position_steps_per_unit: self.position_steps_per_unit,
-            },
-            auth_secret: self.auth_secret.clone(),
-            autotune: AutotuneLayer {
-                enabled: self.autotune,
-                max_bytes_per_second: self.max_bytes_per_second,
-                ..AutotuneLayer::default()
-            },
-            limits: LimitsLayer {
-                max_sessions: self.max_sessions,
-                max_sessions_per_address: self.max_sessions_per_address,
-                allowed_origins: Some(self.allowed_origins.clone())
-                    .filter(|origins| !origins.is_empty()),
-                ..LimitsLayer::default()
-            },
-        }
     }
 }

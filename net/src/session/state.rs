@@ -1,0 +1,74 @@
+//! What a session's reader and writer share: ack and resync bookkeeping, counters, and
+//! round-trip measurement.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tickwire_protocol::Ping;
+use tracing::debug;
+
+/// What the reader and the writer share. Both run in the session's one task, so relaxed
+/// atomics suffice (they are atomics only because the task may move between threads).
+#[derive(Debug, Default)]
+pub(super) struct SessionState {
+    pub(super) ping: PingState,
+    /// The tick of the last snapshot written (0: none): the next delta's baseline.
+    pub(super) sent_tick: AtomicU32,
+    /// The newest snapshot tick the client says it applied.
+    pub(super) acked_tick: AtomicU32,
+    /// Acks for snapshots never sent: a broken or lying client.
+    pub(super) bogus_acks: AtomicU64,
+    /// The client asked for a full snapshot next.
+    pub(super) full_requested: AtomicBool,
+    /// The most snapshots per second the client wants (0: no cap).
+    pub(super) client_cap: AtomicU16,
+    /// Whether the session gets fewer snapshots than the broadcast rate.
+    pub(super) throttled: AtomicBool,
+    pub(super) dropped_inputs: AtomicU64,
+}
+
+impl SessionState {
+    /// Records an ack. An ack for a snapshot never sent is counted and ignored, and
+    /// `false` is returned.
+    pub(super) fn acknowledge(&self, tick: u32) -> bool {
+        if tick > self.sent_tick.load(Relaxed) {
+            let bogus = self.bogus_acks.fetch_add(1, Relaxed) + 1;
+            debug!(tick, bogus, "ack for a snapshot never sent; ignored");
+            return false;
+        }
+        self.acked_tick.fetch_max(tick, Relaxed);
+        true
+    }
+}
+
+/// Round-trip measurement: one ping in flight at a time.
+#[derive(Debug, Default)]
+pub(super) struct PingState {
+    /// Nonce and send time of the ping in flight. Never locked across an await.
+    pub(super) in_flight: Mutex<(u32, Option<Instant>)>,
+    pub(super) rtt_us: AtomicU32,
+}
+
+impl PingState {
+    /// The next ping to send, carrying the last measured round-trip time.
+    pub(super) fn next(&self) -> Ping {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        let nonce = in_flight.0.wrapping_add(1);
+        *in_flight = (nonce, Some(Instant::now()));
+        Ping { nonce, rtt_us: self.rtt_us.load(Relaxed) }
+    }
+
+    /// A pong arrived; only the answer to the newest ping counts.
+    /// Returns the measured round-trip time, if `nonce` answers the ping in flight.
+    pub(super) fn answered(&self, nonce: u32) -> Option<Duration> {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        if in_flight.0 != nonce {
+            return None;
+        }
+        let rtt = in_flight.1.take()?.elapsed();
+        self.rtt_us.store(u32::try_from(rtt.as_micros()).unwrap_or(u32::MAX), Relaxed);
+        Some(rtt)
+    }
+}
