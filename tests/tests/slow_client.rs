@@ -9,15 +9,15 @@ use tickwire_tests::{TestServer, WAIT, at_same_tick, next_snapshot, test_config}
 async fn a_stalled_client_skips_ahead_and_never_slows_the_others() {
     let mut config = test_config();
     // Big, frequent snapshots and small socket buffers fill the stalled pipe quickly.
-    config.sim.settings = Settings { tick_rate_hz: 60, broadcast_every: 1, ..config.sim.settings };
-    config.sim.npcs = 2000;
+    config.sim.settings = Settings { tick_rate_hz: 30, broadcast_every: 1, ..config.sim.settings };
+    config.sim.npcs = 1000;
     config.net.send_buffer_bytes = Some(16 * 1024);
     let server = TestServer::start(config).await;
     let mut stalled = server.connect().await;
     let mut reader = server.connect().await;
     next_snapshot(&mut stalled, "stalled, before stalling").await;
 
-    // The stalled client reads nothing while the other one takes 180 snapshots (3 s).
+    // The stalled client reads nothing while the other one takes 180 snapshots (6 s).
     let mut ticks = Vec::new();
     for _ in 0..180 {
         ticks.push(next_snapshot(&mut reader, "the reading client").await.tick);
@@ -55,7 +55,7 @@ async fn a_stalled_client_skips_ahead_and_never_slows_the_others() {
     );
     let biggest_gap = seen.windows(2).map(|pair| pair[1] - pair[0]).max().unwrap_or(0);
     assert!(
-        biggest_gap >= 60,
+        biggest_gap >= 30,
         "the stalled client should skip the stale snapshots in one jump (largest gap {biggest_gap} ticks): {seen:?}"
     );
     assert!(
