@@ -1533,6 +1533,53 @@ var GameEvents = class _GameEvents {
   }
 };
 
+// src/generated/tickwire/input-ack.ts
+var InputAck = class _InputAck {
+  constructor() {
+    this.bb = null;
+    this.bb_pos = 0;
+  }
+  __init(i, bb) {
+    this.bb_pos = i;
+    this.bb = bb;
+    return this;
+  }
+  static getRootAsInputAck(bb, obj) {
+    return (obj || new _InputAck()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  static getSizePrefixedRootAsInputAck(bb, obj) {
+    bb.setPosition(bb.position() + SIZE_PREFIX_LENGTH);
+    return (obj || new _InputAck()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+  }
+  sequence() {
+    const offset = this.bb.__offset(this.bb_pos, 4);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  tick() {
+    const offset = this.bb.__offset(this.bb_pos, 6);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
+  static startInputAck(builder) {
+    builder.startObject(2);
+  }
+  static addSequence(builder, sequence) {
+    builder.addFieldInt32(0, sequence, 0);
+  }
+  static addTick(builder, tick) {
+    builder.addFieldInt32(1, tick, 0);
+  }
+  static endInputAck(builder) {
+    const offset = builder.endObject();
+    return offset;
+  }
+  static createInputAck(builder, sequence, tick) {
+    _InputAck.startInputAck(builder);
+    _InputAck.addSequence(builder, sequence);
+    _InputAck.addTick(builder, tick);
+    return _InputAck.endInputAck(builder);
+  }
+};
+
 // src/generated/tickwire/ping.ts
 var Ping = class _Ping {
   constructor() {
@@ -2552,7 +2599,7 @@ function readSnapshot(snapshot, frameSize) {
 }
 
 // src/protocol.ts
-var PROTOCOL_VERSION = 6 /* Current */;
+var PROTOCOL_VERSION = 7 /* Current */;
 var THROTTLES = /* @__PURE__ */ new Map([
   [0 /* None */, "none"],
   [1 /* Congested */, "congested"],
@@ -2721,6 +2768,13 @@ function decodeBody(message, bodyType, frameSize) {
         throw new ProtocolError("GameEvents has no body");
       }
       return { type: "gameEvents", tick: batch.tick(), events: readGameEvents(batch, frameSize) };
+    }
+    case 8 /* InputAck */: {
+      const ack = message.body(new InputAck());
+      if (ack === null) {
+        throw new ProtocolError("InputAck has no body");
+      }
+      return { type: "inputAck", sequence: ack.sequence(), tick: ack.tick() };
     }
     case 3 /* Settings */: {
       const settings = message.body(new Settings());
@@ -3156,6 +3210,187 @@ var RateMeter = class {
   }
 };
 
+// src/prediction.ts
+var BLEND_MS = 100;
+var MAX_PENDING = 512;
+var ZERO = { x: 0, y: 0 };
+function clamp(value, low, high) {
+  return Math.min(high, Math.max(low, value));
+}
+function clampDirection(direction) {
+  const length = Math.hypot(direction.x, direction.y);
+  return length > 1 ? { x: direction.x / length, y: direction.y / length } : { x: direction.x, y: direction.y };
+}
+function move(position, direction, speed, ms, arena) {
+  const d = clampDirection(direction);
+  const seconds = Math.max(0, ms) / 1e3;
+  let x = position.x + d.x * speed * seconds;
+  let y = position.y + d.y * speed * seconds;
+  if (arena !== null) {
+    x = clamp(x, 0, arena.x);
+    y = clamp(y, 0, arena.y);
+  }
+  return { x, y };
+}
+var Predictor = class {
+  constructor() {
+    /** World units per second (Settings.movement_speed). */
+    this.speed = 0;
+    this.arena = null;
+    /** Milliseconds between the snapshots this client gets, for the snap threshold. */
+    this.snapshotIntervalMs = 100;
+    /** The newest acknowledged input (its direction is in effect before the pending ones). */
+    this.base = null;
+    /** Inputs sent and not acknowledged, oldest first. */
+    this.pending = [];
+    this.acked = 0;
+    this.ackKnown = false;
+    /** The reconciled, server-based position, integrated up to `at`. */
+    this.target = null;
+    this.at = 0;
+    /** drawn = target + correction x (1 - (now - correctionAt) / BLEND_MS). */
+    this.correction = ZERO;
+    this.correctionAt = 0;
+    this.drawn = null;
+    /** |prediction - reconciled position| at the last reconciliation. */
+    this.lastError = 0;
+    /** The last sequence sent (0: none). */
+    this.lastSent = 0;
+    this.snaps = 0;
+  }
+  /** Forgets everything: a new session (Welcome). */
+  reset() {
+    this.base = null;
+    this.pending = [];
+    this.acked = 0;
+    this.ackKnown = false;
+    this.target = null;
+    this.correction = ZERO;
+    this.drawn = null;
+    this.lastError = 0;
+    this.lastSent = 0;
+  }
+  /** The sequence of the newest input the server acknowledged, or null before any. */
+  get lastAck() {
+    return this.ackKnown ? this.acked : null;
+  }
+  /** Inputs kept (sent and not yet acknowledged). */
+  get pendingInputs() {
+    return this.pending;
+  }
+  /** Where the own actor is drawn, after the last advance() or reconcile(); null before any state. */
+  get position() {
+    return this.drawn;
+  }
+  /** An input was sent. */
+  sent(sequence, direction, now) {
+    if (sequence <= this.acked) {
+      return;
+    }
+    this.advance(now);
+    this.pending.push({ sequence, direction: { x: direction.x, y: direction.y }, sentAt: now });
+    while (this.pending.length > MAX_PENDING) {
+      this.base = this.pending.shift();
+    }
+    this.lastSent = Math.max(this.lastSent, sequence);
+  }
+  /** InputAck: the server applied inputs up to `sequence`. Acked inputs are dropped. */
+  ack(sequence) {
+    if (this.ackKnown && sequence <= this.acked) {
+      return;
+    }
+    this.ackKnown = true;
+    this.acked = sequence;
+    while (this.pending.length > 0 && this.pending[0].sequence <= sequence) {
+      this.base = this.pending.shift();
+    }
+  }
+  /** The direction in effect at time `t` on the client's input timeline. */
+  directionAt(t) {
+    let direction = this.base?.direction ?? ZERO;
+    for (const input of this.pending) {
+      if (input.sentAt > t) {
+        break;
+      }
+      direction = input.direction;
+    }
+    return direction;
+  }
+  /** `position` moved along the input timeline from `from` to `to`. */
+  integrate(position, from, to) {
+    let at = position;
+    let t = from;
+    for (const input of this.pending) {
+      if (t >= to) {
+        break;
+      }
+      if (input.sentAt <= t) {
+        continue;
+      }
+      const end = Math.min(input.sentAt, to);
+      at = move(at, this.directionAt(t), this.speed, end - t, this.arena);
+      t = end;
+    }
+    if (t < to) {
+      at = move(at, this.directionAt(t), this.speed, to - t, this.arena);
+    }
+    return at;
+  }
+  /**
+   * A snapshot was applied at `now`: `server` is the own actor's position in it. `rttMs`
+   * places the snapshot's tick on the client's timeline (receivedAt - rtt), between the
+   * acknowledged input's and the next input's send times. Returns the error.
+   */
+  reconcile(server, now, rttMs = 0) {
+    const lower = this.base?.sentAt ?? -Infinity;
+    const upper = this.pending.length > 0 ? this.pending[0].sentAt : now;
+    const start = Math.min(now, clamp(now - Math.max(0, rttMs), lower, Math.max(lower, upper)));
+    const reconciled = this.integrate({ x: server.x, y: server.y }, start, now);
+    if (this.target === null || this.drawn === null) {
+      this.target = reconciled;
+      this.at = now;
+      this.drawn = { ...reconciled };
+      this.correction = ZERO;
+      this.lastError = 0;
+      return 0;
+    }
+    this.advance(now);
+    const predicted = this.target;
+    const error = Math.hypot(predicted.x - reconciled.x, predicted.y - reconciled.y);
+    this.lastError = error;
+    const drawn = this.drawn;
+    this.target = reconciled;
+    this.at = now;
+    if (error > 2 * this.speed * (this.snapshotIntervalMs / 1e3)) {
+      this.snaps += 1;
+      this.correction = ZERO;
+      this.drawn = { ...reconciled };
+    } else {
+      this.correction = { x: drawn.x - reconciled.x, y: drawn.y - reconciled.y };
+      this.correctionAt = now;
+    }
+    return error;
+  }
+  /** Moves the prediction on to `now` (each animation frame); returns where to draw the own actor. */
+  advance(now) {
+    if (this.target === null) {
+      return null;
+    }
+    if (now > this.at) {
+      this.target = this.integrate(this.target, this.at, now);
+      this.at = now;
+    }
+    const left = Math.max(0, 1 - (now - this.correctionAt) / BLEND_MS);
+    const x = this.target.x + this.correction.x * left;
+    const y = this.target.y + this.correction.y * left;
+    if (left === 0) {
+      this.correction = ZERO;
+    }
+    this.drawn = this.arena === null ? { x, y } : { x: clamp(x, 0, this.arena.x), y: clamp(y, 0, this.arena.y) };
+    return this.drawn;
+  }
+};
+
 // src/render.ts
 var COLORS = {
   background: "#0b0e13",
@@ -3573,7 +3808,9 @@ var Connection = class {
       return;
     }
     this.sequence += 1;
-    this.send(encodeInput(this.sequence, this.direction(), this.replication.ackTick));
+    const direction = this.direction();
+    this.send(encodeInput(this.sequence, direction, this.replication.ackTick));
+    this.handlers.onInput?.(this.sequence, direction);
   }
   /**
    * Asks the server for at most `maxPerSecond` snapshots per second (0 lifts the cap):
@@ -3825,6 +4062,11 @@ var Session = class {
             this.handlers.onProtocolError(message);
           }
         },
+        onInput: (sequence, direction) => {
+          if (this.connection === connection) {
+            this.handlers.onInput?.(sequence, direction);
+          }
+        },
         onClose: (code, reason) => {
           if (this.connection === connection) {
             this.closed(code, reason);
@@ -3915,6 +4157,11 @@ function publishStatus() {
     mirrorTick: 0,
     actorCount: 0,
     ownPosition: null,
+    predictedPosition: null,
+    lastInputAck: null,
+    lastInputSent: 0,
+    predictionError: 0,
+    drawnPositions: {},
     fieldNames: [],
     ownFields: null,
     eventNames: [],
@@ -3949,14 +4196,14 @@ var SMOOTHING_FRAME_MS = 1e3 / 60;
 var BUFFER_SLACK_MS = 250;
 var MAX_FRAMES = 128;
 var NO_IDS = new Uint32Array(0);
-function clamp(value, low, high) {
+function clamp2(value, low, high) {
   return Math.min(high, Math.max(low, value));
 }
 function unit(state2) {
   return 1 / Math.max(1, state2.stepsPerUnit);
 }
 function span(from, to, alpha) {
-  return { from: from?.state ?? null, to: to.state, fresh: to.fresh, alpha: clamp(alpha, 0, 1) };
+  return { from: from?.state ?? null, to: to.state, fresh: to.fresh, alpha: clamp2(alpha, 0, 1) };
 }
 var World = class {
   constructor() {
@@ -4150,7 +4397,7 @@ var World = class {
     };
   }
   easeOwn(target, now) {
-    const smoothing = clamp(this.settings?.smoothing ?? 0, 0, 1);
+    const smoothing = clamp2(this.settings?.smoothing ?? 0, 0, 1);
     if (this.ownDisplay === null || this.lastFrameAt === null || smoothing === 0) {
       this.ownDisplay = { x: target.x, y: target.y };
       return this.ownDisplay;
@@ -4181,6 +4428,7 @@ var renderer = new Renderer(requireElement("view", HTMLCanvasElement));
 var hud = new Hud(requireElement("hud", HTMLElement));
 var snapshots = new RateMeter();
 var snapshotRate = new SnapshotRateTracker();
+var predictor = new Predictor();
 var state = "connecting";
 var notice = null;
 var noticeUntil = null;
@@ -4191,12 +4439,26 @@ var events = new EventLog();
 function publishRate() {
   status.snapshotEveryTicks = snapshotRate.everyTicks;
   status.throttleReason = snapshotRate.reason;
+  const settings = world.settings;
+  if (settings !== null) {
+    predictor.speed = settings.movementSpeed;
+    const everyTicks = snapshotRate.everyTicks ?? settings.broadcastEvery;
+    predictor.snapshotIntervalMs = everyTicks * 1e3 / Math.max(1, settings.tickRateHz);
+  }
+}
+function publishPrediction() {
+  status.predictedPosition = predictor.position;
+  status.lastInputAck = predictor.lastAck;
+  status.lastInputSent = predictor.lastSent;
+  status.predictionError = predictor.lastError;
 }
 function onMessage(event) {
   switch (event.type) {
     case "welcome": {
       const previousId = status.actorId;
       world.welcome(event.actorId, event.arenaSize, event.settings);
+      predictor.reset();
+      predictor.arena = event.arenaSize;
       if (session.reconnects > 0) {
         const text = event.resumed ? `reconnected: resumed actor #${event.actorId}` : `reconnected as a new actor #${event.actorId} (actor #${previousId ?? "?"} could not be resumed)`;
         showNotice({ kind: "info", text }, RECONNECTED_NOTICE_MS);
@@ -4221,6 +4483,12 @@ function onMessage(event) {
       status.eventNames = [...event.eventNames];
       snapshotRate.welcome(event.settings);
       publishRate();
+      publishPrediction();
+      break;
+    }
+    case "inputAck": {
+      predictor.ack(event.sequence);
+      publishPrediction();
       break;
     }
     case "gameEvents":
@@ -4287,6 +4555,10 @@ function onSnapshot(frame2) {
     }
     status.actorCount = session.replication.mirror.size;
     status.ownPosition = world.ownPosition;
+    if (status.ownPosition !== null) {
+      predictor.reconcile(status.ownPosition, performance.now(), status.rttMs ?? 0);
+      publishPrediction();
+    }
     const ownFields = world.ownFields;
     status.ownFields = ownFields === null ? null : namedFields(fieldNames, ownFields);
     if (resyncNotice !== null && notice === resyncNotice) {
@@ -4296,6 +4568,10 @@ function onSnapshot(frame2) {
   }
 }
 var keyboard = new Keyboard(window, () => session.sendInputNow());
+function onInput(sequence, direction) {
+  predictor.sent(sequence, direction, performance.now());
+  status.lastInputSent = predictor.lastSent;
+}
 var session = new Session(
   { url: socketUrl(location), authToken: authTokenFrom(location.search), direction: () => keyboard.direction() },
   {
@@ -4305,6 +4581,7 @@ var session = new Session(
     },
     onMessage,
     onSnapshot,
+    onInput,
     onProtocolError(message) {
       console.warn(`tickwire: ${message}`);
       showNotice({ kind: "error", text: `protocol error: ${message}` });
@@ -4327,7 +4604,20 @@ window.addEventListener("pageshow", (event) => {
   }
 });
 function frame(now) {
-  renderer.draw(world.arenaSize, world.actorsAt(now), fieldNames);
+  const actors = world.actorsAt(now);
+  const predicted = world.waitingForState ? null : predictor.advance(performance.now());
+  const own = actors.length > 0 ? actors[actors.length - 1] : void 0;
+  if (predicted !== null && own !== void 0 && own.own) {
+    own.x = predicted.x;
+    own.y = predicted.y;
+  }
+  status.predictedPosition = predicted ?? (own?.own ? { x: own.x, y: own.y } : null);
+  const drawn = {};
+  for (const actor of actors) {
+    drawn[actor.id] = { x: actor.x, y: actor.y };
+  }
+  status.drawnPositions = drawn;
+  renderer.draw(world.arenaSize, actors, fieldNames);
   hud.update({
     state,
     actorId: world.ownId,

@@ -46,6 +46,8 @@ export interface ConnectionHandlers {
   /** A snapshot frame arrived and was applied to the mirror, skipped, or refused. */
   onSnapshot(frame: SnapshotFrame): void;
   onProtocolError(message: string): void;
+  /** An Input was sent, with its sequence and direction (for client-side prediction). */
+  onInput?(sequence: number, direction: Vec): void;
   /** The socket closed, with the close frame's code and reason. */
   onClose(code: number, reason: string): void;
 }
@@ -111,7 +113,9 @@ export class Connection {
       return;
     }
     this.sequence += 1;
-    this.send(encodeInput(this.sequence, this.direction(), this.replication.ackTick));
+    const direction = this.direction();
+    this.send(encodeInput(this.sequence, direction, this.replication.ackTick));
+    this.handlers.onInput?.(this.sequence, direction);
   }
 
   /**

@@ -10,6 +10,7 @@ import { namedFields } from './fields';
 import { Hud, type HudNotice } from './hud';
 import { Keyboard } from './input';
 import { RateMeter } from './meter';
+import { Predictor } from './prediction';
 import { Renderer } from './render';
 import { SnapshotRateTracker } from './rate';
 import { Session, type CloseReport, type SessionState } from './session';
@@ -36,6 +37,8 @@ const renderer = new Renderer(requireElement('view', HTMLCanvasElement));
 const hud = new Hud(requireElement('hud', HTMLElement));
 const snapshots = new RateMeter();
 const snapshotRate = new SnapshotRateTracker();
+/** Client-side prediction of the own actor (src/prediction.ts). */
+const predictor = new Predictor();
 let state: SessionState = 'connecting';
 let notice: HudNotice | null = null;
 /** When `notice` goes away by itself (performance.now()); null: when replaced. */
@@ -52,6 +55,19 @@ const events = new EventLog();
 function publishRate(): void {
   status.snapshotEveryTicks = snapshotRate.everyTicks;
   status.throttleReason = snapshotRate.reason;
+  const settings = world.settings;
+  if (settings !== null) {
+    predictor.speed = settings.movementSpeed;
+    const everyTicks = snapshotRate.everyTicks ?? settings.broadcastEvery;
+    predictor.snapshotIntervalMs = (everyTicks * 1000) / Math.max(1, settings.tickRateHz);
+  }
+}
+
+function publishPrediction(): void {
+  status.predictedPosition = predictor.position;
+  status.lastInputAck = predictor.lastAck;
+  status.lastInputSent = predictor.lastSent;
+  status.predictionError = predictor.lastError;
 }
 
 function onMessage(event: ServerNotice): void {
@@ -59,6 +75,8 @@ function onMessage(event: ServerNotice): void {
     case 'welcome': {
       const previousId = status.actorId;
       world.welcome(event.actorId, event.arenaSize, event.settings);
+      predictor.reset();
+      predictor.arena = event.arenaSize;
       if (session.reconnects > 0) {
         const text = event.resumed
           ? `reconnected: resumed actor #${event.actorId}`
@@ -85,6 +103,12 @@ function onMessage(event: ServerNotice): void {
       status.eventNames = [...event.eventNames];
       snapshotRate.welcome(event.settings);
       publishRate();
+      publishPrediction();
+      break;
+    }
+    case 'inputAck': {
+      predictor.ack(event.sequence);
+      publishPrediction();
       break;
     }
     case 'gameEvents':
@@ -157,6 +181,10 @@ function onSnapshot(frame: SnapshotFrame): void {
     }
     status.actorCount = session.replication.mirror.size;
     status.ownPosition = world.ownPosition;
+    if (status.ownPosition !== null) {
+      predictor.reconcile(status.ownPosition, performance.now(), status.rttMs ?? 0);
+      publishPrediction();
+    }
     const ownFields = world.ownFields;
     status.ownFields = ownFields === null ? null : namedFields(fieldNames, ownFields);
     if (resyncNotice !== null && notice === resyncNotice) {
@@ -167,6 +195,10 @@ function onSnapshot(frame: SnapshotFrame): void {
 }
 
 const keyboard = new Keyboard(window, () => session.sendInputNow());
+function onInput(sequence: number, direction: { x: number; y: number }): void {
+  predictor.sent(sequence, direction, performance.now());
+  status.lastInputSent = predictor.lastSent;
+}
 const session = new Session(
   { url: socketUrl(location), authToken: authTokenFrom(location.search), direction: () => keyboard.direction() },
   {
@@ -176,6 +208,7 @@ const session = new Session(
     },
     onMessage,
     onSnapshot,
+    onInput,
     onProtocolError(message) {
       console.warn(`tickwire: ${message}`);
       showNotice({ kind: 'error', text: `protocol error: ${message}` });
@@ -204,7 +237,21 @@ window.addEventListener('pageshow', (event) => {
 });
 
 function frame(now: number): void {
-  renderer.draw(world.arenaSize, world.actorsAt(now), fieldNames);
+  const actors = world.actorsAt(now);
+  // The own actor (drawn last) at its predicted position, once this session has one.
+  const predicted = world.waitingForState ? null : predictor.advance(performance.now());
+  const own = actors.length > 0 ? actors[actors.length - 1] : undefined;
+  if (predicted !== null && own !== undefined && own.own) {
+    own.x = predicted.x;
+    own.y = predicted.y;
+  }
+  status.predictedPosition = predicted ?? (own?.own ? { x: own.x, y: own.y } : null);
+  const drawn: Record<number, { x: number; y: number }> = {};
+  for (const actor of actors) {
+    drawn[actor.id] = { x: actor.x, y: actor.y };
+  }
+  status.drawnPositions = drawn;
+  renderer.draw(world.arenaSize, actors, fieldNames);
   hud.update({
     state,
     actorId: world.ownId,

@@ -1,6 +1,6 @@
 // Wire protocol: encodes the client's messages (Hello with its optional auth and
 // resume tokens, Input, Pong, FullSnapshotRequest, SnapshotRateRequest) and decodes the
-// server's (GameEvents included) into plain typed objects, using the FlatBuffers code generated from protocol/schema/tickwire.fbs.
+// server's (GameEvents and InputAck included) into plain typed objects, using the FlatBuffers code generated from protocol/schema/tickwire.fbs.
 // FlatBuffers JS has no verifier, so every read goes through a bounds-checked buffer
 // (src/frame.ts) and a malformed frame becomes a ProtocolError. Snapshots are decoded
 // by src/snapshot.ts.
@@ -16,6 +16,7 @@ import {
   GameEvents,
   Hello,
   Input,
+  InputAck,
   Ping,
   Pong,
   ProtocolVersion,
@@ -93,6 +94,8 @@ export type ServerEvent =
   | { type: 'snapshot'; snapshot: SnapshotData }
   /** Events up to `tick`, in order (every event since the last batch), before the snapshot of `tick`. */
   | { type: 'gameEvents'; tick: number; events: GameEventData[] }
+  /** The newest of this client's inputs the server had applied by `tick`, before the snapshot of `tick`. */
+  | { type: 'inputAck'; sequence: number; tick: number }
   | { type: 'settings'; settings: GameSettings }
   | { type: 'ping'; nonce: number; rttUs: number }
   | { type: 'disconnect'; code: number; reason: string }
@@ -306,6 +309,13 @@ function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: num
         throw new ProtocolError('GameEvents has no body');
       }
       return { type: 'gameEvents', tick: batch.tick(), events: readGameEvents(batch, frameSize) };
+    }
+    case ServerBody.InputAck: {
+      const ack: InputAck | null = message.body(new InputAck());
+      if (ack === null) {
+        throw new ProtocolError('InputAck has no body');
+      }
+      return { type: 'inputAck', sequence: ack.sequence(), tick: ack.tick() };
     }
     case ServerBody.Settings: {
       const settings: Settings | null = message.body(new Settings());

@@ -41,6 +41,8 @@ export interface SessionHandlers {
   onMessage(event: ServerNotice): void;
   onSnapshot(frame: SnapshotFrame): void;
   onProtocolError(message: string): void;
+  /** The current connection sent an Input (sequences start at 1 on every connection). */
+  onInput?(sequence: number, direction: Vec): void;
   /** A connection closed (not when the page closed it itself). */
   onClose(report: CloseReport): void;
 }
@@ -171,6 +173,11 @@ export class Session {
           if (this.connection === connection) {
             this.heard();
             this.handlers.onProtocolError(message);
+          }
+        },
+        onInput: (sequence, direction) => {
+          if (this.connection === connection) {
+            this.handlers.onInput?.(sequence, direction);
           }
         },
         onClose: (code, reason) => {

@@ -23,6 +23,16 @@ export interface TickwireStatus {
   actorCount: number;
   /** The own actor's position in the mirror, in world units. */
   ownPosition: Vec | null;
+  /** Where the own actor is drawn: the client-side prediction, in world units (null before any state). */
+  predictedPosition: Vec | null;
+  /** The sequence of the newest own input the server acknowledged (InputAck; null before any on this connection). */
+  lastInputAck: number | null;
+  /** The sequence of the last Input sent on this connection (0: none yet). */
+  lastInputSent: number;
+  /** Distance between the prediction and the reconciled server-based position at the last snapshot. */
+  predictionError: number;
+  /** Where each actor was drawn in the last animation frame, id → world units. */
+  drawnPositions: Record<number, Vec>;
   /** The game's gameplay field names, by slot (from Welcome; [] for a game without fields). */
   fieldNames: string[];
   /** The own actor's named gameplay fields in the mirror, name → value (null while it is in no state). */
@@ -72,6 +82,11 @@ export function publishStatus(): TickwireStatus {
     mirrorTick: 0,
     actorCount: 0,
     ownPosition: null,
+    predictedPosition: null,
+    lastInputAck: null,
+    lastInputSent: 0,
+    predictionError: 0,
+    drawnPositions: {},
     fieldNames: [],
     ownFields: null,
     eventNames: [],

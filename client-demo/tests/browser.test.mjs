@@ -2,7 +2,9 @@
 // tickwire-server binary, opens its page in headless Chromium, and checks that the
 // client connects, draws the actors, keeps its mirror in step with delta snapshots
 // (and gets back in step with a FullSnapshotRequest when a snapshot is lost), moves
-// the own actor with the keyboard, follows settings changed live through the admin
+// the own actor with the keyboard, predicts the own actor (it responds to a key in the
+// next frame, converges on the server after the release, its last input acknowledged)
+// and draws the others without jumps, follows settings changed live through the admin
 // API, caps its snapshot rate while the page is hidden, reconnects and resumes its
 // actor after the connection drops (through a TCP proxy the test cuts), retries when
 // the server is full and stops on a final close code (a mock server), and keeps trying
@@ -568,6 +570,166 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
 
   test("(e) holding 's' moves the own actor down", { timeout: 45000 }, check(async (t) => {
     await checkMove(t, 's', 'y', 'down');
+  }));
+
+  test('(u) the own actor responds to a key in the next frame, before the server does', { timeout: 45000 }, check(async (t) => {
+    await moveAwayFromEdge('x');
+    // Every frame: where the own actor is drawn (predicted) and where the server has it.
+    await page.evaluate(() => {
+      window.__frames = [];
+      window.__keyFrame = null;
+      const record = () => {
+        const s = window.tickwire;
+        window.__frames.push({ predicted: s.predictedPosition && { ...s.predictedPosition }, own: s.ownPosition && { ...s.ownPosition } });
+        requestAnimationFrame(record);
+      };
+      requestAnimationFrame(record);
+      // Registered after the client's own listener: the input is sent by the time this runs.
+      window.addEventListener('keydown', (event) => {
+        if (event.code === 'KeyD' && window.__keyFrame === null) {
+          window.__keyFrame = window.__frames.length;
+        }
+      });
+    });
+    const attempts = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // Press right after a snapshot was applied, so the server's next one is a snapshot interval away.
+      await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            window.__keyFrame = null;
+            const applied = () => window.tickwire.fullSnapshotsApplied + window.tickwire.deltasApplied;
+            const start = applied();
+            const poll = setInterval(() => {
+              if (applied() !== start) {
+                clearInterval(poll);
+                resolve();
+              }
+            }, 1);
+          }),
+      );
+      await page.keyboard.down('d');
+      await page.waitForFunction(() => window.__keyFrame !== null && window.__frames.length >= window.__keyFrame + 2, null, {
+        timeout: 2000,
+        polling: 'raf',
+      });
+      await page.keyboard.up('d');
+      const { frames, keyFrame } = await page.evaluate(() => ({ frames: window.__frames, keyFrame: window.__keyFrame }));
+      const before = frames[keyFrame - 1];
+      const next = frames.slice(keyFrame, keyFrame + 2);
+      assert.ok(before?.predicted && before.own, `the own actor should be drawn before the key: ${JSON.stringify(before)}`);
+      const moved = next.findIndex((frame) => frame.predicted.x > before.predicted.x);
+      assert.ok(
+        moved >= 0,
+        `within 2 animation frames of pressing 'd' the drawn own actor should move right, but predictedPosition went ` +
+          `${JSON.stringify(before.predicted)} -> ${JSON.stringify(next.map((frame) => frame.predicted))}`,
+      );
+      const serverStill = next[moved].own.x === before.own.x && next[moved].own.y === before.own.y;
+      attempts.push({ frame: moved + 1, serverStill, dx: next[moved].predicted.x - before.predicted.x });
+      if (serverStill) {
+        break;
+      }
+      await page.waitForTimeout(SETTLE_MS);
+    }
+    t.diagnostic(`attempts: ${JSON.stringify(attempts)}`);
+    assert.ok(
+      attempts.some((a) => a.serverStill),
+      `the prediction should move before the server's position (ownPosition) changes: ${JSON.stringify(attempts)}`,
+    );
+    await page.waitForTimeout(SETTLE_MS);
+  }));
+
+  test('(v) the prediction converges on the server after the keys are released; the last input is acked', { timeout: 45000 }, check(async (t) => {
+    await moveAwayFromEdge('x');
+    const start = await status();
+    await page.keyboard.down('d');
+    // Largest prediction error seen at a snapshot while the key is held.
+    await page.evaluate(() => {
+      window.__maxPredictionError = 0;
+      window.__errorWatch = setInterval(() => {
+        window.__maxPredictionError = Math.max(window.__maxPredictionError, window.tickwire.predictionError);
+      }, 5);
+    });
+    await page.waitForTimeout(500);
+    await page.keyboard.up('d');
+    const released = (await status()).lastInputSent;
+    await page.waitForTimeout(500);
+    const maxError = await page.evaluate(() => {
+      clearInterval(window.__errorWatch);
+      return window.__maxPredictionError;
+    });
+    const after = await status();
+    const gap = Math.hypot(after.predictedPosition.x - after.ownPosition.x, after.predictedPosition.y - after.ownPosition.y);
+    assert.ok(after.ownPosition.x > start.ownPosition.x + 10, `holding 'd' should move the own actor on the server: ${JSON.stringify([start.ownPosition, after.ownPosition])}`);
+    assert.ok(
+      gap < 2,
+      `500 ms after the release the drawn own actor should be within 2 units of the server's, but predictedPosition is ` +
+        `${JSON.stringify(after.predictedPosition)} and ownPosition ${JSON.stringify(after.ownPosition)}`,
+    );
+    assert.ok(after.lastInputAck >= released, `the release's input #${released} should be acknowledged, but lastInputAck is ${after.lastInputAck}`);
+    // Inputs keep going out every input_every ticks: at some moment the ack catches up with the last one sent.
+    await waitForStatus(
+      'lastInputAck should equal the last sequence sent',
+      () => window.tickwire.lastInputAck === window.tickwire.lastInputSent,
+      3000,
+    );
+    const speed = after.settings.movementSpeed;
+    const intervalS = after.snapshotEveryTicks / after.settings.tickRateHz;
+    assert.ok(
+      maxError <= 2 * speed * intervalS,
+      `on a clean connection the prediction should never need to snap (error <= ${2 * speed * intervalS}), but was off by ${maxError}`,
+    );
+    t.diagnostic(`gap ${gap.toFixed(3)} units; largest prediction error while held ${maxError.toFixed(2)}; ack ${after.lastInputAck}`);
+  }));
+
+  test('(w) other actors move smoothly: no per-frame jump', { timeout: 45000 }, check(async (t) => {
+    const now = await status();
+    const intervalMs = (now.snapshotEveryTicks * 1000) / now.settings.tickRateHz;
+    const limit = (now.settings.movementSpeed * (intervalMs + 50)) / 1000;
+    const { frames, jumps, largest, moving } = await page.evaluate(
+      ([watchMs, ownId]) =>
+        new Promise((resolve) => {
+          const ids = Object.keys(window.tickwire.drawnPositions).map(Number).filter((id) => id !== ownId).slice(0, 5);
+          let last = null;
+          let frames = 0;
+          let largest = 0;
+          let moving = 0;
+          const jumps = [];
+          const end = performance.now() + watchMs;
+          const sample = (time) => {
+            const drawn = window.tickwire.drawnPositions;
+            if (last !== null) {
+              for (const id of ids) {
+                if (drawn[id] && last[id]) {
+                  const jump = Math.hypot(drawn[id].x - last[id].x, drawn[id].y - last[id].y);
+                  largest = Math.max(largest, jump);
+                  moving += jump > 0 ? 1 : 0;
+                  jumps.push(jump);
+                }
+              }
+            }
+            last = {};
+            for (const id of ids) {
+              last[id] = drawn[id] && { ...drawn[id] };
+            }
+            frames++;
+            if (time < end) {
+              requestAnimationFrame(sample);
+            } else {
+              resolve({ frames, jumps: jumps.length, largest, moving });
+            }
+          };
+          requestAnimationFrame(sample);
+        }),
+      [2000, now.actorId],
+    );
+    assert.ok(frames >= 30, `about 120 animation frames should be drawn in 2 s, but only ${frames} were`);
+    assert.ok(jumps > 0, 'some NPCs should have been sampled');
+    assert.ok(
+      largest <= limit,
+      `no NPC should move more than ${limit.toFixed(1)} units between two frames (movement_speed x (snapshot interval + 50 ms)), but one moved ${largest.toFixed(2)}`,
+    );
+    t.diagnostic(`${frames} frames, ${jumps} samples (${moving} moving), largest per-frame move ${largest.toFixed(2)} units (limit ${limit.toFixed(1)})`);
   }));
 
   test('(f) a lost snapshot costs one FullSnapshotRequest, then the mirror is back in step', { timeout: 30000 }, check(async (t) => {

@@ -12,7 +12,7 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sr
  * The client's modules, bundled and imported: `P` (protocol.ts), `mirror` (mirror.ts),
  * `Replication` (replication.ts), `World` (world.ts), `Connection` (connection.ts),
  * `rate` (rate.ts), `reconnect` (reconnect.ts), `closeCodes` (close-codes.ts),
- * `Session` and `SILENCE_MS` (session.ts), `address` (address.ts), `fields` (fields.ts), `events` (events.ts), `T` (generated
+ * `Session` and `SILENCE_MS` (session.ts), `address` (address.ts), `fields` (fields.ts), `events` (events.ts), `prediction` (prediction.ts), `T` (generated
  * code), `Builder` and `ByteBuffer`.
  */
 export async function loadClient() {
@@ -31,6 +31,7 @@ export async function loadClient() {
         "export * as address from './address';",
         "export * as fields from './fields';",
         "export * as events from './events';",
+        "export * as prediction from './prediction';",
         "export * as T from './generated/tickwire';",
         "export { Builder, ByteBuffer } from 'flatbuffers';",
       ].join('\n'),

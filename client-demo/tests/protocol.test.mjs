@@ -166,7 +166,7 @@ describe('protocol encoding', () => {
   test('Hello carries the schema\'s protocol version', () => {
     const message = clientMessage(P.encodeHello());
     assert.equal(message.bodyType(), T.ClientBody.Hello, 'Hello should be tagged Hello');
-    assert.equal(T.ProtocolVersion.Current, 6, 'the schema should define protocol version 6');
+    assert.equal(T.ProtocolVersion.Current, 7, 'the schema should define protocol version 7');
     const hello = message.body(new T.Hello());
     assert.equal(hello.protocolVersion(), T.ProtocolVersion.Current, 'Hello should carry the schema\'s protocol version');
     assert.equal(hello.authToken(), null, 'a Hello without an auth token should leave it out');
@@ -495,6 +495,15 @@ describe('protocol decoding', () => {
     }
   });
 
+  test('InputAck', () => {
+    const ack = (sequence, tick) => serverMessage(T.ServerBody.InputAck, (b) => T.InputAck.createInputAck(b, sequence, tick));
+    assert.deepEqual(P.decodeServerMessage(ack(17, 4000000001)), { type: 'inputAck', sequence: 17, tick: 4000000001 });
+    assert.deepEqual(P.decodeServerMessage(ack(4294967295, 0)), { type: 'inputAck', sequence: 4294967295, tick: 0 });
+    const empty = serverMessage(T.ServerBody.InputAck, () => 0);
+    const error = decodeOrProtocolError(empty, 'an InputAck without a body');
+    assert.ok(error instanceof P.ProtocolError, 'an InputAck without a body should be a ProtocolError');
+  });
+
   test('SnapshotRate with an unknown reason or a zero interval is a ProtocolError', () => {
     for (const reason of [3, 255]) {
       const error = decodeOrProtocolError(snapshotRate(4, reason), `reason ${reason}`);
@@ -545,6 +554,7 @@ describe('protocol decoding', () => {
       delta: delta(),
       disconnect: serverMessage(T.ServerBody.Disconnect, (b) => T.Disconnect.createDisconnect(b, 1001, b.createString('bye'))),
       snapshotRate: snapshotRate(16, T.ThrottleReason.ClientCap),
+      inputAck: serverMessage(T.ServerBody.InputAck, (b) => T.InputAck.createInputAck(b, 17, 400)),
     };
     for (const [name, frame] of Object.entries(frames)) {
       for (let length = 0; length < frame.byteLength; length++) {

@@ -37,6 +37,14 @@ pub enum Event {
     Settings(Settings),
     /// This client's effective snapshot interval changed (throttling or a cap).
     SnapshotRate(SnapshotRate),
+    /// The server had applied this client's inputs up to `sequence` by `tick` (the next
+    /// snapshot's tick): what a predicting client reconciles against.
+    InputAck {
+        /// The newest input applied.
+        sequence: u32,
+        /// The tick of the snapshot it precedes.
+        tick: u32,
+    },
     /// Gameplay events up to `tick` (kinds named in [`Client::welcome`]'s `event_names`),
     /// before that tick's snapshot.
     Game {

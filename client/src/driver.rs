@@ -175,6 +175,9 @@ async fn serve(
                         Ok(ServerMessage::Settings(settings)) => Incoming::Event(Event::Settings(settings)),
                         Ok(ServerMessage::SnapshotRate(rate)) => Incoming::Event(Event::SnapshotRate(rate)),
                         Ok(ServerMessage::GameEvents { tick, events }) => Incoming::Event(Event::Game { tick, events }),
+                        Ok(ServerMessage::InputAck { sequence, tick }) => {
+                            Incoming::Event(Event::InputAck { sequence, tick })
+                        }
                         Ok(ServerMessage::Ping(ping)) => {
                             let pong = ClientMessage::Pong(Pong { nonce: ping.nonce }).encode();
                             if let Err(error) = sink.send(Message::Binary(pong)).await {

@@ -16,7 +16,8 @@
 //! A lost connection is not the end: the client reconnects with exponential backoff and
 //! jitter and resumes its session with the token from its last `Welcome`, keeping its
 //! actor ([`Event::Reconnecting`], then [`Event::Reconnected`]). [`ClientBuilder`] sets
-//! the auth token and the retry policy.
+//! the auth token and the retry policy. [`Interpolator`] turns the mirror's states into
+//! smooth positions for drawing.
 //!
 //! # Example
 //! ```no_run
@@ -38,6 +39,8 @@
 mod backoff;
 mod connection;
 mod driver;
+mod interpolation;
 
 pub use connection::{Client, ClientBuilder, ClientError, Event};
+pub use interpolation::Interpolator;
 pub use tickwire_protocol as protocol;

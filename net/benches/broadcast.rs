@@ -12,6 +12,7 @@ use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_ma
 use tickwire_net::{FramePublisher, FrameRing};
 use tickwire_protocol::Settings;
 use tickwire_protocol::synthetic::consecutive_frames;
+use tickwire_sim::Publication;
 
 /// A ring whose newest frame has no encodings yet, and the tick every client holds.
 fn fresh_ring(
@@ -19,8 +20,15 @@ fn fresh_ring(
     after: &Arc<tickwire_sim::Frame>,
 ) -> Arc<FrameRing> {
     let (mut publisher, views) = FramePublisher::new(32);
-    publisher.publish(Arc::clone(before), Settings::default(), Vec::new());
-    publisher.publish(Arc::clone(after), Settings::default(), Vec::new());
+    for frame in [before, after] {
+        let frame = Arc::clone(frame);
+        publisher.publish(Publication {
+            frame,
+            settings: Settings::default(),
+            events: Vec::new(),
+            input_acks: Vec::new(),
+        });
+    }
     Arc::clone(&views.borrow())
 }
 

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bytes::Bytes;
 use tickwire_protocol::{GameEvent, ServerMessage, Settings, Snapshot};
-use tickwire_sim::Frame;
+use tickwire_sim::{Frame, Publication, SessionId};
 use tokio::sync::watch;
 
 /// A published frame and its encodings, made on first use and shared.
@@ -29,6 +29,8 @@ pub struct SharedFrame {
     settings: Settings,
     /// Gameplay events since the previous frame.
     events: Vec<GameEvent>,
+    /// Each player's newest applied input, by session, sorted by session.
+    input_acks: Vec<(SessionId, u32)>,
     full: OnceLock<Bytes>,
     /// The tick of the frame published just before this one: the baseline of every
     /// in-sync session, served lock-free from `from_previous`.
@@ -41,18 +43,14 @@ pub struct SharedFrame {
 }
 
 impl SharedFrame {
-    /// Wraps a frame the sim published under `settings`, after the frame of
-    /// `previous_tick`.
-    pub fn new(
-        frame: Arc<Frame>,
-        settings: Settings,
-        events: Vec<GameEvent>,
-        previous_tick: Option<u32>,
-    ) -> Self {
+    /// Wraps what the sim published, after the frame of `previous_tick`.
+    pub fn new(publication: Publication, previous_tick: Option<u32>) -> Self {
+        let Publication { frame, settings, events, input_acks } = publication;
         Self {
             frame,
             settings,
             events,
+            input_acks,
             full: OnceLock::new(),
             previous_tick,
             from_previous: OnceLock::new(),
@@ -73,6 +71,12 @@ impl SharedFrame {
     /// Gameplay events since the previous frame.
     pub fn events(&self) -> &[GameEvent] {
         &self.events
+    }
+
+    /// The newest input of `session` applied by this frame's tick, if it is a player.
+    pub fn input_ack(&self, session: SessionId) -> Option<u32> {
+        let index = self.input_acks.binary_search_by_key(&session, |&(session, _)| session).ok()?;
+        Some(self.input_acks[index].1)
     }
 
     /// The snapshot message for a client holding `baseline`: a delta, or the full
@@ -162,9 +166,9 @@ impl FramePublisher {
 
     /// Adds a frame, drops the oldest beyond capacity, and wakes every session. Never
     /// blocks on a session: the watch channel only swaps in the new view.
-    pub fn publish(&mut self, frame: Arc<Frame>, settings: Settings, events: Vec<GameEvent>) {
+    pub fn publish(&mut self, publication: Publication) {
         let previous_tick = self.frames.back().map(|previous| previous.tick());
-        self.frames.push_back(Arc::new(SharedFrame::new(frame, settings, events, previous_tick)));
+        self.frames.push_back(Arc::new(SharedFrame::new(publication, previous_tick)));
         while self.frames.len() > self.capacity {
             self.frames.pop_front();
         }
@@ -192,18 +196,38 @@ mod tests {
         Arc::new(WorldState::from_rows(tick, 8, [row]))
     }
 
+    fn publication(tick: u32) -> Publication {
+        Publication {
+            frame: frame(tick),
+            settings: Settings::default(),
+            events: Vec::new(),
+            input_acks: Vec::new(),
+        }
+    }
+
     #[test]
     fn the_ring_keeps_the_newest_frames() {
         let (mut publisher, views) = FramePublisher::new(3);
         for tick in 1..=5 {
-            publisher.publish(
-                frame(tick * 2),
-                Settings::default(),
-                vec![GameEvent { kind: 0, actor: tick, other: 0, value: 0 }],
-            );
+            publisher.publish(Publication {
+                frame: frame(tick * 2),
+                settings: Settings::default(),
+                events: vec![GameEvent { kind: 0, actor: tick, other: 0, value: 0 }],
+                input_acks: vec![(7, tick * 10)],
+            });
         }
         let ring = views.borrow().clone();
         assert_eq!(ring.newest().map(|frame| frame.tick()), Some(10));
+        assert_eq!(
+            ring.newest().and_then(|frame| frame.input_ack(7)),
+            Some(50),
+            "frames should carry input acks"
+        );
+        assert_eq!(
+            ring.newest().and_then(|frame| frame.input_ack(8)),
+            None,
+            "a session without an actor has no ack"
+        );
         assert!(
             ring.get(6).is_some() && ring.get(8).is_some(),
             "the last three frames should be kept"
@@ -223,11 +247,9 @@ mod tests {
 
     #[test]
     fn sessions_with_the_same_baseline_share_one_encoding() {
-        let (older, old) = (
-            SharedFrame::new(frame(1), Settings::default(), Vec::new(), None),
-            SharedFrame::new(frame(2), Settings::default(), Vec::new(), Some(1)),
-        );
-        let new = SharedFrame::new(frame(3), Settings::default(), Vec::new(), Some(2));
+        let (older, old) =
+            (SharedFrame::new(publication(1), None), SharedFrame::new(publication(2), Some(1)));
+        let new = SharedFrame::new(publication(3), Some(2));
         let first = new.snapshot_from(Some(&old));
         let second = new.snapshot_from(Some(&old));
         assert_eq!(

@@ -290,6 +290,8 @@ where
         let Self { net, id, sink, stream, state, events_after, .. } = self;
         let (net, id, state) = (&**net, *id, &*state);
         let mut events_after = *events_after;
+        // The last input ack sent: one goes out before a snapshot only when it changed.
+        let mut acked_sent: Option<u32> = None;
         debug!(actor_id = joined.actor_id, "serving");
 
         let reader = async {
@@ -432,6 +434,15 @@ where
                     net.metrics
                         .snapshots_skipped
                         .increment(u64::from(broadcasts.saturating_sub(1)));
+                }
+                if let Some(sequence) = newest.input_ack(id)
+                    && acked_sent != Some(sequence)
+                {
+                    acked_sent = Some(sequence);
+                    let ack = ServerMessage::InputAck { sequence, tick: newest.tick() };
+                    if let Err(ending) = send(sink, &net.metrics, ack.encode()).await {
+                        return ending;
+                    }
                 }
                 let (events, complete) = ring.events_after(events_after);
                 if !complete {

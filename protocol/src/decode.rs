@@ -226,6 +226,10 @@ impl ServerMessage {
                     .unwrap_or_default();
                 Ok(Self::GameEvents { tick: batch.tick(), events })
             }
+            wire::ServerBody::InputAck => {
+                let ack = message.body_as_input_ack().ok_or(DecodeError::MissingBody)?;
+                Ok(Self::InputAck { sequence: ack.sequence(), tick: ack.tick() })
+            }
             wire::ServerBody::NONE => Err(DecodeError::MissingBody),
             other => Err(DecodeError::UnknownType(other.0)),
         }

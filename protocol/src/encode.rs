@@ -119,6 +119,13 @@ impl ServerMessage {
                 );
                 (wire::ServerBody::SnapshotRate, body.as_union_value())
             }),
+            Self::InputAck { sequence, tick } => server_frame(32, |fbb| {
+                let body = wire::InputAck::create(
+                    fbb,
+                    &wire::InputAckArgs { sequence: *sequence, tick: *tick },
+                );
+                (wire::ServerBody::InputAck, body.as_union_value())
+            }),
             Self::GameEvents { tick, events } => server_frame(32 + events.len() * 16, |fbb| {
                 let events: Vec<wire::GameEvent> = events
                     .iter()

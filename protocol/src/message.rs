@@ -94,6 +94,14 @@ pub enum ServerMessage {
     Disconnect(Disconnect),
     /// This client's effective snapshot interval.
     SnapshotRate(SnapshotRate),
+    /// The newest of this client's inputs applied by `tick`, sent before that tick's
+    /// snapshot when it changed.
+    InputAck {
+        /// The input's sequence number.
+        sequence: u32,
+        /// The tick of the snapshot it precedes.
+        tick: u32,
+    },
     /// Gameplay events up to `tick`, sent before that tick's snapshot.
     GameEvents {
         /// The tick of the snapshot they precede.

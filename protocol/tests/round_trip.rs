@@ -82,6 +82,7 @@ fn server_messages() -> Vec<ServerMessage> {
             ..Settings::default()
         }),
         ServerMessage::Ping(Ping { nonce: 3, rtt_us: 1500 }),
+        ServerMessage::InputAck { sequence: 77, tick: 1200 },
         ServerMessage::GameEvents {
             tick: 40,
             events: vec![

@@ -121,7 +121,7 @@ pub async fn run_game(
     let sim = SimThread::spawn(
         simulation,
         sim_inbox,
-        move |frame, settings, events| publisher.publish(frame, settings, events),
+        move |publication| publisher.publish(publication),
         options,
     )
     .map_err(ServerError::SimThread)?;

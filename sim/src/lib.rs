@@ -67,7 +67,7 @@ pub use autotune::{AutotuneConfig, Autotuner};
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
 pub use game::Game;
 pub use metrics::SimMetrics;
-pub use runner::{RunnerOptions, SimThread};
+pub use runner::{Publication, RunnerOptions, SimThread};
 pub use simulation::{Applied, SimConfig, Simulation};
 pub use systems::SimSet;
 

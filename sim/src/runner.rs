@@ -19,9 +19,22 @@ use tracing::{info, warn};
 
 use crate::Frame;
 use crate::autotune::Autotuner;
-use crate::command::SimInbox;
+use crate::command::{SessionId, SimInbox};
 use crate::metrics::SimMetrics;
 use crate::simulation::{Applied, Simulation};
+
+/// What the sim hands the network side on every snapshot tick.
+#[derive(Debug)]
+pub struct Publication {
+    /// The replicated state.
+    pub frame: Arc<Frame>,
+    /// The settings the frame was built under.
+    pub settings: Settings,
+    /// Gameplay events since the previous frame, in order.
+    pub events: Vec<GameEvent>,
+    /// Each player's newest applied input sequence, by session, sorted by session.
+    pub input_acks: Vec<(SessionId, u32)>,
+}
 
 /// How the sim thread runs, besides the simulation itself.
 #[derive(Debug)]
@@ -44,16 +57,15 @@ pub struct SimThread {
 const OVERRUN_LOG_INTERVAL: Duration = Duration::from_secs(5);
 
 impl SimThread {
-    /// Starts the sim on its own OS thread. `publish` receives a frame every
-    /// `broadcast_every` ticks, with the settings it was built under and the gameplay
-    /// events since the previous frame.
+    /// Starts the sim on its own OS thread. `publish` receives a [`Publication`] every
+    /// `broadcast_every` ticks.
     ///
     /// # Errors
     /// The OS refused to start a thread.
     pub fn spawn(
         simulation: Simulation,
         inbox: SimInbox,
-        publish: impl FnMut(Arc<Frame>, Settings, Vec<GameEvent>) + Send + 'static,
+        publish: impl FnMut(Publication) + Send + 'static,
         options: RunnerOptions,
     ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
@@ -88,7 +100,7 @@ fn tick_duration(simulation: &Simulation) -> Duration {
 fn run_loop(
     mut simulation: Simulation,
     inbox: SimInbox,
-    mut publish: impl FnMut(Arc<Frame>, Settings, Vec<GameEvent>),
+    mut publish: impl FnMut(Publication),
     mut options: RunnerOptions,
     stop: &AtomicBool,
 ) {
@@ -113,7 +125,8 @@ fn run_loop(
             let frame = simulation.frame();
             metrics.actors.set(frame.len() as f64);
             let events = simulation.take_events();
-            publish(Arc::new(frame), settings, events);
+            let input_acks = simulation.input_acks();
+            publish(Publication { frame: Arc::new(frame), settings, events, input_acks });
         }
         let took = started.elapsed();
         metrics.tick_duration.record(took.as_secs_f64());

@@ -196,6 +196,18 @@ impl Simulation {
         self.world.insert_resource(EventNames(names.iter().map(|&name| name.to_owned()).collect()));
     }
 
+    /// Each player's newest applied input sequence, by session, sorted by session.
+    pub fn input_acks(&mut self) -> Vec<(SessionId, u32)> {
+        let mut acks: Vec<(SessionId, u32)> = self
+            .world
+            .query::<&Player>()
+            .iter(&self.world)
+            .map(|player| (player.session, player.last_sequence))
+            .collect();
+        acks.sort_unstable();
+        acks
+    }
+
     /// The events gameplay sent since the last call, in order.
     pub fn take_events(&mut self) -> Vec<GameEvent> {
         std::mem::take(&mut self.world.resource_mut::<GameEvents>().0)

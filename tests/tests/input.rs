@@ -43,3 +43,27 @@ async fn an_input_moves_the_own_actor_in_later_snapshots() {
     );
     server.stop().await.expect("the server should stop cleanly");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_acks_the_newest_input_it_applied_before_the_snapshot_of_that_tick() {
+    use tickwire_client::Event;
+    use tickwire_tests::wait_for;
+
+    let server = TestServer::start(test_config()).await;
+    let mut client = server.connect().await;
+    next_snapshot(&mut client, "before input").await;
+    let mut last = 0;
+    for _ in 0..3 {
+        last = client.send_input(Vec2::Y).expect("sending an input should work");
+    }
+    let (sequence, tick) =
+        wait_for(&mut client, "an ack of the last input", |_, event| match event {
+            Event::InputAck { sequence, tick } if sequence == last => Some((sequence, tick)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(sequence, 3, "the newest input should be acked");
+    let snapshot = next_snapshot(&mut client, "the snapshot after the ack").await;
+    assert_eq!(snapshot.tick, tick, "an ack should precede the snapshot of its tick");
+    server.stop().await.expect("the server should stop cleanly");
+}

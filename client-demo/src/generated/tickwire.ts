@@ -12,6 +12,7 @@ export { GameEvent } from './tickwire/game-event';
 export { GameEvents } from './tickwire/game-events';
 export { Hello } from './tickwire/hello';
 export { Input } from './tickwire/input';
+export { InputAck } from './tickwire/input-ack';
 export { Ping } from './tickwire/ping';
 export { Pong } from './tickwire/pong';
 export { ProtocolVersion } from './tickwire/protocol-version';

@@ -8,9 +8,9 @@ pub mod tickwire {
 
 
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 6;
+pub const ENUM_MIN_PROTOCOL_VERSION: u16 = 7;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 6;
+pub const ENUM_MAX_PROTOCOL_VERSION: u16 = 7;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
 pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
@@ -24,11 +24,11 @@ pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
 pub struct ProtocolVersion(pub u16);
 #[allow(non_upper_case_globals)]
 impl ProtocolVersion {
-  /// 6: gameplay events.
-  pub const Current: Self = Self(6);
+  /// 7: input acks for client-side prediction.
+  pub const Current: Self = Self(7);
 
-  pub const ENUM_MIN: u16 = 6;
-  pub const ENUM_MAX: u16 = 6;
+  pub const ENUM_MIN: u16 = 7;
+  pub const ENUM_MAX: u16 = 7;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::Current,
   ];
@@ -372,10 +372,10 @@ impl ::flatbuffers::SimpleToVerifyInSlice for ThrottleReason {}
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 pub const ENUM_MIN_SERVER_BODY: u8 = 0;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
-pub const ENUM_MAX_SERVER_BODY: u8 = 7;
+pub const ENUM_MAX_SERVER_BODY: u8 = 8;
 #[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
 #[allow(non_camel_case_types)]
-pub const ENUM_VALUES_SERVER_BODY: [ServerBody; 8] = [
+pub const ENUM_VALUES_SERVER_BODY: [ServerBody; 9] = [
   ServerBody::NONE,
   ServerBody::Welcome,
   ServerBody::Snapshot,
@@ -384,6 +384,7 @@ pub const ENUM_VALUES_SERVER_BODY: [ServerBody; 8] = [
   ServerBody::Disconnect,
   ServerBody::SnapshotRate,
   ServerBody::GameEvents,
+  ServerBody::InputAck,
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -399,9 +400,10 @@ impl ServerBody {
   pub const Disconnect: Self = Self(5);
   pub const SnapshotRate: Self = Self(6);
   pub const GameEvents: Self = Self(7);
+  pub const InputAck: Self = Self(8);
 
   pub const ENUM_MIN: u8 = 0;
-  pub const ENUM_MAX: u8 = 7;
+  pub const ENUM_MAX: u8 = 8;
   pub const ENUM_VALUES: &'static [Self] = &[
     Self::NONE,
     Self::Welcome,
@@ -411,6 +413,7 @@ impl ServerBody {
     Self::Disconnect,
     Self::SnapshotRate,
     Self::GameEvents,
+    Self::InputAck,
   ];
   /// Returns the variant's name or "" if unknown.
   pub fn variant_name(self) -> Option<&'static str> {
@@ -423,6 +426,7 @@ impl ServerBody {
       Self::Disconnect => Some("Disconnect"),
       Self::SnapshotRate => Some("SnapshotRate"),
       Self::GameEvents => Some("GameEvents"),
+      Self::InputAck => Some("InputAck"),
       _ => None,
     }
   }
@@ -2752,6 +2756,122 @@ impl ::core::fmt::Debug for GameEvents<'_> {
       ds.finish()
   }
 }
+pub enum InputAckOffset {}
+#[derive(Copy, Clone, PartialEq)]
+
+/// The newest of this client's inputs the server had applied by `tick`, sent before the
+/// snapshot of `tick` whenever it changes. A predicting client re-applies its later
+/// inputs on top of that snapshot's position for its own actor.
+pub struct InputAck<'a> {
+  pub _tab: ::flatbuffers::Table<'a>,
+}
+
+impl<'a> ::flatbuffers::Follow<'a> for InputAck<'a> {
+  type Inner = InputAck<'a>;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    Self { _tab: unsafe { ::flatbuffers::Table::new(buf, loc) } }
+  }
+}
+
+impl<'a> InputAck<'a> {
+  pub const VT_SEQUENCE: ::flatbuffers::VOffsetT = 4;
+  pub const VT_TICK: ::flatbuffers::VOffsetT = 6;
+
+  #[inline]
+  pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
+    InputAck { _tab: table }
+  }
+  #[allow(unused_mut)]
+  pub fn create<'bldr: 'args, 'args: 'mut_bldr, 'mut_bldr, A: ::flatbuffers::Allocator + 'bldr>(
+    _fbb: &'mut_bldr mut ::flatbuffers::FlatBufferBuilder<'bldr, A>,
+    args: &'args InputAckArgs
+  ) -> ::flatbuffers::WIPOffset<InputAck<'bldr>> {
+    let mut builder = InputAckBuilder::new(_fbb);
+    builder.add_tick(args.tick);
+    builder.add_sequence(args.sequence);
+    builder.finish()
+  }
+
+
+  #[inline]
+  pub fn sequence(&self) -> u32 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u32>(InputAck::VT_SEQUENCE, Some(0)).unwrap()}
+  }
+  #[inline]
+  pub fn tick(&self) -> u32 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u32>(InputAck::VT_TICK, Some(0)).unwrap()}
+  }
+}
+
+impl ::flatbuffers::Verifiable for InputAck<'_> {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.visit_table(pos)?
+     .visit_field::<u32>("sequence", Self::VT_SEQUENCE, false)?
+     .visit_field::<u32>("tick", Self::VT_TICK, false)?
+     .finish();
+    Ok(())
+  }
+}
+pub struct InputAckArgs {
+    pub sequence: u32,
+    pub tick: u32,
+}
+impl<'a> Default for InputAckArgs {
+  #[inline]
+  fn default() -> Self {
+    InputAckArgs {
+      sequence: 0,
+      tick: 0,
+    }
+  }
+}
+
+pub struct InputAckBuilder<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> {
+  fbb_: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
+  start_: ::flatbuffers::WIPOffset<::flatbuffers::TableUnfinishedWIPOffset>,
+}
+impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> InputAckBuilder<'a, 'b, A> {
+  #[inline]
+  pub fn add_sequence(&mut self, sequence: u32) {
+    self.fbb_.push_slot::<u32>(InputAck::VT_SEQUENCE, sequence, 0);
+  }
+  #[inline]
+  pub fn add_tick(&mut self, tick: u32) {
+    self.fbb_.push_slot::<u32>(InputAck::VT_TICK, tick, 0);
+  }
+  #[inline]
+  pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> InputAckBuilder<'a, 'b, A> {
+    let start = _fbb.start_table();
+    InputAckBuilder {
+      fbb_: _fbb,
+      start_: start,
+    }
+  }
+  #[inline]
+  pub fn finish(self) -> ::flatbuffers::WIPOffset<InputAck<'a>> {
+    let o = self.fbb_.end_table(self.start_);
+    ::flatbuffers::WIPOffset::new(o.value())
+  }
+}
+
+impl ::core::fmt::Debug for InputAck<'_> {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    let mut ds = f.debug_struct("InputAck");
+      ds.field("sequence", &self.sequence());
+      ds.field("tick", &self.tick());
+      ds.finish()
+  }
+}
 pub enum PingOffset {}
 #[derive(Copy, Clone, PartialEq)]
 
@@ -3251,6 +3371,21 @@ impl<'a> ServerMessage<'a> {
     }
   }
 
+  #[inline]
+  #[allow(non_snake_case)]
+  pub fn body_as_input_ack(&self) -> Option<InputAck<'a>> {
+    if self.body_type() == ServerBody::InputAck {
+      self.body().map(|t| {
+       // Safety:
+       // Created from a valid Table for this object
+       // Which contains a valid union in this slot
+       unsafe { InputAck::init_from_table(t) }
+     })
+    } else {
+      None
+    }
+  }
+
 }
 
 impl ::flatbuffers::Verifiable for ServerMessage<'_> {
@@ -3268,6 +3403,7 @@ impl ::flatbuffers::Verifiable for ServerMessage<'_> {
           ServerBody::Disconnect => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<Disconnect>>("ServerBody::Disconnect", pos),
           ServerBody::SnapshotRate => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<SnapshotRate>>("ServerBody::SnapshotRate", pos),
           ServerBody::GameEvents => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<GameEvents>>("ServerBody::GameEvents", pos),
+          ServerBody::InputAck => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<InputAck>>("ServerBody::InputAck", pos),
           _ => Ok(()),
         }
      })?
@@ -3366,6 +3502,13 @@ impl ::core::fmt::Debug for ServerMessage<'_> {
         },
         ServerBody::GameEvents => {
           if let Some(x) = self.body_as_game_events() {
+            ds.field("body", &x)
+          } else {
+            ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")
+          }
+        },
+        ServerBody::InputAck => {
+          if let Some(x) = self.body_as_input_ack() {
             ds.field("body", &x)
           } else {
             ds.field("body", &"InvalidFlatbuffer: Union discriminant does not match value.")

@@ -8,7 +8,7 @@
  */
 export enum ProtocolVersion {
   /**
-   * 6: gameplay events.
+   * 7: input acks for client-side prediction.
    */
-  Current = 6
+  Current = 7
 }

@@ -4,6 +4,7 @@
 
 import { Disconnect } from '../tickwire/disconnect';
 import { GameEvents } from '../tickwire/game-events';
+import { InputAck } from '../tickwire/input-ack';
 import { Ping } from '../tickwire/ping';
 import { Settings } from '../tickwire/settings';
 import { Snapshot } from '../tickwire/snapshot';
@@ -19,13 +20,14 @@ export enum ServerBody {
   Ping = 4,
   Disconnect = 5,
   SnapshotRate = 6,
-  GameEvents = 7
+  GameEvents = 7,
+  InputAck = 8
 }
 
 export function unionToServerBody(
   type: ServerBody,
-  accessor: (obj:Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome|null
-): Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
+  accessor: (obj:Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome|null
+): Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
   switch(ServerBody[type]) {
     case 'NONE': return null; 
     case 'Welcome': return accessor(new Welcome())! as Welcome;
@@ -35,15 +37,16 @@ export function unionToServerBody(
     case 'Disconnect': return accessor(new Disconnect())! as Disconnect;
     case 'SnapshotRate': return accessor(new SnapshotRate())! as SnapshotRate;
     case 'GameEvents': return accessor(new GameEvents())! as GameEvents;
+    case 'InputAck': return accessor(new InputAck())! as InputAck;
     default: return null;
   }
 }
 
 export function unionListToServerBody(
   type: ServerBody, 
-  accessor: (index: number, obj:Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome|null, 
+  accessor: (index: number, obj:Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome|null, 
   index: number
-): Disconnect|GameEvents|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
+): Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
   switch(ServerBody[type]) {
     case 'NONE': return null; 
     case 'Welcome': return accessor(index, new Welcome())! as Welcome;
@@ -53,6 +56,7 @@ export function unionListToServerBody(
     case 'Disconnect': return accessor(index, new Disconnect())! as Disconnect;
     case 'SnapshotRate': return accessor(index, new SnapshotRate())! as SnapshotRate;
     case 'GameEvents': return accessor(index, new GameEvents())! as GameEvents;
+    case 'InputAck': return accessor(index, new InputAck())! as InputAck;
     default: return null;
   }
 }
