@@ -10,7 +10,9 @@ async fn a_stalled_client_skips_ahead_and_never_slows_the_others() {
     let mut config = test_config();
     // Big, frequent snapshots and small socket buffers fill the stalled pipe quickly.
     config.sim.settings = Settings { tick_rate_hz: 30, broadcast_every: 1, ..config.sim.settings };
-    config.sim.npcs = 1000;
+    // ~200 KB/s of deltas: the stalled pipe (socket buffers and the client's event queue,
+    // ~400 KB) fills in about two seconds of the six-second stall.
+    config.sim.npcs = 2000;
     config.net.send_buffer_bytes = Some(16 * 1024);
     let server = TestServer::start(config).await;
     let mut stalled = server.connect().await;
