@@ -591,6 +591,8 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
         }
       });
     });
+    // Recording must have started: the frame before the key press is the reference.
+    await page.waitForFunction(() => window.__frames.length >= 2, null, { timeout: 5000, polling: 'raf' });
     const attempts = [];
     for (let attempt = 0; attempt < 3; attempt++) {
       // Press right after a snapshot was applied, so the server's next one is a snapshot interval away.
