@@ -29,6 +29,9 @@ pub struct SharedFrame {
     settings: Settings,
     /// Gameplay events since the previous frame.
     events: Vec<GameEvent>,
+    /// This frame's own events as a `GameEvents` message (none if there are none): what
+    /// every in-sync session sends, encoded once.
+    own_events: OnceLock<Option<Bytes>>,
     /// Each player's newest applied input, by session, sorted by session.
     input_acks: Vec<(SessionId, u32)>,
     full: OnceLock<Bytes>,
@@ -50,6 +53,7 @@ impl SharedFrame {
             frame,
             settings,
             events,
+            own_events: OnceLock::new(),
             input_acks,
             full: OnceLock::new(),
             previous_tick,
@@ -66,11 +70,6 @@ impl SharedFrame {
     /// The settings the frame was built under.
     pub fn settings(&self) -> &Settings {
         &self.settings
-    }
-
-    /// Gameplay events since the previous frame.
-    pub fn events(&self) -> &[GameEvent] {
-        &self.events
     }
 
     /// The newest input of `session` applied by this frame's tick, if it is a player.
@@ -119,11 +118,30 @@ impl FrameRing {
         self.frames.last()
     }
 
+    /// The `GameEvents` message for a session last sent the frame of `tick` (none if no
+    /// event happened since), and whether the ring still reaches back that far (if not,
+    /// older events are gone). In-sync sessions share the newest frame's encoding.
+    pub fn events_message(&self, tick: u32) -> (Option<Bytes>, bool) {
+        let Some(newest) = self.newest() else { return (None, true) };
+        if newest.previous_tick == Some(tick) {
+            let own = newest.own_events.get_or_init(|| {
+                let events = newest.events.clone();
+                (!events.is_empty())
+                    .then(|| ServerMessage::GameEvents { tick: newest.tick(), events }.encode())
+            });
+            return (own.clone(), true);
+        }
+        let (events, complete) = self.events_after(tick);
+        let message = (!events.is_empty())
+            .then(|| ServerMessage::GameEvents { tick: newest.tick(), events }.encode());
+        (message, complete)
+    }
+
     /// Every event of the frames after `tick` up to the newest, in order, and whether the
-    /// ring still reaches back that far (if not, older events are gone).
+    /// ring still reaches back that far: it does while it holds the frame of `tick` or an
+    /// older one (if not, events of frames that left it are gone).
     pub fn events_after(&self, tick: u32) -> (Vec<GameEvent>, bool) {
-        let complete =
-            self.frames.first().is_none_or(|oldest| oldest.tick() <= tick.saturating_add(1));
+        let complete = self.frames.first().is_none_or(|oldest| oldest.tick() <= tick);
         let events = self
             .frames
             .iter()
@@ -243,6 +261,22 @@ mod tests {
         );
         let (_, complete) = ring.events_after(2);
         assert!(!complete, "events from frames that left the ring should be reported missing");
+        let (in_sync, complete) = ring.events_message(8);
+        let (again, _) = ring.events_message(8);
+        assert!(complete, "a session holding the previous frame misses nothing");
+        let (in_sync, again) =
+            (in_sync.expect("tick 10 had an event"), again.expect("tick 10 had an event"));
+        assert_eq!(
+            in_sync.as_ptr(),
+            again.as_ptr(),
+            "in-sync sessions should share one encoded event batch"
+        );
+        let (behind, _) = ring.events_message(6);
+        let decoded = ServerMessage::decode(&behind.expect("ticks 8 and 10 had events"));
+        let Ok(ServerMessage::GameEvents { tick: 10, events }) = decoded else {
+            panic!("a session behind should get one batch for tick 10: {decoded:?}")
+        };
+        assert_eq!(events.iter().map(|event| event.actor).collect::<Vec<_>>(), vec![4, 5]);
     }
 
     #[test]

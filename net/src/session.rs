@@ -45,7 +45,10 @@ enum Ending {
     PeerLost,
     /// Another connection resumed this session and took its actor.
     Replaced,
-    /// The server ends the session and tells the peer why.
+    /// The peer went silent: the server closes the session (1008, with the reason), but
+    /// the actor waits for a resume, as the player may come back on a better connection.
+    Silent(String),
+    /// The server ends the session and tells the peer why; the actor leaves.
     Close(CloseCode, String),
 }
 
@@ -90,27 +93,25 @@ pub(crate) async fn run<S>(
         session.release(&ending);
         drop(admitted);
         metrics.sessions.decrement(1.0);
-        match ending {
+        let closing = match ending {
             Ending::PeerClosed | Ending::PeerLost => {
-                metrics.closed(None);
                 info!(lost = matches!(ending, Ending::PeerLost), "session ended by the peer");
+                None
             }
             Ending::Replaced => {
-                metrics.closed(Some(CloseCode::Normal));
-                info!("session resumed by a new connection");
-                session
-                    .close(CloseCode::Normal, "this session was resumed by a new connection".into())
-                    .await;
+                Some((CloseCode::Normal, "this session was resumed by a new connection".into()))
             }
-            Ending::Close(code, reason) => {
-                metrics.closed(Some(code));
-                if code == CloseCode::GoingAway {
-                    info!(code = code.as_u16(), %reason, "closing session");
-                } else {
-                    warn!(code = code.as_u16(), %reason, "closing session");
-                }
-                session.close(code, reason).await;
+            Ending::Silent(reason) => Some((CloseCode::PolicyViolation, reason)),
+            Ending::Close(code, reason) => Some((code, reason)),
+        };
+        metrics.closed(closing.as_ref().map(|(code, _)| *code));
+        if let Some((code, reason)) = closing {
+            if matches!(code, CloseCode::GoingAway | CloseCode::Normal) {
+                info!(code = code.as_u16(), %reason, "closing session");
+            } else {
+                warn!(code = code.as_u16(), %reason, "closing session");
             }
+            session.close(code, reason).await;
         }
     }
     .instrument(span)
@@ -157,7 +158,8 @@ where
         let keep_for_resume = match ending {
             Ending::Replaced => return,
             Ending::PeerLost => true,
-            Ending::Close(code, _) => *code == CloseCode::PolicyViolation, // timed out: may come back
+            Ending::Silent(_) => true,
+            Ending::Close(..) => false,
             Ending::PeerClosed => false,
         };
         if self.joined {
@@ -305,13 +307,8 @@ where
                 let Ok(message) =
                     timeout(config.idle_timeout, next_message(stream, &net.metrics)).await
                 else {
-                    return Ending::close(
-                        CloseCode::PolicyViolation,
-                        format!(
-                            "timed out: nothing received for {} s",
-                            config.idle_timeout.as_secs_f32()
-                        ),
-                    );
+                    let silence = config.idle_timeout.as_secs_f32();
+                    return Ending::Silent(format!("timed out: nothing received for {silence} s"));
                 };
                 if !budget.take(Instant::now()) {
                     return Ending::close(
@@ -444,7 +441,7 @@ where
                         return ending;
                     }
                 }
-                let (events, complete) = ring.events_after(events_after);
+                let (events, complete) = ring.events_message(events_after);
                 if !complete {
                     debug!(
                         events_after,
@@ -452,11 +449,10 @@ where
                     );
                 }
                 events_after = newest.tick();
-                if !events.is_empty() {
-                    let batch = ServerMessage::GameEvents { tick: newest.tick(), events };
-                    if let Err(ending) = send(sink, &net.metrics, batch.encode()).await {
-                        return ending;
-                    }
+                if let Some(events) = events
+                    && let Err(ending) = send(sink, &net.metrics, events).await
+                {
+                    return ending;
                 }
                 let snapshot = newest.snapshot_from(baseline);
                 net.metrics.snapshot_bytes.record(snapshot.len() as f64);

@@ -70,6 +70,9 @@ pub enum DecodeError {
     /// A gap-coded id list is malformed (a zero gap, an overflow, a cut-off varint).
     #[error("id list `{0}` is malformed")]
     BadIdList(&'static str),
+    /// A fixed-size field (a resume token, the field names) has the wrong length.
+    #[error("field `{0}` has the wrong length")]
+    WrongLength(&'static str),
     /// Columns that must have one entry per id have another length.
     #[error("column `{0}` does not have one entry per id")]
     ColumnLength(&'static str),
@@ -156,7 +159,7 @@ impl ServerMessage {
                     .map(|names| names.iter().map(str::to_owned).collect())
                     .unwrap_or_default();
                 if field_names.len() > FIELD_SLOTS {
-                    return Err(DecodeError::ColumnLength("Welcome.field_names"));
+                    return Err(DecodeError::WrongLength("Welcome.field_names"));
                 }
                 let event_names: Vec<String> = welcome
                     .event_names()
@@ -237,7 +240,7 @@ impl ServerMessage {
 }
 
 fn resume_token(bytes: &[u8], field: &'static str) -> Result<ResumeToken, DecodeError> {
-    bytes.try_into().map(ResumeToken).map_err(|_| DecodeError::ColumnLength(field))
+    bytes.try_into().map(ResumeToken).map_err(|_| DecodeError::WrongLength(field))
 }
 
 fn decode_settings(settings: wire::Settings<'_>) -> Result<Settings, DecodeError> {

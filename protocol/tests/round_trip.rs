@@ -227,3 +227,25 @@ fn garbage_is_rejected() {
         );
     }
 }
+
+#[test]
+fn a_resume_token_of_the_wrong_length_is_named() {
+    let mut fbb = flatbuffers::FlatBufferBuilder::new();
+    let token = fbb.create_vector(&[1u8; 15]);
+    let hello = wire::Hello::create(
+        &mut fbb,
+        &wire::HelloArgs { protocol_version: 1, auth_token: None, resume_token: Some(token) },
+    );
+    let root = wire::ClientMessage::create(
+        &mut fbb,
+        &wire::ClientMessageArgs {
+            body_type: wire::ClientBody::Hello,
+            body: Some(hello.as_union_value()),
+        },
+    );
+    fbb.finish_minimal(root);
+    assert_eq!(
+        ClientMessage::decode(fbb.finished_data()),
+        Err(DecodeError::WrongLength("Hello.resume_token"))
+    );
+}
