@@ -129,7 +129,7 @@ export function encodeHello(options: HelloOptions = {}): Uint8Array<ArrayBuffer>
   // Strings and vectors go in before the table that refers to them.
   const auth = authToken ? builder.createString(authToken) : 0;
   const resume = resumeToken && resumeToken.length > 0 ? Hello.createResumeTokenVector(builder, resumeToken) : 0;
-  return finishClientMessage(builder, ClientBody.Hello, Hello.createHello(builder, protocolVersion, auth, resume));
+  return finishClientMessage(builder, ClientBody.Hello, Hello.createHello(builder, protocolVersion, auth, resume, false));
 }
 
 /** @param ackTick the tick of the newest snapshot applied (0: none yet); always sent. */

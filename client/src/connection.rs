@@ -45,6 +45,14 @@ pub enum Event {
         /// The tick of the snapshot it precedes.
         tick: u32,
     },
+    /// When the snapshot of `tick` (next to arrive) left the server's simulation, in
+    /// microseconds since the Unix epoch; only with [`ClientBuilder::timing`].
+    SnapshotTiming {
+        /// The tick of the snapshot it precedes.
+        tick: u32,
+        /// The server's wall clock at publication.
+        published_unix_us: u64,
+    },
     /// Gameplay events up to `tick` (kinds named in [`Client::welcome`]'s `event_names`),
     /// before that tick's snapshot.
     Game {
@@ -119,6 +127,7 @@ pub enum ClientError {
 pub(crate) struct Options {
     pub(crate) url: String,
     pub(crate) auth_token: Option<String>,
+    pub(crate) timing: bool,
     pub(crate) reconnect: bool,
     pub(crate) first_retry: Duration,
     pub(crate) max_retry: Duration,
@@ -126,9 +135,9 @@ pub(crate) struct Options {
 }
 
 impl Options {
-    /// A `Hello` with this client's auth token.
+    /// A `Hello` with this client's auth token and timing choice.
     pub(crate) fn hello(&self) -> Hello {
-        Hello { auth_token: self.auth_token.clone(), ..Hello::new() }
+        Hello { auth_token: self.auth_token.clone(), timing: self.timing, ..Hello::new() }
     }
 }
 
@@ -146,6 +155,7 @@ impl ClientBuilder {
             options: Options {
                 url: url.into(),
                 auth_token: None,
+                timing: false,
                 reconnect: true,
                 first_retry: Duration::from_millis(100),
                 max_retry: Duration::from_secs(5),
@@ -157,6 +167,13 @@ impl ClientBuilder {
     /// Sends `token` in every `Hello`, for servers that authenticate players.
     pub fn auth_token(mut self, token: impl Into<String>) -> Self {
         self.options.auth_token = Some(token.into());
+        self
+    }
+
+    /// Asks the server to stamp every snapshot with its publication time
+    /// ([`Event::SnapshotTiming`]), to measure delivery latency (default: no).
+    pub fn timing(mut self, timing: bool) -> Self {
+        self.options.timing = timing;
         self
     }
 

@@ -178,6 +178,9 @@ async fn serve(
                         Ok(ServerMessage::InputAck { sequence, tick }) => {
                             Incoming::Event(Event::InputAck { sequence, tick })
                         }
+                        Ok(ServerMessage::SnapshotTiming { tick, published_unix_us }) => {
+                            Incoming::Event(Event::SnapshotTiming { tick, published_unix_us })
+                        }
                         Ok(ServerMessage::Ping(ping)) => {
                             let pong = ClientMessage::Pong(Pong { nonce: ping.nonce }).encode();
                             if let Err(error) = sink.send(Message::Binary(pong)).await {

@@ -15,6 +15,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tickwire_protocol::{GameEvent, ServerMessage, Settings, Snapshot};
@@ -25,6 +26,9 @@ use tokio::sync::watch;
 #[derive(Debug, Default)]
 pub struct SharedFrame {
     frame: Arc<Frame>,
+    /// Wall clock when the sim published the frame, microseconds since the Unix epoch:
+    /// what `SnapshotTiming` tells clients that measure delivery latency.
+    published_unix_us: u64,
     /// The settings the frame was built under; sessions push them to clients on change.
     settings: Settings,
     /// Gameplay events since the previous frame.
@@ -49,8 +53,12 @@ impl SharedFrame {
     /// Wraps what the sim published, after the frame of `previous_tick`.
     pub fn new(publication: Publication, previous_tick: Option<u32>) -> Self {
         let Publication { frame, settings, events, input_acks } = publication;
+        let published_unix_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| u64::try_from(since.as_micros()).unwrap_or(u64::MAX));
         Self {
             frame,
+            published_unix_us,
             settings,
             events,
             own_events: OnceLock::new(),
@@ -65,6 +73,11 @@ impl SharedFrame {
     /// The frame's tick.
     pub fn tick(&self) -> u32 {
         self.frame.tick
+    }
+
+    /// When the sim published the frame, microseconds since the Unix epoch.
+    pub fn published_unix_us(&self) -> u64 {
+        self.published_unix_us
     }
 
     /// The settings the frame was built under.

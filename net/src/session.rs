@@ -84,6 +84,7 @@ pub(crate) async fn run<S>(
             replaced: CancellationToken::new(),
             state: SessionState::default(),
             events_after: 0,
+            timing: false,
         };
         let admitted = session.admit(peer, origin.as_deref());
         let ending = match &admitted {
@@ -134,6 +135,8 @@ struct Session<S> {
     state: SessionState,
     /// Events after this tick are this session's to send (a resumed session's start).
     events_after: u32,
+    /// The client asked for a `SnapshotTiming` before every snapshot.
+    timing: bool,
 }
 
 impl<S> Session<S>
@@ -241,6 +244,7 @@ where
         // cancelled before the answer is read; requests and endings share one FIFO
         // channel, and ending a session without an actor is a no-op.
         self.joined = true;
+        self.timing = hello.timing;
         let previous = hello.resume_token.and_then(|token| self.net.resume.redeem(token));
         let resumed = match previous {
             Some((previous, _)) => self
@@ -289,7 +293,8 @@ where
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let Self { net, id, sink, stream, state, events_after, .. } = self;
+        let Self { net, id, sink, stream, state, events_after, timing, .. } = self;
+        let timing = *timing;
         let (net, id, state) = (&**net, *id, &*state);
         let mut events_after = *events_after;
         // The last input ack sent: one goes out before a snapshot only when it changed.
@@ -453,6 +458,15 @@ where
                     && let Err(ending) = send(sink, &net.metrics, events).await
                 {
                     return ending;
+                }
+                if timing {
+                    let stamp = ServerMessage::SnapshotTiming {
+                        tick: newest.tick(),
+                        published_unix_us: newest.published_unix_us(),
+                    };
+                    if let Err(ending) = send(sink, &net.metrics, stamp.encode()).await {
+                        return ending;
+                    }
                 }
                 let snapshot = newest.snapshot_from(baseline);
                 net.metrics.snapshot_bytes.record(snapshot.len() as f64);

@@ -108,6 +108,7 @@ impl ClientMessage {
                     protocol_version: hello.protocol_version(),
                     auth_token: hello.auth_token().map(str::to_owned),
                     resume_token,
+                    timing: hello.timing(),
                 }))
             }
             wire::ClientBody::Input => {
@@ -232,6 +233,13 @@ impl ServerMessage {
             wire::ServerBody::InputAck => {
                 let ack = message.body_as_input_ack().ok_or(DecodeError::MissingBody)?;
                 Ok(Self::InputAck { sequence: ack.sequence(), tick: ack.tick() })
+            }
+            wire::ServerBody::SnapshotTiming => {
+                let timing = message.body_as_snapshot_timing().ok_or(DecodeError::MissingBody)?;
+                Ok(Self::SnapshotTiming {
+                    tick: timing.tick(),
+                    published_unix_us: timing.published_unix_us(),
+                })
             }
             wire::ServerBody::NONE => Err(DecodeError::MissingBody),
             other => Err(DecodeError::UnknownType(other.0)),

@@ -25,6 +25,7 @@ impl ClientMessage {
                     protocol_version: hello.protocol_version,
                     auth_token,
                     resume_token,
+                    timing: hello.timing,
                 };
                 (wire::ClientBody::Hello, wire::Hello::create(&mut fbb, &args).as_union_value())
             }
@@ -125,6 +126,16 @@ impl ServerMessage {
                     &wire::InputAckArgs { sequence: *sequence, tick: *tick },
                 );
                 (wire::ServerBody::InputAck, body.as_union_value())
+            }),
+            Self::SnapshotTiming { tick, published_unix_us } => server_frame(40, |fbb| {
+                let body = wire::SnapshotTiming::create(
+                    fbb,
+                    &wire::SnapshotTimingArgs {
+                        tick: *tick,
+                        published_unix_us: *published_unix_us,
+                    },
+                );
+                (wire::ServerBody::SnapshotTiming, body.as_union_value())
             }),
             Self::GameEvents { tick, events } => server_frame(32 + events.len() * 16, |fbb| {
                 let events: Vec<wire::GameEvent> = events

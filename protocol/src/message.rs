@@ -35,12 +35,19 @@ pub struct Hello {
     pub auth_token: Option<String>,
     /// From an earlier `Welcome`: resume that session's actor if still possible.
     pub resume_token: Option<ResumeToken>,
+    /// Ask for a [`ServerMessage::SnapshotTiming`] before every snapshot.
+    pub timing: bool,
 }
 
 impl Hello {
     /// A plain `Hello` for this build's protocol version.
     pub fn new() -> Self {
-        Self { protocol_version: crate::PROTOCOL_VERSION, auth_token: None, resume_token: None }
+        Self {
+            protocol_version: crate::PROTOCOL_VERSION,
+            auth_token: None,
+            resume_token: None,
+            timing: false,
+        }
     }
 }
 
@@ -101,6 +108,14 @@ pub enum ServerMessage {
         sequence: u32,
         /// The tick of the snapshot it precedes.
         tick: u32,
+    },
+    /// When the snapshot of `tick` left the simulation; sent right before it to clients
+    /// that asked with [`Hello::timing`].
+    SnapshotTiming {
+        /// The tick of the snapshot it precedes.
+        tick: u32,
+        /// Server wall clock at publication, microseconds since the Unix epoch.
+        published_unix_us: u64,
     },
     /// Gameplay events up to `tick`, sent before that tick's snapshot.
     GameEvents {

@@ -15,6 +15,7 @@ fn client_messages() -> Vec<ClientMessage> {
             protocol_version: 7,
             auth_token: Some("alice.1900000000.abc".into()),
             resume_token: Some(ResumeToken([9; 16])),
+            timing: true,
         }),
         ClientMessage::Input(Input { sequence: 42, direction: Vec2::new(0.6, -0.8), ack_tick: 77 }),
         ClientMessage::Pong(Pong { nonce: 7 }),
@@ -83,6 +84,7 @@ fn server_messages() -> Vec<ServerMessage> {
         }),
         ServerMessage::Ping(Ping { nonce: 3, rtt_us: 1500 }),
         ServerMessage::InputAck { sequence: 77, tick: 1200 },
+        ServerMessage::SnapshotTiming { tick: 1200, published_unix_us: 1_795_373_213_123_456 },
         ServerMessage::GameEvents {
             tick: 40,
             events: vec![
@@ -234,7 +236,7 @@ fn a_resume_token_of_the_wrong_length_is_named() {
     let token = fbb.create_vector(&[1u8; 15]);
     let hello = wire::Hello::create(
         &mut fbb,
-        &wire::HelloArgs { protocol_version: 1, auth_token: None, resume_token: Some(token) },
+        &wire::HelloArgs { resume_token: Some(token), protocol_version: 1, ..Default::default() },
     );
     let root = wire::ClientMessage::create(
         &mut fbb,

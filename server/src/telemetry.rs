@@ -21,6 +21,15 @@ use tokio::task::JoinHandle;
 /// How often histogram samples are folded into their buckets.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
+/// Tick duration buckets: 10 per decade from 10 µs to 1 s, so quantiles read from them
+/// are within a bucket's width (at most 25%) of the truth.
+const TICK_DURATION_BUCKETS: [f64; 51] = [
+    1e-05, 1.25e-05, 1.5e-05, 2e-05, 2.5e-05, 3e-05, 4e-05, 5e-05, 6e-05, 8e-05, 0.0001, 0.000125,
+    0.00015, 0.0002, 0.00025, 0.0003, 0.0004, 0.0005, 0.0006, 0.0008, 0.001, 0.00125, 0.0015,
+    0.002, 0.0025, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.0125, 0.015, 0.02, 0.025, 0.03, 0.04,
+    0.05, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0,
+];
+
 /// The server's metrics recorder and what renders it.
 #[derive(Clone)]
 pub(crate) struct Telemetry {
@@ -36,11 +45,7 @@ impl Telemetry {
             builder.set_buckets_for_metric(Matcher::Full(name.into()), values)
         };
         let mut builder = PrometheusBuilder::new();
-        builder = buckets(
-            builder,
-            "tickwire_tick_duration_seconds",
-            &[0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.033, 0.05, 0.1, 0.25],
-        )?;
+        builder = buckets(builder, "tickwire_tick_duration_seconds", &TICK_DURATION_BUCKETS)?;
         builder = buckets(
             builder,
             "tickwire_rtt_seconds",

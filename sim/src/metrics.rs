@@ -5,6 +5,8 @@
 //! serves tests and benchmarks that run the sim without a server. The registration
 //! helpers are shared with the network side.
 
+use std::time::{Duration, Instant};
+
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, Unit};
 use tickwire_protocol::Settings;
 
@@ -54,6 +56,7 @@ fn key(name: &'static str, labels: &[(&'static str, &'static str)]) -> Key {
 #[derive(Debug, Clone)]
 pub struct SimMetrics {
     pub(crate) tick_duration: Histogram,
+    pub(crate) tick_peak: Gauge,
     pub(crate) ticks: Counter,
     pub(crate) overruns: Counter,
     pub(crate) skipped_ticks: Counter,
@@ -81,6 +84,12 @@ impl SimMetrics {
                 "tickwire_tick_duration_seconds",
                 Unit::Seconds,
                 "Time to drain commands, run the schedule and build the frame, per tick.",
+            ),
+            tick_peak: gauge(
+                recorder,
+                "tickwire_tick_duration_peak_seconds",
+                &[],
+                "The longest tick of the last full second (buckets cannot tell the maximum).",
             ),
             ticks: counter(recorder, "tickwire_ticks_total", &[], "Ticks simulated."),
             overruns: counter(
@@ -130,6 +139,7 @@ impl SimMetrics {
     pub fn noop() -> Self {
         Self {
             tick_duration: Histogram::noop(),
+            tick_peak: Gauge::noop(),
             ticks: Counter::noop(),
             overruns: Counter::noop(),
             skipped_ticks: Counter::noop(),
@@ -154,6 +164,31 @@ impl SimMetrics {
         ];
         for (gauge, value) in self.settings.iter().zip(values) {
             gauge.set(value);
+        }
+    }
+}
+
+/// The longest tick of each one-second window, published as the window closes. A scrape
+/// at least once a second sees every window's worst tick, which histogram buckets blur.
+#[derive(Debug)]
+pub(crate) struct PeakWindow {
+    started: Instant,
+    peak: Duration,
+}
+
+impl PeakWindow {
+    const LENGTH: Duration = Duration::from_secs(1);
+
+    pub(crate) fn new(now: Instant) -> Self {
+        Self { started: now, peak: Duration::ZERO }
+    }
+
+    /// Records one tick; when the window is over, publishes its peak to `gauge`.
+    pub(crate) fn record(&mut self, took: Duration, now: Instant, gauge: &Gauge) {
+        self.peak = self.peak.max(took);
+        if now.duration_since(self.started) >= Self::LENGTH {
+            gauge.set(self.peak.as_secs_f64());
+            *self = Self::new(now);
         }
     }
 }

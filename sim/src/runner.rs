@@ -20,7 +20,7 @@ use tracing::{info, warn};
 use crate::Frame;
 use crate::autotune::Autotuner;
 use crate::command::{SessionId, SimInbox};
-use crate::metrics::SimMetrics;
+use crate::metrics::{PeakWindow, SimMetrics};
 use crate::simulation::{Applied, Simulation};
 
 /// What the sim hands the network side on every snapshot tick.
@@ -110,6 +110,7 @@ fn run_loop(
     let mut ticks_since_anchor: u32 = 0;
     let mut last_overrun_log: Option<Instant> = None;
     let mut reported_settings = None;
+    let mut peak = PeakWindow::new(anchor);
     info!(tick_rate_hz = simulation.settings().tick_rate_hz, "sim started");
 
     while !stop.load(Ordering::Relaxed) {
@@ -130,6 +131,7 @@ fn run_loop(
         }
         let took = started.elapsed();
         metrics.tick_duration.record(took.as_secs_f64());
+        peak.record(took, started + took, &metrics.tick_peak);
         metrics.ticks.increment(1);
         if reported_settings != Some(settings) {
             metrics.record_settings(&settings);

@@ -22,6 +22,7 @@ export { Settings } from './tickwire/settings';
 export { Snapshot } from './tickwire/snapshot';
 export { SnapshotRate } from './tickwire/snapshot-rate';
 export { SnapshotRateRequest } from './tickwire/snapshot-rate-request';
+export { SnapshotTiming } from './tickwire/snapshot-timing';
 export { ThrottleReason } from './tickwire/throttle-reason';
 export { Vec2 } from './tickwire/vec2';
 export { Welcome } from './tickwire/welcome';

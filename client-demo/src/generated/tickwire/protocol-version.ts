@@ -8,7 +8,7 @@
  */
 export enum ProtocolVersion {
   /**
-   * 7: input acks for client-side prediction.
+   * 8: opt-in snapshot timing for latency measurement (`Hello.timing`, `SnapshotTiming`).
    */
-  Current = 7
+  Current = 8
 }

@@ -9,6 +9,7 @@ import { Ping } from '../tickwire/ping';
 import { Settings } from '../tickwire/settings';
 import { Snapshot } from '../tickwire/snapshot';
 import { SnapshotRate } from '../tickwire/snapshot-rate';
+import { SnapshotTiming } from '../tickwire/snapshot-timing';
 import { Welcome } from '../tickwire/welcome';
 
 
@@ -21,13 +22,14 @@ export enum ServerBody {
   Disconnect = 5,
   SnapshotRate = 6,
   GameEvents = 7,
-  InputAck = 8
+  InputAck = 8,
+  SnapshotTiming = 9
 }
 
 export function unionToServerBody(
   type: ServerBody,
-  accessor: (obj:Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome|null
-): Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
+  accessor: (obj:Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|SnapshotTiming|Welcome) => Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|SnapshotTiming|Welcome|null
+): Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|SnapshotTiming|Welcome|null {
   switch(ServerBody[type]) {
     case 'NONE': return null; 
     case 'Welcome': return accessor(new Welcome())! as Welcome;
@@ -38,15 +40,16 @@ export function unionToServerBody(
     case 'SnapshotRate': return accessor(new SnapshotRate())! as SnapshotRate;
     case 'GameEvents': return accessor(new GameEvents())! as GameEvents;
     case 'InputAck': return accessor(new InputAck())! as InputAck;
+    case 'SnapshotTiming': return accessor(new SnapshotTiming())! as SnapshotTiming;
     default: return null;
   }
 }
 
 export function unionListToServerBody(
   type: ServerBody, 
-  accessor: (index: number, obj:Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome) => Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome|null, 
+  accessor: (index: number, obj:Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|SnapshotTiming|Welcome) => Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|SnapshotTiming|Welcome|null, 
   index: number
-): Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|Welcome|null {
+): Disconnect|GameEvents|InputAck|Ping|Settings|Snapshot|SnapshotRate|SnapshotTiming|Welcome|null {
   switch(ServerBody[type]) {
     case 'NONE': return null; 
     case 'Welcome': return accessor(index, new Welcome())! as Welcome;
@@ -57,6 +60,7 @@ export function unionListToServerBody(
     case 'SnapshotRate': return accessor(index, new SnapshotRate())! as SnapshotRate;
     case 'GameEvents': return accessor(index, new GameEvents())! as GameEvents;
     case 'InputAck': return accessor(index, new InputAck())! as InputAck;
+    case 'SnapshotTiming': return accessor(index, new SnapshotTiming())! as SnapshotTiming;
     default: return null;
   }
 }
