@@ -1,7 +1,7 @@
 //! Every message survives encode then decode, and no damaged frame decodes or panics.
 
 use glam::Vec2;
-use tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES;
+use tickwire_protocol::decode::{MAX_CLIENT_FRAME_BYTES, snapshot_tick};
 use tickwire_protocol::{
     ActorKind, ActorRow, ClientMessage, DecodeError, Disconnect, GameEvent, Hello, Input, Jumped,
     Moved, Ping, Pong, Refielded, ResumeToken, ServerMessage, Settings, Snapshot, SnapshotRate,
@@ -123,6 +123,22 @@ fn server_messages_round_trip() {
             "{message:?} should round-trip"
         );
     }
+}
+
+#[test]
+fn snapshot_tick_reads_only_snapshots() {
+    for message in server_messages() {
+        let expected = match &message {
+            ServerMessage::Snapshot(snapshot) => Some(snapshot.tick),
+            _ => None,
+        };
+        assert_eq!(
+            snapshot_tick(&message.encode()),
+            Ok(expected),
+            "{message:?}: the peeked tick should match"
+        );
+    }
+    assert!(snapshot_tick(b"not a flatbuffer").is_err(), "garbage should fail verification");
 }
 
 /// A truncated frame either fails to decode or, when the cut removed only trailing

@@ -1,0 +1,64 @@
+//! A client of a raw broadcast server: every binary frame starts with the server's send
+//! time, a little-endian f64 of Unix milliseconds.
+
+use futures_util::StreamExt;
+use tokio::time::timeout;
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason, millis_stamp_us};
+use crate::stats::{LiveStats, unix_us_now};
+
+/// Connects to `url` and counts frames until stopped.
+pub(super) async fn run(
+    url: &str,
+    stats: &LiveStats,
+    stop: &CancellationToken,
+) -> Result<BotEnd, ConnectError> {
+    let (mut socket, _) = timeout(CONNECT_TIMEOUT, connect_async(url))
+        .await
+        .map_err(|_| ConnectError::Timeout(CONNECT_TIMEOUT))??;
+    let _connected = Connected::new(stats);
+    loop {
+        let message = tokio::select! {
+            () = stop.cancelled() => {
+                let _ = socket.close(None).await;
+                return Ok(BotEnd::Stopped);
+            }
+            message = socket.next() => message,
+        };
+        match message {
+            Some(Ok(Message::Binary(frame))) => {
+                let received = unix_us_now();
+                stats.record_frame(frame.len(), sent_unix_us(&frame), received);
+            }
+            Some(Ok(Message::Close(frame))) => {
+                return Ok(BotEnd::Lost(close_reason(frame.as_ref())));
+            }
+            Some(Ok(other)) => stats.record_other(other.len()),
+            Some(Err(error)) => return Ok(BotEnd::Lost(error.to_string())),
+            None => return Ok(BotEnd::Lost("connection ended".to_owned())),
+        }
+    }
+}
+
+/// The send time a raw frame starts with, in Unix microseconds; `None` if the frame is
+/// too short or the stamp is not a plausible time.
+fn sent_unix_us(frame: &[u8]) -> Option<u64> {
+    millis_stamp_us(frame.get(..8)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sent_unix_us;
+
+    #[test]
+    fn reads_the_leading_millisecond_stamp() {
+        let mut frame = 1_795_373_213_123.5_f64.to_le_bytes().to_vec();
+        frame.extend_from_slice(&[7; 100]);
+        assert_eq!(sent_unix_us(&frame), Some(1_795_373_213_123_500));
+        assert_eq!(sent_unix_us(&frame[..7]), None, "too short for a stamp");
+        assert_eq!(sent_unix_us(&f64::NAN.to_le_bytes()), None, "not a time");
+    }
+}

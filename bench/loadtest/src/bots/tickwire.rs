@@ -1,0 +1,170 @@
+//! A Tickwire bot: handshakes asking for snapshot timing, steers its actor like a
+//! wandering player at the input cadence the server sets, acks snapshots, answers pings.
+//!
+//! Snapshots are verified and their tick read, but not applied: a load process must keep
+//! up with thousands of connections, and the browser and Rust clients' own tests cover
+//! applying them.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use glam::Vec2;
+use tickwire_protocol::decode::snapshot_tick;
+use tickwire_protocol::{ClientMessage, Hello, Input, Pong, ServerMessage, Settings};
+use tokio::time::{Instant, MissedTickBehavior, interval, timeout_at};
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason};
+use crate::stats::{LiveStats, unix_us_now};
+
+/// Connects to `url`, plays until stopped.
+pub(super) async fn run(
+    url: &str,
+    idle: bool,
+    stats: &LiveStats,
+    stop: &CancellationToken,
+) -> Result<BotEnd, ConnectError> {
+    let deadline = Instant::now() + CONNECT_TIMEOUT;
+    let timed_out = |_| ConnectError::Timeout(CONNECT_TIMEOUT);
+    let (socket, _) = timeout_at(deadline, connect_async(url)).await.map_err(timed_out)??;
+    let (mut sink, mut stream) = socket.split();
+    let hello = ClientMessage::Hello(Hello { timing: true, ..Hello::new() });
+    sink.send(Message::Binary(hello.encode())).await?;
+    let welcome = loop {
+        match timeout_at(deadline, stream.next()).await.map_err(timed_out)? {
+            Some(Ok(Message::Binary(frame))) => match ServerMessage::decode(&frame) {
+                Ok(ServerMessage::Welcome(welcome)) => break welcome,
+                Ok(ServerMessage::Disconnect(refused)) => {
+                    return Err(ConnectError::Handshake(format!(
+                        "refused {}: {}",
+                        refused.code, refused.reason
+                    )));
+                }
+                Ok(other) => {
+                    return Err(ConnectError::Handshake(format!(
+                        "expected Welcome, got {other:?}"
+                    )));
+                }
+                Err(error) => return Err(ConnectError::Handshake(error.to_string())),
+            },
+            Some(Ok(Message::Close(frame))) => {
+                return Err(ConnectError::Handshake(close_reason(frame.as_ref())));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return Err(error.into()),
+            None => return Err(ConnectError::Handshake("connection ended".to_owned())),
+        }
+    };
+    let _connected = Connected::new(stats);
+
+    let mut rng = fastrand::Rng::new();
+    let mut steering = Steering::new(&mut rng);
+    let mut inputs = interval(input_period(&welcome.settings));
+    inputs.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut sequence: u32 = 0;
+    let mut newest_tick: u32 = 0;
+    // The stamp of the snapshot that comes next: (tick, published µs).
+    let mut stamp: Option<(u32, u64)> = None;
+    loop {
+        let message = tokio::select! {
+            () = stop.cancelled() => {
+                let _ = sink.send(Message::Close(None)).await;
+                return Ok(BotEnd::Stopped);
+            }
+            _ = inputs.tick(), if !idle => {
+                sequence = sequence.wrapping_add(1);
+                let direction = steering.direction(&mut rng);
+                let input = Input { sequence, direction, ack_tick: newest_tick };
+                if let Err(error) = sink.send(Message::Binary(ClientMessage::Input(input).encode())).await {
+                    return Ok(BotEnd::Lost(error.to_string()));
+                }
+                continue;
+            }
+            message = stream.next() => message,
+        };
+        let frame = match message {
+            Some(Ok(Message::Binary(frame))) => frame,
+            Some(Ok(Message::Close(frame))) => {
+                return Ok(BotEnd::Lost(close_reason(frame.as_ref())));
+            }
+            Some(Ok(other)) => {
+                stats.record_other(other.len());
+                continue;
+            }
+            Some(Err(error)) => return Ok(BotEnd::Lost(error.to_string())),
+            None => return Ok(BotEnd::Lost("connection ended".to_owned())),
+        };
+        let received = unix_us_now();
+        match snapshot_tick(&frame) {
+            Ok(Some(tick)) => {
+                let sent = stamp.take().filter(|&(stamped, _)| stamped == tick).map(|(_, at)| at);
+                stats.record_frame(frame.len(), sent, received);
+                newest_tick = tick;
+                continue;
+            }
+            Ok(None) => {}
+            Err(error) => return Ok(BotEnd::Lost(format!("malformed snapshot: {error}"))),
+        }
+        match ServerMessage::decode(&frame) {
+            Ok(ServerMessage::SnapshotTiming { tick, published_unix_us }) => {
+                stats
+                    .stamp_bytes
+                    .fetch_add(frame.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                stamp = Some((tick, published_unix_us));
+            }
+            Ok(ServerMessage::Ping(ping)) => {
+                stats.record_other(frame.len());
+                let pong = ClientMessage::Pong(Pong { nonce: ping.nonce });
+                if let Err(error) = sink.send(Message::Binary(pong.encode())).await {
+                    return Ok(BotEnd::Lost(error.to_string()));
+                }
+            }
+            Ok(ServerMessage::Settings(settings)) => {
+                stats.record_other(frame.len());
+                let period = input_period(&settings);
+                if period != inputs.period() {
+                    inputs = interval(period);
+                    inputs.set_missed_tick_behavior(MissedTickBehavior::Delay);
+                }
+            }
+            Ok(ServerMessage::Disconnect(disconnect)) => {
+                return Ok(BotEnd::Lost(format!(
+                    "closed {}: {}",
+                    disconnect.code, disconnect.reason
+                )));
+            }
+            Ok(_) => stats.record_other(frame.len()),
+            Err(error) => return Ok(BotEnd::Lost(format!("malformed message: {error}"))),
+        }
+    }
+}
+
+/// How often the server wants inputs.
+fn input_period(settings: &Settings) -> Duration {
+    Duration::from_secs_f32(f32::from(settings.input_every) * settings.tick_seconds())
+}
+
+/// A wandering player: a random heading, changed every one to three seconds.
+struct Steering {
+    direction: Vec2,
+    turn_at: Instant,
+}
+
+impl Steering {
+    fn new(rng: &mut fastrand::Rng) -> Self {
+        let mut steering = Self { direction: Vec2::ZERO, turn_at: Instant::now() };
+        steering.direction(rng);
+        steering
+    }
+
+    fn direction(&mut self, rng: &mut fastrand::Rng) -> Vec2 {
+        let now = Instant::now();
+        if now >= self.turn_at {
+            self.direction = Vec2::from_angle(rng.f32() * std::f32::consts::TAU);
+            self.turn_at = now + Duration::from_millis(rng.u64(1000..=3000));
+        }
+        self.direction
+    }
+}

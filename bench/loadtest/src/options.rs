@@ -1,0 +1,101 @@
+//! What a load run does: the target, how many clients, and for how long.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// The kind of server under load; each speaks its own protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// A Tickwire server: bots handshake, steer their actors and ask for snapshot timing.
+    Tickwire,
+    /// A raw broadcast server (`bench/peers/raw-server.mjs`): every binary frame starts
+    /// with the server's send time as a little-endian f64 of Unix milliseconds.
+    Raw,
+    /// The Colyseus room of `bench/peers/colyseus-server.mjs`: bots join by matchmaking
+    /// and count state patches; the room stamps each patch with a timestamp message.
+    Colyseus,
+}
+
+/// One load run.
+#[derive(Debug, Clone, Args)]
+pub struct LoadOptions {
+    /// What kind of server the URL points at.
+    #[arg(long, value_enum, default_value = "tickwire")]
+    pub target: Target,
+    /// The server: `ws://host:port/ws` for Tickwire and raw servers, `http://host:port`
+    /// for Colyseus (matchmaking runs over HTTP first).
+    #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
+    pub url: String,
+    /// Bot clients to connect.
+    #[arg(long, default_value_t = 100)]
+    pub clients: u32,
+    /// Connect the clients evenly over this long.
+    #[arg(long, value_parser = parse_seconds, default_value = "5")]
+    pub ramp: Duration,
+    /// After the ramp, wait this long before measuring.
+    #[arg(long, value_parser = parse_seconds, default_value = "5")]
+    pub warmup: Duration,
+    /// The measured window.
+    #[arg(long, value_parser = parse_seconds, default_value = "20")]
+    pub duration: Duration,
+    /// Tickwire bots send no input (their actors rest); for idle-connection runs.
+    #[arg(long)]
+    pub idle: bool,
+    /// The server's process id, to read its CPU and memory from `/proc` (needed for the
+    /// peers; Tickwire reports its own on `/metrics`).
+    #[arg(long)]
+    pub server_pid: Option<i32>,
+    /// Tickwire's metrics endpoint (default: `/metrics` on the URL's host and port).
+    #[arg(long)]
+    pub metrics_url: Option<String>,
+    /// Show a progress bar on the terminal.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub progress: bool,
+    /// Also write the report as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Also plot the run over time as SVG here.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+}
+
+impl LoadOptions {
+    /// Options for `clients` bots against `url`, with the command line's defaults.
+    pub fn new(target: Target, url: impl Into<String>, clients: u32) -> Self {
+        Self {
+            target,
+            url: url.into(),
+            clients,
+            ramp: Duration::from_secs(5),
+            warmup: Duration::from_secs(5),
+            duration: Duration::from_secs(20),
+            idle: false,
+            server_pid: None,
+            metrics_url: None,
+            progress: true,
+            json: None,
+            svg: None,
+        }
+    }
+
+    /// The metrics endpoint to scrape, if the target has one.
+    pub fn metrics_url(&self) -> Option<String> {
+        if self.target != Target::Tickwire {
+            return None;
+        }
+        if let Some(url) = &self.metrics_url {
+            return Some(url.clone());
+        }
+        let rest = self.url.strip_prefix("ws://")?;
+        let authority = rest.split('/').next()?;
+        Some(format!("http://{authority}/metrics"))
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text.parse().map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(seconds).map_err(|error| format!("{text:?}: {error}"))
+}

@@ -1,0 +1,382 @@
+//! One load run: connect the bots over the ramp, sample twice a second, and reduce the
+//! measured window to a [`Report`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use indicatif::{ProgressBar, ProgressStyle};
+use thiserror::Error;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use crate::bots::{BotEnd, run_bot};
+use crate::options::LoadOptions;
+use crate::probe::{ProbeError, ServerMetrics, ServerProbe, Usage, bucket_quantile};
+use crate::report::{
+    ClientFigures, LatencyFigures, Report, Sample, ServerFigures, ThrottleFigures, TickFigures,
+};
+use crate::stats::{LiveStats, latency_histogram};
+
+/// How often the run is sampled.
+const SAMPLE_EVERY: Duration = Duration::from_millis(500);
+/// How long stopped bots get to close their connections.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Why a run could not start.
+#[derive(Debug, Error)]
+pub enum RunError {
+    /// The options make no sense.
+    #[error("invalid options: {0}")]
+    Options(&'static str),
+    /// The server could not be probed before the run.
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+}
+
+/// Counter readings at one moment.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    at: Instant,
+    bytes: u64,
+    frames: u64,
+    stamp_bytes: u64,
+    usage: Option<Usage>,
+}
+
+impl Reading {
+    fn take(stats: &LiveStats, usage: Option<Usage>) -> Self {
+        Self {
+            at: Instant::now(),
+            bytes: stats.bytes.load(Relaxed),
+            frames: stats.frames.load(Relaxed),
+            stamp_bytes: stats.stamp_bytes.load(Relaxed),
+            usage,
+        }
+    }
+}
+
+/// Runs the load described by `options` and reports on it.
+///
+/// # Errors
+/// [`RunError`] if the options are invalid or the server cannot be probed at the start;
+/// anything later (failed connections, lost probes) is reported, not an error.
+pub async fn run(options: &LoadOptions) -> Result<Report, RunError> {
+    if options.clients == 0 {
+        return Err(RunError::Options("at least one client is needed"));
+    }
+    if options.duration < SAMPLE_EVERY {
+        return Err(RunError::Options("the measured window must be at least 0.5 s"));
+    }
+    let stats = Arc::new(LiveStats::default());
+    let probe = ServerProbe::new(options.server_pid, options.metrics_url());
+    let usage_before = probe.usage().await?;
+    let stop = CancellationToken::new();
+    let start = Instant::now();
+    let window_opens = start + options.ramp + options.warmup;
+    let end = window_opens + options.duration;
+
+    let bots = tokio::spawn(connect_bots(options.clone(), Arc::clone(&stats), stop.clone(), start));
+    let progress = progress_bar(options, end - start);
+
+    let mut timeline = Vec::new();
+    let mut ticker = interval_at(start + SAMPLE_EVERY, SAMPLE_EVERY);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut previous = Reading::take(&stats, usage_before);
+    let mut window_start: Option<(Reading, Option<ServerMetrics>)> = None;
+    let mut window = WindowTally::default();
+    loop {
+        ticker.tick().await;
+        let metrics = probe.metrics().await.unwrap_or_else(|error| {
+            warn!(%error, "metrics scrape failed");
+            None
+        });
+        let usage = match probe.proc_usage() {
+            Ok(Some(usage)) => Some(usage),
+            Ok(None) => metrics.as_ref().map(|metrics| metrics.usage),
+            Err(error) => {
+                warn!(%error, "server usage unavailable");
+                None
+            }
+        };
+        let reading = Reading::take(&stats, usage);
+        let latencies = stats.take_latencies();
+        let connected = stats.connected.load(Relaxed);
+        let sample = sample(start, &previous, &reading, &latencies, connected, metrics.as_ref());
+        if reading.at >= window_opens {
+            match &window_start {
+                None => window_start = Some((reading, metrics.clone())),
+                Some(_) => window.add(&sample, &latencies, metrics.as_ref()),
+            }
+        }
+        progress.set_position((reading.at - start).as_millis() as u64);
+        progress.set_message(format!(
+            "{connected}/{} clients, {:.2} MiB/s, p99 {}",
+            options.clients,
+            sample.received_mib_per_s,
+            sample.latency_p99_ms.map_or("-".to_owned(), |ms| format!("{ms:.1} ms")),
+        ));
+        timeline.push(sample);
+        previous = reading;
+        if reading.at >= end {
+            break;
+        }
+    }
+    progress.finish_and_clear();
+    stop.cancel();
+    if tokio::time::timeout(STOP_GRACE, bots).await.is_err() {
+        warn!("some bots did not stop within {STOP_GRACE:?}");
+    }
+
+    let Some((first, first_metrics)) = window_start else {
+        return Err(RunError::Options("the run ended before its window opened"));
+    };
+    let last = previous;
+    let last_metrics = window.last_metrics.clone();
+    Ok(Report {
+        target: options.target,
+        url: options.url.clone(),
+        clients_requested: options.clients,
+        ramp_s: options.ramp.as_secs_f64(),
+        warmup_s: options.warmup.as_secs_f64(),
+        window_s: (last.at - first.at).as_secs_f64(),
+        clients: client_figures(&stats, &first, &last, &window),
+        latency: latency_figures(&window.latencies),
+        server: server_figures(usage_before, &first, &last, window.connected_mean()),
+        tick: tick_figures(first_metrics.as_ref(), last_metrics.as_ref(), window.tick_peak),
+        throttling: throttle_figures(first_metrics.as_ref(), last_metrics.as_ref(), &window),
+        timeline,
+    })
+}
+
+/// Connects `options.clients` bots evenly over the ramp, then waits for all to end.
+async fn connect_bots(
+    options: LoadOptions,
+    stats: Arc<LiveStats>,
+    stop: CancellationToken,
+    start: Instant,
+) {
+    let options = Arc::new(options);
+    let mut bots = JoinSet::new();
+    for index in 0..options.clients {
+        let due = start + options.ramp.mul_f64(f64::from(index) / f64::from(options.clients));
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = sleep_until(due) => {}
+        }
+        let (options, stats, stop) = (Arc::clone(&options), Arc::clone(&stats), stop.clone());
+        bots.spawn(async move {
+            match run_bot(options.target, &options.url, options.idle, &stats, &stop).await {
+                Ok(BotEnd::Stopped) => {}
+                Ok(BotEnd::Lost(reason)) => {
+                    debug!(index, %reason, "connection lost");
+                    stats.record_lost(&reason);
+                }
+                Err(error) => {
+                    debug!(index, %error, "connection failed");
+                    stats.record_connect_failure(&error.to_string());
+                }
+            }
+        });
+    }
+    while bots.join_next().await.is_some() {}
+}
+
+fn progress_bar(options: &LoadOptions, length: Duration) -> ProgressBar {
+    if !options.progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(length.as_millis() as u64);
+    let style = ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {percent:>3}% {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar
+}
+
+/// One timeline point from two readings and the interval's latencies.
+fn sample(
+    start: Instant,
+    previous: &Reading,
+    reading: &Reading,
+    latencies: &Histogram<u64>,
+    connected: u64,
+    metrics: Option<&ServerMetrics>,
+) -> Sample {
+    let seconds = (reading.at - previous.at).as_secs_f64().max(1e-9);
+    let quantile_ms = |quantile| {
+        (!latencies.is_empty()).then(|| latencies.value_at_quantile(quantile) as f64 / 1000.0)
+    };
+    let cpu = match (previous.usage, reading.usage) {
+        (Some(before), Some(after)) => Some((after.cpu_seconds - before.cpu_seconds) / seconds),
+        _ => None,
+    };
+    Sample {
+        t_s: (reading.at - start).as_secs_f64(),
+        connected,
+        received_mib_per_s: (reading.bytes - previous.bytes) as f64 / seconds / MIB,
+        frames_per_s: (reading.frames - previous.frames) as f64 / seconds,
+        latency_p50_ms: quantile_ms(0.5),
+        latency_p99_ms: quantile_ms(0.99),
+        server_cpu_cores: cpu,
+        server_rss_mib: reading.usage.map(|usage| usage.rss_bytes as f64 / MIB),
+        tick_peak_ms: metrics.map(|metrics| metrics.tick_peak_seconds * 1000.0),
+    }
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// What the samples inside the measured window add up to.
+#[derive(Debug)]
+struct WindowTally {
+    latencies: Histogram<u64>,
+    connected_sum: f64,
+    connected_last: u64,
+    samples: u32,
+    tick_peak: f64,
+    throttled_peak: f64,
+    last_metrics: Option<ServerMetrics>,
+}
+
+impl Default for WindowTally {
+    fn default() -> Self {
+        Self {
+            latencies: latency_histogram(),
+            connected_sum: 0.0,
+            connected_last: 0,
+            samples: 0,
+            tick_peak: 0.0,
+            throttled_peak: 0.0,
+            last_metrics: None,
+        }
+    }
+}
+
+impl WindowTally {
+    fn add(
+        &mut self,
+        sample: &Sample,
+        latencies: &Histogram<u64>,
+        metrics: Option<&ServerMetrics>,
+    ) {
+        if let Err(error) = self.latencies.add(latencies) {
+            warn!(%error, "latencies could not be merged");
+        }
+        self.connected_sum += sample.connected as f64;
+        self.connected_last = sample.connected;
+        self.samples += 1;
+        if let Some(metrics) = metrics {
+            self.tick_peak = self.tick_peak.max(metrics.tick_peak_seconds);
+            self.throttled_peak = self.throttled_peak.max(metrics.sessions_throttled);
+            self.last_metrics = Some(metrics.clone());
+        }
+    }
+
+    fn connected_mean(&self) -> f64 {
+        if self.samples == 0 { 0.0 } else { self.connected_sum / f64::from(self.samples) }
+    }
+}
+
+fn client_figures(
+    stats: &LiveStats,
+    first: &Reading,
+    last: &Reading,
+    window: &WindowTally,
+) -> ClientFigures {
+    let seconds = (last.at - first.at).as_secs_f64().max(1e-9);
+    let clients = window.connected_mean().max(1.0);
+    let frames = (last.frames - first.frames) as f64;
+    let bytes = (last.bytes - first.bytes) as f64;
+    ClientFigures {
+        connected_mean: window.connected_mean(),
+        connected_at_end: window.connected_last,
+        connect_failures: stats.connect_failures.load(Relaxed),
+        connections_lost: stats.connections_lost.load(Relaxed),
+        end_reasons: stats.end_reasons(),
+        bytes_per_client_per_s: bytes / seconds / clients,
+        frames_per_client_per_s: frames / seconds / clients,
+        mean_frame_bytes: if frames > 0.0 { bytes / frames } else { 0.0 },
+        stamp_bytes_per_client_per_s: (last.stamp_bytes - first.stamp_bytes) as f64
+            / seconds
+            / clients,
+    }
+}
+
+fn latency_figures(latencies: &Histogram<u64>) -> Option<LatencyFigures> {
+    if latencies.is_empty() {
+        return None;
+    }
+    let ms = |micros: u64| micros as f64 / 1000.0;
+    Some(LatencyFigures {
+        samples: latencies.len(),
+        p50_ms: ms(latencies.value_at_quantile(0.5)),
+        p99_ms: ms(latencies.value_at_quantile(0.99)),
+        p999_ms: ms(latencies.value_at_quantile(0.999)),
+        max_ms: ms(latencies.max()),
+    })
+}
+
+fn server_figures(
+    before: Option<Usage>,
+    first: &Reading,
+    last: &Reading,
+    clients: f64,
+) -> Option<ServerFigures> {
+    let (before, start, end) = (before?, first.usage?, last.usage?);
+    let seconds = (last.at - first.at).as_secs_f64().max(1e-9);
+    let cores = (end.cpu_seconds - start.cpu_seconds) / seconds;
+    let clients = clients.max(1.0);
+    Some(ServerFigures {
+        cpu_cores: cores,
+        cpu_us_per_client_per_s: cores * 1e6 / clients,
+        rss_mib_before: before.rss_bytes as f64 / MIB,
+        rss_mib_at_end: end.rss_bytes as f64 / MIB,
+        rss_kib_per_client: (end.rss_bytes as f64 - before.rss_bytes as f64) / 1024.0 / clients,
+    })
+}
+
+fn tick_figures(
+    first: Option<&ServerMetrics>,
+    last: Option<&ServerMetrics>,
+    peak_seconds: f64,
+) -> Option<TickFigures> {
+    let (first, last) = (first?, last?);
+    let ms = |quantile| {
+        bucket_quantile(&first.tick_buckets, &last.tick_buckets, quantile).map(|s| s * 1000.0)
+    };
+    let ticks = last.tick_buckets.last()?.1 - first.tick_buckets.last()?.1;
+    Some(TickFigures {
+        ticks: ticks.max(0.0) as u64,
+        p50_ms: ms(0.5)?,
+        p99_ms: ms(0.99)?,
+        max_ms: peak_seconds * 1000.0,
+        overruns: last.tick_overruns - first.tick_overruns,
+        skipped: last.ticks_skipped - first.ticks_skipped,
+        settings: last.settings.clone(),
+    })
+}
+
+fn throttle_figures(
+    first: Option<&ServerMetrics>,
+    last: Option<&ServerMetrics>,
+    window: &WindowTally,
+) -> Option<ThrottleFigures> {
+    let (first, last) = (first?, last?);
+    let sessions_closed: BTreeMap<String, f64> = last
+        .sessions_closed
+        .iter()
+        .map(|(reason, &count)| {
+            (reason.clone(), count - first.sessions_closed.get(reason).copied().unwrap_or(0.0))
+        })
+        .filter(|&(_, count)| count > 0.0)
+        .collect();
+    Some(ThrottleFigures {
+        sessions_throttled_peak: window.throttled_peak,
+        snapshots_skipped: last.snapshots_skipped - first.snapshots_skipped,
+        inputs_dropped: last.inputs_dropped - first.inputs_dropped,
+        sessions_closed,
+    })
+}
