@@ -30,6 +30,10 @@ use crate::metrics::NetMetrics;
 use crate::resume::ResumeBook;
 use crate::session;
 
+/// How many bytes of queued messages tungstenite holds before writing them without a
+/// flush (its `write_buffer_size`).
+const WRITE_COALESCE_BYTES: usize = 16 * 1024;
+
 /// Shared state of every session. Cheap to clone.
 #[derive(Clone)]
 pub struct Net {
@@ -99,7 +103,10 @@ impl Net {
         let session_id = net.inner.next_session_id.fetch_add(1, Ordering::Relaxed);
         let ws_config = WebSocketConfig::default()
             .read_buffer_size(net.inner.config.read_buffer_bytes)
-            .write_buffer_size(0)
+            // Messages gather up to this before a write unless flushed: what precedes a
+            // snapshot (input ack, events, timing) is queued and leaves with it in one write
+            // call. Larger snapshots go out as soon as they are framed.
+            .write_buffer_size(WRITE_COALESCE_BYTES)
             .max_message_size(Some(net.inner.config.max_message_bytes))
             .max_frame_size(Some(net.inner.config.max_message_bytes));
         let inner = Arc::clone(&net.inner);

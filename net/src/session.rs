@@ -34,7 +34,7 @@ mod state;
 mod wire;
 
 use state::SessionState;
-use wire::{close_reason, next_message, send};
+use wire::{close_reason, next_message, queue, send};
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -442,7 +442,7 @@ where
                 {
                     acked_sent = Some(sequence);
                     let ack = ServerMessage::InputAck { sequence, tick: newest.tick() };
-                    if let Err(ending) = send(sink, &net.metrics, ack.encode()).await {
+                    if let Err(ending) = queue(sink, &net.metrics, ack.encode()).await {
                         return ending;
                     }
                 }
@@ -455,7 +455,7 @@ where
                 }
                 events_after = newest.tick();
                 if let Some(events) = events
-                    && let Err(ending) = send(sink, &net.metrics, events).await
+                    && let Err(ending) = queue(sink, &net.metrics, events).await
                 {
                     return ending;
                 }
@@ -464,7 +464,7 @@ where
                         tick: newest.tick(),
                         published_unix_us: newest.published_unix_us(),
                     };
-                    if let Err(ending) = send(sink, &net.metrics, stamp.encode()).await {
+                    if let Err(ending) = queue(sink, &net.metrics, stamp.encode()).await {
                         return ending;
                     }
                 }

@@ -108,13 +108,13 @@ fn draw_panel<DB: DrawingBackend>(
         .y_label_area_size(64)
         .build_cartesian_2d(0.0..x_max, 0.0..y_max)
         .map_err(drawing)?;
-    chart.configure_mesh().x_desc("seconds").y_desc(panel.unit).draw().map_err(drawing)?;
     chart
         .draw_series(std::iter::once(Rectangle::new(
             [(window.0, 0.0), (window.1.min(x_max), y_max)],
             RGBColor(230, 240, 255).filled(),
         )))
         .map_err(drawing)?;
+    chart.configure_mesh().x_desc("seconds").y_desc(panel.unit).draw().map_err(drawing)?;
     for (index, (name, points)) in panel.series.iter().enumerate() {
         let color = Palette99::pick(index).to_rgba();
         chart

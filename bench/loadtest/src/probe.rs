@@ -95,14 +95,10 @@ impl ServerProbe {
             return Ok(None);
         };
         let failed = |source| ProbeError::Proc { pid, source };
-        let process = procfs::process::Process::new(pid).map_err(failed)?;
-        let stat = process.stat().map_err(failed)?;
-        let status = process.status().map_err(failed)?;
-        let ticks = procfs::ticks_per_second() as f64;
-        Ok(Some(Usage {
-            cpu_seconds: (stat.utime + stat.stime) as f64 / ticks,
-            rss_bytes: status.vmrss.unwrap_or(0) * 1024,
-        }))
+        procfs::process::Process::new(pid)
+            .and_then(|process| usage_of(&process))
+            .map(Some)
+            .map_err(failed)
     }
 
     /// Tickwire's metrics, if this is a Tickwire run.
@@ -137,6 +133,20 @@ impl ServerProbe {
         }
         Ok(self.metrics().await?.map(|metrics| metrics.usage))
     }
+}
+
+/// This process's own usage (the load generator's), if `/proc` can tell.
+pub fn own_usage() -> Option<Usage> {
+    procfs::process::Process::myself().and_then(|process| usage_of(&process)).ok()
+}
+
+fn usage_of(process: &procfs::process::Process) -> Result<Usage, procfs::ProcError> {
+    let stat = process.stat()?;
+    let status = process.status()?;
+    Ok(Usage {
+        cpu_seconds: (stat.utime + stat.stime) as f64 / procfs::ticks_per_second() as f64,
+        rss_bytes: status.vmrss.unwrap_or(0) * 1024,
+    })
 }
 
 impl ServerMetrics {

@@ -33,6 +33,9 @@ pub struct Report {
     pub tick: Option<TickFigures>,
     /// Throttling and drops the server counted (Tickwire only).
     pub throttling: Option<ThrottleFigures>,
+    /// CPU the load generator itself used over the window, in cores: near 1.0 on a
+    /// pinned core means the clients, not the server, were the limit.
+    pub loader_cpu_cores: Option<f64>,
     /// The whole run, sampled twice a second.
     pub timeline: Vec<Sample>,
 }
@@ -228,6 +231,9 @@ impl Report {
             if !throttling.sessions_closed.is_empty() {
                 rows.push(("server closed".into(), format!("{:?}", throttling.sessions_closed)));
             }
+        }
+        if let Some(cores) = self.loader_cpu_cores {
+            rows.push(("load generator CPU".into(), format!("{cores:.3} cores")));
         }
         rows.push((
             "dropped".into(),

@@ -16,7 +16,7 @@ use tracing::{debug, warn};
 
 use crate::bots::{BotEnd, run_bot};
 use crate::options::LoadOptions;
-use crate::probe::{ProbeError, ServerMetrics, ServerProbe, Usage, bucket_quantile};
+use crate::probe::{ProbeError, ServerMetrics, ServerProbe, Usage, bucket_quantile, own_usage};
 use crate::report::{
     ClientFigures, LatencyFigures, Report, Sample, ServerFigures, ThrottleFigures, TickFigures,
 };
@@ -46,12 +46,15 @@ struct Reading {
     frames: u64,
     stamp_bytes: u64,
     usage: Option<Usage>,
+    /// The load generator's own usage.
+    loader: Option<Usage>,
 }
 
 impl Reading {
     fn take(stats: &LiveStats, usage: Option<Usage>) -> Self {
         Self {
             at: Instant::now(),
+            loader: own_usage(),
             bytes: stats.bytes.load(Relaxed),
             frames: stats.frames.load(Relaxed),
             stamp_bytes: stats.stamp_bytes.load(Relaxed),
@@ -149,8 +152,14 @@ pub async fn run(options: &LoadOptions) -> Result<Report, RunError> {
         server: server_figures(usage_before, &first, &last, window.connected_mean()),
         tick: tick_figures(first_metrics.as_ref(), last_metrics.as_ref(), window.tick_peak),
         throttling: throttle_figures(first_metrics.as_ref(), last_metrics.as_ref(), &window),
+        loader_cpu_cores: cpu_cores(first.loader, last.loader, last.at - first.at),
         timeline,
     })
+}
+
+/// Mean cores used between two usage readings `elapsed` apart.
+fn cpu_cores(first: Option<Usage>, last: Option<Usage>, elapsed: Duration) -> Option<f64> {
+    Some((last?.cpu_seconds - first?.cpu_seconds) / elapsed.as_secs_f64().max(1e-9))
 }
 
 /// Connects `options.clients` bots evenly over the ramp, then waits for all to end.
@@ -210,10 +219,6 @@ fn sample(
     let quantile_ms = |quantile| {
         (!latencies.is_empty()).then(|| latencies.value_at_quantile(quantile) as f64 / 1000.0)
     };
-    let cpu = match (previous.usage, reading.usage) {
-        (Some(before), Some(after)) => Some((after.cpu_seconds - before.cpu_seconds) / seconds),
-        _ => None,
-    };
     Sample {
         t_s: (reading.at - start).as_secs_f64(),
         connected,
@@ -221,7 +226,7 @@ fn sample(
         frames_per_s: (reading.frames - previous.frames) as f64 / seconds,
         latency_p50_ms: quantile_ms(0.5),
         latency_p99_ms: quantile_ms(0.99),
-        server_cpu_cores: cpu,
+        server_cpu_cores: cpu_cores(previous.usage, reading.usage, reading.at - previous.at),
         server_rss_mib: reading.usage.map(|usage| usage.rss_bytes as f64 / MIB),
         tick_peak_ms: metrics.map(|metrics| metrics.tick_peak_seconds * 1000.0),
     }
@@ -325,9 +330,8 @@ fn server_figures(
     last: &Reading,
     clients: f64,
 ) -> Option<ServerFigures> {
-    let (before, start, end) = (before?, first.usage?, last.usage?);
-    let seconds = (last.at - first.at).as_secs_f64().max(1e-9);
-    let cores = (end.cpu_seconds - start.cpu_seconds) / seconds;
+    let (before, end) = (before?, last.usage?);
+    let cores = cpu_cores(first.usage, last.usage, last.at - first.at)?;
     let clients = clients.max(1.0);
     Some(ServerFigures {
         cpu_cores: cores,
