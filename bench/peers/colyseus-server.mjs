@@ -11,8 +11,8 @@
 // walls (clamp, flip that velocity component).
 //
 // The automatic patch timer is off (patchRate = null). At the end of every K-th tick the room
-// stamps t = performance.timeOrigin + performance.now(), calls broadcastPatch(), and right
-// after it broadcasts the timestamp message: broadcast(0, <8 bytes: t as float64 LE>), which
+// stamps t = performance.timeOrigin + performance.now(), calls broadcastPatch(), and if a
+// patch went out (something changed) broadcasts right after it the timestamp message: broadcast(0, <8 bytes: t as float64 LE>), which
 // is on the wire as the 10-byte frame  0x11 0x00 <f64 LE t>  (ROOM_DATA_BYTES, type 0).
 // See PROTOCOL.md.
 //
@@ -121,9 +121,11 @@ class BenchRoom extends Room {
     }
     if (this.simTick % patchEvery === 0) {
       const t = performance.timeOrigin + performance.now();
-      this.broadcastPatch();
-      this.tsView.setFloat64(0, t, true);
-      this.broadcast(TIMESTAMP_MESSAGE_TYPE, this.tsBytes);
+      // Stamp only patches that went out (none while nothing changed, as in Colyseus).
+      if (this.broadcastPatch()) {
+        this.tsView.setFloat64(0, t, true);
+        this.broadcast(TIMESTAMP_MESSAGE_TYPE, this.tsBytes);
+      }
     }
   }
 }

@@ -1668,7 +1668,9 @@ var Settings = class _Settings {
     return offset ? this.bb.readUint16(this.bb_pos + offset) : 0;
   }
   /**
-   * A snapshot is sent every N ticks.
+   * A snapshot is sent every N ticks; while the client already holds the newest state
+   * it is skipped, with a heartbeat at least every second. A gap in snapshot ticks
+   * longer than the interval means nothing changed in between.
    */
   broadcastEvery() {
     const offset = this.bb.__offset(this.bb_pos, 6);
@@ -4228,6 +4230,8 @@ var World = class {
     this.lastFrameAt = null;
     /** Set by a Welcome while the previous session's states are still drawn: the new own actor. */
     this.nextOwnId = null;
+    /** The snapshot interval in ticks the server said (null: broadcast_every). */
+    this.snapshotEveryTicks = null;
   }
   /**
    * Starts a new session. The states of an earlier one are still drawn until the new
@@ -4258,7 +4262,20 @@ var World = class {
     this.settings = settings;
   }
   /**
-   * Takes the mirror's state after a snapshot was applied at `now` (performance.now()).
+   * The snapshot interval this client gets, in ticks (`SnapshotRateTracker.everyTicks`,
+   * src/rate.ts; null: the settings' broadcast_every), for the states added from now on:
+   * a longer gap between two states was a quiet one.
+   */
+  setSnapshotEveryTicks(everyTicks) {
+    this.snapshotEveryTicks = everyTicks;
+  }
+  /** The snapshot interval in ticks in force now (at least 1). */
+  get everyTicks() {
+    return Math.max(1, this.snapshotEveryTicks ?? this.settings?.broadcastEvery ?? 1);
+  }
+  /**
+   * Takes the mirror's state after a snapshot was applied at `now` (performance.now()),
+   * after a hold state when the gap since the previous one was quiet.
    * @param spawned ids a delta spawned (new actors even where an id is reused), or null
    *   for a full snapshot, whose actors are matched to the previous state by id and kind.
    */
@@ -4267,7 +4284,17 @@ var World = class {
       this.ownId = this.nextOwnId;
       this.restart();
     }
-    this.frames.push({ state: state2, receivedAt: now, fresh: spawned ?? NO_IDS });
+    const everyTicks = this.everyTicks;
+    const previous = this.latest;
+    if (previous !== null && spawned !== null && this.settings !== null) {
+      const interval = Math.max(everyTicks, previous.everyTicks);
+      const holdAt = now - interval * 1e3 / Math.max(1, this.settings.tickRateHz);
+      if (state2.tick - previous.state.tick > interval && holdAt > previous.receivedAt) {
+        const hold = { ...previous.state, tick: state2.tick - interval };
+        this.frames.push({ state: hold, receivedAt: holdAt, fresh: NO_IDS, everyTicks });
+      }
+    }
+    this.frames.push({ state: state2, receivedAt: now, fresh: spawned ?? NO_IDS, everyTicks });
     const oldest = now - this.delayMs - BUFFER_SLACK_MS;
     let drop = 0;
     while (this.frames.length - drop > 2 && this.frames[drop + 1].receivedAt <= oldest) {
@@ -4449,6 +4476,7 @@ var lastClose = null;
 var fieldNames = [];
 var events = new EventLog();
 function publishRate() {
+  world.setSnapshotEveryTicks(snapshotRate.everyTicks);
   status.snapshotEveryTicks = snapshotRate.everyTicks;
   status.throttleReason = snapshotRate.reason;
   const settings = world.settings;

@@ -53,6 +53,7 @@ let fieldNames: readonly string[] = [];
 const events = new EventLog();
 
 function publishRate(): void {
+  world.setSnapshotEveryTicks(snapshotRate.everyTicks);
   status.snapshotEveryTicks = snapshotRate.everyTicks;
   status.throttleReason = snapshotRate.reason;
   const settings = world.settings;

@@ -1,15 +1,25 @@
-// World view: what the server told us (arena, own actor, settings), a short buffer of
-// recent mirror states with their receive times, and where to draw each actor at a
-// given moment. Other actors are drawn `interpolation_delay_ms` behind the newest
-// snapshot: interpolated linearly between the two buffered states whose receive times
-// bracket the render time (now - delay), held at the newest state if none arrived in
-// time. When the delay is shorter than the gap between the latest two states, those
+// World view: what the server told us (arena, own actor, settings, snapshot interval), a
+// short buffer of recent mirror states with their receive times, and where to draw each
+// actor at a given moment. Other actors are drawn `interpolation_delay_ms` behind the
+// newest snapshot: interpolated linearly between the two buffered states whose receive
+// times bracket the render time (now - delay), held at the newest state if none arrived
+// in time. When the delay is shorter than the gap between the latest two states, those
 // two are interpolated over one gap instead (others then lag one snapshot interval).
+// The server skips snapshots while nothing changes (still sending an empty one every
+// second), so a gap between two states longer than the snapshot interval (every_ticks
+// of the last SnapshotRate, else broadcast_every) was quiet: the world stood still
+// until one interval before the newer state. A hold state is buffered in the gap (the
+// older state again, as of that tick, received one interval before the newer one), so
+// others rest, then move over the last interval as they really did instead of sliding
+// across the whole gap. Just after the interval shrinks the larger one counts (the
+// first gap may still be the old one's), and a full snapshot within a session (a
+// resync after a refused snapshot: its gap hid changes) gets no hold.
 // The own actor is drawn at its newest position, eased with the server's smoothing
 // factor. Settings changes apply at the next frame. Positions come from the mirror in
 // steps; world units = steps / steps_per_unit. A Welcome on a reconnection keeps the
 // old buffer drawn (others come to rest at its newest state) until the new session's
-// first state replaces the whole buffer: nothing is interpolated across sessions.
+// first state replaces the whole buffer: nothing is interpolated (or held) across
+// sessions.
 // Gameplay fields are never interpolated: each actor carries those of the state it is
 // drawn towards (the own actor: the newest).
 
@@ -23,6 +33,8 @@ interface StateFrame {
   receivedAt: number;
   /** Ids, ascending, of actors new in this state (spawned by a delta); never interpolated. */
   fresh: Uint32Array;
+  /** The snapshot interval, in ticks, in force when this state arrived. */
+  everyTicks: number;
 }
 
 /** Which buffered states to draw other actors between, and how far along. */
@@ -78,6 +90,8 @@ export class World {
   private lastFrameAt: number | null = null;
   /** Set by a Welcome while the previous session's states are still drawn: the new own actor. */
   private nextOwnId: number | null = null;
+  /** The snapshot interval in ticks the server said (null: broadcast_every). */
+  private snapshotEveryTicks: number | null = null;
 
   /**
    * Starts a new session. The states of an earlier one are still drawn until the new
@@ -112,7 +126,22 @@ export class World {
   }
 
   /**
-   * Takes the mirror's state after a snapshot was applied at `now` (performance.now()).
+   * The snapshot interval this client gets, in ticks (`SnapshotRateTracker.everyTicks`,
+   * src/rate.ts; null: the settings' broadcast_every), for the states added from now on:
+   * a longer gap between two states was a quiet one.
+   */
+  setSnapshotEveryTicks(everyTicks: number | null): void {
+    this.snapshotEveryTicks = everyTicks;
+  }
+
+  /** The snapshot interval in ticks in force now (at least 1). */
+  private get everyTicks(): number {
+    return Math.max(1, this.snapshotEveryTicks ?? this.settings?.broadcastEvery ?? 1);
+  }
+
+  /**
+   * Takes the mirror's state after a snapshot was applied at `now` (performance.now()),
+   * after a hold state when the gap since the previous one was quiet.
    * @param spawned ids a delta spawned (new actors even where an id is reused), or null
    *   for a full snapshot, whose actors are matched to the previous state by id and kind.
    */
@@ -121,7 +150,19 @@ export class World {
       this.ownId = this.nextOwnId;
       this.restart();
     }
-    this.frames.push({ state, receivedAt: now, fresh: spawned ?? NO_IDS });
+    const everyTicks = this.everyTicks;
+    const previous = this.latest;
+    if (previous !== null && spawned !== null && this.settings !== null) {
+      // A quiet gap: the previous state still stood one interval before this one.
+      const interval = Math.max(everyTicks, previous.everyTicks);
+      const holdAt = now - (interval * 1000) / Math.max(1, this.settings.tickRateHz);
+      if (state.tick - previous.state.tick > interval && holdAt > previous.receivedAt) {
+        // States are never modified once built (src/mirror.ts): the columns can be shared.
+        const hold = { ...previous.state, tick: state.tick - interval };
+        this.frames.push({ state: hold, receivedAt: holdAt, fresh: NO_IDS, everyTicks });
+      }
+    }
+    this.frames.push({ state, receivedAt: now, fresh: spawned ?? NO_IDS, everyTicks });
     // Render times only move forward: once the second state is older than any render
     // time to come, the first is never drawn again.
     const oldest = now - this.delayMs - BUFFER_SLACK_MS;

@@ -1,9 +1,11 @@
 // Unit test, in Node, of how the client follows the server live: the world view
 // (src/world.ts) draws other actors `interpolation_delay_ms` behind the newest snapshot
 // between the buffered states that bracket the render time (the latest two when the
-// delay is shorter than a snapshot gap), picks up new settings at once, and on a
-// reconnection's Welcome keeps the old states drawn until the new session's first one
-// replaces them all, and carries each actor's gameplay fields (never interpolated),
+// delay is shorter than a snapshot gap), picks up new settings at once, holds the older
+// state until one snapshot interval before the newer one across a quiet gap (the server
+// skips snapshots while nothing changes), and on a reconnection's Welcome keeps the old
+// states drawn until the new session's first one replaces them all (never held across),
+// and carries each actor's gameplay fields (never interpolated),
 // which src/fields.ts turns into a fill colour and a label; the snapshot
 // rate (src/rate.ts) follows broadcast_every and SnapshotRate; the connection
 // (src/connection.ts, over a fake WebSocket and recorded timers) reschedules Inputs when
@@ -197,6 +199,123 @@ describe('world view: interpolation delay', () => {
       w.addState(state(2 * i, [{ id: NPC, x: i }]), null, 1000 + (i * 200) / 3);
     }
     assert.ok(w.bufferedStates <= 128, `the buffer should stay bounded, but holds ${w.bufferedStates} states`);
+  });
+});
+
+/** The receive time of the hold state before a state received at `at`, `ticks` later (30 Hz). */
+function holdTime(at, ticks = 2) {
+  return at - (ticks * 1000) / 30;
+}
+
+/**
+ * A world after Welcome with `settings` (30 Hz, every 2 ticks by default) and the
+ * snapshot interval `everyTicks`, holding one state: tick 10 received at 1000 ms, the
+ * NPC at x 0 and the own actor at x 100.
+ */
+function quietWorld(settings = {}, everyTicks = 2) {
+  const w = new client.World();
+  w.welcome(OWN, { x: 1000, y: 1000 }, { ...SETTINGS, ...settings });
+  w.setSnapshotEveryTicks(everyTicks);
+  w.addState(state(10, [{ id: OWN, x: 100, kind: 1 }, { id: NPC, x: 0 }]), null, 1000);
+  return w;
+}
+
+/** The state at `tick` with the own actor at x 100 and the NPC at `x`. */
+function npcAt(tick, x) {
+  return state(tick, [{ id: OWN, x: 100, kind: 1 }, { id: NPC, x }]);
+}
+
+const NONE_SPAWNED = new Uint32Array(0);
+
+describe('world view: quiet gaps', () => {
+  test('after a quiet gap others rest, then move over the last snapshot interval', () => {
+    const w = quietWorld();
+    // Nothing changed from tick 10 to 37; the NPC moved by tick 40, a second later.
+    w.addState(npcAt(40, 30), NONE_SPAWNED, 2000);
+    const hold = holdTime(2000);
+    assert.equal(w.bufferedStates, 3, 'a hold state should come between ticks 10 and 40');
+    // 2000 - 100 = 1900, before the hold (1933 ms): between tick 10 and the hold at tick 38.
+    const resting = w.renderSpan(2000);
+    assert.deepEqual([resting.from.tick, resting.to.tick], [10, 38], 'before the hold, tick 10 to the hold at tick 38');
+    near(actor(w, 2000, NPC).x, 0, 'before the hold time the NPC should rest at its old position');
+    near(actor(w, hold + 100 - 1, NPC).x, 0, 'just before the hold time too');
+    // Half an interval after the hold: half way between x 0 and x 30.
+    const moving = w.renderSpan(hold + 100 + 100 / 3);
+    assert.deepEqual([moving.from.tick, moving.to.tick], [38, 40], 'the last interval is the hold to tick 40');
+    near(actor(w, hold + 100 + 100 / 3, NPC).x, 15, 'half way through the last interval, the NPC should be half way');
+    near(actor(w, 2100, NPC).x, 30, 'once the render time reaches tick 40, the NPC should be there');
+    // The delay cannot be honoured: the latest two (hold, tick 40) are one interval apart.
+    const short = quietWorld({ interpolationDelayMs: 20 });
+    short.addState(npcAt(40, 30), NONE_SPAWNED, 2000);
+    assert.equal(short.renderSpan(2000).from.tick, 38, 'the fallback should ease from the hold');
+    near(actor(short, 2000 + 100 / 3, NPC).x, 15, 'the fallback should take one interval, not the quiet second');
+    // Regular states again: the buffer is trimmed as usual.
+    for (let i = 1; i <= 30; i++) {
+      w.addState(npcAt(40 + 2 * i, 30 + i), NONE_SPAWNED, 2000 + (i * 200) / 3);
+    }
+    assert.ok(w.bufferedStates <= 8, `the buffer should be trimmed as usual, but holds ${w.bufferedStates} states`);
+    near(actor(w, 4000, NPC).x, 60 - 1.5, 'regular states should be interpolated as before');
+  });
+
+  test('a gap of one interval gets no hold, however late it arrives', () => {
+    const w = quietWorld();
+    w.addState(npcAt(12, 10), NONE_SPAWNED, 1080); // 13 ms late
+    w.addState(npcAt(14, 20), NONE_SPAWNED, 1400); // a stall: late, but no tick was skipped
+    assert.equal(w.bufferedStates, 3, 'regular ticks should get no hold state');
+    // 1300 - 100 = 1200: between tick 12 (1080 ms, x 10) and tick 14 (1400 ms, x 20).
+    const span = w.renderSpan(1300);
+    assert.deepEqual([span.from.tick, span.to.tick], [12, 14], 'tick 12 to tick 14, nothing between');
+    near(actor(w, 1300, NPC).x, 10 + (10 * 120) / 320, 'the NPC should be interpolated over the whole late gap');
+  });
+
+  test("no hold across a Welcome: the new session's first state replaces the buffer", () => {
+    for (const spawned of [null, Uint32Array.of(NPC)]) {
+      const w = world();
+      w.welcome(9, { x: 500, y: 500 }, SETTINGS);
+      w.setSnapshotEveryTicks(2);
+      // Tick 500, 300 ms after the old session's tick 8: a gap, but between sessions.
+      w.addState(state(500, [{ id: NPC, x: 700 }, { id: 9, x: 50, kind: 1 }]), spawned, 1500);
+      assert.equal(w.bufferedStates, 1, `the new session's first state (${spawned === null ? 'full' : 'even a delta'}) should be alone`);
+      assert.equal(w.renderSpan(1500).from, null, 'nothing should be drawn from the old session');
+      near(actor(w, 1500, NPC).x, 700, 'the NPC should be drawn where the new session has it');
+    }
+  });
+
+  test('no hold for a full snapshot (a resync), nor one that would not come after the previous state', () => {
+    const full = quietWorld();
+    full.addState(npcAt(40, 30), null, 2000);
+    assert.equal(full.bufferedStates, 2, 'a full snapshot should get no hold state');
+    // A burst: tick 40 came 50 ms after tick 10, less than an interval (67 ms).
+    const burst = quietWorld();
+    burst.addState(npcAt(40, 30), NONE_SPAWNED, 1050);
+    assert.equal(burst.bufferedStates, 2, 'a hold before the previous receive time should be skipped');
+    const span = burst.renderSpan(1125);
+    assert.deepEqual([span.from.tick, span.to.tick], [10, 40], 'the two states should be drawn between as before');
+  });
+
+  test("the interval is SnapshotRate's, else broadcast_every; just after it shrinks, the larger counts", () => {
+    // Throttled to every 16 ticks: a gap of 16 is regular, one of 30 quiet.
+    const throttled = quietWorld({}, 16);
+    throttled.addState(npcAt(26, 10), NONE_SPAWNED, 1533);
+    assert.equal(throttled.bufferedStates, 2, 'a gap of the throttled interval should get no hold');
+    throttled.addState(npcAt(56, 20), NONE_SPAWNED, 2533);
+    // The hold (received at 2000 ms) is at tick 56 - 16; tick 26 is older than any render time left.
+    const hold = throttled.renderSpan(holdTime(2533, 16) + 110);
+    assert.deepEqual([hold.from.tick, hold.to.tick], [40, 56], 'a longer gap should get a hold one throttled interval back');
+    // No SnapshotRate: broadcast_every (here 4).
+    const unthrottled = quietWorld({ broadcastEvery: 4 }, null);
+    unthrottled.addState(npcAt(14, 10), NONE_SPAWNED, 1133);
+    assert.equal(unthrottled.bufferedStates, 2, 'a gap of broadcast_every should get no hold');
+    unthrottled.addState(npcAt(44, 20), NONE_SPAWNED, 2133);
+    const quiet = unthrottled.renderSpan(holdTime(2133, 4) + 110);
+    assert.deepEqual([quiet.from.tick, quiet.to.tick], [40, 44], 'a longer gap should get a hold one broadcast_every back');
+    // The throttle lifts (16 -> 2): the first gap may still be up to 16 ticks, with changes.
+    const lifted = quietWorld({}, 16);
+    lifted.setSnapshotEveryTicks(2);
+    lifted.addState(npcAt(22, 10), NONE_SPAWNED, 1400);
+    assert.equal(lifted.bufferedStates, 2, 'the first gap after the interval shrinks should get no hold');
+    lifted.addState(npcAt(52, 20), NONE_SPAWNED, 2400);
+    assert.equal(lifted.renderSpan(holdTime(2400) + 110).from.tick, 50, 'then the new interval counts: a hold one interval back');
   });
 });
 

@@ -166,7 +166,7 @@ describe('protocol encoding', () => {
   test('Hello carries the schema\'s protocol version', () => {
     const message = clientMessage(P.encodeHello());
     assert.equal(message.bodyType(), T.ClientBody.Hello, 'Hello should be tagged Hello');
-    assert.equal(T.ProtocolVersion.Current, 7, 'the schema should define protocol version 7');
+    assert.equal(T.ProtocolVersion.Current, 8, 'the schema should define protocol version 8');
     const hello = message.body(new T.Hello());
     assert.equal(hello.protocolVersion(), T.ProtocolVersion.Current, 'Hello should carry the schema\'s protocol version');
     assert.equal(hello.authToken(), null, 'a Hello without an auth token should leave it out');

@@ -5,6 +5,13 @@
 //! arrived and answers "where was this actor at time t", interpolating between the two
 //! states around t. Render at `now - interpolation_delay` (from the server's settings)
 //! so there is nearly always a newer state to interpolate towards.
+//!
+//! The server skips snapshots while nothing changes (sending one a second as a
+//! heartbeat), so a gap in ticks longer than this client's snapshot interval means the
+//! world stood still in between. Given that interval ([`Interpolator::set_cadence`]), the
+//! interpolator holds the older state until one interval before the newer one, so motion
+//! that resumes after a quiet spell plays at its real speed instead of being stretched
+//! over the whole gap.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -16,18 +23,48 @@ use tickwire_protocol::WorldState;
 #[derive(Debug, Default)]
 pub struct Interpolator {
     states: VecDeque<(Instant, WorldState)>,
+    /// Ticks between this client's snapshots, and the length of a tick.
+    cadence: Option<(u32, Duration)>,
+    /// The ticks between snapshots when the newest state arrived: right after the
+    /// interval shrinks (a throttle lifting), the first gap may still be the old one.
+    newest_every: u32,
 }
 
 /// How many states are kept: a second at 16 snapshots per second, ample for any delay.
 const KEPT: usize = 16;
 
 impl Interpolator {
+    /// How often this client gets snapshots: every `ticks_per_snapshot` ticks at
+    /// `tick_rate_hz` (the settings' `broadcast_every`, or the interval of the server's
+    /// latest `SnapshotRate`). Call it on `Welcome`, `Settings` and `SnapshotRate`.
+    pub fn set_cadence(&mut self, ticks_per_snapshot: u16, tick_rate_hz: u16) {
+        let tick = Duration::from_secs_f64(1.0 / f64::from(tick_rate_hz.max(1)));
+        self.cadence = Some((u32::from(ticks_per_snapshot.max(1)), tick));
+    }
+
     /// Records the mirror as it was when a snapshot arrived at `at`.
     pub fn push(&mut self, at: Instant, world: &WorldState) {
+        let current_every = self.cadence.map_or(0, |(every, _)| every);
+        let every = current_every.max(self.newest_every);
+        self.newest_every = current_every;
+        if let (Some((_, tick)), Some((last_at, last))) = (self.cadence, self.states.back())
+            && world.tick > last.tick.saturating_add(every)
+            && let Some(hold_at) = at.checked_sub(tick * every)
+            && hold_at > *last_at
+        {
+            // A quiet gap: the world one interval before this state was the last one.
+            let mut held = last.clone();
+            held.tick = world.tick - every;
+            self.keep((hold_at, held));
+        }
+        self.keep((at, world.clone()));
+    }
+
+    fn keep(&mut self, state: (Instant, WorldState)) {
         if self.states.len() == KEPT {
             self.states.pop_front();
         }
-        self.states.push_back((at, world.clone()));
+        self.states.push_back(state);
     }
 
     /// Forgets every state (after a reconnect, for example).
@@ -84,5 +121,32 @@ mod tests {
         assert_eq!(interpolator.position(2, start), None, "an unknown actor has no position");
         interpolator.clear();
         assert_eq!(interpolator.position(1, start), None, "a cleared interpolator knows nothing");
+    }
+
+    #[test]
+    fn after_a_quiet_gap_motion_takes_one_interval_not_the_whole_gap() {
+        let start = Instant::now();
+        let at = |interpolator: &Interpolator, ms| {
+            interpolator.position(1, start + Duration::from_millis(ms)).map(|position| position.x)
+        };
+        // 30 Hz, a snapshot every 3 ticks (100 ms); ticks 10 and 40 are a second apart.
+        let mut interpolator = Interpolator::default();
+        interpolator.set_cadence(3, 30);
+        interpolator.push(start, &world(10, 0));
+        interpolator.push(start + Duration::from_millis(1000), &world(40, 10));
+        assert_eq!(at(&interpolator, 500), Some(0.0), "held at rest until one interval before");
+        assert_eq!(at(&interpolator, 900), Some(0.0), "the move starts one interval before");
+        let halfway = at(&interpolator, 950).expect("the actor is known");
+        assert!((halfway - 5.0).abs() < 1e-3, "halfway through the last interval: {halfway}");
+        // A regular gap gets no held state.
+        let mut regular = Interpolator::default();
+        regular.set_cadence(3, 30);
+        regular.push(start, &world(10, 0));
+        regular.push(start + Duration::from_millis(100), &world(13, 10));
+        assert_eq!(at(&regular, 50), Some(5.0), "interpolated over the whole regular gap");
+        // A throttle lifting: the first gap after the interval shrank is the old one.
+        regular.set_cadence(1, 30);
+        regular.push(start + Duration::from_millis(200), &world(16, 20));
+        assert_eq!(at(&regular, 150), Some(15.0), "the old interval's gap is not quiet");
     }
 }

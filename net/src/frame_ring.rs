@@ -42,6 +42,10 @@ pub struct SharedFrame {
     /// The tick of the frame published just before this one: the baseline of every
     /// in-sync session, served lock-free from `from_previous`.
     previous_tick: Option<u32>,
+    /// The tick of the newest frame, up to this one, that differs from the frame before
+    /// it (actors or events): a client holding any frame from this tick on holds this
+    /// frame's state, and a snapshot to it would be empty.
+    changed_at: u32,
     from_previous: OnceLock<Bytes>,
     /// Deltas from older baselines (sessions that fell behind), one cell per baseline
     /// tick; the lock is held only to find or add a cell, never while encoding. At most
@@ -50,9 +54,15 @@ pub struct SharedFrame {
 }
 
 impl SharedFrame {
-    /// Wraps what the sim published, after the frame of `previous_tick`.
-    pub fn new(publication: Publication, previous_tick: Option<u32>) -> Self {
+    /// Wraps what the sim published, after `previous` (the frame published before it).
+    pub fn new(publication: Publication, previous: Option<&SharedFrame>) -> Self {
         let Publication { frame, settings, events, input_acks } = publication;
+        let changed_at = match previous {
+            Some(previous) if events.is_empty() && frame.same_actors(&previous.frame) => {
+                previous.changed_at
+            }
+            _ => frame.tick,
+        };
         let published_unix_us = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| u64::try_from(since.as_micros()).unwrap_or(u64::MAX));
@@ -64,7 +74,8 @@ impl SharedFrame {
             own_events: OnceLock::new(),
             input_acks,
             full: OnceLock::new(),
-            previous_tick,
+            previous_tick: previous.map(SharedFrame::tick),
+            changed_at,
             from_previous: OnceLock::new(),
             from_older: Mutex::new(Vec::new()),
         }
@@ -83,6 +94,12 @@ impl SharedFrame {
     /// The settings the frame was built under.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Whether nothing replicated (actors or events) changed after the frame of `tick`
+    /// up to this one: a client holding that frame would get an empty snapshot.
+    pub fn unchanged_since(&self, tick: u32) -> bool {
+        self.changed_at <= tick
     }
 
     /// The newest input of `session` applied by this frame's tick, if it is a player.
@@ -163,6 +180,14 @@ impl FrameRing {
         (events.collect(), complete)
     }
 
+    /// Ticks from the oldest frame in the ring to the newest: how long a baseline stays.
+    pub fn span_ticks(&self) -> u32 {
+        match (self.frames.first(), self.frames.last()) {
+            (Some(oldest), Some(newest)) => newest.tick().wrapping_sub(oldest.tick()),
+            _ => 0,
+        }
+    }
+
     /// The frame of `tick`, if it is still in the ring.
     pub fn get(&self, tick: u32) -> Option<&SharedFrame> {
         self.frames
@@ -198,8 +223,8 @@ impl FramePublisher {
     /// Adds a frame, drops the oldest beyond capacity, and wakes every session. Never
     /// blocks on a session: the watch channel only swaps in the new view.
     pub fn publish(&mut self, publication: Publication) {
-        let previous_tick = self.frames.back().map(|previous| previous.tick());
-        self.frames.push_back(Arc::new(SharedFrame::new(publication, previous_tick)));
+        let frame = SharedFrame::new(publication, self.frames.back().map(|previous| &**previous));
+        self.frames.push_back(Arc::new(frame));
         while self.frames.len() > self.capacity {
             self.frames.pop_front();
         }
@@ -293,10 +318,35 @@ mod tests {
     }
 
     #[test]
+    fn quiet_frames_remember_the_last_change() {
+        // Actor 1 stays at x = 5 from tick 2 on.
+        let resting = |tick: u32| {
+            let mut state = (*frame(5)).clone();
+            state.tick = tick;
+            Publication { frame: Arc::new(state), ..publication(tick) }
+        };
+        let (mut publisher, views) = FramePublisher::new(8);
+        publisher.publish(publication(1)); // Actor 1 at x = 1.
+        publisher.publish(resting(2));
+        publisher.publish(resting(3));
+        publisher.publish(resting(4));
+        let newest = Arc::clone(views.borrow().newest().expect("frames were published"));
+        assert!(newest.unchanged_since(2), "nothing changed after tick 2");
+        assert!(!newest.unchanged_since(1), "the actor moved at tick 2");
+        publisher.publish(Publication {
+            events: vec![GameEvent { kind: 0, actor: 1, other: 0, value: 0 }],
+            ..resting(5)
+        });
+        let newest = Arc::clone(views.borrow().newest().expect("frames were published"));
+        assert!(!newest.unchanged_since(4), "an event is a change");
+        assert_eq!(views.borrow().span_ticks(), 4, "ticks 1 to 5 are in the ring");
+    }
+
+    #[test]
     fn sessions_with_the_same_baseline_share_one_encoding() {
-        let (older, old) =
-            (SharedFrame::new(publication(1), None), SharedFrame::new(publication(2), Some(1)));
-        let new = SharedFrame::new(publication(3), Some(2));
+        let older = SharedFrame::new(publication(1), None);
+        let old = SharedFrame::new(publication(2), Some(&older));
+        let new = SharedFrame::new(publication(3), Some(&old));
         let first = new.snapshot_from(Some(&old));
         let second = new.snapshot_from(Some(&old));
         assert_eq!(

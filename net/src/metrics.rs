@@ -42,6 +42,7 @@ pub struct NetMetrics {
     pub(crate) messages_received: Counter,
     pub(crate) snapshot_bytes: Histogram,
     pub(crate) snapshots_skipped: Counter,
+    pub(crate) snapshots_quiet: Counter,
     pub(crate) sessions_throttled: Gauge,
     pub(crate) rtt: Histogram,
     pub(crate) inputs_dropped: Counter,
@@ -101,6 +102,12 @@ impl NetMetrics {
                 "tickwire_snapshots_skipped_total",
                 &[],
                 "Snapshots a session skipped: its socket was busy (the outbox keeps only the newest) or it was throttled.",
+            ),
+            snapshots_quiet: counter(
+                recorder,
+                "tickwire_snapshots_quiet_total",
+                &[],
+                "Snapshots not sent because the client already held that state (a heartbeat still goes out every second).",
             ),
             sessions_throttled: gauge(
                 recorder,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{
-    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage,
+    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage, Settings,
     ThrottleReason, Welcome,
 };
 use tickwire_sim::{Joined, SendRefused, SessionId};
@@ -27,6 +27,7 @@ use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::admission::{Permit, origin_allowed};
 use crate::endpoint::Inner;
+use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
 use crate::throttle::Throttle;
 
@@ -371,6 +372,8 @@ where
             let mut throttle = Throttle::default();
             let mut told_settings = joined.settings;
             let mut told_rate = throttle.rate(&joined.settings);
+            // The newest frame skipped because the client already held its state.
+            let mut quiet_through: u32 = 0;
             loop {
                 let ring = tokio::select! {
                     changed = frames.changed() => {
@@ -426,13 +429,28 @@ where
                 {
                     continue; // Throttled: this frame is skipped, the next snapshot covers it.
                 }
+                let ack_due =
+                    newest.input_ack(id).is_some_and(|sequence| acked_sent != Some(sequence));
+                if !full_requested
+                    && last_sent != 0
+                    && !ack_due
+                    && newest.unchanged_since(last_sent)
+                    && newest.tick().wrapping_sub(last_sent) < quiet_limit(&settings, &ring)
+                {
+                    // The client already holds this state: stay quiet (its baseline stays
+                    // put), with an empty snapshot as a heartbeat before the limit.
+                    quiet_through = newest.tick();
+                    net.metrics.snapshots_quiet.increment(1);
+                    continue;
+                }
                 let baseline = if full_requested { None } else { ring.get(last_sent) };
                 // Over one ordered stream the client reads this snapshot after every
                 // earlier one, so it is the next snapshot's baseline once written.
                 state.sent_tick.store(newest.tick(), Relaxed);
                 if last_sent != 0 {
+                    let accounted = last_sent.max(quiet_through);
                     let broadcasts =
-                        newest.tick().wrapping_sub(last_sent) / u32::from(settings.broadcast_every);
+                        newest.tick().wrapping_sub(accounted) / u32::from(settings.broadcast_every);
                     net.metrics
                         .snapshots_skipped
                         .increment(u64::from(broadcasts.saturating_sub(1)));
@@ -530,4 +548,10 @@ where
             debug!("peer did not finish the close in time");
         }
     }
+}
+
+/// The longest a session stays quiet, in ticks: a second, or half the time a baseline
+/// stays in the frame ring if that is shorter (the heartbeat's delta needs its baseline).
+fn quiet_limit(settings: &Settings, ring: &FrameRing) -> u32 {
+    u32::from(settings.tick_rate_hz).min(ring.span_ticks() / 2)
 }

@@ -89,6 +89,20 @@ impl WorldState {
         Self { tick, steps_per_unit, ..Self::default() }
     }
 
+    /// Whether `other` holds the same actors in the same state, whatever the ticks: a
+    /// delta between the two would carry nothing.
+    pub fn same_actors(&self, other: &Self) -> bool {
+        let Self { tick: _, steps_per_unit, ids, x, y, vx, vy, kinds, fields } = self;
+        *steps_per_unit == other.steps_per_unit
+            && *ids == other.ids
+            && *x == other.x
+            && *y == other.y
+            && *vx == other.vx
+            && *vy == other.vy
+            && *kinds == other.kinds
+            && *fields == other.fields
+    }
+
     /// A world from rows in any order; rows are sorted by id, and of rows sharing an id
     /// only the first is kept.
     pub fn from_rows(

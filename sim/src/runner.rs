@@ -109,7 +109,9 @@ fn run_loop(
     let mut anchor = Instant::now();
     let mut ticks_since_anchor: u32 = 0;
     let mut last_overrun_log: Option<Instant> = None;
-    let mut reported_settings = None;
+    // Reported before the first tick, so a scrape right after start sees them.
+    metrics.record_settings(&simulation.settings());
+    let mut reported_settings = Some(simulation.settings());
     let mut peak = PeakWindow::new(anchor);
     info!(tick_rate_hz = simulation.settings().tick_rate_hz, "sim started");
 

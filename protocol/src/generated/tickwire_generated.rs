@@ -24,7 +24,8 @@ pub const ENUM_VALUES_PROTOCOL_VERSION: [ProtocolVersion; 1] = [
 pub struct ProtocolVersion(pub u16);
 #[allow(non_upper_case_globals)]
 impl ProtocolVersion {
-  /// 8: opt-in snapshot timing for latency measurement (`Hello.timing`, `SnapshotTiming`).
+  /// 8: opt-in snapshot timing (`Hello.timing`, `SnapshotTiming`); snapshots skipped
+  /// while the client already holds the newest state (heartbeat every second).
   pub const Current: Self = Self(8);
 
   pub const ENUM_MIN: u16 = 8;
@@ -865,7 +866,9 @@ impl<'a> Settings<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<u16>(Settings::VT_TICK_RATE_HZ, Some(0)).unwrap()}
   }
-  /// A snapshot is sent every N ticks.
+  /// A snapshot is sent every N ticks; while the client already holds the newest state
+  /// it is skipped, with a heartbeat at least every second. A gap in snapshot ticks
+  /// longer than the interval means nothing changed in between.
   #[inline]
   pub fn broadcast_every(&self) -> u16 {
     // Safety:

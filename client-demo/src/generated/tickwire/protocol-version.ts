@@ -8,7 +8,8 @@
  */
 export enum ProtocolVersion {
   /**
-   * 8: opt-in snapshot timing for latency measurement (`Hello.timing`, `SnapshotTiming`).
+   * 8: opt-in snapshot timing (`Hello.timing`, `SnapshotTiming`); snapshots skipped
+   * while the client already holds the newest state (heartbeat every second).
    */
   Current = 8
 }

@@ -34,7 +34,9 @@ tickRateHz():number {
 }
 
 /**
- * A snapshot is sent every N ticks.
+ * A snapshot is sent every N ticks; while the client already holds the newest state
+ * it is skipped, with a heartbeat at least every second. A gap in snapshot ticks
+ * longer than the interval means nothing changed in between.
  */
 broadcastEvery():number {
   const offset = this.bb!.__offset(this.bb_pos, 6);

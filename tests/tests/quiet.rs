@@ -1,0 +1,56 @@
+//! Quiet skipping: while nothing changes, a client gets a heartbeat snapshot about twice
+//! a second instead of every broadcast; any change (an actor moving, a new actor) is
+//! sent at the next broadcast, as a delta from the state the client holds.
+
+use std::time::Duration;
+
+use tickwire_client::{Client, Event};
+use tickwire_tests::{TestServer, next_snapshot, test_config};
+use tokio::time::{Instant, timeout_at};
+
+/// Snapshots a client gets within `window`.
+async fn snapshots_within(client: &mut Client, window: Duration) -> u32 {
+    let deadline = Instant::now() + window;
+    let mut snapshots = 0;
+    loop {
+        match timeout_at(deadline, client.next_event()).await {
+            Ok(Some(Event::Snapshot { .. })) => snapshots += 1,
+            Ok(Some(Event::Desync(error))) => panic!("a quiet delta did not fit: {error}"),
+            Ok(Some(Event::Closed { reason, .. })) => panic!("closed: {reason}"),
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the connection ended"),
+            Err(_) => return snapshots,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_still_world_is_sent_as_heartbeats_and_changes_at_once() {
+    let mut config = test_config(); // 60 Hz, a broadcast every 2 ticks: 30 a second
+    config.sim.npcs = 0;
+    let server = TestServer::start(config).await;
+    let mut watcher = server.connect().await;
+    next_snapshot(&mut watcher, "the first, full snapshot").await;
+
+    let still = snapshots_within(&mut watcher, Duration::from_millis(1500)).await;
+    assert!(
+        (1..=6).contains(&still),
+        "a still world should send a few heartbeats in 1.5 s, not 45 broadcasts: {still}"
+    );
+
+    let mut mover = server.connect().await;
+    let seen = next_snapshot(&mut watcher, "the snapshot with the newcomer").await;
+    assert_eq!(seen.len(), 2, "the new actor should arrive at once");
+    mover.send_input(glam::Vec2::X).expect("the input should be sent");
+    let moving = snapshots_within(&mut watcher, Duration::from_millis(1000)).await;
+    assert!(moving >= 20, "a moving actor should be sent at every broadcast: {moving} in 1 s");
+
+    let (_, metrics) = server.http(hyper::Method::GET, "/metrics", "", None).await;
+    let quiet = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("tickwire_snapshots_quiet_total "))
+        .and_then(|value| value.parse::<f64>().ok())
+        .expect("/metrics should count quiet snapshots");
+    assert!(quiet >= 30.0, "the still second should be counted as quiet: {quiet}");
+    server.stop().await.expect("the server should stop cleanly");
+}
