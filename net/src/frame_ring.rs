@@ -220,16 +220,29 @@ impl FramePublisher {
         )
     }
 
-    /// Adds a frame, drops the oldest beyond capacity, and wakes every session. Never
-    /// blocks on a session: the watch channel only swaps in the new view.
-    pub fn publish(&mut self, publication: Publication) {
-        let frame = SharedFrame::new(publication, self.frames.back().map(|previous| &**previous));
+    /// Adds a frame, drops the oldest beyond capacity, and wakes every session unless the
+    /// frame changed nothing (actors, events, input acks, settings); returns whether it
+    /// woke them. Never blocks on a session: the watch channel only swaps in the new view.
+    pub fn publish(&mut self, publication: Publication) -> bool {
+        let previous = self.frames.back().map(|previous| &**previous);
+        let frame = SharedFrame::new(publication, previous);
+        // A frame that changes nothing any session would send updates the view without
+        // waking anyone: quiet sessions wake on their own heartbeat timer instead.
+        let wakes = previous.is_none_or(|previous| {
+            frame.changed_at == frame.tick()
+                || frame.input_acks != previous.input_acks
+                || frame.settings != previous.settings
+        });
         self.frames.push_back(Arc::new(frame));
         while self.frames.len() > self.capacity {
             self.frames.pop_front();
         }
-        self.views
-            .send_replace(Arc::new(FrameRing { frames: self.frames.iter().cloned().collect() }));
+        let view = Arc::new(FrameRing { frames: self.frames.iter().cloned().collect() });
+        self.views.send_if_modified(|current| {
+            *current = view;
+            wakes
+        });
+        wakes
     }
 }
 
@@ -340,6 +353,14 @@ mod tests {
         let newest = Arc::clone(views.borrow().newest().expect("frames were published"));
         assert!(!newest.unchanged_since(4), "an event is a change");
         assert_eq!(views.borrow().span_ticks(), 4, "ticks 1 to 5 are in the ring");
+
+        let mut views = views;
+        views.borrow_and_update();
+        publisher.publish(resting(6));
+        assert!(!views.has_changed().unwrap_or(true), "a frame that changes nothing wakes no one");
+        assert_eq!(views.borrow().newest().map(|frame| frame.tick()), Some(6), "yet it is in view");
+        publisher.publish(Publication { input_acks: vec![(7, 1)], ..resting(7) });
+        assert!(views.has_changed().unwrap_or(false), "a new input ack wakes the sessions");
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub struct NetMetrics {
     pub(crate) messages_received: Counter,
     pub(crate) snapshot_bytes: Histogram,
     pub(crate) snapshots_skipped: Counter,
-    pub(crate) snapshots_quiet: Counter,
+    frames_quiet: Counter,
     pub(crate) sessions_throttled: Gauge,
     pub(crate) rtt: Histogram,
     pub(crate) inputs_dropped: Counter,
@@ -103,11 +103,11 @@ impl NetMetrics {
                 &[],
                 "Snapshots a session skipped: its socket was busy (the outbox keeps only the newest) or it was throttled.",
             ),
-            snapshots_quiet: counter(
+            frames_quiet: counter(
                 recorder,
-                "tickwire_snapshots_quiet_total",
+                "tickwire_frames_quiet_total",
                 &[],
-                "Snapshots not sent because the client already held that state (a heartbeat still goes out every second).",
+                "Frames that changed nothing, so no session was woken to send them (quiet clients get a heartbeat every second).",
             ),
             sessions_throttled: gauge(
                 recorder,
@@ -155,6 +155,13 @@ impl NetMetrics {
             (true, true) => self.resumed.increment(1),
             (true, false) => self.resume_refused.increment(1),
             _ => {}
+        }
+    }
+
+    /// Counts a published frame that woke no session (see `FramePublisher::publish`).
+    pub fn frame_published(&self, woke_sessions: bool) {
+        if !woke_sessions {
+            self.frames_quiet.increment(1);
         }
     }
 

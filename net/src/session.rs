@@ -367,8 +367,11 @@ where
         let writer = async {
             let mut frames = net.frames.clone();
             frames.mark_changed(); // Send the newest frame right away.
-            let mut pings = interval(net.config.ping_interval);
-            pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            // Frames that change nothing wake no session (see `FramePublisher::publish`):
+            // a quiet session wakes on this timer to ping and to send its heartbeat.
+            let mut wakeups = interval(net.config.ping_interval.min(HEARTBEAT_INTERVAL));
+            wakeups.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            let mut last_ping: Option<Instant> = None;
             let mut throttle = Throttle::default();
             let mut told_settings = joined.settings;
             let mut told_rate = throttle.rate(&joined.settings);
@@ -382,11 +385,14 @@ where
                         }
                         Arc::clone(&frames.borrow_and_update())
                     }
-                    _ = pings.tick() => {
-                        if let Err(ending) = send(sink, &net.metrics, ServerMessage::Ping(state.ping.next()).encode()).await {
-                            return ending;
+                    _ = wakeups.tick() => {
+                        if last_ping.is_none_or(|at| at.elapsed() >= net.config.ping_interval) {
+                            last_ping = Some(Instant::now());
+                            if let Err(ending) = send(sink, &net.metrics, ServerMessage::Ping(state.ping.next()).encode()).await {
+                                return ending;
+                            }
                         }
-                        continue;
+                        Arc::clone(&frames.borrow())
                     }
                 };
                 let Some(newest) = ring.newest().filter(|newest| newest.tick() > joined.tick)
@@ -440,7 +446,6 @@ where
                     // The client already holds this state: stay quiet (its baseline stays
                     // put), with an empty snapshot as a heartbeat before the limit.
                     quiet_through = newest.tick();
-                    net.metrics.snapshots_quiet.increment(1);
                     continue;
                 }
                 let baseline = if full_requested { None } else { ring.get(last_sent) };
@@ -550,8 +555,14 @@ where
     }
 }
 
-/// The longest a session stays quiet, in ticks: a second, or half the time a baseline
-/// stays in the frame ring if that is shorter (the heartbeat's delta needs its baseline).
+/// How often a session wakes without a new frame: to ping, and to send a quiet client
+/// its heartbeat.
+const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long a session may stay quiet, in ticks: half a second, or half the time a
+/// baseline stays in the frame ring if that is shorter (the heartbeat's delta needs its
+/// baseline). Any wakeup after that sends the heartbeat, so one goes out at least every
+/// `HEARTBEAT_INTERVAL`.
 fn quiet_limit(settings: &Settings, ring: &FrameRing) -> u32 {
-    u32::from(settings.tick_rate_hz).min(ring.span_ticks() / 2)
+    (u32::from(settings.tick_rate_hz) / 2).min(ring.span_ticks() / 2)
 }

@@ -118,10 +118,11 @@ pub async fn run_game(
     };
     let mut simulation = Simulation::new(config.sim);
     game.build(&mut simulation);
+    let publish_metrics = net_metrics.clone();
     let sim = SimThread::spawn(
         simulation,
         sim_inbox,
-        move |publication| publisher.publish(publication),
+        move |publication| publish_metrics.frame_published(publisher.publish(publication)),
         options,
     )
     .map_err(ServerError::SimThread)?;

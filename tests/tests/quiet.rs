@@ -1,4 +1,4 @@
-//! Quiet skipping: while nothing changes, a client gets a heartbeat snapshot about twice
+//! Quiet skipping: while nothing changes, a client gets a heartbeat snapshot about once
 //! a second instead of every broadcast; any change (an actor moving, a new actor) is
 //! sent at the next broadcast, as a delta from the state the client holds.
 
@@ -48,9 +48,9 @@ async fn a_still_world_is_sent_as_heartbeats_and_changes_at_once() {
     let (_, metrics) = server.http(hyper::Method::GET, "/metrics", "", None).await;
     let quiet = metrics
         .lines()
-        .find_map(|line| line.strip_prefix("tickwire_snapshots_quiet_total "))
+        .find_map(|line| line.strip_prefix("tickwire_frames_quiet_total "))
         .and_then(|value| value.parse::<f64>().ok())
-        .expect("/metrics should count quiet snapshots");
-    assert!(quiet >= 30.0, "the still second should be counted as quiet: {quiet}");
+        .expect("/metrics should count quiet frames");
+    assert!(quiet >= 30.0, "the still 1.5 s should be counted as quiet frames: {quiet}");
     server.stop().await.expect("the server should stop cleanly");
 }
