@@ -180,6 +180,19 @@ impl FrameRing {
         (events.collect(), complete)
     }
 
+    /// How many frames after `after` and before `before` changed something (actors or
+    /// events): what a client that got the frames of `after` and then `before` missed.
+    /// Frames that changed nothing are not missed: there was nothing in them to send.
+    pub fn changes_between(&self, after: u32, before: u32) -> u32 {
+        let changes = self
+            .frames
+            .iter()
+            .filter(|frame| frame.tick() > after && frame.tick() < before)
+            .filter(|frame| frame.changed_at == frame.tick())
+            .count();
+        u32::try_from(changes).unwrap_or(u32::MAX)
+    }
+
     /// Ticks from the oldest frame in the ring to the newest: how long a baseline stays.
     pub fn span_ticks(&self) -> u32 {
         match (self.frames.first(), self.frames.last()) {
@@ -352,6 +365,9 @@ mod tests {
         });
         let newest = Arc::clone(views.borrow().newest().expect("frames were published"));
         assert!(!newest.unchanged_since(4), "an event is a change");
+        let ring = Arc::clone(&views.borrow());
+        assert_eq!(ring.changes_between(1, 5), 1, "of ticks 2 to 4 only tick 2 changed");
+        assert_eq!(ring.changes_between(2, 5), 0, "a client holding tick 2 missed nothing");
         assert_eq!(views.borrow().span_ticks(), 4, "ticks 1 to 5 are in the ring");
 
         let mut views = views;

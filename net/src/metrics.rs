@@ -101,7 +101,7 @@ impl NetMetrics {
                 recorder,
                 "tickwire_snapshots_skipped_total",
                 &[],
-                "Snapshots a session skipped: its socket was busy (the outbox keeps only the newest) or it was throttled.",
+                "Frames with changes a session never sent: its socket was busy (it skips to the newest frame) or it was throttled.",
             ),
             frames_quiet: counter(
                 recorder,

@@ -375,8 +375,6 @@ where
             let mut throttle = Throttle::default();
             let mut told_settings = joined.settings;
             let mut told_rate = throttle.rate(&joined.settings);
-            // The newest frame skipped because the client already held its state.
-            let mut quiet_through: u32 = 0;
             loop {
                 let ring = tokio::select! {
                     changed = frames.changed() => {
@@ -445,7 +443,6 @@ where
                 {
                     // The client already holds this state: stay quiet (its baseline stays
                     // put), with an empty snapshot as a heartbeat before the limit.
-                    quiet_through = newest.tick();
                     continue;
                 }
                 let baseline = if full_requested { None } else { ring.get(last_sent) };
@@ -453,12 +450,8 @@ where
                 // earlier one, so it is the next snapshot's baseline once written.
                 state.sent_tick.store(newest.tick(), Relaxed);
                 if last_sent != 0 {
-                    let accounted = last_sent.max(quiet_through);
-                    let broadcasts =
-                        newest.tick().wrapping_sub(accounted) / u32::from(settings.broadcast_every);
-                    net.metrics
-                        .snapshots_skipped
-                        .increment(u64::from(broadcasts.saturating_sub(1)));
+                    let missed = ring.changes_between(last_sent, newest.tick());
+                    net.metrics.snapshots_skipped.increment(u64::from(missed));
                 }
                 if let Some(sequence) = newest.input_ack(id)
                     && acked_sent != Some(sequence)
