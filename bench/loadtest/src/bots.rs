@@ -10,8 +10,11 @@ mod tickwire;
 
 use std::time::Duration;
 
+use bytes::Bytes;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use thiserror::Error;
 use tokio_tungstenite::tungstenite;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::options::Target;
@@ -74,6 +77,44 @@ impl<'a> Connected<'a> {
 impl Drop for Connected<'_> {
     fn drop(&mut self) {
         self.0.connected.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The next binary message from the server, counting any other message as traffic; or
+/// how the connection ended. Cancel-safe: nothing is lost if a `select!` drops it.
+async fn next_binary<S>(stream: &mut S, stats: &LiveStats) -> Result<Bytes, BotEnd>
+where
+    S: Stream<Item = Result<Message, tungstenite::Error>> + Unpin,
+{
+    loop {
+        match stream.next().await {
+            Some(Ok(Message::Binary(frame))) => return Ok(frame),
+            Some(Ok(Message::Close(frame))) => {
+                return Err(BotEnd::Lost(close_reason(frame.as_ref())));
+            }
+            Some(Ok(other)) => stats.record_other(other.len()),
+            Some(Err(error)) => return Err(BotEnd::Lost(error.to_string())),
+            None => return Err(BotEnd::Lost("connection ended".to_owned())),
+        }
+    }
+}
+
+/// As [`next_binary`], for a bot that only listens: on `stop`, closes the socket politely
+/// and ends with [`BotEnd::Stopped`].
+async fn next_or_stop<S>(
+    socket: &mut S,
+    stats: &LiveStats,
+    stop: &CancellationToken,
+) -> Result<Bytes, BotEnd>
+where
+    S: Stream<Item = Result<Message, tungstenite::Error>> + Sink<Message> + Unpin,
+{
+    tokio::select! {
+        () = stop.cancelled() => {
+            let _ = socket.send(Message::Close(None)).await;
+            Err(BotEnd::Stopped)
+        }
+        next = next_binary(socket, stats) => next,
     }
 }
 

@@ -81,8 +81,8 @@ pub(super) async fn send<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    metrics.sent(message.len());
-    sink.send(Message::Binary(message)).await.map_err(send_failed)
+    queue(sink, metrics, message).await?;
+    sink.flush().await.map_err(send_failed)
 }
 
 /// Queues one message to go out with the next [`send`]: the messages that precede a

@@ -13,7 +13,9 @@ use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason, millis_stamp_us};
+use super::{
+    BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason, millis_stamp_us, next_or_stop,
+};
 use crate::stats::{LiveStats, unix_us_now};
 
 /// Colyseus 0.18 message codes (the first byte of every message).
@@ -67,24 +69,9 @@ pub(super) async fn run(
     socket.send(Message::Binary(Bytes::from_static(&[JOIN_ROOM]))).await?;
     let _connected = Connected::new(stats);
     loop {
-        let message = tokio::select! {
-            () = stop.cancelled() => {
-                let _ = socket.close(None).await;
-                return Ok(BotEnd::Stopped);
-            }
-            message = socket.next() => message,
-        };
-        let frame = match message {
-            Some(Ok(Message::Binary(frame))) => frame,
-            Some(Ok(Message::Close(frame))) => {
-                return Ok(BotEnd::Lost(close_reason(frame.as_ref())));
-            }
-            Some(Ok(other)) => {
-                stats.record_other(other.len());
-                continue;
-            }
-            Some(Err(error)) => return Ok(BotEnd::Lost(error.to_string())),
-            None => return Ok(BotEnd::Lost("connection ended".to_owned())),
+        let frame = match next_or_stop(&mut socket, stats, stop).await {
+            Ok(frame) => frame,
+            Err(end) => return Ok(end),
         };
         let received = unix_us_now();
         match frame.first().copied() {

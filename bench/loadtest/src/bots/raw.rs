@@ -1,13 +1,11 @@
 //! A client of a raw broadcast server: every binary frame starts with the server's send
 //! time, a little-endian f64 of Unix milliseconds.
 
-use futures_util::StreamExt;
 use tokio::time::timeout;
 use tokio_tungstenite::connect_async;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason, millis_stamp_us};
+use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, millis_stamp_us, next_or_stop};
 use crate::stats::{LiveStats, unix_us_now};
 
 /// Connects to `url` and counts frames until stopped.
@@ -21,25 +19,11 @@ pub(super) async fn run(
         .map_err(|_| ConnectError::Timeout(CONNECT_TIMEOUT))??;
     let _connected = Connected::new(stats);
     loop {
-        let message = tokio::select! {
-            () = stop.cancelled() => {
-                let _ = socket.close(None).await;
-                return Ok(BotEnd::Stopped);
-            }
-            message = socket.next() => message,
+        let frame = match next_or_stop(&mut socket, stats, stop).await {
+            Ok(frame) => frame,
+            Err(end) => return Ok(end),
         };
-        match message {
-            Some(Ok(Message::Binary(frame))) => {
-                let received = unix_us_now();
-                stats.record_frame(frame.len(), sent_unix_us(&frame), received);
-            }
-            Some(Ok(Message::Close(frame))) => {
-                return Ok(BotEnd::Lost(close_reason(frame.as_ref())));
-            }
-            Some(Ok(other)) => stats.record_other(other.len()),
-            Some(Err(error)) => return Ok(BotEnd::Lost(error.to_string())),
-            None => return Ok(BotEnd::Lost("connection ended".to_owned())),
-        }
+        stats.record_frame(frame.len(), sent_unix_us(&frame), unix_us_now());
     }
 }
 

@@ -16,7 +16,7 @@ use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason};
+use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason, next_binary};
 use crate::stats::{LiveStats, unix_us_now};
 
 /// Connects to `url`, plays until stopped.
@@ -68,7 +68,7 @@ pub(super) async fn run(
     // The stamp of the snapshot that comes next: (tick, published µs).
     let mut stamp: Option<(u32, u64)> = None;
     loop {
-        let message = tokio::select! {
+        let frame = tokio::select! {
             () = stop.cancelled() => {
                 let _ = sink.send(Message::Close(None)).await;
                 return Ok(BotEnd::Stopped);
@@ -82,19 +82,10 @@ pub(super) async fn run(
                 }
                 continue;
             }
-            message = stream.next() => message,
-        };
-        let frame = match message {
-            Some(Ok(Message::Binary(frame))) => frame,
-            Some(Ok(Message::Close(frame))) => {
-                return Ok(BotEnd::Lost(close_reason(frame.as_ref())));
-            }
-            Some(Ok(other)) => {
-                stats.record_other(other.len());
-                continue;
-            }
-            Some(Err(error)) => return Ok(BotEnd::Lost(error.to_string())),
-            None => return Ok(BotEnd::Lost("connection ended".to_owned())),
+            next = next_binary(&mut stream, stats) => match next {
+                Ok(frame) => frame,
+                Err(end) => return Ok(end),
+            },
         };
         let received = unix_us_now();
         match snapshot_tick(&frame) {
