@@ -368,7 +368,9 @@ where
             let mut frames = net.frames.clone();
             frames.mark_changed(); // Send the newest frame right away.
             // Frames that change nothing wake no session (see `FramePublisher::publish`):
-            // a quiet session wakes on this timer to ping and to send its heartbeat.
+            // a quiet session wakes on this timer to ping and to send its heartbeat. In a
+            // still world, a full snapshot request, or a change a throttled session skipped,
+            // also waits for this timer (at most a second).
             let mut wakeups = interval(net.config.ping_interval.min(HEARTBEAT_INTERVAL));
             wakeups.set_missed_tick_behavior(MissedTickBehavior::Delay);
             let mut last_ping: Option<Instant> = None;
