@@ -165,7 +165,7 @@ impl Report {
             (
                 "run".into(),
                 format!(
-                    "{:.0} s ramp + {:.0} s warm-up + {:.0} s measured",
+                    "{:.1} s ramp + {:.1} s warm-up + {:.1} s measured",
                     self.ramp_s, self.warmup_s, self.window_s
                 ),
             ),
