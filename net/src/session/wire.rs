@@ -8,6 +8,8 @@ use tickwire_protocol::{ClientMessage, CloseCode};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::debug;
 
@@ -87,7 +89,8 @@ where
 
 /// Queues one message to go out with the next [`send`]: the messages that precede a
 /// snapshot (its input ack, events and timing) then share the snapshot's write call and
-/// TCP segment instead of costing one each.
+/// TCP segment instead of costing one each. A long message is fragmented (see
+/// `FRAGMENT_ABOVE`).
 pub(super) async fn queue<S>(
     sink: &mut SplitSink<WebSocketStream<S>, Message>,
     metrics: &NetMetrics,
@@ -97,10 +100,93 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     metrics.sent(message.len());
-    sink.feed(Message::Binary(message)).await.map_err(send_failed)
+    if message.len() <= FRAGMENT_ABOVE {
+        return sink.feed(Message::Binary(message)).await.map_err(send_failed);
+    }
+    for (index, start) in (0..message.len()).step_by(FRAGMENT_BYTES).enumerate() {
+        let end = (start + FRAGMENT_BYTES).min(message.len());
+        let opcode = if index == 0 { Data::Binary } else { Data::Continue };
+        let fragment =
+            Frame::message(message.slice(start..end), OpCode::Data(opcode), end == message.len());
+        sink.feed(Message::Frame(fragment)).await.map_err(send_failed)?;
+    }
+    Ok(())
 }
+
+/// Messages longer than this (full snapshots of large worlds, mostly) leave as several
+/// WebSocket frames of `FRAGMENT_BYTES`; clients reassemble them. Tungstenite keeps a
+/// connection's write buffer as large as the largest frame it ever wrote, so one full
+/// snapshot on join would otherwise pin its size to every connection for good.
+const FRAGMENT_ABOVE: usize = 64 * 1024;
+const FRAGMENT_BYTES: usize = 16 * 1024;
 
 fn send_failed(error: WsError) -> Ending {
     debug!(%error, "send failed");
     Ending::PeerLost
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    use super::*;
+
+    /// Each WebSocket frame in `wire` (unmasked, as a server writes them) as (final?,
+    /// opcode, payload length).
+    fn frames(mut wire: &[u8]) -> Vec<(bool, u8, usize)> {
+        let mut frames = Vec::new();
+        while let [first, second, rest @ ..] = wire {
+            let (length, rest) = match second & 0x7f {
+                126 => (usize::from(u16::from_be_bytes([rest[0], rest[1]])), &rest[2..]),
+                127 => {
+                    let bytes: [u8; 8] = rest[..8].try_into().expect("8 length bytes");
+                    (usize::try_from(u64::from_be_bytes(bytes)).expect("fits"), &rest[8..])
+                }
+                short => (usize::from(short), rest),
+            };
+            frames.push((first & 0x80 != 0, first & 0x0f, length));
+            wire = &rest[length..];
+        }
+        frames
+    }
+
+    #[tokio::test]
+    async fn long_messages_leave_in_fragments_and_arrive_whole() {
+        let (server_io, mut raw) = tokio::io::duplex(1 << 20);
+        let server = WebSocketStream::from_raw_socket(server_io, Role::Server, None).await;
+        let (mut sink, stream) = server.split();
+        let metrics = NetMetrics::register(&metrics::NoopRecorder);
+        let long: Bytes = (0..200_000u32).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into();
+        let short = Bytes::from_static(b"tiny");
+        queue(&mut sink, &metrics, short.clone()).await.expect("queued");
+        send(&mut sink, &metrics, long.clone()).await.expect("sent");
+        send(&mut sink, &metrics, short.clone()).await.expect("sent");
+        drop((sink, stream));
+        let mut wire = Vec::new();
+        raw.read_to_end(&mut wire).await.expect("the bytes written should be readable");
+
+        let frames = frames(&wire);
+        let fragments = 200_000usize.div_ceil(FRAGMENT_BYTES);
+        assert_eq!(frames.len(), 2 + fragments, "short, long in fragments, short: {frames:?}");
+        assert_eq!(frames[1], (false, 0x2, FRAGMENT_BYTES), "the first fragment is binary");
+        assert!(
+            frames[2..=fragments]
+                .iter()
+                .all(|&(_, opcode, length)| opcode == 0x0 && length <= FRAGMENT_BYTES),
+            "the rest are continuation frames of at most {FRAGMENT_BYTES} bytes: {frames:?}"
+        );
+        assert!(frames[fragments].0, "the last fragment is final");
+
+        let (mut replay, client_io) = tokio::io::duplex(1 << 20);
+        replay.write_all(&wire).await.expect("the replay should be written");
+        drop(replay);
+        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+        let mut received = Vec::new();
+        while let Some(Ok(Message::Binary(data))) = client.next().await {
+            received.push(data);
+        }
+        assert_eq!(received, vec![short.clone(), long, short], "a client reassembles them");
+    }
 }
