@@ -29,6 +29,8 @@ pub struct SharedFrame {
     /// Wall clock when the sim published the frame, microseconds since the Unix epoch:
     /// what `SnapshotTiming` tells clients that measure delivery latency.
     published_unix_us: u64,
+    /// That `SnapshotTiming` message, encoded once for every session that asked.
+    timing: OnceLock<Bytes>,
     /// The settings the frame was built under; sessions push them to clients on change.
     settings: Settings,
     /// Gameplay events since the previous frame.
@@ -69,6 +71,7 @@ impl SharedFrame {
         Self {
             frame,
             published_unix_us,
+            timing: OnceLock::new(),
             settings,
             events,
             own_events: OnceLock::new(),
@@ -86,9 +89,18 @@ impl SharedFrame {
         self.frame.tick
     }
 
-    /// When the sim published the frame, microseconds since the Unix epoch.
-    pub fn published_unix_us(&self) -> u64 {
-        self.published_unix_us
+    /// The `SnapshotTiming` message for this frame (when the sim published it), encoded
+    /// once and shared by every session that asked for timing.
+    pub fn timing_message(&self) -> Bytes {
+        self.timing
+            .get_or_init(|| {
+                ServerMessage::SnapshotTiming {
+                    tick: self.tick(),
+                    published_unix_us: self.published_unix_us,
+                }
+                .encode()
+            })
+            .clone()
     }
 
     /// The settings the frame was built under.
@@ -184,10 +196,13 @@ impl FrameRing {
     /// events): what a client that got the frames of `after` and then `before` missed.
     /// Frames that changed nothing are not missed: there was nothing in them to send.
     pub fn changes_between(&self, after: u32, before: u32) -> u32 {
+        // From the newest back: an in-sync session stops at the first frame it looks at.
         let changes = self
             .frames
             .iter()
-            .filter(|frame| frame.tick() > after && frame.tick() < before)
+            .rev()
+            .skip_while(|frame| frame.tick() >= before)
+            .take_while(|frame| frame.tick() > after)
             .filter(|frame| frame.changed_at == frame.tick())
             .count();
         u32::try_from(changes).unwrap_or(u32::MAX)
@@ -398,6 +413,15 @@ mod tests {
             from_older.as_ptr(),
             again.as_ptr(),
             "deltas from older baselines should be shared too"
+        );
+        let timing = new.timing_message();
+        assert_eq!(timing.as_ptr(), new.timing_message().as_ptr(), "timing is encoded once");
+        assert!(
+            matches!(
+                ServerMessage::decode(&timing),
+                Ok(ServerMessage::SnapshotTiming { tick: 3, .. })
+            ),
+            "the timing names the frame's tick"
         );
         let full = new.snapshot_from(None);
         assert_ne!(first, full, "a delta should differ from the full snapshot");

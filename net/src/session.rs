@@ -477,14 +477,10 @@ where
                 {
                     return ending;
                 }
-                if timing {
-                    let stamp = ServerMessage::SnapshotTiming {
-                        tick: newest.tick(),
-                        published_unix_us: newest.published_unix_us(),
-                    };
-                    if let Err(ending) = queue(sink, &net.metrics, stamp.encode()).await {
-                        return ending;
-                    }
+                if timing
+                    && let Err(ending) = queue(sink, &net.metrics, newest.timing_message()).await
+                {
+                    return ending;
                 }
                 let snapshot = newest.snapshot_from(baseline);
                 net.metrics.snapshot_bytes.record(snapshot.len() as f64);
