@@ -68,6 +68,9 @@ impl SimThread {
         publish: impl FnMut(Publication) + Send + 'static,
         options: RunnerOptions,
     ) -> std::io::Result<Self> {
+        // Reported before the thread starts, so a scrape as soon as the server answers
+        // sees the settings in force.
+        options.metrics.record_settings(&simulation.settings());
         let stop = Arc::new(AtomicBool::new(false));
         let handle = thread::Builder::new().name("tickwire-sim".into()).spawn({
             let stop = Arc::clone(&stop);
@@ -109,8 +112,6 @@ fn run_loop(
     let mut anchor = Instant::now();
     let mut ticks_since_anchor: u32 = 0;
     let mut last_overrun_log: Option<Instant> = None;
-    // Reported before the first tick, so a scrape right after start sees them.
-    metrics.record_settings(&simulation.settings());
     let mut reported_settings = Some(simulation.settings());
     let mut peak = PeakWindow::new(anchor);
     info!(tick_rate_hz = simulation.settings().tick_rate_hz, "sim started");
