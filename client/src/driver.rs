@@ -28,6 +28,9 @@ pub(crate) type Stream = SplitStream<Socket>;
 /// How long a connection attempt waits for the server's `Welcome`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a goodbye waits for the server's close reply before dropping the socket.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Opens a WebSocket, sends `Hello` and waits for `Welcome`.
 pub(crate) async fn handshake(
     options: &Options,
@@ -93,7 +96,7 @@ pub(crate) async fn drive(
     loop {
         let (code, reason) = match serve(&mut sink, &mut stream, &mut outgoing, &events).await {
             ConnectionEnd::Dropped => {
-                say_goodbye(&mut sink).await;
+                say_goodbye(&mut sink, &mut stream).await;
                 return;
             }
             ConnectionEnd::Ended { code, reason } => (code, reason),
@@ -120,7 +123,7 @@ pub(crate) async fn drive(
                     (sink, stream, resume_token) = (new_sink, new_stream, new_welcome.resume_token);
                     backoff.reset();
                     if events.send(Incoming::Reconnected(new_welcome)).await.is_err() {
-                        say_goodbye(&mut sink).await; // The caller is gone: leave at once.
+                        say_goodbye(&mut sink, &mut stream).await; // The caller is gone: leave at once.
                         return;
                     }
                     break;
@@ -144,10 +147,17 @@ pub(crate) async fn drive(
 }
 
 /// Closes with a normal close frame, so the server removes the actor at once instead of
-/// keeping it for a resume.
-async fn say_goodbye(sink: &mut Sink) {
+/// keeping it for a resume, and waits (bounded) for the server's close reply, as the
+/// WebSocket closing handshake asks. Dropping the socket straight after the close frame
+/// lets the server's next snapshot meet a reset, which can destroy the unread close
+/// frame on the way (a proxy, or the server's own write failing first) and make a
+/// goodbye look like a lost connection.
+async fn say_goodbye(sink: &mut Sink, stream: &mut Stream) {
     let close = CloseFrame { code: WsCloseCode::Normal, reason: "client closed".into() };
-    let _ = sink.send(Message::Close(Some(close))).await;
+    if sink.send(Message::Close(Some(close))).await.is_err() {
+        return;
+    }
+    let _ = timeout(CLOSE_TIMEOUT, async { while let Some(Ok(_)) = stream.next().await {} }).await;
 }
 
 /// One connection's life: sends what the caller queues, answers pings, decodes frames.

@@ -35,7 +35,7 @@ mod state;
 mod wire;
 
 use state::SessionState;
-use wire::{close_reason, next_message, queue, send};
+use wire::{close_reason, ending_after_failed_write, next_message, queue, send};
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -496,7 +496,10 @@ where
 
         let ending = tokio::select! {
             ending = reader => ending,
-            ending = writer => ending,
+            ending = writer => match ending {
+                Ending::PeerLost => ending_after_failed_write(stream, &net.metrics).await,
+                ending => ending,
+            },
         };
         if state.throttled.load(Relaxed) {
             net.metrics.sessions_throttled.decrement(1.0);

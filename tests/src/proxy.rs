@@ -3,15 +3,22 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{AbortHandle, JoinHandle};
+
+/// One forwarded connection: its pipe, and when it opened.
+struct Connection {
+    pipe: AbortHandle,
+    opened: Instant,
+}
 
 /// Forwards `127.0.0.1:<port>` to a server.
 pub struct Proxy {
     /// Where clients connect.
     pub addr: SocketAddr,
-    connections: Arc<Mutex<Vec<AbortHandle>>>,
+    connections: Arc<Mutex<Vec<Connection>>>,
     accept: JoinHandle<()>,
 }
 
@@ -32,7 +39,7 @@ impl Proxy {
                 tracked
                     .lock()
                     .expect("the proxy's list should not be poisoned")
-                    .push(pipe.abort_handle());
+                    .push(Connection { pipe: pipe.abort_handle(), opened: Instant::now() });
             }
         });
         Self { addr, connections, accept }
@@ -43,17 +50,19 @@ impl Proxy {
         format!("ws://{}/ws", self.addr)
     }
 
-    /// Drops each live connection with probability `share`, as a flaky network would.
-    /// Returns how many were dropped.
-    pub fn cut_some(&self, share: f64, rng: &mut fastrand::Rng) -> usize {
+    /// Drops each live connection open for at least `min_age` with probability `share`,
+    /// as a flaky network would. Returns how many were dropped. A connection cut younger
+    /// may still be in its WebSocket handshake, which a client sees as a failed attempt
+    /// rather than a lost connection.
+    pub fn cut_some(&self, share: f64, min_age: Duration, rng: &mut fastrand::Rng) -> usize {
         let mut connections =
             self.connections.lock().expect("the proxy's list should not be poisoned");
-        connections.retain(|connection| !connection.is_finished());
+        connections.retain(|connection| !connection.pipe.is_finished());
         let before = connections.len();
         connections.retain(|connection| {
-            let cut = rng.f64() < share;
+            let cut = connection.opened.elapsed() >= min_age && rng.f64() < share;
             if cut {
-                connection.abort();
+                connection.pipe.abort();
             }
             !cut
         });
@@ -66,7 +75,7 @@ impl Proxy {
         for connection in
             self.connections.lock().expect("the proxy's list should not be poisoned").drain(..)
         {
-            connection.abort();
+            connection.pipe.abort();
         }
     }
 }

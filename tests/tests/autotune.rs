@@ -79,16 +79,31 @@ async fn an_expensive_system_triggers_autotuning_which_settles_and_recovers() {
         degraded.broadcast_every, 3,
         "snapshot rate should be traded before tick rate: {degraded:?}"
     );
-    let settling = changes_within(&mut client, Duration::from_secs(3)).await;
-    let settled = settling.last().copied().unwrap_or(degraded);
+    // Settling: changes may continue for a while (a busy machine makes ticks costlier
+    // still), but under a constant cost they only ever degrade, and they stop.
+    let mut settled = degraded;
+    let settle_by = Instant::now() + Duration::from_secs(15);
+    loop {
+        let changes = changes_within(&mut client, Duration::from_secs(2)).await;
+        for change in &changes {
+            assert!(
+                change.tick_rate_hz <= settled.tick_rate_hz
+                    && change.broadcast_every >= settled.broadcast_every,
+                "under a constant cost the tuner should not restore anything: {settled:?} then {change:?}"
+            );
+            settled = *change;
+        }
+        if changes.is_empty() {
+            break; // Two seconds without a change: settled.
+        }
+        assert!(
+            Instant::now() < settle_by,
+            "under a constant cost the settings should settle, still changing: {changes:?}"
+        );
+    }
     assert!(
         0.025 * f32::from(settled.tick_rate_hz) <= 0.5,
         "it should lower the tick rate until the cost fits half a tick: {settled:?}"
-    );
-    let unsettled = changes_within(&mut client, Duration::from_secs(2)).await;
-    assert!(
-        unsettled.is_empty(),
-        "under a constant cost the settings should stay put: {unsettled:?}"
     );
 
     // The cost goes away: back to the configured settings, then quiet.

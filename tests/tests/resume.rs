@@ -130,3 +130,34 @@ async fn a_goodbye_removes_the_actor_at_once() {
     .await;
     server.stop().await.expect("the server should stop cleanly");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_goodbye_followed_by_a_reset_still_removes_the_actor() {
+    let server = TestServer::start(test_config()).await; // grace window: 30 s
+    let mut observer = server.connect().await;
+    let me = observer.welcome().actor_id;
+    for _ in 0..10 {
+        // A client that closes and tears the socket down at once (a reset, no closing
+        // handshake), while the server is still streaming snapshots to it.
+        let tcp = tokio::net::TcpStream::connect(server.addr).await.expect("TCP should connect");
+        let (mut socket, _) = tokio_tungstenite::client_async(server.ws_url(), tcp)
+            .await
+            .expect("the WebSocket handshake should succeed");
+        let hello = ClientMessage::Hello(Hello::new());
+        socket.send(Message::Binary(hello.encode())).await.expect("Hello should be sent");
+        for _ in 0..3 {
+            let message = tokio::time::timeout(WAIT, socket.next()).await;
+            assert!(matches!(message, Ok(Some(Ok(_)))), "the server should stream: {message:?}");
+        }
+        socket.send(Message::Close(None)).await.expect("the close frame should be sent");
+        socket.get_ref().set_zero_linger().expect("SO_LINGER should be settable");
+        drop(socket);
+    }
+    players_become(
+        &mut observer,
+        &[me],
+        "a goodbye should remove the actor even when a reset follows it at once",
+    )
+    .await;
+    server.stop().await.expect("the server should stop cleanly");
+}

@@ -1,11 +1,14 @@
 //! The socket-level side of a session: reading the next client message (with every
 //! WebSocket error mapped to how the session ends), writing one, and close reasons.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{ClientMessage, CloseCode};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::timeout;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
@@ -61,6 +64,34 @@ where
                 return Err(Ending::PeerLost);
             }
         }
+    }
+}
+
+/// How long a session whose write failed looks for a close frame the peer sent first.
+const UNREAD_GOODBYE_WAIT: Duration = Duration::from_millis(200);
+
+/// How a session whose write failed ended. A peer that sends its close frame and drops
+/// the socket at once makes the next write fail before the reader gets to that frame,
+/// and a goodbye taken for a lost connection would keep the player's actor in the world
+/// for the whole resume grace window. So the unread input is searched for a close frame
+/// first; a lost peer's socket reports its end at once, and the search is bounded.
+pub(super) async fn ending_after_failed_write<S>(
+    stream: &mut SplitStream<WebSocketStream<S>>,
+    metrics: &NetMetrics,
+) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let unread_ending = async {
+        loop {
+            if let Err(ending) = next_message(stream, metrics).await {
+                return ending;
+            }
+        }
+    };
+    match timeout(UNREAD_GOODBYE_WAIT, unread_ending).await {
+        Ok(Ending::PeerClosed) => Ending::PeerClosed,
+        _ => Ending::PeerLost,
     }
 }
 
@@ -127,7 +158,7 @@ fn send_failed(error: WsError) -> Ending {
 
 #[cfg(test)]
 mod tests {
-    use futures_util::StreamExt;
+    use futures_util::{SinkExt, StreamExt};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio_tungstenite::tungstenite::protocol::Role;
 
@@ -188,5 +219,35 @@ mod tests {
             received.push(data);
         }
         assert_eq!(received, vec![short.clone(), long, short], "a client reassembles them");
+    }
+
+    /// What [`ending_after_failed_write`] makes of a peer that sent an input and then
+    /// `farewell` before its socket went away (or, with `hang`, stayed open in silence).
+    async fn ending_after(farewell: Option<Message>, hang: bool) -> Ending {
+        let (server_io, client_io) = tokio::io::duplex(1 << 16);
+        let server = WebSocketStream::from_raw_socket(server_io, Role::Server, None).await;
+        let (_sink, mut stream) = server.split();
+        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+        let input = tickwire_protocol::ClientMessage::FullSnapshotRequest.encode();
+        client.send(Message::Binary(input)).await.expect("the input should be written");
+        if let Some(farewell) = farewell {
+            client.send(farewell).await.expect("the farewell should be written");
+        }
+        let kept = hang.then_some(client); // Otherwise the client's socket is gone now.
+        let ending =
+            ending_after_failed_write(&mut stream, &NetMetrics::register(&metrics::NoopRecorder))
+                .await;
+        drop(kept);
+        ending
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_finds_a_goodbye_the_peer_sent_before_it_vanished() {
+        let goodbye = Message::Close(None);
+        assert!(matches!(ending_after(Some(goodbye), false).await, Ending::PeerClosed));
+        assert!(matches!(ending_after(None, false).await, Ending::PeerLost));
+        let started = std::time::Instant::now();
+        assert!(matches!(ending_after(None, true).await, Ending::PeerLost));
+        assert!(started.elapsed() >= UNREAD_GOODBYE_WAIT, "a silent peer is waited for");
     }
 }
