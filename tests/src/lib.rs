@@ -37,9 +37,12 @@ pub struct TestServer {
     task: JoinHandle<Result<(), ServerError>>,
 }
 
-/// A quick world for tests: 60 Hz, a snapshot every 2 ticks, a few NPCs.
+/// A quick world for tests: 60 Hz, a snapshot every 2 ticks, a few NPCs. Auto-tuning is
+/// off, so a slow machine cannot change the rates a test counts on; `autotune.rs` turns
+/// it on.
 pub fn test_config() -> ServerConfig {
     let mut config = ServerConfig::default();
+    config.autotune.enabled = false;
     config.sim.settings =
         Settings { tick_rate_hz: 60, broadcast_every: 2, input_every: 2, ..Settings::default() };
     config.sim.npcs = 3;
