@@ -2884,7 +2884,10 @@ function closeNotice(code, reason, retryInMs) {
   if (retryInMs <= 0) {
     return `${what} — reconnecting…`;
   }
-  return `${what} — retrying in ${(retryInMs / 1e3).toFixed(1)} s`;
+  return `${what} — retrying in ${secondsLeft(retryInMs)} s`;
+}
+function secondsLeft(ms) {
+  return (Math.ceil(ms / 100) / 10).toFixed(1);
 }
 
 // src/events.ts
@@ -3405,6 +3408,52 @@ var Predictor = class {
   }
 };
 
+// src/layout.ts
+var MARGIN_PX = 24;
+var MIN_ARENA_SIDE_PX = 80;
+function placeArena(view, arena, hud2) {
+  const centred = fitArena({ left: 0, top: 0, width: view.width, height: view.height }, arena);
+  if (hud2 === null || !intersects(centred, hud2)) {
+    return centred;
+  }
+  const usable = regionsBeside(view, hud2).map((region) => fitArena(region, arena)).filter((placement) => Math.min(placement.width, placement.height) >= MIN_ARENA_SIDE_PX);
+  return largest(usable) ?? centred;
+}
+function fitArena(region, arena) {
+  const scale = Math.max(
+    0,
+    Math.min((region.width - 2 * MARGIN_PX) / arena.x, (region.height - 2 * MARGIN_PX) / arena.y)
+  );
+  const width = arena.x * scale;
+  const height = arena.y * scale;
+  return {
+    left: region.left + (region.width - width) / 2,
+    top: region.top + (region.height - height) / 2,
+    width,
+    height,
+    scale
+  };
+}
+function intersects(a, b) {
+  const overlapX = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
+  const overlapY = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
+  return overlapX > 0 && overlapY > 0;
+}
+function regionsBeside(view, hud2) {
+  const hudRight = hud2.left + hud2.width;
+  const hudBottom = hud2.top + hud2.height;
+  return [
+    { left: hudRight, top: 0, width: view.width - hudRight, height: view.height },
+    { left: 0, top: hudBottom, width: view.width, height: view.height - hudBottom }
+  ];
+}
+function largest(placements) {
+  return placements.reduce(
+    (best, placement) => best === void 0 || placement.scale > best.scale ? placement : best,
+    void 0
+  );
+}
+
 // src/render.ts
 var COLORS = {
   background: "#0b0e13",
@@ -3419,13 +3468,16 @@ var COLORS = {
   label: "#c9d1d9"
 };
 var LABEL_FONT = "11px system-ui, sans-serif";
-var MARGIN_PX = 24;
 var GRID_LINES = 10;
 var Renderer = class {
   constructor(canvas) {
     this.canvas = canvas;
     this.widthPx = 0;
     this.heightPx = 0;
+    /** The HUD's rectangle on the canvas, which the arena keeps clear of; null: no HUD. */
+    this.hud = null;
+    /** Where the last draw put the arena; null when it drew none. */
+    this.placement = null;
     const context = canvas.getContext("2d", { alpha: false });
     if (context === null) {
       throw new Error("this browser has no 2D canvas");
@@ -3442,22 +3494,28 @@ var Renderer = class {
     this.canvas.height = Math.max(1, Math.round(this.heightPx * ratio));
     this.context.setTransform(ratio, 0, 0, ratio, 0, 0);
   }
+  /**
+   * Tells the renderer where the HUD covers the canvas (CSS pixels; null: nowhere), so
+   * that the next draws lay the arena out clear of it.
+   */
+  setHudRect(hud2) {
+    this.hud = hud2;
+  }
+  /** Where the last draw put the arena, in CSS pixels; null when it drew none. */
+  get arenaPlacement() {
+    return this.placement;
+  }
   /** @param fieldNames the game's gameplay field names, by slot (Welcome.field_names). */
   draw(arena, actors, fieldNames2 = []) {
     const ctx = this.context;
     ctx.fillStyle = COLORS.background;
     ctx.fillRect(0, 0, this.widthPx, this.heightPx);
     if (arena === null) {
+      this.placement = null;
       return;
     }
-    const scale = Math.max(
-      0,
-      Math.min((this.widthPx - 2 * MARGIN_PX) / arena.x, (this.heightPx - 2 * MARGIN_PX) / arena.y)
-    );
-    const left = (this.widthPx - arena.x * scale) / 2;
-    const top = (this.heightPx - arena.y * scale) / 2;
-    const width = arena.x * scale;
-    const height = arena.y * scale;
+    this.placement = placeArena({ width: this.widthPx, height: this.heightPx }, arena, this.hud);
+    const { left, top, width, height, scale } = this.placement;
     ctx.fillStyle = COLORS.arena;
     ctx.fillRect(left, top, width, height);
     this.drawGrid(arena, left, top, scale);
@@ -4176,6 +4234,7 @@ function publishStatus() {
     lastInputSent: 0,
     predictionError: 0,
     drawnPositions: {},
+    arenaRect: null,
     fieldNames: [],
     ownFields: null,
     eventNames: [],
@@ -4464,7 +4523,8 @@ var RECONNECTED_NOTICE_MS = 5e3;
 var status = publishStatus();
 var world = new World();
 var renderer = new Renderer(requireElement("view", HTMLCanvasElement));
-var hud = new Hud(requireElement("hud", HTMLElement));
+var hudElement = requireElement("hud", HTMLElement);
+var hud = new Hud(hudElement);
 var snapshots = new RateMeter();
 var snapshotRate = new SnapshotRateTracker();
 var predictor = new Predictor();
@@ -4634,9 +4694,15 @@ var session = new Session(
     }
   }
 );
+function trackHud(element) {
+  const measure = () => renderer.setHudRect(element.getBoundingClientRect());
+  new ResizeObserver(measure).observe(element);
+  window.addEventListener("resize", measure);
+}
 session.capSnapshots(snapshotCap(document));
 watchVisibility(document, (maxPerSecond) => session.capSnapshots(maxPerSecond));
 window.addEventListener("resize", () => renderer.resize());
+trackHud(hudElement);
 window.addEventListener("pagehide", () => session.close());
 window.addEventListener("pageshow", (event) => {
   if (event.persisted) {
@@ -4658,6 +4724,7 @@ function frame(now) {
   }
   status.drawnPositions = drawn;
   renderer.draw(world.arenaSize, actors, fieldNames);
+  status.arenaRect = renderer.arenaPlacement;
   hud.update({
     state,
     actorId: world.ownId,

@@ -54,7 +54,8 @@ export function isFinalClose(code: number): boolean {
 
 /**
  * The HUD's line for a close: "Server full: <reason> — retrying in 2.1 s",
- * "Not authorised: <reason> — check the ?token= in the address".
+ * "Not authorised: <reason> — check the ?token= in the address". The countdown is
+ * rounded up to the next tenth of a second.
  * @param retryInMs time left before the next attempt (0: it is under way), or null
  *   when the page will not retry.
  */
@@ -67,5 +68,13 @@ export function closeNotice(code: number, reason: string, retryInMs: number | nu
   if (retryInMs <= 0) {
     return `${what} — reconnecting…`;
   }
-  return `${what} — retrying in ${(retryInMs / 1000).toFixed(1)} s`;
+  return `${what} — retrying in ${secondsLeft(retryInMs)} s`;
+}
+
+/**
+ * A countdown in seconds to one decimal, rounded up ("0.1" for 1 to 100 ms), so that it
+ * never shows "0.0" while there is still time left.
+ */
+function secondsLeft(ms: number): string {
+  return (Math.ceil(ms / 100) / 10).toFixed(1);
 }

@@ -1,6 +1,7 @@
 // Entry point: wires the session (connections that reconnect and resume, and the
 // mirror), world view, snapshot rate, page visibility, keyboard, renderer and HUD
-// together and runs the requestAnimationFrame loop.
+// together (the renderer keeps the arena clear of the HUD) and runs the
+// requestAnimationFrame loop.
 
 import { authTokenFrom, socketUrl } from './address';
 import { closeNotice } from './close-codes';
@@ -34,7 +35,8 @@ const RECONNECTED_NOTICE_MS = 5000;
 const status = publishStatus();
 const world = new World();
 const renderer = new Renderer(requireElement('view', HTMLCanvasElement));
-const hud = new Hud(requireElement('hud', HTMLElement));
+const hudElement = requireElement('hud', HTMLElement);
+const hud = new Hud(hudElement);
 const snapshots = new RateMeter();
 const snapshotRate = new SnapshotRateTracker();
 /** Client-side prediction of the own actor (src/prediction.ts). */
@@ -225,9 +227,22 @@ const session = new Session(
   },
 );
 
+/**
+ * Keeps the renderer told where `element` (the HUD) is, so that it lays the arena out
+ * clear of it: measured when the HUD changes size (a notice, the event log) and when
+ * the window does, not every frame. The canvas covers the window (index.html), so the
+ * HUD's rectangle in the page is its rectangle on the canvas.
+ */
+function trackHud(element: HTMLElement): void {
+  const measure = () => renderer.setHudRect(element.getBoundingClientRect());
+  new ResizeObserver(measure).observe(element);
+  window.addEventListener('resize', measure);
+}
+
 session.capSnapshots(snapshotCap(document));
 watchVisibility(document, (maxPerSecond) => session.capSnapshots(maxPerSecond));
 window.addEventListener('resize', () => renderer.resize());
+trackHud(hudElement);
 // Leaving the page is the page's own decision: no reconnecting. Coming back from the
 // back-forward cache connects again.
 window.addEventListener('pagehide', () => session.close());
@@ -253,6 +268,7 @@ function frame(now: number): void {
   }
   status.drawnPositions = drawn;
   renderer.draw(world.arenaSize, actors, fieldNames);
+  status.arenaRect = renderer.arenaPlacement;
   hud.update({
     state,
     actorId: world.ownId,

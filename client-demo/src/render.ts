@@ -1,11 +1,13 @@
-// Canvas rendering: the arena scaled to fit the window (keeping its aspect ratio),
-// and every actor as a circle: NPCs, other players and the own actor (highlighted
-// with a ring) each in their own colour. Gameplay fields follow src/fields.ts: a
-// non-zero `color` field fills the actor with that colour (the own actor keeps its
-// ring), other non-zero fields are a small label under it.
+// Canvas rendering: the arena scaled to fit the window (keeping its aspect ratio), clear
+// of the HUD where there is room for that (src/layout.ts), and every actor as a circle:
+// NPCs, other players and the own actor (highlighted with a ring) each in their own
+// colour. Gameplay fields follow src/fields.ts: a non-zero `color` field fills the actor
+// with that colour (the own actor keeps its ring), other non-zero fields are a small
+// label under it.
 
 import { fieldLook } from './fields';
 import { ActorKind } from './generated/tickwire';
+import { placeArena, type ArenaPlacement, type Rect } from './layout';
 import type { Vec } from './protocol';
 import type { RenderActor } from './world';
 
@@ -24,8 +26,6 @@ export const COLORS = {
 
 const LABEL_FONT = '11px system-ui, sans-serif';
 
-/** Space kept free around the arena, in CSS pixels. */
-const MARGIN_PX = 24;
 /** Grid lines per arena side, roughly. */
 const GRID_LINES = 10;
 
@@ -33,6 +33,10 @@ export class Renderer {
   private readonly context: CanvasRenderingContext2D;
   private widthPx = 0;
   private heightPx = 0;
+  /** The HUD's rectangle on the canvas, which the arena keeps clear of; null: no HUD. */
+  private hud: Rect | null = null;
+  /** Where the last draw put the arena; null when it drew none. */
+  private placement: ArenaPlacement | null = null;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     const context = canvas.getContext('2d', { alpha: false });
@@ -53,23 +57,31 @@ export class Renderer {
     this.context.setTransform(ratio, 0, 0, ratio, 0, 0);
   }
 
+  /**
+   * Tells the renderer where the HUD covers the canvas (CSS pixels; null: nowhere), so
+   * that the next draws lay the arena out clear of it.
+   */
+  setHudRect(hud: Rect | null): void {
+    this.hud = hud;
+  }
+
+  /** Where the last draw put the arena, in CSS pixels; null when it drew none. */
+  get arenaPlacement(): ArenaPlacement | null {
+    return this.placement;
+  }
+
   /** @param fieldNames the game's gameplay field names, by slot (Welcome.field_names). */
   draw(arena: Vec | null, actors: readonly RenderActor[], fieldNames: readonly string[] = []): void {
     const ctx = this.context;
     ctx.fillStyle = COLORS.background;
     ctx.fillRect(0, 0, this.widthPx, this.heightPx);
     if (arena === null) {
+      this.placement = null;
       return;
     }
 
-    const scale = Math.max(
-      0,
-      Math.min((this.widthPx - 2 * MARGIN_PX) / arena.x, (this.heightPx - 2 * MARGIN_PX) / arena.y),
-    );
-    const left = (this.widthPx - arena.x * scale) / 2;
-    const top = (this.heightPx - arena.y * scale) / 2;
-    const width = arena.x * scale;
-    const height = arena.y * scale;
+    this.placement = placeArena({ width: this.widthPx, height: this.heightPx }, arena, this.hud);
+    const { left, top, width, height, scale } = this.placement;
 
     ctx.fillStyle = COLORS.arena;
     ctx.fillRect(left, top, width, height);

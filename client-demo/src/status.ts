@@ -3,6 +3,7 @@
 // console) can see what the client knows without scraping the page.
 
 import type { NamedEvent } from './events';
+import type { ArenaPlacement } from './layout';
 import type { GameSettings, Throttle, Vec } from './protocol';
 import type { SessionState } from './session';
 
@@ -33,6 +34,11 @@ export interface TickwireStatus {
   predictionError: number;
   /** Where each actor was drawn in the last animation frame, id → world units. */
   drawnPositions: Record<number, Vec>;
+  /**
+   * Where the arena was drawn in the last animation frame, in CSS pixels (`scale`: pixels
+   * per world unit); null before a Welcome. Clear of the HUD when there is room (src/layout.ts).
+   */
+  arenaRect: ArenaPlacement | null;
   /** The game's gameplay field names, by slot (from Welcome; [] for a game without fields). */
   fieldNames: string[];
   /** The own actor's named gameplay fields in the mirror, name → value (null while it is in no state). */
@@ -87,6 +93,7 @@ export function publishStatus(): TickwireStatus {
     lastInputSent: 0,
     predictionError: 0,
     drawnPositions: {},
+    arenaRect: null,
     fieldNames: [],
     ownFields: null,
     eventNames: [],

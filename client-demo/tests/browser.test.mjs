@@ -1,22 +1,23 @@
 // Browser test of the demo client against the real server: starts the
 // tickwire-server binary, opens its page in headless Chromium, and checks that the
-// client connects, draws the actors, keeps its mirror in step with delta snapshots
-// (and gets back in step with a FullSnapshotRequest when a snapshot is lost), moves
-// the own actor with the keyboard, predicts the own actor (it responds to a key in the
-// next frame, converges on the server after the release, its last input acknowledged)
-// and draws the others without jumps, follows settings changed live through the admin
-// API, caps its snapshot rate while the page is hidden, reconnects and resumes its
-// actor after the connection drops (through a TCP proxy the test cuts), retries when
-// the server is full and stops on a final close code (a mock server), and keeps trying
-// after the server shuts down. Then it runs the `tag` example game, which replicates the
-// gameplay fields `color` and `score` and the event `tagged`, and checks the page knows
-// their names, shows them in the HUD, fills the "it" actor with its red and receives and
-// shows `tagged` events.
+// client connects, draws the actors (the arena clear of the HUD, in a narrow window
+// too), keeps its mirror in step with delta snapshots (and gets back in step with a
+// FullSnapshotRequest when a snapshot is lost), moves the own actor with the keyboard,
+// predicts the own actor (it responds to a key in the next frame, converges on the
+// server after the release, its last input acknowledged) and draws the others without
+// jumps, follows settings changed live through the admin API, caps its snapshot rate
+// while the page is hidden, reconnects and resumes its actor after the connection
+// drops (through a TCP proxy the test cuts), retries when the server is full and stops
+// on a final close code (a mock server), and keeps trying after the server shuts down.
+// Then it runs the `tag` example game, which replicates the gameplay fields `color` and
+// `score` and the event `tagged`, and checks the page knows their names, shows them in
+// the HUD, fills the "it" actor with its red and receives and shows `tagged` events.
 //
 // Env: TICKWIRE_SERVER_BIN (default ../target/debug/tickwire-server, relative to
 // client-demo), TICKWIRE_TAG_BIN (default ../target/debug/examples/tag), CHROMIUM_BIN
 // (default /usr/bin/chromium), TICKWIRE_SCREENSHOT (a .png path: saves a screenshot of
-// the page once it is connected, and of the tag game as `-tag.png`).
+// the page once it is connected, in a narrow window as `-narrow.png`, and of the tag
+// game as `-tag.png`).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -332,6 +333,42 @@ async function waitForHud(message, field, predicate, timeoutMs = 3000) {
   return text;
 }
 
+/** A narrow portrait window, where the HUD takes much of the width. */
+const NARROW_VIEWPORT = { width: 420, height: 800 };
+
+/**
+ * Waits until the page has the window size `size` and has drawn two animation frames
+ * since, then returns the HUD's box and where the arena was drawn (window.tickwire.arenaRect).
+ */
+async function hudAndArena(size) {
+  await page.waitForFunction(({ width, height }) => window.innerWidth === width && window.innerHeight === height, size, {
+    timeout: 5000,
+    polling: 50,
+  });
+  return page.evaluate(async () => {
+    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    await frame();
+    await frame();
+    const box = document.getElementById('hud').getBoundingClientRect();
+    return {
+      hud: { left: box.left, top: box.top, width: box.width, height: box.height },
+      arena: window.tickwire.arenaRect,
+    };
+  });
+}
+
+/** Whether the rectangles `a` and `b` ({left, top, width, height}) share some area. */
+function overlaps(a, b) {
+  const x = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
+  const y = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
+  return x > 0 && y > 0;
+}
+
+/** A rectangle for people: "372x372+24+370". */
+function describeRect({ left, top, width, height }) {
+  return `${Math.round(width)}x${Math.round(height)}+${Math.round(left)}+${Math.round(top)}`;
+}
+
 /** Makes the page look hidden (or visible again) and tells it, as a browser would. */
 async function setPageHidden(hidden) {
   await page.evaluate((hide) => {
@@ -532,6 +569,39 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     const pixels = await canvasPixels();
     assert.ok(pixels.ownCount >= 20, `the canvas should show the own actor in ${OWN_RGB}, found ${pixels.ownCount} pixels`);
     assert.ok(pixels.npcCount >= 20 * NPCS, `the canvas should show ${NPCS} NPCs in ${NPC_RGB}, found ${pixels.npcCount} pixels`);
+  }));
+
+  test('(x) the arena is drawn clear of the HUD, in a narrow window too', { timeout: 30000 }, check(async (t) => {
+    const original = page.viewportSize();
+    const seen = [];
+    try {
+      for (const size of [original, NARROW_VIEWPORT]) {
+        await page.setViewportSize(size);
+        const { hud, arena } = await hudAndArena(size);
+        assert.equal(
+          typeof arena?.width,
+          'number',
+          'window.tickwire.arenaRect should say where the arena was drawn (the server embeds dist/app.js: is its binary older?)',
+        );
+        assert.ok(
+          arena.left >= 0 && arena.top >= 0 && arena.left + arena.width <= size.width && arena.top + arena.height <= size.height,
+          `in a ${size.width} x ${size.height} window the arena should be inside it, but is at ${JSON.stringify(arena)}`,
+        );
+        assert.ok(Math.min(arena.width, arena.height) >= 100, `the arena should still be a usable size: ${JSON.stringify(arena)}`);
+        assert.ok(
+          !overlaps(hud, arena),
+          `in a ${size.width} x ${size.height} window the HUD (${JSON.stringify(hud)}) should not cover the arena (${JSON.stringify(arena)})`,
+        );
+        seen.push(`${size.width} x ${size.height}: HUD ${describeRect(hud)}, arena ${describeRect(arena)}`);
+      }
+      if (screenshotPath) {
+        await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-narrow.png' });
+      }
+    } finally {
+      await page.setViewportSize(original);
+      await hudAndArena(original);
+    }
+    t.diagnostic(seen.join('; '));
   }));
 
   test('(c) applies delta snapshots without errors; the HUD agrees with the mirror', { timeout: 30000 }, check(async (t) => {

@@ -12,8 +12,9 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sr
  * The client's modules, bundled and imported: `P` (protocol.ts), `mirror` (mirror.ts),
  * `Replication` (replication.ts), `World` (world.ts), `Connection` (connection.ts),
  * `rate` (rate.ts), `reconnect` (reconnect.ts), `closeCodes` (close-codes.ts),
- * `Session` and `SILENCE_MS` (session.ts), `address` (address.ts), `fields` (fields.ts), `events` (events.ts), `prediction` (prediction.ts), `T` (generated
- * code), `Builder` and `ByteBuffer`.
+ * `Session` and `SILENCE_MS` (session.ts), `address` (address.ts), `fields` (fields.ts),
+ * `events` (events.ts), `prediction` (prediction.ts), `layout` (layout.ts), `T`
+ * (generated code), `Builder` and `ByteBuffer`.
  */
 export async function loadClient() {
   const result = await build({
@@ -32,6 +33,7 @@ export async function loadClient() {
         "export * as fields from './fields';",
         "export * as events from './events';",
         "export * as prediction from './prediction';",
+        "export * as layout from './layout';",
         "export * as T from './generated/tickwire';",
         "export { Builder, ByteBuffer } from 'flatbuffers';",
       ].join('\n'),

@@ -155,7 +155,11 @@ describe('close codes', () => {
     assert.equal(closeNotice(1013, '', 2100), 'Server full — retrying in 2.1 s');
     assert.equal(closeNotice(4002, 'limit 4', 500), 'Too many sessions from your address: limit 4 — retrying in 0.5 s');
     assert.equal(closeNotice(1006, '', 0), 'Connection lost — reconnecting…');
-    assert.equal(closeNotice(1001, 'server is shutting down', 240), 'Server shutting down: server is shutting down — retrying in 0.2 s');
+    assert.equal(closeNotice(1001, 'server is shutting down', 240), 'Server shutting down: server is shutting down — retrying in 0.3 s');
+    // The countdown rounds up: it never says 0.0 s while there is time left.
+    assert.equal(closeNotice(1006, '', 30), 'Connection lost — retrying in 0.1 s');
+    assert.equal(closeNotice(1006, '', 100), 'Connection lost — retrying in 0.1 s');
+    assert.equal(closeNotice(1006, '', -5), 'Connection lost — reconnecting…');
     assert.match(
       closeNotice(4000, 'expected 99', null),
       new RegExp(`^This page speaks protocol ${client.P.PROTOCOL_VERSION}, the server another: expected 99 — reload`),
