@@ -35,7 +35,9 @@ mod state;
 mod wire;
 
 use state::SessionState;
-use wire::{close_reason, ending_after_failed_write, next_message, queue, send};
+use wire::{
+    close_reason, ending_after_failed_write, flush, next_message, queue, send, send_in_pieces,
+};
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -113,7 +115,9 @@ pub(crate) async fn run<S>(
             } else {
                 warn!(code = code.as_u16(), %reason, "closing session");
             }
-            session.close(code, reason).await;
+            // Boxed, like the handshake: states a session passes through once would
+            // otherwise add to the size of every live session's task.
+            Box::pin(session.close(code, reason)).await;
         }
     }
     .instrument(span)
@@ -191,7 +195,7 @@ where
         let replaced = self.replaced.clone();
         tokio::select! {
             ending = async {
-                let joined = match self.handshake().await {
+                let joined = match Box::pin(self.handshake()).await {
                     Ok(joined) => joined,
                     Err(ending) => return ending,
                 };
@@ -377,7 +381,15 @@ where
             let mut throttle = Throttle::default();
             let mut told_settings = joined.settings;
             let mut told_rate = throttle.rate(&joined.settings);
+            // A ping is queued, to leave with the heartbeat or snapshot that usually
+            // follows it in one write; if nothing follows, it goes out on its own here.
+            let mut ping_queued = false;
             loop {
+                if std::mem::take(&mut ping_queued)
+                    && let Err(ending) = flush(sink).await
+                {
+                    return ending;
+                }
                 let ring = tokio::select! {
                     changed = frames.changed() => {
                         if changed.is_err() {
@@ -388,9 +400,10 @@ where
                     _ = wakeups.tick() => {
                         if last_ping.is_none_or(|at| at.elapsed() >= net.config.ping_interval) {
                             last_ping = Some(Instant::now());
-                            if let Err(ending) = send(sink, &net.metrics, ServerMessage::Ping(state.ping.next()).encode()).await {
+                            if let Err(ending) = queue(sink, &net.metrics, ServerMessage::Ping(state.ping.next()).encode()).await {
                                 return ending;
                             }
+                            ping_queued = true;
                         }
                         Arc::clone(&frames.borrow())
                     }
@@ -485,7 +498,12 @@ where
                 let snapshot = newest.snapshot_from(baseline);
                 net.metrics.snapshot_bytes.record(snapshot.len() as f64);
                 let started = Instant::now();
-                if let Err(ending) = send(sink, &net.metrics, snapshot).await {
+                let sent = if baseline.is_none() {
+                    send_in_pieces(sink, &net.metrics, snapshot).await
+                } else {
+                    send(sink, &net.metrics, snapshot).await
+                };
+                if let Err(ending) = sent {
                     return ending;
                 }
                 let interval =

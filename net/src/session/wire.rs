@@ -95,6 +95,9 @@ where
     }
 }
 
+/// The write half of a session's WebSocket.
+type WsSink<S> = SplitSink<WebSocketStream<S>, Message>;
+
 /// A close frame's reason is limited to 123 bytes; cut at a character boundary.
 pub(super) fn close_reason(reason: &str) -> String {
     const MAX: usize = 123;
@@ -107,7 +110,7 @@ pub(super) fn close_reason(reason: &str) -> String {
 
 /// Writes one message and flushes it, with everything queued before it.
 pub(super) async fn send<S>(
-    sink: &mut SplitSink<WebSocketStream<S>, Message>,
+    sink: &mut WsSink<S>,
     metrics: &NetMetrics,
     message: Bytes,
 ) -> Result<(), Ending>
@@ -115,6 +118,14 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     queue(sink, metrics, message).await?;
+    flush(sink).await
+}
+
+/// Writes whatever was queued.
+pub(super) async fn flush<S>(sink: &mut WsSink<S>) -> Result<(), Ending>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     sink.flush().await.map_err(send_failed)
 }
 
@@ -123,33 +134,89 @@ where
 /// TCP segment instead of costing one each. A long message is fragmented (see
 /// `FRAGMENT_ABOVE`).
 pub(super) async fn queue<S>(
-    sink: &mut SplitSink<WebSocketStream<S>, Message>,
+    sink: &mut WsSink<S>,
     metrics: &NetMetrics,
     message: Bytes,
 ) -> Result<(), Ending>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let frame_bytes = if message.len() > FRAGMENT_ABOVE { FRAGMENT_BYTES } else { message.len() };
+    write_frames(sink, metrics, message, frame_bytes, false).await
+}
+
+/// Writes a full snapshot, with everything queued before it, in frames of `PIECE_BYTES`,
+/// each written as soon as it is framed. A connection's write buffer stays as large as
+/// the most it ever held at once, and full snapshots (on join and on request) are the
+/// largest messages most connections get: sent whole, the join snapshot of a big world
+/// would set the memory of every quiet connection for good. A few more write calls, once
+/// per join, are cheap.
+pub(super) async fn send_in_pieces<S>(
+    sink: &mut WsSink<S>,
+    metrics: &NetMetrics,
+    message: Bytes,
+) -> Result<(), Ending>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    write_frames(sink, metrics, message, PIECE_BYTES, true).await
+}
+
+/// Hands `message` to the sink in frames of at most `frame_bytes`, flushing after each
+/// one if `flush_each`.
+async fn write_frames<S>(
+    sink: &mut WsSink<S>,
+    metrics: &NetMetrics,
+    message: Bytes,
+    frame_bytes: usize,
+    flush_each: bool,
+) -> Result<(), Ending>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     metrics.sent(message.len());
-    if message.len() <= FRAGMENT_ABOVE {
-        return sink.feed(Message::Binary(message)).await.map_err(send_failed);
-    }
-    for (index, start) in (0..message.len()).step_by(FRAGMENT_BYTES).enumerate() {
-        let end = (start + FRAGMENT_BYTES).min(message.len());
-        let opcode = if index == 0 { Data::Binary } else { Data::Continue };
-        let fragment =
-            Frame::message(message.slice(start..end), OpCode::Data(opcode), end == message.len());
-        sink.feed(Message::Frame(fragment)).await.map_err(send_failed)?;
+    for frame in frames_of(message, frame_bytes) {
+        sink.feed(frame).await.map_err(send_failed)?;
+        if flush_each {
+            flush(sink).await?;
+        }
     }
     Ok(())
+}
+
+/// `message` as WebSocket frames of at most `frame_bytes` payload: one binary frame if it
+/// fits, otherwise a binary frame and continuation frames, the last one final.
+fn frames_of(message: Bytes, frame_bytes: usize) -> impl Iterator<Item = Message> {
+    let frame_bytes = frame_bytes.max(1);
+    let fragmented = message.len() > frame_bytes;
+    let mut start = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        if !fragmented {
+            done = true;
+            return Some(Message::Binary(message.clone()));
+        }
+        let end = (start + frame_bytes).min(message.len());
+        let opcode = if start == 0 { Data::Binary } else { Data::Continue };
+        let last = end == message.len();
+        let fragment = Frame::message(message.slice(start..end), OpCode::Data(opcode), last);
+        (start, done) = (end, last);
+        Some(Message::Frame(fragment))
+    })
 }
 
 /// Messages longer than this (full snapshots of large worlds, mostly) leave as several
 /// WebSocket frames of `FRAGMENT_BYTES`; clients reassemble them. Tungstenite keeps a
 /// connection's write buffer as large as the largest frame it ever wrote, so one full
-/// snapshot on join would otherwise pin its size to every connection for good.
+/// snapshot would otherwise pin its size to every connection for good.
 const FRAGMENT_ABOVE: usize = 64 * 1024;
 const FRAGMENT_BYTES: usize = 16 * 1024;
+
+/// The frame size of [`send_in_pieces`].
+const PIECE_BYTES: usize = 4 * 1024;
 
 fn send_failed(error: WsError) -> Ending {
     debug!(%error, "send failed");
@@ -166,7 +233,7 @@ mod tests {
 
     /// Each WebSocket frame in `wire` (unmasked, as a server writes them) as (final?,
     /// opcode, payload length).
-    fn frames(mut wire: &[u8]) -> Vec<(bool, u8, usize)> {
+    fn frames_on_wire(mut wire: &[u8]) -> Vec<(bool, u8, usize)> {
         let mut frames = Vec::new();
         while let [first, second, rest @ ..] = wire {
             let (length, rest) = match second & 0x7f {
@@ -183,22 +250,54 @@ mod tests {
         frames
     }
 
-    #[tokio::test]
-    async fn long_messages_leave_in_fragments_and_arrive_whole() {
+    /// What a server session writes for `messages` (each queued, or sent in pieces when
+    /// `true`), as bytes on the wire, after one final flush.
+    async fn wire_bytes(messages: &[(Bytes, bool)]) -> Vec<u8> {
         let (server_io, mut raw) = tokio::io::duplex(1 << 20);
         let server = WebSocketStream::from_raw_socket(server_io, Role::Server, None).await;
         let (mut sink, stream) = server.split();
         let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let long: Bytes = (0..200_000u32).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into();
-        let short = Bytes::from_static(b"tiny");
-        queue(&mut sink, &metrics, short.clone()).await.expect("queued");
-        send(&mut sink, &metrics, long.clone()).await.expect("sent");
-        send(&mut sink, &metrics, short.clone()).await.expect("sent");
+        for (message, in_pieces) in messages {
+            let sent = if *in_pieces {
+                send_in_pieces(&mut sink, &metrics, message.clone()).await
+            } else {
+                queue(&mut sink, &metrics, message.clone()).await
+            };
+            assert!(sent.is_ok(), "writing to a live pipe should work");
+        }
+        sink.flush().await.expect("flushed");
         drop((sink, stream));
         let mut wire = Vec::new();
         raw.read_to_end(&mut wire).await.expect("the bytes written should be readable");
+        wire
+    }
 
-        let frames = frames(&wire);
+    /// The messages a tungstenite client reads off `wire`.
+    async fn reassembled(wire: &[u8]) -> Vec<Bytes> {
+        let (mut replay, client_io) = tokio::io::duplex(1 << 20);
+        replay.write_all(wire).await.expect("the replay should be written");
+        drop(replay);
+        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+        let mut received = Vec::new();
+        while let Some(Ok(Message::Binary(data))) = client.next().await {
+            received.push(data);
+        }
+        received
+    }
+
+    fn pattern(length: u32) -> Bytes {
+        (0..length).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into()
+    }
+
+    #[tokio::test]
+    async fn long_messages_leave_in_fragments_and_arrive_whole() {
+        let long = pattern(200_000);
+        let short = Bytes::from_static(b"tiny");
+        let wire =
+            wire_bytes(&[(short.clone(), false), (long.clone(), false), (short.clone(), false)])
+                .await;
+
+        let frames = frames_on_wire(&wire);
         let fragments = 200_000usize.div_ceil(FRAGMENT_BYTES);
         assert_eq!(frames.len(), 2 + fragments, "short, long in fragments, short: {frames:?}");
         assert_eq!(frames[1], (false, 0x2, FRAGMENT_BYTES), "the first fragment is binary");
@@ -209,16 +308,26 @@ mod tests {
             "the rest are continuation frames of at most {FRAGMENT_BYTES} bytes: {frames:?}"
         );
         assert!(frames[fragments].0, "the last fragment is final");
+        assert_eq!(reassembled(&wire).await, vec![short.clone(), long, short]);
+    }
 
-        let (mut replay, client_io) = tokio::io::duplex(1 << 20);
-        replay.write_all(&wire).await.expect("the replay should be written");
-        drop(replay);
-        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
-        let mut received = Vec::new();
-        while let Some(Ok(Message::Binary(data))) = client.next().await {
-            received.push(data);
-        }
-        assert_eq!(received, vec![short.clone(), long, short], "a client reassembles them");
+    #[tokio::test]
+    async fn a_message_sent_in_pieces_leaves_in_small_frames_and_arrives_whole() {
+        let full = pattern(20_000);
+        let short = Bytes::from_static(b"ack");
+        let wire = wire_bytes(&[(short.clone(), false), (full.clone(), true)]).await;
+
+        let frames = frames_on_wire(&wire);
+        let pieces = 20_000usize.div_ceil(PIECE_BYTES);
+        assert_eq!(frames.len(), 1 + pieces, "the queued message, then the pieces: {frames:?}");
+        assert_eq!(frames[1], (false, 0x2, PIECE_BYTES), "the first piece is binary");
+        assert!(
+            frames[2..].iter().all(|&(_, opcode, length)| opcode == 0x0 && length <= PIECE_BYTES)
+        );
+        assert!(frames[pieces].0, "the last piece is final");
+        assert_eq!(reassembled(&wire).await, vec![short.clone(), full]);
+        let small = wire_bytes(&[(short.clone(), true)]).await;
+        assert_eq!(frames_on_wire(&small), vec![(true, 0x2, 3)], "a small message stays one frame");
     }
 
     /// What [`ending_after_failed_write`] makes of a peer that sent an input and then
