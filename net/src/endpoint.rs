@@ -16,9 +16,8 @@ use axum::response::{IntoResponse, Response};
 use hyper_util::rt::TokioIo;
 use tickwire_sim::SimSender;
 use tokio::sync::watch;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
@@ -29,10 +28,6 @@ use crate::frame_ring::FrameRing;
 use crate::metrics::NetMetrics;
 use crate::resume::ResumeBook;
 use crate::session;
-
-/// How many bytes of queued messages tungstenite holds before writing them without a
-/// flush (its `write_buffer_size`).
-const WRITE_COALESCE_BYTES: usize = 16 * 1024;
 
 /// Shared state of every session. Cheap to clone.
 #[derive(Clone)]
@@ -103,23 +98,14 @@ impl Net {
         let session_id = net.inner.next_session_id.fetch_add(1, Ordering::Relaxed);
         let ws_config = WebSocketConfig::default()
             .read_buffer_size(net.inner.config.read_buffer_bytes)
-            // Messages gather up to this before a write unless flushed: what precedes a
-            // snapshot (input ack, events, timing) is queued and leaves with it in one write
-            // call. Larger snapshots go out as soon as they are framed.
-            .write_buffer_size(WRITE_COALESCE_BYTES)
             .max_message_size(Some(net.inner.config.max_message_bytes))
             .max_frame_size(Some(net.inner.config.max_message_bytes));
         let inner = Arc::clone(&net.inner);
         net.inner.sessions.spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
-                    let socket = WebSocketStream::from_raw_socket(
-                        TokioIo::new(upgraded),
-                        Role::Server,
-                        Some(ws_config),
-                    )
-                    .await;
-                    session::run(inner, session_id, peer, origin, socket).await;
+                    let io = TokioIo::new(upgraded);
+                    session::run(inner, session_id, peer, origin, io, ws_config).await;
                 }
                 Err(error) => warn!(%peer, %error, "WebSocket upgrade failed"),
             }

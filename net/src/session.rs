@@ -10,18 +10,16 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use tickwire_protocol::{
     ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage, Settings,
     ThrottleReason, Welcome,
 };
 use tickwire_sim::{Joined, SendRefused, SessionId};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadHalf, WriteHalf};
 use tokio::time::{MissedTickBehavior, interval, timeout};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, warn};
 
@@ -31,13 +29,13 @@ use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
 use crate::throttle::Throttle;
 
+mod outbox;
 mod state;
 mod wire;
 
+use outbox::Outbox;
 use state::SessionState;
-use wire::{
-    close_reason, ending_after_failed_write, flush, next_message, queue, send, send_in_pieces,
-};
+use wire::{ReadSide, ending_after_failed_write, next_message};
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -67,20 +65,23 @@ pub(crate) async fn run<S>(
     id: SessionId,
     peer: SocketAddr,
     origin: Option<String>,
-    socket: WebSocketStream<S>,
+    io: S,
+    config: WebSocketConfig,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let span = info_span!("session", id, %peer);
     async move {
-        let (sink, stream) = socket.split();
+        let (read, write) = tokio::io::split(io);
+        let stream =
+            WebSocketStream::from_raw_socket(ReadSide(read), Role::Server, Some(config)).await;
         let metrics = net.metrics.clone();
         metrics.sessions.increment(1.0);
         metrics.sessions_opened.increment(1);
         let mut session = Session {
             net,
             id,
-            sink,
+            outbox: Outbox::new(write),
             stream,
             joined: false,
             resume_token: None,
@@ -98,8 +99,13 @@ pub(crate) async fn run<S>(
         drop(admitted);
         metrics.sessions.decrement(1.0);
         let closing = match ending {
-            Ending::PeerClosed | Ending::PeerLost => {
-                info!(lost = matches!(ending, Ending::PeerLost), "session ended by the peer");
+            Ending::PeerClosed => {
+                info!(lost = false, "session ended by the peer");
+                Box::pin(session.reply_to_close()).await;
+                None
+            }
+            Ending::PeerLost => {
+                info!(lost = true, "session ended by the peer");
                 None
             }
             Ending::Replaced => {
@@ -127,8 +133,8 @@ pub(crate) async fn run<S>(
 struct Session<S> {
     net: Arc<Inner>,
     id: SessionId,
-    sink: SplitSink<WebSocketStream<S>, Message>,
-    stream: SplitStream<WebSocketStream<S>>,
+    outbox: Outbox<WriteHalf<S>>,
+    stream: WebSocketStream<ReadSide<ReadHalf<S>>>,
     /// Whether the sim was asked for an actor for this session (so it must be told
     /// when the session ends).
     joined: bool,
@@ -289,7 +295,7 @@ where
             settings: joined.settings,
             arena_size: joined.arena_size,
         });
-        send(&mut self.sink, &self.net.metrics, welcome.encode()).await?;
+        self.outbox.send(&self.net.metrics, welcome.encode()).await?;
         info!(actor_id = joined.actor_id, resumed = was_resumed, "session joined");
         Ok(joined)
     }
@@ -298,7 +304,7 @@ where
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let Self { net, id, sink, stream, state, events_after, timing, .. } = self;
+        let Self { net, id, outbox, stream, state, events_after, timing, .. } = self;
         let timing = *timing;
         let (net, id, state) = (&**net, *id, &*state);
         let mut events_after = *events_after;
@@ -386,7 +392,7 @@ where
             let mut ping_queued = false;
             loop {
                 if std::mem::take(&mut ping_queued)
-                    && let Err(ending) = flush(sink).await
+                    && let Err(ending) = outbox.flush().await
                 {
                     return ending;
                 }
@@ -400,9 +406,7 @@ where
                     _ = wakeups.tick() => {
                         if last_ping.is_none_or(|at| at.elapsed() >= net.config.ping_interval) {
                             last_ping = Some(Instant::now());
-                            if let Err(ending) = queue(sink, &net.metrics, ServerMessage::Ping(state.ping.next()).encode()).await {
-                                return ending;
-                            }
+                            outbox.queue(&net.metrics, ServerMessage::Ping(state.ping.next()).encode());
                             ping_queued = true;
                         }
                         Arc::clone(&frames.borrow())
@@ -416,7 +420,7 @@ where
                 if settings != told_settings {
                     told_settings = settings;
                     if let Err(ending) =
-                        send(sink, &net.metrics, ServerMessage::Settings(settings).encode()).await
+                        outbox.send(&net.metrics, ServerMessage::Settings(settings).encode()).await
                     {
                         return ending;
                     }
@@ -435,7 +439,7 @@ where
                         });
                     }
                     if let Err(ending) =
-                        send(sink, &net.metrics, ServerMessage::SnapshotRate(rate).encode()).await
+                        outbox.send(&net.metrics, ServerMessage::SnapshotRate(rate).encode()).await
                     {
                         return ending;
                     }
@@ -473,9 +477,7 @@ where
                 {
                     acked_sent = Some(sequence);
                     let ack = ServerMessage::InputAck { sequence, tick: newest.tick() };
-                    if let Err(ending) = queue(sink, &net.metrics, ack.encode()).await {
-                        return ending;
-                    }
+                    outbox.queue(&net.metrics, ack.encode());
                 }
                 let (events, complete) = ring.events_message(events_after);
                 if !complete {
@@ -485,25 +487,16 @@ where
                     );
                 }
                 events_after = newest.tick();
-                if let Some(events) = events
-                    && let Err(ending) = queue(sink, &net.metrics, events).await
-                {
-                    return ending;
+                if let Some(events) = events {
+                    outbox.queue(&net.metrics, events);
                 }
-                if timing
-                    && let Err(ending) = queue(sink, &net.metrics, newest.timing_message()).await
-                {
-                    return ending;
+                if timing {
+                    outbox.queue(&net.metrics, newest.timing_message());
                 }
                 let snapshot = newest.snapshot_from(baseline);
                 net.metrics.snapshot_bytes.record(snapshot.len() as f64);
                 let started = Instant::now();
-                let sent = if baseline.is_none() {
-                    send_in_pieces(sink, &net.metrics, snapshot).await
-                } else {
-                    send(sink, &net.metrics, snapshot).await
-                };
-                if let Err(ending) = sent {
+                if let Err(ending) = outbox.send(&net.metrics, snapshot).await {
                     return ending;
                 }
                 let interval =
@@ -532,6 +525,19 @@ where
         ending
     }
 
+    /// Answers the peer's close frame, as the closing handshake asks, and half-closes.
+    /// Bounded by `close_timeout`.
+    async fn reply_to_close(&mut self) {
+        let reply = async {
+            if self.outbox.close(CloseCode::Normal.as_u16(), "").await.is_ok() {
+                self.outbox.shutdown().await;
+            }
+        };
+        if timeout(self.net.config.close_timeout, reply).await.is_err() {
+            debug!("peer did not take the close reply in time");
+        }
+    }
+
     /// Sends `Disconnect` and a close frame with the same code and reason, then closes
     /// lingeringly: waits for the peer's close reply, half-closes, and discards whatever
     /// the peer still sends until it closes too. Dropping a socket with unread bytes makes
@@ -539,27 +545,22 @@ where
     /// it (for example after refusing an oversized frame mid-payload). Bounded by
     /// `close_timeout`.
     async fn close(self, code: CloseCode, reason: String) {
-        let Self { net, mut sink, mut stream, .. } = self;
+        let Self { net, mut outbox, mut stream, .. } = self;
         let disconnect =
             ServerMessage::Disconnect(Disconnect { code: code.as_u16(), reason: reason.clone() });
-        let close_frame =
-            CloseFrame { code: code.as_u16().into(), reason: close_reason(&reason).into() };
         let lingering_close = async {
-            let sent = async {
-                sink.send(Message::Binary(disconnect.encode())).await?;
-                sink.send(Message::Close(Some(close_frame))).await
-            };
-            if let Err(error) = sent.await {
-                debug!(%error, "peer gone before the close was sent");
+            outbox.queue(&net.metrics, disconnect.encode());
+            if outbox.close(code.as_u16(), &reason).await.is_err() {
+                debug!("peer gone before the close was sent");
             }
-            while let Some(Ok(_)) = stream.next().await {}
-            let Ok(mut socket) = sink.reunite(stream) else {
-                return;
-            };
-            let raw = socket.get_mut();
-            let _ = raw.shutdown().await;
-            let mut discard = [0u8; 4096];
-            while matches!(raw.read(&mut discard).await, Ok(read) if read > 0) {}
+            while let Some(Ok(message)) = stream.next().await {
+                if message.is_close() {
+                    break;
+                }
+            }
+            outbox.shutdown().await;
+            let mut discard = vec![0u8; 4096];
+            while matches!(stream.get_mut().0.read(&mut discard).await, Ok(read) if read > 0) {}
         };
         if timeout(net.config.close_timeout, lingering_close).await.is_err() {
             debug!("peer did not finish the close in time");
