@@ -1,8 +1,9 @@
 //! [`Net`]: what all sessions share, and the `/ws` endpoint that starts them.
 //!
 //! The upgrade is done by hand on top of hyper rather than through a framework's
-//! WebSocket wrapper, so sessions run on `tokio-tungstenite` directly with a
-//! `WebSocketConfig` sized for many light connections.
+//! WebSocket wrapper, so sessions own the upgraded socket: `tokio-tungstenite` reads it
+//! with a `WebSocketConfig` sized for many light connections, and the session writes its
+//! own frames (see `session::outbox`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
