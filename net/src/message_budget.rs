@@ -20,6 +20,11 @@ impl MessageBudget {
         Self { per_second: f64::from(per_second), burst, tokens: burst, refilled_at: now }
     }
 
+    /// The average rate allowed, in messages per second.
+    pub(crate) fn per_second(&self) -> f64 {
+        self.per_second
+    }
+
     /// Takes one message's worth; `false` when the client is over its budget.
     pub(crate) fn take(&mut self, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.refilled_at).as_secs_f64();

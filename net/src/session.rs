@@ -78,11 +78,17 @@ pub(crate) async fn run<S>(
         let metrics = net.metrics.clone();
         metrics.sessions.increment(1.0);
         metrics.sessions_opened.increment(1);
+        let budget = MessageBudget::new(
+            net.config.max_messages_per_second,
+            net.config.message_burst,
+            Instant::now(),
+        );
         let mut session = Session {
             net,
             id,
             outbox: Outbox::new(write),
             stream,
+            budget,
             joined: false,
             resume_token: None,
             replaced: CancellationToken::new(),
@@ -135,6 +141,8 @@ struct Session<S> {
     id: SessionId,
     outbox: Outbox<WriteHalf<S>>,
     stream: WebSocketStream<ReadSide<ReadHalf<S>>>,
+    /// What the client may send; every frame it sends takes from it.
+    budget: MessageBudget,
     /// Whether the sim was asked for an actor for this session (so it must be told
     /// when the session ends).
     joined: bool,
@@ -216,7 +224,7 @@ where
     async fn handshake(&mut self) -> Result<Joined, Ending> {
         let hello = match timeout(
             self.net.config.handshake_timeout,
-            next_message(&mut self.stream, &self.net.metrics),
+            next_message(&mut self.stream, &self.net.metrics, &mut self.budget),
         )
         .await
         {
@@ -304,7 +312,7 @@ where
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let Self { net, id, outbox, stream, state, events_after, timing, .. } = self;
+        let Self { net, id, outbox, stream, budget, state, events_after, timing, .. } = self;
         let timing = *timing;
         let (net, id, state) = (&**net, *id, &*state);
         let mut events_after = *events_after;
@@ -314,27 +322,13 @@ where
 
         let reader = async {
             let config = &net.config;
-            let mut budget = MessageBudget::new(
-                config.max_messages_per_second,
-                config.message_burst,
-                Instant::now(),
-            );
             loop {
                 let Ok(message) =
-                    timeout(config.idle_timeout, next_message(stream, &net.metrics)).await
+                    timeout(config.idle_timeout, next_message(stream, &net.metrics, budget)).await
                 else {
                     let silence = config.idle_timeout.as_secs_f32();
                     return Ending::Silent(format!("timed out: nothing received for {silence} s"));
                 };
-                if !budget.take(Instant::now()) {
-                    return Ending::close(
-                        CloseCode::RateLimited,
-                        format!(
-                            "sending too fast: the limit is {} messages per second",
-                            config.max_messages_per_second
-                        ),
-                    );
-                }
                 match message {
                     Ok(ClientMessage::Input(input)) => {
                         if !state.acknowledge(input.ack_tick) {
@@ -508,7 +502,7 @@ where
         let ending = tokio::select! {
             ending = reader => ending,
             ending = writer => match ending {
-                Ending::PeerLost => ending_after_failed_write(stream, &net.metrics).await,
+                Ending::PeerLost => ending_after_failed_write(stream, &net.metrics, budget).await,
                 ending => ending,
             },
         };

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::SinkExt;
 use tickwire_protocol::{ClientMessage, Hello, Pong};
 use tickwire_tests::{TestServer, closed, next_snapshot, raw_close, raw_connect, test_config};
 use tokio_tungstenite::tungstenite::Message;
@@ -89,6 +90,29 @@ async fn a_flood_is_cut_off_and_others_carry_on() {
     }
     let (code, reason) = closed(&mut flooder, "flooder").await;
     assert_eq!(code, Some(4004), "a flood should be closed with 4004: {reason}");
+    assert!(reason.contains("too fast"), "the reason should say so: {reason}");
+    let before = next_snapshot(&mut bystander, "bystander").await.tick;
+    let after = next_snapshot(&mut bystander, "bystander").await.tick;
+    assert!(after > before, "the bystander should keep getting snapshots");
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_websocket_pings_is_cut_off_too() {
+    let mut config = test_config();
+    config.net.max_messages_per_second = 50;
+    config.net.message_burst = 50;
+    let server = TestServer::start(config).await;
+    let mut bystander = server.connect().await;
+    let mut flooder = raw_connect(&server, hello()).await;
+    // Control frames are not game messages, but they cost the server all the same.
+    for _ in 0..500 {
+        if flooder.send(Message::Ping(Bytes::from_static(b"flood"))).await.is_err() {
+            break; // Cut off before the flood was all sent: that is the point.
+        }
+    }
+    let (code, reason) = raw_close(&mut flooder, "ping flooder").await;
+    assert_eq!(code, 4004, "a ping flood should be closed with 4004: {reason}");
     assert!(reason.contains("too fast"), "the reason should say so: {reason}");
     let before = next_snapshot(&mut bystander, "bystander").await.tick;
     let after = next_snapshot(&mut bystander, "bystander").await.tick;

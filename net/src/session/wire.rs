@@ -2,7 +2,7 @@
 //! message (with every WebSocket error mapped to how the session ends), and close
 //! reasons. Writing is `outbox`'s.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use std::io;
 use std::pin::Pin;
@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::debug;
 
 use super::Ending;
+use crate::message_budget::MessageBudget;
 use crate::metrics::NetMetrics;
 
 /// The read half of a session's socket, as tungstenite sees it. Every byte the server
@@ -54,16 +55,31 @@ impl<R: Unpin> AsyncWrite for ReadSide<R> {
     }
 }
 
-/// The next client message, skipping WebSocket control frames.
+/// The next client message, skipping WebSocket control frames. Every frame the client
+/// sends takes from its `budget`, control frames too (a ping flood costs the server as
+/// much as a message flood); a client over it is closed with `RateLimited`.
 pub(super) async fn next_message<R>(
     stream: &mut WebSocketStream<R>,
     metrics: &NetMetrics,
+    budget: &mut MessageBudget,
 ) -> Result<ClientMessage, Ending>
 where
     R: AsyncRead + AsyncWrite + Unpin,
 {
     loop {
-        match stream.next().await {
+        let message = stream.next().await;
+        if matches!(message, Some(Ok(ref message)) if !message.is_close())
+            && !budget.take(Instant::now())
+        {
+            return Err(Ending::close(
+                CloseCode::RateLimited,
+                format!(
+                    "sending too fast: the limit is {} messages per second",
+                    budget.per_second()
+                ),
+            ));
+        }
+        match message {
             None => return Err(Ending::PeerLost),
             Some(Ok(Message::Close(_))) => return Err(Ending::PeerClosed),
             Some(Ok(Message::Binary(frame))) => {
@@ -113,13 +129,14 @@ const UNREAD_GOODBYE_WAIT: Duration = Duration::from_millis(200);
 pub(super) async fn ending_after_failed_write<R>(
     stream: &mut WebSocketStream<R>,
     metrics: &NetMetrics,
+    budget: &mut MessageBudget,
 ) -> Ending
 where
     R: AsyncRead + AsyncWrite + Unpin,
 {
     let unread_ending = async {
         loop {
-            if let Err(ending) = next_message(stream, metrics).await {
+            if let Err(ending) = next_message(stream, metrics, budget).await {
                 return ending;
             }
         }
@@ -147,6 +164,30 @@ mod tests {
 
     use super::*;
 
+    fn ample_budget() -> MessageBudget {
+        MessageBudget::new(1000, 1000, Instant::now())
+    }
+
+    #[tokio::test]
+    async fn control_frames_take_from_the_budget_too() {
+        let (server_io, client_io) = tokio::io::duplex(1 << 16);
+        let mut server =
+            WebSocketStream::from_raw_socket(ReadSide(server_io), Role::Server, None).await;
+        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+        for _ in 0..10 {
+            client.send(Message::Ping(b"flood".to_vec().into())).await.expect("ping written");
+        }
+        let metrics = NetMetrics::register(&metrics::NoopRecorder);
+        let mut budget = MessageBudget::new(1, 5, Instant::now());
+        match next_message(&mut server, &metrics, &mut budget).await {
+            Err(Ending::Close(code, reason)) => {
+                assert_eq!(code, CloseCode::RateLimited);
+                assert!(reason.contains("too fast"), "the reason should say so: {reason}");
+            }
+            other => panic!("a ping flood should be rate limited: {other:?}"),
+        }
+    }
+
     /// What [`ending_after_failed_write`] makes of a peer that sent an input and then
     /// `farewell` before its socket went away (or, with `hang`, stayed open in silence).
     async fn ending_after(farewell: Option<Message>, hang: bool) -> Ending {
@@ -160,9 +201,8 @@ mod tests {
             client.send(farewell).await.expect("the farewell should be written");
         }
         let kept = hang.then_some(client); // Otherwise the client's socket is gone now.
-        let ending =
-            ending_after_failed_write(&mut server, &NetMetrics::register(&metrics::NoopRecorder))
-                .await;
+        let metrics = NetMetrics::register(&metrics::NoopRecorder);
+        let ending = ending_after_failed_write(&mut server, &metrics, &mut ample_budget()).await;
         drop(kept);
         ending
     }
@@ -187,7 +227,7 @@ mod tests {
         client.send(Message::Close(None)).await.expect("close written");
 
         let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let ending = next_message(&mut server, &metrics).await;
+        let ending = next_message(&mut server, &metrics, &mut ample_budget()).await;
         assert!(
             matches!(ending, Err(Ending::PeerClosed)),
             "the ping (and its pong) should be skipped and the close read: {ending:?}"
