@@ -28,8 +28,10 @@ pub struct NetConfig {
     pub max_messages_per_second: u32,
     /// Messages a client may send in a burst above the average.
     pub message_burst: u32,
-    /// A session that sends nothing for this long is closed. Live clients answer a ping
-    /// every `ping_interval`, so only dead or stuck ones are.
+    /// A session that sends nothing for this long, or whose write waits this long for a
+    /// client that does not read, is closed (its actor kept for a resume). Live clients
+    /// answer a ping every `ping_interval` and read what they are sent, so only dead or
+    /// stuck ones are.
     pub idle_timeout: Duration,
     /// How long a dropped session's token stays redeemable; the server sets it to the
     /// sim's grace window, so tokens live exactly as long as the actors they resume.

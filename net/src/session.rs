@@ -83,10 +83,11 @@ pub(crate) async fn run<S>(
             net.config.message_burst,
             Instant::now(),
         );
+        let outbox = Outbox::new(write, net.config.idle_timeout);
         let mut session = Session {
             net,
             id,
-            outbox: Outbox::new(write),
+            outbox,
             stream,
             budget,
             joined: false,

@@ -110,6 +110,16 @@ impl TestServer {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
+    /// One sample from `/metrics`: `series` is the name with its labels as the text shows
+    /// them (`tickwire_sessions`, `tickwire_sessions_closed_total{reason="normal"}`).
+    pub async fn metric(&self, series: &str) -> f64 {
+        let (_, text) = self.http(Method::GET, "/metrics", "", None).await;
+        text.lines()
+            .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("/metrics should have {series}"))
+    }
+
     /// Connects and completes the handshake.
     pub async fn connect(&self) -> Client {
         tokio::time::timeout(WAIT, Client::connect(&self.ws_url()))

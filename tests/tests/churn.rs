@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use hyper::Method;
 use tickwire_client::{ClientBuilder, Event};
 use tickwire_tests::{Proxy, TestServer, WAIT, test_config};
 use tokio::task::JoinSet;
@@ -23,14 +22,6 @@ struct Outcome {
     failures: Vec<String>,
 }
 
-async fn metric(server: &TestServer, name: &str) -> f64 {
-    let (_, text) = server.http(Method::GET, "/metrics", "", None).await;
-    text.lines()
-        .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or_else(|| panic!("/metrics should have {name}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_flaky_clients_never_lose_an_actor() {
     let soak = Duration::from_secs(
@@ -43,7 +34,7 @@ async fn two_hundred_flaky_clients_never_lose_an_actor() {
     let server = TestServer::start(config).await;
     let proxy = Proxy::start(server.addr).await;
     sleep(Duration::from_millis(500)).await;
-    let rss_before = metric(&server, "process_resident_memory_bytes").await;
+    let rss_before = server.metric("process_resident_memory_bytes").await;
 
     let mut clients = JoinSet::new();
     let until = Instant::now() + soak;
@@ -151,8 +142,8 @@ async fn two_hundred_flaky_clients_never_lose_an_actor() {
     // Everyone said goodbye: the server should be back where it started.
     let settle = Instant::now() + WAIT;
     loop {
-        let sessions = metric(&server, "tickwire_sessions").await;
-        let actors = metric(&server, "tickwire_actors").await;
+        let sessions = server.metric("tickwire_sessions").await;
+        let actors = server.metric("tickwire_actors").await;
         if sessions == 0.0 && actors <= 10.0 {
             break;
         }
@@ -163,7 +154,7 @@ async fn two_hundred_flaky_clients_never_lose_an_actor() {
         );
         sleep(Duration::from_millis(100)).await;
     }
-    let rss_after = metric(&server, "process_resident_memory_bytes").await;
+    let rss_after = server.metric("process_resident_memory_bytes").await;
     eprintln!(
         "churn: RSS {:.1} MiB before, {:.1} MiB after",
         rss_before / 1048576.0,

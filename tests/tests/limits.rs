@@ -121,6 +121,39 @@ async fn a_flood_of_websocket_pings_is_cut_off_too() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_closed_though_it_still_sends() {
+    let mut config = test_config();
+    // Large snapshots into small buffers: a client that reads nothing blocks a write soon.
+    config.sim.npcs = 2000;
+    config.net.send_buffer_bytes = Some(16 * 1024);
+    config.net.idle_timeout = Duration::from_secs(1);
+    let server = TestServer::start(config).await;
+
+    let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+    socket.set_recv_buffer_size(4096).expect("a small receive buffer");
+    let tcp = socket.connect(server.addr).await.expect("TCP should connect");
+    let (mut stuck, _) = tokio_tungstenite::client_async(server.ws_url(), tcp)
+        .await
+        .expect("the WebSocket handshake should succeed");
+    stuck.send(hello()).await.expect("Hello should be sent");
+    // It keeps talking (a pong every 200 ms, so it is never silent) but never reads, and
+    // it is the only session: nothing else can be what gets closed.
+    let pong = Message::Binary(ClientMessage::Pong(Pong { nonce: 0 }).encode());
+    let closed_for_policy = r#"tickwire_sessions_closed_total{reason="policy_violation"}"#;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+    while server.metric(closed_for_policy).await < 1.0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a session whose client reads nothing should be closed within a few seconds"
+        );
+        stuck.send(pong.clone()).await.expect("the stuck client can still send");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(server.metric("tickwire_sessions").await, 0.0, "the stuck session is gone");
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_session_times_out() {
     let mut config = test_config();
     config.net.idle_timeout = Duration::from_millis(300);

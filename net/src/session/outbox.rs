@@ -9,9 +9,11 @@
 //! system call.
 
 use std::io::{self, IoSlice};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::time::timeout;
 use tracing::debug;
 
 use super::Ending;
@@ -26,11 +28,17 @@ const OPCODE_CLOSE: u8 = 0x8;
 pub(super) struct Outbox<W> {
     io: W,
     queued: Vec<(FrameHeader, Bytes)>,
+    /// How long one flush may wait for the socket before the peer counts as gone.
+    stall_limit: Duration,
+    /// A flush was abandoned part-way through a frame: nothing more can be written.
+    broken: bool,
 }
 
 impl<W: AsyncWrite + Unpin> Outbox<W> {
-    pub(super) fn new(io: W) -> Self {
-        Self { io, queued: Vec::new() }
+    /// An outbox whose flushes give up after waiting `stall_limit` for a peer that does
+    /// not read.
+    pub(super) fn new(io: W, stall_limit: Duration) -> Self {
+        Self { io, queued: Vec::new(), stall_limit, broken: false }
     }
 
     /// Queues a binary message to leave with the next flush: the messages that precede
@@ -51,14 +59,29 @@ impl<W: AsyncWrite + Unpin> Outbox<W> {
         self.flush().await
     }
 
-    /// Writes everything queued.
+    /// Writes everything queued. A peer that reads nothing for `stall_limit` (a stuck
+    /// client, or one holding a slot without reading) ends the session like a silent
+    /// one: closed, its actor kept for a resume. Throttling has already cut its rate by
+    /// then; this frees the slot.
     pub(super) async fn flush(&mut self) -> Result<(), Ending> {
-        let written = write_frames(&mut self.io, &self.queued).await;
+        if self.broken {
+            self.queued.clear();
+            return Err(Ending::PeerLost);
+        }
+        let written = timeout(self.stall_limit, write_frames(&mut self.io, &self.queued)).await;
         self.queued.clear();
-        written.map_err(|error| {
-            debug!(%error, "send failed");
-            Ending::PeerLost
-        })
+        match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => {
+                debug!(%error, "send failed");
+                Err(Ending::PeerLost)
+            }
+            Err(_elapsed) => {
+                self.broken = true;
+                let waited = self.stall_limit.as_secs_f32();
+                Err(Ending::Silent(format!("not reading: a write waited {waited} s")))
+            }
+        }
     }
 
     /// Writes a close frame with `code` and `reason` (cut to what a close frame holds),
@@ -192,6 +215,8 @@ mod tests {
         }
     }
 
+    const LIMIT: Duration = Duration::from_secs(10);
+
     fn pattern(length: usize) -> Bytes {
         (0..length).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into()
     }
@@ -226,7 +251,8 @@ mod tests {
     #[tokio::test]
     async fn frames_of_every_length_arrive_whole_in_one_write_call() {
         let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let mut outbox = Outbox::new(Trickle { per_call: usize::MAX / 2, ..Trickle::default() });
+        let mut outbox =
+            Outbox::new(Trickle { per_call: usize::MAX / 2, ..Trickle::default() }, LIMIT);
         for message in messages() {
             outbox.queue(&metrics, message);
         }
@@ -241,7 +267,7 @@ mod tests {
     #[tokio::test]
     async fn a_socket_that_takes_a_few_bytes_at_a_time_gets_every_byte_in_order() {
         let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let mut outbox = Outbox::new(Trickle { per_call: 7, ..Trickle::default() });
+        let mut outbox = Outbox::new(Trickle { per_call: 7, ..Trickle::default() }, LIMIT);
         for message in messages().into_iter().take(5) {
             outbox.send(&metrics, message).await.expect("the message should be written");
         }
@@ -255,7 +281,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_close_reason_is_cut_to_what_a_close_frame_holds() {
-        let mut outbox = Outbox::new(Trickle { per_call: usize::MAX / 2, ..Trickle::default() });
+        let mut outbox =
+            Outbox::new(Trickle { per_call: usize::MAX / 2, ..Trickle::default() }, LIMIT);
         outbox.close(1008, &"é".repeat(100)).await.expect("the close should be written");
         let (_, close) = read_as_client(outbox.io.written).await;
         let (code, reason) = close.expect("a close frame");
@@ -266,12 +293,26 @@ mod tests {
     async fn a_closed_socket_ends_the_session_as_lost() {
         let (server_io, mut client_io) = tokio::io::duplex(64);
         let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let mut outbox = Outbox::new(server_io);
+        let mut outbox = Outbox::new(server_io, LIMIT);
         outbox.send(&metrics, pattern(10)).await.expect("a live pipe takes the message");
         let mut header = [0u8; 12];
         client_io.read_exact(&mut header).await.expect("the message should arrive");
         drop(client_io);
         let sent = outbox.send(&metrics, pattern(10)).await;
         assert!(matches!(sent, Err(Ending::PeerLost)), "a write to a closed pipe is a lost peer");
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_does_not_read_is_given_up_on_and_nothing_more_is_written() {
+        let (server_io, _unread) = tokio::io::duplex(1024);
+        let metrics = NetMetrics::register(&metrics::NoopRecorder);
+        let mut outbox = Outbox::new(server_io, Duration::from_millis(100));
+        let sent = outbox.send(&metrics, pattern(4096)).await;
+        assert!(
+            matches!(&sent, Err(Ending::Silent(reason)) if reason.contains("not reading")),
+            "a write the peer never takes should end the session as silent: {sent:?}"
+        );
+        let again = outbox.close(1008, "").await;
+        assert!(matches!(again, Err(Ending::PeerLost)), "a half-written frame ends the stream");
     }
 }
