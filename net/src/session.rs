@@ -356,10 +356,12 @@ where
                         }
                     }
                     Ok(ClientMessage::FullSnapshotRequest) => {
-                        state.full_requested.store(true, Relaxed)
+                        state.full_requested.store(true, Relaxed);
+                        state.request_made.notify_one();
                     }
                     Ok(ClientMessage::SnapshotRateRequest { max_per_second }) => {
                         state.client_cap.store(max_per_second, Relaxed);
+                        state.request_made.notify_one();
                     }
                     Ok(ClientMessage::Hello(_)) => {
                         return Ending::close(CloseCode::ProtocolError, "Hello sent twice");
@@ -373,10 +375,15 @@ where
             let mut frames = net.frames.clone();
             frames.mark_changed(); // Send the newest frame right away.
             // Frames that change nothing wake no session (see `FramePublisher::publish`):
-            // a quiet session wakes on this timer to ping and to send its heartbeat. In a
-            // still world, a full snapshot request, or a change a throttled session skipped,
-            // also waits for this timer (at most a second).
-            let mut wakeups = interval(net.config.ping_interval.min(HEARTBEAT_INTERVAL));
+            // a quiet session wakes on this timer to ping and to send its heartbeat, and
+            // on the client's requests. In a still world, a change a throttled session
+            // skipped waits for this timer (at most a second).
+            let wakeup_period = net.config.ping_interval.min(HEARTBEAT_INTERVAL);
+            let mut wakeups = interval(wakeup_period);
+            // A ping is due a little early rather than a whole wakeup late: wakeups are
+            // handled with some jitter, so "a full interval since the last ping" would
+            // skip about every other one.
+            let ping_due_after = net.config.ping_interval.saturating_sub(wakeup_period / 2);
             wakeups.set_missed_tick_behavior(MissedTickBehavior::Delay);
             let mut last_ping: Option<Instant> = None;
             let mut throttle = Throttle::default();
@@ -399,13 +406,14 @@ where
                         Arc::clone(&frames.borrow_and_update())
                     }
                     _ = wakeups.tick() => {
-                        if last_ping.is_none_or(|at| at.elapsed() >= net.config.ping_interval) {
+                        if last_ping.is_none_or(|at| at.elapsed() >= ping_due_after) {
                             last_ping = Some(Instant::now());
                             outbox.queue(&net.metrics, ServerMessage::Ping(state.ping.next()).encode());
                             ping_queued = true;
                         }
                         Arc::clone(&frames.borrow())
                     }
+                    () = state.request_made.notified() => Arc::clone(&frames.borrow()),
                 };
                 let Some(newest) = ring.newest().filter(|newest| newest.tick() > joined.tick)
                 else {
@@ -439,8 +447,11 @@ where
                         return ending;
                     }
                 }
-                let full_requested = state.full_requested.swap(false, Relaxed);
                 let last_sent = state.sent_tick.load(Relaxed);
+                // At most one full snapshot per frame, however often the client asks: a
+                // request for a frame already sent waits for the next one.
+                let full_requested =
+                    newest.tick() != last_sent && state.full_requested.swap(false, Relaxed);
                 if !full_requested
                     && last_sent != 0
                     && newest.tick().wrapping_sub(last_sent) < u32::from(rate.every_ticks)

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use tickwire_client::{Client, Event};
-use tickwire_tests::{TestServer, next_snapshot, test_config};
+use tickwire_protocol::ClientMessage;
+use tickwire_tests::{TestServer, next_snapshot, test_config, wait_for};
 use tokio::time::{Instant, timeout_at};
 
 /// Snapshots a client gets within `window`.
@@ -52,5 +53,53 @@ async fn a_still_world_is_sent_as_heartbeats_and_changes_at_once() {
         .and_then(|value| value.parse::<f64>().ok())
         .expect("/metrics should count quiet frames");
     assert!(quiet >= 30.0, "the still 1.5 s should be counted as quiet frames: {quiet}");
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+/// A server with a still world (no NPCs; pings every second) and a client that has just
+/// had a ping, so its next wakeup is about a second away.
+async fn still_world_just_after_a_ping() -> (TestServer, Client) {
+    let mut config = test_config();
+    config.sim.npcs = 0;
+    let server = TestServer::start(config).await;
+    let mut client = server.connect().await;
+    next_snapshot(&mut client, "the first, full snapshot").await;
+    wait_for(&mut client, "a ping", |_, event| matches!(event, Event::RoundTrip(_)).then_some(()))
+        .await;
+    (server, client)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_snapshot_request_in_a_still_world_is_answered_at_once() {
+    let (server, mut client) = still_world_just_after_a_ping().await;
+    snapshots_within(&mut client, Duration::from_millis(100)).await; // the heartbeat
+
+    client.send(ClientMessage::FullSnapshotRequest.encode()).expect("the request should be sent");
+    let answer = wait_for(&mut client, "the full snapshot", |_, event| match event {
+        Event::Snapshot { full, .. } => Some(Ok(full)),
+        Event::RoundTrip(_) => Some(Err(())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        answer,
+        Ok(true),
+        "the full snapshot should come before the next wakeup's ping, not with it"
+    );
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_client_is_pinged_every_second() {
+    let (server, mut client) = still_world_just_after_a_ping().await;
+    let deadline = Instant::now() + Duration::from_millis(4500);
+    let mut pings = 0;
+    while let Ok(Some(event)) = timeout_at(deadline, client.next_event()).await {
+        pings += u32::from(matches!(event, Event::RoundTrip(_)));
+    }
+    assert!(
+        (4..=5).contains(&pings),
+        "4.5 s after a ping, a client pinged every second should have had 4 more: {pings}"
+    );
     server.stop().await.expect("the server should stop cleanly");
 }

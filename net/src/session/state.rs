@@ -7,6 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tickwire_protocol::Ping;
+use tokio::sync::Notify;
 use tracing::debug;
 
 /// What the reader and the writer share. Both run in the session's one task, so relaxed
@@ -22,6 +23,9 @@ pub(super) struct SessionState {
     pub(super) bogus_acks: AtomicU64,
     /// The client asked for a full snapshot next.
     pub(super) full_requested: AtomicBool,
+    /// Wakes the writer when the client asks for something (a full snapshot, a new rate
+    /// cap) that should not wait for the next changed frame or the once-a-second wakeup.
+    pub(super) request_made: Notify,
     /// The most snapshots per second the client wants (0: no cap).
     pub(super) client_cap: AtomicU16,
     /// Whether the session gets fewer snapshots than the broadcast rate.
