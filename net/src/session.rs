@@ -389,11 +389,10 @@ where
             let mut throttle = Throttle::default();
             let mut told_settings = joined.settings;
             let mut told_rate = throttle.rate(&joined.settings);
-            // A ping is queued, to leave with the heartbeat or snapshot that usually
-            // follows it in one write; if nothing follows, it goes out on its own here.
-            let mut ping_queued = false;
             loop {
-                if std::mem::take(&mut ping_queued)
+                // Pings, settings and rate changes are queued, to leave with the snapshot
+                // that usually follows in one write; if none did, they go out here.
+                if outbox.has_queued()
                     && let Err(ending) = outbox.flush().await
                 {
                     return ending;
@@ -409,7 +408,6 @@ where
                         if last_ping.is_none_or(|at| at.elapsed() >= ping_due_after) {
                             last_ping = Some(Instant::now());
                             outbox.queue(&net.metrics, ServerMessage::Ping(state.ping.next()).encode());
-                            ping_queued = true;
                         }
                         Arc::clone(&frames.borrow())
                     }
@@ -422,11 +420,7 @@ where
                 let settings = *newest.settings();
                 if settings != told_settings {
                     told_settings = settings;
-                    if let Err(ending) =
-                        outbox.send(&net.metrics, ServerMessage::Settings(settings).encode()).await
-                    {
-                        return ending;
-                    }
+                    outbox.queue(&net.metrics, ServerMessage::Settings(settings).encode());
                 }
                 throttle.set_client_cap(state.client_cap.load(Relaxed));
                 let rate = throttle.rate(&settings);
@@ -441,11 +435,7 @@ where
                             -1.0
                         });
                     }
-                    if let Err(ending) =
-                        outbox.send(&net.metrics, ServerMessage::SnapshotRate(rate).encode()).await
-                    {
-                        return ending;
-                    }
+                    outbox.queue(&net.metrics, ServerMessage::SnapshotRate(rate).encode());
                 }
                 let last_sent = state.sent_tick.load(Relaxed);
                 // At most one full snapshot per frame, however often the client asks: a

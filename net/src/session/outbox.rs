@@ -49,6 +49,11 @@ impl<W: AsyncWrite + Unpin> Outbox<W> {
         self.queued.push((FrameHeader::new(OPCODE_BINARY, message.len()), message));
     }
 
+    /// Whether messages wait for the next flush.
+    pub(super) fn has_queued(&self) -> bool {
+        !self.queued.is_empty()
+    }
+
     /// Writes one message, with everything queued before it.
     pub(super) async fn send(
         &mut self,

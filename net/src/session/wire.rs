@@ -2,11 +2,10 @@
 //! message (with every WebSocket error mapped to how the session ends), and close
 //! reasons. Writing is `outbox`'s.
 
-use std::time::{Duration, Instant};
-
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use tickwire_protocol::{ClientMessage, CloseCode};
