@@ -9,7 +9,11 @@
 //!   [`Frame`]. No threads, no sockets, no clock.
 //! - [`command`]: what the network side sends in ([`SimCommand`], [`SimSender`]).
 //! - [`Frame`]: the immutable, quantised replicated state built after a snapshot tick.
-//! - [`runner`]: the sim thread: drain commands, step, publish, sleep to an absolute deadline.
+//! - [`runner`]: one world's tick ([`WorldLoop`]: drain commands, step, publish) and the
+//!   sim thread that runs it ([`SimThread`]).
+//! - [`clock`]: absolute tick deadlines with bounded catch-up.
+//! - [`pool`]: [`SimPool`], a fixed set of threads stepping many worlds, each at its own
+//!   rate, earliest deadline first.
 //! - [`autotune`]: trades snapshot rate, then tick rate, for headroom under load.
 //! - [`metrics`]: what the sim thread reports (tick time, overruns, actors, settings).
 //!
@@ -54,10 +58,12 @@
 //! touches the world.
 
 pub mod autotune;
+pub mod clock;
 pub mod command;
 pub mod components;
 pub mod game;
 pub mod metrics;
+pub mod pool;
 pub mod resources;
 pub mod runner;
 pub mod simulation;
@@ -67,7 +73,8 @@ pub use autotune::{AutotuneConfig, Autotuner};
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
 pub use game::Game;
 pub use metrics::SimMetrics;
-pub use runner::{Publication, RunnerOptions, SimThread};
+pub use pool::{SimPool, Ticking, WorldKey};
+pub use runner::{Publication, RunnerOptions, SimThread, WorldLoop};
 pub use simulation::{Applied, SimConfig, Simulation};
 pub use systems::SimSet;
 

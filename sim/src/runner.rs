@@ -1,17 +1,13 @@
-//! The sim thread: a fixed-tick loop with absolute deadlines.
+//! The sim thread: one world's fixed tick ([`WorldLoop`]), stepped by a [`SimPool`].
 //!
-//! Tick `n` is due at `anchor + n * dt`, so sleeping late never accumulates into drift.
-//! A tick that ends past the next deadline is an overrun: counted and logged, and the
-//! loop runs the next tick at once to catch up. Catch-up is bounded: when the loop is
-//! more than `max_catch_up_ticks` behind it skips ahead instead of spiralling. When the
-//! tick rate changes, the schedule is re-anchored at the current deadline.
+//! Deadlines are absolute and catch-up is bounded ([`crate::clock`]). A tick that ends
+//! past the next deadline is an overrun: counted and logged, and the next tick runs at
+//! once to catch up; far behind, the clock skips ahead instead of spiralling.
 //!
 //! Each tick is measured (drain, schedule, frame) for the metrics and the auto-tuner,
 //! whose changes land at the next tick boundary like any other settings change.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use tickwire_protocol::{GameEvent, Settings};
@@ -19,8 +15,10 @@ use tracing::{info, warn};
 
 use crate::Frame;
 use crate::autotune::Autotuner;
+use crate::clock::{Lateness, TickClock};
 use crate::command::{SessionId, SimInbox};
 use crate::metrics::{PeakWindow, SimMetrics};
+use crate::pool::{SimPool, Ticking};
 use crate::simulation::{Applied, Simulation};
 
 /// What the sim hands the network side on every snapshot tick.
@@ -47,10 +45,10 @@ pub struct RunnerOptions {
     pub autotuner: Option<Autotuner>,
 }
 
-/// A running sim thread. Dropping it stops the thread after its current tick.
+/// A running sim thread: a [`SimPool`] of one thread stepping one world. Dropping it
+/// stops the thread after its current tick.
 pub struct SimThread {
-    stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
+    pool: SimPool,
 }
 
 /// How often an overrun is logged at most; every overrun is still counted.
@@ -68,128 +66,150 @@ impl SimThread {
         publish: impl FnMut(Publication) + Send + 'static,
         options: RunnerOptions,
     ) -> std::io::Result<Self> {
-        // Reported before the thread starts, so a scrape as soon as the server answers
-        // sees the settings in force.
-        options.metrics.record_settings(&simulation.settings());
-        let stop = Arc::new(AtomicBool::new(false));
-        let handle = thread::Builder::new().name("tickwire-sim".into()).spawn({
-            let stop = Arc::clone(&stop);
-            move || run_loop(simulation, inbox, publish, options, &stop)
-        })?;
-        Ok(Self { stop, handle: Some(handle) })
+        let pool = SimPool::new(1)?;
+        let now = Instant::now();
+        pool.insert(WorldLoop::new(simulation, inbox, publish, options, now), now);
+        Ok(Self { pool })
     }
 
     /// Stops the loop after its current tick and waits for the thread to end.
-    pub fn stop(mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(handle) = self.handle.take()
-            && handle.join().is_err()
-        {
-            warn!("the sim thread panicked");
+    pub fn stop(self) {
+        self.pool.stop();
+    }
+}
+
+/// One world's tick: drain its commands, step, publish on snapshot ticks, measure,
+/// auto-tune, and say when the next tick is due. What a pool thread runs.
+pub struct WorldLoop<P> {
+    simulation: Simulation,
+    inbox: SimInbox,
+    publish: P,
+    options: RunnerOptions,
+    clock: TickClock,
+    last_overrun_log: Option<Instant>,
+    reported_settings: Option<Settings>,
+    peak: PeakWindow,
+}
+
+impl<P: FnMut(Publication) + Send + 'static> WorldLoop<P> {
+    /// A world whose first tick is due at `now`. Reports the settings in force at once,
+    /// so a scrape as soon as the server answers sees them.
+    pub fn new(
+        simulation: Simulation,
+        inbox: SimInbox,
+        publish: P,
+        options: RunnerOptions,
+        now: Instant,
+    ) -> Self {
+        let settings = simulation.settings();
+        options.metrics.record_settings(&settings);
+        info!(tick_rate_hz = settings.tick_rate_hz, "sim started");
+        Self {
+            clock: TickClock::new(tick_duration(&simulation), now, options.max_catch_up_ticks),
+            simulation,
+            inbox,
+            publish,
+            options,
+            last_overrun_log: None,
+            reported_settings: Some(settings),
+            peak: PeakWindow::new(now),
+        }
+    }
+
+    /// Applies the commands that arrived since the last tick, steps, and publishes a frame
+    /// on snapshot ticks.
+    fn step_and_publish(&mut self) -> Settings {
+        let metrics = &self.options.metrics;
+        for command in self.inbox.drain() {
+            if self.simulation.apply(command) == Applied::StaleInput {
+                metrics.stale_inputs.increment(1);
+            }
+        }
+        self.simulation.step();
+        let settings = self.simulation.settings();
+        if self.simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
+            let frame = self.simulation.frame();
+            metrics.actors.set(frame.len() as f64);
+            let events = self.simulation.take_events();
+            let input_acks = self.simulation.input_acks();
+            (self.publish)(Publication { frame: Arc::new(frame), settings, events, input_acks });
+        }
+        settings
+    }
+
+    /// Feeds the tick's cost to the auto-tuner and applies what it decides.
+    fn autotune(&mut self, took: Duration, settings: &Settings) {
+        let Some(tuner) = self.options.autotuner.as_mut() else { return };
+        tuner.record_tick(took);
+        let Some(adjustment) = tuner.decide(settings, Instant::now()) else { return };
+        match adjustment.patch.apply_to(settings) {
+            Ok(tuned) => {
+                let metrics = &self.options.metrics;
+                let changes = if adjustment.degrades {
+                    &metrics.autotune_degrades
+                } else {
+                    &metrics.autotune_restores
+                };
+                changes.increment(1);
+                self.simulation.set_settings(tuned, &format!("auto-tune: {}", adjustment.reason));
+            }
+            Err(error) => warn!(%error, "auto-tune proposed invalid settings"),
+        }
+    }
+
+    /// Counts and (rate-limited) logs a late tick.
+    fn report_lateness(&mut self, lateness: Lateness, now: Instant) {
+        let metrics = &self.options.metrics;
+        let behind = match lateness {
+            Lateness::OnTime => return,
+            Lateness::Overrun { behind } => behind,
+            Lateness::Skipped { behind, ticks } => {
+                metrics.skipped_ticks.increment(ticks);
+                warn!(
+                    skipped = ticks,
+                    "sim fell too far behind; skipping ahead instead of catching up"
+                );
+                behind
+            }
+        };
+        metrics.overruns.increment(1);
+        if self.last_overrun_log.is_none_or(|at| now - at >= OVERRUN_LOG_INTERVAL) {
+            self.last_overrun_log = Some(now);
+            warn!(
+                tick = self.simulation.tick(),
+                behind_ms = behind.as_secs_f64() * 1e3,
+                "tick overran its deadline"
+            );
         }
     }
 }
 
-impl Drop for SimThread {
+impl<P: FnMut(Publication) + Send + 'static> Ticking for WorldLoop<P> {
+    fn tick(&mut self, started: Instant) -> Option<Instant> {
+        let settings = self.step_and_publish();
+        let took = started.elapsed();
+        let metrics = &self.options.metrics;
+        metrics.tick_duration.record(took.as_secs_f64());
+        self.peak.record(took, started + took, &metrics.tick_peak);
+        metrics.ticks.increment(1);
+        if self.reported_settings != Some(settings) {
+            metrics.record_settings(&settings);
+            self.reported_settings = Some(settings);
+        }
+        self.autotune(took, &settings);
+        let now = Instant::now();
+        let lateness = self.clock.tick_done(now, tick_duration(&self.simulation));
+        self.report_lateness(lateness, now);
+        Some(self.clock.deadline())
+    }
+}
+
+impl<P> Drop for WorldLoop<P> {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        info!(tick = self.simulation.tick(), "sim stopped");
     }
 }
 
 fn tick_duration(simulation: &Simulation) -> Duration {
     Duration::from_secs_f32(simulation.settings().tick_seconds())
-}
-
-fn run_loop(
-    mut simulation: Simulation,
-    inbox: SimInbox,
-    mut publish: impl FnMut(Publication),
-    mut options: RunnerOptions,
-    stop: &AtomicBool,
-) {
-    let metrics = options.metrics.clone();
-    let mut dt = tick_duration(&simulation);
-    let mut anchor = Instant::now();
-    let mut ticks_since_anchor: u32 = 0;
-    let mut last_overrun_log: Option<Instant> = None;
-    let mut reported_settings = Some(simulation.settings());
-    let mut peak = PeakWindow::new(anchor);
-    info!(tick_rate_hz = simulation.settings().tick_rate_hz, "sim started");
-
-    while !stop.load(Ordering::Relaxed) {
-        let started = Instant::now();
-        for command in inbox.drain() {
-            if simulation.apply(command) == Applied::StaleInput {
-                metrics.stale_inputs.increment(1);
-            }
-        }
-        simulation.step();
-        let settings = simulation.settings();
-        if simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
-            let frame = simulation.frame();
-            metrics.actors.set(frame.len() as f64);
-            let events = simulation.take_events();
-            let input_acks = simulation.input_acks();
-            publish(Publication { frame: Arc::new(frame), settings, events, input_acks });
-        }
-        let took = started.elapsed();
-        metrics.tick_duration.record(took.as_secs_f64());
-        peak.record(took, started + took, &metrics.tick_peak);
-        metrics.ticks.increment(1);
-        if reported_settings != Some(settings) {
-            metrics.record_settings(&settings);
-            reported_settings = Some(settings);
-        }
-        if let Some(tuner) = options.autotuner.as_mut() {
-            tuner.record_tick(took);
-            if let Some(adjustment) = tuner.decide(&settings, Instant::now()) {
-                match adjustment.patch.apply_to(&settings) {
-                    Ok(tuned) => {
-                        let changes = if adjustment.degrades {
-                            &metrics.autotune_degrades
-                        } else {
-                            &metrics.autotune_restores
-                        };
-                        changes.increment(1);
-                        simulation
-                            .set_settings(tuned, &format!("auto-tune: {}", adjustment.reason));
-                    }
-                    Err(error) => warn!(%error, "auto-tune proposed invalid settings"),
-                }
-            }
-        }
-
-        ticks_since_anchor += 1;
-        let next_dt = tick_duration(&simulation);
-        if next_dt != dt {
-            anchor += dt * ticks_since_anchor;
-            ticks_since_anchor = 0;
-            dt = next_dt;
-        }
-        let deadline = anchor + dt * ticks_since_anchor;
-        let now = Instant::now();
-        if now < deadline {
-            thread::sleep(deadline - now);
-            continue;
-        }
-        metrics.overruns.increment(1);
-        let behind = now - deadline;
-        if last_overrun_log.is_none_or(|at| now - at >= OVERRUN_LOG_INTERVAL) {
-            last_overrun_log = Some(now);
-            warn!(
-                tick = simulation.tick(),
-                behind_ms = behind.as_secs_f64() * 1e3,
-                "tick overran its deadline"
-            );
-        }
-        if behind > dt * options.max_catch_up_ticks {
-            let skipped =
-                u64::try_from(behind.as_nanos() / dt.as_nanos().max(1)).unwrap_or(u64::MAX);
-            metrics.skipped_ticks.increment(skipped);
-            warn!(skipped, "sim fell too far behind; skipping ahead instead of catching up");
-            anchor = now;
-            ticks_since_anchor = 0;
-        }
-    }
-    info!(tick = simulation.tick(), "sim stopped");
 }

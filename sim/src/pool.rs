@@ -1,0 +1,384 @@
+//! [`SimPool`]: a fixed set of OS threads that step many worlds, each at its own rate.
+//!
+//! A process hosting many rooms must not grow a thread per room. The pool keeps every
+//! world's next deadline in one [`Agenda`] and its threads take the world whose deadline
+//! is earliest, as soon as it is due: earliest deadline first, so a world is late only when
+//! every thread is busy with a world that was due sooner (which the pool's size, not the
+//! schedule, decides). A world is stepped by one thread at a time and keeps its own
+//! absolute deadlines (see [`crate::clock`]). Threads never await: they sleep on a condition
+//! variable until the earliest deadline or until a new world arrives.
+//!
+//! The agenda is pure (callers pass `now`), so the scheduling rules are unit-tested with
+//! instants of the tests' own; the threads around it only wait, step and put back.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::Instant;
+
+use tracing::warn;
+
+/// A world the pool steps.
+pub trait Ticking: Send + 'static {
+    /// Runs one tick at `now` and returns when the next one is due, or `None` when the
+    /// world is finished (the pool then drops it).
+    fn tick(&mut self, now: Instant) -> Option<Instant>;
+}
+
+/// Names a world in the pool.
+pub type WorldKey = u64;
+
+/// Which world is due next, and which are being stepped. Pure: no threads, no clock.
+#[derive(Default)]
+pub(crate) struct Agenda {
+    /// Deadlines of the worlds waiting, earliest first. An entry whose key is no longer
+    /// waiting (removed) is skipped when it surfaces.
+    due: BinaryHeap<Reverse<(Instant, WorldKey)>>,
+    /// Worlds waiting for their deadline, with it.
+    waiting: HashMap<WorldKey, (Instant, Box<dyn Ticking>)>,
+    /// Worlds a thread is stepping now, and whether they were removed meanwhile.
+    running: HashMap<WorldKey, bool>,
+    next_key: WorldKey,
+}
+
+/// What a pool thread should do next.
+pub(crate) enum Next {
+    /// Step this world now.
+    Step(WorldKey, Box<dyn Ticking>),
+    /// Nothing is due before this instant (or, with `None`, nothing is scheduled).
+    Wait(Option<Instant>),
+}
+
+impl Agenda {
+    /// Schedules `world`, first due at `due`.
+    pub(crate) fn insert(&mut self, world: Box<dyn Ticking>, due: Instant) -> WorldKey {
+        let key = self.next_key;
+        self.next_key += 1;
+        self.schedule(key, world, due);
+        key
+    }
+
+    /// Takes `key` out of the pool: at once if it is waiting (returned, for the caller to
+    /// drop outside any lock), after its current tick if it is being stepped.
+    pub(crate) fn remove(&mut self, key: WorldKey) -> Option<Box<dyn Ticking>> {
+        if let Some(removed) = self.running.get_mut(&key) {
+            *removed = true;
+            return None;
+        }
+        self.waiting.remove(&key).map(|(_, world)| world)
+    }
+
+    /// The world to step at `now`, or how long nothing is due.
+    pub(crate) fn next(&mut self, now: Instant) -> Next {
+        while let Some(&Reverse((due, key))) = self.due.peek() {
+            if self.waiting.get(&key).is_none_or(|(scheduled, _)| *scheduled != due) {
+                self.due.pop(); // Removed, or rescheduled since.
+                continue;
+            }
+            if due > now {
+                return Next::Wait(Some(due));
+            }
+            self.due.pop();
+            let Some((_, world)) = self.waiting.remove(&key) else { continue };
+            self.running.insert(key, false);
+            return Next::Step(key, world);
+        }
+        Next::Wait(None)
+    }
+
+    /// A thread finished stepping `key`: it is due again at `due`, or finished (`None`).
+    /// Returns the world if it is not to be scheduled again, for the caller to drop
+    /// outside any lock.
+    pub(crate) fn stepped(
+        &mut self,
+        key: WorldKey,
+        world: Box<dyn Ticking>,
+        due: Option<Instant>,
+    ) -> Option<Box<dyn Ticking>> {
+        let removed = self.running.remove(&key).unwrap_or(true);
+        match due {
+            Some(due) if !removed => {
+                self.schedule(key, world, due);
+                None
+            }
+            _ => Some(world),
+        }
+    }
+
+    /// How many worlds the pool holds.
+    pub(crate) fn len(&self) -> usize {
+        self.waiting.len() + self.running.values().filter(|removed| !**removed).count()
+    }
+
+    fn schedule(&mut self, key: WorldKey, world: Box<dyn Ticking>, due: Instant) {
+        self.due.push(Reverse((due, key)));
+        self.waiting.insert(key, (due, world));
+    }
+}
+
+/// What the pool's threads share.
+#[derive(Default)]
+struct Shared {
+    agenda: Mutex<State>,
+    /// Signalled when a world arrives or the pool stops: a sleeping thread may have a
+    /// sooner deadline to wait for.
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    agenda: Agenda,
+    stopping: bool,
+}
+
+impl Shared {
+    /// The lock is held only to pick or put back a world, never while one is stepped.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.agenda.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A fixed set of threads stepping every world whose deadline is due.
+pub struct SimPool {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl SimPool {
+    /// Starts `threads` pool threads (at least one), named `tickwire-sim-N`.
+    ///
+    /// # Errors
+    /// The OS refused to start a thread (those already started are stopped).
+    pub fn new(threads: usize) -> std::io::Result<Self> {
+        let mut pool = Self { shared: Arc::default(), threads: Vec::new() };
+        for index in 0..threads.max(1) {
+            let shared = Arc::clone(&pool.shared);
+            let thread = thread::Builder::new()
+                .name(format!("tickwire-sim-{index}"))
+                .spawn(move || work(&shared))?;
+            pool.threads.push(thread);
+        }
+        Ok(pool)
+    }
+
+    /// Adds `world`, first due at `due`.
+    pub fn insert(&self, world: impl Ticking, due: Instant) -> WorldKey {
+        let key = self.shared.lock().agenda.insert(Box::new(world), due);
+        self.shared.changed.notify_one();
+        key
+    }
+
+    /// Stops stepping `key`: the world is dropped now, or after its current tick.
+    pub fn remove(&self, key: WorldKey) {
+        let removed = self.shared.lock().agenda.remove(key);
+        drop(removed);
+    }
+
+    /// How many worlds the pool steps.
+    pub fn len(&self) -> usize {
+        self.shared.lock().agenda.len()
+    }
+
+    /// Whether the pool steps no world.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Stops every thread after its current tick and waits for them.
+    pub fn stop(mut self) {
+        self.stop_threads();
+    }
+
+    fn stop_threads(&mut self) {
+        self.shared.lock().stopping = true;
+        self.shared.changed.notify_all();
+        for thread in self.threads.drain(..) {
+            if thread.join().is_err() {
+                warn!("a sim pool thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for SimPool {
+    fn drop(&mut self) {
+        self.stop_threads();
+    }
+}
+
+/// A pool thread: take the earliest due world, step it, put it back; sleep otherwise.
+fn work(shared: &Shared) {
+    let mut state = shared.lock();
+    loop {
+        if state.stopping {
+            return;
+        }
+        let (key, mut world) = match state.agenda.next(Instant::now()) {
+            Next::Step(key, world) => (key, world),
+            Next::Wait(until) => {
+                state = match until {
+                    Some(until) => {
+                        let timeout = until.saturating_duration_since(Instant::now());
+                        shared
+                            .changed
+                            .wait_timeout(state, timeout)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0
+                    }
+                    None => shared.changed.wait(state).unwrap_or_else(PoisonError::into_inner),
+                };
+                continue;
+            }
+        };
+        drop(state);
+        let due = world.tick(Instant::now());
+        state = shared.lock();
+        let finished = state.agenda.stepped(key, world, due);
+        if finished.is_some() {
+            drop(state);
+            drop(finished); // A world's teardown runs outside the lock.
+            state = shared.lock();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A world that counts its ticks and is due again `every` later, `ticks` times.
+    struct Counting {
+        ticks: Arc<AtomicU32>,
+        every: Duration,
+        left: u32,
+    }
+
+    impl Ticking for Counting {
+        fn tick(&mut self, now: Instant) -> Option<Instant> {
+            self.ticks.fetch_add(1, Ordering::Relaxed);
+            self.left = self.left.checked_sub(1)?;
+            Some(now + self.every)
+        }
+    }
+
+    fn counting(every_ms: u64, left: u32) -> (Counting, Arc<AtomicU32>) {
+        let ticks = Arc::new(AtomicU32::new(0));
+        let world =
+            Counting { ticks: Arc::clone(&ticks), every: Duration::from_millis(every_ms), left };
+        (world, ticks)
+    }
+
+    fn step(agenda: &mut Agenda, now: Instant) -> Option<WorldKey> {
+        match agenda.next(now) {
+            Next::Step(key, mut world) => {
+                let due = world.tick(now);
+                assert!(agenda.stepped(key, world, due).is_none() || due.is_none());
+                Some(key)
+            }
+            Next::Wait(_) => None,
+        }
+    }
+
+    #[test]
+    fn the_earliest_deadline_goes_first_and_nothing_runs_early() {
+        let start = Instant::now();
+        let mut agenda = Agenda::default();
+        let late = agenda.insert(Box::new(counting(10, 10).0), start + Duration::from_millis(5));
+        let soon = agenda.insert(Box::new(counting(10, 10).0), start + Duration::from_millis(1));
+        assert!(
+            matches!(agenda.next(start), Next::Wait(Some(due)) if due == start + Duration::from_millis(1)),
+            "nothing should run before its deadline; the wait should end at the earliest"
+        );
+        let now = start + Duration::from_millis(6);
+        assert_eq!(step(&mut agenda, now), Some(soon), "the earlier deadline should go first");
+        assert_eq!(step(&mut agenda, now), Some(late));
+        assert_eq!(step(&mut agenda, now), None, "both are next due in 10 ms");
+    }
+
+    #[test]
+    fn worlds_keep_their_own_rates() {
+        let start = Instant::now();
+        let mut agenda = Agenda::default();
+        let (fast, fast_ticks) = counting(10, u32::MAX);
+        let (slow, slow_ticks) = counting(40, u32::MAX);
+        agenda.insert(Box::new(fast), start);
+        agenda.insert(Box::new(slow), start);
+        // Walk a manual clock through 400 ms in 1 ms steps, stepping whatever is due.
+        for ms in 0..400 {
+            let now = start + Duration::from_millis(ms);
+            while step(&mut agenda, now).is_some() {}
+        }
+        assert_eq!(fast_ticks.load(Ordering::Relaxed), 40, "the 100 Hz world ticks 40 times");
+        assert_eq!(slow_ticks.load(Ordering::Relaxed), 10, "the 25 Hz world ticks 10 times");
+    }
+
+    #[test]
+    fn a_world_removed_while_stepped_is_dropped_after_its_tick() {
+        let start = Instant::now();
+        let mut agenda = Agenda::default();
+        let (world, _) = counting(10, 10);
+        let key = agenda.insert(Box::new(world), start);
+        let Next::Step(stepped, world) = agenda.next(start) else {
+            panic!("the world should be due");
+        };
+        assert!(agenda.remove(key).is_none(), "a running world is not handed back at once");
+        assert_eq!(agenda.len(), 0, "a removed world no longer counts");
+        assert!(
+            agenda.stepped(stepped, world, Some(start)).is_some(),
+            "after its tick the removed world should be handed back to be dropped"
+        );
+        assert!(matches!(agenda.next(start), Next::Wait(None)), "nothing should remain");
+    }
+
+    #[test]
+    fn a_waiting_world_is_removed_at_once_and_its_stale_deadline_skipped() {
+        let start = Instant::now();
+        let mut agenda = Agenda::default();
+        let gone = agenda.insert(Box::new(counting(10, 10).0), start);
+        let kept = agenda.insert(Box::new(counting(10, 10).0), start + Duration::from_millis(2));
+        assert!(agenda.remove(gone).is_some());
+        assert_eq!(step(&mut agenda, start + Duration::from_millis(2)), Some(kept));
+        assert_eq!(agenda.len(), 1);
+    }
+
+    #[test]
+    fn a_finished_world_leaves_the_pool() {
+        let start = Instant::now();
+        let mut agenda = Agenda::default();
+        let (world, ticks) = counting(1, 2);
+        agenda.insert(Box::new(world), start);
+        for ms in 0..10 {
+            step(&mut agenda, start + Duration::from_millis(ms));
+        }
+        assert_eq!(ticks.load(Ordering::Relaxed), 3, "two more ticks after the first, then done");
+        assert_eq!(agenda.len(), 0);
+    }
+
+    #[test]
+    fn pool_threads_step_every_world_until_it_finishes() {
+        let pool = SimPool::new(2).expect("threads should start");
+        let worlds: Vec<_> = (0..8).map(|_| counting(1, 5)).collect();
+        let now = Instant::now();
+        let ticks: Vec<_> = worlds
+            .into_iter()
+            .map(|(world, ticks)| {
+                pool.insert(world, now);
+                ticks
+            })
+            .collect();
+        // Bounded wait for the threads: each world needs about 5 ms of deadlines.
+        let until = Instant::now() + Duration::from_secs(10);
+        while !pool.is_empty() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert!(pool.is_empty(), "every world should finish and leave the pool");
+        for ticks in ticks {
+            assert_eq!(ticks.load(Ordering::Relaxed), 6, "each world should tick exactly 6 times");
+        }
+        pool.stop();
+    }
+}
