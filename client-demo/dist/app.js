@@ -2442,6 +2442,18 @@ function readIds(count, byte) {
   return Uint32Array.from(ids);
 }
 
+// src/tick.ts
+var HALF = 2147483648;
+function isAfter(a, b) {
+  return a !== b && a - b >>> 0 < HALF;
+}
+function ticksBetween(a, b) {
+  return a - b | 0;
+}
+function addTicks(tick, delta) {
+  return tick + delta >>> 0;
+}
+
 // src/snapshot.ts
 var FIELD_SLOTS = 4;
 var SLOT_MASK = (1 << FIELD_SLOTS) - 1;
@@ -2573,12 +2585,9 @@ function readSnapshot(snapshot, frameSize) {
   const refieldedIds = idList("Snapshot.refielded_ids", s.refieldedIdsLength(), frameSize, (i) => s.refieldedIds(i));
   const tick = s.tick();
   const age = s.baselineAge();
-  if (age > tick) {
-    throw new ProtocolError(`snapshot baseline is older than tick 0 (tick ${tick}, baseline_age ${age})`);
-  }
   return {
     tick,
-    baselineTick: age === 0 ? null : tick - age,
+    baselineTick: age === 0 ? null : addTicks(tick, -age),
     stepsPerUnit: s.stepsPerUnit(),
     spawned: readColumns(s.spawned(), frameSize),
     moved: {
@@ -4348,8 +4357,8 @@ var World = class {
     if (previous !== null && spawned !== null && this.settings !== null) {
       const interval = Math.max(everyTicks, previous.everyTicks);
       const holdAt = now - interval * 1e3 / Math.max(1, this.settings.tickRateHz);
-      if (state2.tick - previous.state.tick > interval && holdAt > previous.receivedAt) {
-        const hold = { ...previous.state, tick: state2.tick - interval };
+      if (ticksBetween(state2.tick, previous.state.tick) > interval && holdAt > previous.receivedAt) {
+        const hold = { ...previous.state, tick: addTicks(state2.tick, -interval) };
         this.frames.push({ state: hold, receivedAt: holdAt, fresh: NO_IDS, everyTicks });
       }
     }
@@ -4403,7 +4412,7 @@ var World = class {
       return span(null, latest, 1);
     }
     const previous = frames[count - 2];
-    const gapMs = (latest.state.tick - previous.state.tick) * 1e3 / this.settings.tickRateHz;
+    const gapMs = ticksBetween(latest.state.tick, previous.state.tick) * 1e3 / this.settings.tickRateHz;
     if (this.delayMs < gapMs) {
       return span(previous, latest, (now - latest.receivedAt) / gapMs);
     }
@@ -4632,7 +4641,7 @@ function onSnapshot(frame2) {
   const now = performance.now();
   snapshots.record(now, frame2.bytes);
   status.snapshotBytes = frame2.bytes;
-  if (frame2.tick !== null && (status.tick === null || frame2.tick > status.tick)) {
+  if (frame2.tick !== null && (status.tick === null || isAfter(frame2.tick, status.tick))) {
     status.tick = frame2.tick;
   }
   const receipt = frame2.receipt;

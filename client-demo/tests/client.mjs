@@ -13,8 +13,8 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sr
  * `Replication` (replication.ts), `World` (world.ts), `Connection` (connection.ts),
  * `rate` (rate.ts), `reconnect` (reconnect.ts), `closeCodes` (close-codes.ts),
  * `Session` and `SILENCE_MS` (session.ts), `address` (address.ts), `fields` (fields.ts),
- * `events` (events.ts), `prediction` (prediction.ts), `layout` (layout.ts), `T`
- * (generated code), `Builder` and `ByteBuffer`.
+ * `events` (events.ts), `prediction` (prediction.ts), `layout` (layout.ts), `tick`
+ * (tick.ts), `T` (generated code), `Builder` and `ByteBuffer`.
  */
 export async function loadClient() {
   const result = await build({
@@ -34,6 +34,7 @@ export async function loadClient() {
         "export * as events from './events';",
         "export * as prediction from './prediction';",
         "export * as layout from './layout';",
+        "export * as tick from './tick';",
         "export * as T from './generated/tickwire';",
         "export { Builder, ByteBuffer } from 'flatbuffers';",
       ].join('\n'),
