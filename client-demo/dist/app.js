@@ -8,6 +8,25 @@ function authTokenFrom(search) {
   return token === null || token === "" ? null : token;
 }
 
+// src/close-table.ts
+var CLOSE_CODES = [
+  { code: 1e3, name: "normal", retry: "never", meaning: "the session ended on purpose: the client said goodbye, or another connection resumed this session with its token" },
+  { code: 1001, name: "going_away", retry: "backoff", meaning: "the server is shutting down or restarting; come back and resume" },
+  { code: 1002, name: "protocol_error", retry: "never", meaning: "the client broke the protocol: a malformed, truncated or forged frame, or a message of the wrong kind or order" },
+  { code: 1003, name: "unsupported_data", retry: "never", meaning: "the client sent a text frame; the protocol is binary only" },
+  { code: 1005, name: "no_status", retry: "backoff", meaning: "never sent: WebSocket APIs report it for a close frame without a code" },
+  { code: 1006, name: "abnormal", retry: "backoff", meaning: "never sent: WebSocket APIs report it for a connection lost without a close frame" },
+  { code: 1008, name: "policy_violation", retry: "backoff", meaning: "no Hello within the handshake timeout, or nothing sent or read within the idle timeout" },
+  { code: 1009, name: "message_too_big", retry: "never", meaning: "the client sent a message larger than the limit" },
+  { code: 1011, name: "internal_error", retry: "backoff", meaning: "the server hit an internal error and dropped the session" },
+  { code: 1013, name: "server_full", retry: "backoff", meaning: "the server is at its session limit" },
+  { code: 4e3, name: "version_mismatch", retry: "never", meaning: "the client speaks another protocol version" },
+  { code: 4001, name: "unauthorized", retry: "never", meaning: "the auth token is missing, invalid or expired" },
+  { code: 4002, name: "too_many_from_address", retry: "backoff", meaning: "too many sessions from the client's IP address" },
+  { code: 4003, name: "origin_not_allowed", retry: "never", meaning: "the page's origin is not on the server's allow-list" },
+  { code: 4004, name: "rate_limited", retry: "backoff", meaning: "the client sent messages faster than its limit" }
+];
+
 // node_modules/flatbuffers/mjs/constants.js
 var SIZEOF_SHORT = 2;
 var SIZEOF_INT = 4;
@@ -2442,6 +2461,18 @@ function readIds(count, byte) {
   return Uint32Array.from(ids);
 }
 
+// src/tick.ts
+var HALF = 2147483648;
+function isAfter(a, b) {
+  return a !== b && a - b >>> 0 < HALF;
+}
+function ticksBetween(a, b) {
+  return a - b | 0;
+}
+function addTicks(tick, delta) {
+  return tick + delta >>> 0;
+}
+
 // src/snapshot.ts
 var FIELD_SLOTS = 4;
 var SLOT_MASK = (1 << FIELD_SLOTS) - 1;
@@ -2573,12 +2604,9 @@ function readSnapshot(snapshot, frameSize) {
   const refieldedIds = idList("Snapshot.refielded_ids", s.refieldedIdsLength(), frameSize, (i) => s.refieldedIds(i));
   const tick = s.tick();
   const age = s.baselineAge();
-  if (age > tick) {
-    throw new ProtocolError(`snapshot baseline is older than tick 0 (tick ${tick}, baseline_age ${age})`);
-  }
   return {
     tick,
-    baselineTick: age === 0 ? null : tick - age,
+    baselineTick: age === 0 ? null : addTicks(tick, -age),
     stepsPerUnit: s.stepsPerUnit(),
     spawned: readColumns(s.spawned(), frameSize),
     moved: {
@@ -2845,32 +2873,27 @@ function decodeServerMessage(frame2) {
 }
 
 // src/close-codes.ts
-var MEANINGS = /* @__PURE__ */ new Map([
-  [1e3, { final: false, title: "The server ended the session" }],
-  [1001, { final: false, title: "Server shutting down" }],
-  [1002, { final: true, title: "Protocol error", hint: "reload the page" }],
-  [1003, { final: false, title: "The server refused a text frame" }],
-  [1005, { final: false, title: "Connection closed without a reason" }],
-  [1006, { final: false, title: "Connection lost" }],
-  [1008, { final: false, title: "Timed out" }],
-  [1009, { final: false, title: "Message too big" }],
-  [1011, { final: false, title: "Server error" }],
-  [1013, { final: false, title: "Server full" }],
-  [
-    4e3,
-    {
-      final: true,
-      title: `This page speaks protocol ${PROTOCOL_VERSION}, the server another`,
-      hint: "reload the page"
-    }
-  ],
-  [4001, { final: true, title: "Not authorised", hint: "check the ?token= in the address" }],
-  [4002, { final: false, title: "Too many sessions from your address" }],
-  [4003, { final: true, title: "This page's origin is not allowed by the server" }],
-  [4004, { final: false, title: "Sending too fast" }]
+var WORDS = /* @__PURE__ */ new Map([
+  [1e3, { title: "The session ended", hint: "another tab or device took it over; reload to play here" }],
+  [1001, { title: "Server shutting down" }],
+  [1002, { title: "Protocol error", hint: "reload the page" }],
+  [1003, { title: "The server refused a text frame", hint: "reload the page" }],
+  [1005, { title: "Connection closed without a reason" }],
+  [1006, { title: "Connection lost" }],
+  [1008, { title: "Timed out" }],
+  [1009, { title: "Message too big", hint: "reload the page" }],
+  [1011, { title: "Server error" }],
+  [1013, { title: "Server full" }],
+  [4e3, { title: `This page speaks protocol ${PROTOCOL_VERSION}, the server another`, hint: "reload the page" }],
+  [4001, { title: "Not authorised", hint: "check the ?token= in the address" }],
+  [4002, { title: "Too many sessions from your address" }],
+  [4003, { title: "This page's origin is not allowed by the server" }],
+  [4004, { title: "Sending too fast" }]
 ]);
+var FINAL = new Set(CLOSE_CODES.filter((info) => info.retry === "never").map((info) => info.code));
 function closeMeaning(code) {
-  return MEANINGS.get(code) ?? { final: false, title: `Connection closed (code ${code})` };
+  const words = WORDS.get(code) ?? { title: `Connection closed (code ${code})` };
+  return { final: FINAL.has(code), ...words };
 }
 function isFinalClose(code) {
   return closeMeaning(code).final;
@@ -4348,8 +4371,8 @@ var World = class {
     if (previous !== null && spawned !== null && this.settings !== null) {
       const interval = Math.max(everyTicks, previous.everyTicks);
       const holdAt = now - interval * 1e3 / Math.max(1, this.settings.tickRateHz);
-      if (state2.tick - previous.state.tick > interval && holdAt > previous.receivedAt) {
-        const hold = { ...previous.state, tick: state2.tick - interval };
+      if (ticksBetween(state2.tick, previous.state.tick) > interval && holdAt > previous.receivedAt) {
+        const hold = { ...previous.state, tick: addTicks(state2.tick, -interval) };
         this.frames.push({ state: hold, receivedAt: holdAt, fresh: NO_IDS, everyTicks });
       }
     }
@@ -4403,7 +4426,7 @@ var World = class {
       return span(null, latest, 1);
     }
     const previous = frames[count - 2];
-    const gapMs = (latest.state.tick - previous.state.tick) * 1e3 / this.settings.tickRateHz;
+    const gapMs = ticksBetween(latest.state.tick, previous.state.tick) * 1e3 / this.settings.tickRateHz;
     if (this.delayMs < gapMs) {
       return span(previous, latest, (now - latest.receivedAt) / gapMs);
     }
@@ -4632,7 +4655,7 @@ function onSnapshot(frame2) {
   const now = performance.now();
   snapshots.record(now, frame2.bytes);
   status.snapshotBytes = frame2.bytes;
-  if (frame2.tick !== null && (status.tick === null || frame2.tick > status.tick)) {
+  if (frame2.tick !== null && (status.tick === null || isAfter(frame2.tick, status.tick))) {
     status.tick = frame2.tick;
   }
   const receipt = frame2.receipt;

@@ -1,11 +1,12 @@
 // Close codes: what each code a session can end with (the server's Disconnect message
 // and close frame carry the same one; the browser reports 1006 for a connection that
-// dropped without a close frame) means for the page: whether reconnecting can help,
-// and what to tell the player in the HUD. Final codes (wrong protocol version, not
-// authorised, origin not allowed, protocol error) stop the page; every other code,
-// server full and too many sessions included, is retried with backoff
-// (src/reconnect.ts).
+// dropped without a close frame) means for the page: whether reconnecting can help, and
+// what to tell the player in the HUD. Whether a code is final comes from the protocol's
+// one table (src/close-table.ts, generated from protocol/src/close.rs), which the Rust
+// client follows too; final codes stop the page, every other code (an unknown one
+// included) is retried with backoff (src/reconnect.ts). This file only adds the words.
 
+import { CLOSE_CODES } from './close-table';
 import { PROTOCOL_VERSION } from './protocol';
 
 export interface CloseMeaning {
@@ -17,34 +18,32 @@ export interface CloseMeaning {
   hint?: string;
 }
 
-const MEANINGS: ReadonlyMap<number, CloseMeaning> = new Map<number, CloseMeaning>([
-  [1000, { final: false, title: 'The server ended the session' }],
-  [1001, { final: false, title: 'Server shutting down' }],
-  [1002, { final: true, title: 'Protocol error', hint: 'reload the page' }],
-  [1003, { final: false, title: 'The server refused a text frame' }],
-  [1005, { final: false, title: 'Connection closed without a reason' }],
-  [1006, { final: false, title: 'Connection lost' }],
-  [1008, { final: false, title: 'Timed out' }],
-  [1009, { final: false, title: 'Message too big' }],
-  [1011, { final: false, title: 'Server error' }],
-  [1013, { final: false, title: 'Server full' }],
-  [
-    4000,
-    {
-      final: true,
-      title: `This page speaks protocol ${PROTOCOL_VERSION}, the server another`,
-      hint: 'reload the page',
-    },
-  ],
-  [4001, { final: true, title: 'Not authorised', hint: 'check the ?token= in the address' }],
-  [4002, { final: false, title: 'Too many sessions from your address' }],
-  [4003, { final: true, title: "This page's origin is not allowed by the server" }],
-  [4004, { final: false, title: 'Sending too fast' }],
+type Words = Omit<CloseMeaning, 'final'>;
+
+const WORDS: ReadonlyMap<number, Words> = new Map<number, Words>([
+  [1000, { title: 'The session ended', hint: 'another tab or device took it over; reload to play here' }],
+  [1001, { title: 'Server shutting down' }],
+  [1002, { title: 'Protocol error', hint: 'reload the page' }],
+  [1003, { title: 'The server refused a text frame', hint: 'reload the page' }],
+  [1005, { title: 'Connection closed without a reason' }],
+  [1006, { title: 'Connection lost' }],
+  [1008, { title: 'Timed out' }],
+  [1009, { title: 'Message too big', hint: 'reload the page' }],
+  [1011, { title: 'Server error' }],
+  [1013, { title: 'Server full' }],
+  [4000, { title: `This page speaks protocol ${PROTOCOL_VERSION}, the server another`, hint: 'reload the page' }],
+  [4001, { title: 'Not authorised', hint: 'check the ?token= in the address' }],
+  [4002, { title: 'Too many sessions from your address' }],
+  [4003, { title: "This page's origin is not allowed by the server" }],
+  [4004, { title: 'Sending too fast' }],
 ]);
+
+const FINAL: ReadonlySet<number> = new Set(CLOSE_CODES.filter((info) => info.retry === 'never').map((info) => info.code));
 
 /** What `code` means; an unknown code is retried. */
 export function closeMeaning(code: number): CloseMeaning {
-  return MEANINGS.get(code) ?? { final: false, title: `Connection closed (code ${code})` };
+  const words = WORDS.get(code) ?? { title: `Connection closed (code ${code})` };
+  return { final: FINAL.has(code), ...words };
 }
 
 /** Whether the page should stop rather than reconnect after a close with `code`. */

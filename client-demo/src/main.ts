@@ -16,6 +16,7 @@ import { Renderer } from './render';
 import { SnapshotRateTracker } from './rate';
 import { Session, type CloseReport, type SessionState } from './session';
 import { publishStatus } from './status';
+import { isAfter } from './tick';
 import { snapshotCap, watchVisibility } from './visibility';
 import { World } from './world';
 
@@ -161,7 +162,7 @@ function onSnapshot(frame: SnapshotFrame): void {
   const now = performance.now();
   snapshots.record(now, frame.bytes);
   status.snapshotBytes = frame.bytes;
-  if (frame.tick !== null && (status.tick === null || frame.tick > status.tick)) {
+  if (frame.tick !== null && (status.tick === null || isAfter(frame.tick, status.tick))) {
     status.tick = frame.tick;
   }
   const receipt = frame.receipt;

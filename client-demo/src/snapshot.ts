@@ -12,6 +12,7 @@ import type * as flatbuffers from 'flatbuffers';
 import { ActorKind, type ActorColumns, type Snapshot } from './generated/tickwire';
 import { ProtocolError } from './frame';
 import { readIds } from './ids';
+import { addTicks } from './tick';
 
 /** Gameplay field slots per actor (i32 each, 0 by default). */
 export const FIELD_SLOTS = 4;
@@ -242,12 +243,9 @@ export function readSnapshot(snapshot: Snapshot, frameSize: number): SnapshotDat
   const refieldedIds = idList('Snapshot.refielded_ids', s.refieldedIdsLength(), frameSize, (i) => s.refieldedIds(i));
   const tick = s.tick();
   const age = s.baselineAge();
-  if (age > tick) {
-    throw new ProtocolError(`snapshot baseline is older than tick 0 (tick ${tick}, baseline_age ${age})`);
-  }
   return {
     tick,
-    baselineTick: age === 0 ? null : tick - age,
+    baselineTick: age === 0 ? null : addTicks(tick, -age),
     stepsPerUnit: s.stepsPerUnit(),
     spawned: readColumns(s.spawned(), frameSize),
     moved: {

@@ -25,6 +25,7 @@
 
 import type { ActorKind } from './generated/tickwire';
 import { fieldsAt, indexOf, type MirrorState } from './mirror';
+import { addTicks, ticksBetween } from './tick';
 import type { GameSettings, Vec } from './protocol';
 
 interface StateFrame {
@@ -156,9 +157,9 @@ export class World {
       // A quiet gap: the previous state still stood one interval before this one.
       const interval = Math.max(everyTicks, previous.everyTicks);
       const holdAt = now - (interval * 1000) / Math.max(1, this.settings.tickRateHz);
-      if (state.tick - previous.state.tick > interval && holdAt > previous.receivedAt) {
+      if (ticksBetween(state.tick, previous.state.tick) > interval && holdAt > previous.receivedAt) {
         // States are never modified once built (src/mirror.ts): the columns can be shared.
-        const hold = { ...previous.state, tick: state.tick - interval };
+        const hold = { ...previous.state, tick: addTicks(state.tick, -interval) };
         this.frames.push({ state: hold, receivedAt: holdAt, fresh: NO_IDS, everyTicks });
       }
     }
@@ -219,7 +220,7 @@ export class World {
       return span(null, latest, 1);
     }
     const previous = frames[count - 2];
-    const gapMs = ((latest.state.tick - previous.state.tick) * 1000) / this.settings.tickRateHz;
+    const gapMs = (ticksBetween(latest.state.tick, previous.state.tick) * 1000) / this.settings.tickRateHz;
     if (this.delayMs < gapMs) {
       // The delay cannot be honoured: ease from the previous state over one gap.
       return span(previous, latest, (now - latest.receivedAt) / gapMs);

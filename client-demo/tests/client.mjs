@@ -12,9 +12,10 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sr
  * The client's modules, bundled and imported: `P` (protocol.ts), `mirror` (mirror.ts),
  * `Replication` (replication.ts), `World` (world.ts), `Connection` (connection.ts),
  * `rate` (rate.ts), `reconnect` (reconnect.ts), `closeCodes` (close-codes.ts),
- * `Session` and `SILENCE_MS` (session.ts), `address` (address.ts), `fields` (fields.ts),
- * `events` (events.ts), `prediction` (prediction.ts), `layout` (layout.ts), `T`
- * (generated code), `Builder` and `ByteBuffer`.
+ * `closeTable` (close-table.ts), `Session` and `SILENCE_MS` (session.ts), `address`
+ * (address.ts), `fields` (fields.ts), `events` (events.ts), `prediction`
+ * (prediction.ts), `layout` (layout.ts), `tick` (tick.ts), `T` (generated code),
+ * `Builder` and `ByteBuffer`.
  */
 export async function loadClient() {
   const result = await build({
@@ -28,12 +29,14 @@ export async function loadClient() {
         "export * as rate from './rate';",
         "export * as reconnect from './reconnect';",
         "export * as closeCodes from './close-codes';",
+        "export * as closeTable from './close-table';",
         "export { Session, SILENCE_MS } from './session';",
         "export * as address from './address';",
         "export * as fields from './fields';",
         "export * as events from './events';",
         "export * as prediction from './prediction';",
         "export * as layout from './layout';",
+        "export * as tick from './tick';",
         "export * as T from './generated/tickwire';",
         "export { Builder, ByteBuffer } from 'flatbuffers';",
       ].join('\n'),

@@ -257,6 +257,22 @@ describe('world view: quiet gaps', () => {
     near(actor(w, 4000, NPC).x, 60 - 1.5, 'regular states should be interpolated as before');
   });
 
+  test('a quiet gap across the tick wrap (0xFFFFFFFF to 0) is held like any other', () => {
+    const start = 0xffff_fff6; // ten ticks before the wrap: tick 20 is 30 ticks later
+    const w = new client.World();
+    w.welcome(OWN, { x: 1000, y: 1000 }, SETTINGS);
+    w.setSnapshotEveryTicks(2);
+    w.addState(npcAt(start, 0), null, 1000);
+    w.addState(npcAt(20, 30), NONE_SPAWNED, 2000);
+    assert.equal(w.bufferedStates, 3, 'a hold state should come between the last tick before the wrap and tick 20');
+    const resting = w.renderSpan(2000);
+    assert.deepEqual([resting.from.tick, resting.to.tick], [start, 18], 'before the hold, the old tick to the hold at tick 18');
+    near(actor(w, holdTime(2000) + 100 + 100 / 3, NPC).x, 15, 'half way through the last interval, the NPC should be half way');
+    w.addState(npcAt(22, 40), NONE_SPAWNED, 2000 + 200 / 3);
+    const after = w.renderSpan(2000 + 100 + 100 / 3);
+    assert.deepEqual([after.from.tick, after.to.tick], [20, 22], 'regular states after the wrap should follow on');
+  });
+
   test('a gap of one interval gets no hold, however late it arrives', () => {
     const w = quietWorld();
     w.addState(npcAt(12, 10), NONE_SPAWNED, 1080); // 13 ms late

@@ -415,6 +415,8 @@ describe('protocol decoding', () => {
     const s = P.decodeServerMessage(delta()).snapshot;
     assert.equal(s.tick, 80);
     assert.equal(s.baselineTick, 77, 'the baseline should be tick - baseline_age');
+    const wrapped = P.decodeServerMessage(snapshotFrame(client, { tick: 1, age: 3, stepsPerUnit: 8 })).snapshot;
+    assert.equal(wrapped.baselineTick, 0xfffffffe, 'a baseline before the tick wrap should be 3 ticks before tick 1');
     assert.deepEqual(plain(s.spawned), decodedColumns([{ id: 300, x: -5, y: 6, vx: 7, vy: -8, kind: 1, fields: [0, 12, 0, -1] }]));
     assert.deepEqual(plain(s.refielded), {
       ids: [2, 300, 400],
@@ -438,7 +440,6 @@ describe('protocol decoding', () => {
       'a missing column': { tick: 2, age: 1, moved: { ids: [1], dx: [5] } },
       'a spawned column of the wrong length': { tick: 2, spawned: { ...columns([{ id: 1, x: 1, y: 1 }]), vy: [] } },
       'an unknown actor kind': { tick: 2, spawned: columns([{ id: 1, x: 1, y: 1, kind: 2 }]) },
-      'a baseline before tick 0': { tick: 2, age: 3 },
       'a refielded mask with a bit above slot 3': { tick: 2, age: 1, refielded: { ids: [1], masks: [0x10], values: [] } },
       'refielded values fewer than the set bits': { tick: 2, age: 1, refielded: { ids: [1], masks: [0b0110], values: [1] } },
       'refielded values more than the set bits': { tick: 2, age: 1, refielded: { ids: [1], masks: [0b0110], values: [1, 2, 3] } },

@@ -142,11 +142,19 @@ describe('backoff policy', () => {
 describe('close codes', () => {
   test('final codes stop the page; every other code is retried', () => {
     const { isFinalClose } = client.closeCodes;
-    for (const code of [1002, 4000, 4001, 4003]) {
+    for (const code of [1000, 1002, 1003, 1009, 4000, 4001, 4003]) {
       assert.equal(isFinalClose(code), true, `${code} should be final`);
     }
-    for (const code of [1000, 1001, 1003, 1005, 1006, 1008, 1009, 1011, 1013, 4002, 4004, 3000, 4999]) {
+    for (const code of [1001, 1005, 1006, 1008, 1011, 1013, 4002, 4004, 3000, 4999]) {
       assert.equal(isFinalClose(code), false, `${code} should be retried`);
+    }
+  });
+
+  test("the page follows the protocol's table (close-table.ts, generated from protocol/src/close.rs)", () => {
+    const { isFinalClose, closeMeaning } = client.closeCodes;
+    for (const info of client.closeTable.CLOSE_CODES) {
+      assert.equal(isFinalClose(info.code), info.retry === 'never', `${info.code} (${info.name}) should follow the table`);
+      assert.doesNotMatch(closeMeaning(info.code).title, /code \d+/, `${info.code} (${info.name}) should have its own HUD words`);
     }
   });
 
@@ -350,8 +358,8 @@ describe('session: reconnecting with resume', () => {
     session.close();
   });
 
-  test('final codes stop; server full and too many sessions retry', () => {
-    for (const code of [4000, 4001, 4003, 1002]) {
+  test('final codes stop; server full, too many sessions and a restart retry', () => {
+    for (const code of [4000, 4001, 4003, 1002, 1003, 1009, 1000]) {
       const { timers, states, closes } = start();
       const socket = welcome(1, TOKEN_A);
       socket.emit('message', { data: disconnectFrame(code, 'because') });
@@ -361,7 +369,7 @@ describe('session: reconnecting with resume', () => {
       timers.advance(60000);
       assert.equal(sockets.length, 1, `no reconnection after code ${code}`);
     }
-    for (const code of [1013, 4002, 1001, 1008, 1011, 4004, 1000]) {
+    for (const code of [1013, 4002, 1001, 1008, 1011, 4004]) {
       const { session, timers, states } = start();
       sockets[0].emit('open', {});
       sockets[0].emit('message', { data: disconnectFrame(code, 'later') });

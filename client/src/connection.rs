@@ -63,7 +63,9 @@ pub enum Event {
     },
     /// The server measured this round-trip time (reported with each ping).
     RoundTrip(Duration),
-    /// The connection was lost; the client is reconnecting (with backoff) to resume.
+    /// The connection was lost, or closed with a code that is retried
+    /// ([`tickwire_protocol::CLOSE_CODES`]); the client is reconnecting (with backoff) to
+    /// resume.
     Reconnecting {
         /// The close code, if the server sent one.
         code: Option<u16>,
@@ -76,7 +78,8 @@ pub enum Event {
         /// Whether the session, and so the actor, carried on.
         resumed: bool,
     },
-    /// The connection ended for good; the last event.
+    /// The connection ended for good (a code retrying cannot help, or too many failed
+    /// attempts); the last event.
     Closed {
         /// The close code, if the server sent one.
         code: Option<u16>,

@@ -1,5 +1,6 @@
 //! The socket task: owns the WebSocket, answers pings, decodes frames, and on a lost
-//! connection reconnects with backoff and resumes the session with its token.
+//! connection reconnects with backoff and resumes the session with its token, unless the
+//! close code's policy ([`tickwire_protocol::CLOSE_CODES`]) says retrying cannot help.
 
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{
-    ClientMessage, CloseCode, Disconnect, Hello, Pong, ServerMessage, Welcome,
+    ClientMessage, Disconnect, Hello, Pong, Retry, ServerMessage, Welcome, retry_after,
 };
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -101,10 +102,7 @@ pub(crate) async fn drive(
             }
             ConnectionEnd::Ended { code, reason } => (code, reason),
         };
-        let final_code = code
-            .map(CloseCode::from)
-            .is_some_and(|code| code.is_final() || code == CloseCode::Normal);
-        if !options.reconnect || final_code || code == Some(CloseCode::GoingAway.as_u16()) {
+        if !options.reconnect || retry_after(code) == Retry::Never {
             let _ = events.send(Incoming::Event(Event::Closed { code, reason })).await;
             return;
         }
@@ -128,7 +126,9 @@ pub(crate) async fn drive(
                     }
                     break;
                 }
-                Err(ClientError::Refused { code, reason }) if CloseCode::from(code).is_final() => {
+                Err(ClientError::Refused { code, reason })
+                    if retry_after(Some(code)) == Retry::Never =>
+                {
                     let _ = events
                         .send(Incoming::Event(Event::Closed { code: Some(code), reason }))
                         .await;

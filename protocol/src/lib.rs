@@ -45,7 +45,7 @@ mod generated;
 /// The FlatBuffers code generated from `schema/tickwire.fbs`.
 pub use generated::tickwire as wire;
 
-pub use close::CloseCode;
+pub use close::{CLOSE_CODES, CloseCode, CloseCodeInfo, Retry, retry_after};
 pub use decode::DecodeError;
 pub use delta::ApplyError;
 pub use message::{

@@ -1,6 +1,23 @@
 //! A graceful shutdown tells every client why, and `run` returns.
 
-use tickwire_tests::{TestServer, closed, next_snapshot, test_config};
+use tickwire_client::{Client, Event};
+use tickwire_tests::{TestServer, WAIT, next_snapshot, test_config};
+
+/// The client's first `Reconnecting` or `Closed` event.
+async fn connection_end(client: &mut Client, name: &str) -> Event {
+    let wait = async {
+        loop {
+            match client.next_event().await {
+                Some(event @ (Event::Reconnecting { .. } | Event::Closed { .. })) => return event,
+                Some(_) => {}
+                None => panic!("{name}: events ended without a Reconnecting or Closed event"),
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, wait)
+        .await
+        .unwrap_or_else(|_| panic!("{name}: not closed within {WAIT:?}"))
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_sends_every_client_a_reason() {
@@ -12,8 +29,13 @@ async fn shutdown_sends_every_client_a_reason() {
 
     server.stop().await.expect("run should return Ok after a graceful shutdown");
     for (client, name) in [(&mut first, "first"), (&mut second, "second")] {
-        let (code, reason) = closed(client, name).await;
-        assert_eq!(code, Some(1001), "the {name} client should be told the server is going away");
+        let event = connection_end(client, name).await;
+        let Event::Reconnecting { code, reason } = &event else {
+            panic!(
+                "the {name} client should come back after a restart (1001 is retried), not {event:?}"
+            )
+        };
+        assert_eq!(*code, Some(1001), "the {name} client should be told the server is going away");
         assert!(
             reason.contains("shutting down"),
             "the {name} client should get a reason: {reason}"

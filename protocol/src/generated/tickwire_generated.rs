@@ -2289,7 +2289,8 @@ pub enum SnapshotOffset {}
 /// The world as of `tick`: in full, or as the changes since a snapshot the client holds.
 ///
 /// A client applies a delta to the state it holds at `tick - baseline_age` in this order:
-/// remove `despawned`, add `spawned`, then apply `moved`, `jumped` and `turned`. Every id
+/// remove `despawned`, add `spawned`, then apply `moved`, `jumped`, `turned` and
+/// `refielded`; all of it or, if anything does not fit, nothing (PROTOCOL.md). Every id
 /// list is ascending and LEB128 gap-coded like `ActorColumns.ids`. Actors in no list are
 /// unchanged: resting actors cost nothing.
 pub struct Snapshot<'a> {

@@ -11,7 +11,8 @@ import { ActorColumns } from '../tickwire/actor-columns';
  * The world as of `tick`: in full, or as the changes since a snapshot the client holds.
  *
  * A client applies a delta to the state it holds at `tick - baseline_age` in this order:
- * remove `despawned`, add `spawned`, then apply `moved`, `jumped` and `turned`. Every id
+ * remove `despawned`, add `spawned`, then apply `moved`, `jumped`, `turned` and
+ * `refielded`; all of it or, if anything does not fit, nothing (PROTOCOL.md). Every id
  * list is ascending and LEB128 gap-coded like `ActorColumns.ids`. Actors in no list are
  * unchanged: resting actors cost nothing.
  */
