@@ -19,20 +19,24 @@ use tickwire_sim::{Joined, SendRefused, SessionId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadHalf, WriteHalf};
 use tokio::time::{MissedTickBehavior, interval, timeout};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, debug, info, info_span, warn};
+use tracing::{Instrument, debug, field, info, info_span, warn};
 
 use crate::admission::{Permit, origin_allowed};
 use crate::endpoint::Inner;
 use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
 use crate::throttle::Throttle;
+use crate::untrusted::Untrusted;
 
+mod close_reason;
 mod outbox;
 mod state;
 mod wire;
 
+use close_reason::CloseReason;
 use outbox::Outbox;
 use state::SessionState;
 use wire::{ReadSide, ending_after_failed_write, next_message};
@@ -40,8 +44,9 @@ use wire::{ReadSide, ending_after_failed_write, next_message};
 /// Why a session ended.
 #[derive(Debug)]
 enum Ending {
-    /// The peer said goodbye (a close frame): its actor leaves.
-    PeerClosed,
+    /// The peer said goodbye (a close frame, if it carried a code, as tungstenite checked
+    /// it: an invalid code is replaced with 1002): its actor leaves.
+    PeerClosed(Option<CloseFrame>),
     /// The connection was lost without a goodbye: the actor waits for a resume.
     PeerLost,
     /// Another connection resumed this session and took its actor.
@@ -50,11 +55,11 @@ enum Ending {
     /// the actor waits for a resume, as the player may come back on a better connection.
     Silent(String),
     /// The server ends the session and tells the peer why; the actor leaves.
-    Close(CloseCode, String),
+    Close(CloseCode, CloseReason),
 }
 
 impl Ending {
-    fn close(code: CloseCode, reason: impl Into<String>) -> Self {
+    fn close(code: CloseCode, reason: impl Into<CloseReason>) -> Self {
         Self::Close(code, reason.into())
     }
 }
@@ -106,28 +111,25 @@ pub(crate) async fn run<S>(
         drop(admitted);
         metrics.sessions.decrement(1.0);
         let closing = match ending {
-            Ending::PeerClosed => {
-                info!(lost = false, "session ended by the peer");
-                Box::pin(session.reply_to_close()).await;
+            Ending::PeerClosed(goodbye) => {
+                log_goodbye(goodbye.as_ref());
+                Box::pin(session.reply_to_close(goodbye.as_ref())).await;
                 None
             }
             Ending::PeerLost => {
                 info!(lost = true, "session ended by the peer");
                 None
             }
-            Ending::Replaced => {
-                Some((CloseCode::Normal, "this session was resumed by a new connection".into()))
-            }
-            Ending::Silent(reason) => Some((CloseCode::PolicyViolation, reason)),
+            Ending::Replaced => Some((
+                CloseCode::Normal,
+                CloseReason::new("this session was resumed by a new connection"),
+            )),
+            Ending::Silent(reason) => Some((CloseCode::PolicyViolation, reason.into())),
             Ending::Close(code, reason) => Some((code, reason)),
         };
         metrics.closed(closing.as_ref().map(|(code, _)| *code));
         if let Some((code, reason)) = closing {
-            if matches!(code, CloseCode::GoingAway | CloseCode::Normal) {
-                info!(code = code.as_u16(), %reason, "closing session");
-            } else {
-                warn!(code = code.as_u16(), %reason, "closing session");
-            }
+            log_closing(code, &reason);
             // Boxed, like the handshake: states a session passes through once would
             // otherwise add to the size of every live session's task.
             Box::pin(session.close(code, reason)).await;
@@ -183,7 +185,7 @@ where
             Ending::PeerLost => true,
             Ending::Silent(_) => true,
             Ending::Close(..) => false,
-            Ending::PeerClosed => false,
+            Ending::PeerClosed(_) => false,
         };
         if self.joined {
             if keep_for_resume {
@@ -522,10 +524,18 @@ where
     }
 
     /// Answers the peer's close frame, as the closing handshake asks, and half-closes.
-    /// Bounded by `close_timeout`.
-    async fn reply_to_close(&mut self) {
+    /// A goodbye with an invalid close code (tungstenite has replaced it with 1002) is
+    /// answered 1002, as RFC 6455 section 7.4 asks; any other with 1000. Bounded by
+    /// `close_timeout`.
+    async fn reply_to_close(&mut self, goodbye: Option<&CloseFrame>) {
+        let (code, reason) = match goodbye {
+            Some(frame) if frame.code == WsCloseCode::Protocol => {
+                (CloseCode::ProtocolError, CloseReason::new("protocol error or invalid close code"))
+            }
+            _ => (CloseCode::Normal, CloseReason::default()),
+        };
         let reply = async {
-            if self.outbox.close(CloseCode::Normal.as_u16(), "").await.is_ok() {
+            if self.outbox.close(code.as_u16(), &reason).await.is_ok() {
                 self.outbox.shutdown().await;
             }
         };
@@ -540,10 +550,12 @@ where
     /// the kernel send a reset, which can destroy the close frame before the peer reads
     /// it (for example after refusing an oversized frame mid-payload). Bounded by
     /// `close_timeout`.
-    async fn close(self, code: CloseCode, reason: String) {
+    async fn close(self, code: CloseCode, reason: CloseReason) {
         let Self { net, mut outbox, mut stream, .. } = self;
-        let disconnect =
-            ServerMessage::Disconnect(Disconnect { code: code.as_u16(), reason: reason.clone() });
+        let disconnect = ServerMessage::Disconnect(Disconnect {
+            code: code.as_u16(),
+            reason: reason.as_str().to_owned(),
+        });
         let lingering_close = async {
             outbox.queue(&net.metrics, disconnect.encode());
             if outbox.close(code.as_u16(), &reason).await.is_err() {
@@ -561,6 +573,25 @@ where
         if timeout(net.config.close_timeout, lingering_close).await.is_err() {
             debug!("peer did not finish the close in time");
         }
+    }
+}
+
+/// Logs the peer's goodbye; its code and reason are the peer's words.
+fn log_goodbye(goodbye: Option<&CloseFrame>) {
+    let code = goodbye.map(|frame| u16::from(frame.code));
+    let reason = goodbye.map(|frame| field::display(Untrusted(frame.reason.as_str())));
+    info!(lost = false, code, reason, "session ended by the peer");
+}
+
+/// Logs why the server closes a session: the reason the peer is told, and the detail
+/// only the log gets.
+fn log_closing(code: CloseCode, reason: &CloseReason) {
+    let detail = reason.detail().map(|detail| field::display(Untrusted(detail)));
+    let (code, reason) = (code.as_u16(), Untrusted(reason.as_str()));
+    if matches!(code, 1000 | 1001) {
+        info!(code, %reason, detail, "closing session");
+    } else {
+        warn!(code, %reason, detail, "closing session");
     }
 }
 

@@ -16,6 +16,8 @@ pub enum CloseCode {
     ProtocolError,
     /// The peer sent a text frame; the protocol is binary only.
     UnsupportedData,
+    /// The peer sent text that is not UTF-8 (in a text frame or a close reason).
+    InvalidPayload,
     /// The peer broke a policy, such as not finishing the handshake in time.
     PolicyViolation,
     /// The peer sent a message larger than the limit.
@@ -60,6 +62,7 @@ impl CloseCode {
             Self::GoingAway => 1001,
             Self::ProtocolError => 1002,
             Self::UnsupportedData => 1003,
+            Self::InvalidPayload => 1007,
             Self::PolicyViolation => 1008,
             Self::MessageTooBig => 1009,
             Self::InternalError => 1011,
@@ -81,6 +84,7 @@ impl From<u16> for CloseCode {
             1001 => Self::GoingAway,
             1002 => Self::ProtocolError,
             1003 => Self::UnsupportedData,
+            1007 => Self::InvalidPayload,
             1008 => Self::PolicyViolation,
             1009 => Self::MessageTooBig,
             1011 => Self::InternalError,
@@ -106,6 +110,7 @@ mod tests {
             CloseCode::GoingAway,
             CloseCode::ProtocolError,
             CloseCode::UnsupportedData,
+            CloseCode::InvalidPayload,
             CloseCode::PolicyViolation,
             CloseCode::MessageTooBig,
             CloseCode::InternalError,

@@ -1,6 +1,6 @@
 //! The read side of a session: the socket half tungstenite reads from, the next client
-//! message (with every WebSocket error mapped to how the session ends), and close
-//! reasons. Writing is `outbox`'s.
+//! message (with every WebSocket error mapped to how the session ends). Writing is
+//! `outbox`'s.
 
 use std::io;
 use std::pin::Pin;
@@ -17,8 +17,10 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::debug;
 
 use super::Ending;
+use super::close_reason::CloseReason;
 use crate::message_budget::MessageBudget;
 use crate::metrics::NetMetrics;
+use crate::untrusted::Untrusted;
 
 /// The read half of a session's socket, as tungstenite sees it. Every byte the server
 /// sends goes through the session's `Outbox`, so what tungstenite would write on its own
@@ -80,11 +82,16 @@ where
         }
         match message {
             None => return Err(Ending::PeerLost),
-            Some(Ok(Message::Close(_))) => return Err(Ending::PeerClosed),
+            Some(Ok(Message::Close(goodbye))) => return Err(Ending::PeerClosed(goodbye)),
             Some(Ok(Message::Binary(frame))) => {
                 metrics.received(frame.len());
                 return ClientMessage::decode(&frame).map_err(|error| {
-                    Ending::close(CloseCode::ProtocolError, format!("malformed message: {error}"))
+                    // A verifier's report runs over several lines: its first says what is
+                    // wrong, the rest where; the peer is told what, the log gets where.
+                    let report = error.to_string();
+                    let what = report.lines().next().unwrap_or_default();
+                    let reason = CloseReason::new(&format!("malformed message: {what}"));
+                    Ending::close(CloseCode::ProtocolError, reason.with_detail(report))
                 });
             }
             Some(Ok(Message::Text(_))) => {
@@ -100,6 +107,10 @@ where
                     format!("message of {size} bytes exceeds the limit of {max_size}"),
                 ));
             }
+            Some(Err(WsError::Utf8(detail))) => {
+                let reason = CloseReason::new("invalid UTF-8 in a text message or close reason");
+                return Err(Ending::close(CloseCode::InvalidPayload, reason.with_detail(detail)));
+            }
             Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
                 return Err(Ending::PeerLost);
             }
@@ -110,7 +121,7 @@ where
                 ));
             }
             Some(Err(error)) => {
-                debug!(%error, "read failed");
+                debug!(error = %Untrusted(&error.to_string()), "read failed");
                 return Err(Ending::PeerLost);
             }
         }
@@ -141,19 +152,9 @@ where
         }
     };
     match timeout(UNREAD_GOODBYE_WAIT, unread_ending).await {
-        Ok(Ending::PeerClosed) => Ending::PeerClosed,
+        Ok(goodbye @ Ending::PeerClosed(_)) => goodbye,
         _ => Ending::PeerLost,
     }
-}
-
-/// A close frame's reason is limited to 123 bytes; cut at a character boundary.
-pub(super) fn close_reason(reason: &str) -> String {
-    const MAX: usize = 123;
-    let mut end = reason.len().min(MAX);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason[..end].to_owned()
 }
 
 #[cfg(test)]
@@ -181,7 +182,7 @@ mod tests {
         match next_message(&mut server, &metrics, &mut budget).await {
             Err(Ending::Close(code, reason)) => {
                 assert_eq!(code, CloseCode::RateLimited);
-                assert!(reason.contains("too fast"), "the reason should say so: {reason}");
+                assert!(reason.as_str().contains("too fast"), "the reason should say so: {reason}");
             }
             other => panic!("a ping flood should be rate limited: {other:?}"),
         }
@@ -209,7 +210,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_write_finds_a_goodbye_the_peer_sent_before_it_vanished() {
         let goodbye = Message::Close(None);
-        assert!(matches!(ending_after(Some(goodbye), false).await, Ending::PeerClosed));
+        assert!(matches!(ending_after(Some(goodbye), false).await, Ending::PeerClosed(None)));
         assert!(matches!(ending_after(None, false).await, Ending::PeerLost));
         let started = std::time::Instant::now();
         assert!(matches!(ending_after(None, true).await, Ending::PeerLost));
@@ -228,7 +229,7 @@ mod tests {
         let metrics = NetMetrics::register(&metrics::NoopRecorder);
         let ending = next_message(&mut server, &metrics, &mut ample_budget()).await;
         assert!(
-            matches!(ending, Err(Ending::PeerClosed)),
+            matches!(ending, Err(Ending::PeerClosed(None))),
             "the ping (and its pong) should be skipped and the close read: {ending:?}"
         );
         drop(server);
