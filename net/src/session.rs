@@ -32,6 +32,7 @@ use crate::throttle::Throttle;
 use crate::untrusted::Untrusted;
 
 mod close_reason;
+mod frame_meter;
 mod outbox;
 mod state;
 mod wire;
@@ -78,23 +79,22 @@ pub(crate) async fn run<S>(
     let span = info_span!("session", id, %peer);
     async move {
         let (read, write) = tokio::io::split(io);
-        let stream =
-            WebSocketStream::from_raw_socket(ReadSide(read), Role::Server, Some(config)).await;
-        let metrics = net.metrics.clone();
-        metrics.sessions.increment(1.0);
-        metrics.sessions_opened.increment(1);
         let budget = MessageBudget::new(
             net.config.max_messages_per_second,
             net.config.message_burst,
             Instant::now(),
         );
+        let read = ReadSide::new(read, budget);
+        let stream = WebSocketStream::from_raw_socket(read, Role::Server, Some(config)).await;
+        let metrics = net.metrics.clone();
+        metrics.sessions.increment(1.0);
+        metrics.sessions_opened.increment(1);
         let outbox = Outbox::new(write, net.config.idle_timeout);
         let mut session = Session {
             net,
             id,
             outbox,
             stream,
-            budget,
             joined: false,
             resume_token: None,
             replaced: CancellationToken::new(),
@@ -143,9 +143,8 @@ struct Session<S> {
     net: Arc<Inner>,
     id: SessionId,
     outbox: Outbox<WriteHalf<S>>,
+    /// What the client sends, metered: every frame takes from its budget.
     stream: WebSocketStream<ReadSide<ReadHalf<S>>>,
-    /// What the client may send; every frame it sends takes from it.
-    budget: MessageBudget,
     /// Whether the sim was asked for an actor for this session (so it must be told
     /// when the session ends).
     joined: bool,
@@ -227,7 +226,7 @@ where
     async fn handshake(&mut self) -> Result<Joined, Ending> {
         let hello = match timeout(
             self.net.config.handshake_timeout,
-            next_message(&mut self.stream, &self.net.metrics, &mut self.budget),
+            next_message(&mut self.stream, &self.net.metrics),
         )
         .await
         {
@@ -315,7 +314,7 @@ where
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let Self { net, id, outbox, stream, budget, state, events_after, timing, .. } = self;
+        let Self { net, id, outbox, stream, state, events_after, timing, .. } = self;
         let timing = *timing;
         let (net, id, state) = (&**net, *id, &*state);
         let mut events_after = *events_after;
@@ -327,7 +326,7 @@ where
             let config = &net.config;
             loop {
                 let Ok(message) =
-                    timeout(config.idle_timeout, next_message(stream, &net.metrics, budget)).await
+                    timeout(config.idle_timeout, next_message(stream, &net.metrics)).await
                 else {
                     let silence = config.idle_timeout.as_secs_f32();
                     return Ending::Silent(format!("timed out: nothing received for {silence} s"));
@@ -506,7 +505,7 @@ where
         let ending = tokio::select! {
             ending = reader => ending,
             ending = writer => match ending {
-                Ending::PeerLost => ending_after_failed_write(stream, &net.metrics, budget).await,
+                Ending::PeerLost => ending_after_failed_write(stream, &net.metrics).await,
                 ending => ending,
             },
         };
@@ -568,7 +567,9 @@ where
             }
             outbox.shutdown().await;
             let mut discard = vec![0u8; 4096];
-            while matches!(stream.get_mut().0.read(&mut discard).await, Ok(read) if read > 0) {}
+            while matches!(stream.get_mut().socket().read(&mut discard).await, Ok(read) if read > 0)
+            {
+            }
         };
         if timeout(net.config.close_timeout, lingering_close).await.is_err() {
             debug!("peer did not finish the close in time");
