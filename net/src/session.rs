@@ -548,7 +548,7 @@ where
     /// the peer still sends until it closes too. Dropping a socket with unread bytes makes
     /// the kernel send a reset, which can destroy the close frame before the peer reads
     /// it (for example after refusing an oversized frame mid-payload). Bounded by
-    /// `close_timeout`.
+    /// `close_timeout` and by `LINGER_DISCARD_BYTES`.
     async fn close(self, code: CloseCode, reason: CloseReason) {
         let Self { net, mut outbox, mut stream, .. } = self;
         let disconnect = ServerMessage::Disconnect(Disconnect {
@@ -567,8 +567,12 @@ where
             }
             outbox.shutdown().await;
             let mut discard = vec![0u8; 4096];
-            while matches!(stream.get_mut().socket().read(&mut discard).await, Ok(read) if read > 0)
-            {
+            let mut discard_left = LINGER_DISCARD_BYTES;
+            while discard_left > 0 {
+                match stream.get_mut().socket().read(&mut discard).await {
+                    Ok(read) if read > 0 => discard_left = discard_left.saturating_sub(read),
+                    _ => break,
+                }
             }
         };
         if timeout(net.config.close_timeout, lingering_close).await.is_err() {
@@ -595,6 +599,11 @@ fn log_closing(code: CloseCode, reason: &CloseReason) {
         warn!(code, %reason, detail, "closing session");
     }
 }
+
+/// The most a closing session reads and discards after its close frame. An honest peer
+/// has little in flight by then (the rest of a refused message, a last input); a peer
+/// that keeps sending is flooding, and costs the server no more than this.
+const LINGER_DISCARD_BYTES: usize = 64 * 1024;
 
 /// How often a session wakes without a new frame: to ping, and to send a quiet client
 /// its heartbeat.
