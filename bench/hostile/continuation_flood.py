@@ -11,6 +11,7 @@ every socket it opens is closed before it exits. Standard library only.
 
     cargo run --release -p tickwire-server -- --bind 127.0.0.1:8080 &
     bench/hostile/continuation_flood.py --server-pid $! --connections 32 --seconds 10
+    bench/hostile/continuation_flood.py --server-pid $! --no-reconnect  # the flood alone
 
 Before the fix the server parsed ~40 million frames/s from 32 connections at no cost to
 their message budget (1-1.8 cores busy until a timeout); now every frame takes from the
@@ -54,10 +55,10 @@ def upgrade(host, port):
     return sock
 
 
-def flood(host, port, deadline, totals, lock):
-    """Floods, reconnecting whenever the server closes, until the deadline."""
-    frames = closed = 0
-    while time.monotonic() < deadline:
+def flood(host, port, deadline, reconnect, totals, lock):
+    """Floods until the deadline, reconnecting whenever the server closes if `reconnect`."""
+    frames = closed = connections = 0
+    while time.monotonic() < deadline and (reconnect or connections == 0):
         try:
             sock = upgrade(host, port)
         except OSError:
@@ -66,6 +67,7 @@ def flood(host, port, deadline, totals, lock):
         if sock is None:
             time.sleep(0.05)
             continue
+        connections += 1
         try:
             sock.settimeout(1)
             sock.sendall(FIRST_FRAGMENT)
@@ -96,6 +98,11 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--server-pid", type=int, help="report this process's CPU use")
+    parser.add_argument(
+        "--no-reconnect",
+        action="store_true",
+        help="one connection per worker: measures the flood itself, not connection churn",
+    )
     args = parser.parse_args()
     if not ipaddress.ip_address(socket.gethostbyname(args.host)).is_loopback:
         parser.error("only loopback addresses may be flooded")
@@ -107,13 +114,17 @@ def main():
     started = time.monotonic()
     deadline = started + seconds
     workers = [
-        threading.Thread(target=flood, args=(args.host, args.port, deadline, totals, lock))
+        threading.Thread(
+            target=flood,
+            args=(args.host, args.port, deadline, not args.no_reconnect, totals, lock),
+        )
         for _ in range(connections)
     ]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(timeout=seconds + 10)
+    time.sleep(max(0.0, deadline - time.monotonic()))  # CPU over the whole window
     elapsed = time.monotonic() - started
 
     print(f"{connections} connections for {elapsed:.1f} s")
