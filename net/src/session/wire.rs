@@ -86,7 +86,7 @@ impl<R> ReadSide<R> {
     /// Charges the frames in `read` (bytes just read at `now`) and checks the deadline of
     /// the message in progress; with `waiting`, the read found nothing, so the deadline
     /// is armed to wake the reader.
-    fn meter(
+    fn check_limits(
         &mut self,
         read: &[u8],
         now: Instant,
@@ -127,8 +127,8 @@ impl<R: AsyncRead + Unpin> AsyncRead for ReadSide<R> {
         let before = buf.filled().len();
         let read = Pin::new(&mut this.socket).poll_read(cx, buf);
         let metered = match &read {
-            Poll::Ready(Ok(())) => this.meter(&buf.filled()[before..], Instant::now(), None),
-            Poll::Pending => this.meter(&[], Instant::now(), Some(cx)),
+            Poll::Ready(Ok(())) => this.check_limits(&buf.filled()[before..], Instant::now(), None),
+            Poll::Pending => this.check_limits(&[], Instant::now(), Some(cx)),
             Poll::Ready(Err(_)) => Ok(()),
         };
         match metered {
@@ -328,20 +328,20 @@ mod tests {
         let start = Instant::now();
         let mut read_side = ReadSide::new((), ample_budget());
         let first_fragment = [0x02, 0x80, 1, 2, 3, 4]; // Binary, no FIN, empty, masked.
-        assert!(read_side.meter(&first_fragment, start, None).is_ok());
+        assert!(read_side.check_limits(&first_fragment, start, None).is_ok());
         let almost = start + MESSAGE_DEADLINE - Duration::from_millis(1);
-        assert!(read_side.meter(&[], almost, None).is_ok(), "before the deadline: fine");
+        assert!(read_side.check_limits(&[], almost, None).is_ok(), "before the deadline: fine");
         let late = start + MESSAGE_DEADLINE;
         assert!(
-            matches!(read_side.meter(&[], late, None), Err(ReadLimit::TooSlow)),
+            matches!(read_side.check_limits(&[], late, None), Err(ReadLimit::TooSlow)),
             "a message not whole by its deadline should be refused"
         );
 
         let mut read_side = ReadSide::new((), ample_budget());
         let whole = [0x82, 0x80, 1, 2, 3, 4]; // Binary with FIN, empty, masked.
-        assert!(read_side.meter(&whole, start, None).is_ok());
+        assert!(read_side.check_limits(&whole, start, None).is_ok());
         assert!(
-            read_side.meter(&[], start + 10 * MESSAGE_DEADLINE, None).is_ok(),
+            read_side.check_limits(&[], start + 10 * MESSAGE_DEADLINE, None).is_ok(),
             "no message in progress"
         );
     }
