@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use data_encoding::BASE64;
 use hyper_util::rt::TokioIo;
 use tickwire_sim::SimSender;
 use tokio::sync::watch;
@@ -152,6 +153,48 @@ fn websocket_accept_key(headers: &HeaderMap) -> Result<HeaderValue, &'static str
         return Err("unsupported Sec-WebSocket-Version; expected 13");
     }
     let key = headers.get(header::SEC_WEBSOCKET_KEY).ok_or("missing Sec-WebSocket-Key")?;
+    // The key is a random 16-byte nonce in base64 (section 4.1), nothing else.
+    if !BASE64.decode(key.as_bytes()).is_ok_and(|nonce| nonce.len() == 16) {
+        return Err("invalid Sec-WebSocket-Key: expected 16 bytes in base64");
+    }
     HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
         .map_err(|_| "invalid Sec-WebSocket-Key")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upgrade_with_key(key: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+        headers.insert(header::SEC_WEBSOCKET_KEY, HeaderValue::from_str(key).expect("a header"));
+        headers
+    }
+
+    #[test]
+    fn the_key_must_be_sixteen_bytes_in_base64() {
+        // RFC 6455 section 1.3's example.
+        let accepted = websocket_accept_key(&upgrade_with_key("dGhlIHNhbXBsZSBub25jZQ=="));
+        assert_eq!(
+            accepted.as_ref().map(|value| value.as_bytes()),
+            Ok(&b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="[..])
+        );
+        for bad in [
+            "",
+            "hello",
+            "dGhlIHNhbXBsZSBub25jZQ",     // no padding
+            "dGhlIHNhbXBsZSBub25jZR==",   // bits after the 16th byte
+            "dGhlIHNhbXBsZSBub25jZQ==AA", // more than 16 bytes
+            "dGhlIHNhbXBsZSBub25j",       // 15 bytes
+            "dGhlIHNhbXBsZSBub25jZQ!=",
+        ] {
+            assert!(
+                websocket_accept_key(&upgrade_with_key(bad)).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+    }
 }

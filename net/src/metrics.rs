@@ -13,11 +13,12 @@ use tickwire_protocol::CloseCode;
 use tickwire_sim::metrics::{counter, gauge, histogram};
 
 /// The close reasons counted separately, with their label.
-const CLOSE_REASONS: [(Option<CloseCode>, &str); 14] = [
+const CLOSE_REASONS: [(Option<CloseCode>, &str); 15] = [
     (None, "peer_left"),
     (Some(CloseCode::GoingAway), "going_away"),
     (Some(CloseCode::ProtocolError), "protocol_error"),
     (Some(CloseCode::UnsupportedData), "unsupported_data"),
+    (Some(CloseCode::InvalidPayload), "invalid_payload"),
     (Some(CloseCode::PolicyViolation), "policy_violation"),
     (Some(CloseCode::MessageTooBig), "message_too_big"),
     (Some(CloseCode::InternalError), "internal_error"),

@@ -19,20 +19,25 @@ use tickwire_sim::{Joined, SendRefused, SessionId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadHalf, WriteHalf};
 use tokio::time::{MissedTickBehavior, interval, timeout};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, debug, info, info_span, warn};
+use tracing::{Instrument, debug, field, info, info_span, warn};
 
 use crate::admission::{Permit, origin_allowed};
 use crate::endpoint::Inner;
 use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
 use crate::throttle::Throttle;
+use crate::untrusted::Untrusted;
 
+mod close_reason;
+mod frame_meter;
 mod outbox;
 mod state;
 mod wire;
 
+use close_reason::CloseReason;
 use outbox::Outbox;
 use state::SessionState;
 use wire::{ReadSide, ending_after_failed_write, next_message};
@@ -40,8 +45,9 @@ use wire::{ReadSide, ending_after_failed_write, next_message};
 /// Why a session ended.
 #[derive(Debug)]
 enum Ending {
-    /// The peer said goodbye (a close frame): its actor leaves.
-    PeerClosed,
+    /// The peer said goodbye (a close frame, if it carried a code, as tungstenite checked
+    /// it: an invalid code is replaced with 1002): its actor leaves.
+    PeerClosed(Option<CloseFrame>),
     /// The connection was lost without a goodbye: the actor waits for a resume.
     PeerLost,
     /// Another connection resumed this session and took its actor.
@@ -50,11 +56,11 @@ enum Ending {
     /// the actor waits for a resume, as the player may come back on a better connection.
     Silent(String),
     /// The server ends the session and tells the peer why; the actor leaves.
-    Close(CloseCode, String),
+    Close(CloseCode, CloseReason),
 }
 
 impl Ending {
-    fn close(code: CloseCode, reason: impl Into<String>) -> Self {
+    fn close(code: CloseCode, reason: impl Into<CloseReason>) -> Self {
         Self::Close(code, reason.into())
     }
 }
@@ -73,23 +79,22 @@ pub(crate) async fn run<S>(
     let span = info_span!("session", id, %peer);
     async move {
         let (read, write) = tokio::io::split(io);
-        let stream =
-            WebSocketStream::from_raw_socket(ReadSide(read), Role::Server, Some(config)).await;
-        let metrics = net.metrics.clone();
-        metrics.sessions.increment(1.0);
-        metrics.sessions_opened.increment(1);
         let budget = MessageBudget::new(
             net.config.max_messages_per_second,
             net.config.message_burst,
             Instant::now(),
         );
+        let read = ReadSide::new(read, budget);
+        let stream = WebSocketStream::from_raw_socket(read, Role::Server, Some(config)).await;
+        let metrics = net.metrics.clone();
+        metrics.sessions.increment(1.0);
+        metrics.sessions_opened.increment(1);
         let outbox = Outbox::new(write, net.config.idle_timeout);
         let mut session = Session {
             net,
             id,
             outbox,
             stream,
-            budget,
             joined: false,
             resume_token: None,
             replaced: CancellationToken::new(),
@@ -106,28 +111,25 @@ pub(crate) async fn run<S>(
         drop(admitted);
         metrics.sessions.decrement(1.0);
         let closing = match ending {
-            Ending::PeerClosed => {
-                info!(lost = false, "session ended by the peer");
-                Box::pin(session.reply_to_close()).await;
+            Ending::PeerClosed(goodbye) => {
+                log_goodbye(goodbye.as_ref());
+                Box::pin(session.reply_to_close(goodbye.as_ref())).await;
                 None
             }
             Ending::PeerLost => {
                 info!(lost = true, "session ended by the peer");
                 None
             }
-            Ending::Replaced => {
-                Some((CloseCode::Normal, "this session was resumed by a new connection".into()))
-            }
-            Ending::Silent(reason) => Some((CloseCode::PolicyViolation, reason)),
+            Ending::Replaced => Some((
+                CloseCode::Normal,
+                CloseReason::new("this session was resumed by a new connection"),
+            )),
+            Ending::Silent(reason) => Some((CloseCode::PolicyViolation, reason.into())),
             Ending::Close(code, reason) => Some((code, reason)),
         };
         metrics.closed(closing.as_ref().map(|(code, _)| *code));
         if let Some((code, reason)) = closing {
-            if matches!(code, CloseCode::GoingAway | CloseCode::Normal) {
-                info!(code = code.as_u16(), %reason, "closing session");
-            } else {
-                warn!(code = code.as_u16(), %reason, "closing session");
-            }
+            log_closing(code, &reason);
             // Boxed, like the handshake: states a session passes through once would
             // otherwise add to the size of every live session's task.
             Box::pin(session.close(code, reason)).await;
@@ -141,9 +143,8 @@ struct Session<S> {
     net: Arc<Inner>,
     id: SessionId,
     outbox: Outbox<WriteHalf<S>>,
+    /// What the client sends, metered: every frame takes from its budget.
     stream: WebSocketStream<ReadSide<ReadHalf<S>>>,
-    /// What the client may send; every frame it sends takes from it.
-    budget: MessageBudget,
     /// Whether the sim was asked for an actor for this session (so it must be told
     /// when the session ends).
     joined: bool,
@@ -183,7 +184,7 @@ where
             Ending::PeerLost => true,
             Ending::Silent(_) => true,
             Ending::Close(..) => false,
-            Ending::PeerClosed => false,
+            Ending::PeerClosed(_) => false,
         };
         if self.joined {
             if keep_for_resume {
@@ -225,7 +226,7 @@ where
     async fn handshake(&mut self) -> Result<Joined, Ending> {
         let hello = match timeout(
             self.net.config.handshake_timeout,
-            next_message(&mut self.stream, &self.net.metrics, &mut self.budget),
+            next_message(&mut self.stream, &self.net.metrics),
         )
         .await
         {
@@ -313,7 +314,7 @@ where
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let Self { net, id, outbox, stream, budget, state, events_after, timing, .. } = self;
+        let Self { net, id, outbox, stream, state, events_after, timing, .. } = self;
         let timing = *timing;
         let (net, id, state) = (&**net, *id, &*state);
         let mut events_after = *events_after;
@@ -325,7 +326,7 @@ where
             let config = &net.config;
             loop {
                 let Ok(message) =
-                    timeout(config.idle_timeout, next_message(stream, &net.metrics, budget)).await
+                    timeout(config.idle_timeout, next_message(stream, &net.metrics)).await
                 else {
                     let silence = config.idle_timeout.as_secs_f32();
                     return Ending::Silent(format!("timed out: nothing received for {silence} s"));
@@ -504,7 +505,7 @@ where
         let ending = tokio::select! {
             ending = reader => ending,
             ending = writer => match ending {
-                Ending::PeerLost => ending_after_failed_write(stream, &net.metrics, budget).await,
+                Ending::PeerLost => ending_after_failed_write(stream, &net.metrics).await,
                 ending => ending,
             },
         };
@@ -522,10 +523,18 @@ where
     }
 
     /// Answers the peer's close frame, as the closing handshake asks, and half-closes.
-    /// Bounded by `close_timeout`.
-    async fn reply_to_close(&mut self) {
+    /// A goodbye with an invalid close code (tungstenite has replaced it with 1002) is
+    /// answered 1002, as RFC 6455 section 7.4 asks; any other with 1000. Bounded by
+    /// `close_timeout`.
+    async fn reply_to_close(&mut self, goodbye: Option<&CloseFrame>) {
+        let (code, reason) = match goodbye {
+            Some(frame) if frame.code == WsCloseCode::Protocol => {
+                (CloseCode::ProtocolError, CloseReason::new("protocol error or invalid close code"))
+            }
+            _ => (CloseCode::Normal, CloseReason::default()),
+        };
         let reply = async {
-            if self.outbox.close(CloseCode::Normal.as_u16(), "").await.is_ok() {
+            if self.outbox.close(code.as_u16(), &reason).await.is_ok() {
                 self.outbox.shutdown().await;
             }
         };
@@ -539,11 +548,13 @@ where
     /// the peer still sends until it closes too. Dropping a socket with unread bytes makes
     /// the kernel send a reset, which can destroy the close frame before the peer reads
     /// it (for example after refusing an oversized frame mid-payload). Bounded by
-    /// `close_timeout`.
-    async fn close(self, code: CloseCode, reason: String) {
+    /// `close_timeout` and by `LINGER_DISCARD_BYTES`.
+    async fn close(self, code: CloseCode, reason: CloseReason) {
         let Self { net, mut outbox, mut stream, .. } = self;
-        let disconnect =
-            ServerMessage::Disconnect(Disconnect { code: code.as_u16(), reason: reason.clone() });
+        let disconnect = ServerMessage::Disconnect(Disconnect {
+            code: code.as_u16(),
+            reason: reason.as_str().to_owned(),
+        });
         let lingering_close = async {
             outbox.queue(&net.metrics, disconnect.encode());
             if outbox.close(code.as_u16(), &reason).await.is_err() {
@@ -556,13 +567,43 @@ where
             }
             outbox.shutdown().await;
             let mut discard = vec![0u8; 4096];
-            while matches!(stream.get_mut().0.read(&mut discard).await, Ok(read) if read > 0) {}
+            let mut discard_left = LINGER_DISCARD_BYTES;
+            while discard_left > 0 {
+                match stream.get_mut().socket().read(&mut discard).await {
+                    Ok(read) if read > 0 => discard_left = discard_left.saturating_sub(read),
+                    _ => break,
+                }
+            }
         };
         if timeout(net.config.close_timeout, lingering_close).await.is_err() {
             debug!("peer did not finish the close in time");
         }
     }
 }
+
+/// Logs the peer's goodbye; its code and reason are the peer's words.
+fn log_goodbye(goodbye: Option<&CloseFrame>) {
+    let code = goodbye.map(|frame| u16::from(frame.code));
+    let reason = goodbye.map(|frame| field::display(Untrusted(frame.reason.as_str())));
+    info!(lost = false, code, reason, "session ended by the peer");
+}
+
+/// Logs why the server closes a session: the reason the peer is told, and the detail
+/// only the log gets.
+fn log_closing(code: CloseCode, reason: &CloseReason) {
+    let detail = reason.detail().map(|detail| field::display(Untrusted(detail)));
+    let (code, reason) = (code.as_u16(), Untrusted(reason.as_str()));
+    if matches!(code, 1000 | 1001) {
+        info!(code, %reason, detail, "closing session");
+    } else {
+        warn!(code, %reason, detail, "closing session");
+    }
+}
+
+/// The most a closing session reads and discards after its close frame. An honest peer
+/// has little in flight by then (the rest of a refused message, a last input); a peer
+/// that keeps sending is flooding, and costs the server no more than this.
+const LINGER_DISCARD_BYTES: usize = 64 * 1024;
 
 /// How often a session wakes without a new frame: to ping, and to send a quiet client
 /// its heartbeat.

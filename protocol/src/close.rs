@@ -54,7 +54,8 @@ pub const CLOSE_CODES: &[CloseCodeInfo] = &[
     row(1003, "unsupported_data", Retry::Never, "the client sent a text frame; the protocol is binary only"),
     row(1005, "no_status", Retry::Backoff, "never sent: WebSocket APIs report it for a close frame without a code"),
     row(1006, "abnormal", Retry::Backoff, "never sent: WebSocket APIs report it for a connection lost without a close frame"),
-    row(1008, "policy_violation", Retry::Backoff, "no Hello within the handshake timeout, or nothing sent or read within the idle timeout"),
+    row(1007, "invalid_payload", Retry::Never, "the client sent invalid UTF-8 (in a text frame or a close reason)"),
+    row(1008, "policy_violation", Retry::Backoff, "no Hello within the handshake timeout, nothing sent or read within the idle timeout, or a message not whole within 2 s"),
     row(1009, "message_too_big", Retry::Never, "the client sent a message larger than the limit"),
     row(1011, "internal_error", Retry::Backoff, "the server hit an internal error and dropped the session"),
     row(1013, "server_full", Retry::Backoff, "the server is at its session limit"),
@@ -88,6 +89,8 @@ pub enum CloseCode {
     ProtocolError,
     /// The peer sent a text frame; the protocol is binary only.
     UnsupportedData,
+    /// The peer sent text that is not UTF-8 (in a text frame or a close reason).
+    InvalidPayload,
     /// The peer broke a policy, such as not finishing the handshake in time.
     PolicyViolation,
     /// The peer sent a message larger than the limit.
@@ -123,6 +126,7 @@ impl CloseCode {
             Self::GoingAway => 1001,
             Self::ProtocolError => 1002,
             Self::UnsupportedData => 1003,
+            Self::InvalidPayload => 1007,
             Self::PolicyViolation => 1008,
             Self::MessageTooBig => 1009,
             Self::InternalError => 1011,
@@ -144,6 +148,7 @@ impl From<u16> for CloseCode {
             1001 => Self::GoingAway,
             1002 => Self::ProtocolError,
             1003 => Self::UnsupportedData,
+            1007 => Self::InvalidPayload,
             1008 => Self::PolicyViolation,
             1009 => Self::MessageTooBig,
             1011 => Self::InternalError,
@@ -169,6 +174,7 @@ mod tests {
             CloseCode::GoingAway,
             CloseCode::ProtocolError,
             CloseCode::UnsupportedData,
+            CloseCode::InvalidPayload,
             CloseCode::PolicyViolation,
             CloseCode::MessageTooBig,
             CloseCode::InternalError,

@@ -17,7 +17,7 @@ use tokio::time::timeout;
 use tracing::debug;
 
 use super::Ending;
-use super::wire::close_reason;
+use super::close_reason::CloseReason;
 use crate::metrics::NetMetrics;
 
 /// WebSocket opcodes the server sends.
@@ -89,10 +89,10 @@ impl<W: AsyncWrite + Unpin> Outbox<W> {
         }
     }
 
-    /// Writes a close frame with `code` and `reason` (cut to what a close frame holds),
+    /// Writes a close frame with `code` and `reason` (which a close frame always holds),
     /// after everything queued.
-    pub(super) async fn close(&mut self, code: u16, reason: &str) -> Result<(), Ending> {
-        let reason = close_reason(reason);
+    pub(super) async fn close(&mut self, code: u16, reason: &CloseReason) -> Result<(), Ending> {
+        let reason = reason.as_str();
         let mut payload = Vec::with_capacity(2 + reason.len());
         payload.extend_from_slice(&code.to_be_bytes());
         payload.extend_from_slice(reason.as_bytes());
@@ -261,7 +261,7 @@ mod tests {
         for message in messages() {
             outbox.queue(&metrics, message);
         }
-        outbox.close(4000, "bye").await.expect("the frames should be written");
+        outbox.close(4000, &CloseReason::new("bye")).await.expect("the frames should be written");
         assert_eq!(outbox.io.calls, 1, "a queued batch should leave in one vectored write");
 
         let (received, close) = read_as_client(outbox.io.written).await;
@@ -276,22 +276,15 @@ mod tests {
         for message in messages().into_iter().take(5) {
             outbox.send(&metrics, message).await.expect("the message should be written");
         }
-        outbox.close(u16::from(CloseCode::Normal), "").await.expect("the close should be written");
+        outbox
+            .close(u16::from(CloseCode::Normal), &CloseReason::default())
+            .await
+            .expect("the close should be written");
         assert!(outbox.io.calls > 50, "the writes were partial ({} calls)", outbox.io.calls);
 
         let (received, close) = read_as_client(outbox.io.written).await;
         assert_eq!(received, messages().into_iter().take(5).collect::<Vec<_>>());
         assert_eq!(close, Some((1000, String::new())));
-    }
-
-    #[tokio::test]
-    async fn a_close_reason_is_cut_to_what_a_close_frame_holds() {
-        let mut outbox =
-            Outbox::new(Trickle { per_call: usize::MAX / 2, ..Trickle::default() }, LIMIT);
-        outbox.close(1008, &"é".repeat(100)).await.expect("the close should be written");
-        let (_, close) = read_as_client(outbox.io.written).await;
-        let (code, reason) = close.expect("a close frame");
-        assert_eq!((code, reason.len()), (1008, 122), "61 two-byte characters fit in 123 bytes");
     }
 
     #[tokio::test]
@@ -317,7 +310,7 @@ mod tests {
             matches!(&sent, Err(Ending::Silent(reason)) if reason.contains("not reading")),
             "a write the peer never takes should end the session as silent: {sent:?}"
         );
-        let again = outbox.close(1008, "").await;
+        let again = outbox.close(1008, &CloseReason::default()).await;
         assert!(matches!(again, Err(Ending::PeerLost)), "a half-written frame ends the stream");
     }
 }

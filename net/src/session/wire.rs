@@ -1,30 +1,121 @@
 //! The read side of a session: the socket half tungstenite reads from, the next client
-//! message (with every WebSocket error mapped to how the session ends), and close
-//! reasons. Writing is `outbox`'s.
+//! message (with every WebSocket error mapped to how the session ends). Writing is
+//! `outbox`'s.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use tickwire_protocol::{ClientMessage, CloseCode};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::timeout;
+use tokio::time::{Instant, Sleep, sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::debug;
 
 use super::Ending;
+use super::close_reason::CloseReason;
+use super::frame_meter::FrameMeter;
 use crate::message_budget::MessageBudget;
 use crate::metrics::NetMetrics;
+use crate::untrusted::Untrusted;
 
-/// The read half of a session's socket, as tungstenite sees it. Every byte the server
-/// sends goes through the session's `Outbox`, so what tungstenite would write on its own
-/// is dropped here: its reply to a close frame (the session replies itself) and pongs to
-/// WebSocket pings, which Tickwire clients do not send (the protocol has its own ping).
-pub(super) struct ReadSide<R>(pub(super) R);
+/// How long a client may take over one message (or control frame), from its first byte
+/// to its last. Client messages are at most a KiB and leave in one write, so this is
+/// generous even for a lossy link; a message that trickles in or never ends is an attack
+/// on the server's memory and time.
+pub(super) const MESSAGE_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Why the read side refused what a client sent.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ReadLimit {
+    /// More frames than the client's budget allows.
+    #[error("sending too fast: the limit is {per_second} messages per second")]
+    OverBudget {
+        /// The average rate allowed.
+        per_second: f64,
+    },
+    /// A message not whole by [`MESSAGE_DEADLINE`].
+    #[error("a message must arrive whole within {} s of its first byte", MESSAGE_DEADLINE.as_secs_f32())]
+    TooSlow,
+}
+
+impl ReadLimit {
+    fn close_code(&self) -> CloseCode {
+        match self {
+            Self::OverBudget { .. } => CloseCode::RateLimited,
+            Self::TooSlow => CloseCode::PolicyViolation,
+        }
+    }
+}
+
+/// The read half of a session's socket, as tungstenite sees it.
+///
+/// It meters what the client sends before tungstenite parses it (see `frame_meter` for
+/// why there): every frame takes from the client's budget, control frames and each
+/// fragment of a message too (a flood of pings or of empty continuation frames costs the
+/// server as much as a flood of messages), and a message must be whole by
+/// [`MESSAGE_DEADLINE`]. Either refusal is a read error carrying a [`ReadLimit`].
+///
+/// Every byte the server sends goes through the session's `Outbox`, so what tungstenite
+/// would write on its own is dropped here: its reply to a close frame (the session replies
+/// itself) and pongs to WebSocket pings, which Tickwire clients do not send (the protocol
+/// has its own ping).
+pub(super) struct ReadSide<R> {
+    socket: R,
+    meter: FrameMeter,
+    budget: MessageBudget,
+    /// Wakes the reader when the message in progress is due; made only while one waits.
+    deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl<R> ReadSide<R> {
+    /// Reads `socket`, charging `budget` for every frame.
+    pub(super) fn new(socket: R, budget: MessageBudget) -> Self {
+        Self { socket, meter: FrameMeter::default(), budget, deadline: None }
+    }
+
+    /// The socket itself, past the meter: for discarding what a closed peer still sends.
+    pub(super) fn socket(&mut self) -> &mut R {
+        &mut self.socket
+    }
+
+    /// Charges the frames in `read` (bytes just read at `now`) and checks the deadline of
+    /// the message in progress; with `waiting`, the read found nothing, so the deadline
+    /// is armed to wake the reader.
+    fn check_limits(
+        &mut self,
+        read: &[u8],
+        now: Instant,
+        waiting: Option<&mut Context<'_>>,
+    ) -> Result<(), ReadLimit> {
+        let frames = self.meter.feed(read, now.into_std());
+        if frames > 0 && !self.budget.take(frames, now.into_std()) {
+            return Err(ReadLimit::OverBudget { per_second: self.budget.per_second() });
+        }
+        let Some(started) = self.meter.started_at() else {
+            self.deadline = None;
+            return Ok(());
+        };
+        let due = Instant::from_std(started) + MESSAGE_DEADLINE;
+        if now >= due {
+            return Err(ReadLimit::TooSlow);
+        }
+        if let Some(cx) = waiting {
+            let deadline = self.deadline.get_or_insert_with(|| Box::pin(sleep_until(due)));
+            if deadline.deadline() != due {
+                deadline.as_mut().reset(due);
+            }
+            if deadline.as_mut().poll(cx).is_ready() {
+                return Err(ReadLimit::TooSlow);
+            }
+        }
+        Ok(())
+    }
+}
 
 impl<R: AsyncRead + Unpin> AsyncRead for ReadSide<R> {
     fn poll_read(
@@ -32,7 +123,18 @@ impl<R: AsyncRead + Unpin> AsyncRead for ReadSide<R> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
+        let this = &mut *self;
+        let before = buf.filled().len();
+        let read = Pin::new(&mut this.socket).poll_read(cx, buf);
+        let metered = match &read {
+            Poll::Ready(Ok(())) => this.check_limits(&buf.filled()[before..], Instant::now(), None),
+            Poll::Pending => this.check_limits(&[], Instant::now(), Some(cx)),
+            Poll::Ready(Err(_)) => Ok(()),
+        };
+        match metered {
+            Ok(()) => read,
+            Err(limit) => Poll::Ready(Err(io::Error::other(limit))),
+        }
     }
 }
 
@@ -54,37 +156,29 @@ impl<R: Unpin> AsyncWrite for ReadSide<R> {
     }
 }
 
-/// The next client message, skipping WebSocket control frames. Every frame the client
-/// sends takes from its `budget`, control frames too (a ping flood costs the server as
-/// much as a message flood); a client over it is closed with `RateLimited`.
+/// The next client message, skipping WebSocket control frames. A client over its frame
+/// budget is closed with `RateLimited`, one whose message is not whole in time with
+/// `PolicyViolation` (see [`ReadSide`]).
 pub(super) async fn next_message<R>(
     stream: &mut WebSocketStream<R>,
     metrics: &NetMetrics,
-    budget: &mut MessageBudget,
 ) -> Result<ClientMessage, Ending>
 where
     R: AsyncRead + AsyncWrite + Unpin,
 {
     loop {
-        let message = stream.next().await;
-        if matches!(message, Some(Ok(ref message)) if !message.is_close())
-            && !budget.take(Instant::now())
-        {
-            return Err(Ending::close(
-                CloseCode::RateLimited,
-                format!(
-                    "sending too fast: the limit is {} messages per second",
-                    budget.per_second()
-                ),
-            ));
-        }
-        match message {
+        match stream.next().await {
             None => return Err(Ending::PeerLost),
-            Some(Ok(Message::Close(_))) => return Err(Ending::PeerClosed),
+            Some(Ok(Message::Close(goodbye))) => return Err(Ending::PeerClosed(goodbye)),
             Some(Ok(Message::Binary(frame))) => {
                 metrics.received(frame.len());
                 return ClientMessage::decode(&frame).map_err(|error| {
-                    Ending::close(CloseCode::ProtocolError, format!("malformed message: {error}"))
+                    // A verifier's report runs over several lines: its first says what is
+                    // wrong, the rest where; the peer is told what, the log gets where.
+                    let report = error.to_string();
+                    let what = report.lines().next().unwrap_or_default();
+                    let reason = CloseReason::new(&format!("malformed message: {what}"));
+                    Ending::close(CloseCode::ProtocolError, reason.with_detail(report))
                 });
             }
             Some(Ok(Message::Text(_))) => {
@@ -100,6 +194,10 @@ where
                     format!("message of {size} bytes exceeds the limit of {max_size}"),
                 ));
             }
+            Some(Err(WsError::Utf8(detail))) => {
+                let reason = CloseReason::new("invalid UTF-8 in a text message or close reason");
+                return Err(Ending::close(CloseCode::InvalidPayload, reason.with_detail(detail)));
+            }
             Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
                 return Err(Ending::PeerLost);
             }
@@ -109,10 +207,23 @@ where
                     format!("WebSocket protocol error: {error}"),
                 ));
             }
+            Some(Err(WsError::Io(error))) => return Err(ending_after_read_error(&error)),
             Some(Err(error)) => {
-                debug!(%error, "read failed");
+                debug!(error = %Untrusted(&error.to_string()), "read failed");
                 return Err(Ending::PeerLost);
             }
+        }
+    }
+}
+
+/// How a session whose socket read failed ends: closed if it broke a [`ReadLimit`], lost
+/// otherwise.
+fn ending_after_read_error(error: &io::Error) -> Ending {
+    match error.get_ref().and_then(|inner| inner.downcast_ref::<ReadLimit>()) {
+        Some(limit) => Ending::close(limit.close_code(), limit.to_string()),
+        None => {
+            debug!(%error, "read failed");
+            Ending::PeerLost
         }
     }
 }
@@ -128,71 +239,123 @@ const UNREAD_GOODBYE_WAIT: Duration = Duration::from_millis(200);
 pub(super) async fn ending_after_failed_write<R>(
     stream: &mut WebSocketStream<R>,
     metrics: &NetMetrics,
-    budget: &mut MessageBudget,
 ) -> Ending
 where
     R: AsyncRead + AsyncWrite + Unpin,
 {
     let unread_ending = async {
         loop {
-            if let Err(ending) = next_message(stream, metrics, budget).await {
+            if let Err(ending) = next_message(stream, metrics).await {
                 return ending;
             }
         }
     };
     match timeout(UNREAD_GOODBYE_WAIT, unread_ending).await {
-        Ok(Ending::PeerClosed) => Ending::PeerClosed,
+        Ok(goodbye @ Ending::PeerClosed(_)) => goodbye,
         _ => Ending::PeerLost,
     }
 }
 
-/// A close frame's reason is limited to 123 bytes; cut at a character boundary.
-pub(super) fn close_reason(reason: &str) -> String {
-    const MAX: usize = 123;
-    let mut end = reason.len().min(MAX);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason[..end].to_owned()
-}
-
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
     use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::protocol::Role;
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
     use super::*;
 
+    fn budget(per_second: u32, burst: u32) -> MessageBudget {
+        MessageBudget::new(per_second, burst, Instant::now().into_std())
+    }
+
     fn ample_budget() -> MessageBudget {
-        MessageBudget::new(1000, 1000, Instant::now())
+        budget(1000, 1000)
+    }
+
+    /// A server reading what `client_sends` wrote, with `budget`.
+    async fn ending_of(client_sends: Vec<Message>, budget: MessageBudget) -> Ending {
+        let (server_io, client_io) = tokio::io::duplex(1 << 16);
+        let mut server =
+            WebSocketStream::from_raw_socket(ReadSide::new(server_io, budget), Role::Server, None)
+                .await;
+        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+        for message in client_sends {
+            client.feed(message).await.expect("the client's frame should be written");
+        }
+        client.flush().await.expect("the client's frames should be written");
+        let metrics = NetMetrics::register(&metrics::NoopRecorder);
+        let ending = loop {
+            if let Err(ending) = next_message(&mut server, &metrics).await {
+                break ending;
+            }
+        };
+        drop(client);
+        ending
+    }
+
+    fn assert_closed(ending: &Ending, expected: CloseCode, says: &str) {
+        match ending {
+            Ending::Close(code, reason) => {
+                assert_eq!(*code, expected, "{reason}");
+                assert!(reason.as_str().contains(says), "the reason should say {says:?}: {reason}");
+            }
+            other => panic!("the client should be closed with {expected:?}: {other:?}"),
+        }
     }
 
     #[tokio::test]
     async fn control_frames_take_from_the_budget_too() {
-        let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let mut server =
-            WebSocketStream::from_raw_socket(ReadSide(server_io), Role::Server, None).await;
-        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
-        for _ in 0..10 {
-            client.send(Message::Ping(b"flood".to_vec().into())).await.expect("ping written");
-        }
-        let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let mut budget = MessageBudget::new(1, 5, Instant::now());
-        match next_message(&mut server, &metrics, &mut budget).await {
-            Err(Ending::Close(code, reason)) => {
-                assert_eq!(code, CloseCode::RateLimited);
-                assert!(reason.contains("too fast"), "the reason should say so: {reason}");
-            }
-            other => panic!("a ping flood should be rate limited: {other:?}"),
-        }
+        let pings = vec![Message::Ping(b"flood".to_vec().into()); 10];
+        let ending = ending_of(pings, budget(1, 5)).await;
+        assert_closed(&ending, CloseCode::RateLimited, "too fast");
+    }
+
+    #[tokio::test]
+    async fn every_fragment_of_a_message_takes_from_the_budget() {
+        let fragment = |opcode, fin| {
+            Message::Frame(Frame::message(Bytes::from_static(b""), OpCode::Data(opcode), fin))
+        };
+        let mut flood = vec![fragment(Data::Binary, false)];
+        flood.extend(std::iter::repeat_with(|| fragment(Data::Continue, false)).take(500));
+        let ending = ending_of(flood, budget(100, 200)).await;
+        assert_closed(&ending, CloseCode::RateLimited, "too fast");
+    }
+
+    #[test]
+    fn a_message_must_be_whole_by_its_deadline() {
+        let start = Instant::now();
+        let mut read_side = ReadSide::new((), ample_budget());
+        let first_fragment = [0x02, 0x80, 1, 2, 3, 4]; // Binary, no FIN, empty, masked.
+        assert!(read_side.check_limits(&first_fragment, start, None).is_ok());
+        let almost = start + MESSAGE_DEADLINE - Duration::from_millis(1);
+        assert!(read_side.check_limits(&[], almost, None).is_ok(), "before the deadline: fine");
+        let late = start + MESSAGE_DEADLINE;
+        assert!(
+            matches!(read_side.check_limits(&[], late, None), Err(ReadLimit::TooSlow)),
+            "a message not whole by its deadline should be refused"
+        );
+
+        let mut read_side = ReadSide::new((), ample_budget());
+        let whole = [0x82, 0x80, 1, 2, 3, 4]; // Binary with FIN, empty, masked.
+        assert!(read_side.check_limits(&whole, start, None).is_ok());
+        assert!(
+            read_side.check_limits(&[], start + 10 * MESSAGE_DEADLINE, None).is_ok(),
+            "no message in progress"
+        );
     }
 
     /// What [`ending_after_failed_write`] makes of a peer that sent an input and then
     /// `farewell` before its socket went away (or, with `hang`, stayed open in silence).
     async fn ending_after(farewell: Option<Message>, hang: bool) -> Ending {
         let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let mut server =
-            WebSocketStream::from_raw_socket(ReadSide(server_io), Role::Server, None).await;
+        let mut server = WebSocketStream::from_raw_socket(
+            ReadSide::new(server_io, ample_budget()),
+            Role::Server,
+            None,
+        )
+        .await;
         let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
         let input = tickwire_protocol::ClientMessage::FullSnapshotRequest.encode();
         client.send(Message::Binary(input)).await.expect("the input should be written");
@@ -201,7 +364,7 @@ mod tests {
         }
         let kept = hang.then_some(client); // Otherwise the client's socket is gone now.
         let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let ending = ending_after_failed_write(&mut server, &metrics, &mut ample_budget()).await;
+        let ending = ending_after_failed_write(&mut server, &metrics).await;
         drop(kept);
         ending
     }
@@ -209,7 +372,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_write_finds_a_goodbye_the_peer_sent_before_it_vanished() {
         let goodbye = Message::Close(None);
-        assert!(matches!(ending_after(Some(goodbye), false).await, Ending::PeerClosed));
+        assert!(matches!(ending_after(Some(goodbye), false).await, Ending::PeerClosed(None)));
         assert!(matches!(ending_after(None, false).await, Ending::PeerLost));
         let started = std::time::Instant::now();
         assert!(matches!(ending_after(None, true).await, Ending::PeerLost));
@@ -219,16 +382,20 @@ mod tests {
     #[tokio::test]
     async fn replies_tungstenite_would_write_are_dropped_without_failing_the_read() {
         let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let mut server =
-            WebSocketStream::from_raw_socket(ReadSide(server_io), Role::Server, None).await;
+        let mut server = WebSocketStream::from_raw_socket(
+            ReadSide::new(server_io, ample_budget()),
+            Role::Server,
+            None,
+        )
+        .await;
         let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
         client.send(Message::Ping(b"hi".to_vec().into())).await.expect("ping written");
         client.send(Message::Close(None)).await.expect("close written");
 
         let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let ending = next_message(&mut server, &metrics, &mut ample_budget()).await;
+        let ending = next_message(&mut server, &metrics).await;
         assert!(
-            matches!(ending, Err(Ending::PeerClosed)),
+            matches!(ending, Err(Ending::PeerClosed(None))),
             "the ping (and its pong) should be skipped and the close read: {ending:?}"
         );
         drop(server);
