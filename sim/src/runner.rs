@@ -119,8 +119,10 @@ fn run_loop(
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
         for command in inbox.drain() {
-            if simulation.apply(command) == Applied::StaleInput {
-                metrics.stale_inputs.increment(1);
+            match simulation.apply(command) {
+                Applied::StaleInput => metrics.stale_inputs.increment(1),
+                Applied::DetachedInput => metrics.detached_inputs.increment(1),
+                Applied::Done | Applied::Ignored => {}
             }
         }
         simulation.step();
