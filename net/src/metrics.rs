@@ -49,6 +49,7 @@ pub struct NetMetrics {
     pub(crate) acks_rejected: Counter,
     resumed: Counter,
     resume_refused: Counter,
+    pub(crate) sessions_evicted: Counter,
     outbound_bytes: Arc<AtomicU64>,
 }
 
@@ -144,6 +145,12 @@ impl NetMetrics {
                 "tickwire_resumes_total",
                 &[("result", "refused")],
                 "Resume attempts, by result.",
+            ),
+            sessions_evicted: counter(
+                recorder,
+                "tickwire_sessions_evicted_total",
+                &[],
+                "Actors of dropped sessions removed before their resume grace ended, to make room for a new session.",
             ),
             outbound_bytes: Arc::new(AtomicU64::new(0)),
         }

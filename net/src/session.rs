@@ -99,11 +99,10 @@ pub(crate) async fn run<S>(
         };
         let admitted = session.admit(peer, origin.as_deref());
         let ending = match &admitted {
-            Ok(_permit) => session.handshake_and_serve().await,
+            Ok(permit) => session.handshake_and_serve(permit).await,
             Err((code, reason)) => Ending::close(*code, reason.clone()),
         };
-        session.release(&ending);
-        drop(admitted);
+        session.release(&ending, admitted.ok());
         metrics.sessions.decrement(1.0);
         let closing = match ending {
             Ending::PeerClosed => {
@@ -171,13 +170,13 @@ where
                 format!("pages from {} may not connect to this server", origin.unwrap_or_default()),
             ));
         }
-        self.net.admission.admit(peer.ip())
+        self.net.admission.admit(peer.ip(), Instant::now())
     }
 
-    /// Tells the sim and the resume book how the session ended: a lost connection keeps
-    /// the actor for a resume, a goodbye or a broken rule removes it, a replaced session
-    /// has already handed its actor on.
-    fn release(&self, ending: &Ending) {
+    /// Tells the sim, the resume book and admission how the session ended: a lost
+    /// connection keeps the actor for a resume (and its slot, as a ghost), a goodbye or a
+    /// broken rule removes it, a replaced session has already handed its actor on.
+    fn release(&self, ending: &Ending, permit: Option<Permit>) {
         let keep_for_resume = match ending {
             Ending::Replaced => return,
             Ending::PeerLost => true,
@@ -199,18 +198,21 @@ where
                     self.net.config.resume_grace,
                     self.state.sent_tick.load(Relaxed),
                 );
+                if let Some(permit) = permit {
+                    permit.keep_for_resume(self.id, token, Instant::now());
+                }
             } else {
                 self.net.resume.forget(token);
             }
         }
     }
 
-    async fn handshake_and_serve(&mut self) -> Ending {
+    async fn handshake_and_serve(&mut self, permit: &Permit) -> Ending {
         let shutdown = self.net.shutdown.clone();
         let replaced = self.replaced.clone();
         tokio::select! {
             ending = async {
-                let joined = match Box::pin(self.handshake()).await {
+                let joined = match Box::pin(self.handshake(permit)).await {
                     Ok(joined) => joined,
                     Err(ending) => return ending,
                 };
@@ -222,7 +224,7 @@ where
     }
 
     /// Waits for a valid `Hello`, authenticates it, joins or resumes, and sends `Welcome`.
-    async fn handshake(&mut self) -> Result<Joined, Ending> {
+    async fn handshake(&mut self, permit: &Permit) -> Result<Joined, Ending> {
         let hello = match timeout(
             self.net.config.handshake_timeout,
             next_message(&mut self.stream, &self.net.metrics, &mut self.budget),
@@ -266,6 +268,11 @@ where
         self.joined = true;
         self.timing = hello.timing;
         let previous = hello.resume_token.and_then(|token| self.net.resume.redeem(token));
+        if let Some((previous, _)) = previous {
+            self.net.admission.ghost_gone(previous);
+        }
+        // Before the join, so the world never holds more actors than the limits allow.
+        self.evict_ghosts(permit);
         let resumed = match previous {
             Some((previous, _)) => self
                 .net
@@ -307,6 +314,22 @@ where
         self.outbox.send(&self.net.metrics, welcome.encode()).await?;
         info!(actor_id = joined.actor_id, resumed = was_resumed, "session joined");
         Ok(joined)
+    }
+
+    /// Removes the actors of dropped sessions that this session needs the slot of (see
+    /// `Admission::make_room`): their tokens are void and the sim removes them before it
+    /// handles this session's join (one FIFO channel).
+    fn evict_ghosts(&self, permit: &Permit) {
+        for ghost in permit.make_room(Instant::now()) {
+            self.net.resume.forget(ghost.token);
+            self.net.sim.leave(ghost.session);
+            self.net.metrics.sessions_evicted.increment(1);
+            info!(
+                evicted_session = ghost.session,
+                address = %ghost.address,
+                "evicted a dropped session's actor to make room for a new session"
+            );
+        }
     }
 
     /// The session's main loop: a reader and a writer side by side, so a congested

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tickwire_client::{Client, ClientBuilder, Event};
-use tickwire_protocol::{ActorKind, ClientMessage, Hello, ResumeToken, ServerMessage, Welcome};
-use tickwire_tests::{Proxy, TestServer, WAIT, next_snapshot, test_config, wait_for};
+use tickwire_protocol::{ActorKind, ClientMessage, Hello, ResumeToken, Welcome};
+use tickwire_tests::{Proxy, TestServer, WAIT, next_snapshot, raw_hello, test_config, wait_for};
 use tokio_tungstenite::tungstenite::Message;
 
 fn players(world: &tickwire_protocol::WorldState) -> Vec<u32> {
@@ -24,24 +24,10 @@ async fn players_become(observer: &mut Client, expected: &[u32], what: &str) {
     .await;
 }
 
-/// Says `Hello` (with `token`) on a raw socket and returns the `Welcome`.
+/// Says `Hello` (with `token`) on a raw socket, returns the `Welcome` and drops the
+/// connection without a goodbye.
 async fn raw_welcome(server: &TestServer, token: Option<ResumeToken>) -> Welcome {
-    let (mut socket, _) = tokio_tungstenite::connect_async(server.ws_url())
-        .await
-        .expect("a raw socket should connect");
-    let hello = ClientMessage::Hello(Hello { resume_token: token, ..Hello::new() });
-    socket.send(Message::Binary(hello.encode())).await.expect("Hello should be sent");
-    let welcome = async {
-        while let Some(Ok(message)) = socket.next().await {
-            if let Message::Binary(frame) = message
-                && let Ok(ServerMessage::Welcome(welcome)) = ServerMessage::decode(&frame)
-            {
-                return welcome;
-            }
-        }
-        panic!("the server should answer Hello with Welcome")
-    };
-    tokio::time::timeout(WAIT, welcome).await.expect("Welcome should arrive in time")
+    raw_hello(server, Hello { resume_token: token, ..Hello::new() }).await.1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
