@@ -15,25 +15,62 @@ use std::time::{Duration, Instant};
 use tickwire_protocol::{CloseCode, ResumeToken};
 use tickwire_sim::SessionId;
 
-/// Decides whether a client may play, from the token in its `Hello`.
+/// Decides whether a client may play, and as whom, from the token in its `Hello`.
 ///
 /// Implement it to plug in your own identity system; the server ships [`AllowAll`] and
-/// [`crate::SignedTokens`].
+/// [`crate::SignedTokens`]. Return [`Identity::Player`] for a client you know by name
+/// (one session per player, resumable by that player only) or [`Identity::Anonymous`].
+///
+/// # Example
+/// ```
+/// use tickwire_net::{Authenticator, Identity};
+///
+/// /// Players in a fixed list, whose token is their name.
+/// #[derive(Debug)]
+/// struct GuestList(Vec<String>);
+///
+/// impl Authenticator for GuestList {
+///     fn authenticate(&self, token: Option<&str>) -> Result<Identity, String> {
+///         match token {
+///             Some(name) if self.0.iter().any(|guest| guest == name) => {
+///                 Ok(Identity::Player(name.to_owned()))
+///             }
+///             _ => Err("you are not on the guest list".into()),
+///         }
+///     }
+/// }
+///
+/// let guests = GuestList(vec!["alice".into()]);
+/// assert_eq!(guests.authenticate(Some("alice")), Ok(Identity::Player("alice".into())));
+/// assert!(guests.authenticate(Some("mallory")).is_err());
+/// ```
 pub trait Authenticator: std::fmt::Debug + Send + Sync + 'static {
-    /// `Ok` to admit the client, `Err(reason)` to refuse it (the reason is shown to it).
+    /// The client's [`Identity`] to admit it, `Err(reason)` to refuse it (the reason is
+    /// shown to it).
     ///
     /// # Errors
     /// A human-readable reason for the refusal.
-    fn authenticate(&self, token: Option<&str>) -> Result<(), String>;
+    fn authenticate(&self, token: Option<&str>) -> Result<Identity, String>;
 }
 
-/// Admits everybody: for local play and development.
+/// Who a client is, as its [`Authenticator`] vouches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Identity {
+    /// Nobody in particular ([`AllowAll`]): may hold any number of sessions, and a resume
+    /// token alone resumes.
+    Anonymous,
+    /// A named player: holds one session at a time (a new connection takes it over), and
+    /// only this player's connections may resume it.
+    Player(String),
+}
+
+/// Admits everybody, anonymously: for local play and development.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct AllowAll;
 
 impl Authenticator for AllowAll {
-    fn authenticate(&self, _token: Option<&str>) -> Result<(), String> {
-        Ok(())
+    fn authenticate(&self, _token: Option<&str>) -> Result<Identity, String> {
+        Ok(Identity::Anonymous)
     }
 }
 

@@ -33,7 +33,7 @@ mod session;
 mod signed_tokens;
 mod throttle;
 
-pub use admission::{AllowAll, Authenticator};
+pub use admission::{AllowAll, Authenticator, Identity};
 pub use config::NetConfig;
 pub use endpoint::Net;
 pub use frame_ring::{FramePublisher, FrameRing, SharedFrame};

@@ -49,6 +49,7 @@ pub struct NetMetrics {
     pub(crate) acks_rejected: Counter,
     resumed: Counter,
     resume_refused: Counter,
+    pub(crate) resume_wrong_player: Counter,
     pub(crate) sessions_evicted: Counter,
     outbound_bytes: Arc<AtomicU64>,
 }
@@ -144,6 +145,12 @@ impl NetMetrics {
                 recorder,
                 "tickwire_resumes_total",
                 &[("result", "refused")],
+                "Resume attempts, by result.",
+            ),
+            resume_wrong_player: counter(
+                recorder,
+                "tickwire_resumes_total",
+                &[("result", "wrong_player")],
                 "Resume attempts, by result.",
             ),
             sessions_evicted: counter(

@@ -27,6 +27,7 @@ use crate::admission::{Permit, origin_allowed};
 use crate::endpoint::Inner;
 use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
+use crate::resume::Previous;
 use crate::throttle::Throttle;
 
 mod outbox;
@@ -255,29 +256,37 @@ where
                 ),
             ));
         }
-        if let Err(reason) = self.net.authenticator.authenticate(hello.auth_token.as_deref()) {
-            return Err(Ending::close(
-                CloseCode::Unauthorized,
-                format!("not authorised: {reason}"),
-            ));
-        }
+        let identity = match self.net.authenticator.authenticate(hello.auth_token.as_deref()) {
+            Ok(identity) => identity,
+            Err(reason) => {
+                return Err(Ending::close(
+                    CloseCode::Unauthorized,
+                    format!("not authorised: {reason}"),
+                ));
+            }
+        };
         let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
         // From the first request on, the sim may hold an actor for us even if this task is
         // cancelled before the answer is read; requests and endings share one FIFO
         // channel, and ending a session without an actor is a no-op.
         self.joined = true;
         self.timing = hello.timing;
-        let previous = hello.resume_token.and_then(|token| self.net.resume.redeem(token));
-        if let Some((previous, _)) = previous {
-            self.net.admission.ghost_gone(previous);
+        let redemption = self.net.resume.redeem(hello.resume_token, &identity);
+        if redemption.wrong_player {
+            self.net.metrics.resume_wrong_player.increment(1);
+            warn!(?identity, "ignored a resume token that belongs to another player");
+        }
+        let previous = redemption.previous;
+        if let Some(previous) = previous {
+            self.net.admission.ghost_gone(previous.session);
         }
         // Before the join, so the world never holds more actors than the limits allow.
         self.evict_ghosts(permit);
         let resumed = match previous {
-            Some((previous, _)) => self
+            Some(previous) => self
                 .net
                 .sim
-                .resume(previous, self.id)
+                .resume(previous.session, self.id)
                 .map_err(|_| stopped())?
                 .await
                 .map_err(|_| stopped())?,
@@ -291,13 +300,24 @@ where
                 false,
             ),
         };
-        let resume_token = self.net.resume.issue(self.id, self.replaced.clone()).map_err(|_| {
-            Ending::close(CloseCode::InternalError, "the server could not make a resume token")
-        })?;
+        let (resume_token, displaced) =
+            self.net.resume.issue(self.id, self.replaced.clone(), identity).map_err(|_| {
+                Ending::close(CloseCode::InternalError, "the server could not make a resume token")
+            })?;
         self.resume_token = Some(resume_token);
+        if let Some(displaced) = displaced {
+            // Another connection of this player got through the handshake at the same
+            // time: a player holds one session, the newest.
+            if let Some(live) = displaced.live {
+                live.cancel();
+            }
+            self.net.admission.ghost_gone(displaced.session);
+            self.net.sim.leave(displaced.session);
+            info!(displaced_session = displaced.session, "the player's other session was closed");
+        }
         // A resumed session replays the events its old connection missed; a new one starts now.
         self.events_after = match previous {
-            Some((_, sent_tick)) if was_resumed && sent_tick > 0 => sent_tick,
+            Some(Previous { sent_tick, .. }) if was_resumed && sent_tick > 0 => sent_tick,
             _ => joined.tick,
         };
         let welcome = ServerMessage::Welcome(Welcome {
