@@ -23,7 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, warn};
 
-use crate::admission::{Permit, origin_allowed};
+use crate::admission::{Identity, Permit, origin_allowed};
 use crate::endpoint::Inner;
 use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
@@ -265,59 +265,18 @@ where
                 ));
             }
         };
-        let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
         // From the first request on, the sim may hold an actor for us even if this task is
         // cancelled before the answer is read; requests and endings share one FIFO
         // channel, and ending a session without an actor is a no-op.
         self.joined = true;
         self.timing = hello.timing;
-        let redemption = self.net.resume.redeem(hello.resume_token, &identity);
-        if redemption.wrong_player {
-            self.net.metrics.resume_wrong_player.increment(1);
-            warn!(?identity, "ignored a resume token that belongs to another player");
-        }
-        let previous = redemption.previous;
-        if let Some(previous) = previous {
-            self.net.admission.ghost_gone(previous.session);
-        }
-        // Before the join, so the world never holds more actors than the limits allow.
-        self.evict_ghosts(permit);
-        let resumed = match previous {
-            Some(previous) => self
-                .net
-                .sim
-                .resume(previous.session, self.id)
-                .map_err(|_| stopped())?
-                .await
-                .map_err(|_| stopped())?,
-            None => None,
-        };
-        self.net.metrics.resumes(hello.resume_token.is_some(), resumed.is_some());
-        let (joined, was_resumed) = match resumed {
-            Some(joined) => (joined, true),
-            None => (
-                self.net.sim.join(self.id).map_err(|_| stopped())?.await.map_err(|_| stopped())?,
-                false,
-            ),
-        };
-        let (resume_token, displaced) =
-            self.net.resume.issue(self.id, self.replaced.clone(), identity).map_err(|_| {
-                Ending::close(CloseCode::InternalError, "the server could not make a resume token")
-            })?;
-        self.resume_token = Some(resume_token);
-        if let Some(displaced) = displaced {
-            // Another connection of this player got through the handshake at the same
-            // time: a player holds one session, the newest.
-            if let Some(live) = displaced.live {
-                live.cancel();
-            }
-            self.net.admission.ghost_gone(displaced.session);
-            self.net.sim.leave(displaced.session);
-            info!(displaced_session = displaced.session, "the player's other session was closed");
-        }
+        let (joined, resumed_from) =
+            self.take_over_or_join(hello.resume_token, &identity, permit).await?;
+        let resume_token = self.issue_resume_token(identity)?;
+        let was_resumed = resumed_from.is_some();
         // A resumed session replays the events its old connection missed; a new one starts now.
-        self.events_after = match previous {
-            Some(Previous { sent_tick, .. }) if was_resumed && sent_tick > 0 => sent_tick,
+        self.events_after = match resumed_from {
+            Some(Previous { sent_tick, .. }) if sent_tick > 0 => sent_tick,
             _ => joined.tick,
         };
         let welcome = ServerMessage::Welcome(Welcome {
@@ -334,6 +293,58 @@ where
         self.outbox.send(&self.net.metrics, welcome.encode()).await?;
         info!(actor_id = joined.actor_id, resumed = was_resumed, "session joined");
         Ok(joined)
+    }
+
+    /// Gets this session its actor: an earlier session's if the client may take one over
+    /// (its resume token, or its player's current session), else a new one. Returns the
+    /// actor and, if it was taken over, the session it came from.
+    async fn take_over_or_join(
+        &mut self,
+        token: Option<ResumeToken>,
+        identity: &Identity,
+        permit: &Permit,
+    ) -> Result<(Joined, Option<Previous>), Ending> {
+        let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
+        let redemption = self.net.resume.redeem(token, identity);
+        if redemption.wrong_player {
+            self.net.metrics.resume_wrong_player.increment(1);
+            warn!(?identity, "ignored a resume token that belongs to another player");
+        }
+        if let Some(previous) = redemption.previous {
+            self.net.admission.ghost_gone(previous.session);
+        }
+        // Before the join, so the world never holds more actors than the limits allow.
+        self.evict_ghosts(permit);
+        if let Some(previous) = redemption.previous {
+            let resumed = self.net.sim.resume(previous.session, self.id).map_err(|_| stopped())?;
+            if let Some(joined) = resumed.await.map_err(|_| stopped())? {
+                self.net.metrics.resumes(token.is_some(), true);
+                return Ok((joined, Some(previous)));
+            }
+        }
+        self.net.metrics.resumes(token.is_some(), false);
+        let joined = self.net.sim.join(self.id).map_err(|_| stopped())?;
+        Ok((joined.await.map_err(|_| stopped())?, None))
+    }
+
+    /// A resume token for this session, owned by `identity`. If another session of the
+    /// same player got through the handshake at the same time, that one is ended: a
+    /// player holds one session, the newest.
+    fn issue_resume_token(&mut self, identity: Identity) -> Result<ResumeToken, Ending> {
+        let (token, displaced) =
+            self.net.resume.issue(self.id, self.replaced.clone(), identity).map_err(|_| {
+                Ending::close(CloseCode::InternalError, "the server could not make a resume token")
+            })?;
+        self.resume_token = Some(token);
+        if let Some(displaced) = displaced {
+            if let Some(live) = displaced.live {
+                live.cancel();
+            }
+            self.net.admission.ghost_gone(displaced.session);
+            self.net.sim.leave(displaced.session);
+            info!(displaced_session = displaced.session, "the player's other session was closed");
+        }
+        Ok(token)
     }
 
     /// Removes the actors of dropped sessions that this session needs the slot of (see
