@@ -122,6 +122,23 @@ impl TestServer {
             .unwrap_or_else(|| panic!("/metrics should have {series}"))
     }
 
+    /// Polls `/metrics` until `series` satisfies `done`, and returns its value then.
+    /// Fails after the test wait.
+    pub async fn metric_until(&self, series: &str, done: impl Fn(f64) -> bool) -> f64 {
+        let poll = async {
+            loop {
+                let value = self.metric(series).await;
+                if done(value) {
+                    return value;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(WAIT, poll)
+            .await
+            .unwrap_or_else(|_| panic!("{series} did not reach the expected value within {WAIT:?}"))
+    }
+
     /// Connects and completes the handshake.
     pub async fn connect(&self) -> Client {
         tokio::time::timeout(WAIT, Client::connect(&self.ws_url()))

@@ -2,35 +2,17 @@
 //! connects, says `Hello` and drops, over and over, cannot fill the world with actors.
 //! A newcomer who needs a slot takes the oldest ghost's; live sessions are never evicted.
 
-use std::time::Duration;
-
 use tickwire_protocol::{Hello, ResumeToken};
-use tickwire_tests::{TestServer, WAIT, raw_hello, test_config};
+use tickwire_tests::{TestServer, raw_hello, test_config};
 
 const PER_ADDRESS: usize = 3;
-
-/// Polls `/metrics` until `series` satisfies `done`; fails after the test wait.
-async fn metric_until(server: &TestServer, series: &str, done: impl Fn(f64) -> bool) -> f64 {
-    let poll = async {
-        loop {
-            let value = server.metric(series).await;
-            if done(value) {
-                return value;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(WAIT, poll)
-        .await
-        .unwrap_or_else(|_| panic!("{series} did not reach the expected value within {WAIT:?}"))
-}
 
 /// Connects, says `Hello` (with `token`), and drops without a goodbye once the server
 /// has noticed (no session left open). Returns whether it resumed and its token.
 async fn hello_and_drop(server: &TestServer, token: Option<ResumeToken>) -> (bool, ResumeToken) {
     let (socket, welcome) = raw_hello(server, Hello { resume_token: token, ..Hello::new() }).await;
     drop(socket);
-    metric_until(server, "tickwire_sessions", |open| open == 0.0).await;
+    server.metric_until("tickwire_sessions", |open| open == 0.0).await;
     (welcome.resumed, welcome.resume_token)
 }
 
@@ -47,7 +29,7 @@ async fn dropped_sessions_cannot_fill_the_world_and_the_oldest_make_room() {
         tokens.push(token);
         // The actor count is published with each frame (every 2 ticks): wait for a frame
         // that has this round's actor in it.
-        let actors = metric_until(&server, "tickwire_actors", |actors| actors >= 1.0).await;
+        let actors = server.metric_until("tickwire_actors", |actors| actors >= 1.0).await;
         assert!(
             actors <= PER_ADDRESS as f64,
             "round {round}: actors waiting for a resume should never exceed the per-address \
@@ -60,7 +42,7 @@ async fn dropped_sessions_cannot_fill_the_world_and_the_oldest_make_room() {
         (2 * PER_ADDRESS) as f64,
         "each session beyond the limit should evict one dropped session's actor"
     );
-    metric_until(&server, "tickwire_actors", |actors| actors == PER_ADDRESS as f64).await;
+    server.metric_until("tickwire_actors", |actors| actors == PER_ADDRESS as f64).await;
 
     let (resumed, _) = hello_and_drop(&server, Some(tokens[0])).await;
     assert!(!resumed, "an evicted session's token should start a fresh session");
