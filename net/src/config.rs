@@ -20,9 +20,10 @@ pub struct NetConfig {
     /// to the newest snapshot instead. `None` keeps the OS default (autotuned up to
     /// megabytes on Linux).
     pub send_buffer_bytes: Option<usize>,
-    /// Most sessions at once; beyond it clients are told the server is full.
+    /// Most sessions at once; beyond it clients are told the server is full. Actors
+    /// waiting for a resume count too, but make room for a newcomer, oldest first.
     pub max_sessions: usize,
-    /// Most sessions from one IP address at once.
+    /// Most sessions from one IP address at once, counted the same way.
     pub max_sessions_per_address: usize,
     /// Most messages a client may send per second, on average (token bucket).
     pub max_messages_per_second: u32,

@@ -62,7 +62,11 @@ impl Net {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                admission: Admission::new(config.max_sessions, config.max_sessions_per_address),
+                admission: Admission::new(
+                    config.max_sessions,
+                    config.max_sessions_per_address,
+                    config.resume_grace,
+                ),
                 resume: ResumeBook::default(),
                 authenticator,
                 config,

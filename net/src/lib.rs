@@ -6,9 +6,10 @@
 //! - [`FramePublisher`] / [`FrameRing`]: the recent frames that serve as delta
 //!   baselines, and their encodings ([`SharedFrame`]), made once per baseline by the first
 //!   session that needs one and shared by all.
-//! - `admission`: session limits (total, per address), the origin allow-list, and the
-//!   [`Authenticator`] hook; `resume`: resume tokens; `message_budget`: the per-client
-//!   message rate limit.
+//! - `admission`: session slots (total, per address; dropped sessions' actors hold theirs
+//!   until a newcomer needs it), the origin allow-list, and the [`Authenticator`] hook,
+//!   which says who a client is ([`Identity`]); `resume`: resume tokens, bound to that
+//!   identity; `message_budget`: the per-client message rate limit.
 //! - [`NetMetrics`]: sessions, traffic, snapshot sizes, skips, throttling, round trips.
 //! - `throttle`: each session's effective snapshot interval, from its socket's
 //!   backpressure and the client's own cap.
@@ -36,7 +37,7 @@ mod signed_tokens;
 mod throttle;
 mod untrusted;
 
-pub use admission::{AllowAll, Authenticator};
+pub use admission::{AllowAll, Authenticator, Identity};
 pub use config::NetConfig;
 pub use endpoint::Net;
 pub use frame_ring::{FramePublisher, FrameRing, SharedFrame};

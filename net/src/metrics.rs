@@ -50,6 +50,8 @@ pub struct NetMetrics {
     pub(crate) acks_rejected: Counter,
     resumed: Counter,
     resume_refused: Counter,
+    pub(crate) resume_wrong_player: Counter,
+    pub(crate) sessions_evicted: Counter,
     outbound_bytes: Arc<AtomicU64>,
 }
 
@@ -145,6 +147,18 @@ impl NetMetrics {
                 "tickwire_resumes_total",
                 &[("result", "refused")],
                 "Resume attempts, by result.",
+            ),
+            resume_wrong_player: counter(
+                recorder,
+                "tickwire_resumes_total",
+                &[("result", "wrong_player")],
+                "Resume attempts, by result.",
+            ),
+            sessions_evicted: counter(
+                recorder,
+                "tickwire_sessions_evicted_total",
+                &[],
+                "Actors of dropped sessions removed before their resume grace ended, to make room for a new session.",
             ),
             outbound_bytes: Arc::new(AtomicU64::new(0)),
         }

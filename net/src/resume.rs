@@ -6,14 +6,21 @@
 //! without a goodbye, the token stays redeemable for the grace window. A token is removed
 //! when redeemed, so it works once. Expired entries are purged as new ones arrive, so the
 //! book holds at most the live sessions plus those that ended within the grace window.
+//!
+//! A session belongs to the [`Identity`] its client authenticated as. A named player's
+//! token resumes only for that player (anyone else presenting it starts afresh and the
+//! owner is left alone), and a named player holds one session at a time: a new
+//! connection of the same player takes the session over, token or not.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tickwire_protocol::ResumeToken;
 use tickwire_sim::SessionId;
 use tokio_util::sync::CancellationToken;
+
+use crate::admission::Identity;
 
 /// How often the book sweeps out expired tokens at most.
 const PURGE_INTERVAL: Duration = Duration::from_secs(1);
@@ -21,6 +28,8 @@ const PURGE_INTERVAL: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 struct Entry {
     session: SessionId,
+    /// Who the session belongs to.
+    identity: Identity,
     /// Set while the session runs: cancels it when another connection resumes it.
     live: Option<CancellationToken>,
     /// Set once the session ended: the token is void after this.
@@ -32,6 +41,8 @@ struct Entry {
 #[derive(Debug, Default)]
 struct Book {
     entries: HashMap<ResumeToken, Entry>,
+    /// The token of each named player's session.
+    by_player: HashMap<String, ResumeToken>,
     last_purge: Option<Instant>,
 }
 
@@ -45,33 +56,75 @@ pub(crate) struct ResumeBook {
 #[derive(Debug)]
 pub(crate) struct NoRandomness;
 
+/// An earlier session a new connection takes over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Previous {
+    /// The session whose actor passes to the new one.
+    pub(crate) session: SessionId,
+    /// The last tick it was sent (0 if it was still live).
+    pub(crate) sent_tick: u32,
+}
+
+/// What a `Hello` may take over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Redemption {
+    /// The earlier session to take over, if any.
+    pub(crate) previous: Option<Previous>,
+    /// The token presented belongs to another player: it was ignored and left valid.
+    pub(crate) wrong_player: bool,
+}
+
+/// A session pushed out because its player has a newer one (two connections of one player
+/// raced through the handshake). Its actor must be removed; a live one must be told to stop.
+#[derive(Debug)]
+pub(crate) struct Displaced {
+    pub(crate) session: SessionId,
+    pub(crate) live: Option<CancellationToken>,
+}
+
 impl ResumeBook {
-    /// A new token for a running session; `live` cancels the session if it is resumed
-    /// elsewhere.
+    fn book(&self) -> MutexGuard<'_, Book> {
+        // Every update leaves the book consistent before it can panic.
+        self.book.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A new token for a running session of `identity`; `live` cancels the session if it
+    /// is resumed elsewhere. Also returns the player's other session if one slipped in
+    /// (see [`Displaced`]).
     pub(crate) fn issue(
         &self,
         session: SessionId,
         live: CancellationToken,
-    ) -> Result<ResumeToken, NoRandomness> {
+        identity: Identity,
+    ) -> Result<(ResumeToken, Option<Displaced>), NoRandomness> {
         let mut token = [0u8; 16];
         getrandom::fill(&mut token).map_err(|_| NoRandomness)?;
         let token = ResumeToken(token);
-        let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut book = self.book();
         let now = Instant::now();
         if book.last_purge.is_none_or(|at| now.duration_since(at) >= PURGE_INTERVAL) {
             book.entries.retain(|_, entry| entry.expires.is_none_or(|expires| expires > now));
+            let Book { entries, by_player, .. } = &mut *book;
+            by_player.retain(|_, token| entries.contains_key(token));
             book.last_purge = Some(now);
         }
-        book.entries
-            .insert(token, Entry { session, live: Some(live), expires: None, sent_tick: 0 });
-        Ok(token)
+        let displaced = match &identity {
+            Identity::Player(name) => book
+                .by_player
+                .insert(name.clone(), token)
+                .and_then(|older| book.entries.remove(&older))
+                .map(|older| Displaced { session: older.session, live: older.live }),
+            Identity::Anonymous => None,
+        };
+        let entry = Entry { session, identity, live: Some(live), expires: None, sent_tick: 0 };
+        book.entries.insert(token, entry);
+        Ok((token, displaced))
     }
 
     /// The session ended without a goodbye, last sent tick `sent_tick`: its token stays
     /// valid for `grace`.
     pub(crate) fn detach(&self, token: ResumeToken, grace: Duration, sent_tick: u32) {
-        let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(entry) = book.entries.get_mut(&token) {
+        if let Some(entry) = self.book().entries.get_mut(&token) {
             entry.live = None;
             entry.expires = Some(Instant::now() + grace);
             entry.sent_tick = sent_tick;
@@ -80,22 +133,51 @@ impl ResumeBook {
 
     /// The session ended for good: its token is void.
     pub(crate) fn forget(&self, token: ResumeToken) {
-        self.book.lock().unwrap_or_else(PoisonError::into_inner).entries.remove(&token);
+        self.book().take(token);
     }
 
-    /// Redeems a token: the session it belonged to, if still resumable, and the last tick
-    /// that session was sent (0 if it is still live). A live session is cancelled so the
-    /// new connection can take over. The token is void afterwards.
-    pub(crate) fn redeem(&self, token: ResumeToken) -> Option<(SessionId, u32)> {
-        let entry =
-            self.book.lock().unwrap_or_else(PoisonError::into_inner).entries.remove(&token)?;
-        if entry.expires.is_some_and(|expires| expires <= Instant::now()) {
-            return None;
+    /// What a client of `identity` presenting `token` takes over: the session the token
+    /// belongs to if it is the same player's, else a named player's current session. A
+    /// live session is cancelled so the new connection can take over; its token is void
+    /// afterwards. Another player's token is left alone.
+    pub(crate) fn redeem(&self, token: Option<ResumeToken>, identity: &Identity) -> Redemption {
+        let mut book = self.book();
+        let mut wrong_player = false;
+        let own_token = token.filter(|token| match book.entries.get(token) {
+            Some(entry) if entry.identity != *identity => {
+                wrong_player = true;
+                false
+            }
+            found => found.is_some(),
+        });
+        let players_token = match identity {
+            Identity::Player(name) => book.by_player.get(name).copied(),
+            Identity::Anonymous => None,
+        };
+        let previous =
+            own_token.or(players_token).and_then(|token| book.take(token)).and_then(|entry| {
+                if entry.expires.is_some_and(|expires| expires <= Instant::now()) {
+                    return None;
+                }
+                if let Some(live) = entry.live {
+                    live.cancel();
+                }
+                Some(Previous { session: entry.session, sent_tick: entry.sent_tick })
+            });
+        Redemption { previous, wrong_player }
+    }
+}
+
+impl Book {
+    /// Removes a token, and its player's pointer to it.
+    fn take(&mut self, token: ResumeToken) -> Option<Entry> {
+        let entry = self.entries.remove(&token)?;
+        if let Identity::Player(name) = &entry.identity
+            && self.by_player.get(name) == Some(&token)
+        {
+            self.by_player.remove(name);
         }
-        if let Some(live) = entry.live {
-            live.cancel();
-        }
-        Some((entry.session, entry.sent_tick))
+        Some(entry)
     }
 }
 
@@ -103,32 +185,108 @@ impl ResumeBook {
 mod tests {
     use super::*;
 
+    fn player(name: &str) -> Identity {
+        Identity::Player(name.to_owned())
+    }
+
+    fn issue(book: &ResumeBook, session: SessionId, identity: Identity) -> ResumeToken {
+        book.issue(session, CancellationToken::new(), identity).expect("randomness").0
+    }
+
+    fn resumed(
+        book: &ResumeBook,
+        token: Option<ResumeToken>,
+        identity: &Identity,
+    ) -> Option<(SessionId, u32)> {
+        book.redeem(token, identity).previous.map(|previous| (previous.session, previous.sent_tick))
+    }
+
     #[test]
     fn a_token_works_once_and_cancels_a_live_session() {
         let book = ResumeBook::default();
         let live = CancellationToken::new();
-        let token = book.issue(7, live.clone()).expect("the OS should have randomness");
-        assert_eq!(book.redeem(token), Some((7, 0)), "a live session's token should be redeemable");
+        let (token, _) = book
+            .issue(7, live.clone(), Identity::Anonymous)
+            .expect("the OS should have randomness");
+        assert_eq!(
+            resumed(&book, Some(token), &Identity::Anonymous),
+            Some((7, 0)),
+            "a live session's token should be redeemable"
+        );
         assert!(live.is_cancelled(), "the old session should be told to stop");
-        assert_eq!(book.redeem(token), None, "a token should work only once");
+        assert_eq!(
+            resumed(&book, Some(token), &Identity::Anonymous),
+            None,
+            "a token should work only once"
+        );
     }
 
     #[test]
     fn a_detached_token_expires_after_the_grace_window() {
         let book = ResumeBook::default();
-        let kept = book.issue(1, CancellationToken::new()).expect("randomness");
-        let lapsed = book.issue(2, CancellationToken::new()).expect("randomness");
+        let kept = issue(&book, 1, Identity::Anonymous);
+        let lapsed = issue(&book, 2, Identity::Anonymous);
         book.detach(kept, Duration::from_secs(60), 42);
         book.detach(lapsed, Duration::ZERO, 0);
-        assert_eq!(book.redeem(lapsed), None, "an expired token should not resume");
         assert_eq!(
-            book.redeem(kept),
+            resumed(&book, Some(lapsed), &Identity::Anonymous),
+            None,
+            "an expired token should not resume"
+        );
+        assert_eq!(
+            resumed(&book, Some(kept), &Identity::Anonymous),
             Some((1, 42)),
             "a token within its grace window should resume"
         );
-        let forgotten = book.issue(3, CancellationToken::new()).expect("randomness");
+        let forgotten = issue(&book, 3, Identity::Anonymous);
         book.forget(forgotten);
-        assert_eq!(book.redeem(forgotten), None, "a session that said goodbye should not resume");
+        assert_eq!(
+            resumed(&book, Some(forgotten), &Identity::Anonymous),
+            None,
+            "a session that said goodbye should not resume"
+        );
         assert_ne!(kept, lapsed, "tokens should be random");
+    }
+
+    #[test]
+    fn a_token_resumes_only_for_its_own_player() {
+        let book = ResumeBook::default();
+        let alices = issue(&book, 1, player("alice"));
+        for stranger in [player("mallory"), Identity::Anonymous] {
+            let redemption = book.redeem(Some(alices), &stranger);
+            assert_eq!(redemption.previous, None, "{stranger:?} should not take alice's session");
+            assert!(redemption.wrong_player, "{stranger:?}'s attempt should be reported");
+        }
+        assert_eq!(
+            resumed(&book, Some(alices), &player("alice")),
+            Some((1, 0)),
+            "alice's token should still work for alice"
+        );
+    }
+
+    #[test]
+    fn a_player_takes_over_their_session_without_a_token_and_holds_one() {
+        let book = ResumeBook::default();
+        let alices = issue(&book, 1, player("alice"));
+        book.detach(alices, Duration::from_secs(60), 9);
+        assert_eq!(resumed(&book, None, &player("bob")), None, "bob has no session");
+        assert_eq!(
+            resumed(&book, None, &player("alice")),
+            Some((1, 9)),
+            "a new connection of alice should take over her session"
+        );
+        issue(&book, 2, player("alice"));
+        let (_, displaced) =
+            book.issue(3, CancellationToken::new(), player("alice")).expect("randomness");
+        assert_eq!(
+            displaced.map(|displaced| displaced.session),
+            Some(2),
+            "a second session of alice that raced the first should push it out"
+        );
+        assert_eq!(
+            resumed(&book, None, &Identity::Anonymous),
+            None,
+            "anonymous sessions are never found by player"
+        );
     }
 }

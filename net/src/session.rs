@@ -24,10 +24,11 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, field, info, info_span, warn};
 
-use crate::admission::{Permit, origin_allowed};
+use crate::admission::{Identity, Permit, origin_allowed};
 use crate::endpoint::Inner;
 use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
+use crate::resume::Previous;
 use crate::throttle::Throttle;
 use crate::untrusted::Untrusted;
 
@@ -104,11 +105,10 @@ pub(crate) async fn run<S>(
         };
         let admitted = session.admit(peer, origin.as_deref());
         let ending = match &admitted {
-            Ok(_permit) => session.handshake_and_serve().await,
+            Ok(permit) => session.handshake_and_serve(permit).await,
             Err((code, reason)) => Ending::close(*code, reason.clone()),
         };
-        session.release(&ending);
-        drop(admitted);
+        session.release(&ending, admitted.ok());
         metrics.sessions.decrement(1.0);
         let closing = match ending {
             Ending::PeerClosed(goodbye) => {
@@ -172,13 +172,13 @@ where
                 format!("pages from {} may not connect to this server", origin.unwrap_or_default()),
             ));
         }
-        self.net.admission.admit(peer.ip())
+        self.net.admission.admit(peer.ip(), Instant::now())
     }
 
-    /// Tells the sim and the resume book how the session ended: a lost connection keeps
-    /// the actor for a resume, a goodbye or a broken rule removes it, a replaced session
-    /// has already handed its actor on.
-    fn release(&self, ending: &Ending) {
+    /// Tells the sim, the resume book and admission how the session ended: a lost
+    /// connection keeps the actor for a resume (and its slot, as a ghost), a goodbye or a
+    /// broken rule removes it, a replaced session has already handed its actor on.
+    fn release(&self, ending: &Ending, permit: Option<Permit>) {
         let keep_for_resume = match ending {
             Ending::Replaced => return,
             Ending::PeerLost => true,
@@ -200,18 +200,21 @@ where
                     self.net.config.resume_grace,
                     self.state.sent_tick.load(Relaxed),
                 );
+                if let Some(permit) = permit {
+                    permit.keep_for_resume(self.id, token, Instant::now());
+                }
             } else {
                 self.net.resume.forget(token);
             }
         }
     }
 
-    async fn handshake_and_serve(&mut self) -> Ending {
+    async fn handshake_and_serve(&mut self, permit: &Permit) -> Ending {
         let shutdown = self.net.shutdown.clone();
         let replaced = self.replaced.clone();
         tokio::select! {
             ending = async {
-                let joined = match Box::pin(self.handshake()).await {
+                let joined = match Box::pin(self.handshake(permit)).await {
                     Ok(joined) => joined,
                     Err(ending) => return ending,
                 };
@@ -223,7 +226,7 @@ where
     }
 
     /// Waits for a valid `Hello`, authenticates it, joins or resumes, and sends `Welcome`.
-    async fn handshake(&mut self) -> Result<Joined, Ending> {
+    async fn handshake(&mut self, permit: &Permit) -> Result<Joined, Ending> {
         let hello = match timeout(
             self.net.config.handshake_timeout,
             next_message(&mut self.stream, &self.net.metrics),
@@ -254,44 +257,27 @@ where
                 ),
             ));
         }
-        if let Err(reason) = self.net.authenticator.authenticate(hello.auth_token.as_deref()) {
-            return Err(Ending::close(
-                CloseCode::Unauthorized,
-                format!("not authorised: {reason}"),
-            ));
-        }
-        let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
+        let identity = match self.net.authenticator.authenticate(hello.auth_token.as_deref()) {
+            Ok(identity) => identity,
+            Err(reason) => {
+                return Err(Ending::close(
+                    CloseCode::Unauthorized,
+                    format!("not authorised: {reason}"),
+                ));
+            }
+        };
         // From the first request on, the sim may hold an actor for us even if this task is
         // cancelled before the answer is read; requests and endings share one FIFO
         // channel, and ending a session without an actor is a no-op.
         self.joined = true;
         self.timing = hello.timing;
-        let previous = hello.resume_token.and_then(|token| self.net.resume.redeem(token));
-        let resumed = match previous {
-            Some((previous, _)) => self
-                .net
-                .sim
-                .resume(previous, self.id)
-                .map_err(|_| stopped())?
-                .await
-                .map_err(|_| stopped())?,
-            None => None,
-        };
-        self.net.metrics.resumes(hello.resume_token.is_some(), resumed.is_some());
-        let (joined, was_resumed) = match resumed {
-            Some(joined) => (joined, true),
-            None => (
-                self.net.sim.join(self.id).map_err(|_| stopped())?.await.map_err(|_| stopped())?,
-                false,
-            ),
-        };
-        let resume_token = self.net.resume.issue(self.id, self.replaced.clone()).map_err(|_| {
-            Ending::close(CloseCode::InternalError, "the server could not make a resume token")
-        })?;
-        self.resume_token = Some(resume_token);
+        let (joined, resumed_from) =
+            self.take_over_or_join(hello.resume_token, &identity, permit).await?;
+        let resume_token = self.issue_resume_token(identity)?;
+        let was_resumed = resumed_from.is_some();
         // A resumed session replays the events its old connection missed; a new one starts now.
-        self.events_after = match previous {
-            Some((_, sent_tick)) if was_resumed && sent_tick > 0 => sent_tick,
+        self.events_after = match resumed_from {
+            Some(Previous { sent_tick, .. }) if sent_tick > 0 => sent_tick,
             _ => joined.tick,
         };
         let welcome = ServerMessage::Welcome(Welcome {
@@ -308,6 +294,74 @@ where
         self.outbox.send(&self.net.metrics, welcome.encode()).await?;
         info!(actor_id = joined.actor_id, resumed = was_resumed, "session joined");
         Ok(joined)
+    }
+
+    /// Gets this session its actor: an earlier session's if the client may take one over
+    /// (its resume token, or its player's current session), else a new one. Returns the
+    /// actor and, if it was taken over, the session it came from.
+    async fn take_over_or_join(
+        &mut self,
+        token: Option<ResumeToken>,
+        identity: &Identity,
+        permit: &Permit,
+    ) -> Result<(Joined, Option<Previous>), Ending> {
+        let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
+        let redemption = self.net.resume.redeem(token, identity);
+        if redemption.wrong_player {
+            self.net.metrics.resume_wrong_player.increment(1);
+            warn!(?identity, "ignored a resume token that belongs to another player");
+        }
+        if let Some(previous) = redemption.previous {
+            self.net.admission.ghost_gone(previous.session);
+        }
+        // Before the join, so the world never holds more actors than the limits allow.
+        self.evict_ghosts(permit);
+        if let Some(previous) = redemption.previous {
+            let resumed = self.net.sim.resume(previous.session, self.id).map_err(|_| stopped())?;
+            if let Some(joined) = resumed.await.map_err(|_| stopped())? {
+                self.net.metrics.resumes(token.is_some(), true);
+                return Ok((joined, Some(previous)));
+            }
+        }
+        self.net.metrics.resumes(token.is_some(), false);
+        let joined = self.net.sim.join(self.id).map_err(|_| stopped())?;
+        Ok((joined.await.map_err(|_| stopped())?, None))
+    }
+
+    /// A resume token for this session, owned by `identity`. If another session of the
+    /// same player got through the handshake at the same time, that one is ended: a
+    /// player holds one session, the newest.
+    fn issue_resume_token(&mut self, identity: Identity) -> Result<ResumeToken, Ending> {
+        let (token, displaced) =
+            self.net.resume.issue(self.id, self.replaced.clone(), identity).map_err(|_| {
+                Ending::close(CloseCode::InternalError, "the server could not make a resume token")
+            })?;
+        self.resume_token = Some(token);
+        if let Some(displaced) = displaced {
+            if let Some(live) = displaced.live {
+                live.cancel();
+            }
+            self.net.admission.ghost_gone(displaced.session);
+            self.net.sim.leave(displaced.session);
+            info!(displaced_session = displaced.session, "the player's other session was closed");
+        }
+        Ok(token)
+    }
+
+    /// Removes the actors of dropped sessions that this session needs the slot of (see
+    /// `Admission::make_room`): their tokens are void and the sim removes them before it
+    /// handles this session's join (one FIFO channel).
+    fn evict_ghosts(&self, permit: &Permit) {
+        for ghost in permit.make_room(Instant::now()) {
+            self.net.resume.forget(ghost.token);
+            self.net.sim.leave(ghost.session);
+            self.net.metrics.sessions_evicted.increment(1);
+            info!(
+                evicted_session = ghost.session,
+                address = %ghost.address,
+                "evicted a dropped session's actor to make room for a new session"
+            );
+        }
     }
 
     /// The session's main loop: a reader and a writer side by side, so a congested

@@ -3,7 +3,8 @@
 //!
 //! A token is `PLAYER.EXPIRES.SIGNATURE`: the player's name (letters, digits, `_`, `-`),
 //! the Unix time it expires, and the hex HMAC-SHA256 of `PLAYER.EXPIRES` under the
-//! secret. Signatures are compared in constant time.
+//! secret. Signatures are compared in constant time. The player's name is the session's
+//! [`Identity`].
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,7 +12,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::admission::Authenticator;
+use crate::admission::{Authenticator, Identity};
 
 /// Verifies (and mints) signed player tokens.
 pub struct SignedTokens {
@@ -51,7 +52,8 @@ impl SignedTokens {
 }
 
 impl Authenticator for SignedTokens {
-    fn authenticate(&self, token: Option<&str>) -> Result<(), String> {
+    /// The player the token names.
+    fn authenticate(&self, token: Option<&str>) -> Result<Identity, String> {
         let token = token.ok_or("this server needs an auth token")?;
         let (claims, signature) = token.rsplit_once('.').ok_or("malformed auth token")?;
         let (player, expires) = claims.rsplit_once('.').ok_or("malformed auth token")?;
@@ -64,7 +66,7 @@ impl Authenticator for SignedTokens {
         if expires <= now_unix() {
             return Err("the auth token has expired".into());
         }
-        Ok(())
+        Ok(Identity::Player(player.to_owned()))
     }
 }
 
@@ -87,7 +89,7 @@ mod tests {
     fn minted_tokens_pass_and_everything_else_fails() {
         let tokens = SignedTokens::new("s3cret");
         let token = tokens.mint("alice", Duration::from_secs(60)).expect("a valid name");
-        assert_eq!(tokens.authenticate(Some(&token)), Ok(()));
+        assert_eq!(tokens.authenticate(Some(&token)), Ok(Identity::Player("alice".into())));
         assert!(tokens.authenticate(None).is_err(), "no token should fail");
         assert!(
             SignedTokens::new("other").authenticate(Some(&token)).is_err(),

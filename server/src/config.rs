@@ -37,7 +37,8 @@ pub struct ServerConfig {
     /// Secret that player tokens are signed with ([`tickwire_net::SignedTokens`]); without
     /// one (and without an `authenticator`) everybody may play.
     pub auth_secret: Option<String>,
-    /// Your own admission check, for embedding the server; wins over `auth_secret`.
+    /// Your own admission check, for embedding the server; wins over `auth_secret`. The
+    /// [`tickwire_net::Identity`] it returns owns the session (see its docs).
     pub authenticator: Option<Arc<dyn Authenticator>>,
     /// Inputs of all sessions that may wait for the next tick; beyond it inputs are dropped
     /// (and counted) rather than blocking a network thread or growing memory.

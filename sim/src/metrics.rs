@@ -62,6 +62,7 @@ pub struct SimMetrics {
     pub(crate) skipped_ticks: Counter,
     pub(crate) actors: Gauge,
     pub(crate) stale_inputs: Counter,
+    pub(crate) detached_inputs: Counter,
     pub(crate) autotune_degrades: Counter,
     pub(crate) autotune_restores: Counter,
     settings: [Gauge; 7],
@@ -111,6 +112,12 @@ impl SimMetrics {
                 &[],
                 "Inputs dropped as older than, or replays of, inputs already applied.",
             ),
+            detached_inputs: counter(
+                recorder,
+                "tickwire_inputs_detached_total",
+                &[],
+                "Inputs ignored because their session's connection had dropped (its actor stands still).",
+            ),
             autotune_degrades: counter(
                 recorder,
                 "tickwire_autotune_changes_total",
@@ -145,6 +152,7 @@ impl SimMetrics {
             skipped_ticks: Counter::noop(),
             actors: Gauge::noop(),
             stale_inputs: Counter::noop(),
+            detached_inputs: Counter::noop(),
             autotune_degrades: Counter::noop(),
             autotune_restores: Counter::noop(),
             settings: std::array::from_fn(|_| Gauge::noop()),

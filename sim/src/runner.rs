@@ -121,8 +121,10 @@ impl<P: FnMut(Publication) + Send + 'static> WorldLoop<P> {
     fn step_and_publish(&mut self) -> Settings {
         let metrics = &self.options.metrics;
         for command in self.inbox.drain() {
-            if self.simulation.apply(command) == Applied::StaleInput {
-                metrics.stale_inputs.increment(1);
+            match self.simulation.apply(command) {
+                Applied::StaleInput => metrics.stale_inputs.increment(1),
+                Applied::DetachedInput => metrics.detached_inputs.increment(1),
+                Applied::Done | Applied::Ignored => {}
             }
         }
         self.simulation.step();

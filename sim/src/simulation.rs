@@ -62,6 +62,9 @@ pub enum Applied {
     StaleInput,
     /// It no longer applies (its session is gone).
     Ignored,
+    /// An input for a session whose connection dropped: ignored, whatever order it
+    /// arrived in, so a detached actor stands still.
+    DetachedInput,
 }
 
 /// The world and its schedule.
@@ -160,6 +163,11 @@ impl Simulation {
                 let Some(mut player) = self.world.get_mut::<Player>(entity) else {
                     return Applied::Ignored;
                 };
+                if player.detached_until.is_some() {
+                    // Sent before the drop, drained after the detach (control goes first):
+                    // it must not set the direction the detach cleared.
+                    return Applied::DetachedInput;
+                }
                 if input.sequence <= player.last_sequence {
                     return Applied::StaleInput;
                 }

@@ -3,7 +3,7 @@
 use glam::Vec2;
 use tickwire_protocol::{ActorKind, Input, Settings};
 use tickwire_sim::components::{NetId, Position};
-use tickwire_sim::{Applied, SimCommand, SimConfig, Simulation};
+use tickwire_sim::{Applied, SimCommand, SimConfig, Simulation, sim_channels};
 
 fn config(tick_rate_hz: u16, npcs: u32, seed: u64) -> SimConfig {
     SimConfig {
@@ -326,4 +326,32 @@ fn gameplay_systems_spawn_and_despawn_replicated_actors() {
     let reused = world.resource_mut::<NetIds>().allocate();
     assert_eq!(reused, coin, "despawning should free the coin's id for reuse after its quarantine");
     assert_eq!(world.query::<&NetId>().iter(world).count(), 0);
+}
+
+#[test]
+fn an_input_queued_with_the_detach_does_not_move_the_detached_actor() {
+    let mut simulation = Simulation::new(config(30, 0, 3));
+    let joined = simulation.join(1);
+    centre(&mut simulation, joined.actor_id);
+    // The connection drops right after an input: both wait for the same tick, and the
+    // sim drains control commands (the detach) before inputs.
+    let (sender, inbox) = sim_channels(16);
+    sender
+        .input(1, Input { sequence: 1, direction: Vec2::X, ack_tick: 0 })
+        .expect("the input queue has room");
+    sender.detach(1);
+    let applied: Vec<Applied> = inbox.drain().map(|command| simulation.apply(command)).collect();
+    assert_eq!(
+        applied,
+        [Applied::Done, Applied::DetachedInput],
+        "the detach should apply and the late input should be ignored as detached"
+    );
+    for _ in 0..10 {
+        simulation.step();
+    }
+    assert_eq!(
+        position(&mut simulation, joined.actor_id),
+        Some(Vec2::splat(500.0)),
+        "a detached actor should stand still from the tick its detach is applied"
+    );
 }

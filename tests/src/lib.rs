@@ -13,7 +13,9 @@ use hyper::{Method, Request, StatusCode, header};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use tickwire_client::{Client, Event};
-use tickwire_protocol::{ServerMessage, Settings, SnapshotRate, WorldState};
+use tickwire_protocol::{
+    ClientMessage, Hello, ServerMessage, Settings, SnapshotRate, Welcome, WorldState,
+};
 use tickwire_server::{ServerConfig, ServerError};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -118,6 +120,23 @@ impl TestServer {
             .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
             .and_then(|value| value.parse().ok())
             .unwrap_or_else(|| panic!("/metrics should have {series}"))
+    }
+
+    /// Polls `/metrics` until `series` satisfies `done`, and returns its value then.
+    /// Fails after the test wait.
+    pub async fn metric_until(&self, series: &str, done: impl Fn(f64) -> bool) -> f64 {
+        let poll = async {
+            loop {
+                let value = self.metric(series).await;
+                if done(value) {
+                    return value;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(WAIT, poll)
+            .await
+            .unwrap_or_else(|_| panic!("{series} did not reach the expected value within {WAIT:?}"))
     }
 
     /// Connects and completes the handshake.
@@ -284,4 +303,23 @@ pub async fn raw_close(socket: &mut RawSocket, context: &str) -> (u16, String) {
     tokio::time::timeout(WAIT, wait)
         .await
         .unwrap_or_else(|_| panic!("{context}: no close within {WAIT:?}"))
+}
+
+/// Says `hello` on a new raw socket and returns the socket and the server's `Welcome`.
+/// Dropping the socket drops the connection without a goodbye.
+pub async fn raw_hello(server: &TestServer, hello: Hello) -> (RawSocket, Welcome) {
+    let mut socket =
+        raw_connect(server, Message::Binary(ClientMessage::Hello(hello).encode())).await;
+    let welcome = async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Binary(frame) = message
+                && let Ok(ServerMessage::Welcome(welcome)) = ServerMessage::decode(&frame)
+            {
+                return welcome;
+            }
+        }
+        panic!("the server should answer Hello with Welcome")
+    };
+    let welcome = tokio::time::timeout(WAIT, welcome).await.expect("Welcome should arrive in time");
+    (socket, welcome)
 }

@@ -5,9 +5,12 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use glam::Vec2;
 use tickwire_client::{Client, ClientBuilder, Event};
-use tickwire_protocol::{ActorKind, ClientMessage, Hello, ResumeToken, ServerMessage, Welcome};
-use tickwire_tests::{Proxy, TestServer, WAIT, next_snapshot, test_config, wait_for};
+use tickwire_protocol::{ActorKind, ClientMessage, Hello, Input, ResumeToken, Welcome};
+use tickwire_tests::{
+    Proxy, TestServer, WAIT, next_snapshot, raw_hello, snapshot_after, test_config, wait_for,
+};
 use tokio_tungstenite::tungstenite::Message;
 
 fn players(world: &tickwire_protocol::WorldState) -> Vec<u32> {
@@ -24,24 +27,10 @@ async fn players_become(observer: &mut Client, expected: &[u32], what: &str) {
     .await;
 }
 
-/// Says `Hello` (with `token`) on a raw socket and returns the `Welcome`.
+/// Says `Hello` (with `token`) on a raw socket, returns the `Welcome` and drops the
+/// connection without a goodbye.
 async fn raw_welcome(server: &TestServer, token: Option<ResumeToken>) -> Welcome {
-    let (mut socket, _) = tokio_tungstenite::connect_async(server.ws_url())
-        .await
-        .expect("a raw socket should connect");
-    let hello = ClientMessage::Hello(Hello { resume_token: token, ..Hello::new() });
-    socket.send(Message::Binary(hello.encode())).await.expect("Hello should be sent");
-    let welcome = async {
-        while let Some(Ok(message)) = socket.next().await {
-            if let Message::Binary(frame) = message
-                && let Ok(ServerMessage::Welcome(welcome)) = ServerMessage::decode(&frame)
-            {
-                return welcome;
-            }
-        }
-        panic!("the server should answer Hello with Welcome")
-    };
-    tokio::time::timeout(WAIT, welcome).await.expect("Welcome should arrive in time")
+    raw_hello(server, Hello { resume_token: token, ..Hello::new() }).await.1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,5 +148,34 @@ async fn a_goodbye_followed_by_a_reset_still_removes_the_actor() {
         "a goodbye should remove the actor even when a reset follows it at once",
     )
     .await;
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_player_dropped_right_after_an_input_stands_still() {
+    let server = TestServer::start(test_config()).await; // grace window: 30 s
+    let mut observer = server.connect().await;
+    let (mut socket, welcome) = raw_hello(&server, Hello::new()).await;
+    let actor = welcome.actor_id;
+    let start = snapshot_after(&mut observer, welcome.tick, "the dropped player's actor").await;
+    let x = start.get(actor).expect("the observer should see the new actor").x;
+    let steps_per_unit = i32::from(start.steps_per_unit);
+    // Toward the middle, so no wall stops the actor whatever happens.
+    let toward_middle = if x < 500 * steps_per_unit { Vec2::X } else { Vec2::NEG_X };
+    let input = ClientMessage::Input(Input { sequence: 1, direction: toward_middle, ack_tick: 0 });
+    socket.send(Message::Binary(input.encode())).await.expect("the input should be sent");
+    drop(socket);
+    server.metric_until("tickwire_sessions", |open| open == 1.0).await;
+
+    let stopped = snapshot_after(&mut observer, 0, "after the drop").await;
+    let later = snapshot_after(&mut observer, stopped.tick + 30, "half a second later").await;
+    let position =
+        |world: &tickwire_protocol::WorldState| world.get(actor).map(|row| (row.x, row.y));
+    assert!(position(&later).is_some(), "the actor should wait for a resume");
+    assert_eq!(
+        position(&later),
+        position(&stopped),
+        "a dropped player's actor should stand still, even with an input just before the drop"
+    );
     server.stop().await.expect("the server should stop cleanly");
 }
