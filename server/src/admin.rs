@@ -45,6 +45,8 @@ pub(crate) struct Admin {
     pub(crate) frames: watch::Receiver<Arc<FrameRing>>,
     /// The settings at start, until the first frame carries the settings in force.
     pub(crate) initial: Settings,
+    /// `limits.max_messages_per_second`: the input cadence a change sets must fit it.
+    pub(crate) max_client_messages_per_second: u32,
 }
 
 /// The admin routes.
@@ -125,7 +127,10 @@ async fn change_settings(State(admin): State<Admin>, headers: HeaderMap, body: B
             return error(StatusCode::BAD_REQUEST, &message);
         }
     };
-    let settings = match patch.apply_to(&admin.settings_in_force()) {
+    let checked = patch.apply_to(&admin.settings_in_force()).and_then(|settings| {
+        settings.validate_with_budget(admin.max_client_messages_per_second).map(|()| settings)
+    });
+    let settings = match checked {
         Ok(settings) => settings,
         Err(invalid) => return error(StatusCode::BAD_REQUEST, &invalid.to_string()),
     };

@@ -67,6 +67,29 @@ impl Default for ServerConfig {
     }
 }
 
+impl ServerConfig {
+    /// Checks what no single layer can: the settings together with the limits they must
+    /// fit, and the auto-tuner's bounds together.
+    ///
+    /// # Errors
+    /// The first setting out of range, named, with the others involved in its reason.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.sim.settings.validate_with_budget(self.net.max_messages_per_second)?;
+        let (slowest_tick_rate, widest_gap) =
+            (self.autotune.min_tick_rate_hz, self.autotune.max_broadcast_every);
+        if widest_gap > slowest_tick_rate {
+            return Err(ConfigError::Invalid {
+                setting: "autotune.max_broadcast_every",
+                reason: format!(
+                    "{widest_gap} ticks at autotune.min_tick_rate_hz {slowest_tick_rate} is under \
+                     one snapshot a second; keep max_broadcast_every <= min_tick_rate_hz"
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Why a configuration could not be loaded.
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -208,6 +231,11 @@ impl ConfigLayer {
 
 /// Largest arena side: positions in steps must fit an `i32` at the finest quantisation.
 const MAX_ARENA_SIDE: f32 = 1_000_000.0;
+const _: () = assert!(
+    MAX_ARENA_SIDE * Settings::MAX_STEPS_PER_UNIT as f32 <= i32::MAX as f32,
+    "a position anywhere in the largest arena must fit the wire's i32 steps"
+);
+
 
 fn arena_side(setting: &'static str, value: f32) -> Result<f32, ConfigError> {
     if value.is_finite() && value > 0.0 && value <= MAX_ARENA_SIDE {

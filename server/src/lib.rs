@@ -32,7 +32,6 @@ use std::time::Instant;
 use thiserror::Error;
 
 use tickwire_net::{AllowAll, Authenticator, FramePublisher, Net, NetConfig, SignedTokens};
-use tickwire_protocol::SettingsError;
 
 use telemetry::Telemetry;
 use tickwire_net::NetMetrics;
@@ -47,9 +46,6 @@ pub use config::{AutotuneLayer, ConfigError, ConfigLayer, LimitsLayer, ServeArgs
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, Error)]
 pub enum ServerError {
-    /// A setting is out of range.
-    #[error(transparent)]
-    InvalidSettings(#[from] SettingsError),
     /// The metrics recorder could not be built.
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] metrics_exporter_prometheus::BuildError),
@@ -104,7 +100,7 @@ pub async fn run_game(
     game: impl Game,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    config.sim.settings.validate()?;
+    config.validate()?;
     let (sim_sender, sim_inbox) = sim_channels(config.input_queue_capacity);
     // The ring must hold exactly the frames the sim keeps ids quarantined for.
     let (mut publisher, frames) = FramePublisher::new(config.sim.frame_history);
@@ -142,6 +138,7 @@ pub async fn run_game(
         sim: sim_sender.clone(),
         frames: frames.clone(),
         initial: config.sim.settings,
+        max_client_messages_per_second: config.net.max_messages_per_second,
     };
     let send_buffer_bytes = config.net.send_buffer_bytes;
     // One grace window: tokens stay redeemable exactly as long as the sim keeps actors.

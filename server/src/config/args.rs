@@ -90,6 +90,7 @@ impl ServeArgs {
             ConfigLayer::from_file(path)?.apply_to(&mut config)?;
         }
         self.layer().apply_to(&mut config)?;
+        config.validate()?;
         Ok(config)
     }
 
