@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub net: NetConfig,
     /// Bearer token for the admin API; without one the API is open on loopback binds only.
     pub admin_token: Option<String>,
+    /// Bearer token for `/metrics`; without one it is open on loopback binds only.
+    pub metrics_token: Option<String>,
     /// Secret that player tokens are signed with ([`tickwire_net::SignedTokens`]); without
     /// one (and without an `authenticator`) everybody may play.
     pub auth_secret: Option<String>,
@@ -57,6 +59,7 @@ impl Default for ServerConfig {
             sim: SimConfig::default(),
             net: NetConfig::default(),
             admin_token: None,
+            metrics_token: None,
             auth_secret: None,
             authenticator: None,
             input_queue_capacity: 16 * 1024,
@@ -145,6 +148,9 @@ pub struct ConfigLayer {
     /// See [`ServerConfig::admin_token`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_token: Option<String>,
+    /// See [`ServerConfig::metrics_token`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<String>,
     /// The simulation settings (a `[settings]` table in the file).
     #[serde(default)]
     pub settings: SettingsPatch,
@@ -194,6 +200,9 @@ impl ConfigLayer {
         if let Some(token) = &self.admin_token {
             config.admin_token = Some(token.clone()).filter(|token| !token.is_empty());
         }
+        if let Some(token) = &self.metrics_token {
+            config.metrics_token = Some(token.clone()).filter(|token| !token.is_empty());
+        }
         config.sim.settings = self.settings.apply_to(&config.sim.settings)?;
         if let Some(secret) = &self.auth_secret {
             config.auth_secret = Some(secret.clone()).filter(|secret| !secret.is_empty());
@@ -213,6 +222,7 @@ impl ConfigLayer {
             arena_width: Some(config.sim.arena_size.x),
             arena_height: Some(config.sim.arena_size.y),
             admin_token: config.admin_token.as_ref().map(|_| "<set>".into()),
+            metrics_token: config.metrics_token.as_ref().map(|_| "<set>".into()),
             settings: SettingsPatch {
                 tick_rate_hz: Some(settings.tick_rate_hz),
                 broadcast_every: Some(settings.broadcast_every),
@@ -235,7 +245,6 @@ const _: () = assert!(
     MAX_ARENA_SIDE * Settings::MAX_STEPS_PER_UNIT as f32 <= i32::MAX as f32,
     "a position anywhere in the largest arena must fit the wire's i32 steps"
 );
-
 
 fn arena_side(setting: &'static str, value: f32) -> Result<f32, ConfigError> {
     if value.is_finite() && value > 0.0 && value <= MAX_ARENA_SIDE {

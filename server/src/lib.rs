@@ -17,15 +17,18 @@
 //! on the caller's tokio runtime. They meet only in channels: crossbeam into the sim, a
 //! `watch` of the newest frame out of it.
 
+mod access;
 mod admin;
 mod config;
 mod http;
+mod log_throttle;
 mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
-use admin::{Access, Admin};
+use access::{Access, Guard};
+use admin::Admin;
 use axum::serve::ListenerExt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -125,16 +128,15 @@ pub async fn run_game(
     let upkeep = telemetry.spawn_upkeep();
 
     let local = listener.local_addr().map_err(ServerError::Listener)?;
-    let access = match &config.admin_token {
-        Some(token) => Access::Token(token.as_str().into()),
-        None if local.ip().is_loopback() => Access::Open,
-        None => {
-            warn!(%local, "admin API off: non-loopback bind without an admin token");
-            Access::Disabled
+    let admin_access = Access::for_bind(config.admin_token.as_deref(), local, "--admin-token");
+    let metrics_access =
+        Access::for_bind(config.metrics_token.as_deref(), local, "--metrics-token");
+    for (endpoint, access) in [("admin API", &admin_access), ("/metrics", &metrics_access)] {
+        if let Access::Disabled { token_flag } = access {
+            warn!(%local, endpoint, "{endpoint} off: non-loopback bind without {token_flag}");
         }
-    };
+    }
     let admin = Admin {
-        access,
         sim: sim_sender.clone(),
         frames: frames.clone(),
         initial: config.sim.settings,
@@ -149,9 +151,10 @@ pub async fn run_game(
         (None, None) => Arc::new(AllowAll),
     };
     let net = Net::new(net_config, sim_sender, frames, net_metrics, authenticator);
+    let recorder = telemetry.recorder();
     let app = http::router(net.clone())
-        .merge(admin::router(admin))
-        .merge(telemetry.router())
+        .merge(admin::router(admin, Guard::new("admin", admin_access, recorder)))
+        .merge(telemetry.router(Guard::new("metrics", metrics_access, recorder)))
         .into_make_service_with_connect_info::<SocketAddr>();
     let listener = listener.tap_io(move |socket| {
         // Snapshots are small and latency-bound: never hold them back to coalesce (Nagle).
