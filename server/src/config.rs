@@ -48,6 +48,9 @@ pub struct ServerConfig {
     pub max_catch_up_ticks: u32,
     /// How long shutdown waits for sessions to say goodbye.
     pub shutdown_grace: Duration,
+    /// How long a connection has to send a complete HTTP request head, the upgrade
+    /// request included (and between keep-alive requests); then it is closed.
+    pub header_timeout: Duration,
     /// How the server trades snapshot and tick rate for headroom under load.
     pub autotune: AutotuneConfig,
 }
@@ -65,6 +68,7 @@ impl Default for ServerConfig {
             input_queue_capacity: 16 * 1024,
             max_catch_up_ticks: 5,
             shutdown_grace: Duration::from_secs(3),
+            header_timeout: Duration::from_secs(5),
             autotune: AutotuneConfig::default(),
         }
     }

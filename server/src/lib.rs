@@ -21,6 +21,7 @@ mod access;
 mod admin;
 mod config;
 mod http;
+mod http_server;
 mod log_throttle;
 mod telemetry;
 
@@ -29,7 +30,7 @@ use std::net::SocketAddr;
 
 use access::{Access, Guard};
 use admin::Admin;
-use axum::serve::ListenerExt;
+use http_server::HttpServer;
 use std::sync::Arc;
 use std::time::Instant;
 use thiserror::Error;
@@ -72,9 +73,6 @@ pub enum ServerError {
     /// The sim thread could not be started.
     #[error("could not start the sim thread: {0}")]
     SimThread(std::io::Error),
-    /// Serving HTTP failed.
-    #[error("HTTP server failed: {0}")]
-    Serve(std::io::Error),
 }
 
 /// Runs the server on `listener` until `shutdown` resolves, then shuts down gracefully:
@@ -142,7 +140,6 @@ pub async fn run_game(
         initial: config.sim.settings,
         max_client_messages_per_second: config.net.max_messages_per_second,
     };
-    let send_buffer_bytes = config.net.send_buffer_bytes;
     // One grace window: tokens stay redeemable exactly as long as the sim keeps actors.
     let net_config = NetConfig { resume_grace: config.sim.resume_grace, ..config.net.clone() };
     let authenticator: Arc<dyn Authenticator> = match (&config.authenticator, &config.auth_secret) {
@@ -154,32 +151,18 @@ pub async fn run_game(
     let recorder = telemetry.recorder();
     let app = http::router(net.clone())
         .merge(admin::router(admin, Guard::new("admin", admin_access, recorder)))
-        .merge(telemetry.router(Guard::new("metrics", metrics_access, recorder)))
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let listener = listener.tap_io(move |socket| {
-        // Snapshots are small and latency-bound: never hold them back to coalesce (Nagle).
-        if let Err(error) = socket.set_nodelay(true) {
-            warn!(%error, "cannot set TCP_NODELAY");
-        }
-        if let Some(bytes) = send_buffer_bytes
-            && let Err(error) = socket2::SockRef::from(&*socket).set_send_buffer_size(bytes)
-        {
-            warn!(%error, bytes, "cannot set the socket send buffer size");
-        }
-    });
+        .merge(telemetry.router(Guard::new("metrics", metrics_access, recorder)));
+    let http = HttpServer::new(app, config.header_timeout, config.net.send_buffer_bytes, recorder);
     let on_shutdown = {
         let net = net.clone();
         async move {
             shutdown.await;
             info!("shutting down");
-            // Sessions are told first: upgraded connections are not axum's to wait for.
+            // Sessions are told first: upgraded connections are no longer HTTP's to wait for.
             net.shut_down(config.shutdown_grace).await;
         }
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(on_shutdown)
-        .await
-        .map_err(ServerError::Serve)?;
+    http.run(listener, on_shutdown, config.shutdown_grace).await;
 
     upkeep.abort();
     // Joining the sim thread waits at most one tick.
