@@ -20,6 +20,7 @@
 mod access;
 mod admin;
 mod config;
+mod descriptors;
 mod http;
 mod http_server;
 mod log_throttle;
@@ -101,7 +102,7 @@ pub async fn run_game(
     game: impl Game,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    config.validate()?;
+    preflight(&config)?;
     let (sim_sender, sim_inbox) = sim_channels(config.input_queue_capacity);
     // The ring must hold exactly the frames the sim keeps ids quarantined for.
     let (mut publisher, frames) = FramePublisher::new(config.sim.frame_history);
@@ -181,6 +182,8 @@ pub async fn run_game(
 /// server.
 pub fn serve(args: &ServeArgs, game: impl Game) -> Result<(), ServerError> {
     let config = args.config()?;
+    // Before binding, so a refused configuration never prints the listening line.
+    preflight(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -194,6 +197,13 @@ pub fn serve(args: &ServeArgs, game: impl Game) -> Result<(), ServerError> {
         println!("tickwire listening on http://{address}/");
         run_game(listener, config, game, shutdown_signal()).await
     })
+}
+
+/// What must hold before serving: the configuration as a whole, and room for
+/// `max_sessions` in the descriptor limit (raised to its hard limit here).
+fn preflight(config: &ServerConfig) -> Result<(), ConfigError> {
+    config.validate()?;
+    descriptors::ensure_room_for(config.net.max_sessions)
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`), coloured only on a terminal.
