@@ -52,15 +52,19 @@ impl Running {
     /// Stops the server if it still runs and collects what it printed.
     fn output(&mut self) -> Output {
         let _ = self.0.kill();
-        let status = self.0.wait().expect("the child's status");
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        if let Some(mut pipe) = self.0.stdout.take() {
-            pipe.read_to_end(&mut stdout).expect("read the server's stdout");
-        }
-        if let Some(mut pipe) = self.0.stderr.take() {
-            pipe.read_to_end(&mut stderr).expect("read the server's log");
-        }
-        Output { status, stdout, stderr }
+        let collect = |child: &mut Child| -> std::io::Result<Output> {
+            let status = child.wait()?;
+            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+            if let Some(mut pipe) = child.stdout.take() {
+                pipe.read_to_end(&mut stdout)?;
+            }
+            if let Some(mut pipe) = child.stderr.take() {
+                pipe.read_to_end(&mut stderr)?;
+            }
+            Ok(Output { status, stdout, stderr })
+        };
+        collect(&mut self.0)
+            .unwrap_or_else(|error| panic!("the server's output should be readable: {error}"))
     }
 }
 
