@@ -11,6 +11,11 @@
 //!   time), `/ws` (WebSocket sessions), `/healthz`.
 //! - `admin`: `/admin/settings`, to read and change settings live.
 //! - `telemetry`: `/metrics`, Prometheus text from the server's own recorder.
+//! - `access`: who may use `/admin/settings` and `/metrics` (token, or loopback only).
+//! - `http_server`: the accept loop and HTTP/1 on each connection, with the deadlines and
+//!   caps a connection is held to until it becomes a session.
+//! - `descriptors`: room for `max_sessions` in the open-file limit.
+//! - `log_throttle`: one log line per interval for events outsiders can repeat.
 //!
 //! # Threads
 //! The sim runs on its own OS thread ([`tickwire_sim::SimThread`]); sessions and HTTP run
@@ -81,8 +86,8 @@ pub enum ServerError {
 /// `config.shutdown_grace`), and stops the sim thread.
 ///
 /// # Errors
-/// [`ServerError`] for invalid settings, a sim thread that cannot start, or a failing
-/// HTTP server.
+/// [`ServerError`] for an invalid configuration (settings that do not fit together, a
+/// `max_sessions` beyond the descriptor limit) or a sim thread that cannot start.
 pub async fn run(
     listener: TcpListener,
     config: ServerConfig,
