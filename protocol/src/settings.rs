@@ -1,5 +1,9 @@
 //! [`Settings`]: the rates and tuning the server drives and every client follows, with
 //! validation that names the offending setting, and [`SettingsPatch`] for live changes.
+//!
+//! Validation checks the settings together, not only one by one: a combination of valid
+//! values can still break every client (no snapshots for minutes, velocities that do not
+//! fit their wire type, an input cadence the server's own message budget refuses).
 
 use thiserror::Error;
 
@@ -58,12 +62,96 @@ impl Settings {
     pub const MAX_TICK_RATE_HZ: u16 = 1000;
     /// Finest quantisation accepted; finer steps only cost bytes.
     pub const MAX_STEPS_PER_UNIT: u16 = 1024;
+    /// Fewest snapshots per second: clients hold the older state until the newer one
+    /// arrives, so a slower cadence is a frozen screen, not a setting.
+    pub const MIN_SNAPSHOTS_PER_SECOND: f32 = 1.0;
+    /// Messages per second a client sends besides its inputs: a `Pong` to the server's
+    /// ping every second, a WebSocket ping, the occasional `FullSnapshotRequest` or
+    /// `SnapshotRateRequest`, with room to spare.
+    pub const CLIENT_UPKEEP_MESSAGES_PER_SECOND: f32 = 4.0;
 
-    /// Checks every field.
+    /// Checks every field, and the combinations that do not depend on the server's limits
+    /// (snapshot cadence, quantised velocity range). What the sim checks on every change.
     ///
     /// # Errors
     /// The first setting that is out of range, named as in the config and flags.
     pub fn validate(&self) -> Result<(), SettingsError> {
+        self.validate_fields()?;
+        self.validate_snapshot_cadence()?;
+        self.validate_velocity_range()
+    }
+
+    /// [`Self::validate`], and that a client following this input cadence stays within
+    /// `max_messages_per_second` (`limits.max_messages_per_second`, beyond which the
+    /// server closes it 4004). What the configuration and the admin API check.
+    ///
+    /// # Errors
+    /// The first setting that is out of range, named, with the other settings involved.
+    pub fn validate_with_budget(&self, max_messages_per_second: u32) -> Result<(), SettingsError> {
+        self.validate()?;
+        let needed = self.client_messages_per_second();
+        if needed > max_messages_per_second as f32 {
+            return Err(SettingsError {
+                setting: "input_every",
+                reason: format!(
+                    "clients following tick_rate_hz {} / input_every {} send {needed:.0} \
+                     messages per second with pongs and requests, over \
+                     limits.max_messages_per_second {max_messages_per_second}: raise \
+                     input_every or the limit",
+                    self.tick_rate_hz, self.input_every
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Messages per second a client sends when it follows these settings.
+    pub fn client_messages_per_second(&self) -> f32 {
+        f32::from(self.tick_rate_hz) / f32::from(self.input_every.max(1))
+            + Self::CLIENT_UPKEEP_MESSAGES_PER_SECOND
+    }
+
+    /// Snapshots per second these settings give a client that is not throttled.
+    pub fn snapshots_per_second(&self) -> f32 {
+        f32::from(self.tick_rate_hz) / f32::from(self.broadcast_every.max(1))
+    }
+
+    fn validate_snapshot_cadence(&self) -> Result<(), SettingsError> {
+        if self.snapshots_per_second() < Self::MIN_SNAPSHOTS_PER_SECOND {
+            return Err(SettingsError {
+                setting: "broadcast_every",
+                reason: format!(
+                    "{} ticks at tick_rate_hz {} is {:.3} snapshots per second; snapshots \
+                     must come at least once a second (broadcast_every <= tick_rate_hz)",
+                    self.broadcast_every,
+                    self.tick_rate_hz,
+                    self.snapshots_per_second()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Velocities travel as `i16` steps per second; an actor at full speed along an axis
+    /// must fit, or clients see it crawl while the server moves it on.
+    fn validate_velocity_range(&self) -> Result<(), SettingsError> {
+        let steps_per_second = self.movement_speed * f32::from(self.position_steps_per_unit);
+        if steps_per_second > f32::from(i16::MAX) {
+            return Err(SettingsError {
+                setting: "position_steps_per_unit",
+                reason: format!(
+                    "{} steps per unit at movement_speed {} is {steps_per_second} steps per \
+                     second, over the {} a velocity can carry: lower one of them",
+                    self.position_steps_per_unit,
+                    self.movement_speed,
+                    i16::MAX
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn validate_fields(&self) -> Result<(), SettingsError> {
         let fail = |setting, reason: String| Err(SettingsError { setting, reason });
         if !(1..=Self::MAX_TICK_RATE_HZ).contains(&self.tick_rate_hz) {
             return fail(
@@ -185,6 +273,63 @@ mod tests {
             let err = settings.validate().err();
             assert_eq!(err.map(|e| e.setting), Some(name), "{settings:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn snapshots_must_come_at_least_once_a_second() {
+        let never = Settings { broadcast_every: 65535, ..Settings::default() };
+        let error = never.validate().err();
+        assert_eq!(error.as_ref().map(|e| e.setting), Some("broadcast_every"));
+        assert!(
+            error.is_some_and(|e| e.reason.contains("tick_rate_hz")),
+            "the refusal should name the tick rate too"
+        );
+        let once_a_second =
+            Settings { tick_rate_hz: 30, broadcast_every: 30, ..Settings::default() };
+        assert_eq!(once_a_second.validate(), Ok(()), "one snapshot a second is enough");
+        let slower = Settings { tick_rate_hz: 30, broadcast_every: 31, ..Settings::default() };
+        assert!(slower.validate().is_err(), "under one snapshot a second should be refused");
+    }
+
+    #[test]
+    fn full_speed_must_fit_a_quantised_velocity() {
+        let saturating = Settings { position_steps_per_unit: 1024, ..Settings::default() };
+        let error = saturating.validate().err();
+        assert_eq!(error.as_ref().map(|e| e.setting), Some("position_steps_per_unit"));
+        assert!(
+            error.is_some_and(|e| e.reason.contains("movement_speed")),
+            "the refusal should name the speed too"
+        );
+        // 120 units/s at 273 steps is 32760 steps/s: just fits an i16.
+        let fits = Settings { position_steps_per_unit: 273, ..Settings::default() };
+        assert_eq!(fits.validate(), Ok(()));
+        let fast = Settings { movement_speed: 5000.0, ..Settings::default() };
+        assert!(fast.validate().is_err(), "5000 units/s at 8 steps should not fit an i16");
+    }
+
+    #[test]
+    fn the_input_cadence_must_fit_the_message_budget() {
+        let budget = 120;
+        let too_fast = Settings { tick_rate_hz: 1000, input_every: 1, ..Settings::default() };
+        assert_eq!(too_fast.validate(), Ok(()), "alone, these settings are in range");
+        let error = too_fast.validate_with_budget(budget).err();
+        assert_eq!(error.as_ref().map(|e| e.setting), Some("input_every"));
+        assert!(
+            error.is_some_and(|e| e.reason.contains("limits.max_messages_per_second")
+                && e.reason.contains("tick_rate_hz")),
+            "the refusal should name the tick rate and the budget"
+        );
+        // 116 inputs a second and 4 for pongs and requests: exactly the budget.
+        let at_budget = Settings {
+            tick_rate_hz: 116,
+            input_every: 1,
+            broadcast_every: 2,
+            ..Settings::default()
+        };
+        assert_eq!(at_budget.validate_with_budget(budget), Ok(()));
+        let over = Settings { tick_rate_hz: 117, ..at_budget };
+        assert!(over.validate_with_budget(budget).is_err(), "one input over should be refused");
+        assert_eq!(Settings::default().validate_with_budget(budget), Ok(()));
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub net: NetConfig,
     /// Bearer token for the admin API; without one the API is open on loopback binds only.
     pub admin_token: Option<String>,
+    /// Bearer token for `/metrics`; without one it is open on loopback binds only.
+    pub metrics_token: Option<String>,
     /// Secret that player tokens are signed with ([`tickwire_net::SignedTokens`]); without
     /// one (and without an `authenticator`) everybody may play.
     pub auth_secret: Option<String>,
@@ -47,6 +49,9 @@ pub struct ServerConfig {
     pub max_catch_up_ticks: u32,
     /// How long shutdown waits for sessions to say goodbye.
     pub shutdown_grace: Duration,
+    /// How long a connection has to send a complete HTTP request head, the upgrade
+    /// request included (and between keep-alive requests); then it is closed.
+    pub header_timeout: Duration,
     /// How the server trades snapshot and tick rate for headroom under load.
     pub autotune: AutotuneConfig,
 }
@@ -58,13 +63,38 @@ impl Default for ServerConfig {
             sim: SimConfig::default(),
             net: NetConfig::default(),
             admin_token: None,
+            metrics_token: None,
             auth_secret: None,
             authenticator: None,
             input_queue_capacity: 16 * 1024,
             max_catch_up_ticks: 5,
             shutdown_grace: Duration::from_secs(3),
+            header_timeout: Duration::from_secs(5),
             autotune: AutotuneConfig::default(),
         }
+    }
+}
+
+impl ServerConfig {
+    /// Checks what no single layer can: the settings together with the limits they must
+    /// fit, and the auto-tuner's bounds together.
+    ///
+    /// # Errors
+    /// The first setting out of range, named, with the others involved in its reason.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.sim.settings.validate_with_budget(self.net.max_messages_per_second)?;
+        let (slowest_tick_rate, widest_gap) =
+            (self.autotune.min_tick_rate_hz, self.autotune.max_broadcast_every);
+        if widest_gap > slowest_tick_rate {
+            return Err(ConfigError::Invalid {
+                setting: "autotune.max_broadcast_every",
+                reason: format!(
+                    "{widest_gap} ticks at autotune.min_tick_rate_hz {slowest_tick_rate} is under \
+                     one snapshot a second; keep max_broadcast_every <= min_tick_rate_hz"
+                ),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -123,6 +153,9 @@ pub struct ConfigLayer {
     /// See [`ServerConfig::admin_token`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_token: Option<String>,
+    /// See [`ServerConfig::metrics_token`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<String>,
     /// The simulation settings (a `[settings]` table in the file).
     #[serde(default)]
     pub settings: SettingsPatch,
@@ -172,6 +205,9 @@ impl ConfigLayer {
         if let Some(token) = &self.admin_token {
             config.admin_token = Some(token.clone()).filter(|token| !token.is_empty());
         }
+        if let Some(token) = &self.metrics_token {
+            config.metrics_token = Some(token.clone()).filter(|token| !token.is_empty());
+        }
         config.sim.settings = self.settings.apply_to(&config.sim.settings)?;
         if let Some(secret) = &self.auth_secret {
             config.auth_secret = Some(secret.clone()).filter(|secret| !secret.is_empty());
@@ -191,6 +227,7 @@ impl ConfigLayer {
             arena_width: Some(config.sim.arena_size.x),
             arena_height: Some(config.sim.arena_size.y),
             admin_token: config.admin_token.as_ref().map(|_| "<set>".into()),
+            metrics_token: config.metrics_token.as_ref().map(|_| "<set>".into()),
             settings: SettingsPatch {
                 tick_rate_hz: Some(settings.tick_rate_hz),
                 broadcast_every: Some(settings.broadcast_every),
@@ -209,6 +246,10 @@ impl ConfigLayer {
 
 /// Largest arena side: positions in steps must fit an `i32` at the finest quantisation.
 const MAX_ARENA_SIDE: f32 = 1_000_000.0;
+const _: () = assert!(
+    MAX_ARENA_SIDE * Settings::MAX_STEPS_PER_UNIT as f32 <= i32::MAX as f32,
+    "a position anywhere in the largest arena must fit the wire's i32 steps"
+);
 
 fn arena_side(setting: &'static str, value: f32) -> Result<f32, ConfigError> {
     if value.is_finite() && value > 0.0 && value <= MAX_ARENA_SIDE {

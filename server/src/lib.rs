@@ -11,28 +11,37 @@
 //!   time), `/ws` (WebSocket sessions), `/healthz`.
 //! - `admin`: `/admin/settings`, to read and change settings live.
 //! - `telemetry`: `/metrics`, Prometheus text from the server's own recorder.
+//! - `access`: who may use `/admin/settings` and `/metrics` (token, or loopback only).
+//! - `http_server`: the accept loop and HTTP/1 on each connection, with the deadlines and
+//!   caps a connection is held to until it becomes a session.
+//! - `descriptors`: room for `max_sessions` in the open-file limit.
+//! - `log_throttle`: one log line per interval for events outsiders can repeat.
 //!
 //! # Threads
 //! The sim runs on its own OS thread ([`tickwire_sim::SimThread`]); sessions and HTTP run
 //! on the caller's tokio runtime. They meet only in channels: crossbeam into the sim, a
 //! `watch` of the newest frame out of it.
 
+mod access;
 mod admin;
 mod config;
+mod descriptors;
 mod http;
+mod http_server;
+mod log_throttle;
 mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
-use admin::{Access, Admin};
-use axum::serve::ListenerExt;
+use access::{Access, Guard};
+use admin::Admin;
+use http_server::HttpServer;
 use std::sync::Arc;
 use std::time::Instant;
 use thiserror::Error;
 
 use tickwire_net::{AllowAll, Authenticator, FramePublisher, Net, NetConfig, SignedTokens};
-use tickwire_protocol::SettingsError;
 
 use telemetry::Telemetry;
 use tickwire_net::NetMetrics;
@@ -47,9 +56,6 @@ pub use config::{AutotuneLayer, ConfigError, ConfigLayer, LimitsLayer, ServeArgs
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, Error)]
 pub enum ServerError {
-    /// A setting is out of range.
-    #[error(transparent)]
-    InvalidSettings(#[from] SettingsError),
     /// The metrics recorder could not be built.
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] metrics_exporter_prometheus::BuildError),
@@ -73,9 +79,6 @@ pub enum ServerError {
     /// The sim thread could not be started.
     #[error("could not start the sim thread: {0}")]
     SimThread(std::io::Error),
-    /// Serving HTTP failed.
-    #[error("HTTP server failed: {0}")]
-    Serve(std::io::Error),
 }
 
 /// Runs the server on `listener` until `shutdown` resolves, then shuts down gracefully:
@@ -83,8 +86,8 @@ pub enum ServerError {
 /// `config.shutdown_grace`), and stops the sim thread.
 ///
 /// # Errors
-/// [`ServerError`] for invalid settings, a sim thread that cannot start, or a failing
-/// HTTP server.
+/// [`ServerError`] for an invalid configuration (settings that do not fit together, a
+/// `max_sessions` beyond the descriptor limit) or a sim thread that cannot start.
 pub async fn run(
     listener: TcpListener,
     config: ServerConfig,
@@ -104,7 +107,7 @@ pub async fn run_game(
     game: impl Game,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    config.sim.settings.validate()?;
+    preflight(&config)?;
     let (sim_sender, sim_inbox) = sim_channels(config.input_queue_capacity);
     // The ring must hold exactly the frames the sim keeps ids quarantined for.
     let (mut publisher, frames) = FramePublisher::new(config.sim.frame_history);
@@ -129,21 +132,20 @@ pub async fn run_game(
     let upkeep = telemetry.spawn_upkeep();
 
     let local = listener.local_addr().map_err(ServerError::Listener)?;
-    let access = match &config.admin_token {
-        Some(token) => Access::Token(token.as_str().into()),
-        None if local.ip().is_loopback() => Access::Open,
-        None => {
-            warn!(%local, "admin API off: non-loopback bind without an admin token");
-            Access::Disabled
+    let admin_access = Access::for_bind(config.admin_token.as_deref(), local, "--admin-token");
+    let metrics_access =
+        Access::for_bind(config.metrics_token.as_deref(), local, "--metrics-token");
+    for (endpoint, access) in [("admin API", &admin_access), ("/metrics", &metrics_access)] {
+        if let Access::Disabled { token_flag } = access {
+            warn!(%local, endpoint, "{endpoint} off: non-loopback bind without {token_flag}");
         }
-    };
+    }
     let admin = Admin {
-        access,
         sim: sim_sender.clone(),
         frames: frames.clone(),
         initial: config.sim.settings,
+        max_client_messages_per_second: config.net.max_messages_per_second,
     };
-    let send_buffer_bytes = config.net.send_buffer_bytes;
     // One grace window: tokens stay redeemable exactly as long as the sim keeps actors.
     let net_config = NetConfig { resume_grace: config.sim.resume_grace, ..config.net.clone() };
     let authenticator: Arc<dyn Authenticator> = match (&config.authenticator, &config.auth_secret) {
@@ -152,34 +154,21 @@ pub async fn run_game(
         (None, None) => Arc::new(AllowAll),
     };
     let net = Net::new(net_config, sim_sender, frames, net_metrics, authenticator);
+    let recorder = telemetry.recorder();
     let app = http::router(net.clone())
-        .merge(admin::router(admin))
-        .merge(telemetry.router())
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let listener = listener.tap_io(move |socket| {
-        // Snapshots are small and latency-bound: never hold them back to coalesce (Nagle).
-        if let Err(error) = socket.set_nodelay(true) {
-            warn!(%error, "cannot set TCP_NODELAY");
-        }
-        if let Some(bytes) = send_buffer_bytes
-            && let Err(error) = socket2::SockRef::from(&*socket).set_send_buffer_size(bytes)
-        {
-            warn!(%error, bytes, "cannot set the socket send buffer size");
-        }
-    });
+        .merge(admin::router(admin, Guard::new("admin", admin_access, recorder)))
+        .merge(telemetry.router(Guard::new("metrics", metrics_access, recorder)));
+    let http = HttpServer::new(app, config.header_timeout, config.net.send_buffer_bytes, recorder);
     let on_shutdown = {
         let net = net.clone();
         async move {
             shutdown.await;
             info!("shutting down");
-            // Sessions are told first: upgraded connections are not axum's to wait for.
+            // Sessions are told first: upgraded connections are no longer HTTP's to wait for.
             net.shut_down(config.shutdown_grace).await;
         }
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(on_shutdown)
-        .await
-        .map_err(ServerError::Serve)?;
+    http.run(listener, on_shutdown, config.shutdown_grace).await;
 
     upkeep.abort();
     // Joining the sim thread waits at most one tick.
@@ -198,6 +187,8 @@ pub async fn run_game(
 /// server.
 pub fn serve(args: &ServeArgs, game: impl Game) -> Result<(), ServerError> {
     let config = args.config()?;
+    // Before binding, so a refused configuration never prints the listening line.
+    preflight(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -211,6 +202,13 @@ pub fn serve(args: &ServeArgs, game: impl Game) -> Result<(), ServerError> {
         println!("tickwire listening on http://{address}/");
         run_game(listener, config, game, shutdown_signal()).await
     })
+}
+
+/// What must hold before serving: the configuration as a whole, and room for
+/// `max_sessions` in the descriptor limit (raised to its hard limit here).
+fn preflight(config: &ServerConfig) -> Result<(), ConfigError> {
+    config.validate()?;
+    descriptors::ensure_room_for(config.net.max_sessions)
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`), coloured only on a terminal.

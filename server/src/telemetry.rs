@@ -3,6 +3,9 @@
 //! Each server has its own recorder rather than a process-wide one, so several servers in
 //! one process (the tests) never mix their numbers. Process CPU and memory are read at
 //! scrape time. Histograms use fixed buckets, so they aggregate across servers.
+//!
+//! Who may scrape is decided in front of it (`access`): the metrics token, or this
+//! machine only on a loopback bind without one.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +13,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
+use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics::Recorder;
@@ -17,6 +21,8 @@ use metrics_exporter_prometheus::{
     BuildError, Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 use tokio::task::JoinHandle;
+
+use crate::access::Guard;
 
 /// How often histogram samples are folded into their buckets.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -68,9 +74,12 @@ impl Telemetry {
         &*self.recorder
     }
 
-    /// `GET /metrics`.
-    pub(crate) fn router(&self) -> Router {
-        Router::new().route("/metrics", get(render)).with_state(self.clone())
+    /// `GET /metrics`, behind `guard`.
+    pub(crate) fn router(&self, guard: Guard) -> Router {
+        Router::new()
+            .route("/metrics", get(render))
+            .route_layer(middleware::from_fn_with_state(guard, Guard::enforce))
+            .with_state(self.clone())
     }
 
     /// Folds histogram samples into buckets now and then; abort the task to stop it.

@@ -111,3 +111,32 @@ fn invalid_values_are_refused_naming_the_setting() {
         stderr(&server().args(["--arena-width=-5", "--print-config"]).output().expect("run"));
     assert!(arena.contains("arena_width"), "a bad arena size should name the setting: {arena}");
 }
+
+#[test]
+fn settings_that_break_clients_together_are_refused_at_start() {
+    for (flags, named, also) in [
+        (&["--broadcast-every", "65535"][..], "broadcast_every", "tick_rate_hz"),
+        (
+            &["--tick-rate", "1000", "--input-every", "1"][..],
+            "input_every",
+            "max_messages_per_second",
+        ),
+        (&["--position-steps-per-unit", "1024"][..], "position_steps_per_unit", "movement_speed"),
+    ] {
+        let refusal = stderr(&server().args(flags).arg("--print-config").output().expect("run"));
+        assert!(
+            refusal.contains(named) && refusal.contains(also),
+            "{flags:?} should be refused naming `{named}` and `{also}`: {refusal}"
+        );
+    }
+    let bounds = config_file(
+        "autotune-bounds",
+        "[autotune]\nmax_broadcast_every = 12\nmin_tick_rate_hz = 10\n",
+    );
+    let refusal =
+        stderr(&server().arg("--config").arg(&bounds).arg("--print-config").output().expect("run"));
+    assert!(
+        refusal.contains("autotune.max_broadcast_every") && refusal.contains("min_tick_rate_hz"),
+        "auto-tuning bounds under one snapshot a second should be refused: {refusal}"
+    );
+}

@@ -323,3 +323,22 @@ pub async fn raw_hello(server: &TestServer, hello: Hello) -> (RawSocket, Welcome
     let welcome = tokio::time::timeout(WAIT, welcome).await.expect("Welcome should arrive in time");
     (socket, welcome)
 }
+
+/// Writes `request` (raw HTTP/1.1, for what a well-behaved client never sends) on a new
+/// connection and returns everything the server sends until it closes the connection.
+pub async fn raw_http(server: &TestServer, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(server.addr)
+            .await
+            .expect("a TCP connection to the server should open");
+        stream.write_all(request).await.expect("the request should be written");
+        let mut answer = Vec::new();
+        // A reset after the answer (the server closed with unread input) ends it too.
+        let _ = stream.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    tokio::time::timeout(WAIT, exchange)
+        .await
+        .unwrap_or_else(|_| panic!("the server should answer and close within {WAIT:?}"))
+}

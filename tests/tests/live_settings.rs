@@ -61,6 +61,34 @@ async fn invalid_changes_are_refused_with_the_setting_named() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_that_break_clients_together_are_refused_naming_the_settings() {
+    let server = TestServer::start(test_config()).await; // 60 Hz, input every 2 ticks
+    for (body, named, also) in [
+        (r#"{"broadcast_every": 65535}"#, "broadcast_every", "tick_rate_hz"),
+        (r#"{"tick_rate_hz": 1000, "input_every": 1}"#, "input_every", "max_messages_per_second"),
+        (r#"{"position_steps_per_unit": 1024}"#, "position_steps_per_unit", "movement_speed"),
+        (r#"{"movement_speed": 5000}"#, "position_steps_per_unit", "movement_speed"),
+    ] {
+        let (status, answer) = server.http(Method::PATCH, "/admin/settings", body, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body} should be refused: {answer}");
+        assert!(
+            answer.contains(named) && answer.contains(also),
+            "refusing {body} should name `{named}` and `{also}`: {answer}"
+        );
+    }
+    let (_, settings) = server.http(Method::GET, "/admin/settings", "", None).await;
+    let settings: serde_json::Value =
+        serde_json::from_str(&settings).expect("the settings should be JSON");
+    assert_eq!(
+        (&settings["tick_rate_hz"], &settings["broadcast_every"], &settings["input_every"]),
+        (&60.into(), &2.into(), &2.into()),
+        "refused changes should change nothing: {settings}"
+    );
+    assert_eq!(settings["position_steps_per_unit"], 8, "refused changes should change nothing");
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_token_the_admin_api_needs_it() {
     let mut config = test_config();
     config.admin_token = Some("s3cret".into());
@@ -82,6 +110,6 @@ async fn without_a_token_the_admin_api_is_off_on_a_non_loopback_bind() {
     let server = TestServer::start_on("0.0.0.0:0", test_config()).await;
     let (status, body) = server.http(Method::GET, "/admin/settings", "", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the admin API should be off: {body}");
-    assert!(body.contains("admin token"), "the refusal should say how to enable it: {body}");
+    assert!(body.contains("--admin-token"), "the refusal should say how to enable it: {body}");
     server.stop().await.expect("the server should stop cleanly");
 }

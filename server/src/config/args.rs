@@ -58,6 +58,9 @@ pub struct ServeArgs {
     /// Bearer token for the admin API (required to enable it on a non-loopback bind).
     #[arg(long, env = "TICKWIRE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// Bearer token for `/metrics` (required to enable it on a non-loopback bind).
+    #[arg(long, env = "TICKWIRE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Secret that player auth tokens are signed with (see `tickwire-server token`).
     #[arg(long, env = "TICKWIRE_AUTH_SECRET", hide_env_values = true)]
     pub auth_secret: Option<String>,
@@ -90,6 +93,7 @@ impl ServeArgs {
             ConfigLayer::from_file(path)?.apply_to(&mut config)?;
         }
         self.layer().apply_to(&mut config)?;
+        config.validate()?;
         Ok(config)
     }
 
@@ -101,6 +105,7 @@ impl ServeArgs {
             arena_width: self.arena_width,
             arena_height: self.arena_height,
             admin_token: self.admin_token.clone(),
+            metrics_token: self.metrics_token.clone(),
             settings: SettingsPatch {
                 tick_rate_hz: self.tick_rate,
                 broadcast_every: self.broadcast_every,

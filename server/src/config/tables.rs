@@ -33,6 +33,10 @@ pub struct LimitsLayer {
     /// Seconds of silence after which a session is closed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_timeout_secs: Option<f32>,
+    /// Seconds a connection has to send a complete HTTP request head (also between
+    /// keep-alive requests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_timeout_secs: Option<f32>,
     /// Seconds a dropped player's actor waits for a resume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resume_grace_secs: Option<f32>,
@@ -90,6 +94,9 @@ impl LimitsLayer {
         if let Some(value) = self.idle_timeout_secs {
             net.idle_timeout = seconds("limits.idle_timeout_secs", value)?;
         }
+        if let Some(value) = self.header_timeout_secs {
+            config.header_timeout = seconds("limits.header_timeout_secs", value)?;
+        }
         if let Some(value) = self.resume_grace_secs {
             config.sim.resume_grace = seconds("limits.resume_grace_secs", value)?;
         }
@@ -115,6 +122,7 @@ impl LimitsLayer {
             max_message_bytes: Some(net.max_message_bytes),
             handshake_timeout_secs: Some(net.handshake_timeout.as_secs_f32()),
             idle_timeout_secs: Some(net.idle_timeout.as_secs_f32()),
+            header_timeout_secs: Some(config.header_timeout.as_secs_f32()),
             resume_grace_secs: Some(config.sim.resume_grace.as_secs_f32()),
             allowed_origins: Some(net.allowed_origins.clone()),
             shutdown_grace_secs: Some(config.shutdown_grace.as_secs_f32()),
