@@ -3,9 +3,15 @@
 //! Every `Welcome` carries a fresh random token. While the session runs, its token can
 //! be redeemed at once (the client noticed a dead connection before the server did): the
 //! old session is cancelled and the new one takes its actor. Once the session ends
-//! without a goodbye, the token stays redeemable for the grace window. A token is removed
-//! when redeemed, so it works once. Expired entries are purged as new ones arrive, so the
-//! book holds at most the live sessions plus those that ended within the grace window.
+//! without a goodbye, the token stays redeemable for the grace window. Expired entries are
+//! purged as new ones arrive, so the book holds at most the live sessions plus those that
+//! ended within the grace window.
+//!
+//! A redeemed token is used up once the client shows it holds its successor: until the new
+//! session hears from its client, the old token stays valid and points at the new session.
+//! A reconnect that is cut again before its `Welcome` arrives (on a bad network, often)
+//! would otherwise leave the client with a used token and its actor out of reach; with
+//! this rule, the client's next attempt with the same token takes the actor over again.
 //!
 //! A session belongs to the [`Identity`] its client authenticated as. A named player's
 //! token resumes only for that player (anyone else presenting it starts afresh and the
@@ -72,6 +78,17 @@ pub(crate) struct Redemption {
     pub(crate) previous: Option<Previous>,
     /// The token presented belongs to another player: it was ignored and left valid.
     pub(crate) wrong_player: bool,
+    /// The client's own token, handed to the new session: it stays valid until the new
+    /// session hears from its client (see [`ResumeBook::settle_handed_over`]).
+    pub(crate) handed_over: Option<ResumeToken>,
+}
+
+/// The session that takes over whatever a `Hello` may resume.
+#[derive(Debug)]
+pub(crate) struct Successor {
+    pub(crate) session: SessionId,
+    /// Cancels the successor if the same token is redeemed again.
+    pub(crate) live: CancellationToken,
 }
 
 /// A session pushed out because its player has a newer one (two connections of one player
@@ -138,9 +155,15 @@ impl ResumeBook {
 
     /// What a client of `identity` presenting `token` takes over: the session the token
     /// belongs to if it is the same player's, else a named player's current session. A
-    /// live session is cancelled so the new connection can take over; its token is void
-    /// afterwards. Another player's token is left alone.
-    pub(crate) fn redeem(&self, token: Option<ResumeToken>, identity: &Identity) -> Redemption {
+    /// live session is cancelled so the new connection, `successor`, can take over. The
+    /// client's own token then points at the successor until it is settled; a player's
+    /// session found without a token is simply taken. Another player's token is left alone.
+    pub(crate) fn redeem(
+        &self,
+        token: Option<ResumeToken>,
+        identity: &Identity,
+        successor: Successor,
+    ) -> Redemption {
         let mut book = self.book();
         let mut wrong_player = false;
         let own_token = token.filter(|token| match book.entries.get(token) {
@@ -154,17 +177,57 @@ impl ResumeBook {
             Identity::Player(name) => book.by_player.get(name).copied(),
             Identity::Anonymous => None,
         };
-        let previous =
-            own_token.or(players_token).and_then(|token| book.take(token)).and_then(|entry| {
-                if entry.expires.is_some_and(|expires| expires <= Instant::now()) {
-                    return None;
-                }
-                if let Some(live) = entry.live {
-                    live.cancel();
-                }
-                Some(Previous { session: entry.session, sent_tick: entry.sent_tick })
-            });
-        Redemption { previous, wrong_player }
+        let Some((token, entry)) = own_token
+            .or(players_token)
+            .and_then(|token| book.take(token).map(|entry| (token, entry)))
+            .filter(|(_, entry)| entry.expires.is_none_or(|expires| expires > Instant::now()))
+        else {
+            return Redemption { previous: None, wrong_player, handed_over: None };
+        };
+        if let Some(live) = &entry.live {
+            live.cancel();
+        }
+        let previous = Previous { session: entry.session, sent_tick: entry.sent_tick };
+        let handed_over = own_token.map(|_| {
+            // Keeps the old session's sent tick: a client that never got the successor's
+            // `Welcome` still misses the events since then.
+            let pending = Entry {
+                session: successor.session,
+                live: Some(successor.live),
+                expires: None,
+                ..entry
+            };
+            book.entries.insert(token, pending);
+            token
+        });
+        Redemption { previous: Some(previous), wrong_player, handed_over }
+    }
+
+    /// Settles a token that `session` holds without its client having it (a token handed
+    /// over, or the token of a session another connection replaced): kept for `grace` (the
+    /// session ended without a goodbye), or void (`None`: its client showed it holds the
+    /// new token, or the session ended for good). A token that another connection has
+    /// taken since is left alone.
+    pub(crate) fn settle_handed_over(
+        &self,
+        token: ResumeToken,
+        session: SessionId,
+        grace: Option<Duration>,
+    ) {
+        let mut book = self.book();
+        let Some(entry) = book.entries.get_mut(&token).filter(|entry| entry.session == session)
+        else {
+            return;
+        };
+        match grace {
+            Some(grace) => {
+                entry.live = None;
+                entry.expires = Some(Instant::now() + grace);
+            }
+            None => {
+                book.take(token);
+            }
+        }
     }
 }
 
@@ -198,26 +261,60 @@ mod tests {
         token: Option<ResumeToken>,
         identity: &Identity,
     ) -> Option<(SessionId, u32)> {
-        book.redeem(token, identity).previous.map(|previous| (previous.session, previous.sent_tick))
+        book.redeem(token, identity, successor(99))
+            .previous
+            .map(|previous| (previous.session, previous.sent_tick))
+    }
+
+    fn successor(session: SessionId) -> Successor {
+        Successor { session, live: CancellationToken::new() }
     }
 
     #[test]
-    fn a_token_works_once_and_cancels_a_live_session() {
+    fn a_token_works_once_its_client_holds_the_next_and_cancels_a_live_session() {
         let book = ResumeBook::default();
         let live = CancellationToken::new();
         let (token, _) = book
             .issue(7, live.clone(), Identity::Anonymous)
             .expect("the OS should have randomness");
+        let redemption = book.redeem(Some(token), &Identity::Anonymous, successor(8));
         assert_eq!(
-            resumed(&book, Some(token), &Identity::Anonymous),
-            Some((7, 0)),
+            redemption.previous,
+            Some(Previous { session: 7, sent_tick: 0 }),
             "a live session's token should be redeemable"
         );
         assert!(live.is_cancelled(), "the old session should be told to stop");
+        assert_eq!(redemption.handed_over, Some(token));
+        book.settle_handed_over(token, 8, None);
         assert_eq!(
             resumed(&book, Some(token), &Identity::Anonymous),
             None,
-            "a token should work only once"
+            "a token should not work once its client showed it holds the next one"
+        );
+    }
+
+    #[test]
+    fn a_reconnect_cut_before_its_welcome_can_be_retried_with_the_same_token() {
+        let book = ResumeBook::default();
+        let token = issue(&book, 1, Identity::Anonymous);
+        book.detach(token, Duration::from_secs(60), 42);
+        let first_try = successor(2);
+        let first_live = first_try.live.clone();
+        book.redeem(Some(token), &Identity::Anonymous, first_try);
+        // Session 2's connection drops before its client got the Welcome: the token is
+        // kept for the grace window, for session 2, with session 1's sent tick.
+        book.settle_handed_over(token, 2, Some(Duration::from_secs(60)));
+        assert_eq!(
+            book.redeem(Some(token), &Identity::Anonymous, successor(3)).previous,
+            Some(Previous { session: 2, sent_tick: 42 }),
+            "the same token should take the actor over from the failed attempt"
+        );
+        assert!(!first_live.is_cancelled(), "the ended attempt needs no cancelling");
+        book.settle_handed_over(token, 2, None);
+        assert_eq!(
+            resumed(&book, Some(token), &Identity::Anonymous),
+            Some((3, 42)),
+            "a stale attempt should not void the token its successor holds"
         );
     }
 
@@ -253,7 +350,7 @@ mod tests {
         let book = ResumeBook::default();
         let alices = issue(&book, 1, player("alice"));
         for stranger in [player("mallory"), Identity::Anonymous] {
-            let redemption = book.redeem(Some(alices), &stranger);
+            let redemption = book.redeem(Some(alices), &stranger, successor(2));
             assert_eq!(redemption.previous, None, "{stranger:?} should not take alice's session");
             assert!(redemption.wrong_player, "{stranger:?}'s attempt should be reported");
         }

@@ -28,7 +28,7 @@ use crate::admission::{Identity, Permit, origin_allowed};
 use crate::endpoint::Inner;
 use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
-use crate::resume::Previous;
+use crate::resume::{Previous, Successor};
 use crate::throttle::Throttle;
 use crate::untrusted::Untrusted;
 
@@ -98,6 +98,7 @@ pub(crate) async fn run<S>(
             stream,
             joined: false,
             resume_token: None,
+            handed_over: None,
             replaced: CancellationToken::new(),
             state: SessionState::default(),
             events_after: 0,
@@ -150,6 +151,9 @@ struct Session<S> {
     joined: bool,
     /// The token this session's client may resume it with.
     resume_token: Option<ResumeToken>,
+    /// The token this session's client presented, while it still points at this session:
+    /// until the client is heard from, it may not have this session's own token.
+    handed_over: Option<ResumeToken>,
     /// Cancelled when another connection resumes this session.
     replaced: CancellationToken,
     /// What the reader and the writer share.
@@ -179,8 +183,15 @@ where
     /// connection keeps the actor for a resume (and its slot, as a ghost), a goodbye or a
     /// broken rule removes it, a replaced session has already handed its actor on.
     fn release(&self, ending: &Ending, permit: Option<Permit>) {
+        let resume = &self.net.resume;
         let keep_for_resume = match ending {
-            Ending::Replaced => return,
+            Ending::Replaced => {
+                // Whichever token replaced this session points at the new one now.
+                for token in self.resume_token.iter().chain(&self.handed_over) {
+                    resume.settle_handed_over(*token, self.id, None);
+                }
+                return;
+            }
             Ending::PeerLost => true,
             Ending::Silent(_) => true,
             Ending::Close(..) => false,
@@ -193,9 +204,13 @@ where
                 self.net.sim.leave(self.id);
             }
         }
+        let grace = keep_for_resume.then_some(self.net.config.resume_grace);
+        if let Some(token) = self.handed_over {
+            resume.settle_handed_over(token, self.id, grace);
+        }
         if let Some(token) = self.resume_token {
             if keep_for_resume {
-                self.net.resume.detach(
+                resume.detach(
                     token,
                     self.net.config.resume_grace,
                     self.state.sent_tick.load(Relaxed),
@@ -204,7 +219,7 @@ where
                     permit.keep_for_resume(self.id, token, Instant::now());
                 }
             } else {
-                self.net.resume.forget(token);
+                resume.forget(token);
             }
         }
     }
@@ -306,7 +321,9 @@ where
         permit: &Permit,
     ) -> Result<(Joined, Option<Previous>), Ending> {
         let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
-        let redemption = self.net.resume.redeem(token, identity);
+        let successor = Successor { session: self.id, live: self.replaced.clone() };
+        let redemption = self.net.resume.redeem(token, identity, successor);
+        self.handed_over = redemption.handed_over;
         if redemption.wrong_player {
             self.net.metrics.resume_wrong_player.increment(1);
             warn!(?identity, "ignored a resume token that belongs to another player");
@@ -368,7 +385,7 @@ where
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let Self { net, id, outbox, stream, state, events_after, timing, .. } = self;
+        let Self { net, id, outbox, stream, state, events_after, timing, handed_over, .. } = self;
         let timing = *timing;
         let (net, id, state) = (&**net, *id, &*state);
         let mut events_after = *events_after;
@@ -385,6 +402,12 @@ where
                     let silence = config.idle_timeout.as_secs_f32();
                     return Ending::Silent(format!("timed out: nothing received for {silence} s"));
                 };
+                if message.is_ok()
+                    && let Some(token) = handed_over.take()
+                {
+                    // The client read this session's Welcome: its old token is used up.
+                    net.resume.settle_handed_over(token, id, None);
+                }
                 match message {
                     Ok(ClientMessage::Input(input)) => {
                         if !state.acknowledge(input.ack_tick) {

@@ -1,15 +1,19 @@
 //! A player whose connection drops keeps its actor: the client reconnects on its own and
-//! resumes within the grace window; after it, the actor is gone; a token works once; a
-//! goodbye removes the actor at once.
+//! resumes within the grace window; after it, the actor is gone; a token works until the
+//! client shows it holds the next one (so a reconnect cut before its `Welcome` can be
+//! retried); a goodbye removes the actor at once.
 
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use glam::Vec2;
 use tickwire_client::{Client, ClientBuilder, Event};
-use tickwire_protocol::{ActorKind, ClientMessage, Hello, Input, ResumeToken, Welcome};
+use tickwire_protocol::{
+    ActorKind, ClientMessage, Hello, Input, ResumeToken, ServerMessage, Welcome,
+};
 use tickwire_tests::{
-    Proxy, TestServer, WAIT, next_snapshot, raw_hello, snapshot_after, test_config, wait_for,
+    Proxy, RawSocket, TestServer, WAIT, next_snapshot, raw_connect, raw_hello, snapshot_after,
+    test_config, wait_for,
 };
 use tokio_tungstenite::tungstenite::Message;
 
@@ -88,16 +92,52 @@ async fn after_the_grace_window_the_actor_is_gone_and_the_token_is_void() {
     server.stop().await.expect("the server should stop cleanly");
 }
 
+/// Sends an input on `socket` and waits for the server to acknowledge it: proof that the
+/// server heard from this client after its `Welcome`.
+async fn heard_from(socket: &mut RawSocket) {
+    let input = Input { sequence: 1, direction: Vec2::X, ack_tick: 0 };
+    let message = Message::Binary(ClientMessage::Input(input).encode());
+    socket.send(message).await.expect("the input should be sent");
+    let acked = async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Binary(frame) = message
+                && let Ok(ServerMessage::InputAck { sequence: 1, .. }) =
+                    ServerMessage::decode(&frame)
+            {
+                return;
+            }
+        }
+        panic!("the server should acknowledge the input");
+    };
+    tokio::time::timeout(WAIT, acked).await.expect("the input should be acknowledged in time");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_resume_token_works_once() {
+async fn a_resume_token_works_once_its_client_holds_the_next() {
     let server = TestServer::start(test_config()).await;
     let first = raw_welcome(&server, None).await;
-    let resumed = raw_welcome(&server, Some(first.resume_token)).await;
+    let hello = Hello { resume_token: Some(first.resume_token), ..Hello::new() };
+    let (mut socket, resumed) = raw_hello(&server, hello).await;
     assert!(resumed.resumed, "the token should resume its session");
     assert_eq!(resumed.actor_id, first.actor_id, "resuming should keep the actor");
+    heard_from(&mut socket).await;
+    drop(socket);
     let again = raw_welcome(&server, Some(first.resume_token)).await;
-    assert!(!again.resumed, "the same token should not work twice");
+    assert!(!again.resumed, "the token should not work once its client used the next one");
     assert_ne!(again.actor_id, first.actor_id);
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_cut_before_its_welcome_is_retried_with_the_same_token() {
+    let server = TestServer::start(test_config()).await;
+    let first = raw_welcome(&server, None).await;
+    // The reconnect says Hello and its connection dies before it reads the Welcome.
+    let hello = Hello { resume_token: Some(first.resume_token), ..Hello::new() };
+    drop(raw_connect(&server, Message::Binary(ClientMessage::Hello(hello).encode())).await);
+    let retried = raw_welcome(&server, Some(first.resume_token)).await;
+    assert!(retried.resumed, "the retry with the same token should resume");
+    assert_eq!(retried.actor_id, first.actor_id, "the retry should get the actor back");
     server.stop().await.expect("the server should stop cleanly");
 }
 
