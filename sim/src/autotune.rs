@@ -164,7 +164,10 @@ impl Autotuner {
                 ..SettingsPatch::default()
             });
         }
-        let lower = (settings.tick_rate_hz * 3 / 4).max(self.config.min_tick_rate_hz);
+        // Never below one snapshot a second, whatever `broadcast_every` the admin set.
+        let lower = (settings.tick_rate_hz * 3 / 4)
+            .max(self.config.min_tick_rate_hz)
+            .max(settings.broadcast_every);
         (lower < settings.tick_rate_hz)
             .then_some(SettingsPatch { tick_rate_hz: Some(lower), ..SettingsPatch::default() })
     }
@@ -287,6 +290,22 @@ mod tests {
             (20, 3),
             "the tuner should not undo an admin change"
         );
+    }
+
+    #[test]
+    fn overload_never_takes_snapshots_below_one_a_second() {
+        let (mut tuner, _, mut now) = tuner(0);
+        // An admin set snapshots every 20 ticks, above the tuner's own bound of 6.
+        let mut settings = Settings { broadcast_every: 20, ..Settings::default() };
+        tuner.decide(&settings, now);
+        let history = run(&mut tuner, &mut settings, &mut now, 30, Duration::from_millis(25));
+        for step in &history {
+            assert!(
+                step.tick_rate_hz >= step.broadcast_every,
+                "snapshots should stay at least one a second: {step:?}"
+            );
+        }
+        assert_eq!(settings.tick_rate_hz, 20, "the tick rate should stop at broadcast_every");
     }
 
     #[test]
