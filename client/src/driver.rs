@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{
-    ClientMessage, Disconnect, Hello, Pong, Retry, ServerMessage, Welcome, retry_after,
+    ClientMessage, Disconnect, Hello, Pong, Retry, ServerMessage, Untrusted, Welcome, retry_after,
 };
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -106,7 +106,7 @@ pub(crate) async fn drive(
             let _ = events.send(Incoming::Event(Event::Closed { code, reason })).await;
             return;
         }
-        info!(?code, %reason, "connection lost; reconnecting");
+        info!(?code, reason = %Untrusted(&reason), "connection lost; reconnecting");
         let _ = events.send(Incoming::Event(Event::Reconnecting { code, reason })).await;
         let mut attempts = 0;
         loop {

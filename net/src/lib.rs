@@ -16,8 +16,8 @@
 //! - `session`: one task per connection: handshake, then a reader (inputs, acks, pongs)
 //!   and a writer (snapshots, pings) running side by side; every error ends only that
 //!   session, with a close code and a reason.
-//! - [`Untrusted`]: peer-controlled text escaped for a log line; every log field that can
-//!   carry what a peer sent goes through it.
+//! - Every log field that can carry what a peer sent goes through
+//!   [`tickwire_protocol::Untrusted`], escaped to one line.
 //!
 //! # Data flow
 //! Sessions never touch the world. Inputs go to the sim through [`tickwire_sim::SimSender`];
@@ -35,7 +35,6 @@ mod resume;
 mod session;
 mod signed_tokens;
 mod throttle;
-mod untrusted;
 
 pub use admission::{AllowAll, Authenticator, Identity};
 pub use config::NetConfig;
@@ -43,4 +42,3 @@ pub use endpoint::Net;
 pub use frame_ring::{FramePublisher, FrameRing, SharedFrame};
 pub use metrics::NetMetrics;
 pub use signed_tokens::SignedTokens;
-pub use untrusted::Untrusted;

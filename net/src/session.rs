@@ -30,7 +30,7 @@ use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
 use crate::resume::{Previous, Successor};
 use crate::throttle::Throttle;
-use crate::untrusted::Untrusted;
+use tickwire_protocol::Untrusted;
 
 mod close_reason;
 mod frame_meter;

@@ -17,6 +17,8 @@
 //!   table-count and size limits, before a single field is read.
 //! - [`encode`]: builders from owned types to frames.
 //! - [`close`]: close codes shared by the `Disconnect` message and the WebSocket close frame.
+//! - [`untrusted`]: [`Untrusted`], text a peer sent escaped for a log line (both sides log
+//!   what the other sent).
 //!
 //! # Example
 //! ```
@@ -36,6 +38,7 @@ pub mod message;
 pub mod settings;
 pub mod state;
 pub mod synthetic;
+pub mod untrusted;
 
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::unwrap_used, clippy::expect_used, missing_docs, unsafe_code, mismatched_lifetime_syntaxes)]
@@ -54,6 +57,7 @@ pub use message::{
 };
 pub use settings::{Settings, SettingsError, SettingsPatch};
 pub use state::{ActorRow, FIELD_SLOTS, WorldState};
+pub use untrusted::Untrusted;
 
 /// The protocol version this build speaks (from the schema); a `Hello` with another
 /// version is refused.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use glam::Vec2;
 use tickwire_client::{Client, Event};
+use tickwire_protocol::Untrusted;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep};
 use tracing::{info, warn};
@@ -113,7 +114,7 @@ async fn play(url: &str, seed: u64) -> Result<(), ()> {
             }
             event = client.next_event() => match event {
                 Some(Event::Closed { code, reason }) => {
-                    warn!(?code, %reason, "bot disconnected");
+                    warn!(?code, reason = %Untrusted(&reason), "bot disconnected");
                     return Err(());
                 }
                 Some(_) => {}

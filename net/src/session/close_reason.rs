@@ -9,7 +9,7 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use crate::untrusted::is_unsafe_in_a_line;
+use tickwire_protocol::untrusted::is_unsafe_in_a_line;
 
 /// The most bytes of reason a close frame holds (RFC 6455 section 5.5: a control frame's
 /// payload is at most 125 bytes, two of them the code).

@@ -21,7 +21,7 @@ use super::close_reason::CloseReason;
 use super::frame_meter::FrameMeter;
 use crate::message_budget::MessageBudget;
 use crate::metrics::NetMetrics;
-use crate::untrusted::Untrusted;
+use tickwire_protocol::Untrusted;
 
 /// How long a client may take over one message (or control frame), from its first byte
 /// to its last. Client messages are at most a KiB and leave in one write, so this is

@@ -13,7 +13,7 @@ use std::fmt::{self, Display, Formatter, Write};
 /// backslash doubled so an escape can never be forged; everything else as it is.
 ///
 /// ```
-/// use tickwire_net::Untrusted;
+/// use tickwire_protocol::Untrusted;
 /// let name = "mallory\n\x1b[31mINFO forged";
 /// assert_eq!(Untrusted(name).to_string(), r"mallory\n\u{1b}[31mINFO forged");
 /// ```
@@ -36,7 +36,7 @@ impl Display for Untrusted<'_> {
 /// Whether `c` could break a line of text or change how the rest of it is shown:
 /// control characters (newlines, escapes), line and paragraph separators, zero-width and
 /// bidirectional formatting characters, the byte order mark.
-pub(crate) fn is_unsafe_in_a_line(c: char) -> bool {
+pub fn is_unsafe_in_a_line(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
