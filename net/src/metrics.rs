@@ -9,34 +9,30 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use metrics::{Counter, Gauge, Histogram, Recorder, Unit};
-use tickwire_protocol::CloseCode;
+use tickwire_protocol::{CLOSE_CODES, CloseCode};
 use tickwire_sim::metrics::{counter, gauge, histogram};
 
-/// The close reasons counted separately, with their label.
-const CLOSE_REASONS: [(Option<CloseCode>, &str); 15] = [
-    (None, "peer_left"),
-    (Some(CloseCode::GoingAway), "going_away"),
-    (Some(CloseCode::ProtocolError), "protocol_error"),
-    (Some(CloseCode::UnsupportedData), "unsupported_data"),
-    (Some(CloseCode::InvalidPayload), "invalid_payload"),
-    (Some(CloseCode::PolicyViolation), "policy_violation"),
-    (Some(CloseCode::MessageTooBig), "message_too_big"),
-    (Some(CloseCode::InternalError), "internal_error"),
-    (Some(CloseCode::VersionMismatch), "version_mismatch"),
-    (Some(CloseCode::Normal), "normal"),
-    (Some(CloseCode::ServerFull), "server_full"),
-    (Some(CloseCode::Unauthorized), "unauthorized"),
-    (Some(CloseCode::TooManyFromAddress), "too_many_from_address"),
-    (Some(CloseCode::OriginNotAllowed), "origin_not_allowed"),
-    (Some(CloseCode::RateLimited), "rate_limited"),
-];
+/// The `reason` of a session the server did not close (the peer left or vanished).
+const PEER_LEFT: &str = "peer_left";
+
+/// The close reasons counted separately, with their label: `peer_left`, and the name in
+/// [`CLOSE_CODES`] of every code the server sends (those [`CloseCode`] knows).
+fn close_reasons() -> impl Iterator<Item = (Option<CloseCode>, &'static str)> {
+    let sent = CLOSE_CODES
+        .iter()
+        .map(|info| (CloseCode::from(info.code), info.name))
+        .filter(|(code, _)| !matches!(code, CloseCode::Other(_)))
+        .map(|(code, name)| (Some(code), name));
+    std::iter::once((None, PEER_LEFT)).chain(sent)
+}
 
 /// The network side's metrics. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct NetMetrics {
     pub(crate) sessions: Gauge,
     pub(crate) sessions_opened: Counter,
-    sessions_closed: [Counter; CLOSE_REASONS.len()],
+    /// By close code (`None`: the peer left), `peer_left` first.
+    sessions_closed: Vec<(Option<CloseCode>, Counter)>,
     bytes_sent: Counter,
     pub(crate) messages_sent: Counter,
     bytes_received: Counter,
@@ -74,7 +70,7 @@ impl NetMetrics {
                 &[],
                 "WebSocket sessions opened.",
             ),
-            sessions_closed: CLOSE_REASONS.map(|(_, label)| closed(label)),
+            sessions_closed: close_reasons().map(|(code, label)| (code, closed(label))).collect(),
             bytes_sent: counter(
                 recorder,
                 "tickwire_sent_bytes_total",
@@ -198,7 +194,9 @@ impl NetMetrics {
 
     /// Counts a session's end; `None` means the peer left.
     pub(crate) fn closed(&self, code: Option<CloseCode>) {
-        let index = CLOSE_REASONS.iter().position(|(reason, _)| *reason == code).unwrap_or(0);
-        self.sessions_closed[index].increment(1);
+        let counted = self.sessions_closed.iter().find(|(reason, _)| *reason == code);
+        if let Some((_, counter)) = counted.or(self.sessions_closed.first()) {
+            counter.increment(1);
+        }
     }
 }
