@@ -27,6 +27,7 @@ const WORDS: ReadonlyMap<number, Words> = new Map<number, Words>([
   [1003, { title: 'The server refused a text frame', hint: 'reload the page' }],
   [1005, { title: 'Connection closed without a reason' }],
   [1006, { title: 'Connection lost' }],
+  [1007, { title: 'The server refused invalid UTF-8 text', hint: 'reload the page' }],
   [1008, { title: 'Timed out' }],
   [1009, { title: 'Message too big', hint: 'reload the page' }],
   [1011, { title: 'Server error' }],
