@@ -62,6 +62,10 @@ pub struct ServerMetrics {
     pub sessions_throttled: f64,
     /// Inputs dropped because the sim's queue was full.
     pub inputs_dropped: f64,
+    /// Actors in the world.
+    pub actors: f64,
+    /// Dropped sessions' actors removed to make room for new sessions.
+    pub sessions_evicted: f64,
     /// Sessions the server closed, by reason.
     pub sessions_closed: BTreeMap<String, f64>,
     /// Settings in force, by name.
@@ -171,6 +175,8 @@ impl ServerMetrics {
                 "tickwire_snapshots_skipped_total" => metrics.snapshots_skipped = value,
                 "tickwire_sessions_throttled" => metrics.sessions_throttled = value,
                 "tickwire_inputs_dropped_total" => metrics.inputs_dropped = value,
+                "tickwire_actors" => metrics.actors = value,
+                "tickwire_sessions_evicted_total" => metrics.sessions_evicted = value,
                 "tickwire_sessions_closed_total" => {
                     if let Some(reason) = sample.labels.get("reason") {
                         metrics.sessions_closed.insert(reason.to_owned(), value);
