@@ -17,6 +17,8 @@
 //!   table-count and size limits, before a single field is read.
 //! - [`encode`]: builders from owned types to frames.
 //! - [`close`]: close codes shared by the `Disconnect` message and the WebSocket close frame.
+//! - [`tick`]: tick comparisons that hold across the `u32` wrap; the only way ticks are
+//!   ordered anywhere.
 //!
 //! # Example
 //! ```
@@ -36,6 +38,7 @@ pub mod message;
 pub mod settings;
 pub mod state;
 pub mod synthetic;
+pub mod tick;
 
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::unwrap_used, clippy::expect_used, missing_docs, unsafe_code, mismatched_lifetime_syntaxes)]
