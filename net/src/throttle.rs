@@ -1,10 +1,11 @@
 //! Per-session snapshot throttling: how often this client gets a snapshot.
 //!
 //! Two inputs set a session's interval, in ticks, always a multiple of `broadcast_every`:
-//! - **congestion**: a snapshot write that blocks for longer than one snapshot interval
-//!   means the socket's send buffer is full and the client is not keeping up. The
-//!   interval doubles (up to [`MAX_CONGESTION_FACTOR`] times the broadcast interval). After
-//!   [`RECOVERY_PERIOD`] of writes that did not block, it halves again. Doubling at once
+//! - **congestion**: a snapshot write that stays blocked for longer than one snapshot
+//!   interval means the socket's send buffer is full and the client is not keeping up.
+//!   The interval doubles at once, while the write is still blocked (and again for each
+//!   further interval it stays blocked), up to [`MAX_CONGESTION_FACTOR`] times the
+//!   broadcast interval. After [`RECOVERY_PERIOD`] of writes that did not block, it halves again. Doubling at once
 //!   and recovering one step per period is the hysteresis that keeps it from oscillating.
 //! - **client cap**: the client asked for at most N snapshots per second.
 //!
@@ -65,20 +66,20 @@ impl Throttle {
         SnapshotRate { every_ticks: broadcast_every.saturating_mul(factor), reason }
     }
 
-    /// Records a snapshot write that ended at `now` after taking `took`; `interval` is the
-    /// session's current snapshot interval in time. Returns whether the interval changed.
-    pub(crate) fn record_write(
-        &mut self,
-        now: Instant,
-        took: Duration,
-        interval: Duration,
-    ) -> bool {
-        if took > interval {
-            self.unblocked_since = None;
-            let before = self.congestion_factor;
-            self.congestion_factor = (self.congestion_factor * 2).min(MAX_CONGESTION_FACTOR);
-            return self.congestion_factor != before;
-        }
+    /// A snapshot write has been blocked for one more snapshot interval: the socket's
+    /// send buffer is full and the client is not keeping up. Called while the write is
+    /// still blocked, so the session is throttled at once. Returns whether the interval
+    /// changed.
+    pub(crate) fn write_blocked(&mut self) -> bool {
+        self.unblocked_since = None;
+        let before = self.congestion_factor;
+        self.congestion_factor = (self.congestion_factor * 2).min(MAX_CONGESTION_FACTOR);
+        self.congestion_factor != before
+    }
+
+    /// A snapshot write ended at `now`. After [`RECOVERY_PERIOD`] of writes that did not
+    /// block, a congested interval halves. Returns whether the interval changed.
+    pub(crate) fn write_done(&mut self, now: Instant) -> bool {
         if self.congestion_factor == 1 {
             return false;
         }
@@ -109,16 +110,13 @@ mod tests {
     fn blocked_writes_double_the_interval_and_quick_writes_bring_it_back_slowly() {
         let start = Instant::now();
         let mut throttle = Throttle::default();
-        assert!(
-            throttle.record_write(start, INTERVAL * 2, INTERVAL),
-            "a blocked write should throttle"
-        );
+        assert!(throttle.write_blocked(), "a blocked write should throttle");
         assert_eq!(
             throttle.rate(&SETTINGS),
             SnapshotRate { every_ticks: 4, reason: ThrottleReason::Congested }
         );
         for _ in 0..10 {
-            throttle.record_write(start, INTERVAL * 2, INTERVAL);
+            throttle.write_blocked();
         }
         assert_eq!(
             throttle.rate(&SETTINGS).every_ticks,
@@ -127,20 +125,16 @@ mod tests {
         );
         let mut now = start;
         while now < start + RECOVERY_PERIOD {
-            assert!(
-                !throttle.record_write(now, Duration::ZERO, INTERVAL),
-                "recovery should wait a full period"
-            );
+            assert!(!throttle.write_done(now), "recovery should wait a full period");
             now += INTERVAL;
         }
-        assert!(
-            throttle.record_write(now, Duration::ZERO, INTERVAL),
-            "a period of quick writes should halve it"
-        );
+        assert!(throttle.write_done(now), "a period of quick writes should halve it");
         assert_eq!(throttle.rate(&SETTINGS).every_ticks, MAX_CONGESTION_FACTOR);
+        assert!(!throttle.write_done(now + INTERVAL), "one step per period, no more");
+        throttle.write_blocked();
         assert!(
-            !throttle.record_write(now + INTERVAL, Duration::ZERO, INTERVAL),
-            "one step per period, no more"
+            !throttle.write_done(now + INTERVAL * 2),
+            "a blocked write starts the recovery period again"
         );
     }
 
