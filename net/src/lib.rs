@@ -10,8 +10,11 @@
 //!   [`Authenticator`] hook; `resume`: resume tokens; `message_budget`: the per-client
 //!   message rate limit.
 //! - [`NetMetrics`]: sessions, traffic, snapshot sizes, skips, throttling, round trips.
+//! - [`TunedListener`]: accepts and tunes TCP sockets, and gives each connection its
+//!   socket ([`PeerSocket`]); `send_queue`: what the kernel still holds for a client;
+//!   `drain`: how fast a client takes it.
 //! - `throttle`: each session's effective snapshot interval, from its socket's
-//!   backpressure and the client's own cap.
+//!   backpressure and send queue, and the client's own cap.
 //! - `session`: one task per connection: handshake, then a reader (inputs, acks, pongs)
 //!   and a writer (snapshots, pings) running side by side; every error ends only that
 //!   session, with a close code and a reason.
@@ -24,11 +27,14 @@
 
 mod admission;
 mod config;
+mod drain;
 mod endpoint;
 mod frame_ring;
+mod listener;
 mod message_budget;
 mod metrics;
 mod resume;
+mod send_queue;
 mod session;
 mod signed_tokens;
 mod throttle;
@@ -37,5 +43,6 @@ pub use admission::{AllowAll, Authenticator};
 pub use config::NetConfig;
 pub use endpoint::Net;
 pub use frame_ring::{FramePublisher, FrameRing, SharedFrame};
+pub use listener::{PeerSocket, TunedListener};
 pub use metrics::NetMetrics;
 pub use signed_tokens::SignedTokens;

@@ -25,6 +25,7 @@ use tracing::{Instrument, debug, info, info_span, warn};
 use crate::admission::{Permit, origin_allowed};
 use crate::endpoint::Inner;
 use crate::message_budget::MessageBudget;
+use crate::send_queue::SendQueue;
 
 mod outbox;
 mod policy;
@@ -64,6 +65,7 @@ pub(crate) async fn run<S>(
     net: Arc<Inner>,
     id: SessionId,
     peer: SocketAddr,
+    send_queue: Option<SendQueue>,
     origin: Option<String>,
     io: S,
     config: WebSocketConfig,
@@ -96,6 +98,7 @@ pub(crate) async fn run<S>(
             state: SessionState::default(),
             events_after: 0,
             timing: false,
+            send_queue,
         };
         let admitted = session.admit(peer, origin.as_deref());
         let ending = match &admitted {
@@ -157,6 +160,9 @@ struct Session<S> {
     events_after: u32,
     /// The client asked for a `SnapshotTiming` before every snapshot.
     timing: bool,
+    /// The socket's send queue, if it can be read: what keeps a slow reader's snapshots
+    /// fresh (see `throttle`).
+    send_queue: Option<SendQueue>,
 }
 
 impl<S> Session<S>
@@ -313,7 +319,9 @@ where
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let Self { net, id, outbox, stream, budget, state, events_after, timing, .. } = self;
+        let Self {
+            net, id, outbox, stream, budget, state, events_after, timing, send_queue, ..
+        } = self;
         let timing = *timing;
         let (net, id, state) = (&**net, *id, &*state);
         debug!(actor_id = joined.actor_id, "serving");
@@ -368,7 +376,9 @@ where
             }
         };
 
-        let writer = Writer::new(net, id, outbox, state, &joined, *events_after, timing).run();
+        let writer = Writer::new(net, id, outbox, state, &joined, *events_after, timing)
+            .watching(*send_queue)
+            .run();
 
         let ending = tokio::select! {
             ending = reader => ending,

@@ -26,12 +26,14 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use admin::{Access, Admin};
-use axum::serve::ListenerExt;
 use std::sync::Arc;
 use std::time::Instant;
 use thiserror::Error;
 
-use tickwire_net::{AllowAll, Authenticator, FramePublisher, Net, NetConfig, SignedTokens};
+use tickwire_net::{
+    AllowAll, Authenticator, FramePublisher, Net, NetConfig, PeerSocket, SignedTokens,
+    TunedListener,
+};
 use tickwire_protocol::SettingsError;
 
 use telemetry::Telemetry;
@@ -155,18 +157,9 @@ pub async fn run_game(
     let app = http::router(net.clone())
         .merge(admin::router(admin))
         .merge(telemetry.router())
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let listener = listener.tap_io(move |socket| {
-        // Snapshots are small and latency-bound: never hold them back to coalesce (Nagle).
-        if let Err(error) = socket.set_nodelay(true) {
-            warn!(%error, "cannot set TCP_NODELAY");
-        }
-        if let Some(bytes) = send_buffer_bytes
-            && let Err(error) = socket2::SockRef::from(&*socket).set_send_buffer_size(bytes)
-        {
-            warn!(%error, bytes, "cannot set the socket send buffer size");
-        }
-    });
+        .into_make_service_with_connect_info::<PeerSocket>();
+    // Tunes each socket, and hands sessions their socket to watch its send queue.
+    let listener = TunedListener::new(listener, send_buffer_bytes);
     let on_shutdown = {
         let net = net.clone();
         async move {

@@ -7,13 +7,19 @@
 //! async loop so every rule below has a unit test:
 //!
 //! - Nothing from before the session's actor existed.
-//! - **Throttling:** at most one snapshot per session interval (see [`Throttle`]).
+//! - **Throttling:** at most one snapshot per session interval (see [`Throttle`]), and
+//!   none while the socket's send queue holds more than the client drains in
+//!   `MAX_QUEUE_DELAY` beyond the round trip: such a snapshot is held back until the
+//!   queue is short enough, and counts as congestion once per interval it waits (so the
+//!   interval of a client that stops reading grows to the slowest).
 //! - **Quiet skipping:** a client that holds the newest state gets nothing, except an
 //!   empty delta (the heartbeat) once the quiet limit has passed.
 //! - **Full requests** are answered at the first wakeup after them, even with the frame
 //!   already sent as a delta: at most one full snapshot per frame, however often asked.
 //! - **Input acks** go out when the newest applied input changed, never before the first
 //!   input (sequence 0 is no input).
+
+use std::time::Duration;
 
 use tickwire_protocol::{Settings, SnapshotRate, ThrottleReason, tick};
 use tickwire_sim::SessionId;
@@ -93,6 +99,13 @@ pub(super) struct SnapshotPolicy {
     full_requested: bool,
     /// The last input sequence acknowledged.
     acked_sent: Option<u32>,
+    /// The shortest round-trip time measured: the network's own share of the delay of
+    /// what is queued (a later ping waits in the queue too, so it would count the queue
+    /// as network and let it grow).
+    base_round_trip: Duration,
+    /// Since which frame a snapshot has been held back for a long send queue (last
+    /// counted as congestion then).
+    held_back_at: Option<u32>,
 }
 
 impl SnapshotPolicy {
@@ -108,6 +121,15 @@ impl SnapshotPolicy {
             last_full: None,
             full_requested: false,
             acked_sent: None,
+            base_round_trip: Duration::ZERO,
+            held_back_at: None,
+        }
+    }
+
+    /// The client's round-trip time was measured (zero: not yet).
+    pub(super) fn measured_round_trip(&mut self, round_trip: Duration) {
+        if self.base_round_trip.is_zero() || round_trip < self.base_round_trip {
+            self.base_round_trip = round_trip;
         }
     }
 
@@ -176,6 +198,20 @@ impl SnapshotPolicy {
                 return None;
             }
         }
+        if !self.throttle.queue_allows(self.base_round_trip) {
+            // What is queued would reach the client late: hold this one back, and count
+            // it as congestion once per interval, so the interval grows before the
+            // buffer fills.
+            let counted = self
+                .held_back_at
+                .is_some_and(|at| tick::since(frame.tick, at) < u32::from(rate.every_ticks));
+            if !counted {
+                self.held_back_at = Some(frame.tick);
+                self.throttle.write_blocked();
+            }
+            return None;
+        }
+        self.held_back_at = None;
         let baseline = self
             .last_sent
             .filter(|&last_sent| !full && tick::is_at_or_after(last_sent, frame.oldest_tick));
@@ -315,5 +351,23 @@ mod tests {
         assert_eq!(sent(policy.plan(&quiet(31))).baseline, Some(1), "the heartbeat");
         let mut late = super::SnapshotPolicy::new(u32::MAX, SETTINGS);
         assert!(late.plan(&view(0)).snapshot.is_some(), "0 is after u32::MAX");
+    }
+
+    #[test]
+    fn a_long_send_queue_holds_snapshots_back_and_counts_as_congestion_once_an_interval() {
+        let mut policy = policy(0);
+        sent(policy.plan(&view(2)));
+        // 20 KB written, 10 KB of it still queued for a client whose rate is unknown.
+        policy.throttle_mut().observe_queue(std::time::Instant::now(), 20_000, 10_000);
+        assert_eq!(policy.plan(&view(4)).snapshot, None, "held back while the queue is long");
+        assert!(policy.throttled(), "a held-back snapshot is congestion");
+        assert_eq!(policy.rate().every_ticks, 4);
+        assert_eq!(policy.plan(&view(6)).snapshot, None, "still held back");
+        assert_eq!(policy.rate().every_ticks, 4, "counted once an interval");
+        assert_eq!(policy.plan(&view(8)).snapshot, None, "still held back");
+        assert_eq!(policy.rate().every_ticks, 8, "an interval later, counted again");
+        policy.throttle_mut().observe_queue(std::time::Instant::now(), 20_000, 0);
+        let next = sent(policy.plan(&view(12)));
+        assert_eq!(next.baseline, Some(2), "once the queue drained, a delta from the last sent");
     }
 }

@@ -1,8 +1,9 @@
 //! The write side of a session's main loop: snapshots, pings and announcements out.
 //!
-//! The writer only does I/O: it wakes (a new frame, its timer, a client request), asks
-//! the [`SnapshotPolicy`] what to send, queues and writes it, and tells the throttle how
-//! the write went, while it is still blocked as well as when it ends.
+//! The writer only does I/O: it wakes (a new frame, its timer, a client request), looks
+//! at the socket's send queue, asks the [`SnapshotPolicy`] what to send, queues and writes
+//! it, and tells the throttle how the write went, while it is still blocked as well as
+//! when it ends. A client too slow for even the slowest rate is closed here.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -22,6 +23,8 @@ use super::state::SessionState;
 use crate::endpoint::Inner;
 use crate::frame_ring::{FrameRing, SharedFrame};
 use crate::metrics::NetMetrics;
+use crate::send_queue::SendQueue;
+use crate::throttle::TooSlow;
 
 /// How often a session wakes without a new frame: to ping, and to send a quiet client
 /// its heartbeat.
@@ -38,6 +41,8 @@ pub(super) struct Writer<'a, W> {
     events_after: u32,
     /// The client asked for a `SnapshotTiming` before every snapshot.
     timing: bool,
+    /// The socket's send queue, if it can be read.
+    send_queue: Option<SendQueue>,
 }
 
 impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
@@ -51,7 +56,13 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
         timing: bool,
     ) -> Self {
         let policy = SnapshotPolicy::new(joined.tick, joined.settings);
-        Self { net, id, outbox, state, policy, events_after, timing }
+        Self { net, id, outbox, state, policy, events_after, timing, send_queue: None }
+    }
+
+    /// Watches the socket's send queue (if it can be read) to keep snapshots fresh.
+    pub(super) fn watching(mut self, send_queue: Option<SendQueue>) -> Self {
+        self.send_queue = send_queue;
+        self
     }
 
     /// Writes until the socket fails, the peer stops reading, or the server stops.
@@ -103,8 +114,20 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
         }
     }
 
-    /// Sends what the policy plans for `newest`.
+    /// Sends what the policy plans for `newest`, or ends a session too slow for it.
     async fn wake(&mut self, ring: &FrameRing, newest: &SharedFrame) -> Result<(), Ending> {
+        let now = Instant::now();
+        self.look_at_send_queue(now);
+        let patience = self.net.config.idle_timeout;
+        if let Some(TooSlow { reads, needs }) =
+            self.policy.throttle_mut().too_slow(now, newest.settings(), patience)
+        {
+            return Err(Ending::Silent(format!(
+                "too slow: reads {reads} B/s, needs at least {needs} B/s"
+            )));
+        }
+        let round_trip = Duration::from_micros(self.state.ping.rtt_us.load(Relaxed).into());
+        self.policy.measured_round_trip(round_trip);
         self.policy.set_client_cap(self.state.client_cap.load(Relaxed));
         if self.state.full_requested.swap(false, Relaxed) {
             self.policy.request_full();
@@ -122,6 +145,21 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
         match plan.snapshot {
             Some(snapshot) => self.send_snapshot(ring, newest, snapshot).await,
             None => Ok(()),
+        }
+    }
+
+    /// Tells the throttle how much of what was written the client has not taken yet.
+    fn look_at_send_queue(&mut self, now: Instant) {
+        let Some(queue) = self.send_queue else { return };
+        match queue.unacknowledged() {
+            Ok(queued) => {
+                let written = self.outbox.bytes_written();
+                self.policy.throttle_mut().observe_queue(now, written, queued);
+            }
+            Err(error) => {
+                debug!(%error, "cannot read the send queue: throttling by blocked writes only");
+                self.send_queue = None;
+            }
         }
     }
 
@@ -160,6 +198,7 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
         }
         let message = newest.snapshot_from(snapshot.baseline.and_then(|tick| ring.get(tick)));
         metrics.snapshot_bytes.record(message.len() as f64);
+        self.policy.throttle_mut().record_snapshot(message.len());
         self.write(message, newest.settings().tick_seconds()).await
     }
 
