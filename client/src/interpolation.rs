@@ -48,13 +48,13 @@ impl Interpolator {
         let every = current_every.max(self.newest_every);
         self.newest_every = current_every;
         if let (Some((_, tick)), Some((last_at, last))) = (self.cadence, self.states.back())
-            && world.tick > last.tick.saturating_add(every)
+            && tickwire_protocol::tick::is_after(world.tick, last.tick.wrapping_add(every))
             && let Some(hold_at) = at.checked_sub(tick * every)
             && hold_at > *last_at
         {
             // A quiet gap: the world one interval before this state was the last one.
             let mut held = last.clone();
-            held.tick = world.tick - every;
+            held.tick = world.tick.wrapping_sub(every);
             self.keep((hold_at, held));
         }
         self.keep((at, world.clone()));
@@ -148,5 +148,16 @@ mod tests {
         regular.set_cadence(1, 30);
         regular.push(start + Duration::from_millis(200), &world(16, 20));
         assert_eq!(at(&regular, 150), Some(15.0), "the old interval's gap is not quiet");
+    }
+
+    #[test]
+    fn a_quiet_gap_across_the_tick_wrap_is_held_like_any_other() {
+        let start = Instant::now();
+        let mut interpolator = Interpolator::default();
+        interpolator.set_cadence(3, 30);
+        interpolator.push(start, &world(u32::MAX - 9, 0));
+        interpolator.push(start + Duration::from_millis(1000), &world(20, 10));
+        let at = |ms| interpolator.position(1, start + Duration::from_millis(ms)).map(|p| p.x);
+        assert_eq!(at(500), Some(0.0), "30 ticks across the wrap are a quiet gap: held at rest");
     }
 }

@@ -5,7 +5,6 @@
 //! with a `WebSocketConfig` sized for many light connections, and the session writes its
 //! own frames (see `session::outbox`).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -28,6 +27,7 @@ use crate::admission::{Admission, Authenticator};
 use crate::config::NetConfig;
 use crate::frame_ring::FrameRing;
 use crate::metrics::NetMetrics;
+use crate::peer_socket::PeerSocket;
 use crate::resume::ResumeBook;
 use crate::session;
 
@@ -82,10 +82,11 @@ impl Net {
 
     /// The axum handler for `GET /ws`: validates the upgrade request, answers
     /// `101 Switching Protocols`, and runs the session in its own task.
-    /// Needs the router to be served with `ConnectInfo<SocketAddr>`.
+    /// Needs `ConnectInfo<PeerSocket>` in the request's extensions, as the server's HTTP loop
+    /// puts it there.
     pub async fn accept(
         State(net): State<Net>,
-        ConnectInfo(peer): ConnectInfo<SocketAddr>,
+        ConnectInfo(socket): ConnectInfo<PeerSocket>,
         mut request: Request,
     ) -> Response {
         if net.inner.shutdown.is_cancelled() {
@@ -111,9 +112,11 @@ impl Net {
             match on_upgrade.await {
                 Ok(upgraded) => {
                     let io = TokioIo::new(upgraded);
-                    session::run(inner, session_id, peer, origin, io, ws_config).await;
+                    let send_queue = socket.send_queue();
+                    session::run(inner, session_id, socket.addr, send_queue, origin, io, ws_config)
+                        .await;
                 }
-                Err(error) => warn!(%peer, %error, "WebSocket upgrade failed"),
+                Err(error) => warn!(peer = %socket.addr, %error, "WebSocket upgrade failed"),
             }
         });
 

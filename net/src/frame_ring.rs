@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use tickwire_protocol::{GameEvent, ServerMessage, Settings, Snapshot};
+use tickwire_protocol::{GameEvent, ServerMessage, Settings, Snapshot, tick};
 use tickwire_sim::{Frame, Publication, SessionId};
 use tokio::sync::watch;
 
@@ -108,10 +108,11 @@ impl SharedFrame {
         &self.settings
     }
 
-    /// Whether nothing replicated (actors or events) changed after the frame of `tick`
-    /// up to this one: a client holding that frame would get an empty snapshot.
-    pub fn unchanged_since(&self, tick: u32) -> bool {
-        self.changed_at <= tick
+    /// The tick of the newest frame, up to this one, that changed something replicated
+    /// (actors or events): a client holding any frame from this tick on would get an
+    /// empty snapshot.
+    pub fn changed_at(&self) -> u32 {
+        self.changed_at
     }
 
     /// The newest input of `session` applied by this frame's tick, if it is a player.
@@ -160,12 +161,17 @@ impl FrameRing {
         self.frames.last()
     }
 
+    /// The tick of the oldest frame kept, if any: baselines older than it are gone.
+    pub fn oldest_tick(&self) -> Option<u32> {
+        self.frames.first().map(|oldest| oldest.tick())
+    }
+
     /// The `GameEvents` message for a session last sent the frame of `tick` (none if no
     /// event happened since), and whether the ring still reaches back that far (if not,
     /// older events are gone). In-sync sessions share the newest frame's encoding.
-    pub fn events_message(&self, tick: u32) -> (Option<Bytes>, bool) {
+    pub fn events_message(&self, after: u32) -> (Option<Bytes>, bool) {
         let Some(newest) = self.newest() else { return (None, true) };
-        if newest.previous_tick == Some(tick) {
+        if newest.previous_tick == Some(after) {
             let own = newest.own_events.get_or_init(|| {
                 let events = newest.events.clone();
                 (!events.is_empty())
@@ -173,7 +179,7 @@ impl FrameRing {
             });
             return (own.clone(), true);
         }
-        let (events, complete) = self.events_after(tick);
+        let (events, complete) = self.events_after(after);
         let message = (!events.is_empty())
             .then(|| ServerMessage::GameEvents { tick: newest.tick(), events }.encode());
         (message, complete)
@@ -182,12 +188,13 @@ impl FrameRing {
     /// Every event of the frames after `tick` up to the newest, in order, and whether the
     /// ring still reaches back that far: it does while it holds the frame of `tick` or an
     /// older one (if not, events of frames that left it are gone).
-    pub fn events_after(&self, tick: u32) -> (Vec<GameEvent>, bool) {
-        let complete = self.frames.first().is_none_or(|oldest| oldest.tick() <= tick);
+    pub fn events_after(&self, after: u32) -> (Vec<GameEvent>, bool) {
+        let complete =
+            self.frames.first().is_none_or(|oldest| tick::is_at_or_after(after, oldest.tick()));
         let events = self
             .frames
             .iter()
-            .filter(|frame| frame.tick() > tick)
+            .filter(|frame| tick::is_after(frame.tick(), after))
             .flat_map(|frame| frame.events.iter().copied());
         (events.collect(), complete)
     }
@@ -201,25 +208,22 @@ impl FrameRing {
             .frames
             .iter()
             .rev()
-            .skip_while(|frame| frame.tick() >= before)
-            .take_while(|frame| frame.tick() > after)
+            .skip_while(|frame| tick::is_at_or_after(frame.tick(), before))
+            .take_while(|frame| tick::is_after(frame.tick(), after))
             .filter(|frame| frame.changed_at == frame.tick())
             .count();
         u32::try_from(changes).unwrap_or(u32::MAX)
     }
 
-    /// Ticks from the oldest frame in the ring to the newest: how long a baseline stays.
-    pub fn span_ticks(&self) -> u32 {
-        match (self.frames.first(), self.frames.last()) {
-            (Some(oldest), Some(newest)) => newest.tick().wrapping_sub(oldest.tick()),
-            _ => 0,
-        }
-    }
-
     /// The frame of `tick`, if it is still in the ring.
     pub fn get(&self, tick: u32) -> Option<&SharedFrame> {
+        // Sorted by distance from the oldest frame, which holds across the tick wrap; a
+        // tick before the oldest is far from it and not found.
+        let oldest = self.frames.first()?.tick();
         self.frames
-            .binary_search_by_key(&tick, |frame| frame.tick())
+            .binary_search_by_key(&tick::since(tick, oldest), |frame| {
+                tick::since(frame.tick(), oldest)
+            })
             .ok()
             .map(|index| &*self.frames[index])
     }
@@ -372,18 +376,17 @@ mod tests {
         publisher.publish(resting(3));
         publisher.publish(resting(4));
         let newest = Arc::clone(views.borrow().newest().expect("frames were published"));
-        assert!(newest.unchanged_since(2), "nothing changed after tick 2");
-        assert!(!newest.unchanged_since(1), "the actor moved at tick 2");
+        assert_eq!(newest.changed_at(), 2, "nothing changed after tick 2, the actor moved at 2");
         publisher.publish(Publication {
             events: vec![GameEvent { kind: 0, actor: 1, other: 0, value: 0 }],
             ..resting(5)
         });
         let newest = Arc::clone(views.borrow().newest().expect("frames were published"));
-        assert!(!newest.unchanged_since(4), "an event is a change");
+        assert_eq!(newest.changed_at(), 5, "an event is a change");
         let ring = Arc::clone(&views.borrow());
         assert_eq!(ring.changes_between(1, 5), 1, "of ticks 2 to 4 only tick 2 changed");
         assert_eq!(ring.changes_between(2, 5), 0, "a client holding tick 2 missed nothing");
-        assert_eq!(views.borrow().span_ticks(), 4, "ticks 1 to 5 are in the ring");
+        assert_eq!(views.borrow().oldest_tick(), Some(1), "ticks 1 to 5 are in the ring");
 
         let mut views = views;
         views.borrow_and_update();
@@ -430,5 +433,37 @@ mod tests {
             new.snapshot_from(None).as_ptr(),
             "the full snapshot should be encoded once"
         );
+    }
+
+    #[test]
+    fn the_ring_works_across_the_tick_wrap() {
+        let (mut publisher, views) = FramePublisher::new(8);
+        let ticks = [u32::MAX - 2, u32::MAX - 1, u32::MAX, 0, 1, 2];
+        for (actor, tick) in (1..).zip(ticks) {
+            publisher.publish(Publication {
+                events: vec![GameEvent { kind: 0, actor, other: 0, value: 0 }],
+                ..publication(tick)
+            });
+        }
+        let ring = views.borrow().clone();
+        assert_eq!(ring.oldest_tick(), Some(u32::MAX - 2));
+        for tick in ticks {
+            assert_eq!(
+                ring.get(tick).map(SharedFrame::tick),
+                Some(tick),
+                "frame {tick} should be found"
+            );
+        }
+        assert!(ring.get(3).is_none() && ring.get(u32::MAX - 3).is_none());
+        let (events, complete) = ring.events_after(u32::MAX);
+        let actors: Vec<u32> = events.iter().map(|event| event.actor).collect();
+        assert_eq!(
+            (actors, complete),
+            (vec![4, 5, 6], true),
+            "events after u32::MAX are those of 0, 1, 2"
+        );
+        assert_eq!(ring.changes_between(u32::MAX - 2, 2), 4, "u32::MAX - 1 to 1 changed");
+        let newest = ring.newest().expect("frames were published");
+        assert_eq!(newest.changed_at(), 2, "every frame changed");
     }
 }

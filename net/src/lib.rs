@@ -11,8 +11,11 @@
 //!   which says who a client is ([`Identity`]); `resume`: resume tokens, bound to that
 //!   identity; `message_budget`: the per-client message rate limit.
 //! - [`NetMetrics`]: sessions, traffic, snapshot sizes, skips, throttling, round trips.
+//! - [`PeerSocket`]: each connection's address and socket, as the server's HTTP loop
+//!   hands them to requests; `send_queue`: what the kernel still holds for a client;
+//!   `drain`: how fast a client takes it.
 //! - `throttle`: each session's effective snapshot interval, from its socket's
-//!   backpressure and the client's own cap.
+//!   backpressure and send queue, and the client's own cap.
 //! - `session`: one task per connection: handshake, then a reader (inputs, acks, pongs)
 //!   and a writer (snapshots, pings) running side by side; every error ends only that
 //!   session, with a close code and a reason.
@@ -27,11 +30,14 @@
 
 mod admission;
 mod config;
+mod drain;
 mod endpoint;
 mod frame_ring;
 mod message_budget;
 mod metrics;
+mod peer_socket;
 mod resume;
+mod send_queue;
 mod session;
 mod signed_tokens;
 mod throttle;
@@ -41,4 +47,5 @@ pub use config::NetConfig;
 pub use endpoint::Net;
 pub use frame_ring::{FramePublisher, FrameRing, SharedFrame};
 pub use metrics::NetMetrics;
+pub use peer_socket::PeerSocket;
 pub use signed_tokens::SignedTokens;

@@ -8,16 +8,15 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::StreamExt;
 use tickwire_protocol::{
-    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage, Settings,
-    ThrottleReason, Welcome,
+    ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage, Welcome,
 };
 use tickwire_sim::{Joined, SendRefused, SessionId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadHalf, WriteHalf};
-use tokio::time::{MissedTickBehavior, interval, timeout};
+use tokio::time::timeout;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -26,22 +25,24 @@ use tracing::{Instrument, debug, field, info, info_span, warn};
 
 use crate::admission::{Identity, Permit, origin_allowed};
 use crate::endpoint::Inner;
-use crate::frame_ring::FrameRing;
 use crate::message_budget::MessageBudget;
 use crate::resume::{Previous, Successor};
-use crate::throttle::Throttle;
+use crate::send_queue::SendQueue;
 use tickwire_protocol::Untrusted;
 
 mod close_reason;
 mod frame_meter;
 mod outbox;
+mod policy;
 mod state;
 mod wire;
+mod writer;
 
 use close_reason::CloseReason;
 use outbox::Outbox;
 use state::SessionState;
 use wire::{ReadSide, ending_after_failed_write, next_message};
+use writer::Writer;
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -71,6 +72,7 @@ pub(crate) async fn run<S>(
     net: Arc<Inner>,
     id: SessionId,
     peer: SocketAddr,
+    send_queue: Option<SendQueue>,
     origin: Option<String>,
     io: S,
     config: WebSocketConfig,
@@ -103,6 +105,7 @@ pub(crate) async fn run<S>(
             state: SessionState::default(),
             events_after: 0,
             timing: false,
+            send_queue,
         };
         let admitted = session.admit(peer, origin.as_deref());
         let ending = match &admitted {
@@ -162,6 +165,9 @@ struct Session<S> {
     events_after: u32,
     /// The client asked for a `SnapshotTiming` before every snapshot.
     timing: bool,
+    /// The socket's send queue, if it can be read: what keeps a slow reader's snapshots
+    /// fresh (see `throttle`).
+    send_queue: Option<SendQueue>,
 }
 
 impl<S> Session<S>
@@ -385,12 +391,20 @@ where
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
     async fn serve(&mut self, joined: Joined) -> Ending {
-        let Self { net, id, outbox, stream, state, events_after, timing, handed_over, .. } = self;
+        let Self {
+            net,
+            id,
+            outbox,
+            stream,
+            state,
+            events_after,
+            timing,
+            handed_over,
+            send_queue,
+            ..
+        } = self;
         let timing = *timing;
         let (net, id, state) = (&**net, *id, &*state);
-        let mut events_after = *events_after;
-        // The last input ack sent: one goes out before a snapshot only when it changed.
-        let mut acked_sent: Option<u32> = None;
         debug!(actor_id = joined.actor_id, "serving");
 
         let reader = async {
@@ -449,135 +463,9 @@ where
             }
         };
 
-        let writer = async {
-            let mut frames = net.frames.clone();
-            frames.mark_changed(); // Send the newest frame right away.
-            // Frames that change nothing wake no session (see `FramePublisher::publish`):
-            // a quiet session wakes on this timer to ping and to send its heartbeat, and
-            // on the client's requests. In a still world, a change a throttled session
-            // skipped waits for this timer (at most a second).
-            let wakeup_period = net.config.ping_interval.min(HEARTBEAT_INTERVAL);
-            let mut wakeups = interval(wakeup_period);
-            // A ping is due a little early rather than a whole wakeup late: wakeups are
-            // handled with some jitter, so "a full interval since the last ping" would
-            // skip about every other one.
-            let ping_due_after = net.config.ping_interval.saturating_sub(wakeup_period / 2);
-            wakeups.set_missed_tick_behavior(MissedTickBehavior::Delay);
-            let mut last_ping: Option<Instant> = None;
-            let mut throttle = Throttle::default();
-            let mut told_settings = joined.settings;
-            let mut told_rate = throttle.rate(&joined.settings);
-            loop {
-                // Pings, settings and rate changes are queued, to leave with the snapshot
-                // that usually follows in one write; if none did, they go out here.
-                if outbox.has_queued()
-                    && let Err(ending) = outbox.flush().await
-                {
-                    return ending;
-                }
-                let ring = tokio::select! {
-                    changed = frames.changed() => {
-                        if changed.is_err() {
-                            return Ending::close(CloseCode::GoingAway, "server is shutting down");
-                        }
-                        Arc::clone(&frames.borrow_and_update())
-                    }
-                    _ = wakeups.tick() => {
-                        if last_ping.is_none_or(|at| at.elapsed() >= ping_due_after) {
-                            last_ping = Some(Instant::now());
-                            outbox.queue(&net.metrics, ServerMessage::Ping(state.ping.next()).encode());
-                        }
-                        Arc::clone(&frames.borrow())
-                    }
-                    () = state.request_made.notified() => Arc::clone(&frames.borrow()),
-                };
-                let Some(newest) = ring.newest().filter(|newest| newest.tick() > joined.tick)
-                else {
-                    continue; // Nothing built since this session's actor exists.
-                };
-                let settings = *newest.settings();
-                if settings != told_settings {
-                    told_settings = settings;
-                    outbox.queue(&net.metrics, ServerMessage::Settings(settings).encode());
-                }
-                throttle.set_client_cap(state.client_cap.load(Relaxed));
-                let rate = throttle.rate(&settings);
-                if rate != told_rate {
-                    debug!(every_ticks = rate.every_ticks, reason = ?rate.reason, "snapshot rate changed");
-                    told_rate = rate;
-                    let throttled = rate.reason != ThrottleReason::None;
-                    if state.throttled.swap(throttled, Relaxed) != throttled {
-                        net.metrics.sessions_throttled.increment(if throttled {
-                            1.0
-                        } else {
-                            -1.0
-                        });
-                    }
-                    outbox.queue(&net.metrics, ServerMessage::SnapshotRate(rate).encode());
-                }
-                let last_sent = state.sent_tick.load(Relaxed);
-                // At most one full snapshot per frame, however often the client asks: a
-                // request for a frame already sent waits for the next one.
-                let full_requested =
-                    newest.tick() != last_sent && state.full_requested.swap(false, Relaxed);
-                if !full_requested
-                    && last_sent != 0
-                    && newest.tick().wrapping_sub(last_sent) < u32::from(rate.every_ticks)
-                {
-                    continue; // Throttled: this frame is skipped, the next snapshot covers it.
-                }
-                let ack_due =
-                    newest.input_ack(id).is_some_and(|sequence| acked_sent != Some(sequence));
-                if !full_requested
-                    && last_sent != 0
-                    && !ack_due
-                    && newest.unchanged_since(last_sent)
-                    && newest.tick().wrapping_sub(last_sent) < quiet_limit(&settings, &ring)
-                {
-                    // The client already holds this state: stay quiet (its baseline stays
-                    // put), with an empty snapshot as a heartbeat before the limit.
-                    continue;
-                }
-                let baseline = if full_requested { None } else { ring.get(last_sent) };
-                // Over one ordered stream the client reads this snapshot after every
-                // earlier one, so it is the next snapshot's baseline once written.
-                state.sent_tick.store(newest.tick(), Relaxed);
-                if last_sent != 0 {
-                    let missed = ring.changes_between(last_sent, newest.tick());
-                    net.metrics.snapshots_skipped.increment(u64::from(missed));
-                }
-                if let Some(sequence) = newest.input_ack(id)
-                    && acked_sent != Some(sequence)
-                {
-                    acked_sent = Some(sequence);
-                    let ack = ServerMessage::InputAck { sequence, tick: newest.tick() };
-                    outbox.queue(&net.metrics, ack.encode());
-                }
-                let (events, complete) = ring.events_message(events_after);
-                if !complete {
-                    debug!(
-                        events_after,
-                        "some events left the frame history before this session got them"
-                    );
-                }
-                events_after = newest.tick();
-                if let Some(events) = events {
-                    outbox.queue(&net.metrics, events);
-                }
-                if timing {
-                    outbox.queue(&net.metrics, newest.timing_message());
-                }
-                let snapshot = newest.snapshot_from(baseline);
-                net.metrics.snapshot_bytes.record(snapshot.len() as f64);
-                let started = Instant::now();
-                if let Err(ending) = outbox.send(&net.metrics, snapshot).await {
-                    return ending;
-                }
-                let interval =
-                    Duration::from_secs_f32(f32::from(rate.every_ticks) * settings.tick_seconds());
-                throttle.record_write(Instant::now(), started.elapsed(), interval);
-            }
-        };
+        let writer = Writer::new(net, id, outbox, state, &joined, *events_after, timing)
+            .watching(*send_queue)
+            .run();
 
         let ending = tokio::select! {
             ending = reader => ending,
@@ -681,15 +569,3 @@ fn log_closing(code: CloseCode, reason: &CloseReason) {
 /// has little in flight by then (the rest of a refused message, a last input); a peer
 /// that keeps sending is flooding, and costs the server no more than this.
 const LINGER_DISCARD_BYTES: usize = 64 * 1024;
-
-/// How often a session wakes without a new frame: to ping, and to send a quiet client
-/// its heartbeat.
-const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
-
-/// How long a session may stay quiet, in ticks: half a second, or half the time a
-/// baseline stays in the frame ring if that is shorter (the heartbeat's delta needs its
-/// baseline). Any wakeup after that sends the heartbeat, so one goes out at least every
-/// `HEARTBEAT_INTERVAL`.
-fn quiet_limit(settings: &Settings, ring: &FrameRing) -> u32 {
-    (u32::from(settings.tick_rate_hz) / 2).min(ring.span_ticks() / 2)
-}

@@ -64,9 +64,6 @@ pub enum DecodeError {
     /// A float field is NaN or infinite.
     #[error("field `{0}` is not a finite number")]
     NotFinite(&'static str),
-    /// A delta's baseline would be before tick 0.
-    #[error("snapshot baseline is older than tick 0")]
-    BaselineBeforeStart,
     /// A gap-coded id list is malformed (a zero gap, an overflow, a cut-off varint).
     #[error("id list `{0}` is malformed")]
     BadIdList(&'static str),
@@ -311,12 +308,8 @@ fn decode_snapshot(snapshot: wire::Snapshot<'_>) -> Result<Snapshot, DecodeError
         tick: snapshot.tick(),
         baseline_tick: match snapshot.baseline_age() {
             0 => None,
-            age => Some(
-                snapshot
-                    .tick()
-                    .checked_sub(u32::from(age))
-                    .ok_or(DecodeError::BaselineBeforeStart)?,
-            ),
+            // Ticks wrap: a delta just after the wrap has its baseline just before it.
+            age => Some(snapshot.tick().wrapping_sub(u32::from(age))),
         },
         steps_per_unit: snapshot.steps_per_unit(),
         spawned,

@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use crate::message::{Jumped, Moved, Refielded, Snapshot, Turned};
 use crate::state::{ActorRow, FIELD_SLOTS, WorldState};
+use crate::tick;
 
 impl Snapshot {
     /// What a client holding `baseline` needs to reach `current`. With no baseline, or a
@@ -23,7 +24,7 @@ impl Snapshot {
             ..Self::default()
         };
         let Some(baseline) = baseline.filter(|baseline| {
-            let age = current.tick.saturating_sub(baseline.tick);
+            let age = tick::since(current.tick, baseline.tick);
             baseline.steps_per_unit == current.steps_per_unit
                 && (1..=u32::from(u16::MAX)).contains(&age)
         }) else {
@@ -64,7 +65,7 @@ impl Snapshot {
     /// How many ticks the baseline is behind `tick`, as on the wire (0: full snapshot).
     pub fn baseline_age(&self) -> u16 {
         self.baseline_tick
-            .map_or(0, |baseline| u16::try_from(self.tick.saturating_sub(baseline)).unwrap_or(0))
+            .map_or(0, |baseline| u16::try_from(tick::since(self.tick, baseline)).unwrap_or(0))
     }
 
     fn push_changes(&mut self, old: ActorRow, new: ActorRow) {
@@ -260,4 +261,32 @@ fn ascending(ids: impl Iterator<Item = u32>) -> Result<(), ApplyError> {
         previous = Some(id);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::ActorKind;
+
+    fn world(tick: u32, x: i32) -> WorldState {
+        let row = ActorRow { id: 1, x, y: 0, vx: 0, vy: 0, kind: ActorKind::Npc, fields: [0; 4] };
+        WorldState::from_rows(tick, 8, [row])
+    }
+
+    #[test]
+    fn a_delta_across_the_tick_wrap_is_a_delta_and_applies() {
+        let (before, after) = (world(u32::MAX - 1, 10), world(1, 12));
+        let snapshot = Snapshot::diff(Some(&before), &after);
+        assert_eq!(snapshot.baseline_tick, Some(u32::MAX - 1), "the baseline should serve");
+        assert_eq!(snapshot.baseline_age(), 3, "u32::MAX - 1 is three ticks before 1");
+        let mut mirror = before;
+        mirror.apply(&snapshot).expect("the delta should apply across the wrap");
+        assert_eq!(mirror, after);
+    }
+
+    #[test]
+    fn a_baseline_that_is_not_older_gives_a_full_snapshot() {
+        let snapshot = Snapshot::diff(Some(&world(2, 10)), &world(u32::MAX, 12));
+        assert_eq!(snapshot.baseline_tick, None, "a baseline after the frame cannot serve");
+    }
 }

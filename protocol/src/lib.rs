@@ -19,6 +19,8 @@
 //! - [`close`]: close codes shared by the `Disconnect` message and the WebSocket close frame.
 //! - [`untrusted`]: [`Untrusted`], text a peer sent escaped for a log line (both sides log
 //!   what the other sent).
+//! - [`tick`]: tick comparisons that hold across the `u32` wrap; the only way ticks are
+//!   ordered anywhere.
 //!
 //! # Example
 //! ```
@@ -38,6 +40,7 @@ pub mod message;
 pub mod settings;
 pub mod state;
 pub mod synthetic;
+pub mod tick;
 pub mod untrusted;
 
 #[rustfmt::skip]

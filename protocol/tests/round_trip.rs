@@ -55,6 +55,14 @@ fn server_messages() -> Vec<ServerMessage> {
             ..Snapshot::default()
         }),
         ServerMessage::Snapshot(Snapshot { tick: 1, steps_per_unit: 8, ..Snapshot::default() }),
+        // A delta across the tick wrap: its baseline is just before it.
+        ServerMessage::Snapshot(Snapshot {
+            tick: 2,
+            baseline_tick: Some(u32::MAX - 3),
+            steps_per_unit: 8,
+            despawned: vec![5],
+            ..Snapshot::default()
+        }),
         ServerMessage::Snapshot(Snapshot {
             tick: 12,
             baseline_tick: Some(10),

@@ -68,7 +68,7 @@ fn pass_it_on(
     mut commands: Commands,
 ) {
     let Some(it) = tag.it else { return };
-    if tick.0 < tag.may_tag_from_tick {
+    if tickwire_protocol::tick::is_after(tag.may_tag_from_tick, tick.0) {
         return;
     }
     let Ok((_, it_id, it_position, _)) = actors.get(it) else { return };
@@ -100,7 +100,7 @@ fn pass_it_on(
     }
     tag.it = Some(tagged);
     let no_tag_backs = (NO_TAG_BACKS_SECONDS * f32::from(settings.0.tick_rate_hz)) as u32;
-    tag.may_tag_from_tick = tick.0 + no_tag_backs;
+    tag.may_tag_from_tick = tick.0.wrapping_add(no_tag_backs);
 }
 
 /// The server's own command line, for this game.

@@ -15,6 +15,7 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -26,6 +27,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use metrics::{Counter, Recorder};
+use tickwire_net::PeerSocket;
 use tickwire_sim::metrics::counter;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
@@ -121,10 +123,13 @@ impl HttpServer {
         stop: CancellationToken,
     ) -> impl Future<Output = ()> + Send + 'static {
         self.configure(&stream);
+        // Valid while the connection (and so its session) lives: both end with `stream`.
+        let fd = stream.as_raw_fd();
         let router = self.router.clone();
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            // What `ConnectInfo<SocketAddr>` extractors (the session endpoint) read.
-            request.extensions_mut().insert(ConnectInfo(peer));
+            // What the session endpoint reads: the peer, and the socket whose send queue
+            // paces its snapshots.
+            request.extensions_mut().insert(ConnectInfo(PeerSocket::new(peer, Some(fd))));
             router.clone().call(request)
         });
         let connection = http1::Builder::new()

@@ -37,6 +37,9 @@ pub struct SimConfig {
     pub frame_history: usize,
     /// How long a dropped player's actor waits for the player to resume.
     pub resume_grace: Duration,
+    /// The tick before the first step (0). Ticks wrap at `u32::MAX`; tests start near it
+    /// to show everything holds across the wrap.
+    pub start_tick: u32,
 }
 
 impl Default for SimConfig {
@@ -49,6 +52,7 @@ impl Default for SimConfig {
             // Two seconds of snapshots at the default 15 per second.
             frame_history: 32,
             resume_grace: Duration::from_secs(30),
+            start_tick: 0,
         }
     }
 }
@@ -85,7 +89,7 @@ impl Simulation {
     /// Builds the world: resources, the built-in systems, and `config.npcs` NPCs.
     pub fn new(config: SimConfig) -> Self {
         let mut world = World::new();
-        world.insert_resource(Tick(0));
+        world.insert_resource(Tick(config.start_tick));
         world.insert_resource(ActiveSettings(config.settings));
         world.insert_resource(Arena { size: config.arena_size });
         world.insert_resource(SimRng(fastrand::Rng::with_seed(config.seed)));
@@ -106,12 +110,13 @@ impl Simulation {
         let mut simulation = Self { config, world, schedule, actor_query };
         for _ in 0..config.npcs {
             let position = simulation.random_position();
-            simulation.spawn_actor(position, ActorKind::Npc, Wander { next_turn_tick: 0 });
+            let wander = Wander { next_turn_tick: config.start_tick };
+            simulation.spawn_actor(position, ActorKind::Npc, wander);
         }
         simulation
     }
 
-    /// The last tick simulated (0 before the first step).
+    /// The last tick simulated (`SimConfig::start_tick` before the first step).
     pub fn tick(&self) -> u32 {
         self.world.resource::<Tick>().0
     }
@@ -245,7 +250,7 @@ impl Simulation {
         let grace_ticks = (self.config.resume_grace.as_secs_f32()
             * f32::from(self.settings().tick_rate_hz))
         .ceil();
-        let until = self.tick().saturating_add(grace_ticks as u32);
+        let until = self.tick().wrapping_add(grace_ticks as u32);
         let Some(&entity) = self.world.resource::<SessionActors>().0.get(&session) else { return };
         if let Some(mut player) = self.world.get_mut::<Player>(entity) {
             player.detached_until = Some(until);
@@ -268,7 +273,8 @@ impl Simulation {
 
     /// Runs one tick of the schedule, after removing actors whose grace window ran out.
     pub fn step(&mut self) {
-        self.world.resource_mut::<Tick>().0 += 1;
+        let mut tick = self.world.resource_mut::<Tick>();
+        tick.0 = tick.0.wrapping_add(1);
         self.expire_detached();
         self.schedule.run(&mut self.world);
     }
@@ -279,7 +285,11 @@ impl Simulation {
             .world
             .query::<(Entity, &Player)>()
             .iter(&self.world)
-            .filter(|(_, player)| player.detached_until.is_some_and(|until| tick > until))
+            .filter(|(_, player)| {
+                player
+                    .detached_until
+                    .is_some_and(|until| tickwire_protocol::tick::is_after(tick, until))
+            })
             .map(|(entity, player)| (entity, player.session))
             .collect();
         for (entity, session) in expired {

@@ -37,13 +37,13 @@ pub fn wander_npcs(
 ) {
     let tick_rate = u32::from(settings.0.tick_rate_hz);
     for (mut wander, mut velocity) in &mut npcs {
-        if tick.0 < wander.next_turn_tick {
+        if tickwire_protocol::tick::is_after(wander.next_turn_tick, tick.0) {
             continue;
         }
         let heading = rng.0.f32() * std::f32::consts::TAU;
         let speed = settings.0.movement_speed * (0.4 + 0.6 * rng.0.f32());
         velocity.0 = Vec2::from_angle(heading) * speed;
-        wander.next_turn_tick = tick.0 + rng.0.u32(tick_rate..=3 * tick_rate);
+        wander.next_turn_tick = tick.0.wrapping_add(rng.0.u32(tick_rate..=3 * tick_rate));
     }
 }
 

@@ -13,6 +13,7 @@ fn config(tick_rate_hz: u16, npcs: u32, seed: u64) -> SimConfig {
         arena_size: Vec2::new(1000.0, 1000.0),
         frame_history: 4,
         resume_grace: std::time::Duration::from_secs(1),
+        ..SimConfig::default()
     }
 }
 

@@ -220,7 +220,7 @@ pub async fn next_rate(client: &mut Client, what: &str) -> SnapshotRate {
 pub async fn snapshot_after(client: &mut Client, tick: u32, context: &str) -> WorldState {
     loop {
         let world = next_snapshot(client, context).await;
-        if world.tick > tick {
+        if tickwire_protocol::tick::is_after(world.tick, tick) {
             return world;
         }
     }
@@ -231,7 +231,7 @@ pub async fn at_same_tick(first: &mut Client, second: &mut Client) -> (WorldStat
     let mut a = next_snapshot(first, "first client").await;
     let mut b = next_snapshot(second, "second client").await;
     while a.tick != b.tick {
-        if a.tick < b.tick {
+        if tickwire_protocol::tick::is_after(b.tick, a.tick) {
             a = next_snapshot(first, "first client catching up").await;
         } else {
             b = next_snapshot(second, "second client catching up").await;

@@ -67,3 +67,31 @@ async fn the_server_acks_the_newest_input_it_applied_before_the_snapshot_of_that
     assert_eq!(snapshot.tick, tick, "an ack should precede the snapshot of its tick");
     server.stop().await.expect("the server should stop cleanly");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_input_ack_is_sent_before_the_first_input() {
+    use tickwire_client::Event;
+    use tickwire_tests::wait_for;
+
+    let server = TestServer::start(test_config()).await;
+    let mut client = server.connect().await;
+    let mut snapshots = 0;
+    let early_ack = wait_for(&mut client, "ten snapshots without input", |_, event| match event {
+        Event::InputAck { sequence, .. } => Some(Some(sequence)),
+        Event::Snapshot { .. } => {
+            snapshots += 1;
+            (snapshots == 10).then_some(None)
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(early_ack, None, "no input was sent, so none should be acked");
+    let sent = client.send_input(Vec2::Y).expect("sending an input should work");
+    let acked = wait_for(&mut client, "the first ack", |_, event| match event {
+        Event::InputAck { sequence, .. } => Some(sequence),
+        _ => None,
+    })
+    .await;
+    assert_eq!(acked, sent, "the first ack should be for the first input");
+    server.stop().await.expect("the server should stop cleanly");
+}

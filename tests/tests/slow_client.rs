@@ -1,20 +1,31 @@
 //! A client that stops reading never slows the tick or other clients, and when it reads
 //! again it skips to the newest snapshot instead of working through a backlog.
 
+use std::time::Duration;
+
+use futures_util::SinkExt;
 use tickwire_client::Event;
-use tickwire_protocol::{Settings, ThrottleReason};
+use tickwire_protocol::{ClientMessage, Hello, Settings, ThrottleReason};
+use tickwire_server::ServerConfig;
 use tickwire_tests::{TestServer, WAIT, at_same_tick, next_snapshot, test_config};
+use tokio::net::TcpSocket;
+use tokio_tungstenite::tungstenite::Message;
+
+/// A world whose snapshots fill a stalled client's pipe within a second: 30 Hz, a
+/// snapshot every tick, 2000 NPCs (~200 KB/s of deltas), a 16 KiB send buffer.
+fn busy_world() -> ServerConfig {
+    let mut config = test_config();
+    config.sim.settings = Settings { tick_rate_hz: 30, broadcast_every: 1, ..config.sim.settings };
+    config.sim.npcs = 2000;
+    config.net.send_buffer_bytes = Some(16 * 1024);
+    config
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_client_skips_ahead_and_never_slows_the_others() {
-    let mut config = test_config();
-    // Big, frequent snapshots and small socket buffers fill the stalled pipe quickly.
-    config.sim.settings = Settings { tick_rate_hz: 30, broadcast_every: 1, ..config.sim.settings };
-    // ~200 KB/s of deltas: the stalled pipe (socket buffers and the client's event queue,
-    // ~400 KB) fills in about two seconds of the six-second stall.
-    config.sim.npcs = 2000;
-    config.net.send_buffer_bytes = Some(16 * 1024);
-    let server = TestServer::start(config).await;
+    // The stalled pipe (socket buffers and the client's event queue, ~400 KB) fills in
+    // about two seconds of the six-second stall.
+    let server = TestServer::start(busy_world()).await;
     let mut stalled = server.connect().await;
     let mut reader = server.connect().await;
     next_snapshot(&mut stalled, "stalled, before stalling").await;
@@ -70,5 +81,30 @@ async fn a_stalled_client_skips_ahead_and_never_slows_the_others() {
     // And from then on it keeps up, with a mirror equal to the other client's.
     let (mine, theirs) = at_same_tick(&mut stalled, &mut reader).await;
     assert_eq!(mine, theirs, "after skipping ahead the stalled client's mirror should be exact");
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_whose_write_is_blocked_counts_as_throttled_while_it_is_blocked() {
+    let server = TestServer::start(busy_world()).await;
+    // A client with a small receive buffer that says Hello and never reads again.
+    let socket = TcpSocket::new_v4().expect("a socket should be made");
+    socket.set_recv_buffer_size(4096).expect("the receive buffer should be set");
+    let stream = socket.connect(server.addr).await.expect("the client should connect");
+    let (mut stalled, _) = tokio_tungstenite::client_async(server.ws_url(), stream)
+        .await
+        .expect("the WebSocket handshake should work");
+    let hello = ClientMessage::Hello(Hello::new()).encode();
+    stalled.send(Message::Binary(hello)).await.expect("Hello should be sent");
+
+    // Its first snapshot never finishes writing; the gauge must not wait for it to.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut throttled = 0.0;
+    while throttled < 1.0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        throttled = server.metric("tickwire_sessions_throttled").await;
+    }
+    assert_eq!(throttled, 1.0, "the blocked session should count as throttled while blocked");
+    drop(stalled);
     server.stop().await.expect("the server should stop cleanly");
 }

@@ -32,13 +32,16 @@ pub(super) struct Outbox<W> {
     stall_limit: Duration,
     /// A flush was abandoned part-way through a frame: nothing more can be written.
     broken: bool,
+    /// Bytes written to the socket so far, frame headers included: with the socket's
+    /// send queue, what the client has taken (see `throttle`).
+    written: u64,
 }
 
 impl<W: AsyncWrite + Unpin> Outbox<W> {
     /// An outbox whose flushes give up after waiting `stall_limit` for a peer that does
     /// not read.
     pub(super) fn new(io: W, stall_limit: Duration) -> Self {
-        Self { io, queued: Vec::new(), stall_limit, broken: false }
+        Self { io, queued: Vec::new(), stall_limit, broken: false, written: 0 }
     }
 
     /// Queues a binary message to leave with the next flush: the messages that precede
@@ -47,6 +50,11 @@ impl<W: AsyncWrite + Unpin> Outbox<W> {
     pub(super) fn queue(&mut self, metrics: &NetMetrics, message: Bytes) {
         metrics.sent(message.len());
         self.queued.push((FrameHeader::new(OPCODE_BINARY, message.len()), message));
+    }
+
+    /// Bytes written to the socket so far, frame headers included.
+    pub(super) fn bytes_written(&self) -> u64 {
+        self.written
     }
 
     /// Whether messages wait for the next flush.
@@ -74,9 +82,17 @@ impl<W: AsyncWrite + Unpin> Outbox<W> {
             return Err(Ending::PeerLost);
         }
         let written = timeout(self.stall_limit, write_frames(&mut self.io, &self.queued)).await;
+        let bytes: usize = self
+            .queued
+            .iter()
+            .map(|(header, payload)| header.as_slice().len() + payload.len())
+            .sum();
         self.queued.clear();
         match written {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(())) => {
+                self.written += bytes as u64;
+                Ok(())
+            }
             Ok(Err(error)) => {
                 debug!(%error, "send failed");
                 Err(Ending::PeerLost)
@@ -263,6 +279,7 @@ mod tests {
         }
         outbox.close(4000, &CloseReason::new("bye")).await.expect("the frames should be written");
         assert_eq!(outbox.io.calls, 1, "a queued batch should leave in one vectored write");
+        assert_eq!(outbox.bytes_written(), outbox.io.written.len() as u64, "every byte is counted");
 
         let (received, close) = read_as_client(outbox.io.written).await;
         assert_eq!(received, messages(), "a client should read every message whole");

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use tickwire_protocol::Ping;
+use tickwire_protocol::{Ping, tick};
 use tokio::sync::Notify;
 use tracing::debug;
 
@@ -17,7 +17,7 @@ pub(super) struct SessionState {
     pub(super) ping: PingState,
     /// The tick of the last snapshot written (0: none): the next delta's baseline.
     pub(super) sent_tick: AtomicU32,
-    /// The newest snapshot tick the client says it applied.
+    /// The newest snapshot tick the client says it applied (0: none yet).
     pub(super) acked_tick: AtomicU32,
     /// Acks for snapshots never sent: a broken or lying client.
     pub(super) bogus_acks: AtomicU64,
@@ -37,12 +37,15 @@ impl SessionState {
     /// Records an ack. An ack for a snapshot never sent is counted and ignored, and
     /// `false` is returned.
     pub(super) fn acknowledge(&self, tick: u32) -> bool {
-        if tick > self.sent_tick.load(Relaxed) {
+        if tick::is_after(tick, self.sent_tick.load(Relaxed)) {
             let bogus = self.bogus_acks.fetch_add(1, Relaxed) + 1;
             debug!(tick, bogus, "ack for a snapshot never sent; ignored");
             return false;
         }
-        self.acked_tick.fetch_max(tick, Relaxed);
+        // Never fails: the closure always returns `Some`.
+        let _ = self.acked_tick.fetch_update(Relaxed, Relaxed, |acked| {
+            Some(if acked == 0 { tick } else { tick::latest(acked, tick) })
+        });
         true
     }
 }
@@ -74,5 +77,24 @@ impl PingState {
         let rtt = in_flight.1.take()?.elapsed();
         self.rtt_us.store(u32::try_from(rtt.as_micros()).unwrap_or(u32::MAX), Relaxed);
         Some(rtt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acks_are_ordered_across_the_tick_wrap() {
+        let state = SessionState::default();
+        state.sent_tick.store(2, Relaxed);
+        assert!(state.acknowledge(u32::MAX), "an ack from before the wrap is for a sent snapshot");
+        assert_eq!(state.acked_tick.load(Relaxed), u32::MAX);
+        assert!(state.acknowledge(1), "an ack after the wrap moves the acked tick on");
+        assert_eq!(state.acked_tick.load(Relaxed), 1, "1 is later than u32::MAX");
+        assert!(state.acknowledge(u32::MAX - 4), "an older ack is fine");
+        assert_eq!(state.acked_tick.load(Relaxed), 1, "and does not move the acked tick back");
+        assert!(!state.acknowledge(3), "a tick after the newest sent is bogus");
+        assert_eq!(state.bogus_acks.load(Relaxed), 1);
     }
 }
