@@ -55,7 +55,7 @@ pub const CLOSE_CODES: &[CloseCodeInfo] = &[
     row(1005, "no_status", Retry::Backoff, "never sent: WebSocket APIs report it for a close frame without a code"),
     row(1006, "abnormal", Retry::Backoff, "never sent: WebSocket APIs report it for a connection lost without a close frame"),
     row(1007, "invalid_payload", Retry::Never, "the client sent invalid UTF-8 (in a text frame or a close reason)"),
-    row(1008, "policy_violation", Retry::Backoff, "no Hello within the handshake timeout, nothing sent or read within the idle timeout, or a message not whole within 2 s"),
+    row(1008, "policy_violation", Retry::Backoff, "no Hello within the handshake timeout, nothing sent or read within the idle timeout, reading too slowly for even the slowest snapshot rate, or a message not whole within 2 s"),
     row(1009, "message_too_big", Retry::Never, "the client sent a message larger than the limit"),
     row(1011, "internal_error", Retry::Backoff, "the server hit an internal error and dropped the session"),
     row(1013, "server_full", Retry::Backoff, "the server is at its session limit"),
