@@ -2,18 +2,10 @@
 //! environment < flags, and refusals that name the setting.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn server() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tickwire-server"));
-    // Only the variables a test sets may influence it.
-    for (name, _) in std::env::vars() {
-        if name.starts_with("TICKWIRE_") {
-            command.env_remove(name);
-        }
-    }
-    command
-}
+mod common;
+use common::server;
 
 fn config_file(name: &str, text: &str) -> PathBuf {
     let path = std::env::temp_dir()

@@ -8,18 +8,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::server;
+
 /// How long any single wait may take.
 const WAIT: Duration = Duration::from_secs(15);
-
-fn server() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tickwire-server"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("TICKWIRE_") {
-            command.env_remove(name);
-        }
-    }
-    command
-}
 
 #[test]
 fn max_sessions_beyond_the_descriptor_limit_is_refused_at_start() {
