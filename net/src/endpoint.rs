@@ -26,10 +26,16 @@ use tracing::{info, warn};
 use crate::admission::{Admission, Authenticator};
 use crate::config::NetConfig;
 use crate::frame_ring::FrameRing;
+use crate::log_throttle::LogThrottle;
 use crate::metrics::NetMetrics;
 use crate::peer_socket::PeerSocket;
 use crate::resume::ResumeBook;
 use crate::session;
+
+/// At most ten warnings a second for sessions closed for breaking a rule.
+const REFUSAL_LOG_INTERVAL: Duration = Duration::from_millis(100);
+/// At most one line a second for evicted ghosts.
+const EVICTION_LOG_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Shared state of every session. Cheap to clone.
 #[derive(Clone)]
@@ -46,6 +52,11 @@ pub(crate) struct Inner {
     pub(crate) admission: Arc<Admission>,
     pub(crate) resume: ResumeBook,
     pub(crate) authenticator: Arc<dyn Authenticator>,
+    /// Thins the warnings for sessions closed for breaking a rule: a flood of bad
+    /// connections must not become a flood of log lines (every close is still counted).
+    pub(crate) refusal_log: LogThrottle,
+    /// Likewise for evicted ghosts.
+    pub(crate) eviction_log: LogThrottle,
     next_session_id: AtomicU64,
     sessions: TaskTracker,
 }
@@ -69,6 +80,8 @@ impl Net {
                 ),
                 resume: ResumeBook::default(),
                 authenticator,
+                refusal_log: LogThrottle::new(REFUSAL_LOG_INTERVAL),
+                eviction_log: LogThrottle::new(EVICTION_LOG_INTERVAL),
                 config,
                 sim,
                 frames,

@@ -10,6 +10,7 @@
 //!   until a newcomer needs it), the origin allow-list, and the [`Authenticator`] hook,
 //!   which says who a client is ([`Identity`]); `resume`: resume tokens, bound to that
 //!   identity; `message_budget`: the per-client message rate limit.
+//! - [`LogThrottle`]: one log line per interval for events outsiders can repeat.
 //! - [`NetMetrics`]: sessions, traffic, snapshot sizes, skips, throttling, round trips.
 //! - [`PeerSocket`]: each connection's address and socket, as the server's HTTP loop
 //!   hands them to requests; `send_queue`: what the kernel still holds for a client;
@@ -33,6 +34,7 @@ mod config;
 mod drain;
 mod endpoint;
 mod frame_ring;
+mod log_throttle;
 mod message_budget;
 mod metrics;
 mod peer_socket;
@@ -46,6 +48,7 @@ pub use admission::{AllowAll, Authenticator, Identity};
 pub use config::NetConfig;
 pub use endpoint::Net;
 pub use frame_ring::{FramePublisher, FrameRing, SharedFrame};
+pub use log_throttle::LogThrottle;
 pub use metrics::NetMetrics;
 pub use peer_socket::PeerSocket;
 pub use signed_tokens::SignedTokens;

@@ -25,6 +25,7 @@ use tracing::{Instrument, debug, field, info, info_span, warn};
 
 use crate::admission::{Identity, Permit, origin_allowed};
 use crate::endpoint::Inner;
+use crate::log_throttle::LogThrottle;
 use crate::message_budget::MessageBudget;
 use crate::resume::{Previous, Successor};
 use crate::send_queue::SendQueue;
@@ -133,7 +134,7 @@ pub(crate) async fn run<S>(
         };
         metrics.closed(closing.as_ref().map(|(code, _)| *code));
         if let Some((code, reason)) = closing {
-            log_closing(code, &reason);
+            log_closing(code, &reason, &session.net.refusal_log);
             // Boxed, like the handshake: states a session passes through once would
             // otherwise add to the size of every live session's task.
             Box::pin(session.close(code, reason)).await;
@@ -379,11 +380,12 @@ where
             self.net.resume.forget(ghost.token);
             self.net.sim.leave(ghost.session);
             self.net.metrics.sessions_evicted.increment(1);
-            info!(
-                evicted_session = ghost.session,
-                address = %ghost.address,
-                "evicted a dropped session's actor to make room for a new session"
-            );
+            let (session, address) = (ghost.session, ghost.address);
+            let what = "evicted a dropped session's actor to make room for a new session";
+            match self.net.eviction_log.admit(Instant::now()) {
+                Some(left_out) => info!(evicted_session = session, %address, left_out, "{what}"),
+                None => debug!(evicted_session = session, %address, "{what}"),
+            }
         }
     }
 
@@ -555,13 +557,17 @@ fn log_goodbye(goodbye: Option<&CloseFrame>) {
 
 /// Logs why the server closes a session: the reason the peer is told, and the detail
 /// only the log gets.
-fn log_closing(code: CloseCode, reason: &CloseReason) {
+/// only the log gets. Refusals are warnings, thinned by `refusal_log` (the rest go to
+/// debug); ordinary closes are info.
+fn log_closing(code: CloseCode, reason: &CloseReason, refusal_log: &LogThrottle) {
     let detail = reason.detail().map(|detail| field::display(Untrusted(detail)));
     let (code, reason) = (code.as_u16(), Untrusted(reason.as_str()));
     if matches!(code, 1000 | 1001) {
         info!(code, %reason, detail, "closing session");
+    } else if let Some(left_out) = refusal_log.admit(Instant::now()) {
+        warn!(code, %reason, detail, left_out, "closing session");
     } else {
-        warn!(code, %reason, detail, "closing session");
+        debug!(code, %reason, detail, "closing session");
     }
 }
 

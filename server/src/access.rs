@@ -27,7 +27,7 @@ use subtle::ConstantTimeEq;
 use tickwire_sim::metrics::counter;
 use tracing::warn;
 
-use crate::log_throttle::LogThrottle;
+use tickwire_net::LogThrottle;
 
 /// Who may use an operator endpoint.
 #[derive(Debug, Clone)]

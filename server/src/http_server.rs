@@ -36,7 +36,7 @@ use tower_service::Service;
 use tracing::{debug, warn};
 
 use crate::access::error;
-use crate::log_throttle::LogThrottle;
+use tickwire_net::LogThrottle;
 
 /// Largest request head (request line and headers). hyper's smallest read buffer, and
 /// far above what a browser sends to this server.

@@ -15,7 +15,6 @@
 //! - `http_server`: the accept loop and HTTP/1 on each connection, with the deadlines and
 //!   caps a connection is held to until it becomes a session.
 //! - `descriptors`: room for `max_sessions` in the open-file limit.
-//! - `log_throttle`: one log line per interval for events outsiders can repeat.
 //!
 //! # Threads
 //! The sim runs on its own OS thread ([`tickwire_sim::SimThread`]); sessions and HTTP run
@@ -28,7 +27,6 @@ mod config;
 mod descriptors;
 mod http;
 mod http_server;
-mod log_throttle;
 mod telemetry;
 
 use std::future::Future;

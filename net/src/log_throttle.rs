@@ -1,5 +1,6 @@
 //! [`LogThrottle`]: at most one log line per interval for an event an outsider can
-//! repeat at will (failed accepts, refused requests), with the count of the lines left out.
+//! repeat at will (failed accepts, refused requests, sessions closed for breaking a rule,
+//! evicted ghosts), with the count of the lines left out.
 //!
 //! The event is still counted in its metric every time; only the log is thinned, so a
 //! flood cannot turn into a disk-filling log.
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// Decides whether an occurrence of a repeated event is logged.
 #[derive(Debug)]
-pub(crate) struct LogThrottle {
+pub struct LogThrottle {
     interval: Duration,
     state: Mutex<State>,
 }
@@ -22,13 +23,13 @@ struct State {
 
 impl LogThrottle {
     /// Logs at most once per `interval`.
-    pub(crate) fn new(interval: Duration) -> Self {
+    pub fn new(interval: Duration) -> Self {
         Self { interval, state: Mutex::default() }
     }
 
     /// `Some(n)` if this occurrence at `now` should be logged, `n` being how many were
     /// left out since the last logged one; `None` if it should not.
-    pub(crate) fn admit(&self, now: Instant) -> Option<u64> {
+    pub fn admit(&self, now: Instant) -> Option<u64> {
         // Held for a few instructions, never across an await; a poisoned lock only means
         // another thread panicked mid-update of two plain numbers, which stay usable.
         let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
