@@ -9,21 +9,20 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
-use tickwire_net::{FramePublisher, FrameRing};
+use tickwire_net::{SnapshotPublisher, SnapshotRing};
 use tickwire_protocol::Settings;
 use tickwire_protocol::synthetic::consecutive_frames;
 use tickwire_sim::Publication;
 
 /// A ring whose newest frame has no encodings yet, and the tick every client holds.
 fn fresh_ring(
-    before: &Arc<tickwire_sim::Frame>,
-    after: &Arc<tickwire_sim::Frame>,
-) -> Arc<FrameRing> {
-    let (mut publisher, views) = FramePublisher::new(32);
-    for frame in [before, after] {
-        let frame = Arc::clone(frame);
+    before: &Arc<tickwire_sim::WorldSnapshot>,
+    after: &Arc<tickwire_sim::WorldSnapshot>,
+) -> Arc<SnapshotRing> {
+    let (mut publisher, views) = SnapshotPublisher::new(32);
+    for snapshot in [before, after] {
         publisher.publish(Publication {
-            frame,
+            snapshot: Arc::clone(snapshot),
             settings: Settings::default(),
             events: Vec::new(),
             input_acks: Vec::new(),

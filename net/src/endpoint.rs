@@ -25,12 +25,12 @@ use tracing::{info, warn};
 
 use crate::admission::{Admission, Authenticator};
 use crate::config::NetConfig;
-use crate::frame_ring::FrameRing;
 use crate::log_throttle::LogThrottle;
 use crate::metrics::NetMetrics;
 use crate::peer_socket::PeerSocket;
 use crate::resume::ResumeBook;
 use crate::session;
+use crate::snapshot_ring::SnapshotRing;
 
 /// At most ten warnings a second for sessions closed for breaking a rule.
 const REFUSAL_LOG_INTERVAL: Duration = Duration::from_millis(100);
@@ -46,7 +46,7 @@ pub struct Net {
 pub(crate) struct Inner {
     pub(crate) config: NetConfig,
     pub(crate) sim: SimSender,
-    pub(crate) frames: watch::Receiver<Arc<FrameRing>>,
+    pub(crate) frames: watch::Receiver<Arc<SnapshotRing>>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) metrics: NetMetrics,
     pub(crate) admission: Arc<Admission>,
@@ -67,7 +67,7 @@ impl Net {
     pub fn new(
         config: NetConfig,
         sim: SimSender,
-        frames: watch::Receiver<Arc<FrameRing>>,
+        frames: watch::Receiver<Arc<SnapshotRing>>,
         metrics: NetMetrics,
         authenticator: Arc<dyn Authenticator>,
     ) -> Self {

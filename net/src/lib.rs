@@ -3,8 +3,8 @@
 //! # Layout
 //! - [`Net`]: the shared state of all sessions (config, the sim's channels, the newest
 //!   frame, shutdown) and the HTTP handler that upgrades `/ws` to a WebSocket.
-//! - [`FramePublisher`] / [`FrameRing`]: the recent frames that serve as delta
-//!   baselines, and their encodings ([`SharedFrame`]), made once per baseline by the first
+//! - [`SnapshotPublisher`] / [`SnapshotRing`]: the recent frames that serve as delta
+//!   baselines, and their encodings ([`SharedSnapshot`]), made once per baseline by the first
 //!   session that needs one and shared by all.
 //! - `admission`: session slots (total, per address; dropped sessions' actors hold theirs
 //!   until a newcomer needs it), the origin allow-list, and the [`Authenticator`] hook,
@@ -33,7 +33,6 @@ mod admission;
 mod config;
 mod drain;
 mod endpoint;
-mod frame_ring;
 mod log_throttle;
 mod message_budget;
 mod metrics;
@@ -42,13 +41,14 @@ mod resume;
 mod send_queue;
 mod session;
 mod signed_tokens;
+mod snapshot_ring;
 mod throttle;
 
 pub use admission::{AllowAll, Authenticator, Identity};
 pub use config::NetConfig;
 pub use endpoint::Net;
-pub use frame_ring::{FramePublisher, FrameRing, SharedFrame};
 pub use log_throttle::LogThrottle;
 pub use metrics::NetMetrics;
 pub use peer_socket::PeerSocket;
 pub use signed_tokens::SignedTokens;
+pub use snapshot_ring::{SharedSnapshot, SnapshotPublisher, SnapshotRing};

@@ -169,8 +169,8 @@ impl NetMetrics {
         }
     }
 
-    /// Counts a published frame that woke no session (see `FramePublisher::publish`).
-    pub fn frame_published(&self, woke_sessions: bool) {
+    /// Counts a published frame that woke no session (see `SnapshotPublisher::publish`).
+    pub fn snapshot_published(&self, woke_sessions: bool) {
         if !woke_sessions {
             self.frames_quiet.increment(1);
         }

@@ -161,7 +161,7 @@ mod tests {
             }
             simulation.step();
             let mut hasher = DefaultHasher::new();
-            simulation.frame().hash(&mut hasher);
+            simulation.snapshot().hash(&mut hasher);
             hashes.push(hasher.finish());
         }
         (simulation, hashes)
@@ -174,7 +174,7 @@ mod tests {
         let mut tags = Vec::new();
         for _ in 0..30 * 60 {
             simulation.step();
-            let frame = simulation.frame();
+            let frame = simulation.snapshot();
             reds.push(frame.rows().filter(|row| row.fields[COLOR] == RED).count());
             for event in simulation.take_events() {
                 assert_eq!(event.kind, TAGGED);
@@ -187,7 +187,7 @@ mod tests {
             reds.iter().skip(1).all(|&red| red == 1),
             "after the first tick exactly one actor should be it"
         );
-        let frame = simulation.frame();
+        let frame = simulation.snapshot();
         let scores: i32 = frame.rows().map(|row| row.fields[SCORE]).sum();
         assert!(scores >= 5, "in a crowded arena a minute should see tags, saw {scores}");
         assert_eq!(tags.len() as i32, scores, "every point should come with a tagged event");

@@ -18,7 +18,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
-use tickwire_net::FrameRing;
+use tickwire_net::SnapshotRing;
 use tickwire_protocol::{Settings, SettingsPatch};
 use tickwire_sim::SimSender;
 use tokio::sync::watch;
@@ -30,7 +30,7 @@ use crate::access::{Guard, error};
 #[derive(Clone)]
 pub(crate) struct Admin {
     pub(crate) sim: SimSender,
-    pub(crate) frames: watch::Receiver<Arc<FrameRing>>,
+    pub(crate) frames: watch::Receiver<Arc<SnapshotRing>>,
     /// The settings at start, until the first frame carries the settings in force.
     pub(crate) initial: Settings,
     /// `limits.max_messages_per_second`: the input cadence a change sets must fit it.

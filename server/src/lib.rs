@@ -39,7 +39,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use thiserror::Error;
 
-use tickwire_net::{AllowAll, Authenticator, FramePublisher, Net, NetConfig, SignedTokens};
+use tickwire_net::{AllowAll, Authenticator, Net, NetConfig, SignedTokens, SnapshotPublisher};
 
 use telemetry::Telemetry;
 use tickwire_net::NetMetrics;
@@ -108,7 +108,7 @@ pub async fn run_game(
     preflight(&config)?;
     let (sim_sender, sim_inbox) = sim_channels(config.input_queue_capacity);
     // The ring must hold exactly the frames the sim keeps ids quarantined for.
-    let (mut publisher, frames) = FramePublisher::new(config.sim.frame_history);
+    let (mut publisher, frames) = SnapshotPublisher::new(config.sim.frame_history);
     let telemetry = Telemetry::new()?;
     let net_metrics = NetMetrics::register(telemetry.recorder());
     let autotuner = Autotuner::new(config.autotune, net_metrics.outbound_bytes(), Instant::now());
@@ -123,7 +123,7 @@ pub async fn run_game(
     let sim = SimThread::spawn(
         simulation,
         sim_inbox,
-        move |publication| publish_metrics.frame_published(publisher.publish(publication)),
+        move |publication| publish_metrics.snapshot_published(publisher.publish(publication)),
         options,
     )
     .map_err(ServerError::SimThread)?;

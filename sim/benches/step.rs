@@ -38,7 +38,7 @@ fn frame_build(c: &mut Criterion) {
         let mut simulation = warmed_up(actors);
         group.throughput(Throughput::Elements(u64::from(actors)));
         group.bench_function(BenchmarkId::from_parameter(actors), |b| {
-            b.iter(|| black_box(simulation.frame()));
+            b.iter(|| black_box(simulation.snapshot()));
         });
     }
     group.finish();

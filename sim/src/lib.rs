@@ -6,9 +6,9 @@
 //!   inside the arena), grouped in the [`SimSet`] phases.
 //! - [`simulation`]: [`Simulation`], the world plus its schedule. It is also the
 //!   deterministic test harness: feed [`SimCommand`]s, [`Simulation::step`], read a
-//!   [`Frame`]. No threads, no sockets, no clock.
+//!   [`WorldSnapshot`]. No threads, no sockets, no clock.
 //! - [`command`]: what the network side sends in ([`SimCommand`], [`SimSender`]).
-//! - [`Frame`]: the immutable, quantised replicated state built after a snapshot tick.
+//! - [`WorldSnapshot`]: the immutable, quantised replicated state built after a snapshot tick.
 //! - [`runner`]: one world's tick ([`WorldLoop`]: drain commands, step, publish) and the
 //!   sim thread that runs it ([`SimThread`]).
 //! - [`clock`]: absolute tick deadlines with bounded catch-up.
@@ -54,7 +54,7 @@
 //! # Data flow
 //! Sessions send [`SimCommand`]s through crossbeam channels; the sim thread drains them at
 //! the start of each tick (never blocking), runs the schedule, and every
-//! `broadcast_every` ticks hands an `Arc<Frame>` to a publish callback. Nothing else
+//! `broadcast_every` ticks hands an `Arc<WorldSnapshot>` to a publish callback. Nothing else
 //! touches the world.
 
 pub mod autotune;
@@ -79,6 +79,6 @@ pub use simulation::{Applied, SimConfig, Simulation};
 pub use systems::SimSet;
 
 /// The replicated state of one snapshot tick: quantised, columnar, sorted by network id,
-/// immutable once built. Shared (`Arc<Frame>`) with every session; encoding happens on
+/// immutable once built. Shared (`Arc<WorldSnapshot>`) with every session; encoding happens on
 /// the network side.
-pub type Frame = tickwire_protocol::WorldState;
+pub type WorldSnapshot = tickwire_protocol::WorldState;

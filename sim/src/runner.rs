@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tickwire_protocol::{GameEvent, Settings};
 use tracing::{info, warn};
 
-use crate::Frame;
+use crate::WorldSnapshot;
 use crate::autotune::Autotuner;
 use crate::clock::{Lateness, TickClock};
 use crate::command::{SessionId, SimInbox};
@@ -25,7 +25,7 @@ use crate::simulation::{Applied, Simulation};
 #[derive(Debug)]
 pub struct Publication {
     /// The replicated state.
-    pub frame: Arc<Frame>,
+    pub snapshot: Arc<WorldSnapshot>,
     /// The settings the frame was built under.
     pub settings: Settings,
     /// Gameplay events since the previous frame, in order.
@@ -130,11 +130,16 @@ impl<P: FnMut(Publication) + Send + 'static> WorldLoop<P> {
         self.simulation.step();
         let settings = self.simulation.settings();
         if self.simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
-            let frame = self.simulation.frame();
-            metrics.actors.set(frame.len() as f64);
+            let snapshot = self.simulation.snapshot();
+            metrics.actors.set(snapshot.len() as f64);
             let events = self.simulation.take_events();
             let input_acks = self.simulation.input_acks();
-            (self.publish)(Publication { frame: Arc::new(frame), settings, events, input_acks });
+            (self.publish)(Publication {
+                snapshot: Arc::new(snapshot),
+                settings,
+                events,
+                input_acks,
+            });
         }
         settings
     }

@@ -13,7 +13,7 @@ use glam::Vec2;
 use tickwire_protocol::{ActorKind, ActorRow, FIELD_SLOTS, GameEvent, Settings};
 use tracing::{debug, info, warn};
 
-use crate::Frame;
+use crate::WorldSnapshot;
 use crate::command::{Joined, SessionId, SimCommand};
 use crate::components::{Fields, Kind, NetId, Player, Position, Velocity, Wander, actor};
 use crate::resources::{
@@ -299,9 +299,9 @@ impl Simulation {
         }
     }
 
-    /// Copies the replicated state, quantised, into an immutable frame sorted by network
+    /// Copies the replicated state, quantised, into an immutable snapshot sorted by network
     /// id. Called once per snapshot tick.
-    pub fn frame(&mut self) -> Frame {
+    pub fn snapshot(&mut self) -> WorldSnapshot {
         let steps_per_unit = self.settings().position_steps_per_unit;
         let tick = self.tick();
         let rows =
@@ -311,7 +311,7 @@ impl Simulation {
                     ..ActorRow::quantise(id.0, position.0, velocity.0, kind.0, steps_per_unit)
                 }
             });
-        let frame = Frame::from_rows(tick, steps_per_unit, rows);
+        let frame = WorldSnapshot::from_rows(tick, steps_per_unit, rows);
         self.world.resource_mut::<NetIds>().frame_built();
         frame
     }

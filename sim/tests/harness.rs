@@ -105,17 +105,17 @@ fn npcs_wander_and_stay_inside_the_arena() {
     let mut simulation = Simulation::new(config(30, 40, 9));
     let steps = f32::from(simulation.settings().position_steps_per_unit);
     let arena = 0..=(1000.0 * steps) as i32;
-    let start = simulation.frame();
+    let start = simulation.snapshot();
     for _ in 0..30 * 60 {
         simulation.step();
-        let frame = simulation.frame();
+        let frame = simulation.snapshot();
         assert!(
             frame.rows().all(|row| arena.contains(&row.x) && arena.contains(&row.y)),
             "every actor should stay inside the arena at tick {}",
             frame.tick
         );
     }
-    let end = simulation.frame();
+    let end = simulation.snapshot();
     let moved = start.rows().zip(end.rows()).filter(|(a, b)| (a.x, a.y) != (b.x, b.y)).count();
     assert_eq!(end.len(), 40, "all NPCs should still exist");
     assert!(moved >= 35, "NPCs should wander; only {moved} of 40 moved in a minute");
@@ -130,7 +130,7 @@ fn frames_are_quantised_to_the_configured_steps() {
     centre(&mut simulation, joined.actor_id);
     input(&mut simulation, 1, 1, Vec2::X);
     simulation.step(); // 100 units/s for 1/30 s: x = 503.333...
-    let frame = simulation.frame();
+    let frame = simulation.snapshot();
     let row = frame.get(joined.actor_id).expect("the player's actor should be in the frame");
     assert_eq!(frame.steps_per_unit, 8);
     assert_eq!((row.x, row.y), (4027, 4000), "positions should be whole 1/8 steps, rounded");
@@ -142,11 +142,14 @@ fn leaving_removes_the_actor_and_its_id_waits_out_the_history() {
     let mut simulation = Simulation::new(config(30, 2, 3)); // frame_history: 4
     let joined = simulation.join(7);
     assert!(
-        simulation.frame().get(joined.actor_id).is_some(),
+        simulation.snapshot().get(joined.actor_id).is_some(),
         "a joined session should have an actor"
     );
     simulation.apply(SimCommand::Leave { session: 7 });
-    assert!(simulation.frame().get(joined.actor_id).is_none(), "leaving should remove the actor");
+    assert!(
+        simulation.snapshot().get(joined.actor_id).is_none(),
+        "leaving should remove the actor"
+    );
 
     let during_quarantine = simulation.join(8);
     assert_ne!(
@@ -154,7 +157,7 @@ fn leaving_removes_the_actor_and_its_id_waits_out_the_history() {
         "a freed id should not be reused while frames may hold it"
     );
     for _ in 0..4 {
-        simulation.frame();
+        simulation.snapshot();
     }
     let after_quarantine = simulation.join(9);
     assert_eq!(
@@ -168,7 +171,7 @@ fn frames_are_sorted_by_network_id() {
     let mut simulation = Simulation::new(config(30, 25, 4));
     simulation.join(1);
     simulation.step();
-    let frame = simulation.frame();
+    let frame = simulation.snapshot();
     let ids = frame.ids();
     assert_eq!(ids.len(), 26, "the frame should hold every actor");
     assert!(
@@ -178,7 +181,7 @@ fn frames_are_sorted_by_network_id() {
 }
 
 /// Runs a scripted session: joins, inputs on fixed ticks, a leave; returns every frame.
-fn scripted_run(seed: u64) -> Vec<tickwire_sim::Frame> {
+fn scripted_run(seed: u64) -> Vec<tickwire_sim::WorldSnapshot> {
     let mut simulation = Simulation::new(config(30, 20, seed));
     let mut frames = Vec::new();
     for tick in 1..=300u32 {
@@ -201,7 +204,7 @@ fn scripted_run(seed: u64) -> Vec<tickwire_sim::Frame> {
             _ => {}
         }
         simulation.step();
-        frames.push(simulation.frame());
+        frames.push(simulation.snapshot());
     }
     frames
 }
@@ -309,7 +312,7 @@ fn gameplay_systems_spawn_and_despawn_replicated_actors() {
     simulation.add_systems(SimSet::Simulate, coins);
     simulation.step();
     simulation.step();
-    let frame = simulation.frame();
+    let frame = simulation.snapshot();
     let coin = frame.ids().first().copied().expect("the coin should be replicated");
     assert_eq!(
         frame.position(coin),
@@ -319,9 +322,9 @@ fn gameplay_systems_spawn_and_despawn_replicated_actors() {
     for _ in 0..4 {
         simulation.step();
     }
-    assert!(simulation.frame().is_empty(), "a despawned coin should leave the frame");
+    assert!(simulation.snapshot().is_empty(), "a despawned coin should leave the frame");
     for _ in 0..5 {
-        simulation.frame();
+        simulation.snapshot();
     }
     let world = simulation.world_mut();
     let reused = world.resource_mut::<NetIds>().allocate();

@@ -24,7 +24,7 @@ use std::time::Duration;
 use tickwire_protocol::{Settings, SnapshotRate, ThrottleReason, tick};
 use tickwire_sim::SessionId;
 
-use crate::frame_ring::{FrameRing, SharedFrame};
+use crate::snapshot_ring::{SharedSnapshot, SnapshotRing};
 use crate::throttle::Throttle;
 
 /// What the writer knows about the newest frame when it wakes.
@@ -42,7 +42,7 @@ pub(super) struct FrameView {
 
 impl FrameView {
     /// The view of `newest`, the newest frame of `ring`, for `session`.
-    pub(super) fn of(ring: &FrameRing, newest: &SharedFrame, session: SessionId) -> Self {
+    pub(super) fn of(ring: &SnapshotRing, newest: &SharedSnapshot, session: SessionId) -> Self {
         Self {
             tick: newest.tick(),
             settings: *newest.settings(),

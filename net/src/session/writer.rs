@@ -21,9 +21,9 @@ use super::outbox::Outbox;
 use super::policy::{FrameView, SnapshotPlan, SnapshotPolicy};
 use super::state::SessionState;
 use crate::endpoint::Inner;
-use crate::frame_ring::{FrameRing, SharedFrame};
 use crate::metrics::NetMetrics;
 use crate::send_queue::SendQueue;
+use crate::snapshot_ring::{SharedSnapshot, SnapshotRing};
 use crate::throttle::TooSlow;
 
 /// How often a session wakes without a new frame: to ping, and to send a quiet client
@@ -69,7 +69,7 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
     pub(super) async fn run(mut self) -> Ending {
         let mut frames = self.net.frames.clone();
         frames.mark_changed(); // Send the newest frame right away.
-        // Frames that change nothing wake no session (see `FramePublisher::publish`): a
+        // Frames that change nothing wake no session (see `SnapshotPublisher::publish`): a
         // quiet session wakes on this timer to ping and to send its heartbeat, and on the
         // client's requests. In a still world, a change a throttled session skipped waits
         // for this timer (at most a second).
@@ -115,7 +115,7 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
     }
 
     /// Sends what the policy plans for `newest`, or ends a session too slow for it.
-    async fn wake(&mut self, ring: &FrameRing, newest: &SharedFrame) -> Result<(), Ending> {
+    async fn wake(&mut self, ring: &SnapshotRing, newest: &SharedSnapshot) -> Result<(), Ending> {
         let now = Instant::now();
         self.look_at_send_queue(now);
         let patience = self.net.config.idle_timeout;
@@ -166,8 +166,8 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
     /// Queues what precedes the snapshot (its input ack, events, timing), then writes it.
     async fn send_snapshot(
         &mut self,
-        ring: &FrameRing,
-        newest: &SharedFrame,
+        ring: &SnapshotRing,
+        newest: &SharedSnapshot,
         snapshot: SnapshotPlan,
     ) -> Result<(), Ending> {
         let metrics = &self.net.metrics;

@@ -1,7 +1,7 @@
 //! The recent frames sessions may use as delta baselines, and their shared encodings.
 //!
-//! The sim thread publishes each frame through [`FramePublisher`], which keeps the last
-//! `capacity` frames and hands sessions an immutable [`FrameRing`] view of them through a
+//! The sim thread publishes each frame through [`SnapshotPublisher`], which keeps the last
+//! `capacity` frames and hands sessions an immutable [`SnapshotRing`] view of them through a
 //! `watch` channel (newest view only: a slow session skips straight to the newest frame).
 //!
 //! A session remembers only the tick of the last snapshot it sent, not the frame itself,
@@ -19,13 +19,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tickwire_protocol::{GameEvent, ServerMessage, Settings, Snapshot, tick};
-use tickwire_sim::{Frame, Publication, SessionId};
+use tickwire_sim::{Publication, SessionId, WorldSnapshot};
 use tokio::sync::watch;
 
-/// A published frame and its encodings, made on first use and shared.
+/// A published world snapshot and its encodings, made on first use and shared.
 #[derive(Debug, Default)]
-pub struct SharedFrame {
-    frame: Arc<Frame>,
+pub struct SharedSnapshot {
+    frame: Arc<WorldSnapshot>,
     /// Wall clock when the sim published the frame, microseconds since the Unix epoch:
     /// what `SnapshotTiming` tells clients that measure delivery latency.
     published_unix_us: u64,
@@ -55,10 +55,10 @@ pub struct SharedFrame {
     from_older: Mutex<Vec<(u32, Arc<OnceLock<Bytes>>)>>,
 }
 
-impl SharedFrame {
+impl SharedSnapshot {
     /// Wraps what the sim published, after `previous` (the frame published before it).
-    pub fn new(publication: Publication, previous: Option<&SharedFrame>) -> Self {
-        let Publication { frame, settings, events, input_acks } = publication;
+    pub fn new(publication: Publication, previous: Option<&SharedSnapshot>) -> Self {
+        let Publication { snapshot: frame, settings, events, input_acks } = publication;
         let changed_at = match previous {
             Some(previous) if events.is_empty() && frame.same_actors(&previous.frame) => {
                 previous.changed_at
@@ -77,7 +77,7 @@ impl SharedFrame {
             own_events: OnceLock::new(),
             input_acks,
             full: OnceLock::new(),
-            previous_tick: previous.map(SharedFrame::tick),
+            previous_tick: previous.map(SharedSnapshot::tick),
             changed_at,
             from_previous: OnceLock::new(),
             from_older: Mutex::new(Vec::new()),
@@ -123,7 +123,7 @@ impl SharedFrame {
 
     /// The snapshot message for a client holding `baseline`: a delta, or the full
     /// snapshot when there is no baseline. Encoded at most once per baseline.
-    pub fn snapshot_from(&self, baseline: Option<&SharedFrame>) -> Bytes {
+    pub fn snapshot_from(&self, baseline: Option<&SharedSnapshot>) -> Bytes {
         let Some(baseline) = baseline else {
             return self.full.get_or_init(|| self.encode(None)).clone();
         };
@@ -144,20 +144,20 @@ impl SharedFrame {
         cell.get_or_init(|| self.encode(Some(&baseline.frame))).clone()
     }
 
-    fn encode(&self, baseline: Option<&Frame>) -> Bytes {
+    fn encode(&self, baseline: Option<&WorldSnapshot>) -> Bytes {
         ServerMessage::Snapshot(Snapshot::diff(baseline, &self.frame)).encode()
     }
 }
 
 /// An immutable view of the recent frames, oldest first.
 #[derive(Debug, Default)]
-pub struct FrameRing {
-    frames: Vec<Arc<SharedFrame>>,
+pub struct SnapshotRing {
+    frames: Vec<Arc<SharedSnapshot>>,
 }
 
-impl FrameRing {
+impl SnapshotRing {
     /// The newest frame, if any was published yet.
-    pub fn newest(&self) -> Option<&Arc<SharedFrame>> {
+    pub fn newest(&self) -> Option<&Arc<SharedSnapshot>> {
         self.frames.last()
     }
 
@@ -216,7 +216,7 @@ impl FrameRing {
     }
 
     /// The frame of `tick`, if it is still in the ring.
-    pub fn get(&self, tick: u32) -> Option<&SharedFrame> {
+    pub fn get(&self, tick: u32) -> Option<&SharedSnapshot> {
         // Sorted by distance from the oldest frame, which holds across the tick wrap; a
         // tick before the oldest is far from it and not found.
         let oldest = self.frames.first()?.tick();
@@ -231,17 +231,17 @@ impl FrameRing {
 
 /// The sim thread's end: keeps the ring and publishes a new view per frame.
 #[derive(Debug)]
-pub struct FramePublisher {
-    frames: VecDeque<Arc<SharedFrame>>,
+pub struct SnapshotPublisher {
+    frames: VecDeque<Arc<SharedSnapshot>>,
     capacity: usize,
-    views: watch::Sender<Arc<FrameRing>>,
+    views: watch::Sender<Arc<SnapshotRing>>,
 }
 
-impl FramePublisher {
+impl SnapshotPublisher {
     /// A publisher keeping `capacity` frames (at least one), and the receiver sessions
     /// subscribe to.
-    pub fn new(capacity: usize) -> (Self, watch::Receiver<Arc<FrameRing>>) {
-        let (views, receiver) = watch::channel(Arc::new(FrameRing::default()));
+    pub fn new(capacity: usize) -> (Self, watch::Receiver<Arc<SnapshotRing>>) {
+        let (views, receiver) = watch::channel(Arc::new(SnapshotRing::default()));
         (
             Self {
                 frames: VecDeque::with_capacity(capacity + 1),
@@ -257,7 +257,7 @@ impl FramePublisher {
     /// woke them. Never blocks on a session: the watch channel only swaps in the new view.
     pub fn publish(&mut self, publication: Publication) -> bool {
         let previous = self.frames.back().map(|previous| &**previous);
-        let frame = SharedFrame::new(publication, previous);
+        let frame = SharedSnapshot::new(publication, previous);
         // A frame that changes nothing any session would send updates the view without
         // waking anyone: quiet sessions wake on their own heartbeat timer instead.
         let wakes = previous.is_none_or(|previous| {
@@ -269,7 +269,7 @@ impl FramePublisher {
         while self.frames.len() > self.capacity {
             self.frames.pop_front();
         }
-        let view = Arc::new(FrameRing { frames: self.frames.iter().cloned().collect() });
+        let view = Arc::new(SnapshotRing { frames: self.frames.iter().cloned().collect() });
         self.views.send_if_modified(|current| {
             *current = view;
             wakes
@@ -284,7 +284,7 @@ mod tests {
 
     use super::*;
 
-    fn frame(tick: u32) -> Arc<Frame> {
+    fn frame(tick: u32) -> Arc<WorldSnapshot> {
         let row = ActorRow {
             id: 1,
             x: tick as i32,
@@ -299,7 +299,7 @@ mod tests {
 
     fn publication(tick: u32) -> Publication {
         Publication {
-            frame: frame(tick),
+            snapshot: frame(tick),
             settings: Settings::default(),
             events: Vec::new(),
             input_acks: Vec::new(),
@@ -308,10 +308,10 @@ mod tests {
 
     #[test]
     fn the_ring_keeps_the_newest_frames() {
-        let (mut publisher, views) = FramePublisher::new(3);
+        let (mut publisher, views) = SnapshotPublisher::new(3);
         for tick in 1..=5 {
             publisher.publish(Publication {
-                frame: frame(tick * 2),
+                snapshot: frame(tick * 2),
                 settings: Settings::default(),
                 events: vec![GameEvent { kind: 0, actor: tick, other: 0, value: 0 }],
                 input_acks: vec![(7, tick * 10)],
@@ -368,9 +368,9 @@ mod tests {
         let resting = |tick: u32| {
             let mut state = (*frame(5)).clone();
             state.tick = tick;
-            Publication { frame: Arc::new(state), ..publication(tick) }
+            Publication { snapshot: Arc::new(state), ..publication(tick) }
         };
-        let (mut publisher, views) = FramePublisher::new(8);
+        let (mut publisher, views) = SnapshotPublisher::new(8);
         publisher.publish(publication(1)); // Actor 1 at x = 1.
         publisher.publish(resting(2));
         publisher.publish(resting(3));
@@ -399,9 +399,9 @@ mod tests {
 
     #[test]
     fn sessions_with_the_same_baseline_share_one_encoding() {
-        let older = SharedFrame::new(publication(1), None);
-        let old = SharedFrame::new(publication(2), Some(&older));
-        let new = SharedFrame::new(publication(3), Some(&old));
+        let older = SharedSnapshot::new(publication(1), None);
+        let old = SharedSnapshot::new(publication(2), Some(&older));
+        let new = SharedSnapshot::new(publication(3), Some(&old));
         let first = new.snapshot_from(Some(&old));
         let second = new.snapshot_from(Some(&old));
         assert_eq!(
@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn the_ring_works_across_the_tick_wrap() {
-        let (mut publisher, views) = FramePublisher::new(8);
+        let (mut publisher, views) = SnapshotPublisher::new(8);
         let ticks = [u32::MAX - 2, u32::MAX - 1, u32::MAX, 0, 1, 2];
         for (actor, tick) in (1..).zip(ticks) {
             publisher.publish(Publication {
@@ -449,7 +449,7 @@ mod tests {
         assert_eq!(ring.oldest_tick(), Some(u32::MAX - 2));
         for tick in ticks {
             assert_eq!(
-                ring.get(tick).map(SharedFrame::tick),
+                ring.get(tick).map(SharedSnapshot::tick),
                 Some(tick),
                 "frame {tick} should be found"
             );
