@@ -312,6 +312,8 @@ where
             tick: joined.tick,
             settings: joined.settings,
             arena_size: joined.arena_size,
+            room: String::new(),
+            room_name: String::new(),
         });
         self.outbox.send(&self.net.metrics, welcome.encode()).await?;
         info!(actor_id = joined.actor_id, resumed = was_resumed, "session joined");

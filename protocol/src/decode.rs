@@ -106,6 +106,8 @@ impl ClientMessage {
                     auth_token: hello.auth_token().map(str::to_owned),
                     resume_token,
                     timing: hello.timing(),
+                    seat: hello.seat().map(str::to_owned),
+                    room: hello.room().map(str::to_owned),
                 }))
             }
             wire::ClientBody::Input => {
@@ -185,6 +187,8 @@ impl ServerMessage {
                     tick: welcome.tick(),
                     settings: decode_settings(settings)?,
                     arena_size: finite_vec2(arena_size, "Welcome.arena_size")?,
+                    room: welcome.room().unwrap_or_default().to_owned(),
+                    room_name: welcome.room_name().unwrap_or_default().to_owned(),
                 }))
             }
             wire::ServerBody::Snapshot => {

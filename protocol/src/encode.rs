@@ -21,11 +21,15 @@ impl ClientMessage {
             Self::Hello(hello) => {
                 let auth_token = hello.auth_token.as_deref().map(|token| fbb.create_string(token));
                 let resume_token = hello.resume_token.map(|token| fbb.create_vector(&token.0));
+                let seat = hello.seat.as_deref().map(|seat| fbb.create_string(seat));
+                let room = hello.room.as_deref().map(|room| fbb.create_string(room));
                 let args = wire::HelloArgs {
                     protocol_version: hello.protocol_version,
                     auth_token,
                     resume_token,
                     timing: hello.timing,
+                    seat,
+                    room,
                 };
                 (wire::ClientBody::Hello, wire::Hello::create(&mut fbb, &args).as_union_value())
             }
@@ -82,6 +86,8 @@ impl ServerMessage {
                 let names: Vec<_> =
                     welcome.event_names.iter().map(|name| fbb.create_string(name)).collect();
                 let event_names = (!names.is_empty()).then(|| fbb.create_vector(&names));
+                let room = fbb.create_string(&welcome.room);
+                let room_name = fbb.create_string(&welcome.room_name);
                 let body = wire::Welcome::create(
                     fbb,
                     &wire::WelcomeArgs {
@@ -94,6 +100,8 @@ impl ServerMessage {
                         resumed: welcome.resumed,
                         field_names,
                         event_names,
+                        room: Some(room),
+                        room_name: Some(room_name),
                     },
                 );
                 (wire::ServerBody::Welcome, body.as_union_value())

@@ -37,6 +37,11 @@ pub struct Hello {
     pub resume_token: Option<ResumeToken>,
     /// Ask for a [`ServerMessage::SnapshotTiming`] before every snapshot.
     pub timing: bool,
+    /// A seat from the matchmaking API: the room to join, reserved for this client.
+    /// `None`: the server's default room.
+    pub seat: Option<String>,
+    /// The room `resume_token` belongs to ([`Welcome::room`]), for a resume without a seat.
+    pub room: Option<String>,
 }
 
 impl Hello {
@@ -47,6 +52,8 @@ impl Hello {
             auth_token: None,
             resume_token: None,
             timing: false,
+            seat: None,
+            room: None,
         }
     }
 }
@@ -181,6 +188,10 @@ pub struct Welcome {
     pub settings: Settings,
     /// Arena size in world units; the arena spans `[0, x] x [0, y]`.
     pub arena_size: Vec2,
+    /// The id of the room this session plays in.
+    pub room: String,
+    /// The room's type, as the game defined it.
+    pub room_name: String,
 }
 
 /// The world as of `tick`: in full, or as the changes since a snapshot the client holds.

@@ -16,6 +16,8 @@ fn client_messages() -> Vec<ClientMessage> {
             auth_token: Some("alice.1900000000.abc".into()),
             resume_token: Some(ResumeToken([9; 16])),
             timing: true,
+            seat: Some("c2VhdA".into()),
+            room: Some("k3v9qz2a".into()),
         }),
         ClientMessage::Input(Input { sequence: 42, direction: Vec2::new(0.6, -0.8), ack_tick: 77 }),
         ClientMessage::Pong(Pong { nonce: 7 }),
@@ -36,6 +38,8 @@ fn server_messages() -> Vec<ServerMessage> {
             tick: 1234,
             settings: Settings::default(),
             arena_size: Vec2::new(800.0, 600.0),
+            room: "k3v9qz2a".into(),
+            room_name: "arena".into(),
         }),
         ServerMessage::Snapshot(Snapshot {
             tick: 99,

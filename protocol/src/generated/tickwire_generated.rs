@@ -1041,6 +1041,8 @@ impl<'a> Hello<'a> {
   pub const VT_AUTH_TOKEN: ::flatbuffers::VOffsetT = 6;
   pub const VT_RESUME_TOKEN: ::flatbuffers::VOffsetT = 8;
   pub const VT_TIMING: ::flatbuffers::VOffsetT = 10;
+  pub const VT_SEAT: ::flatbuffers::VOffsetT = 12;
+  pub const VT_ROOM: ::flatbuffers::VOffsetT = 14;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -1052,6 +1054,8 @@ impl<'a> Hello<'a> {
     args: &'args HelloArgs<'args>
   ) -> ::flatbuffers::WIPOffset<Hello<'bldr>> {
     let mut builder = HelloBuilder::new(_fbb);
+    if let Some(x) = args.room { builder.add_room(x); }
+    if let Some(x) = args.seat { builder.add_seat(x); }
     if let Some(x) = args.resume_token { builder.add_resume_token(x); }
     if let Some(x) = args.auth_token { builder.add_auth_token(x); }
     builder.add_protocol_version(args.protocol_version);
@@ -1093,6 +1097,25 @@ impl<'a> Hello<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<bool>(Hello::VT_TIMING, Some(false)).unwrap()}
   }
+  /// A seat from the matchmaking API (`POST /matchmake`, `POST /rooms`,
+  /// `POST /rooms/{id}/join`): which room to join, reserved for this client. Without a
+  /// seat the client joins the server's default room.
+  #[inline]
+  pub fn seat(&self) -> Option<&'a str> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<&str>>(Hello::VT_SEAT, None)}
+  }
+  /// The room a `resume_token` belongs to (`Welcome.room`): a client resuming a session
+  /// in a room other than the default names it here, as its seat is used up.
+  #[inline]
+  pub fn room(&self) -> Option<&'a str> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<&str>>(Hello::VT_ROOM, None)}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Hello<'_> {
@@ -1105,6 +1128,8 @@ impl ::flatbuffers::Verifiable for Hello<'_> {
      .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("auth_token", Self::VT_AUTH_TOKEN, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("resume_token", Self::VT_RESUME_TOKEN, false)?
      .visit_field::<bool>("timing", Self::VT_TIMING, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("seat", Self::VT_SEAT, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("room", Self::VT_ROOM, false)?
      .finish();
     Ok(())
   }
@@ -1114,6 +1139,8 @@ pub struct HelloArgs<'a> {
     pub auth_token: Option<::flatbuffers::WIPOffset<&'a str>>,
     pub resume_token: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
     pub timing: bool,
+    pub seat: Option<::flatbuffers::WIPOffset<&'a str>>,
+    pub room: Option<::flatbuffers::WIPOffset<&'a str>>,
 }
 impl<'a> Default for HelloArgs<'a> {
   #[inline]
@@ -1123,6 +1150,8 @@ impl<'a> Default for HelloArgs<'a> {
       auth_token: None,
       resume_token: None,
       timing: false,
+      seat: None,
+      room: None,
     }
   }
 }
@@ -1149,6 +1178,14 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> HelloBuilder<'a, 'b, A> {
     self.fbb_.push_slot::<bool>(Hello::VT_TIMING, timing, false);
   }
   #[inline]
+  pub fn add_seat(&mut self, seat: ::flatbuffers::WIPOffset<&'b  str>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Hello::VT_SEAT, seat);
+  }
+  #[inline]
+  pub fn add_room(&mut self, room: ::flatbuffers::WIPOffset<&'b  str>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Hello::VT_ROOM, room);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> HelloBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     HelloBuilder {
@@ -1170,6 +1207,8 @@ impl ::core::fmt::Debug for Hello<'_> {
       ds.field("auth_token", &self.auth_token());
       ds.field("resume_token", &self.resume_token());
       ds.field("timing", &self.timing());
+      ds.field("seat", &self.seat());
+      ds.field("room", &self.room());
       ds.finish()
   }
 }
@@ -1844,6 +1883,8 @@ impl<'a> Welcome<'a> {
   pub const VT_RESUMED: ::flatbuffers::VOffsetT = 16;
   pub const VT_FIELD_NAMES: ::flatbuffers::VOffsetT = 18;
   pub const VT_EVENT_NAMES: ::flatbuffers::VOffsetT = 20;
+  pub const VT_ROOM: ::flatbuffers::VOffsetT = 22;
+  pub const VT_ROOM_NAME: ::flatbuffers::VOffsetT = 24;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -1856,6 +1897,8 @@ impl<'a> Welcome<'a> {
   ) -> ::flatbuffers::WIPOffset<Welcome<'bldr>> {
     let mut builder = WelcomeBuilder::new(_fbb);
     builder.add_session_id(args.session_id);
+    if let Some(x) = args.room_name { builder.add_room_name(x); }
+    if let Some(x) = args.room { builder.add_room(x); }
     if let Some(x) = args.event_names { builder.add_event_names(x); }
     if let Some(x) = args.field_names { builder.add_field_names(x); }
     if let Some(x) = args.resume_token { builder.add_resume_token(x); }
@@ -1939,6 +1982,22 @@ impl<'a> Welcome<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>(Welcome::VT_EVENT_NAMES, None)}
   }
+  /// The id of the room this session plays in (what `Hello.room` names on a resume).
+  #[inline]
+  pub fn room(&self) -> Option<&'a str> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<&str>>(Welcome::VT_ROOM, None)}
+  }
+  /// The room's type, as the game defined it (e.g. "arena").
+  #[inline]
+  pub fn room_name(&self) -> Option<&'a str> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<&str>>(Welcome::VT_ROOM_NAME, None)}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Welcome<'_> {
@@ -1956,6 +2015,8 @@ impl ::flatbuffers::Verifiable for Welcome<'_> {
      .visit_field::<bool>("resumed", Self::VT_RESUMED, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ::flatbuffers::ForwardsUOffset<&'_ str>>>>("field_names", Self::VT_FIELD_NAMES, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ::flatbuffers::ForwardsUOffset<&'_ str>>>>("event_names", Self::VT_EVENT_NAMES, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("room", Self::VT_ROOM, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("room_name", Self::VT_ROOM_NAME, false)?
      .finish();
     Ok(())
   }
@@ -1970,6 +2031,8 @@ pub struct WelcomeArgs<'a> {
     pub resumed: bool,
     pub field_names: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>,
     pub event_names: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>,
+    pub room: Option<::flatbuffers::WIPOffset<&'a str>>,
+    pub room_name: Option<::flatbuffers::WIPOffset<&'a str>>,
 }
 impl<'a> Default for WelcomeArgs<'a> {
   #[inline]
@@ -1984,6 +2047,8 @@ impl<'a> Default for WelcomeArgs<'a> {
       resumed: false,
       field_names: None,
       event_names: None,
+      room: None,
+      room_name: None,
     }
   }
 }
@@ -2030,6 +2095,14 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> WelcomeBuilder<'a, 'b, A> {
     self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Welcome::VT_EVENT_NAMES, event_names);
   }
   #[inline]
+  pub fn add_room(&mut self, room: ::flatbuffers::WIPOffset<&'b  str>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Welcome::VT_ROOM, room);
+  }
+  #[inline]
+  pub fn add_room_name(&mut self, room_name: ::flatbuffers::WIPOffset<&'b  str>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Welcome::VT_ROOM_NAME, room_name);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> WelcomeBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     WelcomeBuilder {
@@ -2056,6 +2129,8 @@ impl ::core::fmt::Debug for Welcome<'_> {
       ds.field("resumed", &self.resumed());
       ds.field("field_names", &self.field_names());
       ds.field("event_names", &self.event_names());
+      ds.field("room", &self.room());
+      ds.field("room_name", &self.room_name());
       ds.finish()
   }
 }

@@ -68,8 +68,31 @@ timing():boolean {
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
+/**
+ * A seat from the matchmaking API (`POST /matchmake`, `POST /rooms`,
+ * `POST /rooms/{id}/join`): which room to join, reserved for this client. Without a
+ * seat the client joins the server's default room.
+ */
+seat():string|null
+seat(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+seat(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+/**
+ * The room a `resume_token` belongs to (`Welcome.room`): a client resuming a session
+ * in a room other than the default names it here, as its seat is used up.
+ */
+room():string|null
+room(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+room(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startHello(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(6);
 }
 
 static addProtocolVersion(builder:flatbuffers.Builder, protocolVersion:number) {
@@ -100,17 +123,27 @@ static addTiming(builder:flatbuffers.Builder, timing:boolean) {
   builder.addFieldInt8(3, +timing, +false);
 }
 
+static addSeat(builder:flatbuffers.Builder, seatOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, seatOffset, 0);
+}
+
+static addRoom(builder:flatbuffers.Builder, roomOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(5, roomOffset, 0);
+}
+
 static endHello(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createHello(builder:flatbuffers.Builder, protocolVersion:number, authTokenOffset:flatbuffers.Offset, resumeTokenOffset:flatbuffers.Offset, timing:boolean):flatbuffers.Offset {
+static createHello(builder:flatbuffers.Builder, protocolVersion:number, authTokenOffset:flatbuffers.Offset, resumeTokenOffset:flatbuffers.Offset, timing:boolean, seatOffset:flatbuffers.Offset, roomOffset:flatbuffers.Offset):flatbuffers.Offset {
   Hello.startHello(builder);
   Hello.addProtocolVersion(builder, protocolVersion);
   Hello.addAuthToken(builder, authTokenOffset);
   Hello.addResumeToken(builder, resumeTokenOffset);
   Hello.addTiming(builder, timing);
+  Hello.addSeat(builder, seatOffset);
+  Hello.addRoom(builder, roomOffset);
   return Hello.endHello(builder);
 }
 }

@@ -120,8 +120,28 @@ eventNamesLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * The id of the room this session plays in (what `Hello.room` names on a resume).
+ */
+room():string|null
+room(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+room(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+/**
+ * The room's type, as the game defined it (e.g. "arena").
+ */
+roomName():string|null
+roomName(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+roomName(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startWelcome(builder:flatbuffers.Builder) {
-  builder.startObject(9);
+  builder.startObject(11);
 }
 
 static addSessionId(builder:flatbuffers.Builder, sessionId:bigint) {
@@ -194,6 +214,14 @@ static createEventNamesVector(builder:flatbuffers.Builder, data:flatbuffers.Offs
 
 static startEventNamesVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
+}
+
+static addRoom(builder:flatbuffers.Builder, roomOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(9, roomOffset, 0);
+}
+
+static addRoomName(builder:flatbuffers.Builder, roomNameOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(10, roomNameOffset, 0);
 }
 
 static endWelcome(builder:flatbuffers.Builder):flatbuffers.Offset {
