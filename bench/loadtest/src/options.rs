@@ -60,6 +60,16 @@ pub struct LoadOptions {
     /// Also plot the run over time as SVG here.
     #[arg(long)]
     pub svg: Option<PathBuf>,
+    /// Spread the bots over this many rooms, created for the run through the server's
+    /// matchmaking API (bot `i` joins room `i % rooms`). Without it, every bot joins the
+    /// server's default room (Tickwire) or the peer's one room type by matchmaking
+    /// (Colyseus).
+    #[arg(long)]
+    pub rooms: Option<u32>,
+    /// The options every created room gets, as a JSON object (for Tickwire's built-in
+    /// room type: `{"npcs": 20, "max_clients": 5, "tick_rate_hz": 30}`).
+    #[arg(long)]
+    pub room_options: Option<String>,
 }
 
 impl LoadOptions {
@@ -78,6 +88,8 @@ impl LoadOptions {
             progress: true,
             json: None,
             svg: None,
+            rooms: None,
+            room_options: None,
         }
     }
 
