@@ -128,7 +128,11 @@ export class Hud {
     leave.type = 'button';
     leave.dataset.action = 'leave';
     leave.textContent = 'Leave room';
-    leave.addEventListener('click', onLeave);
+    leave.addEventListener('click', () => {
+      // Focus would stay on the hidden button, where Space or Enter would press it again.
+      leave.blur();
+      onLeave();
+    });
     const actions = document.createElement('p');
     actions.className = 'actions';
     actions.append(leave);
