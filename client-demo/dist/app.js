@@ -3439,15 +3439,19 @@ var Matchmaker = class {
   }
   /** Creates a room of type `name` and takes a seat in it. */
   async create(name = ROOM_TYPE) {
-    return parseSeat(await this.call("POST", "/rooms", { name }));
+    return parseSeat(await this.call("POST", "/rooms", { name }), this.socketBase());
   }
   /** A seat in the room `room`; 404 when it is gone, 409 when it is full or locked. */
   async join(room) {
-    return parseSeat(await this.call("POST", `/rooms/${encodeURIComponent(room)}/join`));
+    return parseSeat(await this.call("POST", `/rooms/${encodeURIComponent(room)}/join`), this.socketBase());
   }
   /** A seat in an open room of type `name`, created when there is none. */
   async matchmake(name = ROOM_TYPE) {
-    return parseSeat(await this.call("POST", "/matchmake", { name }));
+    return parseSeat(await this.call("POST", "/matchmake", { name }), this.socketBase());
+  }
+  /** The origin as a WebSocket base URL: http → ws, https → wss. */
+  socketBase() {
+    return this.origin.replace(/^http/, "ws");
   }
   async call(method, path, body) {
     let response;
@@ -3509,18 +3513,23 @@ function parseRooms(json) {
     };
   });
 }
-function parseSeat(json) {
+function parseSeat(json, socketBase) {
   if (!isObject(json)) {
     throw new MatchmakerError(0, `a seat should be an object, but is ${JSON.stringify(json)}`);
   }
-  const url = field(json, "url", "string", "seat");
-  if (!/^wss?:\/\//.test(url)) {
-    throw new MatchmakerError(0, `seat.url should be a ws:// or wss:// URL, but is ${JSON.stringify(url)}`);
+  const given = field(json, "url", "string", "seat");
+  let url = null;
+  try {
+    url = new URL(given, socketBase);
+  } catch {
+  }
+  if (url === null || url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new MatchmakerError(0, `seat.url should be a ws:// or wss:// URL, but is ${JSON.stringify(given)}`);
   }
   return {
     room: field(json, "room", "string", "seat"),
     name: field(json, "name", "string", "seat"),
-    url,
+    url: url.href,
     seat: field(json, "seat", "string", "seat"),
     expiresInMs: field(json, "expires_in_ms", "number", "seat")
   };

@@ -2,8 +2,9 @@
 // calls). A page on `?room=<id>` resumes with the token this tab stored for that room;
 // without one it asks the matchmaker for a seat there, except in the default room,
 // which a Hello without a seat joins. A refused resume (4005: the token expired, or its
-// room is gone) asks for a seat again; a refused seat, or a room the matchmaker says is
-// gone or full, goes back to the lobby with a one-line notice, so that nothing loops.
+// room is gone) asks for a seat again; a refused seat (or a refused Hello without one),
+// or a room the matchmaker says is gone or full, goes back to the lobby with a one-line
+// notice, so that nothing loops.
 
 /** The default room's id: a Hello without a seat plays there. */
 export const DEFAULT_ROOM = 'default';

@@ -2,7 +2,8 @@
 // rooms (`GET /rooms`), create one (`POST /rooms`), join one by id
 // (`POST /rooms/{id}/join`), or join-or-create (`POST /matchmake`). Every call that
 // admits the player answers a Seat: a one-use token for the Hello, good for
-// `expiresInMs`. Answers are checked like wire frames, since the page acts on them; a
+// `expiresInMs`, and the WebSocket URL to send it to (a relative one, which the server
+// answers when it cannot tell its own address, is taken from the page's origin). Answers are checked like wire frames, since the page acts on them; a
 // refusal is a MatchmakerError with the HTTP status (404: no such room, 409: full or
 // locked, 0: no answer) and the server's one-line error.
 
@@ -25,6 +26,7 @@ export interface Room {
 export interface Seat {
   room: string;
   name: string;
+  /** An absolute ws:// or wss:// URL. */
   url: string;
   seat: string;
   expiresInMs: number;
@@ -63,17 +65,22 @@ export class Matchmaker {
 
   /** Creates a room of type `name` and takes a seat in it. */
   async create(name: string = ROOM_TYPE): Promise<Seat> {
-    return parseSeat(await this.call('POST', '/rooms', { name }));
+    return parseSeat(await this.call('POST', '/rooms', { name }), this.socketBase());
   }
 
   /** A seat in the room `room`; 404 when it is gone, 409 when it is full or locked. */
   async join(room: string): Promise<Seat> {
-    return parseSeat(await this.call('POST', `/rooms/${encodeURIComponent(room)}/join`));
+    return parseSeat(await this.call('POST', `/rooms/${encodeURIComponent(room)}/join`), this.socketBase());
   }
 
   /** A seat in an open room of type `name`, created when there is none. */
   async matchmake(name: string = ROOM_TYPE): Promise<Seat> {
-    return parseSeat(await this.call('POST', '/matchmake', { name }));
+    return parseSeat(await this.call('POST', '/matchmake', { name }), this.socketBase());
+  }
+
+  /** The origin as a WebSocket base URL: http → ws, https → wss. */
+  private socketBase(): string {
+    return this.origin.replace(/^http/, 'ws');
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -142,19 +149,28 @@ export function parseRooms(json: unknown): Room[] {
   });
 }
 
-/** The Seat of a join, create or matchmake answer; throws MatchmakerError when it is malformed. */
-export function parseSeat(json: unknown): Seat {
+/**
+ * The Seat of a join, create or matchmake answer, its URL resolved against `socketBase`
+ * (e.g. "ws://127.0.0.1:8080"); throws MatchmakerError when it is malformed.
+ */
+export function parseSeat(json: unknown, socketBase: string): Seat {
   if (!isObject(json)) {
     throw new MatchmakerError(0, `a seat should be an object, but is ${JSON.stringify(json)}`);
   }
-  const url = field<string>(json, 'url', 'string', 'seat');
-  if (!/^wss?:\/\//.test(url)) {
-    throw new MatchmakerError(0, `seat.url should be a ws:// or wss:// URL, but is ${JSON.stringify(url)}`);
+  const given = field<string>(json, 'url', 'string', 'seat');
+  let url: URL | null = null;
+  try {
+    url = new URL(given, socketBase);
+  } catch {
+    // Left null: refused below.
+  }
+  if (url === null || (url.protocol !== 'ws:' && url.protocol !== 'wss:')) {
+    throw new MatchmakerError(0, `seat.url should be a ws:// or wss:// URL, but is ${JSON.stringify(given)}`);
   }
   return {
     room: field(json, 'room', 'string', 'seat'),
     name: field(json, 'name', 'string', 'seat'),
-    url,
+    url: url.href,
     seat: field(json, 'seat', 'string', 'seat'),
     expiresInMs: field(json, 'expires_in_ms', 'number', 'seat'),
   };

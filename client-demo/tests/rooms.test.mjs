@@ -49,7 +49,7 @@ describe('matchmaker', () => {
       [200, { rooms: [ROOM] }],
       [201, SEAT],
       [200, SEAT],
-      [200, SEAT],
+      [200, { ...SEAT, url: '/ws' }],
     ]);
     const matchmaker = new Matchmaker('http://127.0.0.1:9000', fetcher);
     assert.deepEqual(await matchmaker.rooms(), [
@@ -58,7 +58,7 @@ describe('matchmaker', () => {
     const seat = { room: 'k3v9qz2a', name: 'default', url: 'ws://127.0.0.1:9000/ws', seat: 'opaque.seat', expiresInMs: 15000 };
     assert.deepEqual(await matchmaker.create(), seat);
     assert.deepEqual(await matchmaker.join('a b/c'), seat);
-    assert.deepEqual(await matchmaker.matchmake(), seat);
+    assert.deepEqual(await matchmaker.matchmake(), seat, 'a relative seat URL is on the page\'s origin');
     assert.deepEqual(calls, [
       { url: 'http://127.0.0.1:9000/rooms', method: 'GET', body: undefined },
       { url: 'http://127.0.0.1:9000/rooms', method: 'POST', body: { name: 'default' } },
@@ -99,7 +99,9 @@ describe('matchmaker', () => {
     assert.throws(() => parseRooms({}), /\{"rooms": \[\.\.\.\]\}/);
     assert.throws(() => parseRooms({ rooms: [{ ...ROOM, clients: '3' }] }), /room\.clients should be a number/);
     assert.throws(() => parseRooms({ rooms: [{ ...ROOM, max_clients: Infinity }] }), /max_clients/);
-    assert.throws(() => parseSeat({ ...SEAT, seat: 7 }), /seat\.seat should be a string/);
+    assert.throws(() => parseSeat({ ...SEAT, seat: 7 }, 'ws://h'), /seat\.seat should be a string/);
+    assert.throws(() => parseSeat({ ...SEAT, url: 'http://h/ws' }, 'ws://h'), /seat\.url should be a ws/);
+    assert.equal(parseSeat({ ...SEAT, url: '/ws' }, 'wss://h:8443').url, 'wss://h:8443/ws');
     assert.deepEqual(parseRooms({ rooms: [{ ...ROOM, label: null }] })[0].label, {}, 'a missing label is an empty one');
   });
 });
