@@ -10,8 +10,9 @@
 // drops (through a TCP proxy the test cuts), retries when the server is full and stops
 // on a final close code (a mock server), opens on the lobby at `/` (the default room
 // listed; Create lands in a new room named in the URL and the HUD, a reload resumes the
-// same actor there, Leave goes back; a room that is gone is a notice), and keeps trying
-// after the server shuts down. Pages that play at once open `/?room=default`.
+// same actor there, Leave goes back, Join enters the default room; a room that is gone is
+// a notice), and keeps trying after the server shuts down. Pages that play at once open
+// `/?room=default`.
 // Then it runs the `tag` example game, which replicates the gameplay fields `color` and
 // `score` and the event `tagged`, and checks the page knows their names, shows them in
 // the HUD, fills the "it" actor with its red and receives and shows `tagged` events.
@@ -562,6 +563,8 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     );
     const now = await status();
     assert.equal(typeof now.actorId, 'number', 'actorId should be a number once connected');
+    assert.deepEqual([now.room, now.roomName], ['default', 'default'], '/?room=default should play in the default room');
+    await waitForHud('the HUD should name the default room', 'room', (text) => text === 'default');
     assert.deepEqual(now.fieldNames, [], 'the plain server replicates no gameplay fields');
     assert.deepEqual(now.ownFields, {}, 'without field names the own actor has no named fields');
     assert.equal(await page.locator('#hud dd[data-field="fields"]').isHidden(), true, 'the HUD should list no fields');
@@ -1160,12 +1163,23 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
         assert.equal(page.url(), server.url, 'Leave should take ?room= out of the URL');
         assert.equal(await page.locator('#lobby').isVisible(), true, 'the lobby should be visible again');
 
+        await page.locator('#lobby tr[data-room="default"] button[data-action="join"]').click();
+        await waitForStatus(
+          "the default room's Join should land the page there, connected",
+          () => window.tickwire.view === 'room' && window.tickwire.state === 'connected' && window.tickwire.room === 'default',
+          10000,
+        );
+        assert.equal(new URL(page.url()).searchParams.get('room'), 'default', 'the URL should name the default room');
+
         await page.goto(new URL('?room=nosuchroom', server.url).href, { timeout: 10000 });
         await waitForStatus("a room that is gone should bring the lobby", () => window.tickwire?.view === 'lobby', 5000);
         const notice = await page.locator('#lobby .notice').textContent({ timeout: 2000 });
         assert.equal(notice, 'Room nosuchroom is gone', 'the lobby should say the room is gone');
         assert.equal(page.url(), server.url, 'the URL should be back on /');
-        t.diagnostic(`default room row ${JSON.stringify(cells)}; created ${created.room} (actor #${created.actorId}); after the reload actor #${reloaded.actorId}, resumed ${reloaded.resumed}`);
+        t.diagnostic(
+          `default room row ${JSON.stringify(cells)}; created ${created.room} (actor #${created.actorId}); ` +
+            `after the reload actor #${reloaded.actorId}, resumed ${reloaded.resumed}`,
+        );
         if (screenshotPath) {
           await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-lobby.png' });
         }
