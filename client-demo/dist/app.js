@@ -4082,23 +4082,33 @@ var RoomFlow = class {
         this.enter(DEFAULT_ROOM, "plain", { url: this.options.socketUrl, seat: null, resumeToken: null, room: null });
         break;
       case "join":
-        this.options.matchmaker.join(step.room).then(
-          (seat) => at === this.steps && this.seated(seat),
-          (error) => {
-            if (at === this.steps) {
-              const { status: status2, message } = describe(error);
-              this.follow(stepAfterJoinFailure(step.room, status2, message));
-            }
-          }
+        this.whenSeated(
+          at,
+          this.options.matchmaker.join(step.room),
+          (error) => stepAfterJoinFailure(step.room, error.status, error.message)
         );
         break;
     }
   }
   seatFrom(request, failure) {
-    const at = ++this.steps;
-    request().then(
-      (seat) => at === this.steps && this.seated(seat),
-      (error) => at === this.steps && this.follow({ kind: "lobby", notice: `${failure}: ${describe(error).message}` })
+    this.whenSeated(++this.steps, request(), (error) => ({ kind: "lobby", notice: `${failure}: ${error.message}` }));
+  }
+  /**
+   * Enters the seat `request` answers, or takes the step `onFailure` says, unless
+   * another step was taken since step `at`.
+   */
+  whenSeated(at, request, onFailure) {
+    request.then(
+      (seat) => {
+        if (at === this.steps) {
+          this.seated(seat);
+        }
+      },
+      (error) => {
+        if (at === this.steps) {
+          this.follow(onFailure(asMatchmakerError(error)));
+        }
+      }
     );
   }
   seated(seat) {
@@ -4120,11 +4130,11 @@ var RoomFlow = class {
     }
   }
 };
-function describe(error) {
+function asMatchmakerError(error) {
   if (error instanceof MatchmakerError) {
-    return { status: error.status, message: error.message };
+    return error;
   }
-  return { status: 0, message: error instanceof Error ? error.message : String(error) };
+  return new MatchmakerError(0, error instanceof Error ? error.message : String(error));
 }
 
 // src/mirror.ts

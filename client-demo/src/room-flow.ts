@@ -124,24 +124,33 @@ export class RoomFlow {
         this.enter(DEFAULT_ROOM, 'plain', { url: this.options.socketUrl, seat: null, resumeToken: null, room: null });
         break;
       case 'join':
-        this.options.matchmaker.join(step.room).then(
-          (seat) => at === this.steps && this.seated(seat),
-          (error: unknown) => {
-            if (at === this.steps) {
-              const { status, message } = describe(error);
-              this.follow(stepAfterJoinFailure(step.room, status, message));
-            }
-          },
+        this.whenSeated(at, this.options.matchmaker.join(step.room), (error) =>
+          stepAfterJoinFailure(step.room, error.status, error.message),
         );
         break;
     }
   }
 
   private seatFrom(request: () => Promise<Seat>, failure: string): void {
-    const at = ++this.steps;
-    request().then(
-      (seat) => at === this.steps && this.seated(seat),
-      (error: unknown) => at === this.steps && this.follow({ kind: 'lobby', notice: `${failure}: ${describe(error).message}` }),
+    this.whenSeated(++this.steps, request(), (error) => ({ kind: 'lobby', notice: `${failure}: ${error.message}` }));
+  }
+
+  /**
+   * Enters the seat `request` answers, or takes the step `onFailure` says, unless
+   * another step was taken since step `at`.
+   */
+  private whenSeated(at: number, request: Promise<Seat>, onFailure: (error: MatchmakerError) => Step): void {
+    request.then(
+      (seat) => {
+        if (at === this.steps) {
+          this.seated(seat);
+        }
+      },
+      (error: unknown) => {
+        if (at === this.steps) {
+          this.follow(onFailure(asMatchmakerError(error)));
+        }
+      },
     );
   }
 
@@ -167,9 +176,10 @@ export class RoomFlow {
   }
 }
 
-function describe(error: unknown): { status: number; message: string } {
+/** A failed call as a MatchmakerError (anything else thrown: status 0). */
+function asMatchmakerError(error: unknown): MatchmakerError {
   if (error instanceof MatchmakerError) {
-    return { status: error.status, message: error.message };
+    return error;
   }
-  return { status: 0, message: error instanceof Error ? error.message : String(error) };
+  return new MatchmakerError(0, error instanceof Error ? error.message : String(error));
 }
