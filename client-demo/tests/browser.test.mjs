@@ -9,10 +9,10 @@
 // while the page is hidden, reconnects and resumes its actor after the connection
 // drops (through a TCP proxy the test cuts), retries when the server is full and stops
 // on a final close code (a mock server), opens on the lobby at `/` (the default room
-// listed; Create lands in a new room named in the URL and the HUD, a reload resumes the
-// same actor there, Leave goes back, Join enters the default room; a room that is gone is
-// a notice), and keeps trying after the server shuts down. Pages that play at once open
-// `/?room=default`.
+// listed and the list refreshed; Create lands in a new room named in the URL and the
+// HUD, a reload resumes the same actor there, Leave goes back, Join enters the default
+// room; a room that is gone is a notice; Quick play finds a room), and keeps trying after
+// the server shuts down. Pages that play at once open `/?room=default`.
 // Then it runs the `tag` example game, which replicates the gameplay fields `color` and
 // `score` and the event `tagged`, and checks the page knows their names, shows them in
 // the HUD, fills the "it" actor with its red and receives and shows `tagged` events.
@@ -1111,7 +1111,15 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
   }));
 
   test('(l) the lobby lists the rooms; Create lands in a new room, a reload resumes it there, Leave goes back', { timeout: 60000 }, check(async (t) => {
-    const lobby = await openPage(server.url);
+    /** When the page asked for GET /rooms (Date.now()). */
+    const listings = [];
+    const lobby = await openPage(server.url, async (other) => {
+      other.on('request', (request) => {
+        if (request.method() === 'GET' && new URL(request.url()).pathname === '/rooms') {
+          listings.push(Date.now());
+        }
+      });
+    });
     try {
       await onPage(lobby, async () => {
         await waitForStatus("the page on / should show the lobby (window.tickwire.view 'lobby')", () => window.tickwire?.view === 'lobby', 5000);
@@ -1122,6 +1130,11 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
         const cells = await defaultRow.locator('td').allTextContents();
         assert.equal(cells[0], 'default', `the lobby should list the default room by its type, but its row is ${JSON.stringify(cells)}`);
         assert.match(cells[2] ?? '', /^[1-9]\d*\/\d+$/, `the default room's row should count the main page among its players: ${JSON.stringify(cells)}`);
+        const listedBy = Date.now() + 4000;
+        while (listings.length < 2 && Date.now() < listedBy) {
+          await page.waitForTimeout(100);
+        }
+        assert.ok(listings.length >= 2, `the lobby should refresh its room list every 2 s, but asked ${listings.length} time(s) in 4 s`);
 
         await page.locator('#lobby button[data-action="create"]').click();
         await waitForStatus(
@@ -1176,13 +1189,23 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
         const notice = await page.locator('#lobby .notice').textContent({ timeout: 2000 });
         assert.equal(notice, 'Room nosuchroom is gone', 'the lobby should say the room is gone');
         assert.equal(page.url(), server.url, 'the URL should be back on /');
-        t.diagnostic(
-          `default room row ${JSON.stringify(cells)}; created ${created.room} (actor #${created.actorId}); ` +
-            `after the reload actor #${reloaded.actorId}, resumed ${reloaded.resumed}`,
-        );
         if (screenshotPath) {
           await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-lobby.png' });
         }
+
+        await page.locator('#lobby button[data-action="quick-play"]').click();
+        await waitForStatus(
+          'Quick play should land the page in a room, connected',
+          () => window.tickwire.view === 'room' && window.tickwire.state === 'connected' && Boolean(window.tickwire.room),
+          10000,
+        );
+        const played = await status();
+        assert.equal(new URL(page.url()).searchParams.get('room'), played.room, 'the URL should name the room Quick play found');
+        t.diagnostic(
+          `default room row ${JSON.stringify(cells)}; created ${created.room} (actor #${created.actorId}); ` +
+            `after the reload actor #${reloaded.actorId}, resumed ${reloaded.resumed}; quick play: ${played.room}; ` +
+            `${listings.length} room listings`,
+        );
       });
     } finally {
       await lobby.close();
