@@ -1,11 +1,11 @@
 // Heads-up display: a small text panel over the canvas with the room, the connection
-// state, server tick, round-trip time, actor count, snapshot rate, snapshot bytes per second,
-// the server's rates in force (tick rate, this client's snapshot interval and why it is
-// throttled, input interval, interpolation delay), the game's gameplay field names
-// (only for a game that has any), a log of the last gameplay events (newest first, only
-// once there are any) and the latest notice (why the
-// connection closed and when the next attempt is, a reconnection, a protocol error, a
-// resync), and the Leave button (back to the lobby).
+// state, server tick, round-trip time, actor count, snapshot rate, snapshot bytes per
+// second, the server's rates in force (tick rate, this client's snapshot interval and
+// why it is throttled, input interval, interpolation delay), the game's gameplay field
+// names (only for a game that has any), a log of the last gameplay events (newest first,
+// only once there are any), the latest notice (why the connection closed and when the
+// next attempt is, a reconnection, a protocol error, a resync), and the Leave button
+// (back to the lobby).
 
 import type { GameSettings, Throttle } from './protocol';
 import { describeInterval } from './rate';
