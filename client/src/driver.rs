@@ -10,7 +10,8 @@ use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{
-    ClientMessage, Disconnect, Hello, Pong, Retry, ServerMessage, Untrusted, Welcome, retry_after,
+    ClientMessage, CloseCode, Disconnect, Hello, Pong, Retry, ServerMessage, Untrusted, Welcome,
+    retry_after,
 };
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -23,7 +24,7 @@ use tracing::{debug, info};
 
 use crate::backoff::Backoff;
 use crate::connection::{ClientError, Event, Incoming, Options};
-use crate::seating::{Refusal, SEAT_REFUSED, Seating};
+use crate::seating::{Refusal, Seating};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub(crate) type Sink = SplitSink<Socket, Message>;
@@ -129,7 +130,8 @@ pub(crate) async fn drive(
                     Ok(seat) => seating.reseated(seat),
                     Err(error) => {
                         let reason = format!("the room refused the resume and a new seat: {error}");
-                        let closed = Event::Closed { code: Some(SEAT_REFUSED), reason };
+                        let code = Some(CloseCode::SeatRefused.as_u16());
+                        let closed = Event::Closed { code, reason };
                         let _ = events.send(Incoming::Event(closed)).await;
                         return;
                     }

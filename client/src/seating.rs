@@ -14,13 +14,9 @@
 //! client ([`crate::Event::Closed`]). After a `Welcome`, a later outage may rejoin once
 //! again.
 
-use tickwire_protocol::{Hello, ResumeToken, Welcome};
+use tickwire_protocol::{CloseCode, Hello, ResumeToken, Welcome};
 
 use crate::matchmaker::{Matchmaker, Seat};
-
-/// The close code of a refused seat or resume (`seat_refused` in
-/// [`tickwire_protocol::CLOSE_CODES`]).
-pub(crate) const SEAT_REFUSED: u16 = 4005;
 
 /// Where a session connects and what its `Hello` carries.
 #[derive(Debug, Clone)]
@@ -101,7 +97,9 @@ impl Seating {
     /// What a refusal with `code` (one that is never retried as it was) leads to.
     pub(crate) fn refused(&self, code: Option<u16>) -> Refusal {
         match (&self.matchmaker, &self.room) {
-            (Some(matchmaker), Some(room)) if code == Some(SEAT_REFUSED) && !self.rejoined => {
+            (Some(matchmaker), Some(room))
+                if code.map(CloseCode::from) == Some(CloseCode::SeatRefused) && !self.rejoined =>
+            {
                 Refusal::Rejoin { matchmaker: matchmaker.clone(), room: room.clone() }
             }
             _ => Refusal::GiveUp,
@@ -123,6 +121,8 @@ mod tests {
     use tickwire_protocol::Settings;
 
     use super::*;
+
+    const SEAT_REFUSED: Option<u16> = Some(4005);
 
     fn seat(room: &str, token: &str) -> Seat {
         Seat {
@@ -184,7 +184,7 @@ mod tests {
     fn a_refused_resume_rejoins_the_room_once_per_outage() {
         let mut seating = Seating::seated(seat("r1", "s1"), matchmaker());
         seating.welcomed(&welcome("r1", 1));
-        let Refusal::Rejoin { room, .. } = seating.refused(Some(SEAT_REFUSED)) else {
+        let Refusal::Rejoin { room, .. } = seating.refused(SEAT_REFUSED) else {
             panic!("a refused resume in a room should rejoin it");
         };
         assert_eq!(room, "r1");
@@ -192,12 +192,12 @@ mod tests {
         assert_eq!(seating.url(), "ws://127.0.0.1:1/ws?r1");
         assert_eq!(seating.hello(Hello::new()).seat.as_deref(), Some("s2"));
         assert!(
-            matches!(seating.refused(Some(SEAT_REFUSED)), Refusal::GiveUp),
+            matches!(seating.refused(SEAT_REFUSED), Refusal::GiveUp),
             "a second refusal before a Welcome should give up"
         );
         seating.welcomed(&welcome("r1", 2));
         assert!(
-            matches!(seating.refused(Some(SEAT_REFUSED)), Refusal::Rejoin { .. }),
+            matches!(seating.refused(SEAT_REFUSED), Refusal::Rejoin { .. }),
             "after a Welcome, a new outage may rejoin again"
         );
     }
@@ -211,14 +211,11 @@ mod tests {
 
         let mut alone = Seating::seated(seat("r1", "s1"), None);
         alone.welcomed(&welcome("r1", 1));
-        assert!(matches!(alone.refused(Some(SEAT_REFUSED)), Refusal::GiveUp));
+        assert!(matches!(alone.refused(SEAT_REFUSED), Refusal::GiveUp));
 
         let mut unseated = Seating::default_room("ws://h/ws".into());
-        assert!(
-            matches!(unseated.refused(Some(SEAT_REFUSED)), Refusal::GiveUp),
-            "no room known yet"
-        );
+        assert!(matches!(unseated.refused(SEAT_REFUSED), Refusal::GiveUp), "no room known yet");
         unseated.welcomed(&welcome("default", 1));
-        assert!(matches!(unseated.refused(Some(SEAT_REFUSED)), Refusal::GiveUp), "no matchmaker");
+        assert!(matches!(unseated.refused(SEAT_REFUSED), Refusal::GiveUp), "no matchmaker");
     }
 }

@@ -80,7 +80,10 @@ async fn list_sends_the_filter_as_query_and_reads_the_rooms() {
     let listed = matchmaker.list(Some("default"), &label).await.expect("a list should come");
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0].label.get("mode").and_then(|mode| mode.as_str()), Some("ffa"));
-    assert_eq!((listed[0].clients, listed[0].max_clients, listed[0].state), (3, 5, RoomState::Open));
+    assert_eq!(
+        (listed[0].clients, listed[0].max_clients, listed[0].state),
+        (3, 5, RoomState::Open)
+    );
     assert!(listed[1].label.is_empty(), "a room without a label should have an empty one");
     assert_eq!(listed[1].state, RoomState::Other, "an unknown state should not fail the list");
     let asked = server.request().await;
