@@ -24,6 +24,7 @@ use tracing::{debug, info};
 
 use crate::backoff::Backoff;
 use crate::connection::{ClientError, Event, Incoming, Options};
+use crate::matchmaker::Matchmaker;
 use crate::seating::{Refusal, Seating};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -107,69 +108,81 @@ pub(crate) async fn drive(
             }
             ConnectionEnd::Ended { code, reason } => (code, reason),
         };
-        let mut rejoin = match (options.reconnect, retry_after(code), seating.refused(code)) {
+        let rejoin = match (options.reconnect, retry_after(code), seating.refused(code)) {
             (true, Retry::Backoff, _) => None,
             (true, Retry::Never, Refusal::Rejoin { matchmaker, room }) => Some((matchmaker, room)),
-            _ => {
-                let _ = events.send(Incoming::Event(Event::Closed { code, reason })).await;
-                return;
-            }
+            _ => return close(&events, code, reason).await,
         };
         info!(?code, reason = %Untrusted(&reason), "connection lost; reconnecting");
         let _ = events.send(Incoming::Event(Event::Reconnecting { code, reason })).await;
-        let mut attempts = 0;
-        loop {
-            sleep(backoff.next_delay()).await;
-            if events.is_closed() {
-                return; // The caller dropped the client while we were away.
-            }
-            attempts += 1;
-            if let Some((matchmaker, room)) = rejoin.take() {
-                info!(room = %Untrusted(&room), "the room refused the resume; joining it again");
-                match matchmaker.join(&room).await {
-                    Ok(seat) => seating.reseated(seat),
-                    Err(error) => {
-                        let reason = format!("the room refused the resume and a new seat: {error}");
-                        let code = Some(CloseCode::SeatRefused.as_u16());
-                        let closed = Event::Closed { code, reason };
-                        let _ = events.send(Incoming::Event(closed)).await;
-                        return;
-                    }
-                }
-            }
-            match handshake(seating.url(), seating.hello(options.hello())).await {
-                Ok((new_sink, new_stream, new_welcome)) => {
-                    (sink, stream) = (new_sink, new_stream);
-                    seating.welcomed(&new_welcome);
-                    backoff.reset();
-                    if events.send(Incoming::Reconnected(new_welcome)).await.is_err() {
-                        say_goodbye(&mut sink, &mut stream).await; // The caller is gone: leave at once.
-                        return;
-                    }
-                    break;
-                }
-                Err(ClientError::Refused { code, reason })
-                    if retry_after(Some(code)) == Retry::Never =>
-                {
-                    match seating.refused(Some(code)) {
-                        Refusal::Rejoin { matchmaker, room } => rejoin = Some((matchmaker, room)),
-                        Refusal::GiveUp => {
-                            let closed = Event::Closed { code: Some(code), reason };
-                            let _ = events.send(Incoming::Event(closed)).await;
-                            return;
-                        }
-                    }
-                }
-                Err(error) if attempts >= options.max_attempts => {
-                    let reason = format!("gave up after {attempts} attempts: {error}");
-                    let _ =
-                        events.send(Incoming::Event(Event::Closed { code: None, reason })).await;
-                    return;
-                }
-                Err(error) => debug!(%error, attempts, "reconnect attempt failed"),
-            }
+        match reconnect(&options, &mut seating, &mut backoff, rejoin, &events).await {
+            Some(connection) => (sink, stream) = connection,
+            None => return,
         }
     }
+}
+
+/// Reconnects with backoff, first asking `rejoin`'s matchmaker for a new seat in its room
+/// if given, until a connection is welcomed and the caller told. `None`: the client is
+/// finished (the caller was told why) or was dropped.
+async fn reconnect(
+    options: &Options,
+    seating: &mut Seating,
+    backoff: &mut Backoff,
+    mut rejoin: Option<(Matchmaker, String)>,
+    events: &mpsc::Sender<Incoming>,
+) -> Option<(Sink, Stream)> {
+    let mut attempts = 0;
+    loop {
+        sleep(backoff.next_delay()).await;
+        if events.is_closed() {
+            return None; // The caller dropped the client while we were away.
+        }
+        attempts += 1;
+        if let Some((matchmaker, room)) = rejoin.take() {
+            info!(room = %Untrusted(&room), "the room refused the resume; joining it again");
+            match matchmaker.join(&room).await {
+                Ok(seat) => seating.reseated(seat),
+                Err(error) => {
+                    let reason = format!("the room refused the resume and a new seat: {error}");
+                    close(events, Some(CloseCode::SeatRefused.as_u16()), reason).await;
+                    return None;
+                }
+            }
+        }
+        match handshake(seating.url(), seating.hello(options.hello())).await {
+            Ok((mut sink, mut stream, welcome)) => {
+                seating.welcomed(&welcome);
+                backoff.reset();
+                if events.send(Incoming::Reconnected(welcome)).await.is_err() {
+                    say_goodbye(&mut sink, &mut stream).await; // The caller is gone: leave at once.
+                    return None;
+                }
+                return Some((sink, stream));
+            }
+            Err(ClientError::Refused { code, reason })
+                if retry_after(Some(code)) == Retry::Never =>
+            {
+                match seating.refused(Some(code)) {
+                    Refusal::Rejoin { matchmaker, room } => rejoin = Some((matchmaker, room)),
+                    Refusal::GiveUp => {
+                        close(events, Some(code), reason).await;
+                        return None;
+                    }
+                }
+            }
+            Err(error) if attempts >= options.max_attempts => {
+                close(events, None, format!("gave up after {attempts} attempts: {error}")).await;
+                return None;
+            }
+            Err(error) => debug!(%error, attempts, "reconnect attempt failed"),
+        }
+    }
+}
+
+/// Tells the caller the client is finished.
+async fn close(events: &mpsc::Sender<Incoming>, code: Option<u16>, reason: String) {
+    let _ = events.send(Incoming::Event(Event::Closed { code, reason })).await;
 }
 
 /// Closes with a normal close frame, so the server removes the actor at once instead of
