@@ -37,6 +37,9 @@ const MAX_OPTIONS_BYTES: usize = 4096;
 /// player), at least `MIN_INPUT_QUEUE`, at most `input_queue_capacity`.
 const INPUTS_PER_CLIENT: usize = 16;
 const MIN_INPUT_QUEUE: usize = 64;
+/// The capacity of a room created without `max_clients` in its options, when its type
+/// sets none (its options may ask for up to the type's maximum).
+const CREATED_ROOM_CAPACITY: usize = 16;
 /// How long a room's world runs on after its last player left, before it is parked.
 const PARK_AFTER: Duration = Duration::from_secs(2);
 
@@ -458,7 +461,13 @@ impl Registry {
             .get(name)
             .ok_or_else(|| MatchError::Invalid(format!("no room type {name:?}")))?;
         let type_max = room_type.max_clients.unwrap_or(self.template.max_clients);
-        let mut shape = RoomShape::from_options(&options, &self.template, type_max)?;
+        // A match is small unless asked otherwise; the default room takes everyone.
+        let capacity = match room_type.max_clients {
+            _ if id == DEFAULT_ROOM => type_max,
+            Some(max) => max,
+            None => CREATED_ROOM_CAPACITY.min(type_max),
+        };
+        let mut shape = RoomShape::from_options(&options, &self.template, capacity, type_max)?;
         if id != DEFAULT_ROOM {
             // Each room its own world; the configured seed decides the default room's.
             shape.sim.seed = getrandom::u64().map_or(shape.sim.seed, |seed| shape.sim.seed ^ seed);
@@ -662,6 +671,7 @@ impl RoomShape {
     fn from_options(
         options: &Map<String, Value>,
         template: &WorldTemplate,
+        capacity: usize,
         type_max: usize,
     ) -> Result<Self, MatchError> {
         if serde_json::to_string(options).map_or(usize::MAX, |json| json.len()) > MAX_OPTIONS_BYTES
@@ -686,7 +696,7 @@ impl RoomShape {
         };
         let mut sim = template.sim;
         let max_clients =
-            number("max_clients", type_max as u64)?.map_or(type_max, |max| max as usize);
+            number("max_clients", type_max as u64)?.map_or(capacity, |max| max as usize);
         if let Some(npcs) = number("npcs", 10_000)? {
             sim.npcs = npcs as u32;
         }
