@@ -65,8 +65,8 @@ fn room(burn: Duration) -> impl Ticking {
     WorldLoop::new(simulation, inbox, |_| {}, options, Instant::now())
 }
 
-fn run(seconds: u64, slow_room: bool) -> Vec<u64> {
-    let pool = SimPool::new(2).expect("two threads");
+fn run(seconds: u64, slow_room: bool) -> std::io::Result<Vec<u64>> {
+    let pool = SimPool::new(2)?;
     let lateness: Lateness = Arc::default();
     let start = Instant::now();
     for _ in 0..200 {
@@ -82,7 +82,7 @@ fn run(seconds: u64, slow_room: bool) -> Vec<u64> {
     pool.stop();
     let mut lateness = lateness.lock().map(|lateness| lateness.clone()).unwrap_or_default();
     lateness.sort_unstable();
-    lateness
+    Ok(lateness)
 }
 
 fn quantile(sorted: &[u64], q: f64) -> f64 {
@@ -90,12 +90,12 @@ fn quantile(sorted: &[u64], q: f64) -> f64 {
     sorted.get(index).map_or(0.0, |micros| *micros as f64 / 1000.0)
 }
 
-fn main() {
+fn main() -> std::io::Result<()> {
     let seconds = std::env::args().nth(1).and_then(|text| text.parse().ok()).unwrap_or(10);
     println!("200 rooms x 20 NPCs at 30 Hz on 2 pool threads, {seconds} s each run");
     println!("{:<28} {:>8} {:>9} {:>9} {:>9}", "run", "ticks", "p50 ms", "p99 ms", "max ms");
     for (name, slow) in [("200 rooms", false), ("200 rooms + 1 slow (40 ms)", true)] {
-        let lateness = run(seconds, slow);
+        let lateness = run(seconds, slow)?;
         println!(
             "{name:<28} {:>8} {:>9.3} {:>9.3} {:>9.3}",
             lateness.len(),
@@ -104,4 +104,5 @@ fn main() {
             quantile(&lateness, 1.0),
         );
     }
+    Ok(())
 }
