@@ -191,7 +191,10 @@ class BenchRoom extends Room {
 
 const transport = new WebSocketTransport({ perMessageDeflate: false });
 const server = new Server({ transport, greet: false, gracefullyShutdown: false, logger });
-server.define("bench", BenchRoom);
+// `room`: a load tool that spreads its clients over rooms itself names the room (a slot
+// number) in the joinOrCreate options; each slot gets its own room, and joins of different
+// slots never contend. Without it, any room with a free seat will do.
+server.define("bench", BenchRoom).filterBy(["room"]);
 
 // Colyseus only logs listen errors; fail fast instead (e.g. EADDRINUSE).
 transport.server.once("error", (e) => fail(`cannot listen on ${HOST}:${port}: ${e.message}`));
