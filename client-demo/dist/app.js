@@ -25,7 +25,9 @@ var CLOSE_CODES = [
   { code: 4001, name: "unauthorized", retry: "never", meaning: "the auth token is missing, invalid or expired" },
   { code: 4002, name: "too_many_from_address", retry: "backoff", meaning: "too many sessions from the client's IP address" },
   { code: 4003, name: "origin_not_allowed", retry: "never", meaning: "the page's origin is not on the server's allow-list" },
-  { code: 4004, name: "rate_limited", retry: "backoff", meaning: "the client sent messages faster than its limit" }
+  { code: 4004, name: "rate_limited", retry: "backoff", meaning: "the client sent messages faster than its limit" },
+  { code: 4005, name: "seat_refused", retry: "never", meaning: "the seat is forged, expired or used, its room is gone, or a resume into a room failed; ask the matchmaker for a new seat" },
+  { code: 4006, name: "room_full", retry: "backoff", meaning: "the default room is at capacity (a Hello without a seat)" }
 ];
 
 // node_modules/flatbuffers/mjs/constants.js
@@ -1163,8 +1165,16 @@ var Hello = class _Hello {
     const offset = this.bb.__offset(this.bb_pos, 10);
     return offset ? !!this.bb.readInt8(this.bb_pos + offset) : false;
   }
+  seat(optionalEncoding) {
+    const offset = this.bb.__offset(this.bb_pos, 12);
+    return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+  }
+  room(optionalEncoding) {
+    const offset = this.bb.__offset(this.bb_pos, 14);
+    return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+  }
   static startHello(builder) {
-    builder.startObject(4);
+    builder.startObject(6);
   }
   static addProtocolVersion(builder, protocolVersion) {
     builder.addFieldInt16(0, protocolVersion, 0);
@@ -1188,16 +1198,24 @@ var Hello = class _Hello {
   static addTiming(builder, timing) {
     builder.addFieldInt8(3, +timing, 0);
   }
+  static addSeat(builder, seatOffset) {
+    builder.addFieldOffset(4, seatOffset, 0);
+  }
+  static addRoom(builder, roomOffset) {
+    builder.addFieldOffset(5, roomOffset, 0);
+  }
   static endHello(builder) {
     const offset = builder.endObject();
     return offset;
   }
-  static createHello(builder, protocolVersion, authTokenOffset, resumeTokenOffset, timing) {
+  static createHello(builder, protocolVersion, authTokenOffset, resumeTokenOffset, timing, seatOffset, roomOffset) {
     _Hello.startHello(builder);
     _Hello.addProtocolVersion(builder, protocolVersion);
     _Hello.addAuthToken(builder, authTokenOffset);
     _Hello.addResumeToken(builder, resumeTokenOffset);
     _Hello.addTiming(builder, timing);
+    _Hello.addSeat(builder, seatOffset);
+    _Hello.addRoom(builder, roomOffset);
     return _Hello.endHello(builder);
   }
 };
@@ -2308,8 +2326,16 @@ var Welcome = class _Welcome {
     const offset = this.bb.__offset(this.bb_pos, 20);
     return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
   }
+  room(optionalEncoding) {
+    const offset = this.bb.__offset(this.bb_pos, 22);
+    return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+  }
+  roomName(optionalEncoding) {
+    const offset = this.bb.__offset(this.bb_pos, 24);
+    return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+  }
   static startWelcome(builder) {
-    builder.startObject(9);
+    builder.startObject(11);
   }
   static addSessionId(builder, sessionId) {
     builder.addFieldInt64(0, sessionId, BigInt("0"));
@@ -2367,6 +2393,12 @@ var Welcome = class _Welcome {
   }
   static startEventNamesVector(builder, numElems) {
     builder.startVector(4, numElems, 4);
+  }
+  static addRoom(builder, roomOffset) {
+    builder.addFieldOffset(9, roomOffset, 0);
+  }
+  static addRoomName(builder, roomNameOffset) {
+    builder.addFieldOffset(10, roomNameOffset, 0);
   }
   static endWelcome(builder) {
     const offset = builder.endObject();
@@ -2653,11 +2685,14 @@ function finishClientMessage(builder, bodyType, body) {
   return builder.asUint8Array().slice();
 }
 function encodeHello(options = {}) {
-  const { protocolVersion = PROTOCOL_VERSION, authToken = null, resumeToken = null } = options;
+  const { protocolVersion = PROTOCOL_VERSION, authToken = null, resumeToken = null, seat = null, room = null } = options;
   const builder = new Builder(64);
   const auth = authToken ? builder.createString(authToken) : 0;
   const resume = resumeToken && resumeToken.length > 0 ? Hello.createResumeTokenVector(builder, resumeToken) : 0;
-  return finishClientMessage(builder, 1 /* Hello */, Hello.createHello(builder, protocolVersion, auth, resume, false));
+  const seatOffset = seat ? builder.createString(seat) : 0;
+  const roomOffset = room ? builder.createString(room) : 0;
+  const hello = Hello.createHello(builder, protocolVersion, auth, resume, false, seatOffset, roomOffset);
+  return finishClientMessage(builder, 1 /* Hello */, hello);
 }
 function encodeInput(sequence, direction, ackTick) {
   const builder = new Builder(48);
@@ -2890,7 +2925,9 @@ var WORDS = /* @__PURE__ */ new Map([
   [4001, { title: "Not authorised", hint: "check the ?token= in the address" }],
   [4002, { title: "Too many sessions from your address" }],
   [4003, { title: "This page's origin is not allowed by the server" }],
-  [4004, { title: "Sending too fast" }]
+  [4004, { title: "Sending too fast" }],
+  [4005, { title: "Seat refused: it expired, or the room is gone", hint: "back to the lobby" }],
+  [4006, { title: "The room is full" }]
 ]);
 var FINAL = new Set(CLOSE_CODES.filter((info) => info.retry === "never").map((info) => info.code));
 function closeMeaning(code) {

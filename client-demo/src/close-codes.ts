@@ -37,6 +37,8 @@ const WORDS: ReadonlyMap<number, Words> = new Map<number, Words>([
   [4002, { title: 'Too many sessions from your address' }],
   [4003, { title: "This page's origin is not allowed by the server" }],
   [4004, { title: 'Sending too fast' }],
+  [4005, { title: 'Seat refused: it expired, or the room is gone', hint: 'back to the lobby' }],
+  [4006, { title: 'The room is full' }],
 ]);
 
 const FINAL: ReadonlySet<number> = new Set(CLOSE_CODES.filter((info) => info.retry === 'never').map((info) => info.code));

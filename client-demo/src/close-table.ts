@@ -30,4 +30,6 @@ export const CLOSE_CODES: readonly CloseCodeInfo[] = [
   { code: 4002, name: "too_many_from_address", retry: "backoff", meaning: "too many sessions from the client's IP address" },
   { code: 4003, name: "origin_not_allowed", retry: "never", meaning: "the page's origin is not on the server's allow-list" },
   { code: 4004, name: "rate_limited", retry: "backoff", meaning: "the client sent messages faster than its limit" },
+  { code: 4005, name: "seat_refused", retry: "never", meaning: "the seat is forged, expired or used, its room is gone, or a resume into a room failed; ask the matchmaker for a new seat" },
+  { code: 4006, name: "room_full", retry: "backoff", meaning: "the default room is at capacity (a Hello without a seat)" },
 ];

@@ -121,15 +121,22 @@ export interface HelloOptions {
   authToken?: string | null;
   /** From an earlier Welcome, to reattach to that session's actor; left out when null or empty. */
   resumeToken?: Uint8Array | null;
+  /** A seat from the matchmaking API (the room to join); left out when null or empty. */
+  seat?: string | null;
+  /** The room the resume token belongs to (Welcome.room); left out when null or empty. */
+  room?: string | null;
 }
 
 export function encodeHello(options: HelloOptions = {}): Uint8Array<ArrayBuffer> {
-  const { protocolVersion = PROTOCOL_VERSION, authToken = null, resumeToken = null } = options;
+  const { protocolVersion = PROTOCOL_VERSION, authToken = null, resumeToken = null, seat = null, room = null } = options;
   const builder = new flatbuffers.Builder(64);
   // Strings and vectors go in before the table that refers to them.
   const auth = authToken ? builder.createString(authToken) : 0;
   const resume = resumeToken && resumeToken.length > 0 ? Hello.createResumeTokenVector(builder, resumeToken) : 0;
-  return finishClientMessage(builder, ClientBody.Hello, Hello.createHello(builder, protocolVersion, auth, resume, false));
+  const seatOffset = seat ? builder.createString(seat) : 0;
+  const roomOffset = room ? builder.createString(room) : 0;
+  const hello = Hello.createHello(builder, protocolVersion, auth, resume, false, seatOffset, roomOffset);
+  return finishClientMessage(builder, ClientBody.Hello, hello);
 }
 
 /** @param ackTick the tick of the newest snapshot applied (0: none yet); always sent. */

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use tickwire_protocol::{CloseCode, ResumeToken};
 use tickwire_sim::SessionId;
 
+use crate::room::RoomLink;
+
 /// Decides whether a client may play, and as whom, from the token in its `Hello`.
 ///
 /// Implement it to plug in your own identity system; the server ships [`AllowAll`] and
@@ -109,12 +111,14 @@ struct AddressSlots {
 }
 
 /// A dropped session's actor, holding a slot while it waits for a resume.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Ghost {
     /// The session that dropped.
     pub(crate) session: SessionId,
     /// The token that would resume it.
     pub(crate) token: ResumeToken,
+    /// The room its actor is in.
+    pub(crate) room: Arc<RoomLink>,
     /// Where it connected from.
     pub(crate) address: IpAddr,
     /// When its grace window ends (and with it, its claim on a slot).
@@ -235,13 +239,19 @@ impl Slots {
 impl Permit {
     /// The session dropped without a goodbye: its slot passes to its ghost, which holds it
     /// for the grace window unless resumed or evicted first.
-    pub(crate) fn keep_for_resume(mut self, session: SessionId, token: ResumeToken, now: Instant) {
+    pub(crate) fn keep_for_resume(
+        mut self,
+        session: SessionId,
+        token: ResumeToken,
+        room: Arc<RoomLink>,
+        now: Instant,
+    ) {
         let admission = Arc::clone(&self.admission);
         let mut slots = admission.slots();
         let order = slots.next_order;
         slots.next_order += 1;
         let expires = now + admission.grace;
-        slots.ghosts.insert(order, Ghost { session, token, address: self.address, expires });
+        slots.ghosts.insert(order, Ghost { session, token, room, address: self.address, expires });
         slots.ghost_order.insert(session, order);
         let from_address = slots.per_address.entry(self.address).or_default();
         from_address.ghosts.insert(order);
@@ -298,6 +308,24 @@ mod tests {
         ResumeToken([byte; 16])
     }
 
+    /// Places nobody counts: admission's rules do not depend on the room.
+    struct Uncounted;
+
+    impl crate::room::Seating for Uncounted {
+        fn arrive(&self, _: SessionId, _: crate::room::Arrival) -> Result<(), crate::Refusal> {
+            Ok(())
+        }
+        fn linger(&self, _: SessionId, _: Duration) {}
+        fn depart(&self, _: SessionId) {}
+    }
+
+    fn test_room() -> Arc<RoomLink> {
+        let (sim, _inbox) = tickwire_sim::sim_channels(4);
+        let (_publisher, snapshots) = crate::SnapshotPublisher::new(4);
+        let metrics = crate::NetMetrics::register(&metrics::NoopRecorder);
+        RoomLink::new("test", "default", sim, snapshots, metrics, Arc::new(Uncounted))
+    }
+
     fn refusal(admission: &Arc<Admission>, address: IpAddr, now: Instant) -> Option<CloseCode> {
         admission.admit(address, now).err().map(|(code, _)| code)
     }
@@ -324,7 +352,12 @@ mod tests {
         let a = address(1);
         let live = admission.admit(a, now).expect("admitted");
         for session in 1..=2 {
-            admission.admit(a, now).expect("admitted").keep_for_resume(session, token(1), now);
+            admission.admit(a, now).expect("admitted").keep_for_resume(
+                session,
+                token(1),
+                test_room(),
+                now,
+            );
         }
         assert!(live.make_room(now).is_empty(), "one live and two ghosts fit a limit of 3");
 
@@ -347,9 +380,19 @@ mod tests {
     fn a_full_server_evicts_the_oldest_ghost_of_any_address() {
         let now = Instant::now();
         let admission = Admission::new(2, 10, GRACE);
-        admission.admit(address(1), now).expect("admitted").keep_for_resume(7, token(7), now);
+        admission.admit(address(1), now).expect("admitted").keep_for_resume(
+            7,
+            token(7),
+            test_room(),
+            now,
+        );
         let later = now + Duration::from_secs(1);
-        admission.admit(address(2), later).expect("admitted").keep_for_resume(8, token(8), later);
+        admission.admit(address(2), later).expect("admitted").keep_for_resume(
+            8,
+            token(8),
+            test_room(),
+            later,
+        );
         let newcomer = admission.admit(address(3), later).expect("ghosts never keep anyone out");
         let evicted = newcomer.make_room(later);
         assert_eq!(evicted.len(), 1, "one ghost should make room: {evicted:?}");
@@ -365,8 +408,8 @@ mod tests {
         let now = Instant::now();
         let admission = Admission::new(100, 2, GRACE);
         let a = address(1);
-        admission.admit(a, now).expect("admitted").keep_for_resume(1, token(1), now);
-        admission.admit(a, now).expect("admitted").keep_for_resume(2, token(2), now);
+        admission.admit(a, now).expect("admitted").keep_for_resume(1, token(1), test_room(), now);
+        admission.admit(a, now).expect("admitted").keep_for_resume(2, token(2), test_room(), now);
         admission.ghost_gone(1);
         let resumer = admission.admit(a, now).expect("admitted");
         assert!(resumer.make_room(now).is_empty(), "a resumed ghost's slot should be free");

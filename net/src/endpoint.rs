@@ -15,8 +15,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use data_encoding::BASE64;
 use hyper_util::rt::TokioIo;
-use tickwire_sim::SimSender;
-use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
@@ -28,9 +26,8 @@ use crate::config::NetConfig;
 use crate::log_throttle::LogThrottle;
 use crate::metrics::NetMetrics;
 use crate::peer_socket::PeerSocket;
-use crate::resume::ResumeBook;
+use crate::room::RoomDirectory;
 use crate::session;
-use crate::snapshot_ring::SnapshotRing;
 
 /// At most ten warnings a second for sessions closed for breaking a rule.
 const REFUSAL_LOG_INTERVAL: Duration = Duration::from_millis(100);
@@ -45,12 +42,10 @@ pub struct Net {
 
 pub(crate) struct Inner {
     pub(crate) config: NetConfig,
-    pub(crate) sim: SimSender,
-    pub(crate) frames: watch::Receiver<Arc<SnapshotRing>>,
+    pub(crate) rooms: Arc<dyn RoomDirectory>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) metrics: NetMetrics,
     pub(crate) admission: Arc<Admission>,
-    pub(crate) resume: ResumeBook,
     pub(crate) authenticator: Arc<dyn Authenticator>,
     /// Thins the warnings for sessions closed for breaking a rule: a flood of bad
     /// connections must not become a flood of log lines (every close is still counted).
@@ -62,12 +57,11 @@ pub(crate) struct Inner {
 }
 
 impl Net {
-    /// Creates the network side over the sim's input channels and its frame feed;
-    /// `authenticator` decides who may play.
+    /// Creates the network side over the rooms `rooms` finds; `authenticator` decides
+    /// who may play.
     pub fn new(
         config: NetConfig,
-        sim: SimSender,
-        frames: watch::Receiver<Arc<SnapshotRing>>,
+        rooms: Arc<dyn RoomDirectory>,
         metrics: NetMetrics,
         authenticator: Arc<dyn Authenticator>,
     ) -> Self {
@@ -78,13 +72,11 @@ impl Net {
                     config.max_sessions_per_address,
                     config.resume_grace,
                 ),
-                resume: ResumeBook::default(),
                 authenticator,
                 refusal_log: LogThrottle::new(REFUSAL_LOG_INTERVAL),
                 eviction_log: LogThrottle::new(EVICTION_LOG_INTERVAL),
                 config,
-                sim,
-                frames,
+                rooms,
                 shutdown: CancellationToken::new(),
                 metrics,
                 next_session_id: AtomicU64::new(1),

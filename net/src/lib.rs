@@ -23,9 +23,13 @@
 //! - Every log field that can carry what a peer sent goes through
 //!   [`tickwire_protocol::Untrusted`], escaped to one line.
 //!
+//! - [`RoomDirectory`] / [`RoomLink`]: how a session finds the room its `Hello` is for
+//!   (seat, resumed room, or the default room) and everything it uses of that room; the
+//!   server's room registry implements them and counts places through [`Seating`].
+//!
 //! # Data flow
-//! Sessions never touch the world. Inputs go to the sim through [`tickwire_sim::SimSender`];
-//! frames come back through a `tokio::sync::watch` channel of ring views, which keeps only
+//! Sessions never touch a world. Inputs go to their room's sim through
+//! [`tickwire_sim::SimSender`]; snapshots come back through a `tokio::sync::watch` channel of ring views, which keeps only
 //! the newest, so a slow session skips stale snapshots instead of queueing them, and its
 //! next snapshot is a delta from the last one it was sent.
 
@@ -38,6 +42,7 @@ mod message_budget;
 mod metrics;
 mod peer_socket;
 mod resume;
+mod room;
 mod send_queue;
 mod session;
 mod signed_tokens;
@@ -50,5 +55,6 @@ pub use endpoint::Net;
 pub use log_throttle::LogThrottle;
 pub use metrics::NetMetrics;
 pub use peer_socket::PeerSocket;
+pub use room::{Arrival, Destination, Refusal, RoomDirectory, RoomLink, SeatId, Seating};
 pub use signed_tokens::SignedTokens;
 pub use snapshot_ring::{SharedSnapshot, SnapshotPublisher, SnapshotRing};

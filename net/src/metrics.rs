@@ -176,7 +176,14 @@ impl NetMetrics {
         }
     }
 
-    /// The running total of bytes sent, for the auto-tuner.
+    /// The same metrics for one room: every series is the process's, but the running
+    /// total of bytes sent is the room's own (what its auto-tuner reads).
+    pub fn for_room(&self) -> Self {
+        Self { outbound_bytes: Arc::default(), ..self.clone() }
+    }
+
+    /// The running total of bytes sent (by this room's sessions, for a room's metrics),
+    /// for the auto-tuner.
     pub fn outbound_bytes(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.outbound_bytes)
     }

@@ -28,6 +28,7 @@ use crate::endpoint::Inner;
 use crate::log_throttle::LogThrottle;
 use crate::message_budget::MessageBudget;
 use crate::resume::{Previous, Successor};
+use crate::room::{Arrival, Destination, RoomLink};
 use crate::send_queue::SendQueue;
 use tickwire_protocol::Untrusted;
 
@@ -99,6 +100,8 @@ pub(crate) async fn run<S>(
             id,
             outbox,
             stream,
+            room: None,
+            seated: false,
             joined: false,
             resume_token: None,
             handed_over: None,
@@ -150,6 +153,11 @@ struct Session<S> {
     outbox: Outbox<WriteHalf<S>>,
     /// What the client sends, metered: every frame takes from its budget.
     stream: WebSocketStream<ReadSide<ReadHalf<S>>>,
+    /// The room the `Hello` led to, once found.
+    room: Option<Arc<RoomLink>>,
+    /// Whether this session holds a place in its room (so the room must be told when
+    /// the session ends).
+    seated: bool,
     /// Whether the sim was asked for an actor for this session (so it must be told
     /// when the session ends).
     joined: bool,
@@ -190,10 +198,12 @@ where
     /// connection keeps the actor for a resume (and its slot, as a ghost), a goodbye or a
     /// broken rule removes it, a replaced session has already handed its actor on.
     fn release(&self, ending: &Ending, permit: Option<Permit>) {
-        let resume = &self.net.resume;
+        let Some(room) = &self.room else { return };
+        let resume = &room.resume;
         let keep_for_resume = match ending {
             Ending::Replaced => {
-                // Whichever token replaced this session points at the new one now.
+                // Whichever token replaced this session points at the new one now, and
+                // so does this session's place in the room.
                 for token in self.resume_token.iter().chain(&self.handed_over) {
                     resume.settle_handed_over(*token, self.id, None);
                 }
@@ -204,26 +214,29 @@ where
             Ending::Close(..) => false,
             Ending::PeerClosed(_) => false,
         };
+        let grace = self.net.config.resume_grace;
         if self.joined {
             if keep_for_resume {
-                self.net.sim.detach(self.id);
+                room.sim.detach(self.id);
             } else {
-                self.net.sim.leave(self.id);
+                room.sim.leave(self.id);
             }
         }
-        let grace = keep_for_resume.then_some(self.net.config.resume_grace);
+        if self.seated {
+            if keep_for_resume && self.resume_token.is_some() {
+                room.seating.linger(self.id, grace);
+            } else {
+                room.seating.depart(self.id);
+            }
+        }
         if let Some(token) = self.handed_over {
-            resume.settle_handed_over(token, self.id, grace);
+            resume.settle_handed_over(token, self.id, keep_for_resume.then_some(grace));
         }
         if let Some(token) = self.resume_token {
             if keep_for_resume {
-                resume.detach(
-                    token,
-                    self.net.config.resume_grace,
-                    self.state.sent_tick.load(Relaxed),
-                );
+                resume.detach(token, grace, self.state.sent_tick.load(Relaxed));
                 if let Some(permit) = permit {
-                    permit.keep_for_resume(self.id, token, Instant::now());
+                    permit.keep_for_resume(self.id, token, Arc::clone(room), Instant::now());
                 }
             } else {
                 resume.forget(token);
@@ -236,19 +249,20 @@ where
         let replaced = self.replaced.clone();
         tokio::select! {
             ending = async {
-                let joined = match Box::pin(self.handshake(permit)).await {
+                let (joined, room) = match Box::pin(self.handshake(permit)).await {
                     Ok(joined) => joined,
                     Err(ending) => return ending,
                 };
-                self.serve(joined).await
+                self.serve(joined, &room).await
             } => ending,
             () = shutdown.cancelled() => Ending::close(CloseCode::GoingAway, "server is shutting down"),
             () = replaced.cancelled() => Ending::Replaced,
         }
     }
 
-    /// Waits for a valid `Hello`, authenticates it, joins or resumes, and sends `Welcome`.
-    async fn handshake(&mut self, permit: &Permit) -> Result<Joined, Ending> {
+    /// Waits for a valid `Hello`, authenticates it, finds its room, joins or resumes
+    /// there, and sends `Welcome`.
+    async fn handshake(&mut self, permit: &Permit) -> Result<(Joined, Arc<RoomLink>), Ending> {
         let hello = match timeout(
             self.net.config.handshake_timeout,
             next_message(&mut self.stream, &self.net.metrics),
@@ -288,14 +302,18 @@ where
                 ));
             }
         };
-        // From the first request on, the sim may hold an actor for us even if this task is
-        // cancelled before the answer is read; requests and endings share one FIFO
-        // channel, and ending a session without an actor is a no-op.
-        self.joined = true;
+        let destination = self
+            .net
+            .rooms
+            .find(hello.seat.as_deref(), hello.room.as_deref())
+            .map_err(|refusal| Ending::close(refusal.code, refusal.reason))?;
+        let room = Arc::clone(&destination.room);
+        self.room = Some(Arc::clone(&room));
         self.timing = hello.timing;
-        let (joined, resumed_from) =
-            self.take_over_or_join(hello.resume_token, &identity, permit).await?;
-        let resume_token = self.issue_resume_token(identity)?;
+        let (joined, resumed_from) = self
+            .take_over_or_join(&room, hello.resume_token, destination, &identity, permit)
+            .await?;
+        let resume_token = self.issue_resume_token(&room, identity)?;
         let was_resumed = resumed_from.is_some();
         // A resumed session replays the events its old connection missed; a new one starts now.
         self.events_after = match resumed_from {
@@ -312,54 +330,74 @@ where
             tick: joined.tick,
             settings: joined.settings,
             arena_size: joined.arena_size,
-            room: String::new(),
-            room_name: String::new(),
+            room: room.id.clone(),
+            room_name: room.name.clone(),
         });
-        self.outbox.send(&self.net.metrics, welcome.encode()).await?;
-        info!(actor_id = joined.actor_id, resumed = was_resumed, "session joined");
-        Ok(joined)
+        self.outbox.send(&room.metrics, welcome.encode()).await?;
+        let room_id = field::display(Untrusted(&room.id));
+        info!(actor_id = joined.actor_id, resumed = was_resumed, room = room_id, "session joined");
+        Ok((joined, room))
     }
 
-    /// Gets this session its actor: an earlier session's if the client may take one over
-    /// (its resume token, or its player's current session), else a new one. Returns the
-    /// actor and, if it was taken over, the session it came from.
+    /// Gets this session its place in `room` and its actor: an earlier session's if the
+    /// client may take one over (its resume token, or its player's current session), else
+    /// a new one. Returns the actor and, if it was taken over, the session it came from.
     async fn take_over_or_join(
         &mut self,
+        room: &RoomLink,
         token: Option<ResumeToken>,
+        destination: Destination,
         identity: &Identity,
         permit: &Permit,
     ) -> Result<(Joined, Option<Previous>), Ending> {
         let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
         let successor = Successor { session: self.id, live: self.replaced.clone() };
-        let redemption = self.net.resume.redeem(token, identity, successor);
+        let redemption = room.resume.redeem(token, identity, successor);
         self.handed_over = redemption.handed_over;
         if redemption.wrong_player {
             self.net.metrics.resume_wrong_player.increment(1);
             warn!(?identity, "ignored a resume token that belongs to another player");
         }
+        let arrival = match (redemption.previous, destination.seat) {
+            (Some(previous), seat) => Arrival::Resumed { previous: previous.session, seat },
+            (None, Some(seat)) => Arrival::Seated(seat),
+            (None, None) => Arrival::Unseated,
+        };
+        room.seating
+            .arrive(self.id, arrival)
+            .map_err(|refusal| Ending::close(refusal.code, refusal.reason))?;
+        self.seated = true;
         if let Some(previous) = redemption.previous {
             self.net.admission.ghost_gone(previous.session);
         }
         // Before the join, so the world never holds more actors than the limits allow.
         self.evict_ghosts(permit);
+        // From the first request on, the sim may hold an actor for us even if this task is
+        // cancelled before the answer is read; requests and endings share one FIFO
+        // channel, and ending a session without an actor is a no-op.
+        self.joined = true;
         if let Some(previous) = redemption.previous {
-            let resumed = self.net.sim.resume(previous.session, self.id).map_err(|_| stopped())?;
+            let resumed = room.sim.resume(previous.session, self.id).map_err(|_| stopped())?;
             if let Some(joined) = resumed.await.map_err(|_| stopped())? {
                 self.net.metrics.resumes(token.is_some(), true);
                 return Ok((joined, Some(previous)));
             }
         }
         self.net.metrics.resumes(token.is_some(), false);
-        let joined = self.net.sim.join(self.id).map_err(|_| stopped())?;
+        let joined = room.sim.join(self.id).map_err(|_| stopped())?;
         Ok((joined.await.map_err(|_| stopped())?, None))
     }
 
     /// A resume token for this session, owned by `identity`. If another session of the
     /// same player got through the handshake at the same time, that one is ended: a
     /// player holds one session, the newest.
-    fn issue_resume_token(&mut self, identity: Identity) -> Result<ResumeToken, Ending> {
+    fn issue_resume_token(
+        &mut self,
+        room: &RoomLink,
+        identity: Identity,
+    ) -> Result<ResumeToken, Ending> {
         let (token, displaced) =
-            self.net.resume.issue(self.id, self.replaced.clone(), identity).map_err(|_| {
+            room.resume.issue(self.id, self.replaced.clone(), identity).map_err(|_| {
                 Ending::close(CloseCode::InternalError, "the server could not make a resume token")
             })?;
         self.resume_token = Some(token);
@@ -368,7 +406,9 @@ where
                 live.cancel();
             }
             self.net.admission.ghost_gone(displaced.session);
-            self.net.sim.leave(displaced.session);
+            room.sim.leave(displaced.session);
+            // A displaced live session ends as replaced, which leaves its place alone.
+            room.seating.depart(displaced.session);
             info!(displaced_session = displaced.session, "the player's other session was closed");
         }
         Ok(token)
@@ -379,8 +419,9 @@ where
     /// handles this session's join (one FIFO channel).
     fn evict_ghosts(&self, permit: &Permit) {
         for ghost in permit.make_room(Instant::now()) {
-            self.net.resume.forget(ghost.token);
-            self.net.sim.leave(ghost.session);
+            ghost.room.resume.forget(ghost.token);
+            ghost.room.sim.leave(ghost.session);
+            ghost.room.seating.depart(ghost.session);
             self.net.metrics.sessions_evicted.increment(1);
             let (session, address) = (ghost.session, ghost.address);
             let what = "evicted a dropped session's actor to make room for a new session";
@@ -394,7 +435,7 @@ where
     /// The session's main loop: a reader and a writer side by side, so a congested
     /// socket never stops inputs from being read, and a flood of inputs never delays a
     /// snapshot. Whichever ends first ends the session.
-    async fn serve(&mut self, joined: Joined) -> Ending {
+    async fn serve(&mut self, joined: Joined, room: &RoomLink) -> Ending {
         let Self {
             net,
             id,
@@ -424,14 +465,14 @@ where
                     && let Some(token) = handed_over.take()
                 {
                     // The client read this session's Welcome: its old token is used up.
-                    net.resume.settle_handed_over(token, id, None);
+                    room.resume.settle_handed_over(token, id, None);
                 }
                 match message {
                     Ok(ClientMessage::Input(input)) => {
                         if !state.acknowledge(input.ack_tick) {
                             net.metrics.acks_rejected.increment(1);
                         }
-                        match net.sim.input(id, input) {
+                        match room.sim.input(id, input) {
                             Ok(()) => {}
                             Err(SendRefused::Full) => {
                                 net.metrics.inputs_dropped.increment(1);
@@ -467,7 +508,8 @@ where
             }
         };
 
-        let writer = Writer::new(net, id, outbox, state, &joined, *events_after, timing)
+        let writer = Writer::new(net, room, id, outbox, state, &joined, *events_after)
+            .timing(timing)
             .watching(*send_queue)
             .run();
 

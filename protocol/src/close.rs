@@ -64,6 +64,8 @@ pub const CLOSE_CODES: &[CloseCodeInfo] = &[
     row(4002, "too_many_from_address", Retry::Backoff, "too many sessions from the client's IP address"),
     row(4003, "origin_not_allowed", Retry::Never, "the page's origin is not on the server's allow-list"),
     row(4004, "rate_limited", Retry::Backoff, "the client sent messages faster than its limit"),
+    row(4005, "seat_refused", Retry::Never, "the seat is forged, expired or used, its room is gone, or a resume into a room failed; ask the matchmaker for a new seat"),
+    row(4006, "room_full", Retry::Backoff, "the default room is at capacity (a Hello without a seat)"),
 ];
 
 const fn row(code: u16, name: &'static str, retry: Retry, meaning: &'static str) -> CloseCodeInfo {
@@ -109,6 +111,11 @@ pub enum CloseCode {
     OriginNotAllowed,
     /// The client sends messages faster than its limit.
     RateLimited,
+    /// The seat is forged, expired or used, its room is gone, or a resume into a room
+    /// failed: the client must ask the matchmaker again.
+    SeatRefused,
+    /// The default room is at capacity.
+    RoomFull,
     /// A code this build does not know.
     Other(u16),
 }
@@ -136,6 +143,8 @@ impl CloseCode {
             Self::TooManyFromAddress => 4002,
             Self::OriginNotAllowed => 4003,
             Self::RateLimited => 4004,
+            Self::SeatRefused => 4005,
+            Self::RoomFull => 4006,
             Self::Other(code) => code,
         }
     }
@@ -158,6 +167,8 @@ impl From<u16> for CloseCode {
             4002 => Self::TooManyFromAddress,
             4003 => Self::OriginNotAllowed,
             4004 => Self::RateLimited,
+            4005 => Self::SeatRefused,
+            4006 => Self::RoomFull,
             other => Self::Other(other),
         }
     }
@@ -184,6 +195,8 @@ mod tests {
             CloseCode::TooManyFromAddress,
             CloseCode::OriginNotAllowed,
             CloseCode::RateLimited,
+            CloseCode::SeatRefused,
+            CloseCode::RoomFull,
             CloseCode::Other(4321),
         ] {
             assert_eq!(CloseCode::from(code.as_u16()), code, "{code:?} should round-trip");
@@ -224,6 +237,7 @@ mod tests {
             CloseCode::VersionMismatch,
             CloseCode::Unauthorized,
             CloseCode::OriginNotAllowed,
+            CloseCode::SeatRefused,
         ] {
             assert_eq!(code.retry(), Retry::Never, "{code:?} should be final");
         }
@@ -238,6 +252,7 @@ mod tests {
             CloseCode::ServerFull,
             CloseCode::TooManyFromAddress,
             CloseCode::RateLimited,
+            CloseCode::RoomFull,
             CloseCode::Other(1006),
             CloseCode::Other(4999),
         ] {

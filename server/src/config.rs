@@ -1,5 +1,5 @@
 //! [`ServerConfig`]: everything [`crate::run`] needs, and where it comes from.
-//! The flags are in `args`, the `[limits]` and `[autotune]` tables in `tables`.
+//! The flags are in `args`, the `[limits]`, `[autotune]` and `[rooms]` tables in `tables`.
 //!
 //! Layers, later ones winning: embedded defaults < a TOML file (`--config`) < environment
 //! variables (`TICKWIRE_*`) < command-line flags. Every layer is optional, so the server
@@ -17,11 +17,13 @@ use tickwire_net::{Authenticator, NetConfig};
 use tickwire_protocol::{Settings, SettingsError, SettingsPatch};
 use tickwire_sim::{AutotuneConfig, SimConfig};
 
+use crate::rooms::RoomsConfig;
+
 mod args;
 mod tables;
 
 pub use args::ServeArgs;
-pub use tables::{AutotuneLayer, LimitsLayer};
+pub use tables::{AutotuneLayer, LimitsLayer, RoomsLayer};
 
 /// Server configuration.
 #[derive(Debug, Clone)]
@@ -52,8 +54,11 @@ pub struct ServerConfig {
     /// How long a connection has to send a complete HTTP request head, the upgrade
     /// request included (and between keep-alive requests); then it is closed.
     pub header_timeout: Duration,
-    /// How the server trades snapshot and tick rate for headroom under load.
+    /// How the server trades snapshot and tick rate for headroom under load (each room
+    /// on its own).
     pub autotune: AutotuneConfig,
+    /// Rooms: empty timeout, seat lifetime, room limit, sim threads, the default room.
+    pub rooms: RoomsConfig,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +76,7 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(3),
             header_timeout: Duration::from_secs(5),
             autotune: AutotuneConfig::default(),
+            rooms: RoomsConfig::default(),
         }
     }
 }
@@ -168,6 +174,9 @@ pub struct ConfigLayer {
     /// Session limits (a `[limits]` table in the file).
     #[serde(default)]
     pub limits: LimitsLayer,
+    /// Room rules (a `[rooms]` table in the file).
+    #[serde(default)]
+    pub rooms: RoomsLayer,
 }
 
 impl ConfigLayer {
@@ -214,6 +223,7 @@ impl ConfigLayer {
         }
         self.autotune.apply_to(&mut config.autotune)?;
         self.limits.apply_to(config)?;
+        self.rooms.apply_to(config)?;
         Ok(())
     }
 
@@ -240,6 +250,7 @@ impl ConfigLayer {
             auth_secret: config.auth_secret.as_ref().map(|_| "<set>".into()),
             autotune: AutotuneLayer::from_config(&config.autotune),
             limits: LimitsLayer::from_config(config),
+            rooms: RoomsLayer::from_config(config),
         }
     }
 }

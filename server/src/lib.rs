@@ -27,29 +27,35 @@ mod config;
 mod descriptors;
 mod http;
 mod http_server;
+mod matchmaking;
+mod rooms;
 mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+use tickwire_net::{
+    AllowAll, Authenticator, Net, NetConfig, NetMetrics, RoomDirectory, SignedTokens,
+};
+use tickwire_sim::{Game, SimMetrics, Simulation};
+use tokio::net::TcpListener;
+use tracing::{info, warn};
 
 use access::{Access, Guard};
 use admin::Admin;
 use http_server::HttpServer;
-use std::sync::Arc;
-use std::time::Instant;
-use thiserror::Error;
-
-use tickwire_net::{AllowAll, Authenticator, Net, NetConfig, SignedTokens, SnapshotPublisher};
-
+use rooms::registry::{Registry, WorldTemplate};
 use telemetry::Telemetry;
-use tickwire_net::NetMetrics;
-use tickwire_sim::{
-    Autotuner, Game, RunnerOptions, SimMetrics, SimThread, Simulation, sim_channels,
-};
-use tokio::net::TcpListener;
-use tracing::{info, warn};
 
-pub use config::{AutotuneLayer, ConfigError, ConfigLayer, LimitsLayer, ServeArgs, ServerConfig};
+pub use config::{
+    AutotuneLayer, ConfigError, ConfigLayer, LimitsLayer, RoomsLayer, ServeArgs, ServerConfig,
+};
+pub use rooms::{
+    DEFAULT_ROOM, ManualClock, RoomClock, RoomType, RoomTypes, RoomsConfig, SystemClock,
+};
 
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, Error)]
@@ -74,18 +80,18 @@ pub enum ServerError {
     /// The listener has no local address.
     #[error("cannot read the listener's address: {0}")]
     Listener(std::io::Error),
-    /// The sim thread could not be started.
-    #[error("could not start the sim thread: {0}")]
-    SimThread(std::io::Error),
+    /// The rooms could not start (sim threads, the default room, room type names).
+    #[error("cannot start the rooms: {0}")]
+    Rooms(String),
 }
 
 /// Runs the server on `listener` until `shutdown` resolves, then shuts down gracefully:
 /// stops accepting, sends every session a `Disconnect`, waits for them (bounded by
-/// `config.shutdown_grace`), and stops the sim thread.
+/// `config.shutdown_grace`), and stops the sim threads.
 ///
 /// # Errors
 /// [`ServerError`] for an invalid configuration (settings that do not fit together, a
-/// `max_sessions` beyond the descriptor limit) or a sim thread that cannot start.
+/// `max_sessions` beyond the descriptor limit) or sim threads that cannot start.
 pub async fn run(
     listener: TcpListener,
     config: ServerConfig,
@@ -94,8 +100,9 @@ pub async fn run(
     run_game(listener, config, |_: &mut Simulation| {}, shutdown).await
 }
 
-/// [`run`], with `game` adding gameplay (components, resources, systems) to the
-/// simulation before the first tick. See [`tickwire_sim::Game`].
+/// [`run`], with `game` adding gameplay (components, resources, systems) to every room of
+/// the built-in room type (the default room, and rooms created through matchmaking). See
+/// [`tickwire_sim::Game`].
 ///
 /// # Errors
 /// As [`run`].
@@ -105,29 +112,40 @@ pub async fn run_game(
     game: impl Game,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    run_rooms(listener, config, |rooms| _ = rooms.define(DEFAULT_ROOM, game), shutdown).await
+}
+
+/// [`run`], with the room types `define` sets up (`rooms.define("arena", arena_game)`).
+/// The type `config.rooms.default_room` names (the built-in `default`, unless changed)
+/// gets a room at start that a `Hello` without a seat joins.
+///
+/// # Errors
+/// As [`run`]; also a default room type that is not defined.
+pub async fn run_rooms(
+    listener: TcpListener,
+    config: ServerConfig,
+    define: impl FnOnce(&mut RoomTypes),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     preflight(&config)?;
-    let (sim_sender, sim_inbox) = sim_channels(config.input_queue_capacity);
-    // The ring must hold exactly the frames the sim keeps ids quarantined for.
-    let (mut publisher, frames) = SnapshotPublisher::new(config.sim.frame_history);
+    let mut types = RoomTypes::default();
+    define(&mut types);
     let telemetry = Telemetry::new()?;
     let net_metrics = NetMetrics::register(telemetry.recorder());
-    let autotuner = Autotuner::new(config.autotune, net_metrics.outbound_bytes(), Instant::now());
-    let options = RunnerOptions {
+    let template = WorldTemplate {
+        sim: config.sim,
+        input_queue_capacity: config.input_queue_capacity,
         max_catch_up_ticks: config.max_catch_up_ticks,
-        metrics: SimMetrics::register(telemetry.recorder()),
-        autotuner: Some(autotuner),
+        autotune: config.autotune,
+        sim_metrics: SimMetrics::register(telemetry.recorder()),
+        net_metrics: net_metrics.clone(),
+        max_clients: config.net.max_sessions,
+        max_client_messages_per_second: config.net.max_messages_per_second,
     };
-    let mut simulation = Simulation::new(config.sim);
-    game.build(&mut simulation);
-    let publish_metrics = net_metrics.clone();
-    let sim = SimThread::spawn(
-        simulation,
-        sim_inbox,
-        move |publication| publish_metrics.snapshot_published(publisher.publish(publication)),
-        options,
-    )
-    .map_err(ServerError::SimThread)?;
+    let rooms = Registry::start(types, template, config.rooms.clone())
+        .map_err(|error| ServerError::Rooms(error.to_string()))?;
     let upkeep = telemetry.spawn_upkeep();
+    let sweeper = spawn_sweeper(&rooms);
 
     let local = listener.local_addr().map_err(ServerError::Listener)?;
     let admin_access = Access::for_bind(config.admin_token.as_deref(), local, "--admin-token");
@@ -139,9 +157,7 @@ pub async fn run_game(
         }
     }
     let admin = Admin {
-        sim: sim_sender.clone(),
-        frames: frames.clone(),
-        initial: config.sim.settings,
+        rooms: Arc::clone(&rooms),
         max_client_messages_per_second: config.net.max_messages_per_second,
     };
     // One grace window: tokens stay redeemable exactly as long as the sim keeps actors.
@@ -151,11 +167,15 @@ pub async fn run_game(
         (None, Some(secret)) => Arc::new(SignedTokens::new(secret.as_bytes())),
         (None, None) => Arc::new(AllowAll),
     };
-    let net = Net::new(net_config, sim_sender, frames, net_metrics, authenticator);
+    let directory: Arc<dyn RoomDirectory> = rooms.clone();
+    let net = Net::new(net_config, directory, net_metrics, authenticator);
     let recorder = telemetry.recorder();
     let app = http::router(net.clone())
+        .merge(matchmaking::router(Arc::clone(&rooms)))
         .merge(admin::router(admin, Guard::new("admin", admin_access, recorder)))
-        .merge(telemetry.router(Guard::new("metrics", metrics_access, recorder)));
+        .merge(
+            telemetry.router(Guard::new("metrics", metrics_access, recorder), Arc::clone(&rooms)),
+        );
     let http = HttpServer::new(app, config.header_timeout, config.net.send_buffer_bytes, recorder);
     let on_shutdown = {
         let net = net.clone();
@@ -169,10 +189,26 @@ pub async fn run_game(
     http.run(listener, on_shutdown, config.shutdown_grace).await;
 
     upkeep.abort();
-    // Joining the sim thread waits at most one tick.
-    let _ = tokio::task::spawn_blocking(move || sim.stop()).await;
+    sweeper.abort();
+    // Dropping the last handle stops the sim threads; joining them waits at most a tick.
+    drop(net);
+    let _ = tokio::task::spawn_blocking(move || drop(rooms)).await;
     info!("stopped");
     Ok(())
+}
+
+/// Disposes rooms that stayed empty for the empty timeout, checking once a second
+/// (matchmaking calls check as well); abort the task to stop it.
+fn spawn_sweeper(rooms: &Arc<Registry>) -> tokio::task::JoinHandle<()> {
+    let rooms = Arc::downgrade(rooms);
+    tokio::spawn(async move {
+        let mut every_second = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every_second.tick().await;
+            let Some(rooms) = rooms.upgrade() else { return };
+            rooms.sweep();
+        }
+    })
 }
 
 /// Runs a server the way `tickwire-server` does, with `game`: reads the configuration
@@ -184,6 +220,17 @@ pub async fn run_game(
 /// [`ServerError`] for bad configuration, an address that cannot be bound, or a failing
 /// server.
 pub fn serve(args: &ServeArgs, game: impl Game) -> Result<(), ServerError> {
+    serve_rooms(args, |rooms| _ = rooms.define(DEFAULT_ROOM, game))
+}
+
+/// [`serve`], with the room types `define` sets up (see [`run_rooms`]).
+///
+/// # Errors
+/// As [`serve`].
+pub fn serve_rooms(
+    args: &ServeArgs,
+    define: impl FnOnce(&mut RoomTypes),
+) -> Result<(), ServerError> {
     let config = args.config()?;
     // Before binding, so a refused configuration never prints the listening line.
     preflight(&config)?;
@@ -198,7 +245,7 @@ pub fn serve(args: &ServeArgs, game: impl Game) -> Result<(), ServerError> {
         let address = listener.local_addr().map_err(ServerError::Listener)?;
         // The one line on stdout: scripts and the browser tests read the address from it.
         println!("tickwire listening on http://{address}/");
-        run_game(listener, config, game, shutdown_signal()).await
+        run_rooms(listener, config, define, shutdown_signal()).await
     })
 }
 

@@ -1,5 +1,8 @@
 //! `/metrics`: Prometheus text from this server's own recorder.
 //!
+//! Each room's own series (`tickwire_room_*`, labelled `room`) follow, rendered from the
+//! room registry (see `rooms::exposition`).
+//!
 //! Each server has its own recorder rather than a process-wide one, so several servers in
 //! one process (the tests) never mix their numbers. Process CPU and memory are read at
 //! scrape time. Histograms use fixed buckets, so they aggregate across servers.
@@ -23,6 +26,8 @@ use metrics_exporter_prometheus::{
 use tokio::task::JoinHandle;
 
 use crate::access::Guard;
+use crate::rooms::exposition;
+use crate::rooms::registry::Registry;
 
 /// How often histogram samples are folded into their buckets.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -74,12 +79,12 @@ impl Telemetry {
         &*self.recorder
     }
 
-    /// `GET /metrics`, behind `guard`.
-    pub(crate) fn router(&self, guard: Guard) -> Router {
+    /// `GET /metrics`, behind `guard`: the process's series, then each room's.
+    pub(crate) fn router(&self, guard: Guard, rooms: Arc<Registry>) -> Router {
         Router::new()
             .route("/metrics", get(render))
             .route_layer(middleware::from_fn_with_state(guard, Guard::enforce))
-            .with_state(self.clone())
+            .with_state((self.clone(), rooms))
     }
 
     /// Folds histogram samples into buckets now and then; abort the task to stop it.
@@ -95,10 +100,9 @@ impl Telemetry {
     }
 }
 
-async fn render(State(telemetry): State<Telemetry>) -> impl IntoResponse {
+async fn render(State((telemetry, rooms)): State<(Telemetry, Arc<Registry>)>) -> impl IntoResponse {
     metrics::with_local_recorder(&*telemetry.recorder, || telemetry.process.collect());
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        telemetry.handle.render(),
-    )
+    let mut text = telemetry.handle.render();
+    text.push_str(&exposition::render(&rooms.stats()));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }

@@ -72,7 +72,7 @@ pub mod systems;
 pub use autotune::{AutotuneConfig, Autotuner};
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
 pub use game::Game;
-pub use metrics::SimMetrics;
+pub use metrics::{SimMetrics, WORLD_TICK_BUCKETS, WorldStats, WorldStatsSnapshot};
 pub use pool::{SimPool, Ticking, WorldKey};
 pub use runner::{Publication, RunnerOptions, SimThread, WorldLoop};
 pub use simulation::{Applied, SimConfig, Simulation};

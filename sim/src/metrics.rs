@@ -5,6 +5,8 @@
 //! serves tests and benchmarks that run the sim without a server. The registration
 //! helpers are shared with the network side.
 
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, Unit};
@@ -159,6 +161,13 @@ impl SimMetrics {
         }
     }
 
+    /// The same metrics, but leaving the `tickwire_setting` gauges alone: for every room
+    /// but the default one, whose settings those gauges show. Each room's own settings are
+    /// in its [`WorldStats`].
+    pub fn without_settings(&self) -> Self {
+        Self { settings: std::array::from_fn(|_| Gauge::noop()), ..self.clone() }
+    }
+
     /// Reports the settings in force.
     pub(crate) fn record_settings(&self, settings: &Settings) {
         let values = [
@@ -198,5 +207,114 @@ impl PeakWindow {
             gauge.set(self.peak.as_secs_f64());
             *self = Self::new(now);
         }
+    }
+}
+
+/// Upper bounds of the [`WorldStats`] tick-duration buckets, in seconds: 10 µs to 1 s,
+/// about four per decade (the server's `/metrics` renders them as a Prometheus histogram).
+pub const WORLD_TICK_BUCKETS: [f64; 16] = [
+    1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5,
+    1.0,
+];
+
+/// One world's own numbers, kept apart from the process-wide metrics so a room's series
+/// can be rendered with its `room` label and removed exactly when the room is disposed
+/// (a Prometheus recorder never forgets a series). Atomics, updated once per tick.
+#[derive(Debug, Default)]
+pub struct WorldStats {
+    /// Ticks per bucket of [`WORLD_TICK_BUCKETS`] (not cumulative); the last slot counts
+    /// ticks above the top bound.
+    tick_buckets: [AtomicU64; WORLD_TICK_BUCKETS.len() + 1],
+    tick_nanos_total: AtomicU64,
+    ticks: AtomicU64,
+    overruns: AtomicU64,
+    actors: AtomicU64,
+    tick_rate_hz: AtomicU64,
+}
+
+/// A copy of [`WorldStats`] at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldStatsSnapshot {
+    /// Cumulative tick counts at each bound of [`WORLD_TICK_BUCKETS`], then `+Inf`.
+    pub cumulative_buckets: Vec<u64>,
+    /// The sum of all tick durations, in seconds.
+    pub tick_seconds_total: f64,
+    /// Ticks run.
+    pub ticks: u64,
+    /// Ticks that ended after the next was due.
+    pub overruns: u64,
+    /// Actors in the world at the last snapshot tick.
+    pub actors: u64,
+    /// The tick rate in force.
+    pub tick_rate_hz: u64,
+}
+
+impl WorldStats {
+    pub(crate) fn record_tick(&self, took: Duration, overran: bool) {
+        let seconds = took.as_secs_f64();
+        let bucket = WORLD_TICK_BUCKETS.iter().position(|bound| seconds <= *bound);
+        let slot = bucket.unwrap_or(WORLD_TICK_BUCKETS.len());
+        self.tick_buckets[slot].fetch_add(1, Relaxed);
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.tick_nanos_total.fetch_add(nanos, Relaxed);
+        self.ticks.fetch_add(1, Relaxed);
+        if overran {
+            self.overruns.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub(crate) fn record_actors(&self, actors: usize) {
+        self.actors.store(actors as u64, Relaxed);
+    }
+
+    pub(crate) fn record_tick_rate(&self, tick_rate_hz: u16) {
+        self.tick_rate_hz.store(u64::from(tick_rate_hz), Relaxed);
+    }
+
+    /// The tick rate in force.
+    pub fn tick_rate_hz(&self) -> u64 {
+        self.tick_rate_hz.load(Relaxed)
+    }
+
+    /// The numbers now.
+    pub fn snapshot(&self) -> WorldStatsSnapshot {
+        let mut running = 0;
+        let cumulative_buckets = self
+            .tick_buckets
+            .iter()
+            .map(|count| {
+                running += count.load(Relaxed);
+                running
+            })
+            .collect();
+        WorldStatsSnapshot {
+            cumulative_buckets,
+            tick_seconds_total: self.tick_nanos_total.load(Relaxed) as f64 / 1e9,
+            ticks: self.ticks.load(Relaxed),
+            overruns: self.overruns.load(Relaxed),
+            actors: self.actors.load(Relaxed),
+            tick_rate_hz: self.tick_rate_hz.load(Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn world_stats_bucket_ticks_cumulatively() {
+        let stats = WorldStats::default();
+        stats.record_tick(Duration::from_micros(5), false);
+        stats.record_tick(Duration::from_micros(300), true);
+        stats.record_tick(Duration::from_secs(2), false);
+        let snapshot = stats.snapshot();
+        assert_eq!(snapshot.cumulative_buckets.len(), WORLD_TICK_BUCKETS.len() + 1);
+        assert_eq!(snapshot.cumulative_buckets[0], 1, "5 µs is in the first bucket");
+        assert_eq!(snapshot.cumulative_buckets[5], 2, "300 µs is at or under 500 µs");
+        assert_eq!(snapshot.cumulative_buckets[WORLD_TICK_BUCKETS.len() - 1], 2);
+        assert_eq!(snapshot.cumulative_buckets[WORLD_TICK_BUCKETS.len()], 3, "+Inf counts all");
+        assert_eq!((snapshot.ticks, snapshot.overruns), (3, 1));
+        assert!((snapshot.tick_seconds_total - 2.000_305).abs() < 1e-9);
     }
 }

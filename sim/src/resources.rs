@@ -80,6 +80,19 @@ impl NetIds {
     }
 }
 
+/// The room this world is: its id, its type's name, and the options it was created with
+/// (the matchmaking API's `options` object; empty for the default room). Games read it
+/// while they build the world, to size or vary it per room.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct RoomOptions {
+    /// The room's id.
+    pub room: String,
+    /// The room's type, as the game defined it.
+    pub name: String,
+    /// The creation options, as JSON fields.
+    pub options: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Which entity each connected session controls.
 #[derive(Resource, Debug, Default)]
 pub struct SessionActors(pub HashMap<SessionId, Entity>);

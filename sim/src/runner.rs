@@ -17,7 +17,7 @@ use crate::WorldSnapshot;
 use crate::autotune::Autotuner;
 use crate::clock::{Lateness, TickClock};
 use crate::command::{SessionId, SimInbox};
-use crate::metrics::{PeakWindow, SimMetrics};
+use crate::metrics::{PeakWindow, SimMetrics, WorldStats};
 use crate::pool::{SimPool, Ticking};
 use crate::simulation::{Applied, Simulation};
 
@@ -43,6 +43,8 @@ pub struct RunnerOptions {
     pub metrics: SimMetrics,
     /// The auto-tuner, if any.
     pub autotuner: Option<Autotuner>,
+    /// This world's own numbers (its room's series on `/metrics`).
+    pub stats: Arc<WorldStats>,
 }
 
 /// A running sim thread: a [`SimPool`] of one thread stepping one world. Dropping it
@@ -103,6 +105,7 @@ impl<P: FnMut(Publication) + Send + 'static> WorldLoop<P> {
     ) -> Self {
         let settings = simulation.settings();
         options.metrics.record_settings(&settings);
+        options.stats.record_tick_rate(settings.tick_rate_hz);
         info!(tick_rate_hz = settings.tick_rate_hz, "sim started");
         Self {
             clock: TickClock::new(tick_duration(&simulation), now, options.max_catch_up_ticks),
@@ -132,6 +135,7 @@ impl<P: FnMut(Publication) + Send + 'static> WorldLoop<P> {
         if self.simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
             let snapshot = self.simulation.snapshot();
             metrics.actors.set(snapshot.len() as f64);
+            self.options.stats.record_actors(snapshot.len());
             let events = self.simulation.take_events();
             let input_acks = self.simulation.input_acks();
             (self.publish)(Publication {
@@ -201,11 +205,13 @@ impl<P: FnMut(Publication) + Send + 'static> Ticking for WorldLoop<P> {
         metrics.ticks.increment(1);
         if self.reported_settings != Some(settings) {
             metrics.record_settings(&settings);
+            self.options.stats.record_tick_rate(settings.tick_rate_hz);
             self.reported_settings = Some(settings);
         }
         self.autotune(took, &settings);
         let now = Instant::now();
         let lateness = self.clock.tick_done(now, tick_duration(&self.simulation));
+        self.options.stats.record_tick(took, lateness != Lateness::OnTime);
         self.report_lateness(lateness, now);
         Some(self.clock.deadline())
     }

@@ -57,7 +57,7 @@ async fn an_expensive_system_triggers_autotuning_which_settles_and_recovers() {
         "127.0.0.1:0",
         config,
         move |simulation: &mut tickwire_sim::Simulation| {
-            simulation.world_mut().insert_resource(game_cost);
+            simulation.world_mut().insert_resource(game_cost.clone());
             simulation.add_systems(SimSet::Simulate, burn);
         },
     )

@@ -22,6 +22,7 @@ use super::policy::{FrameView, SnapshotPlan, SnapshotPolicy};
 use super::state::SessionState;
 use crate::endpoint::Inner;
 use crate::metrics::NetMetrics;
+use crate::room::RoomLink;
 use crate::send_queue::SendQueue;
 use crate::snapshot_ring::{SharedSnapshot, SnapshotRing};
 use crate::throttle::TooSlow;
@@ -33,6 +34,7 @@ const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 /// One session's writer.
 pub(super) struct Writer<'a, W> {
     net: &'a Inner,
+    room: &'a RoomLink,
     id: SessionId,
     outbox: &'a mut Outbox<W>,
     state: &'a SessionState,
@@ -48,15 +50,21 @@ pub(super) struct Writer<'a, W> {
 impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
     pub(super) fn new(
         net: &'a Inner,
+        room: &'a RoomLink,
         id: SessionId,
         outbox: &'a mut Outbox<W>,
         state: &'a SessionState,
         joined: &Joined,
         events_after: u32,
-        timing: bool,
     ) -> Self {
         let policy = SnapshotPolicy::new(joined.tick, joined.settings);
-        Self { net, id, outbox, state, policy, events_after, timing, send_queue: None }
+        Self { net, room, id, outbox, state, policy, events_after, timing: false, send_queue: None }
+    }
+
+    /// Sends a `SnapshotTiming` before every snapshot (the client asked for them).
+    pub(super) fn timing(mut self, timing: bool) -> Self {
+        self.timing = timing;
+        self
     }
 
     /// Watches the socket's send queue (if it can be read) to keep snapshots fresh.
@@ -67,7 +75,7 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
 
     /// Writes until the socket fails, the peer stops reading, or the server stops.
     pub(super) async fn run(mut self) -> Ending {
-        let mut frames = self.net.frames.clone();
+        let mut frames = self.room.snapshots.clone();
         frames.mark_changed(); // Send the newest frame right away.
         // Frames that change nothing wake no session (see `SnapshotPublisher::publish`): a
         // quiet session wakes on this timer to ping and to send its heartbeat, and on the
@@ -100,7 +108,7 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
                     if last_ping.is_none_or(|at| at.elapsed() >= ping_due_after) {
                         last_ping = Some(Instant::now());
                         let ping = ServerMessage::Ping(self.state.ping.next());
-                        self.outbox.queue(&self.net.metrics, ping.encode());
+                        self.outbox.queue(&self.room.metrics, ping.encode());
                     }
                     Arc::clone(&frames.borrow())
                 }
@@ -133,7 +141,7 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
             self.policy.request_full();
         }
         let plan = self.policy.plan(&FrameView::of(ring, newest, self.id));
-        let metrics = &self.net.metrics;
+        let metrics = &self.room.metrics;
         if let Some(settings) = plan.settings {
             self.outbox.queue(metrics, ServerMessage::Settings(settings).encode());
         }
@@ -170,7 +178,7 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
         newest: &SharedSnapshot,
         snapshot: SnapshotPlan,
     ) -> Result<(), Ending> {
-        let metrics = &self.net.metrics;
+        let metrics = &self.room.metrics;
         // Over one ordered stream the client reads this snapshot after every earlier one,
         // so it is the next snapshot's baseline once written.
         self.state.sent_tick.store(snapshot.tick, Relaxed);
@@ -208,7 +216,7 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
     async fn write(&mut self, message: Bytes, tick_seconds: f32) -> Result<(), Ending> {
         let interval =
             Duration::from_secs_f32(f32::from(self.policy.rate().every_ticks) * tick_seconds);
-        let write = self.outbox.send(&self.net.metrics, message);
+        let write = self.outbox.send(&self.room.metrics, message);
         tokio::pin!(write);
         loop {
             tokio::select! {
@@ -218,7 +226,7 @@ impl<'a, W: AsyncWrite + Unpin> Writer<'a, W> {
                 }
                 () = sleep(interval) => {
                     if self.policy.throttle_mut().write_blocked() {
-                        show_throttled(self.state, &self.net.metrics, self.policy.throttled());
+                        show_throttled(self.state, &self.room.metrics, self.policy.throttled());
                     }
                 }
             }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use tickwire_protocol::SettingsPatch;
 
-use super::{AutotuneLayer, ConfigError, ConfigLayer, LimitsLayer, ServerConfig};
+use super::{AutotuneLayer, ConfigError, ConfigLayer, LimitsLayer, RoomsLayer, ServerConfig};
 
 /// Flags of the server, each also readable from a `TICKWIRE_*` environment variable
 /// (a flag wins over its variable, both win over the config file).
@@ -79,6 +79,15 @@ pub struct ServeArgs {
     /// Outbound bandwidth budget for auto-tuning, bytes per second [default: 0, none].
     #[arg(long, env = "TICKWIRE_MAX_BYTES_PER_SECOND")]
     pub max_bytes_per_second: Option<u64>,
+    /// Seconds a room with nobody in it lives on [default: 30].
+    #[arg(long, env = "TICKWIRE_EMPTY_TIMEOUT_SECS")]
+    pub empty_timeout_secs: Option<f32>,
+    /// Most rooms at once [default: 1000].
+    #[arg(long, env = "TICKWIRE_MAX_ROOMS")]
+    pub max_rooms: Option<usize>,
+    /// Threads stepping the rooms' worlds [default: one per core].
+    #[arg(long, env = "TICKWIRE_SIM_THREADS")]
+    pub sim_threads: Option<usize>,
 }
 
 impl ServeArgs {
@@ -127,6 +136,12 @@ impl ServeArgs {
                 allowed_origins: Some(self.allowed_origins.clone())
                     .filter(|origins| !origins.is_empty()),
                 ..LimitsLayer::default()
+            },
+            rooms: RoomsLayer {
+                empty_timeout_secs: self.empty_timeout_secs,
+                max_rooms: self.max_rooms,
+                sim_threads: self.sim_threads,
+                ..RoomsLayer::default()
             },
         }
     }

@@ -1,4 +1,4 @@
-//! The `[limits]` and `[autotune]` tables of the configuration: optional fields, applied
+//! The `[limits]`, `[autotune]` and `[rooms]` tables of the configuration: optional fields, applied
 //! on top of the layers below them and validated with the setting named.
 
 use std::time::Duration;
@@ -198,6 +198,77 @@ impl AutotuneLayer {
             max_bytes_per_second: Some(autotune.max_bytes_per_second),
             max_broadcast_every: Some(autotune.max_broadcast_every),
             min_tick_rate_hz: Some(autotune.min_tick_rate_hz),
+        }
+    }
+}
+
+/// Room rules (a `[rooms]` table); every field optional. See [`crate::RoomsConfig`].
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomsLayer {
+    /// Seconds a room with nobody in it lives on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empty_timeout_secs: Option<f32>,
+    /// Seconds a matchmaker's seat stays reserved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seat_ttl_secs: Option<f32>,
+    /// Most rooms at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_rooms: Option<usize>,
+    /// Threads stepping the rooms' worlds (default: one per core).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sim_threads: Option<usize>,
+    /// The room type whose room is made at start and joined without a seat; empty for none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_room: Option<String>,
+}
+
+impl RoomsLayer {
+    pub(super) fn apply_to(&self, config: &mut ServerConfig) -> Result<(), ConfigError> {
+        let rooms = &mut config.rooms;
+        let seconds = |setting: &'static str, value: f32| {
+            if value.is_finite() && (0.0..=86_400.0).contains(&value) {
+                Ok(Duration::from_secs_f32(value))
+            } else {
+                Err(ConfigError::Invalid {
+                    setting,
+                    reason: format!("{value} is not in [0, 86400] seconds"),
+                })
+            }
+        };
+        let at_least_one = |setting: &'static str, value: usize| {
+            if value >= 1 {
+                Ok(value)
+            } else {
+                Err(ConfigError::Invalid { setting, reason: "must be at least 1".into() })
+            }
+        };
+        if let Some(value) = self.empty_timeout_secs {
+            rooms.empty_timeout = seconds("rooms.empty_timeout_secs", value)?;
+        }
+        if let Some(value) = self.seat_ttl_secs {
+            rooms.seat_ttl = seconds("rooms.seat_ttl_secs", value)?;
+        }
+        if let Some(value) = self.max_rooms {
+            rooms.max_rooms = at_least_one("rooms.max_rooms", value)?;
+        }
+        if let Some(value) = self.sim_threads {
+            rooms.sim_threads = at_least_one("rooms.sim_threads", value)?;
+        }
+        if let Some(name) = &self.default_room {
+            rooms.default_room = Some(name.clone()).filter(|name| !name.is_empty());
+        }
+        Ok(())
+    }
+
+    pub(super) fn from_config(config: &ServerConfig) -> Self {
+        let rooms = &config.rooms;
+        Self {
+            empty_timeout_secs: Some(rooms.empty_timeout.as_secs_f32()),
+            seat_ttl_secs: Some(rooms.seat_ttl.as_secs_f32()),
+            max_rooms: Some(rooms.max_rooms),
+            sim_threads: Some(rooms.sim_threads),
+            default_room: Some(rooms.default_room.clone().unwrap_or_default()),
         }
     }
 }

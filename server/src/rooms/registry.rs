@@ -1,0 +1,691 @@
+//! [`Registry`]: the rooms that exist, their places and lifecycle, and the seats the
+//! matchmaker hands out. The network side finds rooms through it ([`RoomDirectory`]) and
+//! counts places through each room's [`Seating`].
+//!
+//! One lock guards every room's places and the room map, and it is held only for
+//! bookkeeping (and to build a new room's world, so a room is never seen half made): a
+//! join, a seat's use and a disposal are each one step under it, which is what keeps
+//! concurrent join-or-creates to one room at a time and disposals from racing joins.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+use tickwire_net::{
+    Arrival, Destination, NetMetrics, Refusal, RoomDirectory, RoomLink, SeatId, Seating,
+    SnapshotPublisher,
+};
+use tickwire_protocol::{CloseCode, Settings};
+use tickwire_sim::resources::RoomOptions;
+use tickwire_sim::{
+    AutotuneConfig, Autotuner, Game, RunnerOptions, SessionId, SimConfig, SimMetrics, SimPool,
+    Simulation, WorldKey, WorldLoop, WorldStats, WorldStatsSnapshot, sim_channels,
+};
+use tracing::info;
+
+use super::places::Places;
+use super::seat_token::SeatSigner;
+use super::{DEFAULT_ROOM, RoomTypes, RoomsConfig};
+
+/// Most label fields a room may carry, and the most bytes of JSON they may take.
+const MAX_LABEL_FIELDS: usize = 16;
+const MAX_LABEL_BYTES: usize = 1024;
+/// The most bytes of JSON a room's creation options may take.
+const MAX_OPTIONS_BYTES: usize = 4096;
+
+/// What every room's world is built from, besides its type and options.
+pub(crate) struct WorldTemplate {
+    pub(crate) sim: SimConfig,
+    pub(crate) input_queue_capacity: usize,
+    pub(crate) max_catch_up_ticks: u32,
+    pub(crate) autotune: AutotuneConfig,
+    pub(crate) sim_metrics: SimMetrics,
+    pub(crate) net_metrics: NetMetrics,
+    /// A room type's capacity when it sets none.
+    pub(crate) max_clients: usize,
+    /// The input cadence a room's settings must fit.
+    pub(crate) max_client_messages_per_second: u32,
+}
+
+/// Why a matchmaking request failed; each maps to an HTTP status.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(crate) enum MatchError {
+    /// No such room type, bad options or label.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such room (or it was disposed).
+    #[error("no room {0:?}")]
+    NoRoom(String),
+    /// The room is full or locked.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The process is at its room limit, or a world could not be built.
+    #[error("{0}")]
+    Exhausted(String),
+}
+
+/// A seat the matchmaker reserved, as its answer names it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct SeatGrant {
+    pub(crate) room: String,
+    pub(crate) name: String,
+    pub(crate) seat: String,
+    pub(crate) expires_in_ms: u64,
+}
+
+/// A room as listings show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct RoomInfo {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) clients: usize,
+    pub(crate) max_clients: usize,
+    pub(crate) label: Map<String, Value>,
+    pub(crate) tick_rate_hz: u64,
+    pub(crate) state: &'static str,
+}
+
+/// A room's numbers at one moment, for `/metrics`.
+#[derive(Debug, Clone)]
+pub(crate) struct RoomStats {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) places: usize,
+    pub(crate) max_clients: usize,
+    pub(crate) outbound_bytes: u64,
+    pub(crate) world: WorldStatsSnapshot,
+}
+
+/// A room's sessions, for the admin API.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct RoomClients {
+    pub(crate) room: String,
+    pub(crate) live: Vec<SessionId>,
+    /// Dropped sessions still holding their place, with the milliseconds left.
+    pub(crate) lingering: Vec<(SessionId, u64)>,
+    pub(crate) seats_reserved: usize,
+}
+
+struct Room {
+    name: String,
+    label: Map<String, Value>,
+    max_clients: usize,
+    places: Places,
+    /// Locked by an operator: matchmaking passes it by.
+    locked: bool,
+    /// The default room: never disposed, takes sessions without a seat.
+    permanent: bool,
+    link: Arc<RoomLink>,
+    /// The settings the world started with, until its first snapshot carries those in force.
+    initial_settings: Settings,
+    stats: Arc<WorldStats>,
+    world: WorldKey,
+    /// Creation order, for choosing among equally full rooms.
+    order: u64,
+}
+
+impl Room {
+    fn is_full(&mut self, now: Instant) -> bool {
+        self.places.taken(now) >= self.max_clients
+    }
+
+    fn info(&mut self, id: &str, now: Instant) -> RoomInfo {
+        let clients = self.places.taken(now);
+        RoomInfo {
+            id: id.to_owned(),
+            name: self.name.clone(),
+            clients,
+            max_clients: self.max_clients,
+            label: self.label.clone(),
+            tick_rate_hz: self.stats.tick_rate_hz(),
+            state: if self.locked || clients >= self.max_clients { "locked" } else { "open" },
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    rooms: HashMap<String, Room>,
+    next_seat: u64,
+    next_order: u64,
+}
+
+/// Every room of the process.
+pub(crate) struct Registry {
+    state: Mutex<State>,
+    types: RoomTypes,
+    template: WorldTemplate,
+    config: RoomsConfig,
+    pool: SimPool,
+    signer: SeatSigner,
+    /// Itself, for the rooms' [`Seating`] (which must not keep the registry alive).
+    this: Weak<Registry>,
+}
+
+impl Registry {
+    /// A registry with the default room, if configured, already open.
+    ///
+    /// # Errors
+    /// Sim threads that cannot start, or a default room that cannot be built.
+    pub(crate) fn start(
+        types: RoomTypes,
+        template: WorldTemplate,
+        config: RoomsConfig,
+    ) -> Result<Arc<Self>, MatchError> {
+        if let Some(name) = types.types.keys().find(|name| !valid_type_name(name)) {
+            return Err(MatchError::Invalid(format!(
+                "room type name {name:?}: use 1 to 32 lowercase letters, digits, `_` or `-`"
+            )));
+        }
+        let pool = SimPool::new(config.sim_threads)
+            .map_err(|error| MatchError::Exhausted(format!("cannot start sim threads: {error}")))?;
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key)
+            .map_err(|error| MatchError::Exhausted(format!("no randomness for seats: {error}")))?;
+        let signer = SeatSigner::new(&key)
+            .map_err(|_| MatchError::Exhausted("cannot key seat signatures".into()))?;
+        let registry = Arc::new_cyclic(|this| Self {
+            state: Mutex::default(),
+            types,
+            template,
+            config,
+            pool,
+            signer,
+            this: this.clone(),
+        });
+        if let Some(name) = registry.config.default_room.clone() {
+            let mut state = registry.lock();
+            let now = registry.config.clock.now();
+            registry.open_room(
+                &mut state,
+                DEFAULT_ROOM.to_owned(),
+                &name,
+                Map::new(),
+                Map::new(),
+                now,
+            )?;
+            if let Some(room) = state.rooms.get_mut(DEFAULT_ROOM) {
+                room.permanent = true;
+            }
+        }
+        Ok(registry)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every update leaves the state consistent before anything that can panic.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The rooms of type `name` (any, if `None`), oldest first.
+    pub(crate) fn list(&self, name: Option<&str>) -> Vec<RoomInfo> {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        self.sweep_locked(&mut state, now);
+        let mut rooms: Vec<_> = state
+            .rooms
+            .iter_mut()
+            .filter(|(_, room)| name.is_none_or(|name| room.name == name))
+            .map(|(id, room)| (room.order, room.info(id, now)))
+            .collect();
+        rooms.sort_by_key(|(order, _)| *order);
+        rooms.into_iter().map(|(_, info)| info).collect()
+    }
+
+    /// Creates a room of type `name` and reserves a seat in it.
+    pub(crate) fn create(
+        &self,
+        name: &str,
+        label: Map<String, Value>,
+        options: Map<String, Value>,
+    ) -> Result<SeatGrant, MatchError> {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        self.sweep_locked(&mut state, now);
+        let id = self.new_room_id(&state)?;
+        self.open_room(&mut state, id.clone(), name, label, options, now)?;
+        self.reserve(&mut state, &id, now)
+    }
+
+    /// Reserves a seat in room `id`.
+    pub(crate) fn join(&self, id: &str) -> Result<SeatGrant, MatchError> {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        self.sweep_locked(&mut state, now);
+        let room = state.rooms.get_mut(id).ok_or_else(|| MatchError::NoRoom(id.to_owned()))?;
+        if room.locked {
+            return Err(MatchError::Unavailable(format!("room {id:?} is locked")));
+        }
+        if room.is_full(now) {
+            let max = room.max_clients;
+            return Err(MatchError::Unavailable(format!("room {id:?} is full ({max} players)")));
+        }
+        self.reserve(&mut state, id, now)
+    }
+
+    /// Reserves a seat in the fullest open room of type `name` whose label has every
+    /// field of `filter`, or creates one (labelled `filter`) if there is none.
+    pub(crate) fn join_or_create(
+        &self,
+        name: &str,
+        filter: Map<String, Value>,
+        options: Map<String, Value>,
+    ) -> Result<SeatGrant, MatchError> {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        self.sweep_locked(&mut state, now);
+        let best = state
+            .rooms
+            .iter_mut()
+            .filter(|(_, room)| room.name == name && !room.permanent && !room.locked)
+            .filter(|(_, room)| label_matches(&room.label, &filter))
+            .filter_map(|(id, room)| {
+                let taken = room.places.taken(now);
+                (taken < room.max_clients).then_some((taken, std::cmp::Reverse(room.order), id))
+            })
+            .max()
+            .map(|(_, _, id)| id.clone());
+        let id = match best {
+            Some(id) => id,
+            None => {
+                let id = self.new_room_id(&state)?;
+                self.open_room(&mut state, id.clone(), name, filter, options, now)?;
+                id
+            }
+        };
+        self.reserve(&mut state, &id, now)
+    }
+
+    /// Room `id`'s link and the settings in force (for the admin API).
+    pub(crate) fn settings(&self, id: &str) -> Option<(Arc<RoomLink>, Settings)> {
+        let link =
+            self.lock().rooms.get(id).map(|room| (Arc::clone(&room.link), room.initial_settings));
+        link.map(|(link, initial)| {
+            let in_force = link.snapshots().borrow().newest().map(|snapshot| *snapshot.settings());
+            (link, in_force.unwrap_or(initial))
+        })
+    }
+
+    /// Room `id`'s sessions and seats.
+    pub(crate) fn clients(&self, id: &str) -> Option<RoomClients> {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        let room = state.rooms.get_mut(id)?;
+        room.places.taken(now);
+        let (live, lingering) = room.places.sessions();
+        let lingering = lingering
+            .into_iter()
+            .map(|(session, until)| {
+                let left = until.saturating_duration_since(now).as_millis();
+                (session, u64::try_from(left).unwrap_or(u64::MAX))
+            })
+            .collect();
+        Some(RoomClients {
+            room: id.to_owned(),
+            live,
+            lingering,
+            seats_reserved: room.places.seats_reserved(),
+        })
+    }
+
+    /// Locks or unlocks room `id` for matchmaking; `false` if there is no such room.
+    pub(crate) fn set_locked(&self, id: &str, locked: bool) -> bool {
+        let mut state = self.lock();
+        let Some(room) = state.rooms.get_mut(id) else { return false };
+        room.locked = locked;
+        info!(room = id, locked, "room lock changed by an operator");
+        true
+    }
+
+    /// Every room's numbers, for `/metrics`, by id.
+    pub(crate) fn stats(&self) -> Vec<RoomStats> {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        let mut rooms: Vec<_> = state
+            .rooms
+            .iter_mut()
+            .map(|(id, room)| RoomStats {
+                id: id.clone(),
+                name: room.name.clone(),
+                places: room.places.taken(now),
+                max_clients: room.max_clients,
+                outbound_bytes: room.link.outbound_bytes(),
+                world: room.stats.snapshot(),
+            })
+            .collect();
+        rooms.sort_by(|a, b| a.id.cmp(&b.id));
+        rooms
+    }
+
+    /// Disposes every room that has been empty for the empty timeout.
+    pub(crate) fn sweep(&self) {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        self.sweep_locked(&mut state, now);
+    }
+
+    fn sweep_locked(&self, state: &mut State, now: Instant) {
+        let timeout = self.config.empty_timeout;
+        let expired: Vec<String> = state
+            .rooms
+            .iter_mut()
+            .filter_map(|(id, room)| {
+                let empty = room.places.empty_for(now);
+                let expired = !room.permanent && empty.is_some_and(|empty| empty >= timeout);
+                expired.then(|| id.clone())
+            })
+            .collect();
+        for id in expired {
+            if let Some(room) = state.rooms.remove(&id) {
+                self.pool.remove(room.world);
+                info!(room = %id, name = %room.name, "room disposed: empty for the empty timeout");
+            }
+        }
+    }
+
+    fn reserve(&self, state: &mut State, id: &str, now: Instant) -> Result<SeatGrant, MatchError> {
+        let seat = SeatId(state.next_seat);
+        state.next_seat += 1;
+        let room = state.rooms.get_mut(id).ok_or_else(|| MatchError::NoRoom(id.to_owned()))?;
+        room.places.reserve(seat, now + self.config.seat_ttl, now);
+        Ok(SeatGrant {
+            room: id.to_owned(),
+            name: room.name.clone(),
+            seat: self.signer.sign(id, seat),
+            expires_in_ms: u64::try_from(self.config.seat_ttl.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
+    fn new_room_id(&self, state: &State) -> Result<String, MatchError> {
+        if state.rooms.len() >= self.config.max_rooms {
+            let max = self.config.max_rooms;
+            return Err(MatchError::Exhausted(format!(
+                "this server is at its limit of {max} rooms"
+            )));
+        }
+        loop {
+            let id = random_room_id()?;
+            if !state.rooms.contains_key(&id) {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Builds room `id` of type `name` and opens it.
+    fn open_room(
+        &self,
+        state: &mut State,
+        id: String,
+        name: &str,
+        label: Map<String, Value>,
+        options: Map<String, Value>,
+        now: Instant,
+    ) -> Result<(), MatchError> {
+        check_label(&label)?;
+        let room_type = self
+            .types
+            .types
+            .get(name)
+            .ok_or_else(|| MatchError::Invalid(format!("no room type {name:?}")))?;
+        let type_max = room_type.max_clients.unwrap_or(self.template.max_clients);
+        let mut shape = RoomShape::from_options(&options, &self.template, type_max)?;
+        if id != DEFAULT_ROOM {
+            // Each room its own world; the configured seed decides the default room's.
+            shape.sim.seed = getrandom::u64().map_or(shape.sim.seed, |seed| shape.sim.seed ^ seed);
+        }
+        let stats = Arc::new(WorldStats::default());
+        let initial_settings = shape.sim.settings;
+        let (link, world) =
+            self.build_world(&id, name, &room_type.game, shape.sim, options, &stats);
+        let order = state.next_order;
+        state.next_order += 1;
+        let room = Room {
+            name: name.to_owned(),
+            label,
+            max_clients: shape.max_clients,
+            places: Places::new(now),
+            locked: false,
+            permanent: false,
+            link,
+            initial_settings,
+            stats,
+            world,
+            order,
+        };
+        info!(room = %id, name, max_clients = room.max_clients, "room created");
+        state.rooms.insert(id, room);
+        Ok(())
+    }
+
+    /// Makes room `id`'s world, puts it in the sim pool, and links it for sessions.
+    fn build_world(
+        &self,
+        id: &str,
+        name: &str,
+        game: &Arc<dyn Game>,
+        sim: SimConfig,
+        options: Map<String, Value>,
+        stats: &Arc<WorldStats>,
+    ) -> (Arc<RoomLink>, WorldKey) {
+        let template = &self.template;
+        let (sender, inbox) = sim_channels(template.input_queue_capacity);
+        // The ring holds exactly the snapshots the sim keeps ids quarantined for.
+        let (mut publisher, snapshots) = SnapshotPublisher::new(sim.frame_history);
+        let net_metrics = template.net_metrics.for_room();
+        let started = Instant::now();
+        let metrics = if id == DEFAULT_ROOM {
+            template.sim_metrics.clone()
+        } else {
+            template.sim_metrics.without_settings()
+        };
+        let runner = RunnerOptions {
+            max_catch_up_ticks: template.max_catch_up_ticks,
+            metrics,
+            autotuner: Some(Autotuner::new(
+                template.autotune,
+                net_metrics.outbound_bytes(),
+                started,
+            )),
+            stats: Arc::clone(stats),
+        };
+        let mut simulation = Simulation::new(sim);
+        simulation.world_mut().insert_resource(RoomOptions {
+            room: id.to_owned(),
+            name: name.to_owned(),
+            options,
+        });
+        game.build(&mut simulation);
+        let publish_metrics = net_metrics.clone();
+        let publish = move |publication| {
+            publish_metrics.snapshot_published(publisher.publish(publication));
+        };
+        let world =
+            self.pool.insert(WorldLoop::new(simulation, inbox, publish, runner, started), started);
+        let seating = Arc::new(RoomSeating { registry: self.this.clone(), room: id.to_owned() });
+        (RoomLink::new(id, name, sender, snapshots, net_metrics, seating), world)
+    }
+
+    /// Runs `change` on room `id`'s places at the lifecycle clock's now.
+    fn with_places<T>(&self, id: &str, change: impl FnOnce(&mut Room, Instant) -> T) -> Option<T> {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        state.rooms.get_mut(id).map(|room| change(room, now))
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let rooms = std::mem::take(&mut self.lock().rooms);
+        for room in rooms.into_values() {
+            self.pool.remove(room.world);
+        }
+    }
+}
+
+impl RoomDirectory for Registry {
+    fn find(&self, seat: Option<&str>, room: Option<&str>) -> Result<Destination, Refusal> {
+        let state = self.lock();
+        let refused = |reason: &str| Refusal::new(CloseCode::SeatRefused, reason);
+        let (id, seat) = match (seat, room) {
+            (Some(token), _) => {
+                let (id, seat) = self
+                    .signer
+                    .verify(token)
+                    .ok_or_else(|| refused("invalid seat: ask the matchmaker for a new one"))?;
+                (id, Some(seat))
+            }
+            (None, Some(id)) => (id, None),
+            (None, None) => match &self.config.default_room {
+                Some(_) => (DEFAULT_ROOM, None),
+                None => {
+                    return Err(refused(
+                        "this server has no default room: join through the matchmaker",
+                    ));
+                }
+            },
+        };
+        let room = state.rooms.get(id).ok_or_else(|| {
+            refused("the room is gone (or never was): ask the matchmaker for a new seat")
+        })?;
+        Ok(Destination { room: Arc::clone(&room.link), seat })
+    }
+}
+
+/// One room's places, as its sessions report them.
+struct RoomSeating {
+    registry: Weak<Registry>,
+    room: String,
+}
+
+impl Seating for RoomSeating {
+    fn arrive(&self, session: SessionId, arrival: Arrival) -> Result<(), Refusal> {
+        let gone = || {
+            Refusal::new(
+                CloseCode::SeatRefused,
+                "the room is gone: ask the matchmaker for a new seat",
+            )
+        };
+        let registry = self.registry.upgrade().ok_or_else(gone)?;
+        registry
+            .with_places(&self.room, |room, now| match arrival {
+                Arrival::Resumed { previous, seat } => {
+                    room.places.resume(previous, session, seat, now);
+                    Ok(())
+                }
+                Arrival::Seated(seat) => room.places.seat(seat, session, now).map_err(|_| {
+                    Refusal::new(
+                        CloseCode::SeatRefused,
+                        "the seat expired or was used: ask the matchmaker for a new one",
+                    )
+                }),
+                Arrival::Unseated if !room.permanent => Err(Refusal::new(
+                    CloseCode::SeatRefused,
+                    "no resume possible and no seat: ask the matchmaker for a seat in this room",
+                )),
+                Arrival::Unseated => {
+                    if room.places.admit(session, room.max_clients, now) {
+                        Ok(())
+                    } else {
+                        let max = room.max_clients;
+                        Err(Refusal::new(
+                            CloseCode::RoomFull,
+                            format!("the room is full ({max} players)"),
+                        ))
+                    }
+                }
+            })
+            .unwrap_or_else(|| Err(gone()))
+    }
+
+    fn linger(&self, session: SessionId, grace: Duration) {
+        if let Some(registry) = self.registry.upgrade() {
+            registry
+                .with_places(&self.room, |room, now| room.places.linger(session, now + grace, now));
+        }
+    }
+
+    fn depart(&self, session: SessionId) {
+        if let Some(registry) = self.registry.upgrade() {
+            registry.with_places(&self.room, |room, now| room.places.depart(session, now));
+        }
+    }
+}
+
+/// What a room's creation options set: its capacity, and its world's NPCs and tick rate.
+/// Other fields are the game's (in [`RoomOptions`]).
+struct RoomShape {
+    max_clients: usize,
+    sim: SimConfig,
+}
+
+impl RoomShape {
+    fn from_options(
+        options: &Map<String, Value>,
+        template: &WorldTemplate,
+        type_max: usize,
+    ) -> Result<Self, MatchError> {
+        if serde_json::to_string(options).map_or(usize::MAX, |json| json.len()) > MAX_OPTIONS_BYTES
+        {
+            return Err(MatchError::Invalid(format!(
+                "options larger than {MAX_OPTIONS_BYTES} bytes"
+            )));
+        }
+        let number = |key: &str, max: u64| -> Result<Option<u64>, MatchError> {
+            match options.get(key) {
+                None => Ok(None),
+                Some(value) => value
+                    .as_u64()
+                    .filter(|number| (1..=max).contains(number) || (key == "npcs" && *number == 0))
+                    .map(Some)
+                    .ok_or_else(|| {
+                        MatchError::Invalid(format!(
+                            "options.{key}: expected a whole number up to {max}"
+                        ))
+                    }),
+            }
+        };
+        let mut sim = template.sim;
+        let max_clients =
+            number("max_clients", type_max as u64)?.map_or(type_max, |max| max as usize);
+        if let Some(npcs) = number("npcs", 10_000)? {
+            sim.npcs = npcs as u32;
+        }
+        if let Some(rate) = number("tick_rate_hz", u64::from(Settings::MAX_TICK_RATE_HZ))? {
+            sim.settings.tick_rate_hz = rate as u16;
+        }
+        sim.settings
+            .validate_with_budget(template.max_client_messages_per_second)
+            .map_err(|error| MatchError::Invalid(format!("options: {error}")))?;
+        Ok(Self { max_clients, sim })
+    }
+}
+
+/// Whether `label` has every field of `filter` with an equal value.
+pub(crate) fn label_matches(label: &Map<String, Value>, filter: &Map<String, Value>) -> bool {
+    filter.iter().all(|(key, wanted)| label.get(key) == Some(wanted))
+}
+
+fn check_label(label: &Map<String, Value>) -> Result<(), MatchError> {
+    let bytes = serde_json::to_string(label).map_or(usize::MAX, |json| json.len());
+    if label.len() > MAX_LABEL_FIELDS || bytes > MAX_LABEL_BYTES {
+        return Err(MatchError::Invalid(format!(
+            "a label has at most {MAX_LABEL_FIELDS} fields and {MAX_LABEL_BYTES} bytes of JSON"
+        )));
+    }
+    Ok(())
+}
+
+fn valid_type_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || b"_-".contains(&byte))
+}
+
+/// Eight characters of lowercase base32: 40 random bits, short enough for a URL.
+fn random_room_id() -> Result<String, MatchError> {
+    let mut bytes = [0u8; 5];
+    getrandom::fill(&mut bytes)
+        .map_err(|error| MatchError::Exhausted(format!("no randomness for a room id: {error}")))?;
+    Ok(data_encoding::BASE32_NOPAD.encode(&bytes).to_ascii_lowercase())
+}
