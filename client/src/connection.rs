@@ -13,6 +13,8 @@ use tokio::sync::mpsc;
 use tracing::warn;
 
 use crate::driver;
+use crate::matchmaker::{MatchError, MatchRequest, Matchmaker, Seat};
+use crate::seating::Seating;
 
 /// Events decoded but not yet taken by [`Client::next_event`]; when full, the client stops
 /// reading its socket.
@@ -73,7 +75,9 @@ pub enum Event {
         reason: String,
     },
     /// The client reconnected. With `resumed` it kept its actor; otherwise it has a new
-    /// one ([`Client::welcome`] says which). A full snapshot follows.
+    /// one ([`Client::welcome`] says which): the server had forgotten the session, or
+    /// refused the resume into the room (4005) and the client joined the room again with
+    /// a new seat from the matchmaker. A full snapshot follows.
     Reconnected {
         /// Whether the session, and so the actor, carried on.
         resumed: bool,
@@ -120,15 +124,17 @@ pub enum ClientError {
     /// No `Welcome` in time.
     #[error("no Welcome within {0:?}")]
     HandshakeTimeout(Duration),
+    /// The matchmaker could not give a seat.
+    #[error("matchmaking: {0}")]
+    Matchmaking(#[from] MatchError),
     /// The connection is closed.
     #[error("connection closed")]
     Closed,
 }
 
-/// How a client connects and reconnects.
+/// How a client connects and reconnects (where to is [`Seating`]'s job).
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
-    pub(crate) url: String,
     pub(crate) auth_token: Option<String>,
     pub(crate) timing: bool,
     pub(crate) reconnect: bool,
@@ -144,19 +150,67 @@ impl Options {
     }
 }
 
+/// How the first connection finds its room.
+#[derive(Debug, Clone)]
+enum Entry {
+    /// The server's default room, at this URL; no matchmaking.
+    DefaultRoom(String),
+    /// A seat already reserved.
+    Seat(Seat),
+    /// A seat to ask this matchmaker for when connecting.
+    Matchmake(Matchmaker, MatchRequest),
+}
+
 /// Builds a [`Client`]. The defaults suit a player: reconnect on a lost connection with
 /// backoff from 100 ms up to 5 s, for up to 20 attempts, resuming the session.
+///
+/// A client plays in one room. [`ClientBuilder::new`] joins the server's default room;
+/// [`ClientBuilder::seat`] and [`ClientBuilder::matchmake`] join the room of a seat from
+/// the server's [`Matchmaker`]. Reconnects resume the session in its room; if the server
+/// refuses that resume (close code 4005, the room no longer holds the session), the
+/// client asks the matchmaker once for a new seat in the same room and comes back as a
+/// new player ([`Event::Reconnected`] with `resumed: false`); if that fails too, it ends
+/// with [`Event::Closed`].
+///
+/// # Example
+/// ```no_run
+/// # async fn demo() -> Result<(), tickwire_client::ClientError> {
+/// use tickwire_client::{ClientBuilder, MatchRequest, Matchmaker};
+///
+/// let matchmaker = Matchmaker::new("http://127.0.0.1:8080")?;
+/// let request = MatchRequest::new("default").label("mode", "ffa");
+/// let client = ClientBuilder::matchmake(matchmaker, request).connect().await?;
+/// println!("playing in room {}", client.welcome().room);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
+    entry: Entry,
     options: Options,
 }
 
 impl ClientBuilder {
-    /// A client for the server at `url` (`ws://host:port/ws`).
+    /// A client for the default room of the server at `url` (`ws://host:port/ws`).
     pub fn new(url: impl Into<String>) -> Self {
+        Self::entering(Entry::DefaultRoom(url.into()))
+    }
+
+    /// A client redeeming `seat`: it connects to the seat's URL and joins its room. A
+    /// refused resume asks the matchmaker on the seat URL's host and port for a new seat.
+    pub fn seat(seat: Seat) -> Self {
+        Self::entering(Entry::Seat(seat))
+    }
+
+    /// A client that asks `matchmaker` to join or create a room as `request` describes
+    /// ([`Matchmaker::join_or_create`]) when it connects, then redeems the seat.
+    pub fn matchmake(matchmaker: Matchmaker, request: MatchRequest) -> Self {
+        Self::entering(Entry::Matchmake(matchmaker, request))
+    }
+
+    fn entering(entry: Entry) -> Self {
         Self {
+            entry,
             options: Options {
-                url: url.into(),
                 auth_token: None,
                 timing: false,
                 reconnect: true,
@@ -193,19 +247,32 @@ impl ClientBuilder {
         self
     }
 
-    /// Connects, sends `Hello` and waits for `Welcome`.
+    /// Gets a seat if matchmaking, connects, sends `Hello` and waits for `Welcome`.
     ///
     /// # Errors
-    /// [`ClientError`] if the connection fails, the server refuses the session, or no
-    /// `Welcome` arrives within five seconds.
+    /// [`ClientError`] if matchmaking or the connection fails, the server refuses the
+    /// session, or no `Welcome` arrives within five seconds.
     pub async fn connect(self) -> Result<Client, ClientError> {
-        let (sink, stream, welcome) =
-            driver::handshake(&self.options, self.options.hello()).await?;
+        let mut seating = match self.entry {
+            Entry::DefaultRoom(url) => Seating::default_room(url),
+            Entry::Seat(seat) => {
+                let matchmaker = Matchmaker::new(&seat.url).ok();
+                Seating::seated(seat, matchmaker)
+            }
+            Entry::Matchmake(matchmaker, request) => {
+                let seat = matchmaker.join_or_create(&request).await?;
+                Seating::seated(seat, Some(matchmaker))
+            }
+        };
+        let hello = seating.hello(self.options.hello());
+        let (sink, stream, welcome) = driver::handshake(seating.url(), hello).await?;
+        seating.welcomed(&welcome);
         let (outgoing, outgoing_rx) = mpsc::unbounded_channel();
         let (incoming_tx, incoming) = mpsc::channel(EVENT_QUEUE);
         tokio::spawn(driver::drive(
             self.options,
-            welcome.clone(),
+            seating,
+            welcome.session_id,
             (sink, stream),
             outgoing_rx,
             incoming_tx,
@@ -234,7 +301,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to `url` with the default [`ClientBuilder`] settings.
+    /// Connects to the default room of the server at `url` with the default
+    /// [`ClientBuilder`] settings.
     ///
     /// # Errors
     /// As [`ClientBuilder::connect`].
@@ -242,7 +310,7 @@ impl Client {
         ClientBuilder::new(url).connect().await
     }
 
-    /// The server's latest `Welcome`: session id, own actor, settings, arena.
+    /// The server's latest `Welcome`: session id, own actor, settings, arena, room.
     pub fn welcome(&self) -> &Welcome {
         &self.welcome
     }

@@ -1,6 +1,8 @@
 //! The socket task: owns the WebSocket, answers pings, decodes frames, and on a lost
 //! connection reconnects with backoff and resumes the session with its token, unless the
 //! close code's policy ([`tickwire_protocol::CLOSE_CODES`]) says retrying cannot help.
+//! What each `Hello` carries, and whether a refused resume is worth a new seat, is
+//! [`Seating`]'s decision.
 
 use std::time::Duration;
 
@@ -8,7 +10,8 @@ use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tickwire_protocol::{
-    ClientMessage, Disconnect, Hello, Pong, Retry, ServerMessage, Untrusted, Welcome, retry_after,
+    ClientMessage, CloseCode, Disconnect, Hello, Pong, Retry, ServerMessage, Untrusted, Welcome,
+    retry_after,
 };
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -21,6 +24,8 @@ use tracing::{debug, info};
 
 use crate::backoff::Backoff;
 use crate::connection::{ClientError, Event, Incoming, Options};
+use crate::matchmaker::Matchmaker;
+use crate::seating::{Refusal, Seating};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub(crate) type Sink = SplitSink<Socket, Message>;
@@ -32,13 +37,13 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a goodbye waits for the server's close reply before dropping the socket.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Opens a WebSocket, sends `Hello` and waits for `Welcome`.
+/// Opens a WebSocket to `url`, sends `Hello` and waits for `Welcome`.
 pub(crate) async fn handshake(
-    options: &Options,
+    url: &str,
     hello: Hello,
 ) -> Result<(Sink, Stream, Welcome), ClientError> {
     // Inputs are tiny and latency-bound: no Nagle delay.
-    let (socket, _response) = connect_async_with_config(options.url.as_str(), None, true).await?;
+    let (socket, _response) = connect_async_with_config(url, None, true).await?;
     let (mut sink, mut stream) = socket.split();
     sink.send(Message::Binary(ClientMessage::Hello(hello).encode())).await?;
     let welcome = timeout(HANDSHAKE_TIMEOUT, read_welcome(&mut stream))
@@ -85,15 +90,16 @@ enum ConnectionEnd {
 }
 
 /// Runs connections until the caller drops the client or reconnecting is pointless.
+/// `seed` makes this client's backoff jitter its own.
 pub(crate) async fn drive(
     options: Options,
-    welcome: Welcome,
+    mut seating: Seating,
+    seed: u64,
     (mut sink, mut stream): (Sink, Stream),
     mut outgoing: mpsc::UnboundedReceiver<Bytes>,
     events: mpsc::Sender<Incoming>,
 ) {
-    let mut backoff = Backoff::new(options.first_retry, options.max_retry, welcome.session_id);
-    let mut resume_token = welcome.resume_token;
+    let mut backoff = Backoff::new(options.first_retry, options.max_retry, seed);
     loop {
         let (code, reason) = match serve(&mut sink, &mut stream, &mut outgoing, &events).await {
             ConnectionEnd::Dropped => {
@@ -102,48 +108,81 @@ pub(crate) async fn drive(
             }
             ConnectionEnd::Ended { code, reason } => (code, reason),
         };
-        if !options.reconnect || retry_after(code) == Retry::Never {
-            let _ = events.send(Incoming::Event(Event::Closed { code, reason })).await;
-            return;
-        }
+        let rejoin = match (options.reconnect, retry_after(code), seating.refused(code)) {
+            (true, Retry::Backoff, _) => None,
+            (true, Retry::Never, Refusal::Rejoin { matchmaker, room }) => Some((matchmaker, room)),
+            _ => return close(&events, code, reason).await,
+        };
         info!(?code, reason = %Untrusted(&reason), "connection lost; reconnecting");
         let _ = events.send(Incoming::Event(Event::Reconnecting { code, reason })).await;
-        let mut attempts = 0;
-        loop {
-            sleep(backoff.next_delay()).await;
-            if events.is_closed() {
-                return; // The caller dropped the client while we were away.
-            }
-            attempts += 1;
-            let hello = Hello { resume_token: Some(resume_token), ..options.hello() };
-            match handshake(&options, hello).await {
-                Ok((new_sink, new_stream, new_welcome)) => {
-                    (sink, stream, resume_token) = (new_sink, new_stream, new_welcome.resume_token);
-                    backoff.reset();
-                    if events.send(Incoming::Reconnected(new_welcome)).await.is_err() {
-                        say_goodbye(&mut sink, &mut stream).await; // The caller is gone: leave at once.
-                        return;
-                    }
-                    break;
-                }
-                Err(ClientError::Refused { code, reason })
-                    if retry_after(Some(code)) == Retry::Never =>
-                {
-                    let _ = events
-                        .send(Incoming::Event(Event::Closed { code: Some(code), reason }))
-                        .await;
-                    return;
-                }
-                Err(error) if attempts >= options.max_attempts => {
-                    let reason = format!("gave up after {attempts} attempts: {error}");
-                    let _ =
-                        events.send(Incoming::Event(Event::Closed { code: None, reason })).await;
-                    return;
-                }
-                Err(error) => debug!(%error, attempts, "reconnect attempt failed"),
-            }
+        match reconnect(&options, &mut seating, &mut backoff, rejoin, &events).await {
+            Some(connection) => (sink, stream) = connection,
+            None => return,
         }
     }
+}
+
+/// Reconnects with backoff, first asking `rejoin`'s matchmaker for a new seat in its room
+/// if given, until a connection is welcomed and the caller told. `None`: the client is
+/// finished (the caller was told why) or was dropped.
+async fn reconnect(
+    options: &Options,
+    seating: &mut Seating,
+    backoff: &mut Backoff,
+    mut rejoin: Option<(Matchmaker, String)>,
+    events: &mpsc::Sender<Incoming>,
+) -> Option<(Sink, Stream)> {
+    let mut attempts = 0;
+    loop {
+        sleep(backoff.next_delay()).await;
+        if events.is_closed() {
+            return None; // The caller dropped the client while we were away.
+        }
+        attempts += 1;
+        if let Some((matchmaker, room)) = rejoin.take() {
+            info!(room = %Untrusted(&room), "the room refused the resume; joining it again");
+            match matchmaker.join(&room).await {
+                Ok(seat) => seating.reseated(seat),
+                Err(error) => {
+                    let reason = format!("the room refused the resume and a new seat: {error}");
+                    close(events, Some(CloseCode::SeatRefused.as_u16()), reason).await;
+                    return None;
+                }
+            }
+        }
+        match handshake(seating.url(), seating.hello(options.hello())).await {
+            Ok((mut sink, mut stream, welcome)) => {
+                seating.welcomed(&welcome);
+                backoff.reset();
+                if events.send(Incoming::Reconnected(welcome)).await.is_err() {
+                    say_goodbye(&mut sink, &mut stream).await; // The caller is gone: leave at once.
+                    return None;
+                }
+                return Some((sink, stream));
+            }
+            Err(ClientError::Refused { code, reason })
+                if retry_after(Some(code)) == Retry::Never =>
+            {
+                match seating.refused(Some(code)) {
+                    Refusal::Rejoin { matchmaker, room } => rejoin = Some((matchmaker, room)),
+                    Refusal::GiveUp => {
+                        close(events, Some(code), reason).await;
+                        return None;
+                    }
+                }
+            }
+            Err(error) if attempts >= options.max_attempts => {
+                close(events, None, format!("gave up after {attempts} attempts: {error}")).await;
+                return None;
+            }
+            Err(error) => debug!(%error, attempts, "reconnect attempt failed"),
+        }
+    }
+}
+
+/// Tells the caller the client is finished.
+async fn close(events: &mpsc::Sender<Incoming>, code: Option<u16>, reason: String) {
+    let _ = events.send(Incoming::Event(Event::Closed { code, reason })).await;
 }
 
 /// Closes with a normal close frame, so the server removes the actor at once instead of

@@ -19,6 +19,18 @@
 //! the auth token and the retry policy. [`Interpolator`] turns the mirror's states into
 //! smooth positions for drawing.
 //!
+//! A client plays in one room: the server's default room, or one it got a [`Seat`] in
+//! from the server's matchmaking API ([`Matchmaker`]: list, create, join, join or
+//! create). Reconnects resume into the same room; a resume the room refuses is answered
+//! once with a new seat in it ([`ClientBuilder`] tells how).
+//!
+//! # Layout
+//! - `connection`: [`Client`] and [`ClientBuilder`], the caller's side.
+//! - `driver`: the socket task: handshake, frames, reconnects.
+//! - `seating`: what each reconnect's `Hello` carries, and when to ask for a new seat.
+//! - `matchmaker`: the HTTP client of the matchmaking API.
+//! - `backoff`, `interpolation`: reconnect delays; smooth positions for drawing.
+//!
 //! # Example
 //! ```no_run
 //! # async fn demo() -> Result<(), tickwire_client::ClientError> {
@@ -40,7 +52,10 @@ mod backoff;
 mod connection;
 mod driver;
 mod interpolation;
+mod matchmaker;
+mod seating;
 
 pub use connection::{Client, ClientBuilder, ClientError, Event};
 pub use interpolation::Interpolator;
+pub use matchmaker::{Label, MatchError, MatchRequest, Matchmaker, Room, RoomState, Seat};
 pub use tickwire_protocol as protocol;

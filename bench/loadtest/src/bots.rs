@@ -13,6 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use thiserror::Error;
+use tickwire_client::Seat;
 use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
@@ -29,7 +30,7 @@ pub enum ConnectError {
     /// The WebSocket connection failed.
     #[error("websocket: {0}")]
     WebSocket(#[from] tungstenite::Error),
-    /// Matchmaking (Colyseus) failed.
+    /// Matchmaking failed (Colyseus, or Tickwire rooms).
     #[error("matchmaking: {0}")]
     Matchmaking(String),
     /// The server answered, but not as the protocol says.
@@ -49,16 +50,18 @@ pub enum BotEnd {
     Lost(String),
 }
 
-/// One bot, from connect to end. `idle` bots send no input (Tickwire only).
+/// One bot, from connect to end. Tickwire only: a bot with a `seat` joins the seat's
+/// room (else the default room at `url`); `idle` bots send no input.
 pub async fn run_bot(
     target: Target,
     url: &str,
+    seat: Option<Seat>,
     idle: bool,
     stats: &LiveStats,
     stop: &CancellationToken,
 ) -> Result<BotEnd, ConnectError> {
     match target {
-        Target::Tickwire => tickwire::run(url, idle, stats, stop).await,
+        Target::Tickwire => tickwire::run(url, seat, idle, stats, stop).await,
         Target::Raw => raw::run(url, stats, stop).await,
         Target::Colyseus => colyseus::run(url, stats, stop).await,
     }

@@ -16,6 +16,7 @@
 //! - [`bots`]: one connection's life per target.
 //! - [`stats`]: counters and the latency histogram the bots share.
 //! - [`probe`]: the server's CPU, memory and metrics.
+//! - `rooms`: the rooms a `--rooms` run creates and spreads its Tickwire bots over.
 //! - [`run()`]: the ramp, the progress bar, the sampling.
 //! - [`report`]: the result as a table and JSON; [`plot`]: the timeline as SVG.
 
@@ -24,6 +25,7 @@ pub mod options;
 pub mod plot;
 pub mod probe;
 pub mod report;
+mod rooms;
 mod run;
 pub mod stats;
 

@@ -4,6 +4,8 @@
 //! ```text
 //! loadtest --url ws://127.0.0.1:8080/ws --clients 200 --ramp 5 --warmup 5 --duration 20 \
 //!     --json run.json --svg run.svg
+//! # 50 bots over 10 rooms created for the run, each with 20 NPCs and 5 seats:
+//! loadtest --clients 50 --rooms 10 --room-options '{"npcs": 20, "max_clients": 5}'
 //! ```
 
 use anyhow::Context;

@@ -50,6 +50,9 @@ pub struct Usage {
 pub struct ServerMetrics {
     /// `tickwire_tick_duration_seconds` as (upper bound, cumulative count), ascending.
     pub tick_buckets: Vec<(f64, f64)>,
+    /// `tickwire_room_tick_duration_seconds` by room id, as `tick_buckets`: each room's
+    /// own ticks (servers with rooms).
+    pub room_tick_buckets: BTreeMap<String, Vec<(f64, f64)>>,
     /// The longest tick of the last full second, in seconds.
     pub tick_peak_seconds: f64,
     /// Ticks that ended after the next was due.
@@ -160,9 +163,15 @@ impl ServerMetrics {
             let value = match &sample.value {
                 Value::Counter(value) | Value::Gauge(value) | Value::Untyped(value) => *value,
                 Value::Histogram(buckets) => {
-                    if sample.metric == "tickwire_tick_duration_seconds" {
-                        metrics.tick_buckets =
-                            buckets.iter().map(|bucket| (bucket.less_than, bucket.count)).collect();
+                    let mut buckets: Vec<(f64, f64)> =
+                        buckets.iter().map(|bucket| (bucket.less_than, bucket.count)).collect();
+                    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    match (sample.metric.as_str(), sample.labels.get("room")) {
+                        ("tickwire_tick_duration_seconds", _) => metrics.tick_buckets = buckets,
+                        ("tickwire_room_tick_duration_seconds", Some(room)) => {
+                            metrics.room_tick_buckets.insert(room.to_owned(), buckets);
+                        }
+                        _ => {}
                     }
                     continue;
                 }
@@ -192,7 +201,6 @@ impl ServerMetrics {
                 _ => {}
             }
         }
-        metrics.tick_buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
         metrics
     }
 }
@@ -232,7 +240,41 @@ pub fn bucket_quantile(before: &[(f64, f64)], after: &[(f64, f64)], quantile: f6
 
 #[cfg(test)]
 mod tests {
-    use super::bucket_quantile;
+    use prometheus_parse::Scrape;
+
+    use super::{ServerMetrics, bucket_quantile};
+
+    #[test]
+    fn tick_histograms_are_read_server_wide_and_per_room() {
+        let text = r#"
+# TYPE tickwire_tick_duration_seconds histogram
+tickwire_tick_duration_seconds_bucket{le="0.001"} 7
+tickwire_tick_duration_seconds_bucket{le="+Inf"} 9
+tickwire_tick_duration_seconds_sum 0.01
+tickwire_tick_duration_seconds_count 9
+# TYPE tickwire_room_tick_duration_seconds histogram
+tickwire_room_tick_duration_seconds_bucket{room="k3v9qz2a",le="0.002"} 4
+tickwire_room_tick_duration_seconds_bucket{room="k3v9qz2a",le="0.001"} 3
+tickwire_room_tick_duration_seconds_bucket{room="k3v9qz2a",le="+Inf"} 5
+tickwire_room_tick_duration_seconds_sum{room="k3v9qz2a"} 0.01
+tickwire_room_tick_duration_seconds_count{room="k3v9qz2a"} 5
+tickwire_room_tick_duration_seconds_bucket{room="default",le="0.001"} 2
+tickwire_room_tick_duration_seconds_bucket{room="default",le="+Inf"} 2
+tickwire_room_tick_duration_seconds_sum{room="default"} 0.001
+tickwire_room_tick_duration_seconds_count{room="default"} 2
+"#;
+        let scrape = Scrape::parse(text.lines().map(|line| Ok(line.to_owned())))
+            .unwrap_or_else(|error| panic!("the sample scrape should parse: {error}"));
+        let metrics = ServerMetrics::from_scrape(&scrape);
+        assert_eq!(metrics.tick_buckets, [(0.001, 7.0), (f64::INFINITY, 9.0)]);
+        let rooms: Vec<&String> = metrics.room_tick_buckets.keys().collect();
+        assert_eq!(rooms, ["default", "k3v9qz2a"], "every room's histogram should be kept");
+        assert_eq!(
+            metrics.room_tick_buckets["k3v9qz2a"],
+            [(0.001, 3.0), (0.002, 4.0), (f64::INFINITY, 5.0)],
+            "buckets should be in ascending order"
+        );
+    }
 
     #[test]
     fn quantiles_interpolate_inside_the_bucket_of_the_window() {

@@ -17,6 +17,9 @@ pub struct Report {
     pub url: String,
     /// Clients asked for.
     pub clients_requested: u32,
+    /// Rooms the bots were spread over (`--rooms`, created for the run); `None`: every bot
+    /// in the server's default room (or, for a peer, wherever its matchmaking put it).
+    pub rooms: Option<usize>,
     /// Ramp-up, warm-up and measured window, in seconds.
     pub ramp_s: f64,
     /// Warm-up after the ramp, in seconds.
@@ -31,6 +34,8 @@ pub struct Report {
     pub server: Option<ServerFigures>,
     /// Tick timing from the server's metrics (Tickwire only).
     pub tick: Option<TickFigures>,
+    /// The slowest room's tick timing, when the server reports ticks per room.
+    pub room_tick: Option<RoomTickFigures>,
     /// Throttling and drops the server counted (Tickwire only).
     pub throttling: Option<ThrottleFigures>,
     /// CPU the load generator itself used over the window, in cores: near 1.0 on a
@@ -112,6 +117,18 @@ pub struct TickFigures {
     pub settings: BTreeMap<String, f64>,
 }
 
+/// Tick timing per room over the window: the worst room's, since one slow room is what
+/// its players feel while the server-wide figures look fine.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomTickFigures {
+    /// Rooms that ticked in the window.
+    pub rooms: usize,
+    /// The room with the slowest ticks.
+    pub worst_room: String,
+    /// Its 99th percentile tick duration, interpolated inside its histogram bucket.
+    pub worst_p99_ms: f64,
+}
+
 /// What the server did to keep up, over the window.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThrottleFigures {
@@ -180,6 +197,11 @@ impl Report {
                 ),
             ),
         ];
+        match (self.rooms, self.target) {
+            (Some(rooms), _) => rows.push(("rooms".into(), format!("{rooms} created for the run"))),
+            (None, Target::Tickwire) => rows.push(("rooms".into(), "the default room".into())),
+            (None, _) => {}
+        }
         if let Some(latency) = &self.latency {
             rows.push((
                 "delivery latency".into(),
@@ -215,6 +237,15 @@ impl Report {
                 format!(
                     "p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms ({} ticks, {} overruns, {} skipped)",
                     tick.p50_ms, tick.p99_ms, tick.max_ms, tick.ticks, tick.overruns, tick.skipped
+                ),
+            ));
+        }
+        if let Some(room_tick) = &self.room_tick {
+            rows.push((
+                "room tick".into(),
+                format!(
+                    "worst room p99 {:.3} ms (room {}, of {} rooms ticking)",
+                    room_tick.worst_p99_ms, room_tick.worst_room, room_tick.rooms
                 ),
             ));
         }

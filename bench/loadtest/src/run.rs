@@ -2,24 +2,29 @@
 //! measured window to a [`Report`].
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Map, Value};
 use thiserror::Error;
+use tickwire_client::{MatchError, Matchmaker, Seat};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use crate::bots::{BotEnd, run_bot};
-use crate::options::LoadOptions;
+use crate::bots::{BotEnd, ConnectError, run_bot};
+use crate::options::{LoadOptions, Target};
 use crate::probe::{ProbeError, ServerMetrics, ServerProbe, Usage, bucket_quantile, own_usage};
 use crate::report::{
-    ClientFigures, LatencyFigures, Report, Sample, ServerFigures, ThrottleFigures, TickFigures,
+    ClientFigures, LatencyFigures, Report, RoomTickFigures, Sample, ServerFigures, ThrottleFigures,
+    TickFigures,
 };
+use crate::rooms::Rooms;
 use crate::stats::{LiveStats, latency_histogram};
 
 /// How often the run is sampled.
@@ -36,6 +41,12 @@ pub enum RunError {
     /// The server could not be probed before the run.
     #[error(transparent)]
     Probe(#[from] ProbeError),
+    /// `--room-options` is not a JSON object.
+    #[error("--room-options is not a JSON object: {0}")]
+    RoomOptions(String),
+    /// The rooms for `--rooms` could not be created.
+    #[error("creating the rooms: {0}")]
+    Rooms(#[from] MatchError),
 }
 
 /// Counter readings at one moment.
@@ -75,6 +86,7 @@ pub async fn run(options: &LoadOptions) -> Result<Report, RunError> {
     if options.duration < SAMPLE_EVERY {
         return Err(RunError::Options("the measured window must be at least 0.5 s"));
     }
+    let rooms = create_rooms(options).await?.map(Arc::new);
     let stats = Arc::new(LiveStats::default());
     let probe = ServerProbe::new(options.server_pid, options.metrics_url());
     let usage_before = probe.usage().await?;
@@ -83,7 +95,13 @@ pub async fn run(options: &LoadOptions) -> Result<Report, RunError> {
     let window_opens = start + options.ramp + options.warmup;
     let end = window_opens + options.duration;
 
-    let bots = tokio::spawn(connect_bots(options.clone(), Arc::clone(&stats), stop.clone(), start));
+    let bots = tokio::spawn(connect_bots(
+        options.clone(),
+        rooms.clone(),
+        Arc::clone(&stats),
+        stop.clone(),
+        start,
+    ));
     let progress = progress_bar(options, end - start);
 
     let mut timeline = Vec::new();
@@ -144,6 +162,7 @@ pub async fn run(options: &LoadOptions) -> Result<Report, RunError> {
         target: options.target,
         url: options.url.clone(),
         clients_requested: options.clients,
+        rooms: rooms.as_ref().map(|rooms| rooms.count()),
         ramp_s: options.ramp.as_secs_f64(),
         warmup_s: options.warmup.as_secs_f64(),
         window_s: (last.at - first.at).as_secs_f64(),
@@ -151,6 +170,7 @@ pub async fn run(options: &LoadOptions) -> Result<Report, RunError> {
         latency: latency_figures(&window.latencies),
         server: server_figures(usage_before, &first, &last, window.connected_mean()),
         tick: tick_figures(first_metrics.as_ref(), last_metrics.as_ref(), window.tick_peak),
+        room_tick: room_tick_figures(first_metrics.as_ref(), last_metrics.as_ref()),
         throttling: throttle_figures(first_metrics.as_ref(), last_metrics.as_ref(), &window),
         loader_cpu_cores: cpu_cores(first.loader, last.loader, last.at - first.at),
         timeline,
@@ -162,9 +182,35 @@ fn cpu_cores(first: Option<Usage>, last: Option<Usage>, elapsed: Duration) -> Op
     Some((last?.cpu_seconds - first?.cpu_seconds) / elapsed.as_secs_f64().max(1e-9))
 }
 
+/// The rooms of a Tickwire `--rooms` run, created before the ramp; `None` for a run in the
+/// default room, or against a peer (the Colyseus bots place themselves).
+async fn create_rooms(options: &LoadOptions) -> Result<Option<Rooms>, RunError> {
+    let count = match (options.target, options.rooms) {
+        (Target::Tickwire, Some(count)) => count,
+        (Target::Tickwire, None) if options.room_options.is_some() => {
+            return Err(RunError::Options("--room-options needs --rooms"));
+        }
+        (Target::Raw, Some(_)) => return Err(RunError::Options("a raw server has no rooms")),
+        _ => return Ok(None),
+    };
+    let count = NonZeroU32::new(count).ok_or(RunError::Options("--rooms must be at least 1"))?;
+    let room_options = options.room_options.as_deref().map(parse_room_options).transpose()?;
+    let matchmaker = Matchmaker::new(&options.url)?;
+    Ok(Some(Rooms::create(matchmaker, count, room_options).await?))
+}
+
+fn parse_room_options(text: &str) -> Result<Map<String, Value>, RunError> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(options)) => Ok(options),
+        Ok(other) => Err(RunError::RoomOptions(format!("got {other}"))),
+        Err(error) => Err(RunError::RoomOptions(error.to_string())),
+    }
+}
+
 /// Connects `options.clients` bots evenly over the ramp, then waits for all to end.
 async fn connect_bots(
     options: LoadOptions,
+    rooms: Option<Arc<Rooms>>,
     stats: Arc<LiveStats>,
     stop: CancellationToken,
     start: Instant,
@@ -178,8 +224,13 @@ async fn connect_bots(
             () = sleep_until(due) => {}
         }
         let (options, stats, stop) = (Arc::clone(&options), Arc::clone(&stats), stop.clone());
+        let rooms = rooms.clone();
         bots.spawn(async move {
-            match run_bot(options.target, &options.url, options.idle, &stats, &stop).await {
+            let bot = async {
+                let seat = seat_for(rooms.as_deref(), index).await?;
+                run_bot(options.target, &options.url, seat, options.idle, &stats, &stop).await
+            };
+            match bot.await {
                 Ok(BotEnd::Stopped) => {}
                 Ok(BotEnd::Lost(reason)) => {
                     debug!(index, %reason, "connection lost");
@@ -193,6 +244,15 @@ async fn connect_bots(
         });
     }
     while bots.join_next().await.is_some() {}
+}
+
+/// Bot `index`'s seat, when the run has rooms.
+async fn seat_for(rooms: Option<&Rooms>, index: u32) -> Result<Option<Seat>, ConnectError> {
+    let Some(rooms) = rooms else {
+        return Ok(None);
+    };
+    let seat = rooms.seat_for(index).await;
+    seat.map(Some).map_err(|error| ConnectError::Matchmaking(error.to_string()))
 }
 
 fn progress_bar(options: &LoadOptions, length: Duration) -> ProgressBar {
@@ -363,6 +423,28 @@ fn tick_figures(
     })
 }
 
+/// The worst room's tick p99 over the window, from the per-room tick histograms.
+fn room_tick_figures(
+    first: Option<&ServerMetrics>,
+    last: Option<&ServerMetrics>,
+) -> Option<RoomTickFigures> {
+    let (first, last) = (first?, last?);
+    let p99s: Vec<(&String, f64)> = last
+        .room_tick_buckets
+        .iter()
+        .filter_map(|(room, buckets)| {
+            let before = first.room_tick_buckets.get(room).map_or(&[][..], Vec::as_slice);
+            Some((room, bucket_quantile(before, buckets, 0.99)?))
+        })
+        .collect();
+    let (worst_room, worst) = p99s.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    Some(RoomTickFigures {
+        rooms: p99s.len(),
+        worst_room: (*worst_room).clone(),
+        worst_p99_ms: worst * 1000.0,
+    })
+}
+
 fn throttle_figures(
     first: Option<&ServerMetrics>,
     last: Option<&ServerMetrics>,
@@ -383,4 +465,37 @@ fn throttle_figures(
         inputs_dropped: last.inputs_dropped - first.inputs_dropped,
         sessions_closed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics(rooms: &[(&str, [f64; 3])]) -> ServerMetrics {
+        let room_tick_buckets = rooms
+            .iter()
+            .map(|(room, counts)| {
+                let bounds = [0.001, 0.010, f64::INFINITY];
+                (room.to_string(), bounds.into_iter().zip(*counts).collect())
+            })
+            .collect();
+        ServerMetrics { room_tick_buckets, ..ServerMetrics::default() }
+    }
+
+    #[test]
+    fn the_worst_room_is_the_one_with_the_slowest_ticks_in_the_window() {
+        // Room "b" was slow before the window only; room "c" appears during it.
+        let first = metrics(&[("a", [10.0, 10.0, 10.0]), ("b", [0.0, 100.0, 100.0])]);
+        let last = metrics(&[
+            ("a", [100.0, 100.0, 100.0]),
+            ("b", [0.0, 100.0, 100.0]),
+            ("c", [0.0, 50.0, 50.0]),
+        ]);
+        let figures = room_tick_figures(Some(&first), Some(&last))
+            .unwrap_or_else(|| panic!("rooms ticked in the window"));
+        assert_eq!(figures.rooms, 2, "a room whose ticks are all before the window does not count");
+        assert_eq!(figures.worst_room, "c");
+        assert!((figures.worst_p99_ms - 9.91).abs() < 1e-9, "p99 = {}", figures.worst_p99_ms);
+        assert!(room_tick_figures(Some(&first), Some(&metrics(&[]))).is_none());
+    }
 }

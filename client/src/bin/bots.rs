@@ -1,4 +1,8 @@
 //! `bots`: connects N bot players that wander about, to make a server feel alive or busy.
+//!
+//! By default every bot joins the server's default room. With `--room-name` (and any
+//! `--label key=value`), each bot asks the server's matchmaker to join or create a room of
+//! that type and label, so bots fill rooms one after another.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -6,11 +10,11 @@ use std::time::Duration;
 
 use clap::Parser;
 use glam::Vec2;
-use tickwire_client::{Client, Event};
+use tickwire_client::{ClientBuilder, Event, MatchRequest, Matchmaker};
 use tickwire_protocol::Untrusted;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 use tracing_subscriber::EnvFilter;
 
 /// Connects bot players to a Tickwire server.
@@ -29,6 +33,21 @@ struct Args {
     /// Seed for the bots' choices.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Join or create a room of this type through the matchmaking API on the URL's host
+    /// and port (without it, bots join the default room without matchmaking).
+    #[arg(long)]
+    room_name: Option<String>,
+    /// With `--room-name`: join only rooms whose label has this field (a string value); a
+    /// room created for the bot gets it as its label. Repeatable.
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label, requires = "room_name")]
+    labels: Vec<(String, String)>,
+}
+
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
 }
 
 fn main() -> ExitCode {
@@ -50,12 +69,32 @@ fn main() -> ExitCode {
     runtime.block_on(run(args))
 }
 
+/// How every bot connects: to the default room, or by matchmaking.
+fn builder(args: &Args) -> Result<ClientBuilder, tickwire_client::MatchError> {
+    let Some(name) = &args.room_name else {
+        return Ok(ClientBuilder::new(&args.url));
+    };
+    let matchmaker = Matchmaker::new(&args.url)?;
+    let request = args
+        .labels
+        .iter()
+        .fold(MatchRequest::new(name), |request, (key, value)| request.label(key, value.as_str()));
+    Ok(ClientBuilder::matchmake(matchmaker, request))
+}
+
 async fn run(args: Args) -> ExitCode {
+    let builder = match builder(&args) {
+        Ok(builder) => builder,
+        Err(error) => {
+            eprintln!("bots: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut bots = JoinSet::new();
     for index in 0..args.count {
-        let url = args.url.clone();
+        let builder = builder.clone();
         let seed = args.seed.wrapping_add(u64::from(index));
-        bots.spawn(async move { play(&url, seed).await });
+        bots.spawn(async move { play(builder, seed).await });
     }
     let deadline = async {
         if args.duration_secs == 0 {
@@ -85,14 +124,15 @@ async fn run(args: Args) -> ExitCode {
 
 /// One bot: connect, then pick a new direction every one to three seconds and send it
 /// at the server's input cadence until the connection ends.
-async fn play(url: &str, seed: u64) -> Result<(), ()> {
-    let mut client = match Client::connect(url).await {
+async fn play(builder: ClientBuilder, seed: u64) -> Result<(), ()> {
+    let mut client = match builder.connect().await {
         Ok(client) => client,
         Err(error) => {
             warn!(%error, "bot could not connect");
             return Err(());
         }
     };
+    debug!(room = %Untrusted(&client.welcome().room), "bot joined");
     let settings = client.welcome().settings;
     let cadence =
         Duration::from_secs_f32(f32::from(settings.input_every) * settings.tick_seconds());

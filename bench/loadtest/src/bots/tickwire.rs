@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use glam::Vec2;
+use tickwire_client::Seat;
 use tickwire_protocol::decode::snapshot_tick;
 use tickwire_protocol::{ClientMessage, Hello, Input, Pong, ServerMessage, Settings};
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout_at};
@@ -19,18 +20,23 @@ use tokio_util::sync::CancellationToken;
 use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason, next_binary};
 use crate::stats::{LiveStats, unix_us_now};
 
-/// Connects to `url`, plays until stopped.
+/// Connects to the default room at `url`, or to `seat`'s room, and plays until stopped.
 pub(super) async fn run(
     url: &str,
+    seat: Option<Seat>,
     idle: bool,
     stats: &LiveStats,
     stop: &CancellationToken,
 ) -> Result<BotEnd, ConnectError> {
     let deadline = Instant::now() + CONNECT_TIMEOUT;
     let timed_out = |_| ConnectError::Timeout(CONNECT_TIMEOUT);
+    let (url, seat) = match seat {
+        Some(seat) => (seat.url, Some(seat.seat)),
+        None => (url.to_owned(), None),
+    };
     let (socket, _) = timeout_at(deadline, connect_async(url)).await.map_err(timed_out)??;
     let (mut sink, mut stream) = socket.split();
-    let hello = ClientMessage::Hello(Hello { timing: true, ..Hello::new() });
+    let hello = ClientMessage::Hello(Hello { timing: true, seat, ..Hello::new() });
     sink.send(Message::Binary(hello.encode())).await?;
     let welcome = loop {
         match timeout_at(deadline, stream.next()).await.map_err(timed_out)? {
