@@ -4,8 +4,23 @@ function socketUrl(location2) {
   return `${scheme}//${location2.host}/ws`;
 }
 function authTokenFrom(search) {
-  const token = new URLSearchParams(search).get("token");
-  return token === null || token === "" ? null : token;
+  return nonEmptyParam(search, "token");
+}
+function roomFrom(search) {
+  return nonEmptyParam(search, "room");
+}
+function withRoom(href, room) {
+  const url = new URL(href);
+  if (room === null) {
+    url.searchParams.delete("room");
+  } else {
+    url.searchParams.set("room", room);
+  }
+  return url.href;
+}
+function nonEmptyParam(search, name) {
+  const value = new URLSearchParams(search).get(name);
+  return value === null || value === "" ? null : value;
 }
 
 // src/close-table.ts
@@ -658,12 +673,12 @@ var Builder = class _Builder {
    * This checks a required field has been set in a given table that has
    * just been constructed.
    */
-  requiredField(table, field) {
+  requiredField(table, field2) {
     const table_start = this.bb.capacity() - table;
     const vtable_start = table_start - this.bb.readInt32(table_start);
-    const ok = field < this.bb.readInt16(vtable_start) && this.bb.readInt16(vtable_start + field) != 0;
+    const ok = field2 < this.bb.readInt16(vtable_start) && this.bb.readInt16(vtable_start + field2) != 0;
     if (!ok) {
-      throw new TypeError("FlatBuffers: field " + field + " must be set");
+      throw new TypeError("FlatBuffers: field " + field2 + " must be set");
     }
   }
   /**
@@ -2585,8 +2600,8 @@ function expandFields(rows, masks, values) {
   }
   return fields;
 }
-function hasField(table, field) {
-  return table.bb !== null && table.bb.__offset(table.bb_pos, 4 + 2 * field) !== 0;
+function hasField(table, field2) {
+  return table.bb !== null && table.bb.__offset(table.bb_pos, 4 + 2 * field2) !== 0;
 }
 var FIELD_MASKS = 6;
 function readSpawnedFields(columns, rows, frameSize) {
@@ -2830,7 +2845,9 @@ function decodeBody(message, bodyType, frameSize) {
         resumeToken: readResumeToken(welcome, frameSize),
         resumed: welcome.resumed(),
         fieldNames: readFieldNames(welcome),
-        eventNames: readEventNames(welcome, frameSize)
+        eventNames: readEventNames(welcome, frameSize),
+        room: welcome.room() ?? "",
+        roomName: welcome.roomName() ?? ""
       };
     }
     case 2 /* Snapshot */: {
@@ -2866,11 +2883,11 @@ function decodeBody(message, bodyType, frameSize) {
       return { type: "ping", nonce: ping.nonce(), rttUs: ping.rttUs() };
     }
     case 5 /* Disconnect */: {
-      const disconnect = message.body(new Disconnect());
-      if (disconnect === null) {
+      const disconnect2 = message.body(new Disconnect());
+      if (disconnect2 === null) {
         throw new ProtocolError("Disconnect has no body");
       }
-      return { type: "disconnect", code: disconnect.code(), reason: disconnect.reason() ?? "" };
+      return { type: "disconnect", code: disconnect2.code(), reason: disconnect2.reason() ?? "" };
     }
     case 6 /* SnapshotRate */: {
       const rate = message.body(new SnapshotRate());
@@ -3083,6 +3100,7 @@ var SnapshotRateTracker = class {
 
 // src/hud.ts
 var LABELS = {
+  room: "room",
   state: "state",
   actor: "you",
   tick: "tick",
@@ -3097,6 +3115,12 @@ var LABELS = {
   fields: "fields"
 };
 var OPTIONAL = /* @__PURE__ */ new Set(["fields"]);
+function describeRoom(roomName, room) {
+  if (room === "") {
+    return roomName === "" ? "–" : roomName;
+  }
+  return roomName === "" || roomName === room ? room : `${roomName} ${room}`;
+}
 function formatByteRate(bytesPerSecond) {
   if (bytesPerSecond < 1e3) {
     return `${Math.round(bytesPerSecond)} B/s`;
@@ -3107,20 +3131,21 @@ function formatByteRate(bytesPerSecond) {
   return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
 }
 var Hud = class {
-  constructor(root) {
+  /** @param onLeave what the Leave button does. */
+  constructor(root, onLeave) {
     this.values = /* @__PURE__ */ new Map();
     this.labels = /* @__PURE__ */ new Map();
     this.shownEvents = "";
     const list = document.createElement("dl");
-    for (const field of Object.keys(LABELS)) {
+    for (const field2 of Object.keys(LABELS)) {
       const label = document.createElement("dt");
-      label.textContent = LABELS[field];
+      label.textContent = LABELS[field2];
       const value = document.createElement("dd");
-      value.dataset.field = field;
+      value.dataset.field = field2;
       list.append(label, value);
-      this.values.set(field, value);
-      this.labels.set(field, label);
-      if (OPTIONAL.has(field)) {
+      this.values.set(field2, value);
+      this.labels.set(field2, label);
+      if (OPTIONAL.has(field2)) {
         label.hidden = true;
         value.hidden = true;
       }
@@ -3133,9 +3158,21 @@ var Hud = class {
     const help = document.createElement("p");
     help.className = "help";
     help.textContent = "move: WASD or arrow keys";
-    root.replaceChildren(list, this.events, this.notice, help);
+    const leave = document.createElement("button");
+    leave.type = "button";
+    leave.dataset.action = "leave";
+    leave.textContent = "Leave room";
+    leave.addEventListener("click", () => {
+      leave.blur();
+      onLeave();
+    });
+    const actions = document.createElement("p");
+    actions.className = "actions";
+    actions.append(leave);
+    root.replaceChildren(list, this.events, this.notice, help, actions);
   }
   update(view) {
+    this.set("room", describeRoom(view.roomName, view.room));
     this.set("state", view.state);
     this.values.get("state")?.setAttribute("data-state", view.state);
     this.set("actor", view.actorId === null ? "–" : `#${view.actorId}`);
@@ -3175,15 +3212,15 @@ var Hud = class {
     );
     this.events.hidden = events2.length === 0;
   }
-  show(field, shown) {
-    for (const element of [this.labels.get(field), this.values.get(field)]) {
+  show(field2, shown) {
+    for (const element of [this.labels.get(field2), this.values.get(field2)]) {
       if (element !== void 0 && element.hidden === shown) {
         element.hidden = !shown;
       }
     }
   }
-  set(field, text) {
-    const element = this.values.get(field);
+  set(field2, text) {
+    const element = this.values.get(field2);
     if (element !== void 0 && element.textContent !== text) {
       element.textContent = text;
     }
@@ -3247,6 +3284,256 @@ var Keyboard = class {
     }
   }
 };
+
+// src/lobby.ts
+var REFRESH_MS = 2e3;
+function lobbyRows(rooms) {
+  return rooms.map((room) => ({
+    id: room.id,
+    name: room.name,
+    players: `${room.clients}/${room.maxClients}`,
+    label: describeLabel(room.label),
+    joinable: room.state === "open" && room.clients < room.maxClients
+  }));
+}
+function describeLabel(label) {
+  return Object.entries(label).map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`).join(", ");
+}
+var Lobby = class {
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+    /** Counts shows, so that a refresh answered after the lobby was hidden is dropped. */
+    this.shown = 0;
+    this.refreshTimer = null;
+    const title = document.createElement("h1");
+    title.textContent = "Tickwire rooms";
+    this.notice = paragraph("notice");
+    this.table = document.createElement("table");
+    const head = this.table.createTHead().insertRow();
+    for (const text of ["room", "id", "players", "label", ""]) {
+      const cell = document.createElement("th");
+      cell.textContent = text;
+      head.append(cell);
+    }
+    this.body = this.table.createTBody();
+    this.empty = paragraph("empty");
+    this.empty.textContent = "No rooms yet.";
+    this.listError = paragraph("list-error");
+    const buttons = document.createElement("p");
+    buttons.className = "actions";
+    buttons.append(button("Create room", "create", () => this.act(() => actions.create())));
+    buttons.append(button("Quick play", "quick-play", () => this.act(() => actions.quickPlay())));
+    root.replaceChildren(title, this.notice, this.table, this.empty, this.listError, buttons);
+  }
+  /** Shows the lobby with `notice` (null: none) and keeps its list fresh until hidden. */
+  show(notice2) {
+    this.shown += 1;
+    this.root.hidden = false;
+    this.notice.textContent = notice2 ?? "";
+    this.notice.hidden = notice2 === null;
+    this.setBusy(false);
+    this.refresh();
+  }
+  hide() {
+    this.shown += 1;
+    this.root.hidden = true;
+    if (this.refreshTimer !== null) {
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = null;
+    }
+  }
+  refresh() {
+    if (this.refreshTimer !== null) {
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = null;
+    }
+    const at = this.shown;
+    const next = () => {
+      if (at === this.shown) {
+        this.refreshTimer = setTimeout(() => this.refresh(), REFRESH_MS);
+      }
+    };
+    this.actions.rooms().then(
+      (rooms) => {
+        if (at === this.shown) {
+          this.listError.hidden = true;
+          this.render(lobbyRows(rooms));
+        }
+        next();
+      },
+      (error) => {
+        if (at === this.shown) {
+          this.listError.textContent = `Could not list the rooms: ${error instanceof Error ? error.message : String(error)}`;
+          this.listError.hidden = false;
+        }
+        next();
+      }
+    );
+  }
+  render(rows) {
+    const busy = this.root.hasAttribute("data-busy");
+    this.body.replaceChildren(
+      ...rows.map((row) => {
+        const line = document.createElement("tr");
+        line.dataset.room = row.id;
+        for (const text of [row.name, row.id, row.players, row.label]) {
+          line.insertCell().textContent = text;
+        }
+        const join = button("Join", "join", () => this.act(() => this.actions.join(row.id)));
+        join.dataset.joinable = String(row.joinable);
+        join.disabled = busy || !row.joinable;
+        line.insertCell().append(join);
+        return line;
+      })
+    );
+    this.table.hidden = rows.length === 0;
+    this.empty.hidden = rows.length > 0;
+  }
+  act(action) {
+    this.setBusy(true);
+    action();
+  }
+  setBusy(busy) {
+    this.root.toggleAttribute("data-busy", busy);
+    for (const element of this.root.querySelectorAll("button")) {
+      element.disabled = busy || element.dataset.joinable === "false";
+    }
+  }
+};
+function paragraph(className) {
+  const element = document.createElement("p");
+  element.className = className;
+  element.hidden = true;
+  return element;
+}
+function button(text, action, onClick) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = text;
+  element.dataset.action = action;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+// src/matchmaker.ts
+var ROOM_TYPE = "default";
+var MatchmakerError = class extends Error {
+  constructor(status2, message) {
+    super(message);
+    this.name = "MatchmakerError";
+    this.status = status2;
+  }
+};
+var Matchmaker = class {
+  /**
+   * @param origin the server's HTTP origin, e.g. "http://127.0.0.1:8080" (the page's).
+   * @param fetcher `fetch`, or a stand-in for tests.
+   */
+  constructor(origin, fetcher = (url, init) => fetch(url, init)) {
+    this.origin = origin;
+    this.fetcher = fetcher;
+  }
+  async rooms() {
+    return parseRooms(await this.call("GET", "/rooms"));
+  }
+  /** Creates a room of type `name` and takes a seat in it. */
+  async create(name = ROOM_TYPE) {
+    return parseSeat(await this.call("POST", "/rooms", { name }), this.socketBase());
+  }
+  /** A seat in the room `room`; 404 when it is gone, 409 when it is full or locked. */
+  async join(room) {
+    return parseSeat(await this.call("POST", `/rooms/${encodeURIComponent(room)}/join`), this.socketBase());
+  }
+  /** A seat in an open room of type `name`, created when there is none. */
+  async matchmake(name = ROOM_TYPE) {
+    return parseSeat(await this.call("POST", "/matchmake", { name }), this.socketBase());
+  }
+  /** The origin as a WebSocket base URL: http → ws, https → wss. */
+  socketBase() {
+    return this.origin.replace(/^http/, "ws");
+  }
+  async call(method, path, body) {
+    let response;
+    try {
+      response = await this.fetcher(new URL(path, this.origin).href, {
+        method,
+        headers: body === void 0 ? {} : { "content-type": "application/json" },
+        body: body === void 0 ? void 0 : JSON.stringify(body)
+      });
+    } catch (error) {
+      throw new MatchmakerError(0, `the server did not answer (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const text = await response.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+    }
+    if (!response.ok) {
+      const error = isObject(json) && typeof json.error === "string" ? json.error : `HTTP ${response.status}`;
+      throw new MatchmakerError(response.status, error);
+    }
+    if (json === null) {
+      throw new MatchmakerError(0, `${method} ${path} answered ${response.status} without JSON`);
+    }
+    return json;
+  }
+};
+function isObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function field(object, key, type, what) {
+  const value = object[key];
+  if (typeof value !== type || type === "number" && !Number.isFinite(value)) {
+    throw new MatchmakerError(0, `${what}.${key} should be a ${type}, but is ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+function parseRooms(json) {
+  if (!isObject(json) || !Array.isArray(json.rooms)) {
+    throw new MatchmakerError(0, 'GET /rooms should answer {"rooms": [...]}');
+  }
+  return json.rooms.map((room) => {
+    if (!isObject(room)) {
+      throw new MatchmakerError(0, `a room should be an object, but is ${JSON.stringify(room)}`);
+    }
+    const state2 = room.state;
+    if (state2 !== "open" && state2 !== "locked") {
+      throw new MatchmakerError(0, `room.state should be "open" or "locked", but is ${JSON.stringify(state2)}`);
+    }
+    return {
+      id: field(room, "id", "string", "room"),
+      name: field(room, "name", "string", "room"),
+      clients: field(room, "clients", "number", "room"),
+      maxClients: field(room, "max_clients", "number", "room"),
+      label: isObject(room.label) ? room.label : {},
+      tickRateHz: field(room, "tick_rate_hz", "number", "room"),
+      state: state2
+    };
+  });
+}
+function parseSeat(json, socketBase) {
+  if (!isObject(json)) {
+    throw new MatchmakerError(0, `a seat should be an object, but is ${JSON.stringify(json)}`);
+  }
+  const given = field(json, "url", "string", "seat");
+  let url = null;
+  try {
+    url = new URL(given, socketBase);
+  } catch {
+  }
+  if (url === null || url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new MatchmakerError(0, `seat.url should be a ws:// or wss:// URL, but is ${JSON.stringify(given)}`);
+  }
+  return {
+    room: field(json, "room", "string", "seat"),
+    name: field(json, "name", "string", "seat"),
+    url: url.href,
+    seat: field(json, "seat", "string", "seat"),
+    expiresInMs: field(json, "expires_in_ms", "number", "seat")
+  };
+}
 
 // src/meter.ts
 var RateMeter = class {
@@ -3650,6 +3937,206 @@ function niceStep(raw) {
   return 10 * power;
 }
 
+// src/resume-store.ts
+var KEY_PREFIX = "tickwire.resume.";
+var ResumeStore = class {
+  /** @param storage sessionStorage, or null when the page may not use it. */
+  constructor(storage) {
+    this.storage = storage;
+  }
+  /** The token stored for `room`, or null (none, or not a token). */
+  load(room) {
+    const hex = this.attempt(() => this.storage?.getItem(KEY_PREFIX + room) ?? null) ?? null;
+    if (hex === null || hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-f]+$/.test(hex)) {
+      return null;
+    }
+    return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+  }
+  /** Keeps `token` for `room` (null or empty: forgets it). */
+  save(room, token) {
+    if (token === null || token.length === 0) {
+      this.forget(room);
+      return;
+    }
+    const hex = Array.from(token, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    this.attempt(() => this.storage?.setItem(KEY_PREFIX + room, hex));
+  }
+  forget(room) {
+    this.attempt(() => this.storage?.removeItem(KEY_PREFIX + room));
+  }
+  attempt(action) {
+    try {
+      return action();
+    } catch {
+      return void 0;
+    }
+  }
+};
+function tabStorage() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+// src/entry.ts
+var DEFAULT_ROOM = "default";
+function stepOnLoad(room, token) {
+  if (room === null) {
+    return { kind: "lobby", notice: null };
+  }
+  if (token !== null) {
+    return { kind: "resume", room, token };
+  }
+  return enterWithoutToken(room);
+}
+function stepAfterRefusal(room, hello, reason) {
+  if (hello === "resume") {
+    return enterWithoutToken(room);
+  }
+  const what = hello === "seat" ? `The seat in room ${room}` : `Room ${room}`;
+  return { kind: "lobby", notice: `${what} was refused${reason === "" ? "" : `: ${reason}`}` };
+}
+function stepAfterJoinFailure(room, status2, error) {
+  switch (status2) {
+    case 404:
+      return { kind: "lobby", notice: `Room ${room} is gone` };
+    case 409:
+      return { kind: "lobby", notice: `Room ${room} is full` };
+    default:
+      return { kind: "lobby", notice: `Could not join room ${room}: ${error}` };
+  }
+}
+function enterWithoutToken(room) {
+  return room === DEFAULT_ROOM ? { kind: "default" } : { kind: "join", room };
+}
+
+// src/room-flow.ts
+var SEAT_REFUSED = 4005;
+var RoomFlow = class {
+  constructor(options) {
+    this.options = options;
+    /** The room the page is in or on its way to; null in the lobby. */
+    this.room = null;
+    /** What the current session's Hello carries (a Welcome turns a seat into a resume). */
+    this.hello = "plain";
+    /** Counts steps, so that an answer to an earlier one (a join answered after Leave) is dropped. */
+    this.steps = 0;
+  }
+  /** Takes the first step, from the page's URL. */
+  start() {
+    const room = roomFrom(new URL(this.options.page.href).search);
+    this.follow(stepOnLoad(room, room === null ? null : this.options.store.load(room)));
+  }
+  /** Joins the room `room` (the lobby's Join). */
+  join(room) {
+    this.follow({ kind: "join", room });
+  }
+  /** Creates a room and plays in it (the lobby's Create room). */
+  create() {
+    this.seatFrom(() => this.options.matchmaker.create(), "Could not create a room");
+  }
+  /** Joins an open room, or creates one (the lobby's Quick play). */
+  quickPlay() {
+    this.seatFrom(() => this.options.matchmaker.matchmake(), "Quick play failed");
+  }
+  /** A Welcome came: keeps its resume token for its room, and the room in the URL. */
+  welcomed(welcome) {
+    this.hello = "resume";
+    if (welcome.room !== "" && welcome.room !== this.room) {
+      this.room = welcome.room;
+      this.setUrl(welcome.room);
+    }
+    if (this.room !== null) {
+      this.options.store.save(this.room, welcome.resumeToken);
+    }
+  }
+  /** A session closed; a refused seat or resume (4005) takes the next step. */
+  closed(code, reason) {
+    if (code === SEAT_REFUSED && this.room !== null) {
+      this.options.store.forget(this.room);
+      this.follow(stepAfterRefusal(this.room, this.hello, reason));
+    }
+  }
+  /** Leaves the room for the lobby (the HUD's Leave). */
+  leave() {
+    if (this.room !== null) {
+      this.options.store.forget(this.room);
+    }
+    this.follow({ kind: "lobby", notice: null });
+  }
+  follow(step) {
+    const at = ++this.steps;
+    switch (step.kind) {
+      case "lobby":
+        this.options.disconnect();
+        this.room = null;
+        this.setUrl(null);
+        this.options.lobby.show(step.notice);
+        break;
+      case "resume":
+        this.enter(step.room, "resume", { url: this.options.socketUrl, seat: null, resumeToken: step.token, room: step.room });
+        break;
+      case "default":
+        this.enter(DEFAULT_ROOM, "plain", { url: this.options.socketUrl, seat: null, resumeToken: null, room: null });
+        break;
+      case "join":
+        this.whenSeated(
+          at,
+          this.options.matchmaker.join(step.room),
+          (error) => stepAfterJoinFailure(step.room, error.status, error.message)
+        );
+        break;
+    }
+  }
+  seatFrom(request, failure) {
+    this.whenSeated(++this.steps, request(), (error) => ({ kind: "lobby", notice: `${failure}: ${error.message}` }));
+  }
+  /**
+   * Enters the seat `request` answers, or takes the step `onFailure` says, unless
+   * another step was taken since step `at`.
+   */
+  whenSeated(at, request, onFailure) {
+    request.then(
+      (seat) => {
+        if (at === this.steps) {
+          this.seated(seat);
+        }
+      },
+      (error) => {
+        if (at === this.steps) {
+          this.follow(onFailure(asMatchmakerError(error)));
+        }
+      }
+    );
+  }
+  seated(seat) {
+    this.options.store.forget(seat.room);
+    this.enter(seat.room, "seat", { url: seat.url, seat: seat.seat, resumeToken: null, room: seat.room });
+  }
+  /** Connects to `room` with `target`, the room in the URL. */
+  enter(room, hello, target) {
+    this.hello = hello;
+    this.room = room;
+    this.setUrl(room);
+    this.options.lobby.hide();
+    this.options.connect(target);
+  }
+  setUrl(room) {
+    const href = withRoom(this.options.page.href, room);
+    if (href !== this.options.page.href) {
+      this.options.page.replace(href);
+    }
+  }
+};
+function asMatchmakerError(error) {
+  if (error instanceof MatchmakerError) {
+    return error;
+  }
+  return new MatchmakerError(0, error instanceof Error ? error.message : String(error));
+}
+
 // src/mirror.ts
 function emptyState(tick = 0, stepsPerUnit = 0) {
   return { tick, stepsPerUnit, ...emptyColumns() };
@@ -3928,11 +4415,14 @@ var Connection = class {
     this.stopInputs();
     this.state = "closed";
   }
-  /** Closes the socket (normal closure: the player leaves) and abandons it. */
-  dispose() {
+  /**
+   * Closes the socket and abandons it: with 1000 (normal closure) the player leaves; with
+   * 1001 (going away) the page does, as a browser says when a page unloads.
+   */
+  dispose(code = 1e3) {
     this.abandon();
     try {
-      this.socket.close(1e3);
+      this.socket.close(code);
     } catch {
     }
   }
@@ -4111,8 +4601,6 @@ var Session = class {
     /** Connections given up for silence, closed once the next Welcome has come. */
     this.abandoned = [];
     this.state = "connecting";
-    /** From the last Welcome; a secret, so never published. */
-    this.resumeToken = null;
     /** The Disconnect message of the current connection, if one came. */
     this.disconnect = null;
     this.welcomes = 0;
@@ -4120,6 +4608,9 @@ var Session = class {
     this.wantedCap = 0;
     this.url = options.url;
     this.authToken = options.authToken ?? null;
+    this.seat = options.seat ?? null;
+    this.resumeToken = options.resumeToken ?? null;
+    this.room = options.room ?? null;
     this.direction = options.direction;
     this.timers = options.timers ?? browserTimers;
     this.silenceMs = options.silenceMs ?? SILENCE_MS;
@@ -4154,11 +4645,14 @@ var Session = class {
     this.wantedCap = maxPerSecond;
     this.connection?.capSnapshots(maxPerSecond);
   }
-  /** The page's own decision: closes the connection and never reconnects (until reopen). */
-  close() {
+  /**
+   * The page's own decision: closes the connection and never reconnects (until reopen).
+   * @param code 1000: the player leaves; 1001: the page goes away (it may come back and resume).
+   */
+  close(code = 1e3) {
     this.retry.cancel();
     this.watchdog.cancel();
-    this.connection?.dispose();
+    this.connection?.dispose(code);
     this.connection = null;
     this.closeAbandoned();
     this.setState("closed");
@@ -4207,7 +4701,12 @@ var Session = class {
           }
         }
       },
-      { authToken: this.authToken, resumeToken: this.resumeToken }
+      {
+        authToken: this.authToken,
+        seat: this.welcomes === 0 ? this.seat : null,
+        resumeToken: this.resumeToken,
+        room: this.resumeToken === null ? null : this.room
+      }
     );
     this.connection = connection;
     this.current = connection.replication;
@@ -4222,6 +4721,9 @@ var Session = class {
     if (event.type === "welcome") {
       this.backoff.reset();
       this.resumeToken = event.resumeToken;
+      if (event.room !== "") {
+        this.room = event.room;
+      }
       this.welcomes += 1;
       this.closeAbandoned();
     }
@@ -4283,6 +4785,9 @@ var Session = class {
 // src/status.ts
 function publishStatus() {
   const status2 = {
+    view: "room",
+    room: null,
+    roomName: null,
     state: "connecting",
     reconnects: 0,
     resumed: false,
@@ -4586,10 +5091,11 @@ var status = publishStatus();
 var world = new World();
 var renderer = new Renderer(requireElement("view", HTMLCanvasElement));
 var hudElement = requireElement("hud", HTMLElement);
-var hud = new Hud(hudElement);
+var hud = new Hud(hudElement, () => flow.leave());
 var snapshots = new RateMeter();
 var snapshotRate = new SnapshotRateTracker();
 var predictor = new Predictor();
+var session = null;
 var state = "connecting";
 var notice = null;
 var noticeUntil = null;
@@ -4621,7 +5127,9 @@ function onMessage(event) {
       world.welcome(event.actorId, event.arenaSize, event.settings);
       predictor.reset();
       predictor.arena = event.arenaSize;
-      if (session.reconnects > 0) {
+      flow.welcomed(event);
+      const reconnects = session?.reconnects ?? 0;
+      if (reconnects > 0) {
         const text = event.resumed ? `reconnected: resumed actor #${event.actorId}` : `reconnected as a new actor #${event.actorId} (actor #${previousId ?? "?"} could not be resumed)`;
         showNotice({ kind: "info", text }, RECONNECTED_NOTICE_MS);
         if (!event.resumed) {
@@ -4632,7 +5140,9 @@ function onMessage(event) {
       }
       lastClose = null;
       resyncNotice = null;
-      status.reconnects = session.reconnects;
+      status.reconnects = reconnects;
+      status.room = event.room;
+      status.roomName = event.roomName;
       status.resumed = event.resumed;
       status.applyErrors = 0;
       status.actorId = event.actorId;
@@ -4682,7 +5192,7 @@ function showNotice(next, forMs = null) {
 }
 function currentNotice(now) {
   if (lastClose !== null) {
-    const retryInMs = lastClose.final ? null : session.retryInMs();
+    const retryInMs = lastClose.final ? null : session?.retryInMs() ?? null;
     return { kind: lastClose.final ? "error" : "info", text: closeNotice(lastClose.code, lastClose.reason, retryInMs) };
   }
   if (noticeUntil !== null && now >= noticeUntil) {
@@ -4699,7 +5209,7 @@ function onSnapshot(frame2) {
   }
   const receipt = frame2.receipt;
   if (receipt.outcome === "failed") {
-    status.applyErrors = session.replication.applyErrors;
+    status.applyErrors = session?.replication.applyErrors ?? 0;
     console.warn(`tickwire: snapshot ${frame2.tick ?? "?"} not applied: ${receipt.reason}`);
     if (receipt.requestFull) {
       resyncNotice = { kind: "error", text: `snapshot refused (${receipt.reason}); asked for a full snapshot` };
@@ -4715,7 +5225,7 @@ function onSnapshot(frame2) {
     } else {
       status.deltasApplied += 1;
     }
-    status.actorCount = session.replication.mirror.size;
+    status.actorCount = session?.replication.mirror.size ?? 0;
     status.ownPosition = world.ownPosition;
     if (status.ownPosition !== null) {
       predictor.reconcile(status.ownPosition, performance.now(), status.rttMs ?? 0);
@@ -4729,46 +5239,104 @@ function onSnapshot(frame2) {
     resyncNotice = null;
   }
 }
-var keyboard = new Keyboard(window, () => session.sendInputNow());
+var keyboard = new Keyboard(window, () => session?.sendInputNow());
 function onInput(sequence, direction) {
   predictor.sent(sequence, direction, performance.now());
   status.lastInputSent = predictor.lastSent;
 }
-var session = new Session(
-  { url: socketUrl(location), authToken: authTokenFrom(location.search), direction: () => keyboard.direction() },
-  {
-    onState(next) {
-      state = next;
-      status.state = next;
-    },
-    onMessage,
-    onSnapshot,
-    onInput,
-    onProtocolError(message) {
-      console.warn(`tickwire: ${message}`);
-      showNotice({ kind: "error", text: `protocol error: ${message}` });
-    },
-    onClose(report) {
-      const silent = report.code === 1006 && report.reason === "" && !report.final;
-      lastClose = silent && lastClose !== null ? { ...lastClose, retryInMs: report.retryInMs } : report;
-      const next = report.retryInMs === null ? "not retrying" : `retrying in ${Math.round(report.retryInMs)} ms`;
-      console.info(`tickwire: connection closed (${report.code}${report.reason ? `: ${report.reason}` : ""}); ${next}`);
-    }
+var sessionHandlers = {
+  onState(next) {
+    state = next;
+    status.state = next;
+  },
+  onMessage,
+  onSnapshot,
+  onInput,
+  onProtocolError(message) {
+    console.warn(`tickwire: ${message}`);
+    showNotice({ kind: "error", text: `protocol error: ${message}` });
+  },
+  onClose(report) {
+    const silent = report.code === 1006 && report.reason === "" && !report.final;
+    lastClose = silent && lastClose !== null ? { ...lastClose, retryInMs: report.retryInMs } : report;
+    const next = report.retryInMs === null ? "not retrying" : `retrying in ${Math.round(report.retryInMs)} ms`;
+    console.info(`tickwire: connection closed (${report.code}${report.reason ? `: ${report.reason}` : ""}); ${next}`);
+    flow.closed(report.code, report.reason);
   }
-);
+};
+var wantedCap = snapshotCap(document);
+function connect(target) {
+  session?.close();
+  lastClose = null;
+  resyncNotice = null;
+  showNotice(null);
+  state = "connecting";
+  status.state = state;
+  status.reconnects = 0;
+  session = new Session(
+    {
+      url: target.url,
+      authToken: authTokenFrom(location.search),
+      seat: target.seat,
+      resumeToken: target.resumeToken,
+      room: target.room,
+      direction: () => keyboard.direction()
+    },
+    sessionHandlers
+  );
+  session.capSnapshots(wantedCap);
+}
+function disconnect() {
+  session?.close();
+  session = null;
+}
+var matchmaker = new Matchmaker(location.origin);
+var lobby = new Lobby(requireElement("lobby", HTMLElement), {
+  rooms: () => matchmaker.rooms(),
+  join: (room) => flow.join(room),
+  create: () => flow.create(),
+  quickPlay: () => flow.quickPlay()
+});
+var flow = new RoomFlow({
+  matchmaker,
+  store: new ResumeStore(tabStorage()),
+  lobby: {
+    show(notice2) {
+      lobby.show(notice2);
+      status.view = "lobby";
+    },
+    hide() {
+      lobby.hide();
+      status.view = "room";
+    }
+  },
+  page: {
+    get href() {
+      return location.href;
+    },
+    replace(href) {
+      history.replaceState(history.state, "", href);
+    }
+  },
+  socketUrl: socketUrl(location),
+  connect,
+  disconnect
+});
 function trackHud(element) {
   const measure = () => renderer.setHudRect(element.getBoundingClientRect());
   new ResizeObserver(measure).observe(element);
   window.addEventListener("resize", measure);
 }
-session.capSnapshots(snapshotCap(document));
-watchVisibility(document, (maxPerSecond) => session.capSnapshots(maxPerSecond));
+watchVisibility(document, (maxPerSecond) => {
+  wantedCap = maxPerSecond;
+  session?.capSnapshots(maxPerSecond);
+});
 window.addEventListener("resize", () => renderer.resize());
 trackHud(hudElement);
-window.addEventListener("pagehide", () => session.close());
+window.addEventListener("pagehide", () => session?.close(1001));
 window.addEventListener("pageshow", (event) => {
   if (event.persisted) {
-    session.reopen();
+    session?.reopen();
   }
 });
 function frame(now) {
@@ -4788,6 +5356,8 @@ function frame(now) {
   renderer.draw(world.arenaSize, actors, fieldNames);
   status.arenaRect = renderer.arenaPlacement;
   hud.update({
+    roomName: status.roomName ?? "",
+    room: status.room ?? "",
     state,
     actorId: world.ownId,
     tick: status.tick,
@@ -4804,4 +5374,5 @@ function frame(now) {
   });
   requestAnimationFrame(frame);
 }
+flow.start();
 requestAnimationFrame(frame);

@@ -97,11 +97,14 @@ export class Connection {
     this.state = 'closed';
   }
 
-  /** Closes the socket (normal closure: the player leaves) and abandons it. */
-  dispose(): void {
+  /**
+   * Closes the socket and abandons it: with 1000 (normal closure) the player leaves; with
+   * 1001 (going away) the page does, as a browser says when a page unloads.
+   */
+  dispose(code: 1000 | 1001 = 1000): void {
     this.abandon();
     try {
-      this.socket.close(1000);
+      this.socket.close(code);
     } catch {
       // Already closing or closed: nothing more to do.
     }

@@ -1,11 +1,11 @@
-// Heads-up display: a small text panel over the canvas with the connection state,
-// server tick, round-trip time, actor count, snapshot rate, snapshot bytes per second,
-// the server's rates in force (tick rate, this client's snapshot interval and why it is
-// throttled, input interval, interpolation delay), the game's gameplay field names
-// (only for a game that has any), a log of the last gameplay events (newest first, only
-// once there are any) and the latest notice (why the
-// connection closed and when the next attempt is, a reconnection, a protocol error, a
-// resync).
+// Heads-up display: a small text panel over the canvas with the room, the connection
+// state, server tick, round-trip time, actor count, snapshot rate, snapshot bytes per
+// second, the server's rates in force (tick rate, this client's snapshot interval and
+// why it is throttled, input interval, interpolation delay), the game's gameplay field
+// names (only for a game that has any), a log of the last gameplay events (newest first,
+// only once there are any), the latest notice (why the connection closed and when the
+// next attempt is, a reconnection, a protocol error, a resync), and the Leave button
+// (back to the lobby).
 
 import type { GameSettings, Throttle } from './protocol';
 import { describeInterval } from './rate';
@@ -17,6 +17,9 @@ export interface HudNotice {
 }
 
 export interface HudView {
+  /** The room's type and id, from the last Welcome ('' from a server without rooms). */
+  roomName: string;
+  room: string;
   state: SessionState;
   actorId: number | null;
   tick: number | null;
@@ -38,6 +41,7 @@ export interface HudView {
 }
 
 type Field =
+  | 'room'
   | 'state'
   | 'actor'
   | 'tick'
@@ -52,6 +56,7 @@ type Field =
   | 'fields';
 
 const LABELS: Readonly<Record<Field, string>> = {
+  room: 'room',
   state: 'state',
   actor: 'you',
   tick: 'tick',
@@ -68,6 +73,14 @@ const LABELS: Readonly<Record<Field, string>> = {
 
 /** Rows shown only when they have something to say. */
 const OPTIONAL: ReadonlySet<Field> = new Set<Field>(['fields']);
+
+/** A room for people: its type and id ("default k3v9qz2a"), one word when they are the same, '–' when unknown. */
+export function describeRoom(roomName: string, room: string): string {
+  if (room === '') {
+    return roomName === '' ? '–' : roomName;
+  }
+  return roomName === '' || roomName === room ? room : `${roomName} ${room}`;
+}
 
 /** A byte rate for people: "850 B/s", "12.4 kB/s", "3.1 MB/s". */
 export function formatByteRate(bytesPerSecond: number): string {
@@ -87,7 +100,8 @@ export class Hud {
   private readonly events: HTMLOListElement;
   private shownEvents = '';
 
-  constructor(root: HTMLElement) {
+  /** @param onLeave what the Leave button does. */
+  constructor(root: HTMLElement, onLeave: () => void) {
     const list = document.createElement('dl');
     for (const field of Object.keys(LABELS) as Field[]) {
       const label = document.createElement('dt');
@@ -110,10 +124,23 @@ export class Hud {
     const help = document.createElement('p');
     help.className = 'help';
     help.textContent = 'move: WASD or arrow keys';
-    root.replaceChildren(list, this.events, this.notice, help);
+    const leave = document.createElement('button');
+    leave.type = 'button';
+    leave.dataset.action = 'leave';
+    leave.textContent = 'Leave room';
+    leave.addEventListener('click', () => {
+      // Focus would stay on the hidden button, where Space or Enter would press it again.
+      leave.blur();
+      onLeave();
+    });
+    const actions = document.createElement('p');
+    actions.className = 'actions';
+    actions.append(leave);
+    root.replaceChildren(list, this.events, this.notice, help, actions);
   }
 
   update(view: HudView): void {
+    this.set('room', describeRoom(view.roomName, view.room));
     this.set('state', view.state);
     this.values.get('state')?.setAttribute('data-state', view.state);
     this.set('actor', view.actorId === null ? '–' : `#${view.actorId}`);

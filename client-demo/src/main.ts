@@ -1,4 +1,5 @@
-// Entry point: wires the session (connections that reconnect and resume, and the
+// Entry point: wires the room flow (lobby, matchmaker, the room in the URL, stored
+// resume tokens), the session in a room (connections that reconnect and resume, and the
 // mirror), world view, snapshot rate, page visibility, keyboard, renderer and HUD
 // together (the renderer keeps the arena clear of the HUD) and runs the
 // requestAnimationFrame loop.
@@ -10,11 +11,15 @@ import { EventLog } from './events';
 import { namedFields } from './fields';
 import { Hud, type HudNotice } from './hud';
 import { Keyboard } from './input';
+import { Lobby } from './lobby';
+import { Matchmaker } from './matchmaker';
 import { RateMeter } from './meter';
 import { Predictor } from './prediction';
 import { Renderer } from './render';
 import { SnapshotRateTracker } from './rate';
-import { Session, type CloseReport, type SessionState } from './session';
+import { ResumeStore, tabStorage } from './resume-store';
+import { RoomFlow, type Target } from './room-flow';
+import { Session, type CloseReport, type SessionHandlers, type SessionState } from './session';
 import { publishStatus } from './status';
 import { isAfter } from './tick';
 import { snapshotCap, watchVisibility } from './visibility';
@@ -37,11 +42,13 @@ const status = publishStatus();
 const world = new World();
 const renderer = new Renderer(requireElement('view', HTMLCanvasElement));
 const hudElement = requireElement('hud', HTMLElement);
-const hud = new Hud(hudElement);
+const hud = new Hud(hudElement, () => flow.leave());
 const snapshots = new RateMeter();
 const snapshotRate = new SnapshotRateTracker();
 /** Client-side prediction of the own actor (src/prediction.ts). */
 const predictor = new Predictor();
+/** The session in the current room; null in the lobby. */
+let session: Session | null = null;
 let state: SessionState = 'connecting';
 let notice: HudNotice | null = null;
 /** When `notice` goes away by itself (performance.now()); null: when replaced. */
@@ -81,7 +88,9 @@ function onMessage(event: ServerNotice): void {
       world.welcome(event.actorId, event.arenaSize, event.settings);
       predictor.reset();
       predictor.arena = event.arenaSize;
-      if (session.reconnects > 0) {
+      flow.welcomed(event);
+      const reconnects = session?.reconnects ?? 0;
+      if (reconnects > 0) {
         const text = event.resumed
           ? `reconnected: resumed actor #${event.actorId}`
           : `reconnected as a new actor #${event.actorId} (actor #${previousId ?? '?'} could not be resumed)`;
@@ -94,7 +103,9 @@ function onMessage(event: ServerNotice): void {
       }
       lastClose = null;
       resyncNotice = null;
-      status.reconnects = session.reconnects;
+      status.reconnects = reconnects;
+      status.room = event.room;
+      status.roomName = event.roomName;
       status.resumed = event.resumed;
       status.applyErrors = 0;
       status.actorId = event.actorId;
@@ -149,7 +160,7 @@ function showNotice(next: HudNotice | null, forMs: number | null = null): void {
 /** The HUD's notice at `now`: a close (counting down to the retry) before anything else. */
 function currentNotice(now: number): HudNotice | null {
   if (lastClose !== null) {
-    const retryInMs = lastClose.final ? null : session.retryInMs();
+    const retryInMs = lastClose.final ? null : (session?.retryInMs() ?? null);
     return { kind: lastClose.final ? 'error' : 'info', text: closeNotice(lastClose.code, lastClose.reason, retryInMs) };
   }
   if (noticeUntil !== null && now >= noticeUntil) {
@@ -167,7 +178,7 @@ function onSnapshot(frame: SnapshotFrame): void {
   }
   const receipt = frame.receipt;
   if (receipt.outcome === 'failed') {
-    status.applyErrors = session.replication.applyErrors;
+    status.applyErrors = session?.replication.applyErrors ?? 0;
     console.warn(`tickwire: snapshot ${frame.tick ?? '?'} not applied: ${receipt.reason}`);
     if (receipt.requestFull) {
       resyncNotice = { kind: 'error', text: `snapshot refused (${receipt.reason}); asked for a full snapshot` };
@@ -183,7 +194,7 @@ function onSnapshot(frame: SnapshotFrame): void {
     } else {
       status.deltasApplied += 1;
     }
-    status.actorCount = session.replication.mirror.size;
+    status.actorCount = session?.replication.mirror.size ?? 0;
     status.ownPosition = world.ownPosition;
     if (status.ownPosition !== null) {
       predictor.reconcile(status.ownPosition, performance.now(), status.rttMs ?? 0);
@@ -198,35 +209,98 @@ function onSnapshot(frame: SnapshotFrame): void {
   }
 }
 
-const keyboard = new Keyboard(window, () => session.sendInputNow());
+const keyboard = new Keyboard(window, () => session?.sendInputNow());
 function onInput(sequence: number, direction: { x: number; y: number }): void {
   predictor.sent(sequence, direction, performance.now());
   status.lastInputSent = predictor.lastSent;
 }
-const session = new Session(
-  { url: socketUrl(location), authToken: authTokenFrom(location.search), direction: () => keyboard.direction() },
-  {
-    onState(next) {
-      state = next;
-      status.state = next;
+const sessionHandlers: SessionHandlers = {
+  onState(next) {
+    state = next;
+    status.state = next;
+  },
+  onMessage,
+  onSnapshot,
+  onInput,
+  onProtocolError(message) {
+    console.warn(`tickwire: ${message}`);
+    showNotice({ kind: 'error', text: `protocol error: ${message}` });
+  },
+  onClose(report) {
+    // An attempt that fails without a word (1006) keeps the reason the server gave
+    // before, e.g. "Server shutting down", with the new countdown.
+    const silent = report.code === 1006 && report.reason === '' && !report.final;
+    lastClose = silent && lastClose !== null ? { ...lastClose, retryInMs: report.retryInMs } : report;
+    const next = report.retryInMs === null ? 'not retrying' : `retrying in ${Math.round(report.retryInMs)} ms`;
+    console.info(`tickwire: connection closed (${report.code}${report.reason ? `: ${report.reason}` : ''}); ${next}`);
+    flow.closed(report.code, report.reason);
+  },
+};
+
+/** The snapshot cap the page wants (src/visibility.ts), asked for on every session. */
+let wantedCap = snapshotCap(document);
+
+/** Starts a session with `target`, closing the one before. */
+function connect(target: Target): void {
+  session?.close();
+  lastClose = null;
+  resyncNotice = null;
+  showNotice(null);
+  state = 'connecting';
+  status.state = state;
+  status.reconnects = 0;
+  session = new Session(
+    {
+      url: target.url,
+      authToken: authTokenFrom(location.search),
+      seat: target.seat,
+      resumeToken: target.resumeToken,
+      room: target.room,
+      direction: () => keyboard.direction(),
     },
-    onMessage,
-    onSnapshot,
-    onInput,
-    onProtocolError(message) {
-      console.warn(`tickwire: ${message}`);
-      showNotice({ kind: 'error', text: `protocol error: ${message}` });
+    sessionHandlers,
+  );
+  session.capSnapshots(wantedCap);
+}
+
+/** Closes the session for good: the player left the room. */
+function disconnect(): void {
+  session?.close();
+  session = null;
+}
+
+const matchmaker = new Matchmaker(location.origin);
+const lobby = new Lobby(requireElement('lobby', HTMLElement), {
+  rooms: () => matchmaker.rooms(),
+  join: (room) => flow.join(room),
+  create: () => flow.create(),
+  quickPlay: () => flow.quickPlay(),
+});
+const flow = new RoomFlow({
+  matchmaker,
+  store: new ResumeStore(tabStorage()),
+  lobby: {
+    show(notice) {
+      lobby.show(notice);
+      status.view = 'lobby';
     },
-    onClose(report) {
-      // An attempt that fails without a word (1006) keeps the reason the server gave
-      // before, e.g. "Server shutting down", with the new countdown.
-      const silent = report.code === 1006 && report.reason === '' && !report.final;
-      lastClose = silent && lastClose !== null ? { ...lastClose, retryInMs: report.retryInMs } : report;
-      const next = report.retryInMs === null ? 'not retrying' : `retrying in ${Math.round(report.retryInMs)} ms`;
-      console.info(`tickwire: connection closed (${report.code}${report.reason ? `: ${report.reason}` : ''}); ${next}`);
+    hide() {
+      lobby.hide();
+      status.view = 'room';
     },
   },
-);
+  page: {
+    get href() {
+      return location.href;
+    },
+    replace(href) {
+      history.replaceState(history.state, '', href);
+    },
+  },
+  socketUrl: socketUrl(location),
+  connect,
+  disconnect,
+});
 
 /**
  * Keeps the renderer told where `element` (the HUD) is, so that it lays the arena out
@@ -240,16 +314,19 @@ function trackHud(element: HTMLElement): void {
   window.addEventListener('resize', measure);
 }
 
-session.capSnapshots(snapshotCap(document));
-watchVisibility(document, (maxPerSecond) => session.capSnapshots(maxPerSecond));
+watchVisibility(document, (maxPerSecond) => {
+  wantedCap = maxPerSecond;
+  session?.capSnapshots(maxPerSecond);
+});
 window.addEventListener('resize', () => renderer.resize());
 trackHud(hudElement);
-// Leaving the page is the page's own decision: no reconnecting. Coming back from the
-// back-forward cache connects again.
-window.addEventListener('pagehide', () => session.close());
+// Leaving the page is the page's own decision: no reconnecting. It says 1001 (going
+// away), as the browser would, not 1000 (the player left): a reload comes back on
+// `?room=` and resumes. Coming back from the back-forward cache connects again.
+window.addEventListener('pagehide', () => session?.close(1001));
 window.addEventListener('pageshow', (event) => {
   if (event.persisted) {
-    session.reopen();
+    session?.reopen();
   }
 });
 
@@ -271,6 +348,8 @@ function frame(now: number): void {
   renderer.draw(world.arenaSize, actors, fieldNames);
   status.arenaRect = renderer.arenaPlacement;
   hud.update({
+    roomName: status.roomName ?? '',
+    room: status.room ?? '',
     state,
     actorId: world.ownId,
     tick: status.tick,
@@ -287,4 +366,5 @@ function frame(now: number): void {
   });
   requestAnimationFrame(frame);
 }
+flow.start();
 requestAnimationFrame(frame);

@@ -1,5 +1,5 @@
 // Wire protocol: encodes the client's messages (Hello with its optional auth and
-// resume tokens, Input, Pong, FullSnapshotRequest, SnapshotRateRequest) and decodes the
+// resume tokens, seat and room, Input, Pong, FullSnapshotRequest, SnapshotRateRequest) and decodes the
 // server's (GameEvents and InputAck included) into plain typed objects, using the FlatBuffers code generated from protocol/schema/tickwire.fbs.
 // FlatBuffers JS has no verifier, so every read goes through a bounds-checked buffer
 // (src/frame.ts) and a malformed frame becomes a ProtocolError. Snapshots are decoded
@@ -90,6 +90,10 @@ export type ServerEvent =
       fieldNames: string[];
       /** Names of the game's event kinds: an event of kind k is `eventNames[k]`. */
       eventNames: string[];
+      /** The id of the room this session plays in ('' from a server without rooms). */
+      room: string;
+      /** The room's type, e.g. "default" ('' from a server without rooms). */
+      roomName: string;
     }
   | { type: 'snapshot'; snapshot: SnapshotData }
   /** Events up to `tick`, in order (every event since the last batch), before the snapshot of `tick`. */
@@ -301,6 +305,8 @@ function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: num
         resumed: welcome.resumed(),
         fieldNames: readFieldNames(welcome),
         eventNames: readEventNames(welcome, frameSize),
+        room: welcome.room() ?? '',
+        roomName: welcome.roomName() ?? '',
       };
     }
     case ServerBody.Snapshot: {

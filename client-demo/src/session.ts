@@ -1,7 +1,9 @@
 // Session: the page's link to the server across connections. Opens a Connection
 // (src/connection.ts) and, whenever one closes without the page asking, opens another
-// after a backoff delay (src/reconnect.ts), sending the last Welcome's resume token so
-// the server can reattach the same actor, and the auth token in every Hello. A final
+// after a backoff delay (src/reconnect.ts), sending the last Welcome's resume token and
+// room so the server can reattach the same actor, and the auth token in every Hello. It
+// may start with a seat from the matchmaker (sent until the first Welcome: a seat is good
+// for one session) or with a stored resume token and its room (a reload). A final
 // close code (src/close-codes.ts) stops it; the code that counts is the Disconnect
 // message's when one came, since the close frame may be lost with the connection. A
 // connection that hears nothing from the server for SILENCE_MS (the server pings every
@@ -51,6 +53,12 @@ export interface SessionOptions {
   url: string;
   /** Sent in every Hello when not null. */
   authToken?: string | null;
+  /** A seat from the matchmaker, sent in the Hello until the first Welcome. */
+  seat?: string | null;
+  /** A resume token from an earlier session (e.g. before a reload), sent until a Welcome gives a new one. */
+  resumeToken?: Uint8Array | null;
+  /** The room `resumeToken` belongs to; each Welcome names the room from then on. */
+  room?: string | null;
   /** The move direction to send with each Input. */
   direction: () => Vec;
   timers?: Timers;
@@ -65,6 +73,7 @@ export const SILENCE_MS = 10_000;
 export class Session {
   private readonly url: string;
   private readonly authToken: string | null;
+  private readonly seat: string | null;
   private readonly direction: () => Vec;
   private readonly timers: Timers;
   private readonly silenceMs: number;
@@ -77,8 +86,10 @@ export class Session {
   private abandoned: Connection[] = [];
   private current!: Replication;
   private state: SessionState = 'connecting';
-  /** From the last Welcome; a secret, so never published. */
-  private resumeToken: Uint8Array | null = null;
+  /** From the last Welcome (or the options); a secret, so never published. */
+  private resumeToken: Uint8Array | null;
+  /** The room the resume token belongs to. */
+  private room: string | null;
   /** The Disconnect message of the current connection, if one came. */
   private disconnect: { code: number; reason: string } | null = null;
   private welcomes = 0;
@@ -91,6 +102,9 @@ export class Session {
   ) {
     this.url = options.url;
     this.authToken = options.authToken ?? null;
+    this.seat = options.seat ?? null;
+    this.resumeToken = options.resumeToken ?? null;
+    this.room = options.room ?? null;
     this.direction = options.direction;
     this.timers = options.timers ?? browserTimers;
     this.silenceMs = options.silenceMs ?? SILENCE_MS;
@@ -131,11 +145,14 @@ export class Session {
     this.connection?.capSnapshots(maxPerSecond);
   }
 
-  /** The page's own decision: closes the connection and never reconnects (until reopen). */
-  close(): void {
+  /**
+   * The page's own decision: closes the connection and never reconnects (until reopen).
+   * @param code 1000: the player leaves; 1001: the page goes away (it may come back and resume).
+   */
+  close(code: 1000 | 1001 = 1000): void {
     this.retry.cancel();
     this.watchdog.cancel();
-    this.connection?.dispose();
+    this.connection?.dispose(code);
     this.connection = null;
     this.closeAbandoned();
     this.setState('closed');
@@ -186,7 +203,12 @@ export class Session {
           }
         },
       },
-      { authToken: this.authToken, resumeToken: this.resumeToken },
+      {
+        authToken: this.authToken,
+        seat: this.welcomes === 0 ? this.seat : null,
+        resumeToken: this.resumeToken,
+        room: this.resumeToken === null ? null : this.room,
+      },
     );
     this.connection = connection;
     this.current = connection.replication;
@@ -202,6 +224,9 @@ export class Session {
     if (event.type === 'welcome') {
       this.backoff.reset();
       this.resumeToken = event.resumeToken;
+      if (event.room !== '') {
+        this.room = event.room;
+      }
       this.welcomes += 1;
       this.closeAbandoned();
     }

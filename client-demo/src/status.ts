@@ -8,6 +8,11 @@ import type { GameSettings, Throttle, Vec } from './protocol';
 import type { SessionState } from './session';
 
 export interface TickwireStatus {
+  /** 'lobby' while the lobby is shown, else 'room' (src/room-flow.ts). */
+  view: 'lobby' | 'room';
+  /** The room's id and type from the last Welcome ('' from a server without rooms; null before any). */
+  room: string | null;
+  roomName: string | null;
   /** 'connecting' | 'connected' | 'reconnecting' | 'closed' (see src/session.ts). */
   state: SessionState;
   /** Successful reconnections: Welcomes after the first. */
@@ -80,6 +85,9 @@ declare global {
 /** Creates the status object and publishes it as `window.tickwire`. */
 export function publishStatus(): TickwireStatus {
   const status: TickwireStatus = {
+    view: 'room',
+    room: null,
+    roomName: null,
     state: 'connecting',
     reconnects: 0,
     resumed: false,

@@ -8,7 +8,11 @@
 // jumps, follows settings changed live through the admin API, caps its snapshot rate
 // while the page is hidden, reconnects and resumes its actor after the connection
 // drops (through a TCP proxy the test cuts), retries when the server is full and stops
-// on a final close code (a mock server), and keeps trying after the server shuts down.
+// on a final close code (a mock server), opens on the lobby at `/` (the default room
+// listed and the list refreshed; Create lands in a new room named in the URL and the
+// HUD, a reload resumes the same actor there, Leave goes back, Join enters the default
+// room; a room that is gone is a notice; Quick play finds a room), and keeps trying after
+// the server shuts down. Pages that play at once open `/?room=default`.
 // Then it runs the `tag` example game, which replicates the gameplay fields `color` and
 // `score` and the event `tagged`, and checks the page knows their names, shows them in
 // the HUD, fills the "it" actor with its red and receives and shows `tagged` events.
@@ -16,8 +20,8 @@
 // Env: TICKWIRE_SERVER_BIN (default ../target/debug/tickwire-server, relative to
 // client-demo), TICKWIRE_TAG_BIN (default ../target/debug/examples/tag), CHROMIUM_BIN
 // (default /usr/bin/chromium), TICKWIRE_SCREENSHOT (a .png path: saves a screenshot of
-// the page once it is connected, in a narrow window as `-narrow.png`, and of the tag
-// game as `-tag.png`).
+// the page once it is connected, in a narrow window as `-narrow.png`, of the lobby as
+// `-lobby.png`, and of the tag game as `-tag.png`).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -175,6 +179,11 @@ class TcpProxy {
     this.dropAll();
     await new Promise((resolve) => this.server?.close(resolve) ?? resolve());
   }
+}
+
+/** The page URL that plays in the default room at once (`/` opens the lobby). */
+function defaultRoom(url) {
+  return new URL('?room=default', url).href;
 }
 
 /** Opens another page on `url`; its uncaught errors count as the suite's. */
@@ -533,7 +542,7 @@ async function countPixels(rgb) {
 describe('demo client in Chromium against tickwire-server', { timeout: 120000 }, () => {
   before(check(async () => {
     const url = await server.start(['--bind', '127.0.0.1:0', '--npcs', String(NPCS)]);
-    await launchBrowser(url);
+    await launchBrowser(defaultRoom(url));
   }));
 
   after(async () => {
@@ -554,6 +563,8 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     );
     const now = await status();
     assert.equal(typeof now.actorId, 'number', 'actorId should be a number once connected');
+    assert.deepEqual([now.room, now.roomName], ['default', 'default'], '/?room=default should play in the default room');
+    await waitForHud('the HUD should name the default room', 'room', (text) => text === 'default');
     assert.deepEqual(now.fieldNames, [], 'the plain server replicates no gameplay fields');
     assert.deepEqual(now.ownFields, {}, 'without field names the own actor has no named fields');
     assert.equal(await page.locator('#hud dd[data-field="fields"]').isHidden(), true, 'the HUD should list no fields');
@@ -836,7 +847,7 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
           upstream.send(message);
         });
       });
-      await second.goto(server.url, { timeout: 10000 });
+      await second.goto(defaultRoom(server.url), { timeout: 10000 });
       const recovered = await second
         .waitForFunction(
           () => window.tickwire.applyErrors > 0 && window.tickwire.fullSnapshotsApplied >= 2 && window.tickwire.deltasApplied > 25,
@@ -973,7 +984,7 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
 
   test('(i) after the server drops the connection the page reconnects and keeps the same actor', { timeout: 60000 }, check(async (t) => {
     const proxy = new TcpProxy(server.url);
-    const proxied = await openPage(await proxy.start());
+    const proxied = await openPage(defaultRoom(await proxy.start()));
     try {
       await onPage(proxied, async () => {
         await waitForStatus(
@@ -1045,7 +1056,7 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     };
     const hellos = [];
     let connections = 0;
-    const mocked = await openPage(new URL('?token=let-me-in', server.url).href, async (other) => {
+    const mocked = await openPage(new URL('?token=let-me-in&room=default', server.url).href, async (other) => {
       await other.addInitScript(() => {
         // Every text the HUD's notice shows, in order.
         window.__notices = [];
@@ -1099,6 +1110,108 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     }
   }));
 
+  test('(l) the lobby lists the rooms; Create lands in a new room, a reload resumes it there, Leave goes back', { timeout: 60000 }, check(async (t) => {
+    /** When the page asked for GET /rooms (Date.now()). */
+    const listings = [];
+    const lobby = await openPage(server.url, async (other) => {
+      other.on('request', (request) => {
+        if (request.method() === 'GET' && new URL(request.url()).pathname === '/rooms') {
+          listings.push(Date.now());
+        }
+      });
+    });
+    try {
+      await onPage(lobby, async () => {
+        await waitForStatus("the page on / should show the lobby (window.tickwire.view 'lobby')", () => window.tickwire?.view === 'lobby', 5000);
+        assert.equal(await page.locator('#lobby').isVisible(), true, 'the lobby should be visible');
+        assert.equal(await page.locator('#hud').isVisible(), false, 'the HUD should be hidden behind the lobby');
+        const defaultRow = page.locator('#lobby tr[data-room="default"]');
+        await defaultRow.waitFor({ timeout: 5000 }).catch(() => undefined);
+        const cells = await defaultRow.locator('td').allTextContents();
+        assert.equal(cells[0], 'default', `the lobby should list the default room by its type, but its row is ${JSON.stringify(cells)}`);
+        assert.match(cells[2] ?? '', /^[1-9]\d*\/\d+$/, `the default room's row should count the main page among its players: ${JSON.stringify(cells)}`);
+        const listedBy = Date.now() + 4000;
+        while (listings.length < 2 && Date.now() < listedBy) {
+          await page.waitForTimeout(100);
+        }
+        assert.ok(listings.length >= 2, `the lobby should refresh its room list every 2 s, but asked ${listings.length} time(s) in 4 s`);
+
+        await page.locator('#lobby button[data-action="create"]').click();
+        await waitForStatus(
+          "Create should land the page in a new room: state 'connected', a room other than 'default', its own actor in a snapshot",
+          () => window.tickwire.view === 'room' && window.tickwire.state === 'connected' && window.tickwire.room && window.tickwire.room !== 'default' && window.tickwire.ownPosition !== null,
+          10000,
+        );
+        const created = await status();
+        const url = new URL(page.url());
+        assert.equal(url.searchParams.get('room'), created.room, `the URL should name the room (?room=${created.room}), but is ${page.url()}`);
+        assert.equal(created.roomName, 'default', 'the room is of the type the lobby creates');
+        await waitForHud('the HUD should name the room', 'room', (text) => text.includes(created.room));
+        assert.ok(created.actorCount >= 1, 'the new room holds at least the own actor');
+        await waitForStatus(
+          'snapshots should arrive in the new room',
+          (tick) => window.tickwire.deltasApplied > 0 && window.tickwire.mirrorTick > tick,
+          5000,
+          created.mirrorTick,
+        );
+        const listed = await fetch(new URL('rooms', server.url)).then((response) => response.json());
+        const room = listed.rooms.find((r) => r.id === created.room);
+        assert.ok(room && room.clients >= 1, `GET /rooms should list the new room with the page in it: ${JSON.stringify(listed)}`);
+
+        await page.reload({ timeout: 10000 });
+        await waitForStatus(
+          `after a reload the page should be back in room ${created.room}, connected`,
+          (id) => window.tickwire?.state === 'connected' && window.tickwire.room === id,
+          10000,
+          created.room,
+        );
+        const reloaded = await status();
+        assert.equal(new URL(page.url()).searchParams.get('room'), created.room, 'the reload should keep ?room=');
+        assert.equal(reloaded.resumed, true, 'the Welcome after the reload should say the session was resumed');
+        assert.equal(reloaded.actorId, created.actorId, `the reload should resume actor #${created.actorId}, not #${reloaded.actorId}`);
+        await waitForStatus('snapshots should arrive after the reload', () => window.tickwire.deltasApplied > 0 && window.tickwire.ownPosition !== null, 5000);
+
+        await page.locator('#hud button[data-action="leave"]').click();
+        await waitForStatus("Leave should bring the lobby back (view 'lobby', state 'closed')", () => window.tickwire.view === 'lobby' && window.tickwire.state === 'closed', 5000);
+        assert.equal(page.url(), server.url, 'Leave should take ?room= out of the URL');
+        assert.equal(await page.locator('#lobby').isVisible(), true, 'the lobby should be visible again');
+
+        await page.locator('#lobby tr[data-room="default"] button[data-action="join"]').click();
+        await waitForStatus(
+          "the default room's Join should land the page there, connected",
+          () => window.tickwire.view === 'room' && window.tickwire.state === 'connected' && window.tickwire.room === 'default',
+          10000,
+        );
+        assert.equal(new URL(page.url()).searchParams.get('room'), 'default', 'the URL should name the default room');
+
+        await page.goto(new URL('?room=nosuchroom', server.url).href, { timeout: 10000 });
+        await waitForStatus("a room that is gone should bring the lobby", () => window.tickwire?.view === 'lobby', 5000);
+        const notice = await page.locator('#lobby .notice').textContent({ timeout: 2000 });
+        assert.equal(notice, 'Room nosuchroom is gone', 'the lobby should say the room is gone');
+        assert.equal(page.url(), server.url, 'the URL should be back on /');
+        if (screenshotPath) {
+          await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-lobby.png' });
+        }
+
+        await page.locator('#lobby button[data-action="quick-play"]').click();
+        await waitForStatus(
+          'Quick play should land the page in a room, connected',
+          () => window.tickwire.view === 'room' && window.tickwire.state === 'connected' && Boolean(window.tickwire.room),
+          10000,
+        );
+        const played = await status();
+        assert.equal(new URL(page.url()).searchParams.get('room'), played.room, 'the URL should name the room Quick play found');
+        t.diagnostic(
+          `default room row ${JSON.stringify(cells)}; created ${created.room} (actor #${created.actorId}); ` +
+            `after the reload actor #${reloaded.actorId}, resumed ${reloaded.resumed}; quick play: ${played.room}; ` +
+            `${listings.length} room listings`,
+        );
+      });
+    } finally {
+      await lobby.close();
+    }
+  }));
+
   test('(k) stopping the server: the page says so and keeps trying to reconnect', { timeout: 30000 }, check(async (t) => {
     const { applyErrors } = await status();
     assert.equal(applyErrors, 0, 'every snapshot of the session should have applied to the mirror');
@@ -1129,7 +1242,7 @@ describe('demo client in Chromium against the tag example game (gameplay fields)
 
   before(check(async () => {
     const url = await tag.start(['--bind', '127.0.0.1:0', '--npcs', String(TAG_NPCS), '--arena-width', '300', '--arena-height', '300']);
-    await launchBrowser(url);
+    await launchBrowser(defaultRoom(url));
   }, tag));
 
   after(async () => {

@@ -14,8 +14,10 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sr
  * `rate` (rate.ts), `reconnect` (reconnect.ts), `closeCodes` (close-codes.ts),
  * `closeTable` (close-table.ts), `Session` and `SILENCE_MS` (session.ts), `address`
  * (address.ts), `fields` (fields.ts), `events` (events.ts), `prediction`
- * (prediction.ts), `layout` (layout.ts), `tick` (tick.ts), `T` (generated code),
- * `Builder` and `ByteBuffer`.
+ * (prediction.ts), `layout` (layout.ts), `tick` (tick.ts), `matchmaker`
+ * (matchmaker.ts), `lobby` (lobby.ts), `entry` (entry.ts), `roomFlow` (room-flow.ts),
+ * `resumeStore` (resume-store.ts), `hud` (hud.ts), `T` (generated code), `Builder` and
+ * `ByteBuffer`.
  */
 export async function loadClient() {
   const result = await build({
@@ -37,6 +39,12 @@ export async function loadClient() {
         "export * as prediction from './prediction';",
         "export * as layout from './layout';",
         "export * as tick from './tick';",
+        "export * as matchmaker from './matchmaker';",
+        "export * as lobby from './lobby';",
+        "export * as entry from './entry';",
+        "export * as roomFlow from './room-flow';",
+        "export * as resumeStore from './resume-store';",
+        "export * as hud from './hud';",
         "export * as T from './generated/tickwire';",
         "export { Builder, ByteBuffer } from 'flatbuffers';",
       ].join('\n'),

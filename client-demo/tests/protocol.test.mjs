@@ -1,6 +1,7 @@
 // Unit test of src/protocol.ts and src/snapshot.ts in Node: client messages (Hello
-// with and without its auth and resume tokens included) encode to what the schema
-// says, server messages (Welcome with its resume token, full and delta snapshots,
+// with and without its auth and resume tokens, seat and room included) encode to what
+// the schema says, server messages (Welcome with its resume token and room, full and
+// delta snapshots,
 // SnapshotRate and GameEvents included) decode to the expected plain objects, gameplay
 // fields and events included (Welcome.field_names and event_names, spawned actors'
 // fields, refielded actors), and malformed frames (truncated, random, lying about
@@ -37,9 +38,9 @@ function settings(builder, tickRate = 20) {
 
 /**
  * A Welcome frame; with `resumeToken` (bytes), `resumed`, `fieldNames` and `eventNames`
- * (strings) when given.
+ * (strings), `room` and `roomName` when given.
  */
-function welcome({ resumeToken, resumed, fieldNames, eventNames } = {}) {
+function welcome({ resumeToken, resumed, fieldNames, eventNames, room, roomName } = {}) {
   return serverMessage(T.ServerBody.Welcome, (b) => {
     const s = settings(b);
     const token = resumeToken === undefined ? 0 : T.Welcome.createResumeTokenVector(b, resumeToken);
@@ -47,6 +48,8 @@ function welcome({ resumeToken, resumed, fieldNames, eventNames } = {}) {
       fieldNames === undefined ? 0 : T.Welcome.createFieldNamesVector(b, fieldNames.map((name) => b.createString(name)));
     const kinds =
       eventNames === undefined ? 0 : T.Welcome.createEventNamesVector(b, eventNames.map((name) => b.createString(name)));
+    const roomId = room === undefined ? 0 : b.createString(room);
+    const roomType = roomName === undefined ? 0 : b.createString(roomName);
     T.Welcome.startWelcome(b);
     T.Welcome.addSessionId(b, 9007199254740993n);
     T.Welcome.addActorId(b, 42);
@@ -64,6 +67,12 @@ function welcome({ resumeToken, resumed, fieldNames, eventNames } = {}) {
     }
     if (kinds) {
       T.Welcome.addEventNames(b, kinds);
+    }
+    if (roomId) {
+      T.Welcome.addRoom(b, roomId);
+    }
+    if (roomType) {
+      T.Welcome.addRoomName(b, roomType);
     }
     return T.Welcome.endWelcome(b);
   });
@@ -187,6 +196,20 @@ describe('protocol encoding', () => {
     assert.equal(old.protocolVersion(), 3, 'an explicit protocol version should be sent as given');
   });
 
+  test('Hello carries the seat, or the room of a resume token', () => {
+    const seated = clientMessage(P.encodeHello({ seat: 'seat-token.1' })).body(new T.Hello());
+    assert.equal(seated.seat(), 'seat-token.1', 'Hello should carry the seat');
+    assert.equal(seated.room(), null, 'a Hello without a room should leave it out');
+    const token = Uint8Array.from(TOKEN);
+    const resuming = clientMessage(P.encodeHello({ resumeToken: token, room: 'k3v9qz2a' })).body(new T.Hello());
+    assert.equal(resuming.room(), 'k3v9qz2a', 'Hello should carry the room of its resume token');
+    assert.deepEqual(Array.from(resuming.resumeTokenArray()), TOKEN);
+    assert.equal(resuming.seat(), null, 'a resume should carry no seat');
+    const empty = clientMessage(P.encodeHello({ seat: '', room: '' })).body(new T.Hello());
+    assert.equal(empty.seat(), null, 'an empty seat should be left out');
+    assert.equal(empty.room(), null, 'an empty room should be left out');
+  });
+
   test('Input carries sequence, direction and ack_tick', () => {
     const message = clientMessage(P.encodeInput(5, { x: 0.6, y: -0.8 }, 4000000001));
     assert.equal(message.bodyType(), T.ClientBody.Input, 'Input should be tagged Input');
@@ -250,7 +273,15 @@ describe('protocol decoding', () => {
       resumed: false,
       fieldNames: [],
       eventNames: [],
+      room: '',
+      roomName: '',
     });
+  });
+
+  test('Welcome with its room', () => {
+    const event = P.decodeServerMessage(welcome({ room: 'k3v9qz2a', roomName: 'default' }));
+    assert.equal(event.room, 'k3v9qz2a', 'Welcome.room should decode');
+    assert.equal(event.roomName, 'default', 'Welcome.room_name should decode');
   });
 
   test('Welcome with event names', () => {

@@ -3,7 +3,8 @@
 // on injected timers, which close codes are final and what the HUD says about each
 // (src/close-codes.ts), the auth token from the page URL (src/address.ts), and the
 // session (src/session.ts) over a fake WebSocket and a fake clock: it reconnects after
-// a drop with the last resume token and the auth token, backs off while attempts fail,
+// a drop with the last resume token and the auth token, sends a seat until the first
+// Welcome and the room with every resume token, backs off while attempts fail,
 // stops on a final code (the Disconnect message's code counts), never reconnects
 // after the page's own close, and gives up a silent connection.
 
@@ -142,10 +143,10 @@ describe('backoff policy', () => {
 describe('close codes', () => {
   test('final codes stop the page; every other code is retried', () => {
     const { isFinalClose } = client.closeCodes;
-    for (const code of [1000, 1002, 1003, 1009, 4000, 4001, 4003]) {
+    for (const code of [1000, 1002, 1003, 1009, 4000, 4001, 4003, 4005]) {
       assert.equal(isFinalClose(code), true, `${code} should be final`);
     }
-    for (const code of [1001, 1005, 1006, 1008, 1011, 1013, 4002, 4004, 3000, 4999]) {
+    for (const code of [1001, 1005, 1006, 1008, 1011, 1013, 4002, 4004, 4006, 3000, 4999]) {
       assert.equal(isFinalClose(code), false, `${code} should be retried`);
     }
   });
@@ -180,6 +181,8 @@ describe('close codes', () => {
     assert.match(closeNotice(1011, '', 100), /^Server error/);
     assert.match(closeNotice(1003, '', 100), /text frame/);
     assert.match(closeNotice(4004, '', 100), /^Sending too fast/);
+    assert.match(closeNotice(4005, 'resume expired', null), /^Seat refused.*: resume expired — back to the lobby$/);
+    assert.match(closeNotice(4006, '', 100), /^The room is full — retrying/);
     assert.match(closeNotice(4321, '', 100), /code 4321/);
   });
 });
@@ -241,11 +244,13 @@ describe('session: reconnecting with resume', () => {
   const frame = (type, buildBody) => serverFrame(client, type, buildBody);
 
 
-  function welcomeFrame(actorId, token, resumed = false) {
+  /** A Welcome; in the room `room` when given. */
+  function welcomeFrame(actorId, token, resumed = false, room = null) {
     const { T } = client;
     return frame(T.ServerBody.Welcome, (b) => {
       const settings = T.Settings.createSettings(b, 30, 2, 2, 120, 0, 100, 8);
       const tokenVector = T.Welcome.createResumeTokenVector(b, token);
+      const roomId = room === null ? 0 : b.createString(room);
       T.Welcome.startWelcome(b);
       T.Welcome.addActorId(b, actorId);
       T.Welcome.addTick(b, 10);
@@ -253,6 +258,9 @@ describe('session: reconnecting with resume', () => {
       T.Welcome.addArenaSize(b, T.Vec2.createVec2(b, 1000, 1000));
       T.Welcome.addResumeToken(b, tokenVector);
       T.Welcome.addResumed(b, resumed);
+      if (roomId) {
+        T.Welcome.addRoom(b, roomId);
+      }
       return T.Welcome.endWelcome(b);
     });
   }
@@ -266,29 +274,41 @@ describe('session: reconnecting with resume', () => {
     return frame(client.T.ServerBody.Ping, (b) => client.T.Ping.createPing(b, 1, 0));
   }
 
-  /** The Hello `socket` sent: { authToken, resumeToken (array or null) }. */
-  function helloOf(socket) {
+  /** The Hello `socket` sent, decoded. */
+  function decodedHello(socket) {
     const { T, ByteBuffer } = client;
     assert.ok(socket.sent.length > 0, 'the socket should have sent a Hello');
     const message = T.ClientMessage.getRootAsClientMessage(new ByteBuffer(socket.sent[0]));
     assert.equal(message.bodyType(), T.ClientBody.Hello, 'the first message should be a Hello');
-    const hello = message.body(new T.Hello());
+    return message.body(new T.Hello());
+  }
+
+  /** The Hello `socket` sent: { authToken, resumeToken (array or null) }. */
+  function helloOf(socket) {
+    const hello = decodedHello(socket);
     const token = hello.resumeTokenArray();
     return { authToken: hello.authToken(), resumeToken: token === null ? null : Array.from(token) };
+  }
+
+  /** The room part of the Hello `socket` sent: { seat, room, resumeToken (array or null) }. */
+  function roomHelloOf(socket) {
+    const hello = decodedHello(socket);
+    const token = hello.resumeTokenArray();
+    return { seat: hello.seat(), room: hello.room(), resumeToken: token === null ? null : Array.from(token) };
   }
 
   const TOKEN_A = Array.from({ length: 16 }, (_, i) => i + 1);
   const TOKEN_B = Array.from({ length: 16 }, (_, i) => 200 + i);
 
-  /** A session on fake timers; returns it with its records. */
-  function start({ authToken = null, random = () => 0.5 } = {}) {
+  /** A session on fake timers (`room`: its seat, resume token and room options); returns it with its records. */
+  function start({ authToken = null, random = () => 0.5, room = {} } = {}) {
     sockets.length = 0;
     const timers = new FakeTimers();
     const states = [];
     const closes = [];
     const welcomes = [];
     const session = new client.Session(
-      { url: 'ws://test/ws', authToken, direction: () => ({ x: 0, y: 0 }), timers, random },
+      { url: 'ws://test/ws', authToken, direction: () => ({ x: 0, y: 0 }), timers, random, ...room },
       {
         onState: (state) => states.push(state),
         onMessage: (event) => event.type === 'welcome' && welcomes.push(event),
@@ -300,13 +320,48 @@ describe('session: reconnecting with resume', () => {
     return { session, timers, states, closes, welcomes };
   }
 
-  /** Opens the newest socket and answers its Hello with a Welcome. */
-  function welcome(actorId, token, resumed = false) {
+  /** Opens the newest socket and answers its Hello with a Welcome (in `room` when given). */
+  function welcome(actorId, token, resumed = false, room = null) {
     const socket = sockets.at(-1);
     socket.emit('open', {});
-    socket.emit('message', { data: welcomeFrame(actorId, token, resumed) });
+    socket.emit('message', { data: welcomeFrame(actorId, token, resumed, room) });
     return socket;
   }
+
+  test('a seat is sent until the first Welcome; then the resume token goes with the Welcome\'s room', () => {
+    const { session, timers } = start({ room: { seat: 'seat-1', room: 'r1' } });
+    sockets[0].emit('open', {});
+    sockets[0].emit('close', { code: 1006, reason: '' });
+    timers.advance(250);
+    assert.deepEqual(roomHelloOf(sockets[0]), { seat: 'seat-1', room: null, resumeToken: null }, 'the first Hello carries the seat');
+    const seated = welcome(4, TOKEN_A, false, 'r1');
+    assert.deepEqual(roomHelloOf(seated), { seat: 'seat-1', room: null, resumeToken: null }, 'an attempt before any Welcome keeps the seat');
+    seated.emit('close', { code: 1006, reason: '' });
+    timers.advance(250);
+    assert.deepEqual(
+      roomHelloOf(welcome(4, TOKEN_B, true, 'r1')),
+      { seat: null, room: 'r1', resumeToken: TOKEN_A },
+      'after a Welcome the seat is used up: the resume token goes with its room',
+    );
+    session.close();
+  });
+
+  test('a session may start from a stored resume token and its room', () => {
+    const { session, timers } = start({ room: { resumeToken: Uint8Array.from(TOKEN_A), room: 'r7' } });
+    const first = welcome(9, TOKEN_B, true, 'r7');
+    assert.deepEqual(roomHelloOf(first), { seat: null, room: 'r7', resumeToken: TOKEN_A }, 'a reload resumes with the stored token');
+    first.emit('close', { code: 1006, reason: '' });
+    timers.advance(250);
+    assert.deepEqual(roomHelloOf(welcome(9, TOKEN_A, true, 'r7')), { seat: null, room: 'r7', resumeToken: TOKEN_B });
+    session.close();
+  });
+
+  test('the page going away closes with 1001', () => {
+    const { session } = start();
+    const socket = welcome(1, TOKEN_A);
+    session.close(1001);
+    assert.equal(socket.closedWith, 1001, 'a page that goes away should say 1001, so that a reload can resume');
+  });
 
   test('after a drop it reconnects with the last resume token and the auth token', () => {
     const { session, timers, states, closes, welcomes } = start({ authToken: 'secret-token' });

@@ -49,7 +49,7 @@ pub enum MatchError {
     /// The call took longer than the matchmaker's timeout.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
-    /// The answer was larger than [`MAX_ANSWER_BYTES`].
+    /// The answer was larger than the limit (1 MiB).
     #[error("the answer is larger than {MAX_ANSWER_BYTES} bytes")]
     TooLarge,
     /// The server answered with an error status: 400 (bad request or options), 404 (no

@@ -3,34 +3,15 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::time::Duration;
+mod util;
 
 use tickwire_client::{ClientBuilder, Event, Label, MatchRequest, Matchmaker};
-use tickwire_server::ServerConfig;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio::time::timeout;
-
-/// How long a test waits for something that should happen at once.
-const WAIT: Duration = Duration::from_secs(10);
-
-/// The real server on a port-0 listener; stops when the sender is dropped.
-async fn start_server() -> (String, oneshot::Sender<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding port 0 should work");
-    let addr = listener.local_addr().expect("a bound listener should have an address");
-    let mut config = ServerConfig::default();
-    config.autotune.enabled = false;
-    config.sim.npcs = 3;
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(tickwire_server::run(listener, config, async {
-        let _ = stopped.await;
-    }));
-    (format!("http://{addr}"), stop)
-}
+use util::{WAIT, start_server, test_config};
 
 #[tokio::test]
 async fn clients_matched_by_label_share_a_room_and_play_in_it() {
-    let (base, _stop) = start_server().await;
+    let (base, _stop) = start_server(test_config()).await;
     let matchmaker = Matchmaker::new(&base).unwrap();
     let request = MatchRequest::new("default").label("mode", "e2e");
 
@@ -77,7 +58,7 @@ async fn clients_matched_by_label_share_a_room_and_play_in_it() {
 
 #[tokio::test]
 async fn seats_in_a_missing_room_are_refused_with_404() {
-    let (base, _stop) = start_server().await;
+    let (base, _stop) = start_server(test_config()).await;
     let matchmaker = Matchmaker::new(&base).unwrap();
     let error = matchmaker.join("nosuchroom").await.expect_err("there is no such room");
     assert_eq!(error.status(), Some(404), "{error}");

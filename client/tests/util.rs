@@ -1,18 +1,84 @@
-//! Test helpers: a canned HTTP server that answers each connection with the next answer
-//! of a list and records what it was asked.
+//! Test helpers: the real server on a port-0 listener, a TCP proxy whose connections can
+//! be cut, and a canned HTTP server that answers each connection with the next answer of
+//! a list and records what it was asked.
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)] // Each test file uses a part.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tickwire_server::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio::time::timeout;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::AbortHandle;
+use tokio::time::{Instant, timeout};
 
 /// How long a test waits for something that should happen at once.
-pub const WAIT: Duration = Duration::from_secs(5);
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A small, quiet world: few NPCs, no auto-tuning to change rates under a test.
+pub fn test_config() -> ServerConfig {
+    let mut config = ServerConfig::default();
+    config.autotune.enabled = false;
+    config.sim.npcs = 3;
+    config
+}
+
+/// Starts the real server on a port-0 listener; returns `http://127.0.0.1:port` and a
+/// sender whose drop stops the server.
+pub async fn start_server(config: ServerConfig) -> (String, oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding port 0 should work");
+    let addr = listener.local_addr().expect("a bound listener should have an address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(tickwire_server::run(listener, config, async {
+        let _ = stopped.await;
+    }));
+    (format!("http://{addr}"), stop)
+}
+
+/// A TCP proxy to `upstream` on 127.0.0.1:0 whose connections can all be cut at once, as
+/// a network failure would.
+pub struct Proxy {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    pipes: Arc<Mutex<Vec<AbortHandle>>>,
+    /// Until when new connections are dropped at once (the network is down).
+    down_until: Arc<Mutex<Instant>>,
+}
+
+impl Proxy {
+    /// Starts forwarding to `upstream`.
+    pub async fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("the proxy should bind");
+        let addr = listener.local_addr().expect("the proxy should have an address");
+        let pipes = Arc::new(Mutex::new(Vec::new()));
+        let down_until = Arc::new(Mutex::new(Instant::now()));
+        let (tracked, down) = (Arc::clone(&pipes), Arc::clone(&down_until));
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if Instant::now() < *down.lock().unwrap() {
+                    continue; // Dropped unanswered.
+                }
+                let Ok(mut server) = TcpStream::connect(upstream).await else { continue };
+                let pipe = tokio::spawn(async move {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                });
+                tracked.lock().unwrap().push(pipe.abort_handle());
+            }
+        });
+        Self { addr, pipes, down_until }
+    }
+
+    /// Drops every connection open through the proxy, and refuses new ones for `down`.
+    pub fn cut(&self, down: Duration) {
+        *self.down_until.lock().unwrap() = Instant::now() + down;
+        for pipe in self.pipes.lock().unwrap().drain(..) {
+            pipe.abort();
+        }
+    }
+}
 
 /// One request as the canned server read it.
 #[derive(Debug, Clone)]

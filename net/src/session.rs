@@ -50,7 +50,8 @@ use writer::Writer;
 #[derive(Debug)]
 enum Ending {
     /// The peer said goodbye (a close frame, if it carried a code, as tungstenite checked
-    /// it: an invalid code is replaced with 1002): its actor leaves.
+    /// it: an invalid code is replaced with 1002): its actor leaves, unless the code is
+    /// 1001 (a browser page unloading), which may be a reload that resumes.
     PeerClosed(Option<CloseFrame>),
     /// The connection was lost without a goodbye: the actor waits for a resume.
     PeerLost,
@@ -212,7 +213,10 @@ where
             Ending::PeerLost => true,
             Ending::Silent(_) => true,
             Ending::Close(..) => false,
-            Ending::PeerClosed(_) => false,
+            // A browser closes with 1001 (going away) when its page unloads: a reload may
+            // resume. Any other goodbye is final.
+            Ending::PeerClosed(Some(goodbye)) => goodbye.code == WsCloseCode::Away,
+            Ending::PeerClosed(None) => false,
         };
         let grace = self.net.config.resume_grace;
         if self.joined {

@@ -47,8 +47,10 @@ pub struct RoomType {
 }
 
 impl RoomType {
-    /// At most `max_clients` players per room of this type (default: the server's
-    /// `max_sessions`). A room's creation options may ask for fewer, never more.
+    /// `max_clients` players per room of this type. A room's creation options may ask for
+    /// fewer, never more. Without it, a created room holds 16 unless its options ask for
+    /// more (up to the server's `max_sessions`), and the default room holds
+    /// `max_sessions`.
     pub fn max_clients(&mut self, max_clients: usize) -> &mut Self {
         self.max_clients = Some(max_clients.max(1));
         self

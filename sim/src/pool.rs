@@ -24,6 +24,12 @@ pub trait Ticking: Send + 'static {
     /// Runs one tick at `now` and returns when the next one is due, or `None` when the
     /// world is finished (the pool then drops it).
     fn tick(&mut self, now: Instant) -> Option<Instant>;
+
+    /// The world was parked (not stepped) and runs again from `now`: its next deadline
+    /// counts from here, not from before the pause.
+    fn unparked(&mut self, now: Instant) {
+        let _ = now;
+    }
 }
 
 /// Names a world in the pool.
@@ -37,9 +43,19 @@ pub(crate) struct Agenda {
     due: BinaryHeap<Reverse<(Instant, WorldKey)>>,
     /// Worlds waiting for their deadline, with it.
     waiting: HashMap<WorldKey, (Instant, Box<dyn Ticking>)>,
-    /// Worlds a thread is stepping now, and whether they were removed meanwhile.
-    running: HashMap<WorldKey, bool>,
+    /// Worlds a thread is stepping now, and what happened to them meanwhile.
+    running: HashMap<WorldKey, WhileRunning>,
+    /// Worlds that are not stepped until unparked: they cost no CPU.
+    parked: HashMap<WorldKey, Box<dyn Ticking>>,
     next_key: WorldKey,
+}
+
+/// What happened to a world while a thread stepped it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WhileRunning {
+    Nothing,
+    Removed,
+    Parked,
 }
 
 /// What a pool thread should do next.
@@ -62,11 +78,37 @@ impl Agenda {
     /// Takes `key` out of the pool: at once if it is waiting (returned, for the caller to
     /// drop outside any lock), after its current tick if it is being stepped.
     pub(crate) fn remove(&mut self, key: WorldKey) -> Option<Box<dyn Ticking>> {
-        if let Some(removed) = self.running.get_mut(&key) {
-            *removed = true;
+        if let Some(running) = self.running.get_mut(&key) {
+            *running = WhileRunning::Removed;
             return None;
         }
-        self.waiting.remove(&key).map(|(_, world)| world)
+        self.parked.remove(&key).or_else(|| self.waiting.remove(&key).map(|(_, world)| world))
+    }
+
+    /// Stops stepping `key` until [`Agenda::unpark`] (after its current tick, if it is
+    /// being stepped).
+    pub(crate) fn park(&mut self, key: WorldKey) {
+        if let Some(running) = self.running.get_mut(&key) {
+            if *running == WhileRunning::Nothing {
+                *running = WhileRunning::Parked;
+            }
+        } else if let Some((_, world)) = self.waiting.remove(&key) {
+            self.parked.insert(key, world);
+        }
+    }
+
+    /// Steps `key` again, due at `now`. Returns whether the caller should wake a thread.
+    pub(crate) fn unpark(&mut self, key: WorldKey, now: Instant) -> bool {
+        if let Some(running) = self.running.get_mut(&key) {
+            if *running == WhileRunning::Parked {
+                *running = WhileRunning::Nothing;
+            }
+            return false;
+        }
+        let Some(mut world) = self.parked.remove(&key) else { return false };
+        world.unparked(now);
+        self.schedule(key, world, now);
+        true
     }
 
     /// The world to step at `now`, or how long nothing is due.
@@ -81,7 +123,7 @@ impl Agenda {
             }
             self.due.pop();
             let Some((_, world)) = self.waiting.remove(&key) else { continue };
-            self.running.insert(key, false);
+            self.running.insert(key, WhileRunning::Nothing);
             return Next::Step(key, world);
         }
         Next::Wait(None)
@@ -96,19 +138,23 @@ impl Agenda {
         world: Box<dyn Ticking>,
         due: Option<Instant>,
     ) -> Option<Box<dyn Ticking>> {
-        let removed = self.running.remove(&key).unwrap_or(true);
-        match due {
-            Some(due) if !removed => {
+        match (self.running.remove(&key).unwrap_or(WhileRunning::Removed), due) {
+            (WhileRunning::Nothing, Some(due)) => {
                 self.schedule(key, world, due);
+                None
+            }
+            (WhileRunning::Parked, Some(_)) => {
+                self.parked.insert(key, world);
                 None
             }
             _ => Some(world),
         }
     }
 
-    /// How many worlds the pool holds.
+    /// How many worlds the pool holds, parked ones included.
     pub(crate) fn len(&self) -> usize {
-        self.waiting.len() + self.running.values().filter(|removed| !**removed).count()
+        let running = self.running.values().filter(|state| **state != WhileRunning::Removed);
+        self.waiting.len() + self.parked.len() + running.count()
     }
 
     fn schedule(&mut self, key: WorldKey, world: Box<dyn Ticking>, due: Instant) {
@@ -175,7 +221,20 @@ impl SimPool {
         drop(removed);
     }
 
-    /// How many worlds the pool steps.
+    /// Stops stepping `key` (after its current tick) until [`SimPool::unpark`]: a world
+    /// nobody is in costs no CPU.
+    pub fn park(&self, key: WorldKey) {
+        self.shared.lock().agenda.park(key);
+    }
+
+    /// Steps `key` again from now.
+    pub fn unpark(&self, key: WorldKey) {
+        if self.shared.lock().agenda.unpark(key, Instant::now()) {
+            self.shared.changed.notify_one();
+        }
+    }
+
+    /// How many worlds the pool holds.
     pub fn len(&self) -> usize {
         self.shared.lock().agenda.len()
     }
@@ -343,6 +402,37 @@ mod tests {
         assert!(agenda.remove(gone).is_some());
         assert_eq!(step(&mut agenda, start + Duration::from_millis(2)), Some(kept));
         assert_eq!(agenda.len(), 1);
+    }
+
+    #[test]
+    fn a_parked_world_is_not_stepped_until_unparked_and_then_runs_from_then() {
+        let start = Instant::now();
+        let mut agenda = Agenda::default();
+        let (world, ticks) = counting(10, u32::MAX);
+        let key = agenda.insert(Box::new(world), start);
+        assert_eq!(step(&mut agenda, start), Some(key));
+        agenda.park(key);
+        assert_eq!(agenda.len(), 1, "a parked world is still the pool's");
+        let later = start + Duration::from_secs(60);
+        assert!(matches!(agenda.next(later), Next::Wait(None)), "nothing runs while parked");
+        assert!(agenda.unpark(key, later), "unparking should wake a thread");
+        assert_eq!(step(&mut agenda, later), Some(key), "due at once when unparked");
+        assert_eq!(ticks.load(Ordering::Relaxed), 2, "no ticks were made up for the pause");
+    }
+
+    #[test]
+    fn a_world_parked_while_stepped_is_parked_after_its_tick() {
+        let start = Instant::now();
+        let mut agenda = Agenda::default();
+        let key = agenda.insert(Box::new(counting(10, 10).0), start);
+        let Next::Step(stepped, world) = agenda.next(start) else {
+            panic!("the world should be due");
+        };
+        agenda.park(key);
+        assert!(agenda.stepped(stepped, world, Some(start)).is_none(), "kept, not dropped");
+        assert!(matches!(agenda.next(start), Next::Wait(None)), "parked after its tick");
+        assert!(agenda.remove(key).is_some(), "a parked world can be removed");
+        assert_eq!(agenda.len(), 0);
     }
 
     #[test]

@@ -215,6 +215,12 @@ impl<P: FnMut(Publication) + Send + 'static> Ticking for WorldLoop<P> {
         self.report_lateness(lateness, now);
         Some(self.clock.deadline())
     }
+
+    fn unparked(&mut self, now: Instant) {
+        let max_catch_up = self.options.max_catch_up_ticks;
+        self.clock = TickClock::new(tick_duration(&self.simulation), now, max_catch_up);
+        self.peak = PeakWindow::new(now);
+    }
 }
 
 impl<P> Drop for WorldLoop<P> {

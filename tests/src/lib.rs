@@ -2,6 +2,7 @@
 //! waits that fail with a message saying what was expected, never hang.
 
 mod proxy;
+mod rooms;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use tickwire_client::{Client, Event};
 use tickwire_protocol::{
     ClientMessage, Hello, ServerMessage, Settings, SnapshotRate, Welcome, WorldState,
 };
-use tickwire_server::{ServerConfig, ServerError};
+use tickwire_server::{DEFAULT_ROOM, RoomTypes, ServerConfig, ServerError};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -27,6 +28,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 pub type RawSocket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub use proxy::Proxy;
+pub use rooms::{RawPlayer, SeatAnswer};
 
 /// How long any single wait in a test may take before it fails.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -69,11 +71,20 @@ impl TestServer {
         config: ServerConfig,
         game: impl tickwire_sim::Game,
     ) -> Self {
+        Self::start_rooms(bind, config, |rooms| _ = rooms.define(DEFAULT_ROOM, game)).await
+    }
+
+    /// Starts the real server on `bind` with the room types `define` sets up.
+    pub async fn start_rooms(
+        bind: &str,
+        config: ServerConfig,
+        define: impl FnOnce(&mut RoomTypes) + Send + 'static,
+    ) -> Self {
         let listener = TcpListener::bind(bind).await.expect("tests should be able to bind a port");
         let mut addr = listener.local_addr().expect("a bound listener should have an address");
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(tickwire_server::run_game(listener, config, game, async {
+        let task = tokio::spawn(tickwire_server::run_rooms(listener, config, define, async {
             let _ = stopped.await;
         }));
         Self { addr, stop: Some(stop), task }

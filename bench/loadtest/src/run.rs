@@ -45,7 +45,7 @@ pub enum RunError {
     #[error("--room-options is not a JSON object: {0}")]
     RoomOptions(String),
     /// The rooms for `--rooms` could not be created.
-    #[error("creating the rooms: {0}")]
+    #[error("creating the rooms")]
     Rooms(#[from] MatchError),
 }
 

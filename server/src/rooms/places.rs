@@ -58,6 +58,13 @@ impl Places {
         (live, lingering)
     }
 
+    /// Whether any session is in the room, connected or waiting for a resume (at `now`):
+    /// whether its world needs stepping. Reserved seats alone do not.
+    pub(crate) fn anyone_playing(&mut self, now: Instant) -> bool {
+        self.expire(now);
+        !self.live.is_empty() || !self.lingering.is_empty()
+    }
+
     /// Seats reserved and not yet used.
     pub(crate) fn seats_reserved(&self) -> usize {
         self.seats.len()

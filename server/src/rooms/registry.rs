@@ -33,6 +33,15 @@ const MAX_LABEL_FIELDS: usize = 16;
 const MAX_LABEL_BYTES: usize = 1024;
 /// The most bytes of JSON a room's creation options may take.
 const MAX_OPTIONS_BYTES: usize = 4096;
+/// A room's input queue holds this many inputs per place (ticks of inputs from every
+/// player), at least `MIN_INPUT_QUEUE`, at most `input_queue_capacity`.
+const INPUTS_PER_CLIENT: usize = 16;
+const MIN_INPUT_QUEUE: usize = 64;
+/// The capacity of a room created without `max_clients` in its options, when its type
+/// sets none (its options may ask for up to the type's maximum).
+const CREATED_ROOM_CAPACITY: usize = 16;
+/// How long a room's world runs on after its last player left, before it is parked.
+const PARK_AFTER: Duration = Duration::from_secs(2);
 
 /// What every room's world is built from, besides its type and options.
 pub(crate) struct WorldTemplate {
@@ -121,11 +130,34 @@ struct Room {
     initial_settings: Settings,
     stats: Arc<WorldStats>,
     world: WorldKey,
+    /// Whether the pool steps its world: only while somebody plays in it.
+    stepping: bool,
+    /// Since when nobody has played in it, if nobody does.
+    unplayed_since: Option<Instant>,
     /// Creation order, for choosing among equally full rooms.
     order: u64,
 }
 
 impl Room {
+    /// Parks the room's world once nobody has played in it for [`PARK_AFTER`] (it costs
+    /// no CPU then; the delay lets it act on the last players' leaving and publish it) and
+    /// steps it again as soon as somebody does.
+    fn step_while_played(&mut self, pool: &SimPool, now: Instant) {
+        if self.places.anyone_playing(now) {
+            self.unplayed_since = None;
+            if !self.stepping {
+                pool.unpark(self.world);
+                self.stepping = true;
+            }
+            return;
+        }
+        let since = *self.unplayed_since.get_or_insert(now);
+        if self.stepping && now.saturating_duration_since(since) >= PARK_AFTER {
+            pool.park(self.world);
+            self.stepping = false;
+        }
+    }
+
     fn is_full(&mut self, now: Instant) -> bool {
         self.places.taken(now) >= self.max_clients
     }
@@ -370,6 +402,7 @@ impl Registry {
             .rooms
             .iter_mut()
             .filter_map(|(id, room)| {
+                room.step_while_played(&self.pool, now);
                 let empty = room.places.empty_for(now);
                 let expired = !room.permanent && empty.is_some_and(|empty| empty >= timeout);
                 expired.then(|| id.clone())
@@ -428,15 +461,20 @@ impl Registry {
             .get(name)
             .ok_or_else(|| MatchError::Invalid(format!("no room type {name:?}")))?;
         let type_max = room_type.max_clients.unwrap_or(self.template.max_clients);
-        let mut shape = RoomShape::from_options(&options, &self.template, type_max)?;
+        // A match is small unless asked otherwise; the default room takes everyone.
+        let capacity = match room_type.max_clients {
+            _ if id == DEFAULT_ROOM => type_max,
+            Some(max) => max,
+            None => CREATED_ROOM_CAPACITY.min(type_max),
+        };
+        let mut shape = RoomShape::from_options(&options, &self.template, capacity, type_max)?;
         if id != DEFAULT_ROOM {
             // Each room its own world; the configured seed decides the default room's.
             shape.sim.seed = getrandom::u64().map_or(shape.sim.seed, |seed| shape.sim.seed ^ seed);
         }
         let stats = Arc::new(WorldStats::default());
         let initial_settings = shape.sim.settings;
-        let (link, world) =
-            self.build_world(&id, name, &room_type.game, shape.sim, options, &stats);
+        let (link, world) = self.build_world(&id, name, &room_type.game, &shape, options, &stats);
         let order = state.next_order;
         state.next_order += 1;
         let room = Room {
@@ -450,10 +488,13 @@ impl Registry {
             initial_settings,
             stats,
             world,
+            stepping: true,
+            unplayed_since: None,
             order,
         };
         info!(room = %id, name, max_clients = room.max_clients, "room created");
-        state.rooms.insert(id, room);
+        let room = state.rooms.entry(id).insert_entry(room).into_mut();
+        room.step_while_played(&self.pool, now);
         Ok(())
     }
 
@@ -463,12 +504,16 @@ impl Registry {
         id: &str,
         name: &str,
         game: &Arc<dyn Game>,
-        sim: SimConfig,
+        shape: &RoomShape,
         options: Map<String, Value>,
         stats: &Arc<WorldStats>,
     ) -> (Arc<RoomLink>, WorldKey) {
         let template = &self.template;
-        let (sender, inbox) = sim_channels(template.input_queue_capacity);
+        let sim = shape.sim;
+        // A bounded channel allocates its slots up front: size it to the room.
+        let inputs = (shape.max_clients.saturating_mul(INPUTS_PER_CLIENT))
+            .clamp(MIN_INPUT_QUEUE, template.input_queue_capacity.max(MIN_INPUT_QUEUE));
+        let (sender, inbox) = sim_channels(inputs);
         // The ring holds exactly the snapshots the sim keeps ids quarantined for.
         let (mut publisher, snapshots) = SnapshotPublisher::new(sim.frame_history);
         let net_metrics = template.net_metrics.for_room();
@@ -505,11 +550,15 @@ impl Registry {
         (RoomLink::new(id, name, sender, snapshots, net_metrics, seating), world)
     }
 
-    /// Runs `change` on room `id`'s places at the lifecycle clock's now.
+    /// Runs `change` on room `id`'s places at the lifecycle clock's now, then steps or
+    /// parks its world as it is played in or not.
     fn with_places<T>(&self, id: &str, change: impl FnOnce(&mut Room, Instant) -> T) -> Option<T> {
         let now = self.config.clock.now();
         let mut state = self.lock();
-        state.rooms.get_mut(id).map(|room| change(room, now))
+        let room = state.rooms.get_mut(id)?;
+        let changed = change(room, now);
+        room.step_while_played(&self.pool, now);
+        Some(changed)
     }
 }
 
@@ -622,6 +671,7 @@ impl RoomShape {
     fn from_options(
         options: &Map<String, Value>,
         template: &WorldTemplate,
+        capacity: usize,
         type_max: usize,
     ) -> Result<Self, MatchError> {
         if serde_json::to_string(options).map_or(usize::MAX, |json| json.len()) > MAX_OPTIONS_BYTES
@@ -646,7 +696,7 @@ impl RoomShape {
         };
         let mut sim = template.sim;
         let max_clients =
-            number("max_clients", type_max as u64)?.map_or(type_max, |max| max as usize);
+            number("max_clients", type_max as u64)?.map_or(capacity, |max| max as usize);
         if let Some(npcs) = number("npcs", 10_000)? {
             sim.npcs = npcs as u32;
         }

@@ -1,0 +1,226 @@
+//! Rooms end to end: matchmaking over HTTP, seats in `Hello`, isolation between rooms,
+//! the lifecycle on a manual clock, resumes into the right room, per-room admin.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use glam::Vec2;
+use hyper::{Method, StatusCode};
+use tickwire_protocol::{ClientMessage, Hello};
+use tickwire_server::{ManualClock, ServerConfig};
+use tickwire_tests::{RawPlayer, SeatAnswer, TestServer, raw_close, raw_connect, test_config};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Rooms of the built-in type with no NPCs: nothing moves unless a player steers.
+const STILL_ROOM: &str = r#"{"name":"default","options":{"npcs":0}}"#;
+
+async fn server_with_clock() -> (TestServer, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::default());
+    let mut config: ServerConfig = test_config();
+    config.rooms.clock = clock.clone();
+    (TestServer::start(config).await, clock)
+}
+
+/// Says `hello` and returns the close code and reason the server answers with.
+async fn refused(server: &TestServer, hello: Hello, context: &str) -> (u16, String) {
+    let mut socket =
+        raw_connect(server, Message::Binary(ClientMessage::Hello(hello).encode())).await;
+    raw_close(&mut socket, context).await
+}
+
+#[tokio::test]
+async fn fifty_concurrent_join_or_creates_fill_one_room_then_open_exactly_one_more() {
+    let server = TestServer::start(test_config()).await;
+    let body =
+        r#"{"name":"default","label":{"mode":"duel"},"options":{"npcs":0,"max_clients":30}}"#;
+    let seats =
+        futures_util::future::join_all((0..50).map(|_| server.seat("/matchmake", body))).await;
+    let mut per_room: HashMap<String, usize> = HashMap::new();
+    for seat in seats {
+        let seat = seat.expect("every join-or-create should get a seat");
+        *per_room.entry(seat.room).or_default() += 1;
+    }
+    let mut counts: Vec<usize> = per_room.values().copied().collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [20, 30], "one room filled to 30, then exactly one more: {per_room:?}");
+    let listed = server.rooms("name=default&mode=duel").await;
+    assert_eq!(listed.len(), 2, "the label filter should list the two rooms: {listed:?}");
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn a_full_room_refuses_joins_and_matchmaking_opens_another() {
+    let server = TestServer::start(test_config()).await;
+    let body = r#"{"name":"default","label":{"map":"dust"},"options":{"npcs":0,"max_clients":2}}"#;
+    let first = server.seat("/rooms", body).await.expect("a room should be created");
+    let second = server.seat(&format!("/rooms/{}/join", first.room), "").await;
+    assert_eq!(second.expect("a second place is free").room, first.room);
+    let third = server.seat(&format!("/rooms/{}/join", first.room), "").await;
+    assert_eq!(
+        third.map(|seat| seat.room).map_err(|(status, _)| status),
+        Err(StatusCode::CONFLICT)
+    );
+    let listed = server.rooms("map=dust").await;
+    assert_eq!(listed[0]["state"], "locked", "a full room is listed as locked: {listed:?}");
+    let other = server
+        .seat("/matchmake", r#"{"name":"default","label":{"map":"dust"}}"#)
+        .await
+        .expect("matchmaking should open another room");
+    assert_ne!(other.room, first.room, "the full room should be passed by");
+    let unknown = server.seat("/rooms", r#"{"name":"no-such-type"}"#).await;
+    assert_eq!(unknown.map(|_| ()).map_err(|(status, _)| status), Err(StatusCode::BAD_REQUEST));
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn inputs_in_one_room_never_reach_another() {
+    let server = TestServer::start(test_config()).await;
+    let seat_a = server.seat("/rooms", STILL_ROOM).await.expect("room A");
+    let seat_b = server.seat("/rooms", STILL_ROOM).await.expect("room B");
+    let mut a = RawPlayer::join(&server, seat_a.hello()).await;
+    let mut b = RawPlayer::join(&server, seat_b.hello()).await;
+    assert_eq!((a.welcome.room.as_str(), b.welcome.room.as_str()), (&*seat_a.room, &*seat_b.room));
+    let b_before = b.next_snapshot("room B at start").await.clone();
+    assert_eq!(b_before.ids(), [b.welcome.actor_id], "room B holds only its own player");
+
+    let own = a.welcome.actor_id;
+    let start = a.next_snapshot("room A at start").await.position(own);
+    for _ in 0..10 {
+        a.steer(Vec2::X).await;
+        a.next_snapshot("room A while steering").await;
+    }
+    let moved = a.world.position(own);
+    assert!(
+        start.zip(moved).is_some_and(|(start, moved)| moved.x > start.x),
+        "A's player should move in room A ({start:?} -> {moved:?})"
+    );
+    for _ in 0..3 {
+        b.next_snapshot("room B while A plays").await;
+    }
+    let b_after = &b.world;
+    assert_eq!(b_after.ids(), b_before.ids(), "no actor of room A should appear in room B");
+    assert_eq!(
+        b_after.position(b.welcome.actor_id),
+        b_before.position(b.welcome.actor_id),
+        "room B's state should not change while only room A's player steers"
+    );
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn an_empty_room_is_disposed_after_the_timeout_and_a_join_racing_it_never_lands_in_it() {
+    let (server, clock) = server_with_clock().await;
+    let seat = server.seat("/rooms", STILL_ROOM).await.expect("a room");
+    let room = seat.room.clone();
+    let listed =
+        |rooms: Vec<serde_json::Value>| rooms.iter().any(|listed| listed["id"] == room.as_str());
+    let series = format!("tickwire_room_clients{{room=\"{room}\",name=\"default\"}}");
+    assert_eq!(server.metric(&series).await, 1.0, "the unused seat holds a place");
+
+    // The seat expires at 15 s; from then the room is empty.
+    clock.advance(Duration::from_secs(44));
+    assert!(listed(server.rooms("").await), "29 s empty is not yet 30");
+    // A join racing the disposal, one second before it: the room is somebody's again.
+    let late =
+        server.seat(&format!("/rooms/{room}/join"), "").await.expect("the room still exists");
+    clock.advance(Duration::from_secs(2));
+    assert!(listed(server.rooms("").await), "the join's seat should keep the room alive");
+
+    // That seat expires unused too; 30 s later the room goes.
+    clock.advance(Duration::from_secs(13 + 30));
+    assert!(!listed(server.rooms("").await), "empty for the whole timeout: disposed");
+    let (code, reason) = refused(&server, late.hello(), "a seat in a disposed room").await;
+    assert_eq!(code, 4005, "a seat whose room is gone is refused: {reason}");
+    let join = server.seat(&format!("/rooms/{room}/join"), "").await;
+    assert_eq!(join.map(|_| ()).map_err(|(status, _)| status), Err(StatusCode::NOT_FOUND));
+    let fresh = server.seat("/matchmake", STILL_ROOM).await.expect("join-or-create works on");
+    assert_ne!(fresh.room, room, "a join after the disposal lands in a fresh room, never the old");
+    let scrape = server.http(Method::GET, "/metrics", "", None).await.1;
+    assert!(!scrape.contains(&format!("room=\"{room}\"")), "a disposed room's series are gone");
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn seats_are_signed_good_once_and_expire() {
+    let (server, clock) = server_with_clock().await;
+    let seat = server.seat("/rooms", STILL_ROOM).await.expect("a room");
+    let player = RawPlayer::join(&server, seat.hello()).await;
+    assert_eq!(player.welcome.room, seat.room);
+    let (code, _) = refused(&server, seat.hello(), "the same seat again").await;
+    assert_eq!(code, 4005, "a seat is good for one connection");
+
+    let forged = SeatAnswer { seat: seat.seat.replace(".0.", ".9."), ..seat.clone() };
+    let (code, _) = refused(&server, forged.hello(), "a forged seat").await;
+    assert_eq!(code, 4005, "a seat that is not this server's is refused");
+
+    let expiring = server.seat(&format!("/rooms/{}/join", seat.room), "").await.expect("a seat");
+    clock.advance(Duration::from_secs(15));
+    let (code, reason) = refused(&server, expiring.hello(), "an expired seat").await;
+    assert_eq!(code, 4005, "a seat past its lifetime is refused: {reason}");
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn a_resume_lands_in_its_own_room() {
+    let server = TestServer::start(test_config()).await;
+    let seat_a = server.seat("/rooms", STILL_ROOM).await.expect("room A");
+    let seat_b = server.seat("/rooms", STILL_ROOM).await.expect("room B");
+    let player = RawPlayer::join(&server, seat_a.hello()).await;
+    let (token, actor) = (player.welcome.resume_token, player.welcome.actor_id);
+    player.drop_connection();
+
+    // The token names room A's session: presented for room B it resumes nothing there.
+    let wrong =
+        Hello { resume_token: Some(token), room: Some(seat_b.room.clone()), ..Hello::new() };
+    let (code, _) = refused(&server, wrong, "room A's token in room B").await;
+    assert_eq!(code, 4005, "no resume and no seat in a room other than the default");
+
+    let back = Hello { resume_token: Some(token), room: Some(seat_a.room.clone()), ..Hello::new() };
+    let resumed = RawPlayer::join(&server, back).await;
+    assert!(resumed.welcome.resumed, "the token should resume its session");
+    assert_eq!(resumed.welcome.room, seat_a.room, "in its own room");
+    assert_eq!(resumed.welcome.actor_id, actor, "with its own actor");
+
+    let plain = RawPlayer::join(&server, Hello::new()).await;
+    assert_eq!(plain.welcome.room, "default", "a Hello without a seat joins the default room");
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn an_admin_change_to_one_room_reaches_only_its_clients() {
+    let server = TestServer::start(test_config()).await;
+    let seat_a = server.seat("/rooms", STILL_ROOM).await.expect("room A");
+    let seat_b = server.seat("/rooms", STILL_ROOM).await.expect("room B");
+    let mut a = RawPlayer::join(&server, seat_a.hello()).await;
+    let mut b = RawPlayer::join(&server, seat_b.hello()).await;
+    let path = format!("/admin/rooms/{}/settings", seat_a.room);
+    let (status, text) = server.http(Method::PATCH, &path, r#"{"movement_speed":77}"#, None).await;
+    assert_eq!(status, StatusCode::OK, "the change should be accepted: {text}");
+
+    let mut waited = 0;
+    while !a.settings.iter().any(|settings| settings.movement_speed == 77.0) {
+        a.next_snapshot("room A after the change").await;
+        waited += 1;
+        assert!(waited < 100, "room A's client should get the new settings");
+    }
+    for _ in 0..5 {
+        b.next_snapshot("room B after A's change").await;
+    }
+    assert!(b.settings.is_empty(), "room B's client should hear of no change: {:?}", b.settings);
+    let path_b = format!("/admin/rooms/{}/settings", seat_b.room);
+    let (_, settings_b) = server.http(Method::GET, &path_b, "", None).await;
+    assert!(
+        !settings_b.contains("\"movement_speed\":77"),
+        "room B keeps its settings: {settings_b}"
+    );
+
+    let clients = format!("/admin/rooms/{}/clients", seat_a.room);
+    let (status, listing) = server.http(Method::GET, &clients, "", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let listing: serde_json::Value = serde_json::from_str(&listing).expect("JSON");
+    assert_eq!(listing["live"], serde_json::json!([a.welcome.session_id]), "{listing}");
+    let (status, _) = server.http(Method::GET, "/admin/rooms/nope/clients", "", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.stop().await.expect("clean stop");
+}
