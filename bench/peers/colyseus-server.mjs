@@ -1,10 +1,18 @@
 // Colyseus 0.18 peer server.
 //
 //   node colyseus-server.mjs --port P --actors N --tick-hz T --patch-every K
+//                            [--max-clients M] [--rooms R] [--stats PATH]
 //   (or: bench/peers/start colyseus --port P ...)
 //
-// One room type, "bench". A single room is created at startup (autoDispose off), so every
-// joinOrCreate lands in the same room. Its state is N actors in a MapSchema keyed "0".."N-1";
+// One room type, "bench". By default a single room is created at startup (autoDispose off),
+// so every joinOrCreate lands in the same room. With --max-clients 5 --rooms 0, rooms are
+// made by matchmaking instead: joinOrCreate fills a room up to its 5 clients, then creates
+// the next one (Colyseus serialises concurrent joinOrCreate calls per room type), and a
+// room is disposed when its last client leaves (the Colyseus default). The options given
+// at create (the joinOrCreate / create body) may override the command line per room, with
+// the names Tickwire's rooms use: {"npcs": N, "max_clients": M, "tick_rate_hz": T}.
+//
+// Each room's state is N actors in a MapSchema keyed "0".."N-1";
 // each actor is a Schema with x, y as float32. Actors wander like Tickwire's NPCs: arena
 // 1000 x 1000, a new random heading every 1-3 s (T..3T ticks) at speed 120*(0.4+0.6*rand)
 // units/s, moving by velocity*dt each tick (dt = 1/T, fixed like ours) and bouncing off the
@@ -16,7 +24,14 @@
 // is on the wire as the 10-byte frame  0x11 0x00 <f64 LE t>  (ROOM_DATA_BYTES, type 0).
 // See PROTOCOL.md.
 //
+// Tick time per room: each tick's step (move the actors, and on a patch tick the patch
+// and the timestamp message, i.e. encoding and writing to every client of the room) is
+// timed with performance.now(). On SIGUSR2 the server writes, to --stats PATH, every live
+// room's tick-time quantiles since the previous SIGUSR2 (or since the room was created)
+// and starts over, so a caller can bracket a window with two signals.
+//
 // Prints exactly one line on stdout once listening: "READY port=<P> pid=<pid>".
+import { writeFileSync, renameSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Server, Room, matchMaker } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
@@ -35,6 +50,9 @@ try {
       actors: { type: "string", default: "1000" },
       "tick-hz": { type: "string", default: "30" },
       "patch-every": { type: "string", default: "2" },
+      "max-clients": { type: "string", default: "20000" },
+      rooms: { type: "string", default: "1" },
+      stats: { type: "string" },
     },
     strict: true,
   }));
@@ -55,6 +73,21 @@ const patchEvery = Number(opts["patch-every"]);
 if (!Number.isInteger(numActors) || numActors < 0) fail("--actors must be an integer >= 0");
 if (!Number.isInteger(tickHz) || tickHz < 1 || tickHz > 1000) fail("--tick-hz must be an integer 1..1000");
 if (!Number.isInteger(patchEvery) || patchEvery < 1) fail("--patch-every must be an integer >= 1");
+const maxClients = Number(opts["max-clients"]);
+const roomsAtStart = Number(opts.rooms);
+if (!Number.isInteger(maxClients) || maxClients < 1) fail("--max-clients must be an integer >= 1");
+if (!Number.isInteger(roomsAtStart) || roomsAtStart < 0) fail("--rooms must be an integer >= 0");
+const statsPath = opts.stats;
+
+/** An option given at create, or the command line's value when absent. */
+function roomOption(options, name, fallback, min, max) {
+  const value = options?.[name];
+  if (value === undefined || value === null) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`option ${name} must be an integer ${min}..${max}`);
+  }
+  return value;
+}
 
 // Colyseus' logger defaults to console (stdout); keep stdout for the READY line only.
 const stderrLog = (...a) => console.error(...a);
@@ -62,21 +95,36 @@ const logger = { debug() {}, trace() {}, info: stderrLog, warn: stderrLog, error
 
 // What a Colyseus user does when the schema warns "buffer overflow": size the encoder for
 // the full state (about 24 bytes per actor here) so it is never regrown at run time.
-Encoder.BUFFER_SIZE = Math.max(16 * 1024, Math.ceil((numActors * 32 + 4096) / 1024) * 1024);
+function sizeEncoderFor(actors) {
+  const bytes = Math.max(16 * 1024, Math.ceil((actors * 32 + 4096) / 1024) * 1024);
+  Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE ?? 0, bytes);
+}
+sizeEncoderFor(numActors);
+
+/** The rooms alive now, for --stats. */
+const liveRooms = new Set();
 
 const Actor = schema({ x: t.float32(), y: t.float32() }, "Actor");
 const BenchState = schema({ actors: t.map(Actor) }, "BenchState");
 
 class BenchRoom extends Room {
-  maxClients = 20000;
-  autoDispose = false;
+  maxClients = maxClients;
+  // Rooms made at startup stay; rooms made by matchmaking go with their last client.
+  autoDispose = true;
   // A load tool may reserve many seats before it opens their sockets (default: 15 s).
   seatReservationTimeout = 120;
 
-  onCreate() {
+  onCreate(options) {
+    const actors = roomOption(options, "npcs", numActors, 0, 1_000_000);
+    this.maxClients = roomOption(options, "max_clients", maxClients, 1, 1_000_000);
+    this.tickHz = roomOption(options, "tick_rate_hz", tickHz, 1, 1000);
+    if (options?.keep) this.autoDispose = false;
+    sizeEncoderFor(actors);
     this.state = new BenchState();
     this.actors = []; // sim-side data, parallel to the synced Actor instances
-    for (let i = 0; i < numActors; i++) {
+    this.tickMs = []; // step durations since the last stats dump
+    liveRooms.add(this);
+    for (let i = 0; i < actors; i++) {
       const a = new Actor();
       a.x = Math.random() * ARENA;
       a.y = Math.random() * ARENA;
@@ -88,11 +136,22 @@ class BenchRoom extends Room {
     this.tsView = new DataView(this.tsBytes.buffer);
     // Simulation first, then disable the automatic patch timer (with a simulation interval
     // in place, patchRate = null does not install the fallback clock timer).
-    this.setSimulationInterval(() => this.step(), 1000 / tickHz);
+    this.setSimulationInterval(() => this.timedStep(), 1000 / this.tickHz);
     this.patchRate = null;
   }
 
+  onDispose() {
+    liveRooms.delete(this);
+  }
+
+  timedStep() {
+    const started = performance.now();
+    this.step();
+    this.tickMs.push(performance.now() - started);
+  }
+
   step() {
+    const tickHz = this.tickHz;
     const tick = this.simTick++;
     const dt = 1 / tickHz;
     for (let i = 0; i < this.actors.length; i++) {
@@ -132,14 +191,55 @@ class BenchRoom extends Room {
 
 const transport = new WebSocketTransport({ perMessageDeflate: false });
 const server = new Server({ transport, greet: false, gracefullyShutdown: false, logger });
-server.define("bench", BenchRoom);
+// `room`: a load tool that spreads its clients over rooms itself names the room (a slot
+// number) in the joinOrCreate options; each slot gets its own room, and joins of different
+// slots never contend. Without it, any room with a free seat will do.
+server.define("bench", BenchRoom).filterBy(["room"]);
 
 // Colyseus only logs listen errors; fail fast instead (e.g. EADDRINUSE).
 transport.server.once("error", (e) => fail(`cannot listen on ${HOST}:${port}: ${e.message}`));
 await server.listen(port, HOST);
-await matchMaker.createRoom("bench", {});
+// `keep`: rooms made at startup are never disposed (an internal option, not Tickwire's).
+for (let i = 0; i < roomsAtStart; i++) await matchMaker.createRoom("bench", { keep: true });
 const addr = transport.server.address();
 process.stdout.write(`READY port=${addr.port} pid=${process.pid}\n`);
+
+/** The q-quantile of sorted numbers (nearest rank). */
+function quantile(sorted, q) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+/** Writes every live room's tick times since the last dump to --stats, then starts over. */
+function dumpStats() {
+  const rooms = [];
+  for (const room of liveRooms) {
+    const ticks = room.tickMs.sort((a, b) => a - b);
+    room.tickMs = [];
+    rooms.push({
+      id: room.roomId,
+      clients: room.clients.length,
+      npcs: room.actors.length,
+      ticks: ticks.length,
+      tick_p50_ms: quantile(ticks, 0.5),
+      tick_p99_ms: quantile(ticks, 0.99),
+      tick_max_ms: ticks.length ? ticks[ticks.length - 1] : null,
+    });
+  }
+  const clients = rooms.reduce((sum, room) => sum + room.clients, 0);
+  process.stderr.write(`colyseus-server: stats: ${rooms.length} rooms, ${clients} clients\n`);
+  if (!statsPath) return;
+  const temporary = `${statsPath}.tmp`;
+  writeFileSync(temporary, JSON.stringify({ at_ms: Date.now(), rooms }));
+  renameSync(temporary, statsPath);
+}
+process.on("SIGUSR2", () => {
+  try {
+    dumpStats();
+  } catch (e) {
+    process.stderr.write(`colyseus-server: stats: ${e.message}\n`);
+  }
+});
 
 let stopping = false;
 async function stop() {

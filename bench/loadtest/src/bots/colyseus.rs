@@ -1,10 +1,16 @@
 //! A Colyseus client that joins without decoding state, following
 //! `bench/peers/PROTOCOL.md`: reserve a seat over HTTP, connect, acknowledge JOIN_ROOM,
 //! then count state patches and read the room's timestamp messages.
+//!
+//! Rooms: by default a bot asks Colyseus's `joinOrCreate` for any `bench` room with a free
+//! seat (the peer decides the rooms' size with `--max-clients`). A run spread over rooms
+//! (`--rooms N`) names the room instead: bot `i` asks for slot `i % N`, which the peer
+//! filters by (`filterBy(["room"])`), so slot `k`'s first bot creates its room with the
+//! run's `--room-options` and the others join it, without racing other slots for seats.
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
@@ -36,16 +42,37 @@ struct Seat {
     process_id: String,
 }
 
-/// Joins the `bench` room of the server at `base` (`http://host:port`) and counts what
-/// arrives until stopped.
+/// The room a bot asks for when the run spreads its bots over rooms (`--rooms`).
+#[derive(Debug, Clone, Copy)]
+#[allow(dead_code, reason = "bots.rs passes it once the shared --rooms plumbing lands")]
+pub(super) struct RoomChoice<'a> {
+    /// The room's slot: bot `i` of a run over `rooms` rooms asks for `i % rooms`.
+    pub slot: u32,
+    /// What the room is created with (`--room-options`: a JSON object), if anything.
+    pub options: Option<&'a str>,
+}
+
+/// Joins a `bench` room with a free seat on the server at `base` (`http://host:port`)
+/// and counts what arrives until stopped.
 pub(super) async fn run(
     base: &str,
     stats: &LiveStats,
     stop: &CancellationToken,
 ) -> Result<BotEnd, ConnectError> {
+    run_in_room(base, None, stats, stop).await
+}
+
+/// As [`run`], in the room `room` names (any room with a free seat without one).
+pub(super) async fn run_in_room(
+    base: &str,
+    room: Option<RoomChoice<'_>>,
+    stats: &LiveStats,
+    stop: &CancellationToken,
+) -> Result<BotEnd, ConnectError> {
     let deadline = Instant::now() + CONNECT_TIMEOUT;
     let timed_out = |_| ConnectError::Timeout(CONNECT_TIMEOUT);
-    let seat = timeout_at(deadline, reserve_seat(base)).await.map_err(timed_out)??;
+    let body = join_options(room)?;
+    let seat = timeout_at(deadline, reserve_seat(base, body)).await.map_err(timed_out)??;
     let authority = base
         .strip_prefix("http://")
         .ok_or_else(|| ConnectError::Matchmaking(format!("{base} is not an http:// URL")))?
@@ -88,14 +115,36 @@ pub(super) async fn run(
     }
 }
 
-/// `POST /matchmake/joinOrCreate/bench`.
-async fn reserve_seat(base: &str) -> Result<Seat, ConnectError> {
+/// The `joinOrCreate` body for `room`: its create options plus `"room": slot`; empty
+/// without a room (any room will do).
+fn join_options(room: Option<RoomChoice<'_>>) -> Result<Bytes, ConnectError> {
+    let Some(room) = room else {
+        return Ok(Bytes::new());
+    };
+    let mut options = match room.options {
+        Some(text) => match serde_json::from_str(text) {
+            Ok(serde_json::Value::Object(options)) => options,
+            _ => {
+                return Err(ConnectError::Matchmaking(format!(
+                    "room options are not a JSON object: {text}"
+                )));
+            }
+        },
+        None => serde_json::Map::new(),
+    };
+    options.insert("room".to_owned(), room.slot.into());
+    Ok(serde_json::Value::Object(options).to_string().into())
+}
+
+/// `POST /matchmake/joinOrCreate/bench` with `body` (JSON options, or empty).
+async fn reserve_seat(base: &str, body: Bytes) -> Result<Seat, ConnectError> {
     let failed = |reason: String| ConnectError::Matchmaking(reason);
     let request = hyper::Request::post(format!(
         "{}/matchmake/joinOrCreate/bench",
         base.trim_end_matches('/')
     ))
-    .body(Empty::<Bytes>::new())
+    .header(hyper::header::CONTENT_TYPE, "application/json")
+    .body(Full::new(body))
     .map_err(|error| failed(error.to_string()))?;
     let http = HttpClient::builder(TokioExecutor::new()).build_http();
     let response = http.request(request).await.map_err(|error| failed(error.to_string()))?;
@@ -115,7 +164,22 @@ fn stamp_unix_us(frame: &[u8]) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::stamp_unix_us;
+    use super::{RoomChoice, join_options, stamp_unix_us};
+
+    #[test]
+    fn a_room_choice_names_its_slot_beside_the_create_options() {
+        assert!(join_options(None).expect("no room").is_empty(), "any room: no body");
+        let body = join_options(Some(RoomChoice { slot: 7, options: None })).expect("slot");
+        assert_eq!(&body[..], br#"{"room":7}"#);
+        let options = Some(r#"{"npcs": 20, "max_clients": 5}"#);
+        let body = join_options(Some(RoomChoice { slot: 3, options })).expect("options");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON body");
+        assert_eq!(body, serde_json::json!({"npcs": 20, "max_clients": 5, "room": 3}));
+        assert!(
+            join_options(Some(RoomChoice { slot: 0, options: Some("[1]") })).is_err(),
+            "options that are not an object should be refused"
+        );
+    }
 
     #[test]
     fn reads_the_trailing_millisecond_stamp() {
