@@ -19,7 +19,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::options::Target;
+
 use crate::stats::LiveStats;
+pub use colyseus::RoomChoice;
 
 /// How long a connection may take to be ready (TCP, WebSocket and game handshake).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -50,20 +52,30 @@ pub enum BotEnd {
     Lost(String),
 }
 
-/// One bot, from connect to end. Tickwire only: a bot with a `seat` joins the seat's
-/// room (else the default room at `url`); `idle` bots send no input.
+/// Where a bot plays: for Tickwire, a `seat`'s room (else the default room at the URL);
+/// for Colyseus, the room a [`RoomChoice`] names (else any with a free seat).
+#[derive(Debug, Default)]
+pub struct Placement<'a> {
+    /// A Tickwire seat.
+    pub seat: Option<Seat>,
+    /// A Colyseus room slot.
+    pub colyseus_room: Option<RoomChoice<'a>>,
+}
+
+/// One bot, from connect to end, where `placement` says; `idle` Tickwire bots send no
+/// input.
 pub async fn run_bot(
     target: Target,
     url: &str,
-    seat: Option<Seat>,
+    placement: Placement<'_>,
     idle: bool,
     stats: &LiveStats,
     stop: &CancellationToken,
 ) -> Result<BotEnd, ConnectError> {
     match target {
-        Target::Tickwire => tickwire::run(url, seat, idle, stats, stop).await,
+        Target::Tickwire => tickwire::run(url, placement.seat, idle, stats, stop).await,
         Target::Raw => raw::run(url, stats, stop).await,
-        Target::Colyseus => colyseus::run(url, stats, stop).await,
+        Target::Colyseus => colyseus::run_in_room(url, placement.colyseus_room, stats, stop).await,
     }
 }
 

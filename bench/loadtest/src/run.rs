@@ -17,7 +17,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use crate::bots::{BotEnd, ConnectError, run_bot};
+use crate::bots::{BotEnd, ConnectError, Placement, RoomChoice, run_bot};
 use crate::options::{LoadOptions, Target};
 use crate::probe::{ProbeError, ServerMetrics, ServerProbe, Usage, bucket_quantile, own_usage};
 use crate::report::{
@@ -228,7 +228,16 @@ async fn connect_bots(
         bots.spawn(async move {
             let bot = async {
                 let seat = seat_for(rooms.as_deref(), index).await?;
-                run_bot(options.target, &options.url, seat, options.idle, &stats, &stop).await
+                // Colyseus bots place themselves: bot i asks for room slot i % rooms.
+                let colyseus_room = options
+                    .rooms
+                    .filter(|_| options.target == Target::Colyseus)
+                    .map(|rooms| RoomChoice {
+                        slot: index % rooms.max(1),
+                        options: options.room_options.as_deref(),
+                    });
+                let placement = Placement { seat, colyseus_room };
+                run_bot(options.target, &options.url, placement, options.idle, &stats, &stop).await
             };
             match bot.await {
                 Ok(BotEnd::Stopped) => {}

@@ -44,25 +44,15 @@ struct Seat {
 
 /// The room a bot asks for when the run spreads its bots over rooms (`--rooms`).
 #[derive(Debug, Clone, Copy)]
-#[allow(dead_code, reason = "bots.rs passes it once the shared --rooms plumbing lands")]
-pub(super) struct RoomChoice<'a> {
+pub struct RoomChoice<'a> {
     /// The room's slot: bot `i` of a run over `rooms` rooms asks for `i % rooms`.
     pub slot: u32,
     /// What the room is created with (`--room-options`: a JSON object), if anything.
     pub options: Option<&'a str>,
 }
 
-/// Joins a `bench` room with a free seat on the server at `base` (`http://host:port`)
-/// and counts what arrives until stopped.
-pub(super) async fn run(
-    base: &str,
-    stats: &LiveStats,
-    stop: &CancellationToken,
-) -> Result<BotEnd, ConnectError> {
-    run_in_room(base, None, stats, stop).await
-}
-
-/// As [`run`], in the room `room` names (any room with a free seat without one).
+/// Joins a `bench` room on the server at `base` (`http://host:port`): the one `room`
+/// names, or any with a free seat; then counts what arrives until stopped.
 pub(super) async fn run_in_room(
     base: &str,
     room: Option<RoomChoice<'_>>,
