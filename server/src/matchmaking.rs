@@ -79,12 +79,12 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = match parse(&body) {
-        Ok(request) => request,
-        Err(response) => return *response,
-    };
-    let granted = registry.create(&request.name, request.label, request.options);
-    answer(granted, &headers, StatusCode::CREATED)
+    match parse(&body) {
+        Ok(RoomRequest { name, label, options }) => {
+            answer(registry.create(&name, label, options), &headers, StatusCode::CREATED)
+        }
+        Err(response) => *response,
+    }
 }
 
 async fn join(
@@ -100,12 +100,12 @@ async fn join_or_create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = match parse(&body) {
-        Ok(request) => request,
-        Err(response) => return *response,
-    };
-    let granted = registry.join_or_create(&request.name, request.label, request.options);
-    answer(granted, &headers, StatusCode::OK)
+    match parse(&body) {
+        Ok(RoomRequest { name, label, options }) => {
+            answer(registry.join_or_create(&name, label, options), &headers, StatusCode::OK)
+        }
+        Err(response) => *response,
+    }
 }
 
 fn parse(body: &[u8]) -> Result<RoomRequest, Box<Response>> {

@@ -55,23 +55,6 @@ pub struct LimitsLayer {
 impl LimitsLayer {
     pub(super) fn apply_to(&self, config: &mut ServerConfig) -> Result<(), ConfigError> {
         let net = &mut config.net;
-        let seconds = |setting: &'static str, value: f32| {
-            if value.is_finite() && value > 0.0 && value <= 86_400.0 {
-                Ok(Duration::from_secs_f32(value))
-            } else {
-                Err(ConfigError::Invalid {
-                    setting,
-                    reason: format!("{value} is not in (0, 86400] seconds"),
-                })
-            }
-        };
-        let at_least_one = |setting: &'static str, value: usize| {
-            if value >= 1 {
-                Ok(value)
-            } else {
-                Err(ConfigError::Invalid { setting, reason: "must be at least 1".into() })
-            }
-        };
         if let Some(value) = self.max_sessions {
             net.max_sessions = at_least_one("limits.max_sessions", value)?;
         }
@@ -226,23 +209,6 @@ pub struct RoomsLayer {
 impl RoomsLayer {
     pub(super) fn apply_to(&self, config: &mut ServerConfig) -> Result<(), ConfigError> {
         let rooms = &mut config.rooms;
-        let seconds = |setting: &'static str, value: f32| {
-            if value.is_finite() && (0.0..=86_400.0).contains(&value) {
-                Ok(Duration::from_secs_f32(value))
-            } else {
-                Err(ConfigError::Invalid {
-                    setting,
-                    reason: format!("{value} is not in [0, 86400] seconds"),
-                })
-            }
-        };
-        let at_least_one = |setting: &'static str, value: usize| {
-            if value >= 1 {
-                Ok(value)
-            } else {
-                Err(ConfigError::Invalid { setting, reason: "must be at least 1".into() })
-            }
-        };
         if let Some(value) = self.empty_timeout_secs {
             rooms.empty_timeout = seconds("rooms.empty_timeout_secs", value)?;
         }
@@ -270,5 +236,26 @@ impl RoomsLayer {
             sim_threads: Some(rooms.sim_threads),
             default_room: Some(rooms.default_room.clone().unwrap_or_default()),
         }
+    }
+}
+
+/// A duration setting: more than 0 and at most a day.
+fn seconds(setting: &'static str, value: f32) -> Result<Duration, ConfigError> {
+    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+        Ok(Duration::from_secs_f32(value))
+    } else {
+        Err(ConfigError::Invalid {
+            setting,
+            reason: format!("{value} is not in (0, 86400] seconds"),
+        })
+    }
+}
+
+/// A count setting: at least 1.
+fn at_least_one(setting: &'static str, value: usize) -> Result<usize, ConfigError> {
+    if value >= 1 {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid { setting, reason: "must be at least 1".into() })
     }
 }
