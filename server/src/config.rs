@@ -17,12 +17,15 @@ use tickwire_net::{Authenticator, NetConfig};
 use tickwire_protocol::{Settings, SettingsError, SettingsPatch};
 use tickwire_sim::{AutotuneConfig, SimConfig};
 
+use crate::cluster::{ClusterConfig, random_process_id};
 use crate::rooms::RoomsConfig;
 
 mod args;
+mod cluster_table;
 mod tables;
 
 pub use args::ServeArgs;
+pub use cluster_table::ClusterLayer;
 pub use tables::{AutotuneLayer, LimitsLayer, RoomsLayer};
 
 /// Server configuration.
@@ -59,6 +62,8 @@ pub struct ServerConfig {
     pub autotune: AutotuneConfig,
     /// Rooms: empty timeout, seat lifetime, room limit, sim threads, the default room.
     pub rooms: RoomsConfig,
+    /// The process in a cluster: directory, id, addresses, drain grace, Agones.
+    pub cluster: ClusterConfig,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +82,7 @@ impl Default for ServerConfig {
             header_timeout: Duration::from_secs(5),
             autotune: AutotuneConfig::default(),
             rooms: RoomsConfig::default(),
+            cluster: ClusterConfig { process_id: random_process_id(), ..ClusterConfig::default() },
         }
     }
 }
@@ -177,6 +183,9 @@ pub struct ConfigLayer {
     /// Room rules (a `[rooms]` table in the file).
     #[serde(default)]
     pub rooms: RoomsLayer,
+    /// The process in a cluster (a `[cluster]` table in the file).
+    #[serde(default)]
+    pub cluster: ClusterLayer,
 }
 
 impl ConfigLayer {
@@ -224,6 +233,7 @@ impl ConfigLayer {
         self.autotune.apply_to(&mut config.autotune)?;
         self.limits.apply_to(config)?;
         self.rooms.apply_to(config)?;
+        self.cluster.apply_to(config)?;
         Ok(())
     }
 
@@ -251,6 +261,7 @@ impl ConfigLayer {
             autotune: AutotuneLayer::from_config(&config.autotune),
             limits: LimitsLayer::from_config(config),
             rooms: RoomsLayer::from_config(config),
+            cluster: ClusterLayer::from_config(config),
         }
     }
 }

@@ -23,11 +23,13 @@
 
 mod access;
 mod admin;
+mod cluster;
 mod config;
 mod descriptors;
 mod http;
 mod http_server;
 mod matchmaking;
+mod process_state;
 mod rooms;
 mod telemetry;
 
@@ -47,11 +49,14 @@ use tracing::{info, warn};
 use access::{Access, Guard};
 use admin::Admin;
 use http_server::HttpServer;
+use process_state::{Phase, ProcessStatus};
 use rooms::registry::{Registry, WorldTemplate};
 use telemetry::Telemetry;
 
+pub use cluster::ClusterConfig;
 pub use config::{
-    AutotuneLayer, ConfigError, ConfigLayer, LimitsLayer, RoomsLayer, ServeArgs, ServerConfig,
+    AutotuneLayer, ClusterLayer, ConfigError, ConfigLayer, LimitsLayer, RoomsLayer, ServeArgs,
+    ServerConfig,
 };
 pub use rooms::{
     DEFAULT_ROOM, ManualClock, RoomClock, RoomType, RoomTypes, RoomsConfig, SystemClock,
@@ -148,6 +153,8 @@ pub async fn run_rooms(
     let sweeper = spawn_sweeper(&rooms);
 
     let local = listener.local_addr().map_err(ServerError::Listener)?;
+    let status = ProcessStatus::new(local);
+    let watch = status.spawn_watch(&rooms);
     let admin_access = Access::for_bind(config.admin_token.as_deref(), local, "--admin-token");
     let metrics_access =
         Access::for_bind(config.metrics_token.as_deref(), local, "--metrics-token");
@@ -170,7 +177,7 @@ pub async fn run_rooms(
     let directory: Arc<dyn RoomDirectory> = rooms.clone();
     let net = Net::new(net_config, directory, net_metrics, authenticator);
     let recorder = telemetry.recorder();
-    let app = http::router(net.clone())
+    let app = http::router(net.clone(), status.clone())
         .merge(matchmaking::router(Arc::clone(&rooms)))
         .merge(admin::router(admin, Guard::new("admin", admin_access, recorder)))
         .merge(
@@ -179,8 +186,16 @@ pub async fn run_rooms(
     let http = HttpServer::new(app, config.header_timeout, config.net.send_buffer_bytes, recorder);
     let on_shutdown = {
         let net = net.clone();
+        let status = status.clone();
+        let rooms = Arc::clone(&rooms);
+        let drain_grace = config.cluster.drain_grace();
         async move {
             shutdown.await;
+            if !drain_grace.is_zero() {
+                status.enter(Phase::Draining);
+                drain(&rooms, drain_grace).await;
+            }
+            status.enter(Phase::Stopping);
             info!("shutting down");
             // Sessions are told first: upgraded connections are no longer HTTP's to wait for.
             net.shut_down(config.shutdown_grace).await;
@@ -190,11 +205,31 @@ pub async fn run_rooms(
 
     upkeep.abort();
     sweeper.abort();
+    watch.abort();
     // Dropping the last handle stops the sim threads; joining them waits at most a tick.
     drop(net);
     let _ = tokio::task::spawn_blocking(move || drop(rooms)).await;
     info!("stopped");
     Ok(())
+}
+
+/// Drains: takes no new rooms or players and waits until every room is empty (no
+/// players, no places held for a resume, no reserved seats) or `grace` has passed.
+async fn drain(rooms: &Registry, grace: Duration) {
+    rooms.drain();
+    let deadline = tokio::time::Instant::now() + grace;
+    let mut every = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        every.tick().await;
+        if !rooms.anyone_inside() {
+            info!("drained: every room is empty");
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            warn!(grace_secs = grace.as_secs_f32(), "drain grace over with players inside");
+            return;
+        }
+    }
 }
 
 /// Disposes rooms that stayed empty for the empty timeout, checking once a second

@@ -276,6 +276,11 @@ impl WorldStats {
         self.tick_rate_hz.load(Relaxed)
     }
 
+    /// Ticks run.
+    pub fn ticks(&self) -> u64 {
+        self.ticks.load(Relaxed)
+    }
+
     /// The numbers now.
     pub fn snapshot(&self) -> WorldStatsSnapshot {
         let mut running = 0;

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use clap::Args;
 use tickwire_protocol::SettingsPatch;
 
-use super::{AutotuneLayer, ConfigError, ConfigLayer, LimitsLayer, RoomsLayer, ServerConfig};
+use super::{
+    AutotuneLayer, ClusterLayer, ConfigError, ConfigLayer, LimitsLayer, RoomsLayer, ServerConfig,
+};
 
 /// Flags of the server, each also readable from a `TICKWIRE_*` environment variable
 /// (a flag wins over its variable, both win over the config file).
@@ -88,6 +90,27 @@ pub struct ServeArgs {
     /// Threads stepping the rooms' worlds [default: one per core].
     #[arg(long, env = "TICKWIRE_SIM_THREADS")]
     pub sim_threads: Option<usize>,
+    /// The Redis room directory, `redis://HOST:PORT/DB`, shared by every process of a
+    /// cluster [default: none, rooms stay in this process].
+    #[arg(long, env = "TICKWIRE_DIRECTORY")]
+    pub directory: Option<String>,
+    /// This process's id in the cluster [default: random].
+    #[arg(long, env = "TICKWIRE_PROCESS_ID")]
+    pub process_id: Option<String>,
+    /// The WebSocket URL clients are sent to for this process's rooms [default:
+    /// ws://BIND/ws].
+    #[arg(long, env = "TICKWIRE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The HTTP URL other processes reach this one at [default: http://BIND].
+    #[arg(long, env = "TICKWIRE_PEER_URL")]
+    pub peer_url: Option<String>,
+    /// Seconds SIGTERM lets rooms run on until they empty [default: 30 with a directory
+    /// or Agones, else 0].
+    #[arg(long, env = "TICKWIRE_DRAIN_GRACE_SECS")]
+    pub drain_grace_secs: Option<f32>,
+    /// Report to the Agones SDK sidecar (a server built with the `agones` feature).
+    #[arg(long, env = "TICKWIRE_AGONES")]
+    pub agones: Option<bool>,
 }
 
 impl ServeArgs {
@@ -142,6 +165,14 @@ impl ServeArgs {
                 max_rooms: self.max_rooms,
                 sim_threads: self.sim_threads,
                 ..RoomsLayer::default()
+            },
+            cluster: ClusterLayer {
+                directory: self.directory.clone(),
+                process_id: self.process_id.clone(),
+                public_url: self.public_url.clone(),
+                peer_url: self.peer_url.clone(),
+                drain_grace_secs: self.drain_grace_secs,
+                agones: self.agones,
             },
         }
     }

@@ -251,6 +251,11 @@ fn seconds(setting: &'static str, value: f32) -> Result<Duration, ConfigError> {
     }
 }
 
+/// A duration setting that may be 0 (off): at least 0 and at most a day.
+pub(super) fn seconds_or_zero(setting: &'static str, value: f32) -> Result<Duration, ConfigError> {
+    if value == 0.0 { Ok(Duration::ZERO) } else { seconds(setting, value) }
+}
+
 /// A count setting: at least 1.
 fn at_least_one(setting: &'static str, value: usize) -> Result<usize, ConfigError> {
     if value >= 1 {

@@ -106,6 +106,24 @@ pub(crate) struct RoomStats {
     pub(crate) world: WorldStatsSnapshot,
 }
 
+/// One room's world, as the process's tick watchdog sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WorldPulse {
+    pub(crate) room: String,
+    /// Ticks it has run.
+    pub(crate) ticks: u64,
+    /// Whether the pool steps it (somebody plays in it).
+    pub(crate) stepping: bool,
+}
+
+/// Every room's world and every player, at one moment.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pulse {
+    pub(crate) worlds: Vec<WorldPulse>,
+    /// `ROOM/SESSION` of every session holding a place, sorted.
+    pub(crate) players: Vec<String>,
+}
+
 /// A room's sessions, for the admin API.
 #[derive(Debug, Clone, serde::Serialize)]
 pub(crate) struct RoomClients {
@@ -179,6 +197,8 @@ impl Room {
 #[derive(Default)]
 struct State {
     rooms: HashMap<String, Room>,
+    /// The process drains: no new rooms, seats or seatless players.
+    draining: bool,
     next_seat: u64,
     next_order: u64,
 }
@@ -274,6 +294,7 @@ impl Registry {
         let now = self.config.clock.now();
         let mut state = self.lock();
         self.sweep_locked(&mut state, now);
+        refuse_while_draining(&state)?;
         let id = self.new_room_id(&state)?;
         self.open_room(&mut state, id.clone(), name, label, options, now)?;
         self.reserve(&mut state, &id, now)
@@ -284,6 +305,7 @@ impl Registry {
         let now = self.config.clock.now();
         let mut state = self.lock();
         self.sweep_locked(&mut state, now);
+        refuse_while_draining(&state)?;
         let room = state.rooms.get_mut(id).ok_or_else(|| MatchError::NoRoom(id.to_owned()))?;
         if room.locked {
             return Err(MatchError::Unavailable(format!("room {id:?} is locked")));
@@ -306,6 +328,7 @@ impl Registry {
         let now = self.config.clock.now();
         let mut state = self.lock();
         self.sweep_locked(&mut state, now);
+        refuse_while_draining(&state)?;
         let best = state
             .rooms
             .iter_mut()
@@ -369,6 +392,18 @@ impl Registry {
         true
     }
 
+    /// Stops taking new rooms, seats and seatless players; the rooms run on.
+    pub(crate) fn drain(&self) {
+        self.lock().draining = true;
+        info!("draining: no new rooms or players; the rooms run until empty");
+    }
+
+    /// Whether any room holds anybody: a player, a dropped player's place, or a seat.
+    pub(crate) fn anyone_inside(&self) -> bool {
+        let now = self.config.clock.now();
+        self.lock().rooms.values_mut().any(|room| room.places.taken(now) > 0)
+    }
+
     /// Every room's numbers, for `/metrics`, by id.
     pub(crate) fn stats(&self) -> Vec<RoomStats> {
         let now = self.config.clock.now();
@@ -387,6 +422,25 @@ impl Registry {
             .collect();
         rooms.sort_by(|a, b| a.id.cmp(&b.id));
         rooms
+    }
+
+    /// Every room's world and player, for [`crate::process_state`].
+    pub(crate) fn pulse(&self) -> Pulse {
+        let mut state = self.lock();
+        let mut pulse = Pulse::default();
+        for (id, room) in &mut state.rooms {
+            pulse.worlds.push(WorldPulse {
+                room: id.clone(),
+                ticks: room.stats.ticks(),
+                stepping: room.stepping,
+            });
+            let (live, lingering) = room.places.sessions();
+            let sessions =
+                live.into_iter().chain(lingering.into_iter().map(|(session, _)| session));
+            pulse.players.extend(sessions.map(|session| format!("{id}/{session}")));
+        }
+        pulse.players.sort_unstable();
+        pulse
     }
 
     /// Disposes every room that has been empty for the empty timeout.
@@ -550,13 +604,18 @@ impl Registry {
         (RoomLink::new(id, name, sender, snapshots, net_metrics, seating), world)
     }
 
-    /// Runs `change` on room `id`'s places at the lifecycle clock's now, then steps or
-    /// parks its world as it is played in or not.
-    fn with_places<T>(&self, id: &str, change: impl FnOnce(&mut Room, Instant) -> T) -> Option<T> {
+    /// Runs `change` on room `id`'s places at the lifecycle clock's now (and whether the
+    /// process drains), then steps or parks its world as it is played in or not.
+    fn with_places<T>(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut Room, Instant, bool) -> T,
+    ) -> Option<T> {
         let now = self.config.clock.now();
         let mut state = self.lock();
+        let draining = state.draining;
         let room = state.rooms.get_mut(id)?;
-        let changed = change(room, now);
+        let changed = change(room, now, draining);
         room.step_while_played(&self.pool, now);
         Some(changed)
     }
@@ -616,7 +675,7 @@ impl Seating for RoomSeating {
         };
         let registry = self.registry.upgrade().ok_or_else(gone)?;
         registry
-            .with_places(&self.room, |room, now| match arrival {
+            .with_places(&self.room, |room, now, draining| match arrival {
                 Arrival::Resumed { previous, seat } => {
                     room.places.resume(previous, session, seat, now);
                     Ok(())
@@ -627,6 +686,10 @@ impl Seating for RoomSeating {
                         "the seat expired or was used: ask the matchmaker for a new one",
                     )
                 }),
+                Arrival::Unseated if draining => Err(Refusal::new(
+                    CloseCode::ServerFull,
+                    "this server is draining: try again later",
+                )),
                 Arrival::Unseated if !room.permanent => Err(Refusal::new(
                     CloseCode::SeatRefused,
                     "no resume possible and no seat: ask the matchmaker for a seat in this room",
@@ -648,14 +711,15 @@ impl Seating for RoomSeating {
 
     fn linger(&self, session: SessionId, grace: Duration) {
         if let Some(registry) = self.registry.upgrade() {
-            registry
-                .with_places(&self.room, |room, now| room.places.linger(session, now + grace, now));
+            registry.with_places(&self.room, |room, now, _| {
+                room.places.linger(session, now + grace, now)
+            });
         }
     }
 
     fn depart(&self, session: SessionId) {
         if let Some(registry) = self.registry.upgrade() {
-            registry.with_places(&self.room, |room, now| room.places.depart(session, now));
+            registry.with_places(&self.room, |room, now, _| room.places.depart(session, now));
         }
     }
 }
@@ -708,6 +772,15 @@ impl RoomShape {
             .map_err(|error| MatchError::Invalid(format!("options: {error}")))?;
         Ok(Self { max_clients, sim })
     }
+}
+
+fn refuse_while_draining(state: &State) -> Result<(), MatchError> {
+    if state.draining {
+        return Err(MatchError::Exhausted(
+            "this server is draining: it takes no new rooms or players".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `label` has every field of `filter` with an equal value.
