@@ -31,7 +31,6 @@ use tickwire_protocol::SettingsPatch;
 use tracing::info;
 
 use crate::access::{Guard, error};
-use crate::rooms::DEFAULT_ROOM;
 use crate::rooms::registry::Registry;
 
 /// What the admin handlers need.
@@ -64,11 +63,11 @@ async fn list_rooms(State(admin): State<Admin>) -> Response {
 }
 
 async fn read_default(State(admin): State<Admin>) -> Response {
-    read(&admin, DEFAULT_ROOM)
+    read(&admin, admin.rooms.default_id())
 }
 
 async fn change_default(State(admin): State<Admin>, body: Bytes) -> Response {
-    change(&admin, DEFAULT_ROOM, &body)
+    change(&admin, admin.rooms.default_id(), &body)
 }
 
 async fn read_settings(State(admin): State<Admin>, Path(id): Path<String>) -> Response {

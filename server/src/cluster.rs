@@ -13,6 +13,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub(crate) mod directory;
+pub(crate) mod peers;
+pub(crate) mod routing;
+
 /// How long a draining process waits for its rooms to empty, when a directory or Agones
 /// is in use and no grace is configured.
 const CLUSTER_DRAIN_GRACE: Duration = Duration::from_secs(30);

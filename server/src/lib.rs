@@ -48,7 +48,10 @@ use tracing::{info, warn};
 
 use access::{Access, Guard};
 use admin::Admin;
+use cluster::directory::Directory;
+use cluster::routing::{Cluster, Me};
 use http_server::HttpServer;
+use matchmaking::Rooms;
 use process_state::{Phase, ProcessStatus};
 use rooms::registry::{Registry, WorldTemplate};
 use telemetry::Telemetry;
@@ -88,6 +91,9 @@ pub enum ServerError {
     /// The rooms could not start (sim threads, the default room, room type names).
     #[error("cannot start the rooms: {0}")]
     Rooms(String),
+    /// The room directory's URL is not a Redis URL this server can use.
+    #[error("cannot use the room directory: {0}")]
+    Directory(String),
 }
 
 /// Runs the server on `listener` until `shutdown` resolves, then shuts down gracefully:
@@ -147,7 +153,8 @@ pub async fn run_rooms(
         max_clients: config.net.max_sessions,
         max_client_messages_per_second: config.net.max_messages_per_second,
     };
-    let rooms = Registry::start(types, template, config.rooms.clone())
+    let process = config.cluster.directory.as_ref().map(|_| config.cluster.process_id.as_str());
+    let rooms = Registry::start(types, template, config.rooms.clone(), process)
         .map_err(|error| ServerError::Rooms(error.to_string()))?;
     let upkeep = telemetry.spawn_upkeep();
     let sweeper = spawn_sweeper(&rooms);
@@ -155,6 +162,8 @@ pub async fn run_rooms(
     let local = listener.local_addr().map_err(ServerError::Listener)?;
     let status = ProcessStatus::new(local);
     let watch = status.spawn_watch(&rooms);
+    let cluster = join_cluster(&config, local, &rooms, &status)?;
+    let publisher = cluster.as_ref().map(Cluster::spawn_publisher);
     let admin_access = Access::for_bind(config.admin_token.as_deref(), local, "--admin-token");
     let metrics_access =
         Access::for_bind(config.metrics_token.as_deref(), local, "--metrics-token");
@@ -178,11 +187,16 @@ pub async fn run_rooms(
     let net = Net::new(net_config, directory, net_metrics, authenticator);
     let recorder = telemetry.recorder();
     let app = http::router(net.clone(), status.clone())
-        .merge(matchmaking::router(Arc::clone(&rooms)))
+        .merge(matchmaking::router(match &cluster {
+            Some(cluster) => Rooms::Cluster(Arc::clone(cluster)),
+            None => Rooms::Alone(Arc::clone(&rooms)),
+        }))
         .merge(admin::router(admin, Guard::new("admin", admin_access, recorder)))
-        .merge(
-            telemetry.router(Guard::new("metrics", metrics_access, recorder), Arc::clone(&rooms)),
-        );
+        .merge(telemetry.router(
+            Guard::new("metrics", metrics_access, recorder),
+            Arc::clone(&rooms),
+            &config.cluster.process_id,
+        ));
     let http = HttpServer::new(app, config.header_timeout, config.net.send_buffer_bytes, recorder);
     let on_shutdown = {
         let net = net.clone();
@@ -206,11 +220,35 @@ pub async fn run_rooms(
     upkeep.abort();
     sweeper.abort();
     watch.abort();
+    if let (Some(cluster), Some(publisher)) = (&cluster, publisher) {
+        publisher.abort();
+        cluster.withdraw().await;
+    }
     // Dropping the last handle stops the sim threads; joining them waits at most a tick.
     drop(net);
     let _ = tokio::task::spawn_blocking(move || drop(rooms)).await;
     info!("stopped");
     Ok(())
+}
+
+/// With a directory configured, this process's place in the cluster (its entry is
+/// published by [`Cluster::spawn_publisher`]).
+fn join_cluster(
+    config: &ServerConfig,
+    local: SocketAddr,
+    rooms: &Arc<Registry>,
+    status: &ProcessStatus,
+) -> Result<Option<Arc<Cluster>>, ServerError> {
+    let Some(url) = &config.cluster.directory else { return Ok(None) };
+    let directory =
+        Directory::open(url).map_err(|error| ServerError::Directory(error.to_string()))?;
+    let me = Me {
+        id: config.cluster.process_id.clone(),
+        url: config.cluster.public_url(local),
+        peer_url: config.cluster.peer_url(local),
+    };
+    info!(process = %me.id, url = %me.url, peer_url = %me.peer_url, "in a cluster");
+    Ok(Some(Arc::new(Cluster::new(Arc::clone(rooms), directory, me, status.clone()))))
 }
 
 /// Drains: takes no new rooms or players and waits until every room is empty (no

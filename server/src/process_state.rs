@@ -69,6 +69,12 @@ impl ProcessStatus {
         Self { sender: Arc::new(watch::Sender::new(state)) }
     }
 
+    /// Every change from now on.
+    #[must_use]
+    pub fn subscribe(&self) -> watch::Receiver<ProcessState> {
+        self.sender.subscribe()
+    }
+
     /// The state now.
     #[must_use]
     pub fn current(&self) -> ProcessState {

@@ -80,11 +80,16 @@ impl Telemetry {
     }
 
     /// `GET /metrics`, behind `guard`: the process's series, then each room's.
-    pub(crate) fn router(&self, guard: Guard, rooms: Arc<Registry>) -> Router {
+    /// `process` names this process (`tickwire_process_info{process="..."}`).
+    pub(crate) fn router(&self, guard: Guard, rooms: Arc<Registry>, process: &str) -> Router {
+        let info = format!(
+            "# HELP tickwire_process_info This process; `process` is its id in the cluster.\n\
+             # TYPE tickwire_process_info gauge\ntickwire_process_info{{process=\"{process}\"}} 1\n"
+        );
         Router::new()
             .route("/metrics", get(render))
             .route_layer(middleware::from_fn_with_state(guard, Guard::enforce))
-            .with_state((self.clone(), rooms))
+            .with_state((self.clone(), rooms, Arc::<str>::from(info)))
     }
 
     /// Folds histogram samples into buckets now and then; abort the task to stop it.
@@ -100,9 +105,12 @@ impl Telemetry {
     }
 }
 
-async fn render(State((telemetry, rooms)): State<(Telemetry, Arc<Registry>)>) -> impl IntoResponse {
+async fn render(
+    State((telemetry, rooms, info)): State<(Telemetry, Arc<Registry>, Arc<str>)>,
+) -> impl IntoResponse {
     metrics::with_local_recorder(&*telemetry.recorder, || telemetry.process.collect());
     let mut text = telemetry.handle.render();
+    text.push_str(&info);
     text.push_str(&exposition::render(&rooms.stats()));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }

@@ -22,6 +22,7 @@ use tickwire_sim::{
     AutotuneConfig, Autotuner, Game, RunnerOptions, SessionId, SimConfig, SimMetrics, SimPool,
     Simulation, WorldKey, WorldLoop, WorldStats, WorldStatsSnapshot, sim_channels,
 };
+use tokio::sync::Notify;
 use tracing::info;
 
 use super::places::Places;
@@ -64,7 +65,7 @@ pub(crate) enum MatchError {
     #[error("{0}")]
     Invalid(String),
     /// No such room (or it was disposed).
-    #[error("no room {0:?}")]
+    #[error("{0}")]
     NoRoom(String),
     /// The room is full or locked.
     #[error("{0}")]
@@ -74,8 +75,15 @@ pub(crate) enum MatchError {
     Exhausted(String),
 }
 
+impl MatchError {
+    /// Room `id` does not exist.
+    pub(crate) fn no_room(id: &str) -> Self {
+        Self::NoRoom(format!("no room {id:?}"))
+    }
+}
+
 /// A seat the matchmaker reserved, as its answer names it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SeatGrant {
     pub(crate) room: String,
     pub(crate) name: String,
@@ -83,8 +91,8 @@ pub(crate) struct SeatGrant {
     pub(crate) expires_in_ms: u64,
 }
 
-/// A room as listings show it.
-#[derive(Debug, Clone, serde::Serialize)]
+/// A room as listings show it (and as the directory carries it between processes).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RoomInfo {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -92,7 +100,17 @@ pub(crate) struct RoomInfo {
     pub(crate) max_clients: usize,
     pub(crate) label: Map<String, Value>,
     pub(crate) tick_rate_hz: u64,
-    pub(crate) state: &'static str,
+    pub(crate) state: RoomState,
+}
+
+/// Whether matchmaking may place players in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RoomState {
+    /// It has free places.
+    Open,
+    /// Full, or locked by an operator.
+    Locked,
 }
 
 /// A room's numbers at one moment, for `/metrics`.
@@ -189,7 +207,11 @@ impl Room {
             max_clients: self.max_clients,
             label: self.label.clone(),
             tick_rate_hz: self.stats.tick_rate_hz(),
-            state: if self.locked || clients >= self.max_clients { "locked" } else { "open" },
+            state: if self.locked || clients >= self.max_clients {
+                RoomState::Locked
+            } else {
+                RoomState::Open
+            },
         }
     }
 }
@@ -211,6 +233,13 @@ pub(crate) struct Registry {
     config: RoomsConfig,
     pool: SimPool,
     signer: SeatSigner,
+    /// The default room's id: `default`, or `default-PROCESS` in a cluster.
+    default_id: String,
+    /// What every room id ends with: `-PROCESS` in a cluster (so any process can tell a
+    /// room's owner from its id), else nothing.
+    id_suffix: String,
+    /// Told whenever rooms or their places change (the directory republishes).
+    changed: Arc<Notify>,
     /// Itself, for the rooms' [`Seating`] (which must not keep the registry alive).
     this: Weak<Registry>,
 }
@@ -220,10 +249,12 @@ impl Registry {
     ///
     /// # Errors
     /// Sim threads that cannot start, or a default room that cannot be built.
+    /// In a cluster, `process` names this process: room ids end with `-PROCESS`.
     pub(crate) fn start(
         types: RoomTypes,
         template: WorldTemplate,
         config: RoomsConfig,
+        process: Option<&str>,
     ) -> Result<Arc<Self>, MatchError> {
         if let Some(name) = types.types.keys().find(|name| !valid_type_name(name)) {
             return Err(MatchError::Invalid(format!(
@@ -237,6 +268,7 @@ impl Registry {
             .map_err(|error| MatchError::Exhausted(format!("no randomness for seats: {error}")))?;
         let signer = SeatSigner::new(&key)
             .map_err(|_| MatchError::Exhausted("cannot key seat signatures".into()))?;
+        let id_suffix = process.map(|process| format!("-{process}")).unwrap_or_default();
         let registry = Arc::new_cyclic(|this| Self {
             state: Mutex::default(),
             types,
@@ -244,24 +276,36 @@ impl Registry {
             config,
             pool,
             signer,
+            default_id: format!("{DEFAULT_ROOM}{id_suffix}"),
+            id_suffix,
+            changed: Arc::default(),
             this: this.clone(),
         });
         if let Some(name) = registry.config.default_room.clone() {
             let mut state = registry.lock();
             let now = registry.config.clock.now();
-            registry.open_room(
-                &mut state,
-                DEFAULT_ROOM.to_owned(),
-                &name,
-                Map::new(),
-                Map::new(),
-                now,
-            )?;
-            if let Some(room) = state.rooms.get_mut(DEFAULT_ROOM) {
+            let id = registry.default_id.clone();
+            registry.open_room(&mut state, id.clone(), &name, Map::new(), Map::new(), now)?;
+            if let Some(room) = state.rooms.get_mut(&id) {
                 room.permanent = true;
             }
         }
         Ok(registry)
+    }
+
+    /// The default room's id (whether or not there is one).
+    pub(crate) fn default_id(&self) -> &str {
+        &self.default_id
+    }
+
+    /// Woken whenever a room is made or disposed, or places change.
+    pub(crate) fn changes(&self) -> Arc<Notify> {
+        Arc::clone(&self.changed)
+    }
+
+    /// How many rooms may exist at once.
+    pub(crate) fn max_rooms(&self) -> usize {
+        self.config.max_rooms
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -306,7 +350,7 @@ impl Registry {
         let mut state = self.lock();
         self.sweep_locked(&mut state, now);
         refuse_while_draining(&state)?;
-        let room = state.rooms.get_mut(id).ok_or_else(|| MatchError::NoRoom(id.to_owned()))?;
+        let room = state.rooms.get_mut(id).ok_or_else(|| MatchError::no_room(id))?;
         if room.locked {
             return Err(MatchError::Unavailable(format!("room {id:?} is locked")));
         }
@@ -463,6 +507,7 @@ impl Registry {
             })
             .collect();
         for id in expired {
+            self.changed.notify_one();
             if let Some(room) = state.rooms.remove(&id) {
                 self.pool.remove(room.world);
                 info!(room = %id, name = %room.name, "room disposed: empty for the empty timeout");
@@ -473,12 +518,13 @@ impl Registry {
     fn reserve(&self, state: &mut State, id: &str, now: Instant) -> Result<SeatGrant, MatchError> {
         let seat = SeatId(state.next_seat);
         state.next_seat += 1;
-        let room = state.rooms.get_mut(id).ok_or_else(|| MatchError::NoRoom(id.to_owned()))?;
+        let room = state.rooms.get_mut(id).ok_or_else(|| MatchError::no_room(id))?;
         room.places.reserve(seat, now + self.config.seat_ttl, now);
+        self.changed.notify_one();
         Ok(SeatGrant {
             room: id.to_owned(),
             name: room.name.clone(),
-            seat: self.signer.sign(id, seat),
+            seat: self.signer.sign(id, seat, unix_seconds() + self.config.seat_ttl.as_secs() + 1),
             expires_in_ms: u64::try_from(self.config.seat_ttl.as_millis()).unwrap_or(u64::MAX),
         })
     }
@@ -491,7 +537,7 @@ impl Registry {
             )));
         }
         loop {
-            let id = random_room_id()?;
+            let id = format!("{}{}", random_room_id()?, self.id_suffix);
             if !state.rooms.contains_key(&id) {
                 return Ok(id);
             }
@@ -517,12 +563,12 @@ impl Registry {
         let type_max = room_type.max_clients.unwrap_or(self.template.max_clients);
         // A match is small unless asked otherwise; the default room takes everyone.
         let capacity = match room_type.max_clients {
-            _ if id == DEFAULT_ROOM => type_max,
+            _ if id == self.default_id => type_max,
             Some(max) => max,
             None => CREATED_ROOM_CAPACITY.min(type_max),
         };
         let mut shape = RoomShape::from_options(&options, &self.template, capacity, type_max)?;
-        if id != DEFAULT_ROOM {
+        if id != self.default_id {
             // Each room its own world; the configured seed decides the default room's.
             shape.sim.seed = getrandom::u64().map_or(shape.sim.seed, |seed| shape.sim.seed ^ seed);
         }
@@ -547,6 +593,7 @@ impl Registry {
             order,
         };
         info!(room = %id, name, max_clients = room.max_clients, "room created");
+        self.changed.notify_one();
         let room = state.rooms.entry(id).insert_entry(room).into_mut();
         room.step_while_played(&self.pool, now);
         Ok(())
@@ -572,7 +619,7 @@ impl Registry {
         let (mut publisher, snapshots) = SnapshotPublisher::new(sim.frame_history);
         let net_metrics = template.net_metrics.for_room();
         let started = Instant::now();
-        let metrics = if id == DEFAULT_ROOM {
+        let metrics = if id == self.default_id {
             template.sim_metrics.clone()
         } else {
             template.sim_metrics.without_settings()
@@ -617,6 +664,7 @@ impl Registry {
         let room = state.rooms.get_mut(id)?;
         let changed = change(room, now, draining);
         room.step_while_played(&self.pool, now);
+        self.changed.notify_one();
         Some(changed)
     }
 }
@@ -638,13 +686,13 @@ impl RoomDirectory for Registry {
             (Some(token), _) => {
                 let (id, seat) = self
                     .signer
-                    .verify(token)
+                    .verify(token, unix_seconds())
                     .ok_or_else(|| refused("invalid seat: ask the matchmaker for a new one"))?;
                 (id, Some(seat))
             }
             (None, Some(id)) => (id, None),
             (None, None) => match &self.config.default_room {
-                Some(_) => (DEFAULT_ROOM, None),
+                Some(_) => (self.default_id.as_str(), None),
                 None => {
                     return Err(refused(
                         "this server has no default room: join through the matchmaker",
@@ -803,6 +851,14 @@ fn valid_type_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || b"_-".contains(&byte))
+}
+
+/// The wall clock in Unix seconds, for seat tokens' expiry (the lifecycle clock may be a
+/// test's manual one; a token's expiry is a bound, the room's places decide exactly).
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 /// Eight characters of lowercase base32: 40 random bits, short enough for a URL.

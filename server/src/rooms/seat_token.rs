@@ -1,10 +1,13 @@
 //! Seat tokens: what the matchmaker hands a client and its `Hello` brings back.
 //!
-//! A token is `ROOM.SEAT.SIGNATURE`: the room id, the seat's number, and the first 16
-//! bytes of HMAC-SHA256 of `ROOM.SEAT` under this server's seat key, in unpadded base64url.
-//! The signature lets the server (and, with a shared key, any server of a cluster) reject
-//! a forged or altered seat before looking anything up; whether the seat is still reserved
-//! (not used, not expired) is the room's to say. Signatures are compared in constant time.
+//! A token is `ROOM.SEAT.EXPIRES.SIGNATURE`: the room id (which, in a cluster, ends with
+//! the owning process's id), the seat's number, when it expires (Unix seconds), and the
+//! first 16 bytes of HMAC-SHA256 of `ROOM.SEAT.EXPIRES` under this process's seat key, in
+//! unpadded base64url. Only the room's own process issues seats for it (other processes
+//! ask it), so the key never leaves the process, and the owner checks a token without
+//! asking anyone: a forged, altered, foreign or expired token is refused before anything
+//! is looked up; whether the seat is still reserved (not used) is the room's to say.
+//! Signatures are compared in constant time.
 
 use data_encoding::BASE64URL_NOPAD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -36,19 +39,24 @@ impl SeatSigner {
         Ok(Self { keyed: Hmac::new_from_slice(key)? })
     }
 
-    /// The token for `seat` in `room`.
-    pub(crate) fn sign(&self, room: &str, seat: SeatId) -> String {
-        let claims = format!("{room}.{}", seat.0);
+    /// The token for `seat` in `room`, good until `expires` (Unix seconds).
+    pub(crate) fn sign(&self, room: &str, seat: SeatId, expires: u64) -> String {
+        let claims = format!("{room}.{}.{expires}", seat.0);
         let mac = self.mac(&claims).finalize().into_bytes();
         let signature = BASE64URL_NOPAD.encode(&mac[..SIGNATURE_BYTES]);
         format!("{claims}.{signature}")
     }
 
-    /// The room and seat a token names, if this server signed it.
-    pub(crate) fn verify<'a>(&self, token: &'a str) -> Option<(&'a str, SeatId)> {
+    /// The room and seat a token names, if this process signed it and it has not expired
+    /// at `now` (Unix seconds).
+    pub(crate) fn verify<'a>(&self, token: &'a str, now: u64) -> Option<(&'a str, SeatId)> {
         let (claims, signature) = token.rsplit_once('.')?;
-        let (room, seat) = claims.split_once('.')?;
+        let (room, rest) = claims.split_once('.')?;
+        let (seat, expires) = rest.split_once('.')?;
         let seat = SeatId(seat.parse().ok()?);
+        if expires.parse::<u64>().ok()? < now {
+            return None;
+        }
         let signature = BASE64URL_NOPAD.decode(signature.as_bytes()).ok()?;
         if signature.len() != SIGNATURE_BYTES {
             return None;
@@ -71,21 +79,24 @@ mod tests {
     #[test]
     fn a_signed_seat_verifies_and_nothing_else_does() {
         let signer = SeatSigner::new(b"key").expect("any key length");
-        let token = signer.sign("k3v9qz2a", SeatId(42));
-        assert_eq!(signer.verify(&token), Some(("k3v9qz2a", SeatId(42))));
+        let token = signer.sign("k3v9qz2a-b", SeatId(42), 1000);
+        assert_eq!(signer.verify(&token, 1000), Some(("k3v9qz2a-b", SeatId(42))));
+        assert_eq!(signer.verify(&token, 1001), None, "expired");
         let other_key = SeatSigner::new(b"other").expect("any key length");
-        assert_eq!(other_key.verify(&token), None, "another server's key");
-        let (claims, signature) = token.rsplit_once('.').expect("three parts");
+        assert_eq!(other_key.verify(&token, 0), None, "another process's key");
+        let (claims, signature) = token.rsplit_once('.').expect("four parts");
         for forged in [
             format!("{}.{signature}", claims.replace("42", "43")),
-            format!("default.42.{signature}"),
+            format!("{}.{signature}", claims.replace("1000", "9000")),
+            format!("k3v9qz2a-c.42.1000.{signature}"),
+            format!("default.42.1000.{signature}"),
             format!("{claims}.{}", &signature[1..]),
             format!("{claims}.AAAA"),
             claims.to_owned(),
             String::new(),
             "a.b.c.d".to_owned(),
         ] {
-            assert_eq!(signer.verify(&forged), None, "{forged:?} should be refused");
+            assert_eq!(signer.verify(&forged, 0), None, "{forged:?} should be refused");
         }
     }
 }
