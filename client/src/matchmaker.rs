@@ -145,6 +145,9 @@ pub struct Room {
     pub tick_rate_hz: u16,
     /// Whether the room takes new players.
     pub state: RoomState,
+    /// The process that owns the room, in a cluster (`None` from a lone server).
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 /// Whether a room takes new players.

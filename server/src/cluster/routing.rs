@@ -223,6 +223,7 @@ impl Cluster {
         let mut processes = self.directory.processes().await.map_err(unreachable)?;
         processes.retain(|process| process.id != self.me.id);
         processes.push(self.entry());
+        processes.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(processes)
     }
 
