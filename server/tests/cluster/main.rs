@@ -5,6 +5,9 @@
 //! within the entry expiry; a Redis restart is survived and re-registered; SIGTERM
 //! drains and then exits.
 
+// Test code throughout (the support module too): a failed expectation is the test failing.
+#![allow(clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
