@@ -77,7 +77,8 @@ pub enum Event {
     /// The client reconnected. With `resumed` it kept its actor; otherwise it has a new
     /// one ([`Client::welcome`] says which): the server had forgotten the session, or
     /// refused the resume into the room (4005) and the client joined the room again with
-    /// a new seat from the matchmaker. A full snapshot follows.
+    /// a new seat from the matchmaker, or (a client that matchmade) its room or server was
+    /// gone and the matchmaker placed it in another room. A full snapshot follows.
     Reconnected {
         /// Whether the session, and so the actor, carried on.
         resumed: bool,
@@ -261,7 +262,7 @@ impl ClientBuilder {
             }
             Entry::Matchmake(matchmaker, request) => {
                 let seat = matchmaker.join_or_create(&request).await?;
-                Seating::seated(seat, Some(matchmaker))
+                Seating::matched(seat, matchmaker, request)
             }
         };
         let hello = seating.hello(self.options.hello());

@@ -24,7 +24,7 @@ use tracing::{debug, info};
 
 use crate::backoff::Backoff;
 use crate::connection::{ClientError, Event, Incoming, Options};
-use crate::matchmaker::Matchmaker;
+use crate::matchmaker::{MatchError, Matchmaker};
 use crate::seating::{Refusal, Seating};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -122,8 +122,13 @@ pub(crate) async fn drive(
     }
 }
 
+/// Failed connection attempts in a row after which a client that matchmade asks its
+/// matchmaker for a room anew: its server is gone, and its room with it.
+const REMATCH_AFTER: u32 = 3;
+
 /// Reconnects with backoff, first asking `rejoin`'s matchmaker for a new seat in its room
-/// if given, until a connection is welcomed and the caller told. `None`: the client is
+/// if given (or, for a client that matchmade, for a room anew once its room or server is
+/// gone), until a connection is welcomed and the caller told. `None`: the client is
 /// finished (the caller was told why) or was dropped.
 async fn reconnect(
     options: &Options,
@@ -133,6 +138,7 @@ async fn reconnect(
     events: &mpsc::Sender<Incoming>,
 ) -> Option<(Sink, Stream)> {
     let mut attempts = 0;
+    let mut lost = false;
     loop {
         sleep(backoff.next_delay()).await;
         if events.is_closed() {
@@ -143,9 +149,30 @@ async fn reconnect(
             info!(room = %Untrusted(&room), "the room refused the resume; joining it again");
             match matchmaker.join(&room).await {
                 Ok(seat) => seating.reseated(seat),
+                Err(error) if error.status() == Some(404) && seating.rematch().is_some() => {
+                    lost = true;
+                }
                 Err(error) => {
                     let reason = format!("the room refused the resume and a new seat: {error}");
                     close(events, Some(CloseCode::SeatRefused.as_u16()), reason).await;
+                    return None;
+                }
+            }
+        }
+        if lost && let Some((matchmaker, request)) = seating.rematch() {
+            info!(name = %Untrusted(&request.name), "the room or its server is gone; matchmaking again");
+            match matchmaker.join_or_create(&request).await {
+                Ok(seat) => {
+                    seating.reseated(seat);
+                    lost = false;
+                }
+                Err(error) if attempts < options.max_attempts && passing(&error) => {
+                    debug!(%error, attempts, "matchmaking again failed; retrying");
+                    continue;
+                }
+                Err(error) => {
+                    let reason = format!("the room is gone and matchmaking failed: {error}");
+                    close(events, None, reason).await;
                     return None;
                 }
             }
@@ -175,9 +202,18 @@ async fn reconnect(
                 close(events, None, format!("gave up after {attempts} attempts: {error}")).await;
                 return None;
             }
-            Err(error) => debug!(%error, attempts, "reconnect attempt failed"),
+            Err(error) => {
+                debug!(%error, attempts, "reconnect attempt failed");
+                lost = attempts % REMATCH_AFTER == 0 && seating.rematch().is_some();
+            }
         }
     }
+}
+
+/// Whether a matchmaking failure may pass by itself (a busy or unreachable matchmaker, a
+/// cluster still forgetting a dead process) rather than refuse for good.
+fn passing(error: &MatchError) -> bool {
+    !matches!(error.status(), Some(400 | 404 | 409))
 }
 
 /// Tells the caller the client is finished.

@@ -13,10 +13,15 @@
 //! refusal before a `Welcome`, a failed join, or a client without a matchmaker ends the
 //! client ([`crate::Event::Closed`]). After a `Welcome`, a later outage may rejoin once
 //! again.
+//!
+//! A client that matchmade ([`crate::ClientBuilder::matchmake`]) also keeps its request:
+//! when its room is gone for good (the join by id answers 404) or its server cannot be
+//! reached at all (its process died: in a cluster, the room went with it), it asks the
+//! matchmaker again with the same request and lands in a room elsewhere.
 
 use tickwire_protocol::{CloseCode, Hello, ResumeToken, Welcome};
 
-use crate::matchmaker::{Matchmaker, Seat};
+use crate::matchmaker::{MatchRequest, Matchmaker, Seat};
 
 /// Where a session connects and what its `Hello` carries.
 #[derive(Debug, Clone)]
@@ -31,6 +36,8 @@ pub(crate) struct Seating {
     room: Option<String>,
     /// Where to ask for a new seat when a resume is refused.
     matchmaker: Option<Matchmaker>,
+    /// What the client matchmade with, to ask again when its room is lost.
+    request: Option<MatchRequest>,
     /// A new seat was fetched since the last `Welcome`.
     rejoined: bool,
 }
@@ -52,7 +59,15 @@ pub(crate) enum Refusal {
 impl Seating {
     /// A session at `url` (`ws://host:port/ws`) joining the default room.
     pub(crate) fn default_room(url: String) -> Self {
-        Self { url, seat: None, resume_token: None, room: None, matchmaker: None, rejoined: false }
+        Self {
+            url,
+            seat: None,
+            resume_token: None,
+            room: None,
+            matchmaker: None,
+            request: None,
+            rejoined: false,
+        }
     }
 
     /// A session redeeming `seat`, from `matchmaker` (asked again if a resume is refused).
@@ -63,6 +78,17 @@ impl Seating {
             matchmaker,
             ..Self::default_room(String::new())
         }
+    }
+
+    /// A session redeeming `seat`, which `matchmaker` gave for `request` (asked again
+    /// when the room is lost).
+    pub(crate) fn matched(seat: Seat, matchmaker: Matchmaker, request: MatchRequest) -> Self {
+        Self { request: Some(request), ..Self::seated(seat, Some(matchmaker)) }
+    }
+
+    /// The matchmaker and request to find a new room with, if the client matchmade.
+    pub(crate) fn rematch(&self) -> Option<(Matchmaker, MatchRequest)> {
+        self.matchmaker.clone().zip(self.request.clone())
     }
 
     /// Where the next connection goes.

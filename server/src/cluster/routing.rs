@@ -263,7 +263,9 @@ impl Cluster {
         self.peers.seat(&process.peer_url, &path, Bytes::new()).await
     }
 
-    /// A new room on the least-loaded process that takes rooms.
+    /// A new room on the least-loaded process that takes rooms; the next one if that
+    /// process cannot be reached or refuses (it may have died or begun draining since
+    /// its entry was written).
     async fn create_among(
         &self,
         processes: &[ProcessEntry],
@@ -271,20 +273,31 @@ impl Cluster {
         label: Map<String, Value>,
         options: Map<String, Value>,
     ) -> Result<Seat, MatchError> {
-        let target = processes
+        let mut targets: Vec<&ProcessEntry> = processes
             .iter()
             .filter(|process| !process.draining && process.rooms.len() < process.max_rooms)
-            .min_by(|a, b| {
-                a.load().total_cmp(&b.load()).then(a.clients.cmp(&b.clients)).then(a.id.cmp(&b.id))
-            })
-            .ok_or_else(|| {
-                MatchError::Exhausted("no process of the cluster can take a new room".into())
-            })?;
-        if target.id == self.me.id {
-            return self.create_here(name, label, options).await;
+            .collect();
+        targets.sort_by(|a, b| {
+            a.load().total_cmp(&b.load()).then(a.clients.cmp(&b.clients)).then(a.id.cmp(&b.id))
+        });
+        let mut last =
+            MatchError::Exhausted("no process of the cluster can take a new room".into());
+        for target in targets {
+            let made = if target.id == self.me.id {
+                self.create_here(name, label.clone(), options.clone()).await
+            } else {
+                let body = json!({ "name": name, "label": label, "options": options });
+                self.peers.seat(&target.peer_url, "/rooms", Bytes::from(body.to_string())).await
+            };
+            match made {
+                Err(MatchError::Exhausted(why)) => {
+                    warn!(process = %target.id, %why, "cannot create a room there; trying the next");
+                    last = MatchError::Exhausted(why);
+                }
+                made => return made,
+            }
         }
-        let body = json!({ "name": name, "label": label, "options": options });
-        self.peers.seat(&target.peer_url, "/rooms", Bytes::from(body.to_string())).await
+        Err(last)
     }
 }
 

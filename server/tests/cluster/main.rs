@@ -226,3 +226,41 @@ fn the_rust_matchmaker_lists_owners_across_the_cluster() {
         assert_eq!(refused.status(), Some(404));
     });
 }
+
+#[test]
+fn a_matchmade_player_whose_process_dies_matchmakes_again_into_another() {
+    let redis = Redis::start();
+    let a = Node::start(&redis, "a", &["--max-rooms", "1"]);
+    let mut b = Node::start(&redis, "b", &[]);
+    let c = Node::start(&redis, "c", &[]);
+    eventually("every process listed", || (owners(&a) == ["a", "b", "c"]).then_some(()));
+    runtime().block_on(async {
+        let matchmaker = Matchmaker::new(&a.http_url()).expect("an address");
+        let request = tickwire_client::MatchRequest::new("default").label("mode", "ctf");
+        let mut player = ClientBuilder::matchmake(matchmaker, request)
+            .retry(Duration::from_millis(50), Duration::from_millis(400), 40)
+            .connect()
+            .await
+            .expect("a seat and a session");
+        let first_room = player.welcome().room.clone();
+        assert!(first_room.ends_with("-b"), "b takes the first room: {first_room}");
+
+        b.kill();
+        let resumed = tokio::time::timeout(WAIT, async {
+            loop {
+                match player.next_event().await {
+                    Some(Event::Reconnected { resumed }) => return resumed,
+                    Some(Event::Closed { code, reason }) => panic!("closed: {code:?} {reason}"),
+                    Some(_) => {}
+                    None => panic!("the client ended"),
+                }
+            }
+        })
+        .await
+        .expect("back in a room within the wait");
+        let room = &player.welcome().room;
+        assert!(room.ends_with("-c"), "matchmade again onto c: {room}");
+        assert!(!resumed, "a new room is a new session");
+    });
+    drop(c);
+}
