@@ -5,8 +5,8 @@
 //! serves tests and benchmarks that run the sim without a server. The registration
 //! helpers are shared with the network side.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::time::{Duration, Instant};
 
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, Unit};
@@ -230,6 +230,7 @@ pub struct WorldStats {
     overruns: AtomicU64,
     actors: AtomicU64,
     tick_rate_hz: AtomicU64,
+    locked_by_game: AtomicBool,
 }
 
 /// A copy of [`WorldStats`] at one moment.
@@ -265,6 +266,15 @@ impl WorldStats {
 
     pub(crate) fn record_actors(&self, actors: usize) {
         self.actors.store(actors as u64, Relaxed);
+    }
+
+    pub(crate) fn record_locked(&self, locked: bool) {
+        self.locked_by_game.store(locked, Relaxed);
+    }
+
+    /// Whether the game locked its room against new players, as of its last tick.
+    pub fn locked_by_game(&self) -> bool {
+        self.locked_by_game.load(Relaxed)
     }
 
     pub(crate) fn record_tick_rate(&self, tick_rate_hz: u16) {

@@ -93,6 +93,16 @@ pub struct RoomOptions {
     pub options: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Whether the game has locked its room against new players (a match under way):
+/// matchmaking then passes the room by and joins by id answer 409, as for a full room.
+/// Players already in it stay, and resumes still work. Set it from a gameplay system;
+/// the server reads it after every tick.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoomLock {
+    /// Locked by the game.
+    pub locked: bool,
+}
+
 /// Which entity each connected session controls.
 #[derive(Resource, Debug, Default)]
 pub struct SessionActors(pub HashMap<SessionId, Entity>);

@@ -131,6 +131,7 @@ impl<P: FnMut(Publication) + Send + 'static> WorldLoop<P> {
             }
         }
         self.simulation.step();
+        self.options.stats.record_locked(self.simulation.room_locked());
         let settings = self.simulation.settings();
         if self.simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
             let snapshot = self.simulation.snapshot();

@@ -17,7 +17,8 @@ use crate::WorldSnapshot;
 use crate::command::{Joined, SessionId, SimCommand};
 use crate::components::{Fields, Kind, NetId, Player, Position, Velocity, Wander, actor};
 use crate::resources::{
-    ActiveSettings, Arena, EventNames, FieldNames, GameEvents, NetIds, SessionActors, SimRng, Tick,
+    ActiveSettings, Arena, EventNames, FieldNames, GameEvents, NetIds, RoomLock, SessionActors,
+    SimRng, Tick,
 };
 use crate::systems::{SimSet, move_actors, steer_players, wander_npcs};
 
@@ -95,6 +96,7 @@ impl Simulation {
         world.insert_resource(SimRng(fastrand::Rng::with_seed(config.seed)));
         world.insert_resource(NetIds::new(config.frame_history as u64));
         world.insert_resource(SessionActors::default());
+        world.insert_resource(RoomLock::default());
         world.insert_resource(FieldNames::default());
         world.insert_resource(EventNames::default());
         world.insert_resource(GameEvents::default());
@@ -124,6 +126,11 @@ impl Simulation {
     /// The settings in force.
     pub fn settings(&self) -> Settings {
         self.world.resource::<ActiveSettings>().0
+    }
+
+    /// Whether the game has locked the room against new players ([`RoomLock`]).
+    pub fn room_locked(&self) -> bool {
+        self.world.get_resource::<RoomLock>().is_some_and(|lock| lock.locked)
     }
 
     /// Switches to new settings from the next step on, and logs the change and its reason.

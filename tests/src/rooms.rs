@@ -113,6 +113,12 @@ impl RawPlayer {
         self.socket.send(Message::Binary(frame)).await.expect("an input should be sent");
     }
 
+    /// Says goodbye with a normal close (the actor leaves at once).
+    pub async fn leave(mut self) {
+        self.socket.close(None).await.expect("a goodbye should be sent");
+        while let Some(Ok(_)) = self.socket.next().await {}
+    }
+
     /// Drops the connection without a goodbye (the actor waits for a resume).
     pub fn drop_connection(self) {
         drop(self.socket);

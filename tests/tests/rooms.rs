@@ -5,10 +5,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bevy_ecs::prelude::{Res, ResMut};
 use glam::Vec2;
 use hyper::{Method, StatusCode};
 use tickwire_protocol::{ClientMessage, Hello};
-use tickwire_server::{ManualClock, ServerConfig};
+use tickwire_server::{ManualClock, RoomTypes, ServerConfig};
+use tickwire_sim::resources::{RoomLock, SessionActors};
+use tickwire_sim::{SimSet, Simulation};
 use tickwire_tests::{RawPlayer, SeatAnswer, TestServer, raw_close, raw_connect, test_config};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -222,5 +225,45 @@ async fn an_admin_change_to_one_room_reaches_only_its_clients() {
     assert_eq!(listing["live"], serde_json::json!([a.welcome.session_id]), "{listing}");
     let (status, _) = server.http(Method::GET, "/admin/rooms/nope/clients", "", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    server.stop().await.expect("clean stop");
+}
+
+/// A match: the game locks its room while anybody plays in it.
+fn locks_while_played(simulation: &mut Simulation) {
+    fn lock(actors: Res<SessionActors>, mut lock: ResMut<RoomLock>) {
+        lock.locked = !actors.0.is_empty();
+    }
+    simulation.add_systems(SimSet::Simulate, lock);
+}
+
+#[tokio::test]
+async fn a_room_the_game_locks_is_passed_by_until_the_game_opens_it_again() {
+    let define = |rooms: &mut RoomTypes| {
+        rooms.define("default", |_: &mut Simulation| {});
+        rooms.define("match", locks_while_played).max_clients(4);
+    };
+    let server = TestServer::start_rooms("127.0.0.1:0", test_config(), define).await;
+    let body = r#"{"name":"match","options":{"npcs":0}}"#;
+    let seat = server.seat("/matchmake", body).await.expect("a match room");
+    let state = |listed: Vec<serde_json::Value>| listed[0]["state"].as_str().map(str::to_owned);
+    assert_eq!(state(server.rooms("name=match").await).as_deref(), Some("open"));
+    let mut player = RawPlayer::join(&server, seat.hello()).await;
+    player.next_snapshot("the player's first snapshot").await;
+    // The tick after the player's actor appeared locked the room.
+    player.next_snapshot("a snapshot after the lock").await;
+    assert_eq!(state(server.rooms("name=match").await).as_deref(), Some("locked"));
+    let join = server.seat(&format!("/rooms/{}/join", seat.room), "").await;
+    assert_eq!(join.map(|_| ()).map_err(|(status, _)| status), Err(StatusCode::CONFLICT));
+    let other = server.seat("/matchmake", body).await.expect("another match room");
+    assert_ne!(other.room, seat.room, "matchmaking passes a locked room by");
+
+    player.leave().await;
+    let deadline = tokio::time::Instant::now() + tickwire_tests::WAIT;
+    while state(server.rooms("name=match").await).as_deref() != Some("open") {
+        assert!(tokio::time::Instant::now() < deadline, "the game should open the room again");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let again = server.seat(&format!("/rooms/{}/join", seat.room), "").await;
+    assert_eq!(again.expect("open again: a seat").room, seat.room);
     server.stop().await.expect("clean stop");
 }

@@ -157,7 +157,7 @@ struct Room {
     label: Map<String, Value>,
     max_clients: usize,
     places: Places,
-    /// Locked by an operator: matchmaking passes it by.
+    /// Locked by an operator: matchmaking passes it by (as when the game locks it).
     locked: bool,
     /// The default room: never disposed, takes sessions without a seat.
     permanent: bool,
@@ -198,6 +198,11 @@ impl Room {
         self.places.taken(now) >= self.max_clients
     }
 
+    /// Locked by an operator or by the game: matchmaking passes it by.
+    fn is_locked(&self) -> bool {
+        self.locked || self.stats.locked_by_game()
+    }
+
     fn info(&mut self, id: &str, now: Instant) -> RoomInfo {
         let clients = self.places.taken(now);
         RoomInfo {
@@ -207,7 +212,7 @@ impl Room {
             max_clients: self.max_clients,
             label: self.label.clone(),
             tick_rate_hz: self.stats.tick_rate_hz(),
-            state: if self.locked || clients >= self.max_clients {
+            state: if self.is_locked() || clients >= self.max_clients {
                 RoomState::Locked
             } else {
                 RoomState::Open
@@ -351,7 +356,7 @@ impl Registry {
         self.sweep_locked(&mut state, now);
         refuse_while_draining(&state)?;
         let room = state.rooms.get_mut(id).ok_or_else(|| MatchError::no_room(id))?;
-        if room.locked {
+        if room.is_locked() {
             return Err(MatchError::Unavailable(format!("room {id:?} is locked")));
         }
         if room.is_full(now) {
@@ -376,7 +381,7 @@ impl Registry {
         let best = state
             .rooms
             .iter_mut()
-            .filter(|(_, room)| room.name == name && !room.permanent && !room.locked)
+            .filter(|(_, room)| room.name == name && !room.permanent && !room.is_locked())
             .filter(|(_, room)| label_matches(&room.label, &filter))
             .filter_map(|(id, room)| {
                 let taken = room.places.taken(now);
