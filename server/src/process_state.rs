@@ -75,6 +75,12 @@ impl ProcessStatus {
         self.sender.borrow().clone()
     }
 
+    /// A receiver of every change, starting from the state now.
+    #[must_use]
+    pub fn subscribe(&self) -> watch::Receiver<ProcessState> {
+        self.sender.subscribe()
+    }
+
     /// Moves to `phase` (never back: a draining process does not serve again).
     pub(crate) fn enter(&self, phase: Phase) {
         self.sender.send_if_modified(|state| {
