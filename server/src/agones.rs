@@ -28,6 +28,9 @@ use crate::process_state::{Phase, ProcessState};
 /// How often a healthy process pings (Agones' default health period is 5 s, so a
 /// ping can be lost without the game server turning unhealthy).
 const HEALTH_EVERY: Duration = Duration::from_secs(2);
+/// How long the sidecar may take to answer at start before the server says it serves
+/// without Agones.
+const UNREACHABLE_AFTER: Duration = Duration::from_secs(5);
 /// How long the server waits for the `Shutdown` call before returning.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
 /// The Counter holding the number of rooms.
@@ -81,22 +84,34 @@ async fn report(mut states: watch::Receiver<ProcessState>) {
 }
 
 /// Connects to the sidecar, trying again (the SDK waits up to 30 s a try) until it
-/// answers or the process stops; `None` if it stopped first.
+/// answers or the process stops; `None` if it stopped first. Says so once if the sidecar
+/// has not answered within [`UNREACHABLE_AFTER`].
 async fn connect(states: &mut watch::Receiver<ProcessState>) -> Option<Sdk> {
     let port = std::env::var("AGONES_SDK_GRPC_PORT").unwrap_or_else(|_| "9357".into());
+    let patience = tokio::time::sleep(UNREACHABLE_AFTER);
+    tokio::pin!(patience);
+    let mut warned = false;
     loop {
-        tokio::select! {
-            connected = Sdk::new(None, None) => match connected {
-                Ok(sdk) => {
-                    info!(port, "Agones: connected to the SDK sidecar");
-                    return Some(sdk);
+        let attempt = Sdk::new(None, None);
+        tokio::pin!(attempt);
+        loop {
+            tokio::select! {
+                connected = &mut attempt => match connected {
+                    Ok(sdk) => {
+                        info!(port, "Agones: connected to the SDK sidecar");
+                        return Some(sdk);
+                    }
+                    Err(error) => {
+                        debug!(%error, port, "Agones: SDK sidecar unreachable; trying again");
+                        break;
+                    }
+                },
+                () = &mut patience, if !warned => {
+                    warn!(port, "Agones: SDK sidecar unreachable; serving without Agones, still trying");
+                    warned = true;
                 }
-                Err(error) => warn!(
-                    %error, port,
-                    "Agones: SDK sidecar unreachable; serving without Agones, trying again"
-                ),
-            },
-            () = stopping(states) => return None,
+                () = stopping(states) => return None,
+            }
         }
     }
 }

@@ -77,6 +77,7 @@ impl ProcessStatus {
 
     /// A receiver of every change, starting from the state now.
     #[must_use]
+    #[cfg_attr(not(feature = "agones"), allow(dead_code, reason = "only Agones reads it so far"))]
     pub fn subscribe(&self) -> watch::Receiver<ProcessState> {
         self.sender.subscribe()
     }

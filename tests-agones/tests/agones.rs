@@ -2,12 +2,14 @@
 //! `--agones true`) against [`FakeSdk`], with real WebSocket players. Ready once serving,
 //! health pings only while every world ticks, the `rooms` Counter and `players` List
 //! following the rooms and players, and `Shutdown` as the last call after SIGTERM and
-//! the drain. Every wait polls the fake's record with a deadline.
+//! the drain; and a server whose sidecar never answers serving anyway. Every wait polls
+//! with a deadline.
 #![cfg(feature = "agones")]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tickwire_agones_tests::{Call, FakeSdk, Record};
@@ -24,6 +26,8 @@ struct ServerProcess {
     child: Child,
     /// `http://ADDR`.
     url: String,
+    /// Its log lines so far (stderr), also echoed to the test's output.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -35,8 +39,18 @@ impl ServerProcess {
             .env("TICKWIRE_TEST_STALL_FILE", stall_file)
             .env("RUST_LOG", "warn,tickwire_server::agones=info")
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the test server should start");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().expect("the server's stderr is piped");
+        let lines = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("server: {line}");
+                lines.lock().expect("the log").push(line);
+            }
+        });
         let stdout = child.stdout.take().expect("the server's stdout is piped");
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).expect("the server should print its address");
@@ -46,7 +60,15 @@ impl ServerProcess {
             .expect("the first stdout line should name the address")
             .trim_end_matches('/')
             .to_owned();
-        Self { child, url }
+        Self { child, url, log }
+    }
+
+    async fn logged(&self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.log.lock().expect("the log").iter().any(|line| line.contains(text)) {
+            assert!(Instant::now() < deadline, "the server should log {text:?} within {WAIT:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     fn terminate(&self) {
@@ -173,4 +195,26 @@ async fn agones_follows_the_server_from_ready_to_shutdown() {
     assert!(status.success(), "the server should exit cleanly, not {status}");
     let calls = sdk.record().calls();
     assert_eq!(calls.last(), Some(&Call::Shutdown), "Shutdown should be the last call: {calls:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_sidecar_never_answers_serves_anyway_and_says_so() {
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener.local_addr().expect("its address").port()
+    };
+    let stall = StallFile(
+        std::env::temp_dir().join(format!("tickwire-agones-unreachable-{}", std::process::id())),
+    );
+    let mut server = ServerProcess::start(closed_port, &stall.0);
+    server.logged("SDK sidecar unreachable; serving without Agones").await;
+    let matchmaker = Matchmaker::new(&server.url).expect("a matchmaker URL");
+    let seat = matchmaker.create(&MatchRequest::new("stall")).await;
+    assert!(seat.is_ok(), "the server should make rooms without its sidecar: {seat:?}");
+    let player = ClientBuilder::seat(seat.expect("checked")).connect().await;
+    assert!(player.is_ok(), "a player should join without the sidecar");
+    drop(player);
+    server.terminate();
+    let status = server.exited().await;
+    assert!(status.success(), "the server should exit cleanly, not {status}");
 }
