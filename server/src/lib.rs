@@ -23,6 +23,8 @@
 
 mod access;
 mod admin;
+#[cfg(feature = "agones")]
+mod agones;
 mod cluster;
 mod config;
 mod descriptors;
@@ -164,6 +166,8 @@ pub async fn run_rooms(
     let watch = status.spawn_watch(&rooms);
     let cluster = join_cluster(&config, local, &rooms, &status)?;
     let publisher = cluster.as_ref().map(Cluster::spawn_publisher);
+    #[cfg(feature = "agones")]
+    let agones = config.cluster.agones.then(|| agones::spawn(status.subscribe()));
     let admin_access = Access::for_bind(config.admin_token.as_deref(), local, "--admin-token");
     let metrics_access =
         Access::for_bind(config.metrics_token.as_deref(), local, "--metrics-token");
@@ -216,6 +220,8 @@ pub async fn run_rooms(
         }
     };
     http.run(listener, on_shutdown, config.shutdown_grace).await;
+    #[cfg(feature = "agones")]
+    agones::finish(agones).await;
 
     upkeep.abort();
     sweeper.abort();
