@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub(crate) mod directory;
+pub(crate) mod metrics;
 pub(crate) mod peers;
 pub(crate) mod routing;
 

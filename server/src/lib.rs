@@ -51,6 +51,7 @@ use tracing::{info, warn};
 use access::{Access, Guard};
 use admin::Admin;
 use cluster::directory::Directory;
+use cluster::metrics::ClusterMetrics;
 use cluster::routing::{Cluster, Me};
 use http_server::HttpServer;
 use matchmaking::Rooms;
@@ -164,7 +165,7 @@ pub async fn run_rooms(
     let local = listener.local_addr().map_err(ServerError::Listener)?;
     let status = ProcessStatus::new(local);
     let watch = status.spawn_watch(&rooms);
-    let cluster = join_cluster(&config, local, &rooms, &status)?;
+    let cluster = join_cluster(&config, local, &rooms, &status, telemetry.recorder())?;
     let publisher = cluster.as_ref().map(Cluster::spawn_publisher);
     #[cfg(feature = "agones")]
     let agones = config.cluster.agones.then(|| agones::spawn(status.subscribe()));
@@ -244,6 +245,7 @@ fn join_cluster(
     local: SocketAddr,
     rooms: &Arc<Registry>,
     status: &ProcessStatus,
+    recorder: &dyn metrics::Recorder,
 ) -> Result<Option<Arc<Cluster>>, ServerError> {
     let Some(url) = &config.cluster.directory else { return Ok(None) };
     let directory =
@@ -254,7 +256,8 @@ fn join_cluster(
         peer_url: config.cluster.peer_url(local),
     };
     info!(process = %me.id, url = %me.url, peer_url = %me.peer_url, "in a cluster");
-    Ok(Some(Arc::new(Cluster::new(Arc::clone(rooms), directory, me, status.clone()))))
+    let metrics = ClusterMetrics::register(recorder);
+    Ok(Some(Arc::new(Cluster::new(Arc::clone(rooms), directory, me, status.clone(), metrics))))
 }
 
 /// Drains: takes no new rooms or players and waits until every room is empty (no

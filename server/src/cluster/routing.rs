@@ -27,6 +27,7 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use super::directory::{Directory, DirectoryError, ProcessEntry, REFRESH_EVERY};
+use super::metrics::ClusterMetrics;
 use super::peers::{Peers, Seat};
 use crate::process_state::{Phase, ProcessStatus};
 use crate::rooms::DEFAULT_ROOM;
@@ -63,6 +64,7 @@ pub(crate) struct Cluster {
     peers: Peers,
     me: Me,
     status: ProcessStatus,
+    metrics: ClusterMetrics,
 }
 
 impl Cluster {
@@ -71,8 +73,9 @@ impl Cluster {
         directory: Directory,
         me: Me,
         status: ProcessStatus,
+        metrics: ClusterMetrics,
     ) -> Self {
-        Self { registry, directory, peers: Peers::new(), me, status }
+        Self { registry, directory, peers: Peers::new(), me, status, metrics }
     }
 
     /// Every room of type `name` (any, if `None`) in the cluster, by owner.
@@ -201,7 +204,16 @@ impl Cluster {
     }
 
     async fn publish(&self) -> Result<(), DirectoryError> {
-        self.directory.publish(&self.entry()).await
+        let published = self.directory.publish(&self.entry()).await;
+        self.metrics.published(published.is_ok());
+        published
+    }
+
+    /// Asks process `peer_url` for a seat (`path`, `body`), counting how it ends.
+    async fn forward(&self, peer_url: &str, path: &str, body: Bytes) -> Result<Seat, MatchError> {
+        let seat = self.peers.seat(peer_url, path, body).await;
+        self.metrics.forwarded(&seat);
+        seat
     }
 
     /// This process's entry now.
@@ -260,7 +272,7 @@ impl Cluster {
             return self.join_here(id);
         }
         let path = format!("/rooms/{id}/join");
-        self.peers.seat(&process.peer_url, &path, Bytes::new()).await
+        self.forward(&process.peer_url, &path, Bytes::new()).await
     }
 
     /// A new room on the least-loaded process that takes rooms; the next one if that
@@ -287,7 +299,7 @@ impl Cluster {
                 self.create_here(name, label.clone(), options.clone()).await
             } else {
                 let body = json!({ "name": name, "label": label, "options": options });
-                self.peers.seat(&target.peer_url, "/rooms", Bytes::from(body.to_string())).await
+                self.forward(&target.peer_url, "/rooms", Bytes::from(body.to_string())).await
             };
             match made {
                 Err(MatchError::Exhausted(why)) => {

@@ -85,6 +85,12 @@ fn a_full_process_places_new_rooms_on_another_and_the_owner_takes_the_seat() {
     let (status, metrics) = http_text(&b, "GET", "/metrics", "");
     assert_eq!(status, 200);
     assert!(metrics.contains("tickwire_process_info{process=\"b\"} 1"), "b names itself");
+    assert!(metrics.contains("tickwire_directory_up 1"), "b is in the directory");
+    let (_, metrics) = http_text(&c, "GET", "/metrics", "");
+    assert!(
+        metrics.contains("tickwire_matchmaking_forwarded_total{result=\"seated\"} 1"),
+        "c forwarded one join to b"
+    );
 }
 
 #[test]
