@@ -4,8 +4,8 @@
 //!
 //! # Keys
 //! - `tickwire:process:ID`: the process's [`ProcessEntry`] as JSON, written with an
-//!   expiry of [`ENTRY_TTL`] and rewritten every [`REFRESH_EVERY`] and whenever its rooms
-//!   change. A process that dies (even `kill -9`) stops rewriting it, so it and its rooms
+//!   expiry of [`ENTRY_TTL`] whenever it changes, and its expiry extended every
+//!   [`REFRESH_EVERY`] (rewritten if Redis lost it). A process that dies (even `kill -9`) stops rewriting it, so it and its rooms
 //!   leave the directory within [`ENTRY_TTL`] by themselves; a process that stops cleanly
 //!   deletes it at once.
 //! - `tickwire:processes`: a sorted set naming every process that has an entry (score:
@@ -141,6 +141,24 @@ impl Directory {
             .arg(now.saturating_sub(PRUNE_AFTER_MS))
             .ignore();
         self.call(pipe.query_async::<()>(&mut self.redis.clone())).await
+    }
+
+    /// Extends process `id`'s entry by [`ENTRY_TTL`] without rewriting it (nothing in it
+    /// changed); `false` if there is no entry to extend (Redis restarted, or it expired).
+    pub(crate) async fn refresh(&self, id: &str) -> Result<bool, DirectoryError> {
+        let now = unix_ms();
+        let ttl_ms = ENTRY_TTL.as_millis() as u64;
+        let mut pipe = redis::pipe();
+        pipe.cmd("PEXPIRE")
+            .arg(entry_key(id))
+            .arg(ttl_ms)
+            .cmd("ZADD")
+            .arg(PROCESSES)
+            .arg(now + ttl_ms)
+            .arg(id)
+            .ignore();
+        let (extended,): (i64,) = self.call(pipe.query_async(&mut self.redis.clone())).await?;
+        Ok(extended == 1)
     }
 
     /// Removes process `id`'s entry at once (a clean stop).

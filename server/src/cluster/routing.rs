@@ -9,22 +9,23 @@
 //!   without asking anyone.
 //! - **Create**: on the least-loaded process that is not draining and has room for a
 //!   room; the owner publishes its new room before it answers.
-//! - **Join-or-create**: first any open room of the type and filter, fullest first (the
-//!   owner decides whether a place is really free); if none takes the player, under a
+//! - **Join-or-create**: first an open room of the type and filter in this process, then
+//!   in any, fullest first (the owner decides whether a place is really free); if none
+//!   takes the player, under a
 //!   Redis lock for that type and filter, look again and create. Waiting too long for the
 //!   lock is a 503, never a local room made on a guess: that is how twin rooms are made.
 //!
 //! While Redis is gone every call needing it answers 503; joins of this process's own
 //! rooms still work, and the rooms keep running.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::directory::{Directory, DirectoryError, ProcessEntry, REFRESH_EVERY};
 use super::metrics::ClusterMetrics;
@@ -65,6 +66,8 @@ pub(crate) struct Cluster {
     me: Me,
     status: ProcessStatus,
     metrics: ClusterMetrics,
+    /// The entry as last written, to tell a change from a mere refresh.
+    written: Mutex<Option<ProcessEntry>>,
 }
 
 impl Cluster {
@@ -75,7 +78,15 @@ impl Cluster {
         status: ProcessStatus,
         metrics: ClusterMetrics,
     ) -> Self {
-        Self { registry, directory, peers: Peers::new(), me, status, metrics }
+        Self {
+            registry,
+            directory,
+            peers: Peers::new(),
+            me,
+            status,
+            metrics,
+            written: Mutex::default(),
+        }
     }
 
     /// Every room of type `name` (any, if `None`) in the cluster, by owner.
@@ -120,6 +131,10 @@ impl Cluster {
         filter: Map<String, Value>,
         options: Map<String, Value>,
     ) -> Result<Seat, MatchError> {
+        // A room here first: no Redis, no forwarding; any open room will do.
+        if let Some(grant) = self.registry.join_existing(name, &filter) {
+            return Ok(Seat { grant, url: self.me.url.clone() });
+        }
         let processes = self.processes().await?;
         if let Some(seat) = self.join_existing(&processes, name, &filter).await {
             return Ok(seat);
@@ -174,7 +189,7 @@ impl Cluster {
             let mut phases = cluster.status.subscribe();
             let mut registered = false;
             loop {
-                match cluster.publish().await {
+                match cluster.refresh().await {
                     Ok(()) if !registered => {
                         info!(process = %cluster.me.id, "registered in the room directory");
                         registered = true;
@@ -203,10 +218,31 @@ impl Cluster {
         }
     }
 
+    /// Writes this process's entry.
     async fn publish(&self) -> Result<(), DirectoryError> {
-        let published = self.directory.publish(&self.entry()).await;
+        let entry = self.entry();
+        let published = self.directory.publish(&entry).await;
         self.metrics.published(published.is_ok());
+        *self.written.lock().unwrap_or_else(PoisonError::into_inner) =
+            published.is_ok().then_some(entry);
         published
+    }
+
+    /// Extends this process's entry if nothing in it changed (a few bytes at rest),
+    /// else writes it.
+    async fn refresh(&self) -> Result<(), DirectoryError> {
+        let unchanged = {
+            let written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+            written.as_ref() == Some(&self.entry())
+        };
+        if unchanged {
+            let extended = self.directory.refresh(&self.me.id).await;
+            self.metrics.published(extended.is_ok());
+            if extended? {
+                return Ok(());
+            }
+        }
+        self.publish().await
     }
 
     /// Asks process `peer_url` for a seat (`path`, `body`), counting how it ends.
@@ -261,7 +297,9 @@ impl Cluster {
         for (process, room) in candidates.into_iter().take(MOST_TRIES) {
             match self.join_on(process, &room.id).await {
                 Ok(seat) => return Some(seat),
-                Err(refused) => info!(room = %room.id, %refused, "join-or-create passes a room by"),
+                Err(refused) => {
+                    debug!(room = %room.id, %refused, "join-or-create passes a room by")
+                }
             }
         }
         None

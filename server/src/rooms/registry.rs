@@ -378,18 +378,7 @@ impl Registry {
         let mut state = self.lock();
         self.sweep_locked(&mut state, now);
         refuse_while_draining(&state)?;
-        let best = state
-            .rooms
-            .iter_mut()
-            .filter(|(_, room)| room.name == name && !room.permanent && !room.is_locked())
-            .filter(|(_, room)| label_matches(&room.label, &filter))
-            .filter_map(|(id, room)| {
-                let taken = room.places.taken(now);
-                (taken < room.max_clients).then_some((taken, std::cmp::Reverse(room.order), id))
-            })
-            .max()
-            .map(|(_, _, id)| id.clone());
-        let id = match best {
+        let id = match best_open_room(&mut state, name, &filter, now) {
             Some(id) => id,
             None => {
                 let id = self.new_room_id(&state)?;
@@ -398,6 +387,23 @@ impl Registry {
             }
         };
         self.reserve(&mut state, &id, now)
+    }
+
+    /// Reserves a seat in the fullest open room of type `name` whose label has every
+    /// field of `filter`, if there is one (and the process is not draining).
+    pub(crate) fn join_existing(
+        &self,
+        name: &str,
+        filter: &Map<String, Value>,
+    ) -> Option<SeatGrant> {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        self.sweep_locked(&mut state, now);
+        if state.draining {
+            return None;
+        }
+        let id = best_open_room(&mut state, name, filter, now)?;
+        self.reserve(&mut state, &id, now).ok()
     }
 
     /// Room `id`'s link and the settings in force (for the admin API).
@@ -825,6 +831,27 @@ impl RoomShape {
             .map_err(|error| MatchError::Invalid(format!("options: {error}")))?;
         Ok(Self { max_clients, sim })
     }
+}
+
+/// The fullest open room of type `name` whose label has every field of `filter` (the
+/// oldest of equals); never the default room.
+fn best_open_room(
+    state: &mut State,
+    name: &str,
+    filter: &Map<String, Value>,
+    now: Instant,
+) -> Option<String> {
+    state
+        .rooms
+        .iter_mut()
+        .filter(|(_, room)| room.name == name && !room.permanent && !room.is_locked())
+        .filter(|(_, room)| label_matches(&room.label, filter))
+        .filter_map(|(id, room)| {
+            let taken = room.places.taken(now);
+            (taken < room.max_clients).then_some((taken, std::cmp::Reverse(room.order), id))
+        })
+        .max()
+        .map(|(_, _, id)| id.clone())
 }
 
 fn refuse_while_draining(state: &State) -> Result<(), MatchError> {
