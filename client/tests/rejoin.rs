@@ -1,6 +1,7 @@
 //! A client in a room resumes into that room, and when the room refuses the resume
-//! (4005) asks the matchmaker once for a new seat in it: against a scripted game server
-//! and a canned matchmaker.
+//! (4005) asks the matchmaker once for a new seat in it; if the room is gone (404), a
+//! client that matchmade asks the matchmaker again with its request. Against a scripted
+//! game server and a canned matchmaker.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -147,26 +148,57 @@ async fn a_refused_resume_rejoins_the_room_with_a_new_seat() {
 }
 
 #[tokio::test]
-async fn a_room_that_cannot_be_joined_again_closes_the_client() {
+async fn a_gone_room_sends_a_matchmade_client_back_to_the_matchmaker() {
+    let (game, mut hellos) = game_server(vec![
+        Step::Welcome { token: 1, then_close: true },
+        Step::Refuse(4005),
+        Step::Welcome { token: 3, then_close: false },
+    ])
+    .await;
+    let url = format!("ws://{game}/ws");
+    let mut http = CannedHttp::start(vec![
+        answer("200 OK", &seat_json("r1", &url, "seat-1")),
+        answer("404 Not Found", r#"{"error": "no room r1"}"#),
+        answer("200 OK", &seat_json("r1", &url, "seat-3")),
+    ])
+    .await;
+
+    let mut client = connect(&http).await;
+    assert!(matches!(next_event(&mut client).await, Event::Reconnecting { .. }));
+    let back = next_event(&mut client).await;
+    assert_eq!(back, Event::Reconnected { resumed: false }, "a new room is a new player");
+    assert_eq!(http.request().await.line, "POST /matchmake HTTP/1.1");
+    assert_eq!(http.request().await.line, "POST /rooms/r1/join HTTP/1.1");
+    let again = http.request().await;
+    assert_eq!(again.line, "POST /matchmake HTTP/1.1", "the gone room sends it to matchmaking");
+    assert_eq!(hello(&mut hellos).await.seat.as_deref(), Some("seat-1"));
+    assert_eq!(hello(&mut hellos).await.room.as_deref(), Some("r1"));
+    assert_eq!(hello(&mut hellos).await.seat.as_deref(), Some("seat-3"));
+    assert_eq!(client.welcome().resume_token, ResumeToken([3; 16]));
+}
+
+#[tokio::test]
+async fn a_gone_room_and_a_refusing_matchmaker_close_the_client() {
     let (game, mut hellos) =
         game_server(vec![Step::Welcome { token: 1, then_close: true }, Step::Refuse(4005)]).await;
     let url = format!("ws://{game}/ws");
     let mut http = CannedHttp::start(vec![
         answer("200 OK", &seat_json("r1", &url, "seat-1")),
         answer("404 Not Found", r#"{"error": "no room r1"}"#),
+        answer("400 Bad Request", r#"{"error": "no room type \"default\""}"#),
     ])
     .await;
 
     let mut client = connect(&http).await;
     assert!(matches!(next_event(&mut client).await, Event::Reconnecting { .. }));
     let closed = next_event(&mut client).await;
-    let Event::Closed { code, reason } = &closed else {
-        panic!("a failed rejoin should close the client: {closed:?}");
+    let Event::Closed { reason, .. } = &closed else {
+        panic!("a refused matchmaking should close the client: {closed:?}");
     };
-    assert_eq!(*code, Some(4005));
-    assert!(reason.contains("no room r1"), "the reason should say why: {reason}");
+    assert!(reason.contains("no room type"), "the reason should say why: {reason}");
     assert_eq!(http.request().await.line, "POST /matchmake HTTP/1.1");
     assert_eq!(http.request().await.line, "POST /rooms/r1/join HTTP/1.1");
+    assert_eq!(http.request().await.line, "POST /matchmake HTTP/1.1");
     assert_eq!(hello(&mut hellos).await.seat.as_deref(), Some("seat-1"));
     assert_eq!(hello(&mut hellos).await.room.as_deref(), Some("r1"));
 }
