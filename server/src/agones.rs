@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
-use crate::process_state::{Phase, ProcessState};
+use crate::process_state::{Phase, ProcessState, ProcessStatus};
 
 /// How often a healthy process pings (Agones' default health period is 5 s, so a
 /// ping can be lost without the game server turning unhealthy).
@@ -40,9 +40,30 @@ const PLAYERS_LIST: &str = "players";
 /// The largest capacity Agones allows a List.
 const MAX_LIST_CAPACITY: usize = 1000;
 
-/// Starts reporting `states` to the sidecar; hand the handle to [`finish`].
-pub(crate) fn spawn(states: watch::Receiver<ProcessState>) -> JoinHandle<()> {
-    tokio::spawn(report(states))
+/// Starts reporting `status` to the sidecar; hand the handle to [`finish`].
+pub(crate) fn spawn(status: &ProcessStatus) -> JoinHandle<()> {
+    tokio::spawn(report(status.clone()))
+}
+
+/// Tells `status` where Agones says players reach this game server (its status's
+/// address and first port), for the seats matchmaking hands out (unless `--public-url`
+/// says otherwise).
+async fn advertise_address(sdk: &mut Sdk, status: &ProcessStatus) {
+    let game_server = match sdk.get_gameserver().await {
+        Ok(game_server) => game_server,
+        Err(error) => return warn!(%error, "Agones: cannot read the GameServer's address"),
+    };
+    let reached = game_server.status.and_then(|status| {
+        let port = status.ports.first()?.port;
+        (!status.address.is_empty()).then(|| format!("ws://{}:{port}/ws", status.address))
+    });
+    match reached {
+        Some(url) => {
+            info!(%url, "Agones: players reach this game server at its address and port");
+            status.advertise(url);
+        }
+        None => warn!("Agones: the GameServer has no address and port yet"),
+    }
 }
 
 /// Waits (at most [`SHUTDOWN_WAIT`]) for the task to call `Shutdown` and end.
@@ -54,12 +75,14 @@ pub(crate) async fn finish(task: Option<JoinHandle<()>>) {
     }
 }
 
-async fn report(mut states: watch::Receiver<ProcessState>) {
+async fn report(status: ProcessStatus) {
+    let mut states = status.subscribe();
     let Some(mut sdk) = connect(&mut states).await else { return };
     match sdk.ready().await {
         Ok(()) => info!("Agones: Ready"),
         Err(error) => warn!(%error, "Agones: Ready failed"),
     }
+    advertise_address(&mut sdk, &status).await;
     let mut health = Health::new(&sdk);
     let mut lists = Lists::new(&sdk);
     let mut every = tokio::time::interval(HEALTH_EVERY);

@@ -168,7 +168,7 @@ pub async fn run_rooms(
     let cluster = join_cluster(&config, local, &rooms, &status, telemetry.recorder())?;
     let publisher = cluster.as_ref().map(Cluster::spawn_publisher);
     #[cfg(feature = "agones")]
-    let agones = config.cluster.agones.then(|| agones::spawn(status.subscribe()));
+    let agones = config.cluster.agones.then(|| agones::spawn(&status));
     let admin_access = Access::for_bind(config.admin_token.as_deref(), local, "--admin-token");
     let metrics_access =
         Access::for_bind(config.metrics_token.as_deref(), local, "--metrics-token");
@@ -253,6 +253,7 @@ fn join_cluster(
     let me = Me {
         id: config.cluster.process_id.clone(),
         url: config.cluster.public_url(local),
+        url_fixed: config.cluster.public_url.is_some(),
         peer_url: config.cluster.peer_url(local),
     };
     info!(process = %me.id, url = %me.url, peer_url = %me.peer_url, "in a cluster");

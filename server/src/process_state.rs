@@ -48,6 +48,9 @@ pub struct ProcessState {
     pub players: Vec<String>,
     /// Whether every room whose world is being stepped advanced its tick lately.
     pub ticking: bool,
+    /// Where players reach this process, as its host says (Agones: the game server's
+    /// address and port), if it said.
+    pub advertised_url: Option<String>,
 }
 
 /// The sending side: the server updates it, hosts read [`ProcessStatus::subscribe`].
@@ -65,6 +68,7 @@ impl ProcessStatus {
             rooms: 0,
             players: Vec::new(),
             ticking: true,
+            advertised_url: None,
         };
         Self { sender: Arc::new(watch::Sender::new(state)) }
     }
@@ -79,6 +83,16 @@ impl ProcessStatus {
     #[must_use]
     pub fn current(&self) -> ProcessState {
         self.sender.borrow().clone()
+    }
+
+    /// Records where players reach this process (`ws://HOST:PORT/ws`), as its host says.
+    #[cfg_attr(not(feature = "agones"), allow(dead_code, reason = "only Agones advertises"))]
+    pub(crate) fn advertise(&self, url: String) {
+        self.sender.send_if_modified(|state| {
+            let changed = state.advertised_url.as_ref() != Some(&url);
+            state.advertised_url = Some(url);
+            changed
+        });
     }
 
     /// Moves to `phase` (never back: a draining process does not serve again).

@@ -23,6 +23,12 @@ use tokio::sync::oneshot;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status, Streaming};
 
+/// The address and port the fake's `GameServer` status gives: where Agones would say
+/// players reach the game server.
+pub const FAKE_ADDRESS: &str = "203.0.113.7";
+/// See [`FAKE_ADDRESS`].
+pub const FAKE_PORT: i32 = 7777;
+
 /// Code generated from `proto/sdk.proto`.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod sdk {
@@ -263,7 +269,12 @@ impl sdk::sdk_server::Sdk for Service {
         _: Request<sdk::Empty>,
     ) -> Result<Response<sdk::GameServer>, Status> {
         self.note(Call::GetGameServer);
-        Ok(Response::new(sdk::GameServer {}))
+        let status = sdk::game_server::Status {
+            state: "Scheduled".into(),
+            address: FAKE_ADDRESS.into(),
+            ports: vec![sdk::game_server::status::Port { name: "default".into(), port: FAKE_PORT }],
+        };
+        Ok(Response::new(sdk::GameServer { status: Some(status) }))
     }
 }
 

@@ -12,7 +12,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tickwire_agones_tests::{Call, FakeSdk, Record};
+use tickwire_agones_tests::{Call, FAKE_ADDRESS, FAKE_PORT, FakeSdk, Record};
 use tickwire_client::{Client, ClientBuilder, Label, MatchRequest, Matchmaker};
 
 /// How long any single wait may take.
@@ -136,6 +136,9 @@ async fn agones_follows_the_server_from_ready_to_shutdown() {
             "only the SDK's connection check should come before Ready: {calls:?}"
         );
     }
+
+    // The GameServer's address and port become where players are sent.
+    server.logged(&format!("ws://{FAKE_ADDRESS}:{FAKE_PORT}/ws")).await;
 
     // Health while the default room ticks; the Counter counts it.
     let pings = sdk.record().pings();

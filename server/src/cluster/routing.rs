@@ -46,7 +46,10 @@ const COALESCE: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone)]
 pub(crate) struct Me {
     pub(crate) id: String,
+    /// Where players connect, unless the host advertises otherwise (see `url_fixed`).
     pub(crate) url: String,
+    /// `url` was configured (`--public-url`): it wins over what the host advertises.
+    pub(crate) url_fixed: bool,
     pub(crate) peer_url: String,
 }
 
@@ -133,7 +136,7 @@ impl Cluster {
     ) -> Result<Seat, MatchError> {
         // A room here first: no Redis, no forwarding; any open room will do.
         if let Some(grant) = self.registry.join_existing(name, &filter) {
-            return Ok(Seat { grant, url: self.me.url.clone() });
+            return Ok(Seat { grant, url: self.url() });
         }
         let processes = self.processes().await?;
         if let Some(seat) = self.join_existing(&processes, name, &filter).await {
@@ -171,12 +174,21 @@ impl Cluster {
         if let Err(error) = self.publish().await {
             warn!(%error, room = %grant.room, "a new room is not in the directory yet");
         }
-        Ok(Seat { grant, url: self.me.url.clone() })
+        Ok(Seat { grant, url: self.url() })
     }
 
     /// A seat in this process's room `id`.
     pub(crate) fn join_here(&self, id: &str) -> Result<Seat, MatchError> {
-        Ok(Seat { grant: self.registry.join(id)?, url: self.me.url.clone() })
+        Ok(Seat { grant: self.registry.join(id)?, url: self.url() })
+    }
+
+    /// Where players connect to this process: the configured public URL, else what its
+    /// host advertised (Agones), else the listener's address.
+    fn url(&self) -> String {
+        match self.status.current().advertised_url {
+            Some(advertised) if !self.me.url_fixed => advertised,
+            _ => self.me.url.clone(),
+        }
     }
 
     /// Keeps this process's entry in the directory: every [`REFRESH_EVERY`], soon after
@@ -257,7 +269,7 @@ impl Cluster {
         let rooms = self.registry.list(None);
         ProcessEntry {
             id: self.me.id.clone(),
-            url: self.me.url.clone(),
+            url: self.url(),
             peer_url: self.me.peer_url.clone(),
             draining: self.status.current().phase != Phase::Serving,
             clients: rooms.iter().map(|room| room.clients).sum(),
