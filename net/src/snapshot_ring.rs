@@ -144,6 +144,24 @@ impl SharedSnapshot {
         cell.get_or_init(|| self.encode(Some(&baseline.frame))).clone()
     }
 
+    /// The same frame without its encodings (they are made again on first use).
+    fn without_encodings(&self) -> Self {
+        Self {
+            frame: Arc::clone(&self.frame),
+            published_unix_us: self.published_unix_us,
+            timing: OnceLock::new(),
+            settings: self.settings,
+            events: self.events.clone(),
+            own_events: OnceLock::new(),
+            input_acks: self.input_acks.clone(),
+            full: OnceLock::new(),
+            previous_tick: self.previous_tick,
+            changed_at: self.changed_at,
+            from_previous: OnceLock::new(),
+            from_older: Mutex::new(Vec::new()),
+        }
+    }
+
     fn encode(&self, baseline: Option<&WorldSnapshot>) -> Bytes {
         ServerMessage::Snapshot(Snapshot::diff(baseline, &self.frame)).encode()
     }
@@ -269,12 +287,27 @@ impl SnapshotPublisher {
         while self.frames.len() > self.capacity {
             self.frames.pop_front();
         }
+        self.send_view(wakes);
+        wakes
+    }
+
+    /// Keeps only the newest frame, without its encodings, and wakes nobody: for a room
+    /// nobody is connected to (its world parked), whose old frames no session can use as
+    /// a baseline any more. A session that arrives later gets a full snapshot, and the ring
+    /// fills again as frames are published.
+    pub fn keep_newest_only(&mut self) {
+        let newest = self.frames.back().map(|newest| Arc::new(newest.without_encodings()));
+        self.frames = newest.into_iter().collect();
+        self.send_view(false);
+    }
+
+    /// Publishes the ring as it is now, waking the sessions if `wakes`.
+    fn send_view(&mut self, wakes: bool) {
         let view = Arc::new(SnapshotRing { frames: self.frames.iter().cloned().collect() });
         self.views.send_if_modified(|current| {
             *current = view;
             wakes
         });
-        wakes
     }
 }
 
@@ -360,6 +393,31 @@ mod tests {
             panic!("a session behind should get one batch for tick 10: {decoded:?}")
         };
         assert_eq!(events.iter().map(|event| event.actor).collect::<Vec<_>>(), vec![4, 5]);
+    }
+
+    #[test]
+    fn a_parked_ring_keeps_only_its_newest_frame_and_fills_again() {
+        let (mut publisher, views) = SnapshotPublisher::new(4);
+        for tick in 1..=4 {
+            publisher.publish(publication(tick));
+        }
+        let before = views.borrow().clone();
+        let full = before.newest().map(|frame| frame.snapshot_from(None));
+        publisher.keep_newest_only();
+        let ring = views.borrow().clone();
+        assert_eq!(ring.oldest_tick(), Some(4), "only the newest frame should stay");
+        let newest = ring.newest().expect("the newest frame should stay");
+        assert!(newest.full.get().is_none(), "its encodings should be dropped");
+        assert_eq!(Some(newest.snapshot_from(None)), full, "a full snapshot encodes the same");
+        assert!(ring.get(3).is_none(), "an older baseline is gone: the session gets a full one");
+        publisher.publish(publication(5));
+        let ring = views.borrow().clone();
+        assert_eq!(
+            (ring.oldest_tick(), ring.newest().map(|frame| frame.tick())),
+            (Some(4), Some(5))
+        );
+        let delta = ring.newest().map(|frame| frame.snapshot_from(ring.get(4)));
+        assert!(delta.is_some(), "the kept frame should serve as the next frame's baseline");
     }
 
     #[test]

@@ -79,7 +79,9 @@ pub struct Autotuner {
     targets: Option<Settings>,
     /// The settings the tuner last set, to tell its own changes from others'.
     last_set: Option<Settings>,
-    tick_micros: Histogram<u64>,
+    /// This window's tick durations, in microseconds; `None` until a tick is recorded, and
+    /// again once the world is parked (a parked room keeps nothing it does not need).
+    tick_micros: Option<Histogram<u32>>,
     window_start: Instant,
     bytes_at_window_start: u64,
     last_change: Option<Instant>,
@@ -88,16 +90,13 @@ pub struct Autotuner {
 impl Autotuner {
     /// A tuner reading the network side's running total of bytes sent.
     pub fn new(config: AutotuneConfig, outbound_bytes: Arc<AtomicU64>, now: Instant) -> Self {
-        #[allow(clippy::expect_used)] // Constant, valid bounds: creation cannot fail.
-        let tick_micros =
-            Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds");
         Self {
             config,
             bytes_at_window_start: outbound_bytes.load(Ordering::Relaxed),
             outbound_bytes,
             targets: None,
             last_set: None,
-            tick_micros,
+            tick_micros: None,
             window_start: now,
             last_change: None,
         }
@@ -107,7 +106,13 @@ impl Autotuner {
     pub fn record_tick(&mut self, took: Duration) {
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).clamp(1, 60_000_000);
         // In bounds by the clamp above, so recording cannot fail.
-        let _ = self.tick_micros.record(micros);
+        let _ = self.tick_micros.get_or_insert_with(tick_histogram).record(micros);
+    }
+
+    /// The world was parked: the window's measurements go (a new window starts with the
+    /// next tick recorded).
+    pub fn parked(&mut self) {
+        self.tick_micros = None;
     }
 
     /// Once per window, decides whether to change `settings`; `None` most of the time.
@@ -124,9 +129,12 @@ impl Autotuner {
         let bytes = self.outbound_bytes.load(Ordering::Relaxed);
         let bytes_per_second =
             bytes.saturating_sub(self.bytes_at_window_start) as f64 / elapsed.as_secs_f64();
-        let p99 = Duration::from_micros(self.tick_micros.value_at_quantile(0.99));
+        let p99 = self.tick_micros.as_ref().map_or(0, |ticks| ticks.value_at_quantile(0.99));
+        let p99 = Duration::from_micros(p99);
         let load = p99.as_secs_f32() * f32::from(settings.tick_rate_hz);
-        self.tick_micros.reset();
+        if let Some(ticks) = &mut self.tick_micros {
+            ticks.reset();
+        }
         self.window_start = now;
         self.bytes_at_window_start = bytes;
         if self.last_change.is_some_and(|at| now.duration_since(at) < self.config.cooldown) {
@@ -184,6 +192,14 @@ impl Autotuner {
             ..SettingsPatch::default()
         })
     }
+}
+
+/// Tick durations from 1 µs to 60 s, to two significant figures: a p99 within 1% is
+/// plenty to compare with a load threshold, and it takes ~10 KiB (three figures and `u64`
+/// counts took 137 KiB, per room). A window's count fits a `u32` many times over.
+fn tick_histogram() -> Histogram<u32> {
+    #[allow(clippy::expect_used)] // Constant, valid bounds: creation cannot fail.
+    Histogram::new_with_bounds(1, 60_000_000, 2).expect("valid histogram bounds")
 }
 
 #[cfg(test)]

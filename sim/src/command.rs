@@ -4,11 +4,16 @@
 //! - **control** (join, leave) is unbounded: each session sends exactly one join and one
 //!   leave, so its size is bounded by the session limit, and a lost leave would leak an
 //!   actor.
-//! - **inputs** is bounded: sessions fill it with `try_send` and drop (and count) an input
-//!   when it is full, so a flood can never grow memory or block a network thread. The sim
-//!   drains both with `try_recv` at the start of every tick and never blocks.
+//! - **inputs** is bounded: sessions fill it without waiting and drop (and count) an input
+//!   when it is full, so a flood can never grow memory or block a network thread. The bound
+//!   is a shared count of queued inputs over an unbounded channel, so a room nobody plays
+//!   in holds no queue (a bounded channel allocates every slot up front). The sim drains
+//!   both with `try_recv` at the start of every tick and never blocks.
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crossbeam_channel::{Receiver, Sender};
 use glam::Vec2;
 use tickwire_protocol::{Input, Settings, SettingsPatch};
 use tokio::sync::oneshot;
@@ -88,6 +93,9 @@ pub struct Joined {
 pub struct SimSender {
     control: Sender<SimCommand>,
     inputs: Sender<SimCommand>,
+    /// Inputs queued and not drained yet (shared with the inbox), at most `input_capacity`.
+    queued: Arc<AtomicUsize>,
+    input_capacity: usize,
 }
 
 /// Why a command did not reach the sim.
@@ -158,9 +166,14 @@ impl SimSender {
     /// [`SendRefused::Full`] when the queue is full (the input is dropped),
     /// [`SendRefused::Stopped`] if the sim has ended.
     pub fn input(&self, session: SessionId, input: Input) -> Result<(), SendRefused> {
-        self.inputs.try_send(SimCommand::Input { session, input }).map_err(|error| match error {
-            TrySendError::Full(_) => SendRefused::Full,
-            TrySendError::Disconnected(_) => SendRefused::Stopped,
+        self.queued
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| {
+                (queued < self.input_capacity).then_some(queued + 1)
+            })
+            .map_err(|_| SendRefused::Full)?;
+        self.inputs.send(SimCommand::Input { session, input }).map_err(|_| {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            SendRefused::Stopped
         })
     }
 }
@@ -170,22 +183,51 @@ impl SimSender {
 pub struct SimInbox {
     control: Receiver<SimCommand>,
     inputs: Receiver<SimCommand>,
+    queued: Arc<AtomicUsize>,
 }
 
 impl SimInbox {
     /// Everything queued right now, control first (so a join is in place before its
     /// session's inputs), without blocking.
     pub fn drain(&self) -> impl Iterator<Item = SimCommand> + '_ {
-        self.control.try_iter().chain(self.inputs.try_iter())
+        let drained = self.inputs.try_iter().inspect(|_| {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        });
+        self.control.try_iter().chain(drained)
     }
 }
 
 /// Creates the sim's channels; `input_capacity` bounds the queued inputs of all sessions.
 pub fn sim_channels(input_capacity: usize) -> (SimSender, SimInbox) {
     let (control_tx, control_rx) = crossbeam_channel::unbounded();
-    let (inputs_tx, inputs_rx) = crossbeam_channel::bounded(input_capacity);
+    let (inputs_tx, inputs_rx) = crossbeam_channel::unbounded();
+    let queued = Arc::new(AtomicUsize::new(0));
     (
-        SimSender { control: control_tx, inputs: inputs_tx },
-        SimInbox { control: control_rx, inputs: inputs_rx },
+        SimSender {
+            control: control_tx,
+            inputs: inputs_tx,
+            queued: Arc::clone(&queued),
+            input_capacity,
+        },
+        SimInbox { control: control_rx, inputs: inputs_rx, queued },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_input_queue_refuses_inputs_beyond_its_capacity_until_drained() {
+        let (sender, inbox) = sim_channels(2);
+        let input = Input { sequence: 1, direction: Vec2::ZERO, ack_tick: 0 };
+        assert_eq!(sender.input(1, input), Ok(()));
+        assert_eq!(sender.input(1, input), Ok(()));
+        assert_eq!(sender.input(1, input), Err(SendRefused::Full), "a full queue should refuse");
+        sender.leave(1);
+        assert_eq!(inbox.drain().count(), 3, "control first, then both inputs");
+        assert_eq!(sender.input(1, input), Ok(()), "a drained queue should take inputs again");
+        drop(inbox);
+        assert_eq!(sender.input(1, input), Err(SendRefused::Stopped));
+    }
 }

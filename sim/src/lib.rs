@@ -74,7 +74,7 @@ pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSende
 pub use game::Game;
 pub use metrics::{SimMetrics, WORLD_TICK_BUCKETS, WorldStats, WorldStatsSnapshot};
 pub use pool::{SimPool, Ticking, WorldKey};
-pub use runner::{Publication, RunnerOptions, SimThread, WorldLoop};
+pub use runner::{Publication, Publish, RunnerOptions, SimThread, WorldLoop};
 pub use simulation::{Applied, SimConfig, Simulation};
 pub use systems::SimSet;
 

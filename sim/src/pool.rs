@@ -30,6 +30,10 @@ pub trait Ticking: Send + 'static {
     fn unparked(&mut self, now: Instant) {
         let _ = now;
     }
+
+    /// The world was just parked: it may let go of what only a stepped world needs (it
+    /// runs under the pool's lock, so it must be quick).
+    fn parked(&mut self) {}
 }
 
 /// Names a world in the pool.
@@ -92,7 +96,8 @@ impl Agenda {
             if *running == WhileRunning::Nothing {
                 *running = WhileRunning::Parked;
             }
-        } else if let Some((_, world)) = self.waiting.remove(&key) {
+        } else if let Some((_, mut world)) = self.waiting.remove(&key) {
+            world.parked();
             self.parked.insert(key, world);
         }
     }
@@ -135,7 +140,7 @@ impl Agenda {
     pub(crate) fn stepped(
         &mut self,
         key: WorldKey,
-        world: Box<dyn Ticking>,
+        mut world: Box<dyn Ticking>,
         due: Option<Instant>,
     ) -> Option<Box<dyn Ticking>> {
         match (self.running.remove(&key).unwrap_or(WhileRunning::Removed), due) {
@@ -144,6 +149,7 @@ impl Agenda {
                 None
             }
             (WhileRunning::Parked, Some(_)) => {
+                world.parked();
                 self.parked.insert(key, world);
                 None
             }
@@ -314,6 +320,8 @@ mod tests {
         ticks: Arc<AtomicU32>,
         every: Duration,
         left: u32,
+        /// How often it was told it was parked.
+        parks: Arc<AtomicU32>,
     }
 
     impl Ticking for Counting {
@@ -322,12 +330,16 @@ mod tests {
             self.left = self.left.checked_sub(1)?;
             Some(now + self.every)
         }
+
+        fn parked(&mut self) {
+            self.parks.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn counting(every_ms: u64, left: u32) -> (Counting, Arc<AtomicU32>) {
         let ticks = Arc::new(AtomicU32::new(0));
-        let world =
-            Counting { ticks: Arc::clone(&ticks), every: Duration::from_millis(every_ms), left };
+        let every = Duration::from_millis(every_ms);
+        let world = Counting { ticks: Arc::clone(&ticks), every, left, parks: Arc::default() };
         (world, ticks)
     }
 
@@ -409,9 +421,11 @@ mod tests {
         let start = Instant::now();
         let mut agenda = Agenda::default();
         let (world, ticks) = counting(10, u32::MAX);
+        let parks = Arc::clone(&world.parks);
         let key = agenda.insert(Box::new(world), start);
         assert_eq!(step(&mut agenda, start), Some(key));
         agenda.park(key);
+        assert_eq!(parks.load(Ordering::Relaxed), 1, "a parked world should be told so");
         assert_eq!(agenda.len(), 1, "a parked world is still the pool's");
         let later = start + Duration::from_secs(60);
         assert!(matches!(agenda.next(later), Next::Wait(None)), "nothing runs while parked");
@@ -424,12 +438,16 @@ mod tests {
     fn a_world_parked_while_stepped_is_parked_after_its_tick() {
         let start = Instant::now();
         let mut agenda = Agenda::default();
-        let key = agenda.insert(Box::new(counting(10, 10).0), start);
+        let world = counting(10, 10).0;
+        let parks = Arc::clone(&world.parks);
+        let key = agenda.insert(Box::new(world), start);
         let Next::Step(stepped, world) = agenda.next(start) else {
             panic!("the world should be due");
         };
         agenda.park(key);
+        assert_eq!(parks.load(Ordering::Relaxed), 0, "told only once its tick is done");
         assert!(agenda.stepped(stepped, world, Some(start)).is_none(), "kept, not dropped");
+        assert_eq!(parks.load(Ordering::Relaxed), 1, "a parked world should be told so");
         assert!(matches!(agenda.next(start), Next::Wait(None)), "parked after its tick");
         assert!(agenda.remove(key).is_some(), "a parked world can be removed");
         assert_eq!(agenda.len(), 0);

@@ -34,6 +34,23 @@ pub struct Publication {
     pub input_acks: Vec<(SessionId, u32)>,
 }
 
+/// Where a world's frames go (the network side's snapshot ring). Any
+/// `FnMut(Publication)` is one that keeps nothing worth freeing while parked.
+pub trait Publish: Send + 'static {
+    /// Takes the frame of a snapshot tick.
+    fn publish(&mut self, publication: Publication);
+
+    /// The world was parked: nobody is connected, so what was kept only for sessions (old
+    /// frames, their encodings) may go. Runs under the sim pool's lock: keep it quick.
+    fn parked(&mut self) {}
+}
+
+impl<F: FnMut(Publication) + Send + 'static> Publish for F {
+    fn publish(&mut self, publication: Publication) {
+        self(publication);
+    }
+}
+
 /// How the sim thread runs, besides the simulation itself.
 #[derive(Debug)]
 pub struct RunnerOptions {
@@ -65,7 +82,7 @@ impl SimThread {
     pub fn spawn(
         simulation: Simulation,
         inbox: SimInbox,
-        publish: impl FnMut(Publication) + Send + 'static,
+        publish: impl Publish,
         options: RunnerOptions,
     ) -> std::io::Result<Self> {
         let pool = SimPool::new(1)?;
@@ -93,7 +110,7 @@ pub struct WorldLoop<P> {
     peak: PeakWindow,
 }
 
-impl<P: FnMut(Publication) + Send + 'static> WorldLoop<P> {
+impl<P: Publish> WorldLoop<P> {
     /// A world whose first tick is due at `now`. Reports the settings in force at once,
     /// so a scrape as soon as the server answers sees them.
     pub fn new(
@@ -139,7 +156,7 @@ impl<P: FnMut(Publication) + Send + 'static> WorldLoop<P> {
             self.options.stats.record_actors(snapshot.len());
             let events = self.simulation.take_events();
             let input_acks = self.simulation.input_acks();
-            (self.publish)(Publication {
+            self.publish.publish(Publication {
                 snapshot: Arc::new(snapshot),
                 settings,
                 events,
@@ -196,7 +213,7 @@ impl<P: FnMut(Publication) + Send + 'static> WorldLoop<P> {
     }
 }
 
-impl<P: FnMut(Publication) + Send + 'static> Ticking for WorldLoop<P> {
+impl<P: Publish> Ticking for WorldLoop<P> {
     fn tick(&mut self, started: Instant) -> Option<Instant> {
         let settings = self.step_and_publish();
         let took = started.elapsed();
@@ -221,6 +238,13 @@ impl<P: FnMut(Publication) + Send + 'static> Ticking for WorldLoop<P> {
         let max_catch_up = self.options.max_catch_up_ticks;
         self.clock = TickClock::new(tick_duration(&self.simulation), now, max_catch_up);
         self.peak = PeakWindow::new(now);
+    }
+
+    fn parked(&mut self) {
+        self.publish.parked();
+        if let Some(tuner) = self.options.autotuner.as_mut() {
+            tuner.parked();
+        }
     }
 }
 

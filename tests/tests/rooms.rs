@@ -145,6 +145,56 @@ async fn an_empty_room_is_disposed_after_the_timeout_and_a_join_racing_it_never_
 }
 
 #[tokio::test]
+async fn a_parked_room_comes_back_with_a_whole_world_and_deltas_on_it() {
+    let (server, clock) = server_with_clock().await;
+    let seat = server.seat("/rooms", r#"{"name":"default","options":{"npcs":2}}"#).await;
+    let seat = seat.expect("a room");
+    let mut first = RawPlayer::join(&server, seat.hello()).await;
+    for _ in 0..3 {
+        first.steer(Vec2::X).await;
+        first.next_snapshot("the first player, playing").await;
+    }
+    first.leave().await;
+    let clients = format!(r#"tickwire_room_clients{{room="{}",name="default"}}"#, seat.room);
+    server.metric_until(&clients, |clients| clients == 0.0).await;
+
+    // Nobody plays: 2 s later the room parks (its ring down to the newest frame).
+    clock.advance(Duration::from_secs(3));
+    let ticks = format!(r#"tickwire_room_ticks_total{{room="{}",name="default"}}"#, seat.room);
+    let mut last = server.metric(&ticks).await;
+    let mut parked = false;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = server.metric(&ticks).await;
+        parked = now == last;
+        if parked {
+            break;
+        }
+        last = now;
+    }
+    assert!(parked, "the room should stop ticking once parked ({ticks} at {last})");
+
+    let again = server.seat(&format!("/rooms/{}/join", seat.room), "").await;
+    let mut second =
+        RawPlayer::join(&server, again.expect("a seat in the parked room").hello()).await;
+    let own = second.welcome.actor_id;
+    let world = second.next_snapshot("back from parking").await;
+    assert_eq!(world.ids().len(), 3, "the whole world: two NPCs and the new player");
+    let start = world.position(own);
+    for _ in 0..5 {
+        second.steer(Vec2::X).await;
+        second.next_snapshot("deltas after parking").await;
+    }
+    let moved = second.world.position(own);
+    assert!(
+        start.zip(moved).is_some_and(|(start, moved)| moved.x > start.x),
+        "the player should move in the unparked room ({start:?} -> {moved:?})"
+    );
+    assert!(server.metric(&ticks).await > last, "the room should tick again");
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
 async fn seats_are_signed_good_once_and_expire() {
     let (server, clock) = server_with_clock().await;
     let seat = server.seat("/rooms", STILL_ROOM).await.expect("a room");

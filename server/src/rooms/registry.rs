@@ -19,8 +19,9 @@ use tickwire_net::{
 use tickwire_protocol::{CloseCode, Settings};
 use tickwire_sim::resources::RoomOptions;
 use tickwire_sim::{
-    AutotuneConfig, Autotuner, Game, RunnerOptions, SessionId, SimConfig, SimMetrics, SimPool,
-    Simulation, WorldKey, WorldLoop, WorldStats, WorldStatsSnapshot, sim_channels,
+    AutotuneConfig, Autotuner, Game, Publication, Publish, RunnerOptions, SessionId, SimConfig,
+    SimMetrics, SimPool, Simulation, WorldKey, WorldLoop, WorldStats, WorldStatsSnapshot,
+    sim_channels,
 };
 use tokio::sync::Notify;
 use tracing::info;
@@ -622,12 +623,12 @@ impl Registry {
     ) -> (Arc<RoomLink>, WorldKey) {
         let template = &self.template;
         let sim = shape.sim;
-        // A bounded channel allocates its slots up front: size it to the room.
+        // The bound on queued inputs, sized to the room (no memory until inputs arrive).
         let inputs = (shape.max_clients.saturating_mul(INPUTS_PER_CLIENT))
             .clamp(MIN_INPUT_QUEUE, template.input_queue_capacity.max(MIN_INPUT_QUEUE));
         let (sender, inbox) = sim_channels(inputs);
         // The ring holds exactly the snapshots the sim keeps ids quarantined for.
-        let (mut publisher, snapshots) = SnapshotPublisher::new(sim.frame_history);
+        let (publisher, snapshots) = SnapshotPublisher::new(sim.frame_history);
         let net_metrics = template.net_metrics.for_room();
         let started = Instant::now();
         let metrics = if id == self.default_id {
@@ -652,10 +653,7 @@ impl Registry {
             options,
         });
         game.build(&mut simulation);
-        let publish_metrics = net_metrics.clone();
-        let publish = move |publication| {
-            publish_metrics.snapshot_published(publisher.publish(publication));
-        };
+        let publish = RoomFrames { publisher, metrics: net_metrics.clone() };
         let world =
             self.pool.insert(WorldLoop::new(simulation, inbox, publish, runner, started), started);
         let seating = Arc::new(RoomSeating { registry: self.this.clone(), room: id.to_owned() });
@@ -715,6 +713,24 @@ impl RoomDirectory for Registry {
             refused("the room is gone (or never was): ask the matchmaker for a new seat")
         })?;
         Ok(Destination { room: Arc::clone(&room.link), seat })
+    }
+}
+
+/// Where a room's world publishes: its snapshot ring, counted in its metrics.
+struct RoomFrames {
+    publisher: SnapshotPublisher,
+    metrics: NetMetrics,
+}
+
+impl Publish for RoomFrames {
+    fn publish(&mut self, publication: Publication) {
+        self.metrics.snapshot_published(self.publisher.publish(publication));
+    }
+
+    /// Parked, nobody is in the room (a dropped player's resume keeps it stepped), so no
+    /// session holds a baseline: only the newest frame stays, for the next one's delta.
+    fn parked(&mut self) {
+        self.publisher.keep_newest_only();
     }
 }
 

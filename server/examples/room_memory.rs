@@ -1,0 +1,257 @@
+//! What an empty room costs: memory per room once nobody is in it and it is parked.
+//!
+//! `cargo run --release -p tickwire-server --example room_memory [ROOMS]` (200 by default)
+//! starts the real server in-process on a port-0 listener, creates ROOMS rooms through
+//! `POST /rooms` with the bench's options (`{"npcs": 20, "max_clients": 5,
+//! "tick_rate_hz": 30}`, 30 Hz, a snapshot every tick), lets their seats expire (1 s here)
+//! and the rooms park, then prints the process's RSS and its live heap (counted by this
+//! example's allocator) before and after, per room.
+//!
+//! First it builds one room's pieces on their own and prints what each keeps on the heap:
+//! the world (bevy `World`, schedule, NPCs), its input channel, the snapshot ring and the
+//! auto-tuner, while played and once parked. At the end it calls glibc's `malloc_trim` to
+//! show how much of the RSS is free heap the allocator kept. For where the rest goes, run
+//! it under `heaptrack` (the rooms are left standing at exit, so they show as leaks).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tickwire_net::SnapshotPublisher;
+use tickwire_server::{ServerConfig, run_rooms};
+use tickwire_sim::{AutotuneConfig, Autotuner, Publication, SimConfig, Simulation, sim_channels};
+
+/// Counts the bytes live on the heap, so pieces can be weighed.
+struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+fn signed(size: usize) -> isize {
+    isize::try_from(size).unwrap_or(isize::MAX)
+}
+
+// SAFETY: every call is passed on to `System` unchanged; the counter is only arithmetic.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(signed(layout.size()), Ordering::Relaxed);
+        // SAFETY: the caller's contract for `alloc` is `System::alloc`'s.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(signed(layout.size()), Ordering::Relaxed);
+        // SAFETY: `ptr` came from `System` through this allocator with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(signed(layout.size()), Ordering::Relaxed);
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE_BYTES.fetch_add(signed(new_size) - signed(layout.size()), Ordering::Relaxed);
+        // SAFETY: as for `dealloc`; `new_size` is the caller's, per `realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The bench's room shape (bench/run `ROOM_OPTIONS`).
+const ROOM_BODY: &str =
+    r#"{"name": "default", "options": {"npcs": 20, "max_clients": 5, "tick_rate_hz": 30}}"#;
+const NPCS: u32 = 20;
+const TICK_RATE_HZ: u16 = 30;
+const MAX_CLIENTS: usize = 5;
+/// How long a room's unused seat holds it (the server's default is 15 s).
+const SEAT_TTL: Duration = Duration::from_secs(1);
+/// Seat expiry, the 2 s a room runs on before it parks, the once-a-second sweep, margin.
+const PARK_WAIT: Duration = Duration::from_secs(6);
+
+// SAFETY: glibc's `malloc_trim` takes a padding size and returns an int; it only gives
+// free heap pages back to the OS.
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    safe fn malloc_trim(pad: usize) -> i32;
+}
+
+/// Gives the allocator's free pages back to the OS, as a server could after parking rooms.
+fn trim_heap() {
+    malloc_trim(0);
+}
+
+fn live_bytes() -> isize {
+    LIVE_BYTES.load(Ordering::Relaxed)
+}
+
+fn kib(bytes: isize) -> f64 {
+    bytes as f64 / 1024.0
+}
+
+/// The process's resident set, in bytes, from `/proc/self/status`.
+fn rss_bytes() -> isize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<isize>().ok());
+    kib.unwrap_or(0) * 1024
+}
+
+fn sim_config() -> SimConfig {
+    let mut sim = SimConfig { npcs: NPCS, ..SimConfig::default() };
+    sim.settings.tick_rate_hz = TICK_RATE_HZ;
+    sim.settings.broadcast_every = 1;
+    sim
+}
+
+/// One room's pieces, built alone, with what each keeps on the heap.
+fn weigh_pieces() {
+    let sim = sim_config();
+    let start = live_bytes();
+    let mut simulation = Simulation::new(sim);
+    let built = live_bytes();
+    println!("world: Simulation::new, {NPCS} NPCs: {:.1} KiB", kib(built - start));
+    let (mut publisher, views) = SnapshotPublisher::new(sim.frame_history);
+    let ticks = sim.frame_history * 2 + 1;
+    for _ in 0..ticks {
+        simulation.step();
+        publisher.publish(Publication {
+            snapshot: Arc::new(simulation.snapshot()),
+            settings: simulation.settings(),
+            events: simulation.take_events(),
+            input_acks: simulation.input_acks(),
+        });
+    }
+    println!("world + ring after {ticks} ticks: {:.1} KiB", kib(live_bytes() - start));
+    let ring_full = live_bytes();
+    publisher.keep_newest_only();
+    let ring_parked = live_bytes();
+    drop(publisher);
+    drop(views);
+    println!(
+        "snapshot ring of {} frames: {:.1} KiB while played, {:.1} KiB once parked",
+        sim.frame_history,
+        kib(ring_full - ring_parked + ring_parked - live_bytes()),
+        kib(ring_parked - live_bytes())
+    );
+    let world_kept = live_bytes();
+    drop(simulation);
+    println!("world kept after stepping: {:.1} KiB", kib(world_kept - live_bytes()));
+    let before_channel = live_bytes();
+    let channels = sim_channels(MAX_CLIENTS * 16);
+    println!(
+        "input channel (bound {}, empty): {:.1} KiB",
+        MAX_CLIENTS * 16,
+        kib(live_bytes() - before_channel)
+    );
+    drop(channels);
+    let before_tuner = live_bytes();
+    let mut tuner = Autotuner::new(AutotuneConfig::default(), Arc::default(), Instant::now());
+    tuner.record_tick(Duration::from_micros(100));
+    let tuner_ticking = live_bytes();
+    tuner.parked();
+    println!(
+        "auto-tuner: {:.1} KiB while ticking, {:.1} KiB once parked",
+        kib(tuner_ticking - before_tuner),
+        kib(live_bytes() - before_tuner)
+    );
+}
+
+/// `POST /rooms` with the bench's options; whether the server made the room.
+fn create_room(addr: SocketAddr) -> std::io::Result<bool> {
+    let mut stream = TcpStream::connect(addr)?;
+    let request = format!(
+        "POST /rooms HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{ROOM_BODY}",
+        ROOM_BODY.len()
+    );
+    stream.write_all(request.as_bytes())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response.starts_with("HTTP/1.1 2"))
+}
+
+fn main() -> ExitCode {
+    let rooms: usize = match std::env::args().nth(1).map(|arg| arg.parse()) {
+        None => 200,
+        Some(Ok(rooms)) => rooms,
+        Some(Err(error)) => {
+            eprintln!("room_memory: ROOMS must be a number: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    weigh_pieces();
+    match measure(rooms) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("room_memory: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn measure(rooms: usize) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|error| format!("no runtime: {error}"))?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .map_err(|error| format!("cannot bind: {error}"))?;
+    let addr = listener.local_addr().map_err(|error| format!("no address: {error}"))?;
+    let mut config = ServerConfig { sim: sim_config(), ..ServerConfig::default() };
+    config.autotune.enabled = false;
+    config.rooms.seat_ttl = SEAT_TTL;
+    config.rooms.empty_timeout = Duration::from_secs(3600);
+    config.rooms.max_rooms = config.rooms.max_rooms.max(rooms + 1);
+    let server = runtime.spawn(run_rooms(
+        listener,
+        config,
+        |types| _ = types.define(tickwire_server::DEFAULT_ROOM, |_: &mut Simulation| {}),
+        std::future::pending(),
+    ));
+    std::thread::sleep(PARK_WAIT);
+    let (rss_before, heap_before) = (rss_bytes(), live_bytes());
+    for _ in 0..rooms {
+        match create_room(addr) {
+            Ok(true) => {}
+            Ok(false) => return Err("the server refused to create a room".into()),
+            Err(error) => return Err(format!("POST /rooms: {error}")),
+        }
+    }
+    let (rss_created, heap_created) = (rss_bytes(), live_bytes());
+    std::thread::sleep(SEAT_TTL + PARK_WAIT);
+    let (rss_parked, heap_parked) = (rss_bytes(), live_bytes());
+    let per_room = |after: isize, before: isize| kib(after - before) / rooms as f64;
+    println!("{rooms} rooms: RSS {:.1} MiB before", kib(rss_before) / 1024.0);
+    println!(
+        "  just created (seats held, ticking): {:.1} KiB RSS, {:.1} KiB heap per room",
+        per_room(rss_created, rss_before),
+        per_room(heap_created, heap_before)
+    );
+    println!(
+        "  parked (seats expired): {:.1} KiB RSS, {:.1} KiB heap per room (RSS {:.1} MiB)",
+        per_room(rss_parked, rss_before),
+        per_room(heap_parked, heap_before),
+        kib(rss_parked) / 1024.0
+    );
+    trim_heap();
+    println!(
+        "  parked, after malloc_trim: {:.1} KiB RSS per room",
+        per_room(rss_bytes(), rss_before)
+    );
+    server.abort();
+    // Left standing, so a heap profiler (heaptrack) sees the rooms as live at exit.
+    std::mem::forget(runtime);
+    Ok(())
+}
