@@ -4239,6 +4239,16 @@ var RenderClock = class {
     this.time += elapsed * rate;
     return this.time;
   }
+  /**
+   * Keeps the render time at or below `latest` (starved of data: the world holds there),
+   * so that motion resumes from where it stopped when data comes, rather than leaping to
+   * where the clock ran on to.
+   */
+  limit(latest) {
+    if (this.time !== null && this.time > latest) {
+      this.time = latest;
+    }
+  }
   /** The server time drawn last, or null before any. */
   get current() {
     return this.time;
@@ -4417,7 +4427,13 @@ var World = class {
     if (serverNow === null) {
       return null;
     }
-    return this.renderClock.advance(now, serverNow - this.delay.at(now));
+    const drawn = this.renderClock.advance(now, serverNow - this.delay.at(now));
+    const latest = this.latest;
+    if (latest !== null && drawn > latest.serverTime + EXTRAPOLATE_MS) {
+      this.renderClock.limit(latest.serverTime + EXTRAPOLATE_MS);
+      return latest.serverTime + EXTRAPOLATE_MS;
+    }
+    return drawn;
   }
   /** Which states other actors are drawn between at local time `now`, or null before any state. */
   renderSpan(now) {
@@ -5681,7 +5697,9 @@ function publishPrediction(of) {
 }
 function watch(of) {
   of.on("status", (next) => {
-    status.state = next.state;
+    if (status.state !== next.state) {
+      status.state = next.state;
+    }
     const close = next.close;
     if (close !== null) {
       const retry = close.retryInMs === null ? "not retrying" : `retrying in ${Math.round(close.retryInMs)} ms`;

@@ -56,7 +56,9 @@ function publishPrediction(of: TickwireClient): void {
 /** Follows `of`'s events into the HUD's notices and `window.tickwire`. */
 function watch(of: TickwireClient): void {
   of.on('status', (next) => {
-    status.state = next.state;
+    if (status.state !== next.state) {
+      status.state = next.state; // tests record every state the page goes through
+    }
     const close = next.close;
     if (close !== null) {
       const retry = close.retryInMs === null ? 'not retrying' : `retrying in ${Math.round(close.retryInMs)} ms`;

@@ -19,7 +19,8 @@
 //   MIN_RATE and MAX_RATE that closes the gap to its target (serverNow - delay) within
 //   about CATCH_UP_MS, so a change of delay or of the clock estimate bends motion
 //   slightly instead of freezing or leaping it; it snaps only across a gap over SNAP_MS
-//   (the first state, a long stall).
+//   (the first state, a long stall). Starved of data it stops where the world holds
+//   (World: the newest state + EXTRAPOLATE_MS), so motion resumes from there, no leap.
 
 /** Arrivals older than this no longer count for the clock estimate. */
 export const CLOCK_WINDOW_MS = 10_000;
@@ -178,6 +179,17 @@ export class RenderClock {
     const rate = Math.min(MAX_RATE, Math.max(MIN_RATE, 1 + gap / CATCH_UP_MS));
     this.time += elapsed * rate;
     return this.time;
+  }
+
+  /**
+   * Keeps the render time at or below `latest` (starved of data: the world holds there),
+   * so that motion resumes from where it stopped when data comes, rather than leaping to
+   * where the clock ran on to.
+   */
+  limit(latest: number): void {
+    if (this.time !== null && this.time > latest) {
+      this.time = latest;
+    }
   }
 
   /** The server time drawn last, or null before any. */

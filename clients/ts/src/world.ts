@@ -6,7 +6,8 @@
 // render clock follows "estimated server time − delay" at a bounded rate. Other actors
 // are interpolated linearly between the two states around the render time. Starved of
 // data (the render time past the newest state) they are extrapolated along their last
-// motion for at most EXTRAPOLATE_MS, then held. So the network's jitter and bunching
+// motion for at most EXTRAPOLATE_MS, then held (the render clock waits there, so motion
+// resumes from where it stopped, slowed while the delay grows). So jitter and bunching
 // change how far behind the client draws, never how fast the actors move.
 // The server skips snapshots while nothing changes (still sending an empty one every
 // second), so a gap between two states longer than the snapshot interval (every_ticks
@@ -258,7 +259,13 @@ export class World {
     if (serverNow === null) {
       return null;
     }
-    return this.renderClock.advance(now, serverNow - this.delay.at(now));
+    const drawn = this.renderClock.advance(now, serverNow - this.delay.at(now));
+    const latest = this.latest;
+    if (latest !== null && drawn > latest.serverTime + EXTRAPOLATE_MS) {
+      this.renderClock.limit(latest.serverTime + EXTRAPOLATE_MS);
+      return latest.serverTime + EXTRAPOLATE_MS;
+    }
+    return drawn;
   }
 
   /** Which states other actors are drawn between at local time `now`, or null before any state. */

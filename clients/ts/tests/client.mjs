@@ -58,6 +58,17 @@ export async function loadClient() {
   return bundleAndImport(PACKAGE_EXPORTS, srcDir);
 }
 
+/** Game settings as the client holds them (30 Hz, a snapshot every 2 ticks, 100 ms delay, 1 step per unit). */
+export const SETTINGS = {
+  tickRateHz: 30,
+  broadcastEvery: 2,
+  inputEvery: 2,
+  movementSpeed: 120,
+  smoothing: 0,
+  interpolationDelayMs: 100,
+  positionStepsPerUnit: 1,
+};
+
 /** Ascending ids as LEB128 varint gaps (the first from 0), written independently of the client. */
 export function gapBytes(ids) {
   const bytes = [];

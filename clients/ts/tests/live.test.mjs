@@ -14,7 +14,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadClient, serverFrame } from './client.mjs';
+import { SETTINGS, loadClient, serverFrame } from './client.mjs';
 
 let client;
 
@@ -22,15 +22,6 @@ before(async () => {
   client = await loadClient();
 });
 
-const SETTINGS = {
-  tickRateHz: 30,
-  broadcastEvery: 2,
-  inputEvery: 2,
-  movementSpeed: 120,
-  smoothing: 0,
-  interpolationDelayMs: 100,
-  positionStepsPerUnit: 1,
-};
 
 const OWN = 1;
 const NPC = 5;
