@@ -16,6 +16,14 @@ const packageSrc = path.resolve(here, '../../clients/ts/src');
  * `hud`.
  */
 export async function loadClient() {
+  // One bundle, so that the demo's modules and the package's share one copy of each
+  // class (`instanceof MatchmakerError` in the room flow); '@tickwire/client' resolves
+  // to clients/ts/src through the node_modules link.
+  const packageLines = PACKAGE_EXPORTS.map((line) =>
+    line
+      .replace(/from '\.\/([^']+)'/, (_, file) => `from '${path.join(packageSrc, file)}'`)
+      .replace("from 'flatbuffers'", `from '${path.join(packageSrc, '../node_modules/flatbuffers')}'`),
+  );
   const demo = [
     "export * as address from './address';",
     "export * as layout from './layout';",
@@ -25,6 +33,5 @@ export async function loadClient() {
     "export * as resumeStore from './resume-store';",
     "export * as hud from './hud';",
   ];
-  const [pkg, own] = await Promise.all([bundleAndImport(PACKAGE_EXPORTS, packageSrc), bundleAndImport(demo, srcDir)]);
-  return { ...pkg, ...own };
+  return bundleAndImport([...packageLines, ...demo], srcDir);
 }

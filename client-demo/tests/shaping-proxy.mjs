@@ -35,12 +35,19 @@ export class ShapingProxy {
       client.setNoDelay(true);
       const upstream = net.connect(Number(this.target.port), this.target.hostname);
       upstream.setNoDelay(true);
+      /** When the last chunk held for the browser is due (performance.now()): closes wait for it. */
+      let lastAt = 0;
+      const afterHeld = (callback) => this.later(Math.max(lastAt, performance.now()) - performance.now() + 1, callback);
       for (const [socket, other] of [[client, upstream], [upstream, client]]) {
         this.sockets.add(socket);
-        socket.on('error', () => other.destroy());
+        socket.on('error', () => (socket === upstream ? afterHeld(() => other.destroy()) : other.destroy()));
         socket.on('close', () => {
           this.sockets.delete(socket);
-          other.destroy();
+          if (socket === upstream) {
+            afterHeld(() => other.destroy());
+          } else {
+            other.destroy();
+          }
         });
       }
       client.pipe(upstream);
@@ -54,29 +61,36 @@ export class ShapingProxy {
         }
       };
       if (this.shape.kind === 'jitter') {
-        let lastAt = 0;
         upstream.on('data', (chunk) => {
           const delay = this.shape.delayMs + (2 * random() - 1) * this.shape.jitterMs;
           const at = Math.max(lastAt, performance.now() + delay);
           lastAt = at;
           this.later(at - performance.now(), () => deliver(chunk));
         });
+        // The end follows the last chunk, never overtakes it.
+        upstream.on('end', () => afterHeld(() => client.end()));
       } else {
         let held = [];
-        upstream.on('data', (chunk) => held.push(chunk));
-        const flush = setInterval(() => {
+        const flush = () => {
           if (held.length > 0) {
             deliver(Buffer.concat(held));
             held = [];
           }
-        }, this.shape.everyMs);
-        this.timers.add(flush);
+        };
+        upstream.on('data', (chunk) => held.push(chunk));
+        const timer = setInterval(flush, this.shape.everyMs);
+        this.timers.add(timer);
+        upstream.on('end', () => {
+          clearInterval(timer);
+          this.timers.delete(timer);
+          flush();
+          client.end();
+        });
         upstream.on('close', () => {
-          clearInterval(flush);
-          this.timers.delete(flush);
+          clearInterval(timer);
+          this.timers.delete(timer);
         });
       }
-      upstream.on('end', () => this.later(this.shape.delayMs ?? this.shape.everyMs, () => client.end()));
     });
     await new Promise((resolve, reject) => {
       this.server.once('error', reject);

@@ -178,12 +178,22 @@ describe('smooth motion through a shaped link (headless Chromium, real server)',
       const body = readFileSync(appJs, 'utf8');
       await page.route('**/app.js', (route) => route.fulfill({ contentType: 'text/javascript', body }));
     }
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.text().startsWith('tickwire:')) {
+        console.error(`page console ${message.type()}: ${message.text()}`);
+      }
+    });
     await page.goto(new URL('?room=default', proxy.url).href, { timeout: 15000 });
-    await page.waitForFunction(
-      (min) => window.tickwire?.state === 'connected' && window.tickwire.actorCount >= min,
-      NPCS + 1,
-      { timeout: 15000, polling: 50 },
-    );
+    await page
+      .waitForFunction((min) => window.tickwire?.state === 'connected' && window.tickwire.actorCount >= min, NPCS + 1, {
+        timeout: 15000,
+        polling: 50,
+      })
+      .catch(async (error) => {
+        const status = await page.evaluate(() => JSON.stringify(window.tickwire)).catch(() => 'unavailable');
+        const stderr = server.stderr.replace(/\x1b\[[0-9;]*m/g, '').slice(-3000);
+        assert.fail(`the page should connect through the proxy and see every actor (${error}); window.tickwire: ${status}; server stderr: ${stderr}`);
+      });
     return { page, errors };
   }
 
