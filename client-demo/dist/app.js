@@ -1,29 +1,4 @@
-// src/address.ts
-function socketUrl(location2) {
-  const scheme = location2.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location2.host}/ws`;
-}
-function authTokenFrom(search) {
-  return nonEmptyParam(search, "token");
-}
-function roomFrom(search) {
-  return nonEmptyParam(search, "room");
-}
-function withRoom(href, room) {
-  const url = new URL(href);
-  if (room === null) {
-    url.searchParams.delete("room");
-  } else {
-    url.searchParams.set("room", room);
-  }
-  return url.href;
-}
-function nonEmptyParam(search, name) {
-  const value = new URLSearchParams(search).get(name);
-  return value === null || value === "" ? null : value;
-}
-
-// src/close-table.ts
+// ../clients/ts/src/close-table.ts
 var CLOSE_CODES = [
   { code: 1e3, name: "normal", retry: "never", meaning: "the session ended on purpose: the client said goodbye, or another connection resumed this session with its token" },
   { code: 1001, name: "going_away", retry: "backoff", meaning: "the server is shutting down or restarting; come back and resume" },
@@ -45,26 +20,26 @@ var CLOSE_CODES = [
   { code: 4006, name: "room_full", retry: "backoff", meaning: "the default room is at capacity (a Hello without a seat)" }
 ];
 
-// node_modules/flatbuffers/mjs/constants.js
+// ../clients/ts/node_modules/flatbuffers/mjs/constants.js
 var SIZEOF_SHORT = 2;
 var SIZEOF_INT = 4;
 var FILE_IDENTIFIER_LENGTH = 4;
 var SIZE_PREFIX_LENGTH = 4;
 
-// node_modules/flatbuffers/mjs/utils.js
+// ../clients/ts/node_modules/flatbuffers/mjs/utils.js
 var int32 = new Int32Array(2);
 var float32 = new Float32Array(int32.buffer);
 var float64 = new Float64Array(int32.buffer);
 var isLittleEndian = new Uint16Array(new Uint8Array([1, 0]).buffer)[0] === 1;
 
-// node_modules/flatbuffers/mjs/encoding.js
+// ../clients/ts/node_modules/flatbuffers/mjs/encoding.js
 var Encoding;
 (function(Encoding2) {
   Encoding2[Encoding2["UTF8_BYTES"] = 1] = "UTF8_BYTES";
   Encoding2[Encoding2["UTF16_STRING"] = 2] = "UTF16_STRING";
 })(Encoding || (Encoding = {}));
 
-// node_modules/flatbuffers/mjs/byte-buffer.js
+// ../clients/ts/node_modules/flatbuffers/mjs/byte-buffer.js
 var ByteBuffer = class _ByteBuffer {
   /**
    * Create a new ByteBuffer with a given array of bytes (`Uint8Array`)
@@ -308,7 +283,7 @@ var ByteBuffer = class _ByteBuffer {
   }
 };
 
-// node_modules/flatbuffers/mjs/builder.js
+// ../clients/ts/node_modules/flatbuffers/mjs/builder.js
 var Builder = class _Builder {
   /**
    * Create a FlatBufferBuilder.
@@ -805,7 +780,7 @@ var Builder = class _Builder {
   }
 };
 
-// src/frame.ts
+// ../clients/ts/src/frame.ts
 var ProtocolError = class extends Error {
   /**
    * @param bodyType the message type the frame claimed, when it got that far; a frame
@@ -843,7 +818,7 @@ var CheckedByteBuffer = class extends ByteBuffer {
   }
 };
 
-// src/generated/tickwire/actor-columns.ts
+// ../clients/ts/src/generated/tickwire/actor-columns.ts
 var ActorColumns = class _ActorColumns {
   constructor() {
     this.bb = null;
@@ -1099,7 +1074,7 @@ var ActorColumns = class _ActorColumns {
   }
 };
 
-// src/generated/tickwire/full-snapshot-request.ts
+// ../clients/ts/src/generated/tickwire/full-snapshot-request.ts
 var FullSnapshotRequest = class _FullSnapshotRequest {
   constructor() {
     this.bb = null;
@@ -1130,7 +1105,7 @@ var FullSnapshotRequest = class _FullSnapshotRequest {
   }
 };
 
-// src/generated/tickwire/hello.ts
+// ../clients/ts/src/generated/tickwire/hello.ts
 var Hello = class _Hello {
   constructor() {
     this.bb = null;
@@ -1235,7 +1210,7 @@ var Hello = class _Hello {
   }
 };
 
-// src/generated/tickwire/vec2.ts
+// ../clients/ts/src/generated/tickwire/vec2.ts
 var Vec2 = class {
   constructor() {
     this.bb = null;
@@ -1263,7 +1238,7 @@ var Vec2 = class {
   }
 };
 
-// src/generated/tickwire/input.ts
+// ../clients/ts/src/generated/tickwire/input.ts
 var Input = class _Input {
   constructor() {
     this.bb = null;
@@ -1320,7 +1295,7 @@ var Input = class _Input {
   }
 };
 
-// src/generated/tickwire/pong.ts
+// ../clients/ts/src/generated/tickwire/pong.ts
 var Pong = class _Pong {
   constructor() {
     this.bb = null;
@@ -1359,7 +1334,7 @@ var Pong = class _Pong {
   }
 };
 
-// src/generated/tickwire/snapshot-rate-request.ts
+// ../clients/ts/src/generated/tickwire/snapshot-rate-request.ts
 var SnapshotRateRequest = class _SnapshotRateRequest {
   constructor() {
     this.bb = null;
@@ -1401,7 +1376,7 @@ var SnapshotRateRequest = class _SnapshotRateRequest {
   }
 };
 
-// src/generated/tickwire/client-message.ts
+// ../clients/ts/src/generated/tickwire/client-message.ts
 var ClientMessage = class _ClientMessage {
   constructor() {
     this.bb = null;
@@ -1448,7 +1423,7 @@ var ClientMessage = class _ClientMessage {
   }
 };
 
-// src/generated/tickwire/disconnect.ts
+// ../clients/ts/src/generated/tickwire/disconnect.ts
 var Disconnect = class _Disconnect {
   constructor() {
     this.bb = null;
@@ -1495,7 +1470,7 @@ var Disconnect = class _Disconnect {
   }
 };
 
-// src/generated/tickwire/game-event.ts
+// ../clients/ts/src/generated/tickwire/game-event.ts
 var GameEvent = class {
   constructor() {
     this.bb = null;
@@ -1544,7 +1519,7 @@ var GameEvent = class {
   }
 };
 
-// src/generated/tickwire/game-events.ts
+// ../clients/ts/src/generated/tickwire/game-events.ts
 var GameEvents = class _GameEvents {
   constructor() {
     this.bb = null;
@@ -1598,7 +1573,7 @@ var GameEvents = class _GameEvents {
   }
 };
 
-// src/generated/tickwire/input-ack.ts
+// ../clients/ts/src/generated/tickwire/input-ack.ts
 var InputAck = class _InputAck {
   constructor() {
     this.bb = null;
@@ -1645,7 +1620,7 @@ var InputAck = class _InputAck {
   }
 };
 
-// src/generated/tickwire/ping.ts
+// ../clients/ts/src/generated/tickwire/ping.ts
 var Ping = class _Ping {
   constructor() {
     this.bb = null;
@@ -1695,7 +1670,7 @@ var Ping = class _Ping {
   }
 };
 
-// src/generated/tickwire/settings.ts
+// ../clients/ts/src/generated/tickwire/settings.ts
 var Settings = class _Settings {
   constructor() {
     this.bb = null;
@@ -1805,7 +1780,7 @@ var Settings = class _Settings {
   }
 };
 
-// src/generated/tickwire/snapshot.ts
+// ../clients/ts/src/generated/tickwire/snapshot.ts
 var Snapshot = class _Snapshot {
   constructor() {
     this.bb = null;
@@ -2206,7 +2181,7 @@ var Snapshot = class _Snapshot {
   }
 };
 
-// src/generated/tickwire/snapshot-rate.ts
+// ../clients/ts/src/generated/tickwire/snapshot-rate.ts
 var SnapshotRate = class _SnapshotRate {
   constructor() {
     this.bb = null;
@@ -2256,7 +2231,7 @@ var SnapshotRate = class _SnapshotRate {
   }
 };
 
-// src/generated/tickwire/welcome.ts
+// ../clients/ts/src/generated/tickwire/welcome.ts
 var Welcome = class _Welcome {
   constructor() {
     this.bb = null;
@@ -2421,7 +2396,7 @@ var Welcome = class _Welcome {
   }
 };
 
-// src/generated/tickwire/server-message.ts
+// ../clients/ts/src/generated/tickwire/server-message.ts
 var ServerMessage = class _ServerMessage {
   constructor() {
     this.bb = null;
@@ -2474,7 +2449,7 @@ var ServerMessage = class _ServerMessage {
   }
 };
 
-// src/ids.ts
+// ../clients/ts/src/ids.ts
 var MAX_ID = 4294967295;
 function readIds(count, byte) {
   const ids = [];
@@ -2509,7 +2484,7 @@ function readIds(count, byte) {
   return Uint32Array.from(ids);
 }
 
-// src/tick.ts
+// ../clients/ts/src/tick.ts
 var HALF = 2147483648;
 function isAfter(a, b) {
   return a !== b && a - b >>> 0 < HALF;
@@ -2521,7 +2496,7 @@ function addTicks(tick, delta) {
   return tick + delta >>> 0;
 }
 
-// src/snapshot.ts
+// ../clients/ts/src/snapshot.ts
 var FIELD_SLOTS = 4;
 var SLOT_MASK = (1 << FIELD_SLOTS) - 1;
 function column(what, length, rows, frameSize, make, read) {
@@ -2688,7 +2663,7 @@ function readSnapshot(snapshot, frameSize) {
   };
 }
 
-// src/protocol.ts
+// ../clients/ts/src/protocol.ts
 var PROTOCOL_VERSION = 8 /* Current */;
 var THROTTLES = /* @__PURE__ */ new Map([
   [0 /* None */, "none"],
@@ -2814,15 +2789,15 @@ function readGameEvents(batch, frameSize) {
   if (count < 0 || count * GameEvent.sizeOf() > frameSize) {
     throw new ProtocolError(`events claims ${count} events, more than the ${frameSize}-byte frame holds`);
   }
-  const events2 = [];
+  const events = [];
   const event = new GameEvent();
   for (let i = 0; i < count; i++) {
     if (batch.events(i, event) === null) {
       throw new ProtocolError("events is missing");
     }
-    events2.push({ kind: event.kind(), actor: event.actor(), other: event.other(), value: event.value() });
+    events.push({ kind: event.kind(), actor: event.actor(), other: event.other(), value: event.value() });
   }
-  return events2;
+  return events;
 }
 function decodeBody(message, bodyType, frameSize) {
   switch (bodyType) {
@@ -2925,7 +2900,7 @@ function decodeServerMessage(frame2) {
   }
 }
 
-// src/close-codes.ts
+// ../clients/ts/src/close-codes.ts
 var WORDS = /* @__PURE__ */ new Map([
   [1e3, { title: "The session ended", hint: "another tab or device took it over; reload to play here" }],
   [1001, { title: "Server shutting down" }],
@@ -2969,7 +2944,7 @@ function secondsLeft(ms) {
   return (Math.ceil(ms / 100) / 10).toFixed(1);
 }
 
-// src/events.ts
+// ../clients/ts/src/events.ts
 var KEPT_EVENTS = 20;
 function eventName(eventNames, kind) {
   return kind < eventNames.length ? eventNames[kind] : `event ${kind}`;
@@ -3010,11 +2985,11 @@ var EventLog = class {
     this.names = [...eventNames];
   }
   /** Adds a GameEvents batch, in order. */
-  add(tick, events2) {
-    for (const event of events2) {
+  add(tick, events) {
+    for (const event of events) {
       this.kept.push({ tick, ...event, name: eventName(this.names, event.kind) });
     }
-    this.total += events2.length;
+    this.total += events.length;
     if (this.kept.length > KEPT_EVENTS) {
       this.kept = this.kept.slice(-KEPT_EVENTS);
     }
@@ -3025,7 +3000,7 @@ var EventLog = class {
   }
 };
 
-// src/fields.ts
+// ../clients/ts/src/fields.ts
 var COLOR_FIELD = "color";
 var PLAIN = { fill: null, label: "" };
 function slotName(names, slot) {
@@ -3061,18 +3036,404 @@ function fieldLook(names, fields) {
   return fill === null && labels.length === 0 ? PLAIN : { fill, label: labels.join(" · ") };
 }
 
-// src/rate.ts
+// ../clients/ts/src/matchmaker.ts
+var ROOM_TYPE = "default";
+var MatchmakerError = class extends Error {
+  constructor(status2, message) {
+    super(message);
+    this.name = "MatchmakerError";
+    this.status = status2;
+  }
+};
+var Matchmaker = class {
+  /**
+   * @param origin the server's HTTP origin, e.g. "http://127.0.0.1:8080" (the page's).
+   * @param fetcher `fetch`, or a stand-in for tests.
+   */
+  constructor(origin, fetcher = (url, init) => fetch(url, init)) {
+    this.origin = origin;
+    this.fetcher = fetcher;
+  }
+  async rooms() {
+    return parseRooms(await this.call("GET", "/rooms"));
+  }
+  /** Creates a room of type `name` and takes a seat in it. */
+  async create(name = ROOM_TYPE) {
+    return parseSeat(await this.call("POST", "/rooms", { name }), this.socketBase());
+  }
+  /** A seat in the room `room`; 404 when it is gone, 409 when it is full or locked. */
+  async join(room) {
+    return parseSeat(await this.call("POST", `/rooms/${encodeURIComponent(room)}/join`), this.socketBase());
+  }
+  /** A seat in an open room of type `name`, created when there is none. */
+  async matchmake(name = ROOM_TYPE) {
+    return parseSeat(await this.call("POST", "/matchmake", { name }), this.socketBase());
+  }
+  /** The origin as a WebSocket base URL: http → ws, https → wss. */
+  socketBase() {
+    return this.origin.replace(/^http/, "ws");
+  }
+  async call(method, path, body) {
+    let response;
+    try {
+      response = await this.fetcher(new URL(path, this.origin).href, {
+        method,
+        headers: body === void 0 ? {} : { "content-type": "application/json" },
+        body: body === void 0 ? void 0 : JSON.stringify(body)
+      });
+    } catch (error) {
+      throw new MatchmakerError(0, `the server did not answer (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const text = await response.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+    }
+    if (!response.ok) {
+      const error = isObject(json) && typeof json.error === "string" ? json.error : `HTTP ${response.status}`;
+      throw new MatchmakerError(response.status, error);
+    }
+    if (json === null) {
+      throw new MatchmakerError(0, `${method} ${path} answered ${response.status} without JSON`);
+    }
+    return json;
+  }
+};
+function isObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function field(object, key, type, what) {
+  const value = object[key];
+  if (typeof value !== type || type === "number" && !Number.isFinite(value)) {
+    throw new MatchmakerError(0, `${what}.${key} should be a ${type}, but is ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+function parseRooms(json) {
+  if (!isObject(json) || !Array.isArray(json.rooms)) {
+    throw new MatchmakerError(0, 'GET /rooms should answer {"rooms": [...]}');
+  }
+  return json.rooms.map((room) => {
+    if (!isObject(room)) {
+      throw new MatchmakerError(0, `a room should be an object, but is ${JSON.stringify(room)}`);
+    }
+    const state = room.state;
+    if (state !== "open" && state !== "locked") {
+      throw new MatchmakerError(0, `room.state should be "open" or "locked", but is ${JSON.stringify(state)}`);
+    }
+    return {
+      id: field(room, "id", "string", "room"),
+      name: field(room, "name", "string", "room"),
+      clients: field(room, "clients", "number", "room"),
+      maxClients: field(room, "max_clients", "number", "room"),
+      label: isObject(room.label) ? room.label : {},
+      tickRateHz: field(room, "tick_rate_hz", "number", "room"),
+      state
+    };
+  });
+}
+function parseSeat(json, socketBase) {
+  if (!isObject(json)) {
+    throw new MatchmakerError(0, `a seat should be an object, but is ${JSON.stringify(json)}`);
+  }
+  const given = field(json, "url", "string", "seat");
+  let url = null;
+  try {
+    url = new URL(given, socketBase);
+  } catch {
+  }
+  if (url === null || url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new MatchmakerError(0, `seat.url should be a ws:// or wss:// URL, but is ${JSON.stringify(given)}`);
+  }
+  return {
+    room: field(json, "room", "string", "seat"),
+    name: field(json, "name", "string", "seat"),
+    url: url.href,
+    seat: field(json, "seat", "string", "seat"),
+    expiresInMs: field(json, "expires_in_ms", "number", "seat")
+  };
+}
+
+// ../clients/ts/src/meter.ts
+var MIN_SPAN_MS = 1e3;
+var RateMeter = class {
+  /** @param windowMs how far back rates are measured. */
+  constructor(windowMs = 2e3) {
+    this.windowMs = windowMs;
+    this.times = [];
+    this.amounts = [];
+    this.since = null;
+  }
+  /** Records one event of `amount` at `now` (performance.now()). */
+  record(now, amount = 0) {
+    if (this.since === null) {
+      this.since = now;
+    }
+    this.times.push(now);
+    this.amounts.push(amount);
+  }
+  /** Forgets everything (a new session): rates are unknown again. */
+  reset() {
+    this.times.length = 0;
+    this.amounts.length = 0;
+    this.since = null;
+  }
+  /** Events per second over the window; null until the meter has watched for MIN_SPAN_MS. */
+  eventsPerSecond(now) {
+    const spanMs = this.span(now);
+    return spanMs === null ? null : this.times.length * 1e3 / spanMs;
+  }
+  /** Amount per second over the window; null likewise. */
+  amountPerSecond(now) {
+    const spanMs = this.span(now);
+    if (spanMs === null) {
+      return null;
+    }
+    let total = 0;
+    for (const amount of this.amounts) {
+      total += amount;
+    }
+    return total * 1e3 / spanMs;
+  }
+  /**
+   * Drops events older than the window; returns the time watched within it (the window,
+   * or less just after the first event), or null when that is under MIN_SPAN_MS.
+   */
+  span(now) {
+    while (this.times.length > 0 && now - this.times[0] > this.windowMs) {
+      this.times.shift();
+      this.amounts.shift();
+    }
+    if (this.since === null) {
+      return null;
+    }
+    const watched = Math.min(this.windowMs, now - this.since);
+    return watched < MIN_SPAN_MS ? null : watched;
+  }
+};
+var RttMeter = class {
+  constructor(samples = 8) {
+    this.samples = samples;
+    this.kept = [];
+  }
+  record(rttMs) {
+    this.kept.push(rttMs);
+    if (this.kept.length > this.samples) {
+      this.kept.shift();
+    }
+  }
+  /** The mean of the recent samples in ms, or null before the first. */
+  get value() {
+    if (this.kept.length === 0) {
+      return null;
+    }
+    let total = 0;
+    for (const sample of this.kept) {
+      total += sample;
+    }
+    return total / this.kept.length;
+  }
+};
+
+// ../clients/ts/src/prediction.ts
+var BLEND_MS = 100;
+var MAX_PENDING = 512;
+var ZERO = { x: 0, y: 0 };
+function clamp(value, low, high) {
+  return Math.min(high, Math.max(low, value));
+}
+function clampDirection(direction) {
+  const length = Math.hypot(direction.x, direction.y);
+  return length > 1 ? { x: direction.x / length, y: direction.y / length } : { x: direction.x, y: direction.y };
+}
+function move(position, direction, speed, ms, arena) {
+  const d = clampDirection(direction);
+  const seconds = Math.max(0, ms) / 1e3;
+  let x = position.x + d.x * speed * seconds;
+  let y = position.y + d.y * speed * seconds;
+  if (arena !== null) {
+    x = clamp(x, 0, arena.x);
+    y = clamp(y, 0, arena.y);
+  }
+  return { x, y };
+}
+var Predictor = class {
+  constructor() {
+    /** World units per second (Settings.movement_speed). */
+    this.speed = 0;
+    this.arena = null;
+    /** Milliseconds between the snapshots this client gets, for the snap threshold. */
+    this.snapshotIntervalMs = 100;
+    /** The newest acknowledged input (its direction is in effect before the pending ones). */
+    this.base = null;
+    /** Inputs sent and not acknowledged, oldest first. */
+    this.pending = [];
+    this.acked = 0;
+    this.ackKnown = false;
+    /** The reconciled, server-based position, integrated up to `at`. */
+    this.target = null;
+    this.at = 0;
+    /** drawn = target + correction x (1 - (now - correctionAt) / BLEND_MS). */
+    this.correction = ZERO;
+    this.correctionAt = 0;
+    this.drawn = null;
+    /** |prediction - reconciled position| at the last reconciliation. */
+    this.lastError = 0;
+    /** The last sequence sent (0: none). */
+    this.lastSent = 0;
+    this.snaps = 0;
+  }
+  /** Forgets everything: a new session (Welcome). */
+  reset() {
+    this.base = null;
+    this.pending = [];
+    this.acked = 0;
+    this.ackKnown = false;
+    this.target = null;
+    this.correction = ZERO;
+    this.drawn = null;
+    this.lastError = 0;
+    this.lastSent = 0;
+  }
+  /** The sequence of the newest input the server acknowledged, or null before any. */
+  get lastAck() {
+    return this.ackKnown ? this.acked : null;
+  }
+  /** Inputs kept (sent and not yet acknowledged). */
+  get pendingInputs() {
+    return this.pending;
+  }
+  /** Where the own actor is drawn, after the last advance() or reconcile(); null before any state. */
+  get position() {
+    return this.drawn;
+  }
+  /** An input was sent. */
+  sent(sequence, direction, now) {
+    if (sequence <= this.acked) {
+      return;
+    }
+    this.advance(now);
+    this.pending.push({ sequence, direction: { x: direction.x, y: direction.y }, sentAt: now });
+    while (this.pending.length > MAX_PENDING) {
+      this.base = this.pending.shift();
+    }
+    this.lastSent = Math.max(this.lastSent, sequence);
+  }
+  /** InputAck: the server applied inputs up to `sequence`. Acked inputs are dropped. */
+  ack(sequence) {
+    if (this.ackKnown && sequence <= this.acked) {
+      return;
+    }
+    this.ackKnown = true;
+    this.acked = sequence;
+    while (this.pending.length > 0 && this.pending[0].sequence <= sequence) {
+      this.base = this.pending.shift();
+    }
+  }
+  /** The direction in effect at time `t` on the client's input timeline. */
+  directionAt(t) {
+    let direction = this.base?.direction ?? ZERO;
+    for (const input of this.pending) {
+      if (input.sentAt > t) {
+        break;
+      }
+      direction = input.direction;
+    }
+    return direction;
+  }
+  /** `position` moved along the input timeline from `from` to `to`. */
+  integrate(position, from, to) {
+    let at = position;
+    let t = from;
+    for (const input of this.pending) {
+      if (t >= to) {
+        break;
+      }
+      if (input.sentAt <= t) {
+        continue;
+      }
+      const end = Math.min(input.sentAt, to);
+      at = move(at, this.directionAt(t), this.speed, end - t, this.arena);
+      t = end;
+    }
+    if (t < to) {
+      at = move(at, this.directionAt(t), this.speed, to - t, this.arena);
+    }
+    return at;
+  }
+  /**
+   * A snapshot was applied at `now`: `server` is the own actor's position in it. `rttMs`
+   * places the snapshot's tick on the client's timeline (receivedAt - rtt), between the
+   * acknowledged input's and the next input's send times. Returns the error.
+   */
+  reconcile(server, now, rttMs = 0) {
+    const lower = this.base?.sentAt ?? -Infinity;
+    const upper = this.pending.length > 0 ? this.pending[0].sentAt : now;
+    const start = Math.min(now, clamp(now - Math.max(0, rttMs), lower, Math.max(lower, upper)));
+    const reconciled = this.integrate({ x: server.x, y: server.y }, start, now);
+    if (this.target === null || this.drawn === null) {
+      this.target = reconciled;
+      this.at = now;
+      this.drawn = { ...reconciled };
+      this.correction = ZERO;
+      this.lastError = 0;
+      return 0;
+    }
+    this.advance(now);
+    const predicted = this.target;
+    const error = Math.hypot(predicted.x - reconciled.x, predicted.y - reconciled.y);
+    this.lastError = error;
+    const drawn = this.drawn;
+    this.target = reconciled;
+    this.at = now;
+    if (error > 2 * this.speed * (this.snapshotIntervalMs / 1e3)) {
+      this.snaps += 1;
+      this.correction = ZERO;
+      this.drawn = { ...reconciled };
+    } else {
+      this.correction = { x: drawn.x - reconciled.x, y: drawn.y - reconciled.y };
+      this.correctionAt = now;
+    }
+    return error;
+  }
+  /** Moves the prediction on to `now` (each animation frame); returns where to draw the own actor. */
+  advance(now) {
+    if (this.target === null) {
+      return null;
+    }
+    if (now > this.at) {
+      this.target = this.integrate(this.target, this.at, now);
+      this.at = now;
+    }
+    const left = Math.max(0, 1 - (now - this.correctionAt) / BLEND_MS);
+    const x = this.target.x + this.correction.x * left;
+    const y = this.target.y + this.correction.y * left;
+    if (left === 0) {
+      this.correction = ZERO;
+    }
+    this.drawn = this.arena === null ? { x, y } : { x: clamp(x, 0, this.arena.x), y: clamp(y, 0, this.arena.y) };
+    return this.drawn;
+  }
+};
+
+// ../clients/ts/src/rate.ts
 var THROTTLE_WORDS = {
   none: "",
-  congested: "congested",
-  "client-cap": "client cap"
+  congested: "slowed down: the connection is not keeping up",
+  "client-cap": "slowed down: this page asked for fewer"
 };
-function describeInterval(everyTicks, reason) {
+function perSecond(everyTicks, tickRateHz) {
+  const rate = tickRateHz / Math.max(1, everyTicks);
+  return `${Number.isInteger(rate) ? rate : rate.toFixed(1)} per second`;
+}
+function describeInterval(everyTicks, reason, tickRateHz = null) {
   if (everyTicks === null) {
     return "–";
   }
-  const interval = `every ${everyTicks} tick${everyTicks === 1 ? "" : "s"}`;
-  return reason === "none" ? interval : `${interval} (throttled: ${THROTTLE_WORDS[reason]})`;
+  const ticks = `every ${everyTicks} tick${everyTicks === 1 ? "" : "s"}`;
+  const interval = tickRateHz === null ? ticks : `${perSecond(everyTicks, tickRateHz)} (${ticks})`;
+  return reason === "none" ? interval : `${interval}, ${THROTTLE_WORDS[reason]}`;
 }
 var SnapshotRateTracker = class {
   constructor() {
@@ -3098,6 +3459,1616 @@ var SnapshotRateTracker = class {
   }
 };
 
+// ../clients/ts/src/mirror.ts
+function emptyState(tick = 0, stepsPerUnit = 0) {
+  return { tick, stepsPerUnit, ...emptyColumns() };
+}
+function indexOf(state, id, from = 0) {
+  let low = from;
+  let high = state.ids.length - 1;
+  while (low <= high) {
+    const middle = low + high >>> 1;
+    const found = state.ids[middle];
+    if (found === id) {
+      return middle;
+    }
+    if (found < id) {
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return -1;
+}
+function fieldsAt(state, row) {
+  return state.fields.subarray(row * FIELD_SLOTS, (row + 1) * FIELD_SLOTS);
+}
+function unsorted(ids) {
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i] <= ids[i - 1]) {
+      return ids[i];
+    }
+  }
+  return null;
+}
+var StateBuilder = class {
+  constructor(capacity) {
+    this.rows = 0;
+    this.ids = new Uint32Array(capacity);
+    this.x = new Int32Array(capacity);
+    this.y = new Int32Array(capacity);
+    this.vx = new Int16Array(capacity);
+    this.vy = new Int16Array(capacity);
+    this.kinds = new Uint8Array(capacity);
+    this.fields = new Int32Array(capacity * FIELD_SLOTS);
+  }
+  /** Appends row `row` of `from`; the caller keeps ids ascending. */
+  push(from, row) {
+    const at = this.rows++;
+    this.ids[at] = from.ids[row];
+    this.x[at] = from.x[row];
+    this.y[at] = from.y[row];
+    this.vx[at] = from.vx[row];
+    this.vy[at] = from.vy[row];
+    this.kinds[at] = from.kinds[row];
+    this.fields.set(from.fields.subarray(row * FIELD_SLOTS, (row + 1) * FIELD_SLOTS), at * FIELD_SLOTS);
+  }
+  finish(tick, stepsPerUnit) {
+    const rows = this.rows;
+    return {
+      tick,
+      stepsPerUnit,
+      ids: this.ids.subarray(0, rows),
+      x: this.x.subarray(0, rows),
+      y: this.y.subarray(0, rows),
+      vx: this.vx.subarray(0, rows),
+      vy: this.vy.subarray(0, rows),
+      kinds: this.kinds.subarray(0, rows),
+      fields: this.fields.subarray(0, rows * FIELD_SLOTS)
+    };
+  }
+};
+function applyChanges(state, ids, change) {
+  let from = 0;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (k > 0 && id <= ids[k - 1]) {
+      return `an id list in the snapshot is not strictly ascending at ${id}`;
+    }
+    const row = indexOf(state, id, from);
+    if (row < 0) {
+      return `delta refers to actor ${id}, which the mirror does not hold`;
+    }
+    from = row;
+    change(row, k);
+  }
+  return null;
+}
+function merged(held, snapshot) {
+  const { spawned, despawned } = snapshot;
+  const disorder = unsorted(despawned) ?? unsorted(spawned.ids);
+  if (disorder !== null) {
+    return `an id list in the snapshot is not strictly ascending at ${disorder}`;
+  }
+  const builder = new StateBuilder(held.ids.length + spawned.ids.length);
+  let s = 0;
+  let d = 0;
+  for (let row = 0; row < held.ids.length; row++) {
+    const id = held.ids[row];
+    while (s < spawned.ids.length && spawned.ids[s] < id) {
+      builder.push(spawned, s++);
+    }
+    if (d < despawned.length && despawned[d] === id) {
+      d++;
+      if (s < spawned.ids.length && spawned.ids[s] === id) {
+        builder.push(spawned, s++);
+      }
+      continue;
+    }
+    if (s < spawned.ids.length && spawned.ids[s] === id) {
+      return `delta spawns actor ${id}, which the mirror already holds`;
+    }
+    if (d < despawned.length && despawned[d] < id) {
+      return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
+    }
+    builder.push(held, row);
+  }
+  if (d < despawned.length) {
+    return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
+  }
+  while (s < spawned.ids.length) {
+    builder.push(spawned, s++);
+  }
+  const next = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
+  const { x, y, vx, vy, fields } = next;
+  const { moved, jumped, turned, refielded } = snapshot;
+  let value = 0;
+  return applyChanges(next, moved.ids, (row, k) => {
+    x[row] = x[row] + moved.dx[k];
+    y[row] = y[row] + moved.dy[k];
+  }) ?? applyChanges(next, jumped.ids, (row, k) => {
+    x[row] = jumped.x[k];
+    y[row] = jumped.y[k];
+  }) ?? applyChanges(next, turned.ids, (row, k) => {
+    vx[row] = turned.vx[k];
+    vy[row] = turned.vy[k];
+  }) ?? applyChanges(next, refielded.ids, (row, k) => {
+    const mask = refielded.masks[k];
+    for (let slot = 0; slot < FIELD_SLOTS; slot++) {
+      if ((mask & 1 << slot) !== 0) {
+        fields[row * FIELD_SLOTS + slot] = refielded.values[value++];
+      }
+    }
+  }) ?? next;
+}
+function columnsMatch(snapshot) {
+  const { spawned: c, moved, jumped, turned, refielded } = snapshot;
+  const n = c.ids.length;
+  return c.fields.length === n * FIELD_SLOTS && refielded.masks.length === refielded.ids.length && maskedValueCount(refielded.masks) === refielded.values.length && c.x.length === n && c.y.length === n && c.vx.length === n && c.vy.length === n && c.kinds.length === n && moved.dx.length === moved.ids.length && moved.dy.length === moved.ids.length && jumped.x.length === jumped.ids.length && jumped.y.length === jumped.ids.length && turned.vx.length === turned.ids.length && turned.vy.length === turned.ids.length;
+}
+var Mirror = class {
+  constructor() {
+    this.current = emptyState();
+  }
+  /** The state held now; replaced (never modified) by every successful apply. */
+  get state() {
+    return this.current;
+  }
+  /** The tick of the state held (0: nothing applied yet). */
+  get tick() {
+    return this.current.tick;
+  }
+  /** Number of actors held. */
+  get size() {
+    return this.current.ids.length;
+  }
+  /**
+   * Applies a full snapshot (replacing everything) or a delta against the state held.
+   * On failure the mirror is unchanged and the result says why.
+   */
+  apply(snapshot) {
+    if (!columnsMatch(snapshot)) {
+      return { ok: false, reason: "a column does not have one entry per id (or per set field mask bit)" };
+    }
+    if (snapshot.baselineTick === null) {
+      const disorder = unsorted(snapshot.spawned.ids);
+      if (disorder !== null) {
+        return { ok: false, reason: `an id list in the snapshot is not strictly ascending at ${disorder}` };
+      }
+      const builder = new StateBuilder(snapshot.spawned.ids.length);
+      for (let row = 0; row < snapshot.spawned.ids.length; row++) {
+        builder.push(snapshot.spawned, row);
+      }
+      this.current = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
+      return { ok: true, full: true, spawned: this.current.ids };
+    }
+    const held = this.current;
+    if (snapshot.baselineTick !== held.tick) {
+      return { ok: false, reason: `delta is against tick ${snapshot.baselineTick}, but the mirror holds tick ${held.tick}` };
+    }
+    if (snapshot.stepsPerUnit !== held.stepsPerUnit) {
+      return { ok: false, reason: `delta uses ${snapshot.stepsPerUnit} steps per unit, the mirror ${held.stepsPerUnit}` };
+    }
+    const next = merged(held, snapshot);
+    if (typeof next === "string") {
+      return { ok: false, reason: next };
+    }
+    this.current = next;
+    return { ok: true, full: false, spawned: snapshot.spawned.ids };
+  }
+  /** Forgets everything (a new session). */
+  reset() {
+    this.current = emptyState();
+  }
+};
+
+// ../clients/ts/src/replication.ts
+var Replication = class {
+  constructor() {
+    this.mirror = new Mirror();
+    /** Snapshots that could not be applied (or decoded), in this session. */
+    this.applyErrors = 0;
+    this.awaitingFull = false;
+  }
+  /** The tick of the newest snapshot applied (0: none yet): what Inputs acknowledge. */
+  get ackTick() {
+    return this.mirror.tick;
+  }
+  /** Whether deltas are being ignored until a full snapshot arrives. */
+  get waitingForFull() {
+    return this.awaitingFull;
+  }
+  /** Applies a decoded snapshot, or ignores it while waiting for a full one. */
+  receive(snapshot) {
+    if (this.awaitingFull && snapshot.baselineTick !== null) {
+      return { outcome: "skipped" };
+    }
+    const result = this.mirror.apply(snapshot);
+    if (!result.ok) {
+      return this.fail(result.reason);
+    }
+    this.awaitingFull = false;
+    return { outcome: "applied", state: this.mirror.state, full: result.full, spawned: result.spawned };
+  }
+  /** Records a snapshot that could not be applied, e.g. because its frame was malformed. */
+  fail(reason) {
+    this.applyErrors += 1;
+    const requestFull = !this.awaitingFull;
+    this.awaitingFull = true;
+    return { outcome: "failed", reason, requestFull };
+  }
+};
+
+// ../clients/ts/src/connection.ts
+var MIN_INPUT_INTERVAL_MS = 5;
+var Connection = class {
+  /**
+   * @param direction the move direction to send with each Input.
+   * @param hello the auth and resume tokens to send in the Hello.
+   */
+  constructor(url, direction, handlers, hello = {}) {
+    this.direction = direction;
+    this.handlers = handlers;
+    this.hello = hello;
+    /** The mirror of the server's world, and how it keeps in step. */
+    this.replication = new Replication();
+    this.state = "connecting";
+    this.sequence = 0;
+    this.inputTimer = null;
+    this.inputIntervalMs = 0;
+    /** The snapshot cap the app wants (0: none), and the one the server was last asked for. */
+    this.wantedCap = 0;
+    this.sentCap = 0;
+    /** Set by dispose(): the socket's events are ignored from then on. */
+    this.disposed = false;
+    this.socket = new WebSocket(url);
+    this.socket.binaryType = "arraybuffer";
+    this.socket.addEventListener("open", () => this.disposed || this.send(encodeHello(this.hello)));
+    this.socket.addEventListener("message", (event) => this.disposed || this.receive(event.data));
+    this.socket.addEventListener("close", (event) => this.disposed || this.closed(event.code, event.reason));
+  }
+  /**
+   * Stops every timer and ignores the socket from now on, without closing it: a close
+   * frame tells the server the player left, whereas a connection given up for dead
+   * should leave the actor waiting for a resume. No handler is called after this.
+   */
+  abandon() {
+    this.disposed = true;
+    this.stopInputs();
+    this.state = "closed";
+  }
+  /**
+   * Closes the socket and abandons it: with 1000 (normal closure) the player leaves; with
+   * 1001 (going away) the page does, as a browser says when a page unloads.
+   */
+  dispose(code = 1e3) {
+    this.abandon();
+    try {
+      this.socket.close(code);
+    } catch {
+    }
+  }
+  /** Sends an Input with the current direction now (used when the pressed keys change). */
+  sendInputNow() {
+    if (this.state !== "connected") {
+      return;
+    }
+    this.sequence += 1;
+    const direction = this.direction();
+    this.send(encodeInput(this.sequence, direction, this.replication.ackTick));
+    this.handlers.onInput?.(this.sequence, direction);
+  }
+  /**
+   * Asks the server for at most `maxPerSecond` snapshots per second (0 lifts the cap):
+   * now when connected, else right after the Welcome.
+   */
+  capSnapshots(maxPerSecond) {
+    this.wantedCap = maxPerSecond;
+    this.sendCap();
+  }
+  sendCap() {
+    if (this.state === "connected" && this.wantedCap !== this.sentCap) {
+      this.sentCap = this.wantedCap;
+      this.send(encodeSnapshotRateRequest(this.wantedCap));
+    }
+  }
+  receive(data) {
+    if (!(data instanceof ArrayBuffer)) {
+      this.handlers.onProtocolError("server sent a text frame; every frame should be binary");
+      return;
+    }
+    let event;
+    try {
+      event = decodeServerMessage(data);
+    } catch (error) {
+      const message = error instanceof ProtocolError ? error.message : String(error);
+      this.handlers.onProtocolError(`bad frame (${data.byteLength} bytes): ${message}`);
+      if (error instanceof ProtocolError && error.bodyType === 2 /* Snapshot */) {
+        this.snapshotDone({ bytes: data.byteLength, tick: null, receipt: this.replication.fail(message) });
+      }
+      return;
+    }
+    if (event.type === "snapshot") {
+      const receipt = this.replication.receive(event.snapshot);
+      this.snapshotDone({ bytes: data.byteLength, tick: event.snapshot.tick, receipt });
+      return;
+    }
+    if (event.type === "ping") {
+      this.send(encodePong(event.nonce));
+    }
+    if (event.type === "welcome" || event.type === "settings") {
+      this.scheduleInputs(event.settings);
+    }
+    this.handlers.onMessage(event);
+    if (event.type === "welcome") {
+      this.sentCap = 0;
+      this.setState("connected");
+      this.sendCap();
+    }
+  }
+  snapshotDone(frame2) {
+    if (frame2.receipt.outcome === "failed" && frame2.receipt.requestFull) {
+      this.send(encodeFullSnapshotRequest());
+    }
+    this.handlers.onSnapshot(frame2);
+  }
+  /** Sends Inputs every `input_every` ticks; a timer already at that interval is kept. */
+  scheduleInputs(settings) {
+    const intervalMs = Math.max(MIN_INPUT_INTERVAL_MS, settings.inputEvery * 1e3 / settings.tickRateHz);
+    if (this.inputTimer !== null && intervalMs === this.inputIntervalMs) {
+      return;
+    }
+    this.stopInputs();
+    this.inputIntervalMs = intervalMs;
+    this.inputTimer = setInterval(() => this.sendInputNow(), intervalMs);
+  }
+  stopInputs() {
+    if (this.inputTimer !== null) {
+      clearInterval(this.inputTimer);
+      this.inputTimer = null;
+    }
+  }
+  send(frame2) {
+    if (!this.disposed && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(frame2);
+    }
+  }
+  closed(code, reason) {
+    this.stopInputs();
+    this.setState("closed");
+    this.handlers.onClose(code, reason);
+  }
+  setState(state) {
+    if (this.state !== state) {
+      this.state = state;
+      this.handlers.onState(state);
+    }
+  }
+};
+
+// ../clients/ts/src/reconnect.ts
+var BASE_DELAY_MS = 250;
+var MAX_DELAY_MS = 5e3;
+var Backoff = class {
+  constructor(options = {}) {
+    this.attempts = 0;
+    this.baseMs = options.baseMs ?? BASE_DELAY_MS;
+    this.capMs = options.capMs ?? MAX_DELAY_MS;
+    this.random = options.random ?? Math.random;
+  }
+  /** Attempts delayed since the last reset. */
+  get attempt() {
+    return this.attempts;
+  }
+  /** The ceiling of the next delay: base * 2^attempt, capped. */
+  get ceilingMs() {
+    return Math.min(this.capMs, this.baseMs * 2 ** Math.min(this.attempts, 30));
+  }
+  /** The delay before the next attempt, in [0, ceilingMs]; counts the attempt. */
+  next() {
+    const ceiling = this.ceilingMs;
+    this.attempts += 1;
+    const r = this.random();
+    const unit2 = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0;
+    return unit2 * ceiling;
+  }
+  /** A connection succeeded: the next delay is short again. */
+  reset() {
+    this.attempts = 0;
+  }
+};
+var browserTimers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle),
+  now: () => performance.now()
+};
+var RetryTimer = class {
+  constructor(timers = browserTimers) {
+    this.timers = timers;
+    this.handle = null;
+    this.dueAt = null;
+  }
+  /** Calls `callback` in `delayMs`, replacing any call still pending. */
+  schedule(delayMs, callback) {
+    this.cancel();
+    this.dueAt = this.timers.now() + delayMs;
+    this.handle = this.timers.setTimeout(() => {
+      this.handle = null;
+      this.dueAt = null;
+      callback();
+    }, delayMs);
+  }
+  cancel() {
+    if (this.handle !== null) {
+      this.timers.clearTimeout(this.handle);
+      this.handle = null;
+    }
+    this.dueAt = null;
+  }
+  get pending() {
+    return this.dueAt !== null;
+  }
+  /** Milliseconds until the pending call (at least 0), or null when none is pending. */
+  remainingMs() {
+    return this.dueAt === null ? null : Math.max(0, this.dueAt - this.timers.now());
+  }
+};
+
+// ../clients/ts/src/session.ts
+var SILENCE_MS = 1e4;
+var Session = class {
+  constructor(options, handlers) {
+    this.handlers = handlers;
+    this.connection = null;
+    /** Connections given up for silence, closed once the next Welcome has come. */
+    this.abandoned = [];
+    this.state = "connecting";
+    /** The Disconnect message of the current connection, if one came. */
+    this.disconnect = null;
+    this.welcomes = 0;
+    this.lastHeardAt = 0;
+    this.wantedCap = 0;
+    this.url = options.url;
+    this.authToken = options.authToken ?? null;
+    this.seat = options.seat ?? null;
+    this.resumeToken = options.resumeToken ?? null;
+    this.room = options.room ?? null;
+    this.direction = options.direction;
+    this.timers = options.timers ?? browserTimers;
+    this.silenceMs = options.silenceMs ?? SILENCE_MS;
+    this.backoff = new Backoff({ random: options.random });
+    this.retry = new RetryTimer(this.timers);
+    this.watchdog = new RetryTimer(this.timers);
+    this.connect();
+  }
+  /** The mirror and its replication state, of the newest connection. */
+  get replication() {
+    return this.current;
+  }
+  /** Successful reconnections: Welcomes after the first. */
+  get reconnects() {
+    return Math.max(0, this.welcomes - 1);
+  }
+  /**
+   * Milliseconds until the next attempt; 0 while one is under way; null when
+   * connected or closed.
+   */
+  retryInMs() {
+    if (this.state === "connected" || this.state === "closed") {
+      return null;
+    }
+    return this.retry.remainingMs() ?? 0;
+  }
+  sendInputNow() {
+    this.connection?.sendInputNow();
+  }
+  /** The snapshot cap to ask for (0: none), now and on every connection to come. */
+  capSnapshots(maxPerSecond) {
+    this.wantedCap = maxPerSecond;
+    this.connection?.capSnapshots(maxPerSecond);
+  }
+  /**
+   * The page's own decision: closes the connection and never reconnects (until reopen).
+   * @param code 1000: the player leaves; 1001: the page goes away (it may come back and resume).
+   */
+  close(code = 1e3) {
+    this.retry.cancel();
+    this.watchdog.cancel();
+    this.connection?.dispose(code);
+    this.connection = null;
+    this.closeAbandoned();
+    this.setState("closed");
+  }
+  /** Connects again after close() (e.g. the page came back from the back-forward cache). */
+  reopen() {
+    if (this.state !== "closed" || this.connection !== null) {
+      return;
+    }
+    this.backoff.reset();
+    this.setState(this.welcomes > 0 ? "reconnecting" : "connecting");
+    this.connect();
+  }
+  connect() {
+    this.disconnect = null;
+    const connection = new Connection(
+      this.url,
+      this.direction,
+      {
+        onState: () => void 0,
+        onMessage: (event) => {
+          if (this.connection === connection) {
+            this.message(event);
+          }
+        },
+        onSnapshot: (frame2) => {
+          if (this.connection === connection) {
+            this.heard();
+            this.handlers.onSnapshot(frame2);
+          }
+        },
+        onProtocolError: (message) => {
+          if (this.connection === connection) {
+            this.heard();
+            this.handlers.onProtocolError(message);
+          }
+        },
+        onInput: (sequence, direction) => {
+          if (this.connection === connection) {
+            this.handlers.onInput?.(sequence, direction);
+          }
+        },
+        onClose: (code, reason) => {
+          if (this.connection === connection) {
+            this.closed(code, reason);
+          }
+        }
+      },
+      {
+        authToken: this.authToken,
+        seat: this.welcomes === 0 ? this.seat : null,
+        resumeToken: this.resumeToken,
+        room: this.resumeToken === null ? null : this.room
+      }
+    );
+    this.connection = connection;
+    this.current = connection.replication;
+    connection.capSnapshots(this.wantedCap);
+    this.heard();
+  }
+  message(event) {
+    this.heard();
+    if (event.type === "disconnect") {
+      this.disconnect = { code: event.code, reason: event.reason };
+    }
+    if (event.type === "welcome") {
+      this.backoff.reset();
+      this.resumeToken = event.resumeToken;
+      if (event.room !== "") {
+        this.room = event.room;
+      }
+      this.welcomes += 1;
+      this.closeAbandoned();
+    }
+    this.handlers.onMessage(event);
+    if (event.type === "welcome") {
+      this.setState("connected");
+    }
+  }
+  closed(code, reason) {
+    this.connection = null;
+    this.watchdog.cancel();
+    const ending = this.disconnect ?? { code, reason };
+    if (isFinalClose(ending.code)) {
+      this.setState("closed");
+      this.handlers.onClose({ ...ending, final: true, retryInMs: null });
+      return;
+    }
+    const delay = this.backoff.next();
+    this.retry.schedule(delay, () => this.connect());
+    this.setState(this.welcomes > 0 ? "reconnecting" : "connecting");
+    this.handlers.onClose({ ...ending, final: false, retryInMs: delay });
+  }
+  /** Something came from the server: the connection is alive. */
+  heard() {
+    this.lastHeardAt = this.timers.now();
+    if (!this.watchdog.pending) {
+      this.watchdog.schedule(this.silenceMs, () => this.checkSilence());
+    }
+  }
+  checkSilence() {
+    const connection = this.connection;
+    if (connection === null) {
+      return;
+    }
+    const silentMs = this.timers.now() - this.lastHeardAt;
+    if (silentMs < this.silenceMs) {
+      this.watchdog.schedule(this.silenceMs - silentMs, () => this.checkSilence());
+      return;
+    }
+    connection.abandon();
+    this.abandoned.push(connection);
+    this.disconnect = null;
+    this.closed(1006, `no word from the server for ${Math.round(silentMs / 1e3)} s`);
+  }
+  closeAbandoned() {
+    for (const connection of this.abandoned) {
+      connection.dispose();
+    }
+    this.abandoned = [];
+  }
+  setState(state) {
+    if (this.state !== state) {
+      this.state = state;
+      this.handlers.onState(state);
+    }
+  }
+};
+
+// ../clients/ts/src/timeline.ts
+var CLOCK_WINDOW_MS = 1e4;
+var DELAY_WINDOW_MS = 4e3;
+var SHRINK_MS_PER_S = 20;
+var DELAY_MARGIN_MS = 20;
+var MIN_RATE = 0.8;
+var MAX_RATE = 1.2;
+var CATCH_UP_MS = 800;
+var SNAP_MS = 1e3;
+var WindowExtreme = class {
+  /** @param better true when `a` should replace `b` as the extreme (a <= b for a minimum). */
+  constructor(windowMs, better) {
+    this.windowMs = windowMs;
+    this.better = better;
+    this.times = [];
+    this.values = [];
+  }
+  add(at, value) {
+    while (this.values.length > 0 && this.better(value, this.values[this.values.length - 1])) {
+      this.values.pop();
+      this.times.pop();
+    }
+    this.values.push(value);
+    this.times.push(at);
+    this.expire(at);
+  }
+  expire(now) {
+    while (this.times.length > 1 && this.times[0] <= now - this.windowMs) {
+      this.times.shift();
+      this.values.shift();
+    }
+  }
+  /** The extreme of the window, or null before any value. */
+  get value() {
+    return this.values.length === 0 ? null : this.values[0];
+  }
+  clear() {
+    this.times.length = 0;
+    this.values.length = 0;
+  }
+};
+var ServerClock = class {
+  constructor() {
+    this.offsets = new WindowExtreme(CLOCK_WINDOW_MS, (a, b) => a <= b);
+  }
+  /**
+   * Records that the state at `serverTimeMs` arrived at local time `arrivedAt`.
+   * @returns how much later than the estimate it arrived (0 for the earliest-arriving path).
+   */
+  observe(serverTimeMs, arrivedAt) {
+    const offset = arrivedAt - serverTimeMs;
+    this.offsets.add(arrivedAt, offset);
+    return offset - (this.offsets.value ?? offset);
+  }
+  /** Local time minus server time, or null before any arrival. */
+  get offsetMs() {
+    return this.offsets.value;
+  }
+  /** The estimated server time at local time `now`, or null before any arrival. */
+  serverNow(now) {
+    const offset = this.offsets.value;
+    return offset === null ? null : now - offset;
+  }
+  reset() {
+    this.offsets.clear();
+  }
+};
+var AdaptiveDelay = class {
+  /** @param floorMs the server's `interpolation_delay`: the delay never goes below it. */
+  constructor(floorMs) {
+    this.floorMs = floorMs;
+    this.needs = new WindowExtreme(DELAY_WINDOW_MS, (a, b) => a >= b);
+    this.current = null;
+    this.updatedAt = null;
+  }
+  /**
+   * Records an arrival `latenessMs` later than the clock estimate while snapshots come
+   * every `intervalMs`, at local time `now`.
+   */
+  observe(latenessMs, intervalMs, now) {
+    this.needs.add(now, Math.max(0, latenessMs) + Math.max(0, intervalMs) + DELAY_MARGIN_MS);
+    this.update(now);
+  }
+  /** The delay in force at local time `now`, in milliseconds. */
+  at(now) {
+    this.update(now);
+    return this.current ?? this.floorMs;
+  }
+  reset() {
+    this.needs.clear();
+    this.current = null;
+    this.updatedAt = null;
+  }
+  update(now) {
+    this.needs.expire(now);
+    const target = Math.max(this.floorMs, this.needs.value ?? 0);
+    if (this.current === null || this.updatedAt === null || target >= this.current) {
+      this.current = target;
+    } else {
+      const elapsed = Math.max(0, now - this.updatedAt);
+      this.current = Math.max(target, this.current - SHRINK_MS_PER_S * elapsed / 1e3);
+    }
+    this.updatedAt = Math.max(now, this.updatedAt ?? now);
+  }
+};
+var RenderClock = class {
+  constructor() {
+    this.time = null;
+    this.lastNow = null;
+  }
+  /**
+   * Advances to local time `now` towards `target` (server time) and returns the server
+   * time to draw. Calling again with the same or an earlier `now` changes nothing.
+   */
+  advance(now, target) {
+    if (this.time === null || this.lastNow === null) {
+      this.time = target;
+      this.lastNow = now;
+      return target;
+    }
+    const elapsed = now - this.lastNow;
+    if (elapsed <= 0) {
+      return this.time;
+    }
+    this.lastNow = now;
+    const free = this.time + elapsed;
+    const gap = target - free;
+    if (Math.abs(gap) > SNAP_MS) {
+      this.time = target;
+      return target;
+    }
+    const rate = Math.min(MAX_RATE, Math.max(MIN_RATE, 1 + gap / CATCH_UP_MS));
+    this.time += elapsed * rate;
+    return this.time;
+  }
+  /**
+   * Keeps the render time at or below `latest` (starved of data: the world holds there),
+   * so that motion resumes from where it stopped when data comes, rather than leaping to
+   * where the clock ran on to.
+   */
+  limit(latest) {
+    if (this.time !== null && this.time > latest) {
+      this.time = latest;
+    }
+  }
+  /** The server time drawn last, or null before any. */
+  get current() {
+    return this.time;
+  }
+  reset() {
+    this.time = null;
+    this.lastNow = null;
+  }
+};
+
+// ../clients/ts/src/world.ts
+var SMOOTHING_FRAME_MS = 1e3 / 60;
+var BUFFER_SLACK_MS = 250;
+var MAX_FRAMES = 128;
+var EXTRAPOLATE_MS = 100;
+var NO_IDS = new Uint32Array(0);
+function clamp2(value, low, high) {
+  return Math.min(high, Math.max(low, value));
+}
+function unit(state) {
+  return 1 / Math.max(1, state.stepsPerUnit);
+}
+function span(from, to, alpha) {
+  return { from: from?.state ?? null, to: to.state, fresh: to.fresh, alpha };
+}
+var World = class {
+  constructor() {
+    this.arenaSize = null;
+    this.ownId = null;
+    this.settings = null;
+    /** Applied states, oldest first. */
+    this.frames = [];
+    this.ownDisplay = null;
+    this.lastFrameAt = null;
+    /** Set by a Welcome while the previous session's states are still drawn: the new own actor. */
+    this.nextOwnId = null;
+    /** The snapshot interval in ticks the server said (null: broadcast_every). */
+    this.snapshotEveryTicks = null;
+    this.clock = new ServerClock();
+    this.delay = new AdaptiveDelay(0);
+    this.renderClock = new RenderClock();
+  }
+  /**
+   * Starts a new session. The states of an earlier one are still drawn until the new
+   * session's first state arrives, then forgotten.
+   */
+  welcome(actorId, arenaSize, settings) {
+    this.arenaSize = arenaSize;
+    this.applySettings(settings);
+    if (this.frames.length === 0) {
+      this.ownId = actorId;
+      this.restart();
+    } else {
+      this.nextOwnId = actorId;
+    }
+  }
+  /** Whether the states drawn are the previous session's, until the new one's first arrives. */
+  get waitingForState() {
+    return this.nextOwnId !== null;
+  }
+  restart() {
+    this.frames = [];
+    this.ownDisplay = null;
+    this.lastFrameAt = null;
+    this.nextOwnId = null;
+    this.clock.reset();
+    this.delay.reset();
+    this.renderClock.reset();
+  }
+  /** New settings (tick rate, smoothing, interpolation delay...), in force from the next frame. */
+  applySettings(settings) {
+    this.settings = settings;
+    this.delay.floorMs = settings.interpolationDelayMs;
+  }
+  /**
+   * The snapshot interval this client gets, in ticks (`SnapshotRateTracker.everyTicks`,
+   * src/rate.ts; null: the settings' broadcast_every), for the states added from now on:
+   * a longer gap between two states was a quiet one.
+   */
+  setSnapshotEveryTicks(everyTicks) {
+    this.snapshotEveryTicks = everyTicks;
+  }
+  /** The snapshot interval in ticks in force now (at least 1). */
+  get everyTicks() {
+    return Math.max(1, this.snapshotEveryTicks ?? this.settings?.broadcastEvery ?? 1);
+  }
+  /** Milliseconds per tick at the tick rate in force. */
+  get tickMs() {
+    return 1e3 / Math.max(1, this.settings?.tickRateHz ?? 1);
+  }
+  /**
+   * Takes the mirror's state after a snapshot was applied at `now` (performance.now()),
+   * after a hold state when the gap since the previous one was quiet.
+   * @param spawned ids a delta spawned (new actors even where an id is reused), or null
+   *   for a full snapshot, whose actors are matched to the previous state by id and kind.
+   */
+  addState(state, spawned, now) {
+    if (this.nextOwnId !== null) {
+      this.ownId = this.nextOwnId;
+      this.restart();
+    }
+    const everyTicks = this.everyTicks;
+    const tickMs = this.tickMs;
+    const previous = this.latest;
+    const serverTime = previous === null ? 0 : previous.serverTime + ticksBetween(state.tick, previous.state.tick) * tickMs;
+    if (previous !== null && serverTime < previous.serverTime) {
+      return;
+    }
+    if (previous !== null && spawned !== null) {
+      const interval = Math.max(everyTicks, previous.everyTicks);
+      if (ticksBetween(state.tick, previous.state.tick) > interval) {
+        const hold = { ...previous.state, tick: addTicks(state.tick, -interval) };
+        this.frames.push({ state: hold, serverTime: serverTime - interval * tickMs, fresh: NO_IDS, everyTicks });
+      }
+    }
+    this.frames.push({ state, serverTime, fresh: spawned ?? NO_IDS, everyTicks });
+    const lateness = this.clock.observe(serverTime, now);
+    this.delay.observe(lateness, everyTicks * tickMs, now);
+    const drawn = this.renderClock.current;
+    let drop = 0;
+    if (drawn !== null) {
+      const oldest = drawn - BUFFER_SLACK_MS;
+      while (this.frames.length - drop > 2 && this.frames[drop + 1].serverTime <= oldest) {
+        drop++;
+      }
+    }
+    drop = Math.max(drop, this.frames.length - MAX_FRAMES);
+    if (drop > 0) {
+      this.frames.splice(0, drop);
+    }
+  }
+  /** States buffered now (for tests and the curious). */
+  get bufferedStates() {
+    return this.frames.length;
+  }
+  get actorCount() {
+    const latest = this.latest;
+    return latest === null ? 0 : latest.state.ids.length;
+  }
+  /** The own actor's position in the newest state, in world units, or null if it is not in it. */
+  get ownPosition() {
+    const latest = this.latest;
+    if (latest === null || this.ownId === null) {
+      return null;
+    }
+    const state = latest.state;
+    const row = indexOf(state, this.ownId);
+    return row < 0 ? null : { x: state.x[row] * unit(state), y: state.y[row] * unit(state) };
+  }
+  /** The own actor's FIELD_SLOTS gameplay field values in the newest state, or null if it is not in it. */
+  get ownFields() {
+    const latest = this.latest;
+    if (latest === null || this.ownId === null) {
+      return null;
+    }
+    const row = indexOf(latest.state, this.ownId);
+    return row < 0 ? null : fieldsAt(latest.state, row);
+  }
+  /**
+   * How far behind the estimated server clock others are drawn at local time `now`, in
+   * milliseconds: the server's interpolation_delay, or more on a jittery link.
+   */
+  delayAt(now) {
+    return this.delay.at(now);
+  }
+  /** The estimated server clock's offset (local time − server time) in milliseconds; null before any state. */
+  get clockOffsetMs() {
+    return this.clock.offsetMs;
+  }
+  /**
+   * The server time (on this session's timeline, ms) others are drawn at for local
+   * time `now`; advances the render clock. Null before any state.
+   */
+  renderTimeAt(now) {
+    const serverNow = this.clock.serverNow(now);
+    if (serverNow === null) {
+      return null;
+    }
+    const drawn = this.renderClock.advance(now, serverNow - this.delay.at(now));
+    const latest = this.latest;
+    if (latest !== null && drawn > latest.serverTime + EXTRAPOLATE_MS) {
+      this.renderClock.limit(latest.serverTime + EXTRAPOLATE_MS);
+      return latest.serverTime + EXTRAPOLATE_MS;
+    }
+    return drawn;
+  }
+  /** Which states other actors are drawn between at local time `now`, or null before any state. */
+  renderSpan(now) {
+    const frames = this.frames;
+    const count = frames.length;
+    if (count === 0) {
+      return null;
+    }
+    const renderAt = this.renderTimeAt(now);
+    const latest = frames[count - 1];
+    if (count === 1 || renderAt === null) {
+      return span(null, latest, 1);
+    }
+    if (renderAt <= frames[0].serverTime) {
+      return span(null, frames[0], 1);
+    }
+    let at = count - 1;
+    while (frames[at].serverTime > renderAt) {
+      at--;
+    }
+    if (at === count - 1) {
+      const previous = frames[count - 2];
+      const spanMs2 = latest.serverTime - previous.serverTime;
+      if (spanMs2 <= 0) {
+        return span(null, latest, 1);
+      }
+      return span(previous, latest, 1 + Math.min(renderAt - latest.serverTime, EXTRAPOLATE_MS) / spanMs2);
+    }
+    const from = frames[at];
+    const to = frames[at + 1];
+    const spanMs = to.serverTime - from.serverTime;
+    return span(from, to, spanMs <= 0 ? 1 : clamp2((renderAt - from.serverTime) / spanMs, 0, 1));
+  }
+  /** Where to draw every actor at time `now` (performance.now()); the own actor last. */
+  actorsAt(now) {
+    const between = this.renderSpan(now);
+    if (between === null) {
+      return [];
+    }
+    const result = [];
+    const { from, to, fresh, alpha } = between;
+    const scale = unit(to);
+    const fromScale = from === null ? 0 : unit(from);
+    let p = 0;
+    let f = 0;
+    for (let row = 0; row < to.ids.length; row++) {
+      const id = to.ids[row];
+      if (id === this.ownId) {
+        continue;
+      }
+      const kind = to.kinds[row];
+      const fields = fieldsAt(to, row);
+      const x = to.x[row] * scale;
+      const y = to.y[row] * scale;
+      while (from !== null && p < from.ids.length && from.ids[p] < id) {
+        p++;
+      }
+      while (f < fresh.length && fresh[f] < id) {
+        f++;
+      }
+      const isFresh = f < fresh.length && fresh[f] === id;
+      if (from !== null && !isFresh && p < from.ids.length && from.ids[p] === id && from.kinds[p] === kind) {
+        const fromX = from.x[p] * fromScale;
+        const fromY = from.y[p] * fromScale;
+        let ax = fromX + (x - fromX) * alpha;
+        let ay = fromY + (y - fromY) * alpha;
+        if (alpha > 1 && this.arenaSize !== null) {
+          ax = clamp2(ax, 0, this.arenaSize.x);
+          ay = clamp2(ay, 0, this.arenaSize.y);
+        }
+        result.push({ id, x: ax, y: ay, kind, own: false, fields });
+      } else {
+        result.push({ id, x, y, kind, own: false, fields });
+      }
+    }
+    const own = this.ownActor(now);
+    if (own !== null) {
+      result.push(own);
+    }
+    this.lastFrameAt = now;
+    return result;
+  }
+  get latest() {
+    return this.frames.length === 0 ? null : this.frames[this.frames.length - 1];
+  }
+  /** The own actor at its newest position, eased; null while it is in no state. */
+  ownActor(now) {
+    const latest = this.latest;
+    if (latest === null || this.ownId === null) {
+      return null;
+    }
+    const state = latest.state;
+    const row = indexOf(state, this.ownId);
+    if (row < 0) {
+      return null;
+    }
+    const at = this.easeOwn({ x: state.x[row] * unit(state), y: state.y[row] * unit(state) }, now);
+    return {
+      id: this.ownId,
+      x: at.x,
+      y: at.y,
+      kind: state.kinds[row],
+      own: true,
+      fields: fieldsAt(state, row)
+    };
+  }
+  easeOwn(target, now) {
+    const smoothing = clamp2(this.settings?.smoothing ?? 0, 0, 1);
+    if (this.ownDisplay === null || this.lastFrameAt === null || smoothing === 0) {
+      this.ownDisplay = { x: target.x, y: target.y };
+      return this.ownDisplay;
+    }
+    const frames = Math.max(0, now - this.lastFrameAt) / SMOOTHING_FRAME_MS;
+    const follow = 1 - Math.pow(smoothing, frames);
+    this.ownDisplay = {
+      x: this.ownDisplay.x + (target.x - this.ownDisplay.x) * follow,
+      y: this.ownDisplay.y + (target.y - this.ownDisplay.y) * follow
+    };
+    return this.ownDisplay;
+  }
+};
+
+// ../clients/ts/src/client.ts
+var RTT_SAMPLES = 8;
+var TickwireClient = class _TickwireClient {
+  constructor(url, options) {
+    this.world = new World();
+    this.predictor = new Predictor();
+    this.rateTracker = new SnapshotRateTracker();
+    this.snapshots = new RateMeter();
+    this.rtt = new RttMeter(RTT_SAMPLES);
+    this.log = new EventLog();
+    this.listeners = /* @__PURE__ */ new Map();
+    this.direction = { x: 0, y: 0 };
+    this.lastClose = null;
+    this.welcomeInfo = null;
+    this.newestTick = null;
+    this.sessionState = "connecting";
+    const timers = options.timers;
+    this.now = timers === void 0 ? () => performance.now() : () => timers.now();
+    this.session = new Session(
+      {
+        url,
+        authToken: options.authToken ?? null,
+        seat: options.seat ?? null,
+        resumeToken: options.resumeToken ?? null,
+        room: options.room ?? null,
+        direction: () => this.direction,
+        timers
+      },
+      {
+        onState: (state) => {
+          this.sessionState = state;
+          this.emit("status", this.status);
+        },
+        onMessage: (event) => this.message(event),
+        onSnapshot: (frame2) => this.snapshot(frame2),
+        onProtocolError: (message) => this.emit("protocolError", message),
+        onInput: (sequence, direction) => this.predictor.sent(sequence, direction, this.now()),
+        onClose: (report) => {
+          const silent = report.code === 1006 && report.reason === "" && !report.final;
+          this.lastClose = silent && this.lastClose !== null ? { ...this.lastClose, retryInMs: report.retryInMs } : report;
+          this.emit("close", report);
+          this.emit("status", this.status);
+        }
+      }
+    );
+  }
+  /** Connects to a server's WebSocket URL (`ws://host:port/ws`) at once. */
+  static connect(url, options = {}) {
+    return new _TickwireClient(url, options);
+  }
+  /**
+   * Takes a seat through the matchmaking API at `httpOrigin` ("https://game.example")
+   * and connects to the room's server with it.
+   * @throws MatchmakerError when the matchmaker refuses (404 room gone, 409 full...).
+   */
+  static async join(httpOrigin, target = "quickPlay", options = {}) {
+    const matchmaker2 = new Matchmaker(httpOrigin);
+    let seat;
+    if (target === "quickPlay") {
+      seat = await matchmaker2.matchmake();
+    } else if ("room" in target) {
+      seat = await matchmaker2.join(target.room);
+    } else if ("create" in target) {
+      seat = await matchmaker2.create(target.create);
+    } else {
+      seat = await matchmaker2.matchmake(target.quickPlay);
+    }
+    return new _TickwireClient(seat.url, { ...options, seat: seat.seat });
+  }
+  /** Listens to `name`; returns the function that stops listening. */
+  on(name, listener) {
+    let set = this.listeners.get(name);
+    if (set === void 0) {
+      set = /* @__PURE__ */ new Set();
+      this.listeners.set(name, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+  emit(name, value) {
+    for (const listener of this.listeners.get(name) ?? []) {
+      listener(value);
+    }
+  }
+  /** The connection's state, and why it is not connected when it is not. */
+  get status() {
+    const close = this.lastClose;
+    let reason = "";
+    if (close !== null) {
+      reason = closeNotice(close.code, close.reason, close.final ? null : this.session.retryInMs() ?? null);
+    }
+    return { state: this.sessionState, close, reason };
+  }
+  /**
+   * The direction the own actor should move in (each component in [-1, 1]; longer
+   * vectors are scaled to length 1). Sent at once and then with every scheduled Input.
+   */
+  sendInput(direction) {
+    this.direction = clampDirection(direction);
+    this.session.sendInputNow();
+  }
+  /** Where to draw the world at `frameTime` (performance.now(), e.g. requestAnimationFrame's time). */
+  view(frameTime = this.now()) {
+    const actors = this.world.actorsAt(frameTime);
+    const predicted = this.world.waitingForState ? null : this.predictor.advance(frameTime);
+    const last = actors.length > 0 ? actors[actors.length - 1] : void 0;
+    const own = last !== void 0 && last.own ? last : null;
+    if (predicted !== null && own !== null) {
+      own.x = predicted.x;
+      own.y = predicted.y;
+    }
+    return { actors, own, delayMs: this.world.delayAt(frameTime) };
+  }
+  /** Asks the server for at most `maxPerSecond` snapshots a second (0: as many as it sends), on every connection. */
+  capSnapshots(maxPerSecond) {
+    this.session.capSnapshots(maxPerSecond);
+  }
+  /**
+   * Closes for good: 1000 (the default) means the player leaves and the actor goes;
+   * 1001 (going away) lets a later session resume it.
+   */
+  close(code = 1e3) {
+    this.session.close(code);
+  }
+  /** Connects again after close(1001), e.g. when a page comes back from the back-forward cache. */
+  reopen() {
+    this.session.reopen();
+  }
+  /** The last Welcome, or null before any. */
+  get welcome() {
+    return this.welcomeInfo;
+  }
+  get settings() {
+    return this.world.settings;
+  }
+  get arenaSize() {
+    return this.world.arenaSize;
+  }
+  get actorId() {
+    return this.world.ownId;
+  }
+  get actorCount() {
+    return this.world.actorCount;
+  }
+  /** The own actor's position in the newest snapshot (the server's word), or null. */
+  get serverPosition() {
+    return this.world.ownPosition;
+  }
+  /** The own actor's gameplay fields in the newest snapshot, name → value, or null. */
+  get ownFields() {
+    const fields = this.world.ownFields;
+    return fields === null ? null : namedFields(this.welcomeInfo?.fieldNames ?? [], fields);
+  }
+  /** The newest server tick heard of, or null. */
+  get tick() {
+    return this.newestTick;
+  }
+  /** The tick of the state the mirror holds (0: none yet). */
+  get mirrorTick() {
+    return this.session.replication.mirror.tick;
+  }
+  /** Snapshots refused in this connection. */
+  get applyErrors() {
+    return this.session.replication.applyErrors;
+  }
+  /** Round-trip time averaged over the last few pings, in ms; null until the first is measured. */
+  get rttMs() {
+    return this.rtt.value;
+  }
+  /** Snapshots per second over the last 2 s; null until a second of them was seen. */
+  snapshotsPerSecond(now = this.now()) {
+    return this.snapshots.eventsPerSecond(now);
+  }
+  /** Snapshot bytes per second, likewise. */
+  snapshotBytesPerSecond(now = this.now()) {
+    return this.snapshots.amountPerSecond(now);
+  }
+  /** This client's snapshot interval in ticks (null before Welcome) and why it is throttled. */
+  get snapshotRate() {
+    return { everyTicks: this.rateTracker.everyTicks, reason: this.rateTracker.reason };
+  }
+  /** The game's gameplay events: the recent ones (oldest first) and how many in all. */
+  get events() {
+    return this.log;
+  }
+  /** The prediction of the own actor (input history, last error, last ack). */
+  get prediction() {
+    return this.predictor;
+  }
+  /** Successful reconnections of this client. */
+  get reconnects() {
+    return this.session.reconnects;
+  }
+  /** Milliseconds until the next connection attempt (0: under way), null when connected or closed. */
+  retryInMs() {
+    return this.session.retryInMs();
+  }
+  publishRate() {
+    this.world.setSnapshotEveryTicks(this.rateTracker.everyTicks);
+    const settings = this.world.settings;
+    if (settings !== null) {
+      this.predictor.speed = settings.movementSpeed;
+      const everyTicks = this.rateTracker.everyTicks ?? settings.broadcastEvery;
+      this.predictor.snapshotIntervalMs = everyTicks * 1e3 / Math.max(1, settings.tickRateHz);
+    }
+  }
+  message(event) {
+    switch (event.type) {
+      case "welcome": {
+        const previousActorId = this.welcomeInfo?.actorId ?? null;
+        this.world.welcome(event.actorId, event.arenaSize, event.settings);
+        this.predictor.reset();
+        this.predictor.arena = event.arenaSize;
+        this.rateTracker.welcome(event.settings);
+        this.log.welcome(event.eventNames);
+        this.lastClose = null;
+        this.newestTick = event.tick;
+        this.publishRate();
+        this.welcomeInfo = {
+          actorId: event.actorId,
+          previousActorId,
+          resumed: event.resumed,
+          resumeToken: event.resumeToken,
+          reconnects: this.session.reconnects,
+          room: event.room,
+          roomName: event.roomName,
+          arenaSize: event.arenaSize,
+          settings: event.settings,
+          tick: event.tick,
+          fieldNames: [...event.fieldNames],
+          eventNames: [...event.eventNames]
+        };
+        this.emit("welcome", this.welcomeInfo);
+        break;
+      }
+      case "inputAck":
+        this.predictor.ack(event.sequence);
+        this.emit("inputAck", { sequence: event.sequence, tick: event.tick });
+        break;
+      case "gameEvents": {
+        const before = this.log.count;
+        this.log.add(event.tick, event.events);
+        const added = this.log.count - before;
+        for (const named of this.log.recent.slice(-Math.min(added, this.log.recent.length))) {
+          this.emit("gameEvent", named);
+        }
+        break;
+      }
+      case "settings":
+        this.world.applySettings(event.settings);
+        this.rateTracker.settings(event.settings);
+        this.publishRate();
+        this.emit("settings", event.settings);
+        break;
+      case "snapshotRate":
+        this.rateTracker.rate(event.everyTicks, event.reason);
+        this.publishRate();
+        this.emit("rate", { everyTicks: event.everyTicks, reason: event.reason });
+        break;
+      case "ping":
+        if (event.rttUs > 0) {
+          this.rtt.record(event.rttUs / 1e3);
+        }
+        break;
+      case "disconnect":
+        this.emit("disconnect", { code: event.code, reason: event.reason });
+        break;
+    }
+  }
+  snapshot(frame2) {
+    const now = this.now();
+    this.snapshots.record(now, frame2.bytes);
+    if (frame2.tick !== null && (this.newestTick === null || isAfter(frame2.tick, this.newestTick))) {
+      this.newestTick = frame2.tick;
+    }
+    const receipt = frame2.receipt;
+    if (receipt.outcome === "failed") {
+      this.emit("snapshot", {
+        applied: false,
+        tick: frame2.tick,
+        bytes: frame2.bytes,
+        reason: receipt.reason,
+        requestedFull: receipt.requestFull
+      });
+      return;
+    }
+    if (receipt.outcome !== "applied") {
+      return;
+    }
+    this.world.addState(receipt.state, receipt.full ? null : receipt.spawned, now);
+    const own = this.world.ownPosition;
+    if (own !== null) {
+      this.predictor.reconcile(own, now, this.rtt.value ?? 0);
+    }
+    this.emit("snapshot", {
+      applied: true,
+      tick: receipt.state.tick,
+      full: receipt.full,
+      bytes: frame2.bytes,
+      actorCount: this.world.actorCount
+    });
+  }
+};
+
+// src/address.ts
+function socketUrl(location2) {
+  const scheme = location2.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location2.host}/ws`;
+}
+function authTokenFrom(search) {
+  return nonEmptyParam(search, "token");
+}
+function roomFrom(search) {
+  return nonEmptyParam(search, "room");
+}
+function withRoom(href, room) {
+  const url = new URL(href);
+  if (room === null) {
+    url.searchParams.delete("room");
+  } else {
+    url.searchParams.set("room", room);
+  }
+  return url.href;
+}
+function nonEmptyParam(search, name) {
+  const value = new URLSearchParams(search).get(name);
+  return value === null || value === "" ? null : value;
+}
+
+// src/layout.ts
+var MARGIN_PX = 24;
+var MIN_ARENA_SIDE_PX = 80;
+function placeArena(view, arena, hud2) {
+  const centred = fitArena({ left: 0, top: 0, width: view.width, height: view.height }, arena);
+  if (hud2 === null || !intersects(centred, hud2)) {
+    return centred;
+  }
+  const usable = regionsBeside(view, hud2).map((region) => fitArena(region, arena)).filter((placement) => Math.min(placement.width, placement.height) >= MIN_ARENA_SIDE_PX);
+  return largest(usable) ?? centred;
+}
+function fitArena(region, arena) {
+  const scale = Math.max(
+    0,
+    Math.min((region.width - 2 * MARGIN_PX) / arena.x, (region.height - 2 * MARGIN_PX) / arena.y)
+  );
+  const width = arena.x * scale;
+  const height = arena.y * scale;
+  return {
+    left: region.left + (region.width - width) / 2,
+    top: region.top + (region.height - height) / 2,
+    width,
+    height,
+    scale
+  };
+}
+function intersects(a, b) {
+  const overlapX = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
+  const overlapY = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
+  return overlapX > 0 && overlapY > 0;
+}
+function regionsBeside(view, hud2) {
+  const hudRight = hud2.left + hud2.width;
+  const hudBottom = hud2.top + hud2.height;
+  return [
+    { left: hudRight, top: 0, width: view.width - hudRight, height: view.height },
+    { left: 0, top: hudBottom, width: view.width, height: view.height - hudBottom }
+  ];
+}
+function largest(placements) {
+  return placements.reduce(
+    (best, placement) => best === void 0 || placement.scale > best.scale ? placement : best,
+    void 0
+  );
+}
+
+// src/render.ts
+var COLORS = {
+  background: "#0b0e13",
+  arena: "#141a22",
+  grid: "#1c2430",
+  border: "#5b6b80",
+  npc: "#3fb6a8",
+  player: "#e0457b",
+  /** The own actor; tests look for exactly this colour on the canvas. */
+  own: "#ffd400",
+  /** Field labels under actors. */
+  label: "#c9d1d9"
+};
+var LABEL_FONT = "11px system-ui, sans-serif";
+var GRID_LINES = 10;
+function inside(value, low, high) {
+  return low > high ? (low + high) / 2 : Math.min(high, Math.max(low, value));
+}
+var Renderer = class {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.widthPx = 0;
+    this.heightPx = 0;
+    /** The HUD's rectangle on the canvas, which the arena keeps clear of; null: no HUD. */
+    this.hud = null;
+    /** Where the last draw put the arena; null when it drew none. */
+    this.placement = null;
+    const context = canvas.getContext("2d", { alpha: false });
+    if (context === null) {
+      throw new Error("this browser has no 2D canvas");
+    }
+    this.context = context;
+    this.resize();
+  }
+  /** Matches the canvas's backing store to its CSS size and the device pixel ratio. */
+  resize() {
+    const ratio = window.devicePixelRatio || 1;
+    this.widthPx = this.canvas.clientWidth;
+    this.heightPx = this.canvas.clientHeight;
+    this.canvas.width = Math.max(1, Math.round(this.widthPx * ratio));
+    this.canvas.height = Math.max(1, Math.round(this.heightPx * ratio));
+    this.context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  }
+  /**
+   * Tells the renderer where the HUD covers the canvas (CSS pixels; null: nowhere), so
+   * that the next draws lay the arena out clear of it.
+   */
+  setHudRect(hud2) {
+    this.hud = hud2;
+  }
+  /** Where the last draw put the arena, in CSS pixels; null when it drew none. */
+  get arenaPlacement() {
+    return this.placement;
+  }
+  /** @param fieldNames the game's gameplay field names, by slot (Welcome.field_names). */
+  draw(arena, actors, fieldNames = []) {
+    const ctx = this.context;
+    ctx.fillStyle = COLORS.background;
+    ctx.fillRect(0, 0, this.widthPx, this.heightPx);
+    if (arena === null) {
+      this.placement = null;
+      return;
+    }
+    this.placement = placeArena({ width: this.widthPx, height: this.heightPx }, arena, this.hud);
+    const { left, top, width, height, scale } = this.placement;
+    ctx.fillStyle = COLORS.arena;
+    ctx.fillRect(left, top, width, height);
+    this.drawGrid(arena, left, top, scale);
+    ctx.strokeStyle = COLORS.border;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(left - 1, top - 1, width + 2, height + 2);
+    const radius = Math.min(14, Math.max(5, Math.min(width, height) / 80));
+    const labels = [];
+    for (const actor of actors) {
+      const reach = actor.own ? radius + 7 : radius + 1;
+      const x = inside(left + actor.x * scale, left + reach, left + width - reach);
+      const y = inside(top + actor.y * scale, top + reach, top + height - reach);
+      const look = fieldLook(fieldNames, actor.fields);
+      if (actor.own) {
+        this.circle(x, y, radius + 1, look.fill ?? COLORS.own);
+        ctx.strokeStyle = COLORS.own;
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.arc(x, y, radius + 6, 0, 2 * Math.PI);
+        ctx.stroke();
+      } else {
+        this.circle(x, y, radius, look.fill ?? (actor.kind === 1 /* Player */ ? COLORS.player : COLORS.npc));
+      }
+      if (look.label !== "") {
+        labels.push({ x, y: y + radius + (actor.own ? 9 : 3), text: look.label });
+      }
+    }
+    if (labels.length > 0) {
+      ctx.font = LABEL_FONT;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      ctx.fillStyle = COLORS.label;
+      for (const label of labels) {
+        ctx.fillText(label.text, label.x, label.y);
+      }
+    }
+  }
+  drawGrid(arena, left, top, scale) {
+    const step = niceStep(Math.max(arena.x, arena.y) / GRID_LINES);
+    const ctx = this.context;
+    ctx.strokeStyle = COLORS.grid;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let x = step; x < arena.x; x += step) {
+      const px = Math.round(left + x * scale) + 0.5;
+      ctx.moveTo(px, top);
+      ctx.lineTo(px, top + arena.y * scale);
+    }
+    for (let y = step; y < arena.y; y += step) {
+      const py = Math.round(top + y * scale) + 0.5;
+      ctx.moveTo(left, py);
+      ctx.lineTo(left + arena.x * scale, py);
+    }
+    ctx.stroke();
+  }
+  circle(x, y, radius, color) {
+    const ctx = this.context;
+    ctx.fillStyle = color;
+    ctx.beginPath();
+    ctx.arc(x, y, radius, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+};
+function niceStep(raw) {
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const factor of [1, 2, 5, 10]) {
+    if (factor * power >= raw) {
+      return factor * power;
+    }
+  }
+  return 10 * power;
+}
+
 // src/hud.ts
 var LABELS = {
   room: "room",
@@ -3108,10 +5079,10 @@ var LABELS = {
   actors: "actors",
   rate: "snapshots/s",
   bytes: "snapshot bytes/s",
-  tickRate: "tick rate",
+  tickRate: "server ticks",
   interval: "snapshots",
-  input: "input",
-  delay: "interp delay",
+  input: "inputs sent",
+  delay: "others drawn",
   fields: "fields"
 };
 var OPTIONAL = /* @__PURE__ */ new Set(["fields"]);
@@ -3129,6 +5100,23 @@ function formatByteRate(bytesPerSecond) {
     return `${(bytesPerSecond / 1e3).toFixed(1)} kB/s`;
   }
   return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+}
+function describeDelay(delayMs, settings) {
+  if (delayMs === null || settings === null) {
+    return "–";
+  }
+  const shown = Math.round(delayMs);
+  const floor = settings.interpolationDelayMs;
+  return shown <= floor ? `${floor} ms behind` : `${shown} ms behind (min ${floor} ms: the link is jittery)`;
+}
+function swatch(color, ring) {
+  const dot = document.createElement("span");
+  dot.className = "swatch";
+  dot.style.background = color;
+  if (ring) {
+    dot.style.boxShadow = `0 0 0 2px #0b0e13, 0 0 0 4px ${color}`;
+  }
+  return dot;
 }
 var Hud = class {
   /** @param onLeave what the Leave button does. */
@@ -3158,6 +5146,16 @@ var Hud = class {
     const help = document.createElement("p");
     help.className = "help";
     help.textContent = "move: WASD or arrow keys";
+    const legend = document.createElement("p");
+    legend.className = "legend";
+    legend.append(
+      swatch(COLORS.own, true),
+      " you  ",
+      swatch(COLORS.player, false),
+      " other players  ",
+      swatch(COLORS.npc, false),
+      " NPCs"
+    );
     const leave = document.createElement("button");
     leave.type = "button";
     leave.dataset.action = "leave";
@@ -3169,7 +5167,7 @@ var Hud = class {
     const actions = document.createElement("p");
     actions.className = "actions";
     actions.append(leave);
-    root.replaceChildren(list, this.events, this.notice, help, actions);
+    root.replaceChildren(list, legend, this.events, this.notice, help, actions);
   }
   update(view) {
     this.set("room", describeRoom(view.roomName, view.room));
@@ -3179,14 +5177,15 @@ var Hud = class {
     this.set("tick", view.tick === null ? "–" : String(view.tick));
     this.set("rtt", view.rttMs === null ? "–" : `${view.rttMs.toFixed(1)} ms`);
     this.set("actors", String(view.actorCount));
-    this.set("rate", view.snapshotRate.toFixed(1));
-    this.set("bytes", formatByteRate(view.snapshotBytesPerSecond));
+    this.set("rate", view.snapshotRate === null ? "–" : view.snapshotRate.toFixed(1));
+    this.set("bytes", view.snapshotBytesPerSecond === null ? "–" : formatByteRate(view.snapshotBytesPerSecond));
     const settings = view.settings;
-    this.set("tickRate", settings === null ? "–" : `${settings.tickRateHz} Hz`);
-    this.set("interval", describeInterval(view.snapshotEveryTicks, view.throttle));
+    const tickRate = settings?.tickRateHz ?? null;
+    this.set("tickRate", settings === null ? "–" : perSecond(1, settings.tickRateHz));
+    this.set("interval", describeInterval(view.snapshotEveryTicks, view.throttle, tickRate));
     this.values.get("interval")?.toggleAttribute("data-throttled", view.throttle !== "none");
-    this.set("input", settings === null ? "–" : describeInterval(settings.inputEvery, "none"));
-    this.set("delay", settings === null ? "–" : `${settings.interpolationDelayMs} ms`);
+    this.set("input", settings === null ? "–" : describeInterval(settings.inputEvery, "none", tickRate));
+    this.set("delay", describeDelay(view.delayMs, settings));
     this.set("fields", view.fieldNames.join(", "));
     this.show("fields", view.fieldNames.length > 0);
     this.showEvents(view.events);
@@ -3197,20 +5196,20 @@ var Hud = class {
     this.notice.dataset.kind = view.notice?.kind ?? "info";
     this.notice.hidden = text === "";
   }
-  showEvents(events2) {
-    const key = events2.join("\n");
+  showEvents(events) {
+    const key = events.join("\n");
     if (key === this.shownEvents) {
       return;
     }
     this.shownEvents = key;
     this.events.replaceChildren(
-      ...events2.map((text) => {
+      ...events.map((text) => {
         const item = document.createElement("li");
         item.textContent = text;
         return item;
       })
     );
-    this.events.hidden = events2.length === 0;
+    this.events.hidden = events.length === 0;
   }
   show(field2, shown) {
     for (const element of [this.labels.get(field2), this.values.get(field2)]) {
@@ -3416,527 +5415,6 @@ function button(text, action, onClick) {
   return element;
 }
 
-// src/matchmaker.ts
-var ROOM_TYPE = "default";
-var MatchmakerError = class extends Error {
-  constructor(status2, message) {
-    super(message);
-    this.name = "MatchmakerError";
-    this.status = status2;
-  }
-};
-var Matchmaker = class {
-  /**
-   * @param origin the server's HTTP origin, e.g. "http://127.0.0.1:8080" (the page's).
-   * @param fetcher `fetch`, or a stand-in for tests.
-   */
-  constructor(origin, fetcher = (url, init) => fetch(url, init)) {
-    this.origin = origin;
-    this.fetcher = fetcher;
-  }
-  async rooms() {
-    return parseRooms(await this.call("GET", "/rooms"));
-  }
-  /** Creates a room of type `name` and takes a seat in it. */
-  async create(name = ROOM_TYPE) {
-    return parseSeat(await this.call("POST", "/rooms", { name }), this.socketBase());
-  }
-  /** A seat in the room `room`; 404 when it is gone, 409 when it is full or locked. */
-  async join(room) {
-    return parseSeat(await this.call("POST", `/rooms/${encodeURIComponent(room)}/join`), this.socketBase());
-  }
-  /** A seat in an open room of type `name`, created when there is none. */
-  async matchmake(name = ROOM_TYPE) {
-    return parseSeat(await this.call("POST", "/matchmake", { name }), this.socketBase());
-  }
-  /** The origin as a WebSocket base URL: http → ws, https → wss. */
-  socketBase() {
-    return this.origin.replace(/^http/, "ws");
-  }
-  async call(method, path, body) {
-    let response;
-    try {
-      response = await this.fetcher(new URL(path, this.origin).href, {
-        method,
-        headers: body === void 0 ? {} : { "content-type": "application/json" },
-        body: body === void 0 ? void 0 : JSON.stringify(body)
-      });
-    } catch (error) {
-      throw new MatchmakerError(0, `the server did not answer (${error instanceof Error ? error.message : String(error)})`);
-    }
-    const text = await response.text();
-    let json = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-    }
-    if (!response.ok) {
-      const error = isObject(json) && typeof json.error === "string" ? json.error : `HTTP ${response.status}`;
-      throw new MatchmakerError(response.status, error);
-    }
-    if (json === null) {
-      throw new MatchmakerError(0, `${method} ${path} answered ${response.status} without JSON`);
-    }
-    return json;
-  }
-};
-function isObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function field(object, key, type, what) {
-  const value = object[key];
-  if (typeof value !== type || type === "number" && !Number.isFinite(value)) {
-    throw new MatchmakerError(0, `${what}.${key} should be a ${type}, but is ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-function parseRooms(json) {
-  if (!isObject(json) || !Array.isArray(json.rooms)) {
-    throw new MatchmakerError(0, 'GET /rooms should answer {"rooms": [...]}');
-  }
-  return json.rooms.map((room) => {
-    if (!isObject(room)) {
-      throw new MatchmakerError(0, `a room should be an object, but is ${JSON.stringify(room)}`);
-    }
-    const state2 = room.state;
-    if (state2 !== "open" && state2 !== "locked") {
-      throw new MatchmakerError(0, `room.state should be "open" or "locked", but is ${JSON.stringify(state2)}`);
-    }
-    return {
-      id: field(room, "id", "string", "room"),
-      name: field(room, "name", "string", "room"),
-      clients: field(room, "clients", "number", "room"),
-      maxClients: field(room, "max_clients", "number", "room"),
-      label: isObject(room.label) ? room.label : {},
-      tickRateHz: field(room, "tick_rate_hz", "number", "room"),
-      state: state2
-    };
-  });
-}
-function parseSeat(json, socketBase) {
-  if (!isObject(json)) {
-    throw new MatchmakerError(0, `a seat should be an object, but is ${JSON.stringify(json)}`);
-  }
-  const given = field(json, "url", "string", "seat");
-  let url = null;
-  try {
-    url = new URL(given, socketBase);
-  } catch {
-  }
-  if (url === null || url.protocol !== "ws:" && url.protocol !== "wss:") {
-    throw new MatchmakerError(0, `seat.url should be a ws:// or wss:// URL, but is ${JSON.stringify(given)}`);
-  }
-  return {
-    room: field(json, "room", "string", "seat"),
-    name: field(json, "name", "string", "seat"),
-    url: url.href,
-    seat: field(json, "seat", "string", "seat"),
-    expiresInMs: field(json, "expires_in_ms", "number", "seat")
-  };
-}
-
-// src/meter.ts
-var RateMeter = class {
-  /** @param windowMs how far back rates are measured. */
-  constructor(windowMs = 2e3) {
-    this.windowMs = windowMs;
-    this.times = [];
-    this.amounts = [];
-  }
-  /** Records one event of `amount` at `now` (performance.now()). */
-  record(now, amount = 0) {
-    this.times.push(now);
-    this.amounts.push(amount);
-  }
-  /** Events per second over the window; 0 until two events are in it. */
-  eventsPerSecond(now) {
-    const spanMs = this.span(now);
-    return spanMs > 0 ? (this.times.length - 1) * 1e3 / spanMs : 0;
-  }
-  /** Amount per second over the window (the first event's amount opens the span). */
-  amountPerSecond(now) {
-    const spanMs = this.span(now);
-    if (spanMs <= 0) {
-      return 0;
-    }
-    let total = 0;
-    for (let i = 1; i < this.amounts.length; i++) {
-      total += this.amounts[i];
-    }
-    return total * 1e3 / spanMs;
-  }
-  /** Drops events older than the window; returns the span between the first and last left. */
-  span(now) {
-    while (this.times.length > 0 && now - this.times[0] > this.windowMs) {
-      this.times.shift();
-      this.amounts.shift();
-    }
-    const count = this.times.length;
-    return count < 2 ? 0 : this.times[count - 1] - this.times[0];
-  }
-};
-
-// src/prediction.ts
-var BLEND_MS = 100;
-var MAX_PENDING = 512;
-var ZERO = { x: 0, y: 0 };
-function clamp(value, low, high) {
-  return Math.min(high, Math.max(low, value));
-}
-function clampDirection(direction) {
-  const length = Math.hypot(direction.x, direction.y);
-  return length > 1 ? { x: direction.x / length, y: direction.y / length } : { x: direction.x, y: direction.y };
-}
-function move(position, direction, speed, ms, arena) {
-  const d = clampDirection(direction);
-  const seconds = Math.max(0, ms) / 1e3;
-  let x = position.x + d.x * speed * seconds;
-  let y = position.y + d.y * speed * seconds;
-  if (arena !== null) {
-    x = clamp(x, 0, arena.x);
-    y = clamp(y, 0, arena.y);
-  }
-  return { x, y };
-}
-var Predictor = class {
-  constructor() {
-    /** World units per second (Settings.movement_speed). */
-    this.speed = 0;
-    this.arena = null;
-    /** Milliseconds between the snapshots this client gets, for the snap threshold. */
-    this.snapshotIntervalMs = 100;
-    /** The newest acknowledged input (its direction is in effect before the pending ones). */
-    this.base = null;
-    /** Inputs sent and not acknowledged, oldest first. */
-    this.pending = [];
-    this.acked = 0;
-    this.ackKnown = false;
-    /** The reconciled, server-based position, integrated up to `at`. */
-    this.target = null;
-    this.at = 0;
-    /** drawn = target + correction x (1 - (now - correctionAt) / BLEND_MS). */
-    this.correction = ZERO;
-    this.correctionAt = 0;
-    this.drawn = null;
-    /** |prediction - reconciled position| at the last reconciliation. */
-    this.lastError = 0;
-    /** The last sequence sent (0: none). */
-    this.lastSent = 0;
-    this.snaps = 0;
-  }
-  /** Forgets everything: a new session (Welcome). */
-  reset() {
-    this.base = null;
-    this.pending = [];
-    this.acked = 0;
-    this.ackKnown = false;
-    this.target = null;
-    this.correction = ZERO;
-    this.drawn = null;
-    this.lastError = 0;
-    this.lastSent = 0;
-  }
-  /** The sequence of the newest input the server acknowledged, or null before any. */
-  get lastAck() {
-    return this.ackKnown ? this.acked : null;
-  }
-  /** Inputs kept (sent and not yet acknowledged). */
-  get pendingInputs() {
-    return this.pending;
-  }
-  /** Where the own actor is drawn, after the last advance() or reconcile(); null before any state. */
-  get position() {
-    return this.drawn;
-  }
-  /** An input was sent. */
-  sent(sequence, direction, now) {
-    if (sequence <= this.acked) {
-      return;
-    }
-    this.advance(now);
-    this.pending.push({ sequence, direction: { x: direction.x, y: direction.y }, sentAt: now });
-    while (this.pending.length > MAX_PENDING) {
-      this.base = this.pending.shift();
-    }
-    this.lastSent = Math.max(this.lastSent, sequence);
-  }
-  /** InputAck: the server applied inputs up to `sequence`. Acked inputs are dropped. */
-  ack(sequence) {
-    if (this.ackKnown && sequence <= this.acked) {
-      return;
-    }
-    this.ackKnown = true;
-    this.acked = sequence;
-    while (this.pending.length > 0 && this.pending[0].sequence <= sequence) {
-      this.base = this.pending.shift();
-    }
-  }
-  /** The direction in effect at time `t` on the client's input timeline. */
-  directionAt(t) {
-    let direction = this.base?.direction ?? ZERO;
-    for (const input of this.pending) {
-      if (input.sentAt > t) {
-        break;
-      }
-      direction = input.direction;
-    }
-    return direction;
-  }
-  /** `position` moved along the input timeline from `from` to `to`. */
-  integrate(position, from, to) {
-    let at = position;
-    let t = from;
-    for (const input of this.pending) {
-      if (t >= to) {
-        break;
-      }
-      if (input.sentAt <= t) {
-        continue;
-      }
-      const end = Math.min(input.sentAt, to);
-      at = move(at, this.directionAt(t), this.speed, end - t, this.arena);
-      t = end;
-    }
-    if (t < to) {
-      at = move(at, this.directionAt(t), this.speed, to - t, this.arena);
-    }
-    return at;
-  }
-  /**
-   * A snapshot was applied at `now`: `server` is the own actor's position in it. `rttMs`
-   * places the snapshot's tick on the client's timeline (receivedAt - rtt), between the
-   * acknowledged input's and the next input's send times. Returns the error.
-   */
-  reconcile(server, now, rttMs = 0) {
-    const lower = this.base?.sentAt ?? -Infinity;
-    const upper = this.pending.length > 0 ? this.pending[0].sentAt : now;
-    const start = Math.min(now, clamp(now - Math.max(0, rttMs), lower, Math.max(lower, upper)));
-    const reconciled = this.integrate({ x: server.x, y: server.y }, start, now);
-    if (this.target === null || this.drawn === null) {
-      this.target = reconciled;
-      this.at = now;
-      this.drawn = { ...reconciled };
-      this.correction = ZERO;
-      this.lastError = 0;
-      return 0;
-    }
-    this.advance(now);
-    const predicted = this.target;
-    const error = Math.hypot(predicted.x - reconciled.x, predicted.y - reconciled.y);
-    this.lastError = error;
-    const drawn = this.drawn;
-    this.target = reconciled;
-    this.at = now;
-    if (error > 2 * this.speed * (this.snapshotIntervalMs / 1e3)) {
-      this.snaps += 1;
-      this.correction = ZERO;
-      this.drawn = { ...reconciled };
-    } else {
-      this.correction = { x: drawn.x - reconciled.x, y: drawn.y - reconciled.y };
-      this.correctionAt = now;
-    }
-    return error;
-  }
-  /** Moves the prediction on to `now` (each animation frame); returns where to draw the own actor. */
-  advance(now) {
-    if (this.target === null) {
-      return null;
-    }
-    if (now > this.at) {
-      this.target = this.integrate(this.target, this.at, now);
-      this.at = now;
-    }
-    const left = Math.max(0, 1 - (now - this.correctionAt) / BLEND_MS);
-    const x = this.target.x + this.correction.x * left;
-    const y = this.target.y + this.correction.y * left;
-    if (left === 0) {
-      this.correction = ZERO;
-    }
-    this.drawn = this.arena === null ? { x, y } : { x: clamp(x, 0, this.arena.x), y: clamp(y, 0, this.arena.y) };
-    return this.drawn;
-  }
-};
-
-// src/layout.ts
-var MARGIN_PX = 24;
-var MIN_ARENA_SIDE_PX = 80;
-function placeArena(view, arena, hud2) {
-  const centred = fitArena({ left: 0, top: 0, width: view.width, height: view.height }, arena);
-  if (hud2 === null || !intersects(centred, hud2)) {
-    return centred;
-  }
-  const usable = regionsBeside(view, hud2).map((region) => fitArena(region, arena)).filter((placement) => Math.min(placement.width, placement.height) >= MIN_ARENA_SIDE_PX);
-  return largest(usable) ?? centred;
-}
-function fitArena(region, arena) {
-  const scale = Math.max(
-    0,
-    Math.min((region.width - 2 * MARGIN_PX) / arena.x, (region.height - 2 * MARGIN_PX) / arena.y)
-  );
-  const width = arena.x * scale;
-  const height = arena.y * scale;
-  return {
-    left: region.left + (region.width - width) / 2,
-    top: region.top + (region.height - height) / 2,
-    width,
-    height,
-    scale
-  };
-}
-function intersects(a, b) {
-  const overlapX = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
-  const overlapY = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
-  return overlapX > 0 && overlapY > 0;
-}
-function regionsBeside(view, hud2) {
-  const hudRight = hud2.left + hud2.width;
-  const hudBottom = hud2.top + hud2.height;
-  return [
-    { left: hudRight, top: 0, width: view.width - hudRight, height: view.height },
-    { left: 0, top: hudBottom, width: view.width, height: view.height - hudBottom }
-  ];
-}
-function largest(placements) {
-  return placements.reduce(
-    (best, placement) => best === void 0 || placement.scale > best.scale ? placement : best,
-    void 0
-  );
-}
-
-// src/render.ts
-var COLORS = {
-  background: "#0b0e13",
-  arena: "#141a22",
-  grid: "#1c2430",
-  border: "#5b6b80",
-  npc: "#3fb6a8",
-  player: "#e0457b",
-  /** The own actor; tests look for exactly this colour on the canvas. */
-  own: "#ffd400",
-  /** Field labels under actors. */
-  label: "#c9d1d9"
-};
-var LABEL_FONT = "11px system-ui, sans-serif";
-var GRID_LINES = 10;
-var Renderer = class {
-  constructor(canvas) {
-    this.canvas = canvas;
-    this.widthPx = 0;
-    this.heightPx = 0;
-    /** The HUD's rectangle on the canvas, which the arena keeps clear of; null: no HUD. */
-    this.hud = null;
-    /** Where the last draw put the arena; null when it drew none. */
-    this.placement = null;
-    const context = canvas.getContext("2d", { alpha: false });
-    if (context === null) {
-      throw new Error("this browser has no 2D canvas");
-    }
-    this.context = context;
-    this.resize();
-  }
-  /** Matches the canvas's backing store to its CSS size and the device pixel ratio. */
-  resize() {
-    const ratio = window.devicePixelRatio || 1;
-    this.widthPx = this.canvas.clientWidth;
-    this.heightPx = this.canvas.clientHeight;
-    this.canvas.width = Math.max(1, Math.round(this.widthPx * ratio));
-    this.canvas.height = Math.max(1, Math.round(this.heightPx * ratio));
-    this.context.setTransform(ratio, 0, 0, ratio, 0, 0);
-  }
-  /**
-   * Tells the renderer where the HUD covers the canvas (CSS pixels; null: nowhere), so
-   * that the next draws lay the arena out clear of it.
-   */
-  setHudRect(hud2) {
-    this.hud = hud2;
-  }
-  /** Where the last draw put the arena, in CSS pixels; null when it drew none. */
-  get arenaPlacement() {
-    return this.placement;
-  }
-  /** @param fieldNames the game's gameplay field names, by slot (Welcome.field_names). */
-  draw(arena, actors, fieldNames2 = []) {
-    const ctx = this.context;
-    ctx.fillStyle = COLORS.background;
-    ctx.fillRect(0, 0, this.widthPx, this.heightPx);
-    if (arena === null) {
-      this.placement = null;
-      return;
-    }
-    this.placement = placeArena({ width: this.widthPx, height: this.heightPx }, arena, this.hud);
-    const { left, top, width, height, scale } = this.placement;
-    ctx.fillStyle = COLORS.arena;
-    ctx.fillRect(left, top, width, height);
-    this.drawGrid(arena, left, top, scale);
-    ctx.strokeStyle = COLORS.border;
-    ctx.lineWidth = 2;
-    ctx.strokeRect(left - 1, top - 1, width + 2, height + 2);
-    const radius = Math.min(14, Math.max(5, Math.min(width, height) / 80));
-    const labels = [];
-    for (const actor of actors) {
-      const x = left + actor.x * scale;
-      const y = top + actor.y * scale;
-      const look = fieldLook(fieldNames2, actor.fields);
-      if (actor.own) {
-        this.circle(x, y, radius + 1, look.fill ?? COLORS.own);
-        ctx.strokeStyle = COLORS.own;
-        ctx.lineWidth = 2;
-        ctx.beginPath();
-        ctx.arc(x, y, radius + 6, 0, 2 * Math.PI);
-        ctx.stroke();
-      } else {
-        this.circle(x, y, radius, look.fill ?? (actor.kind === 1 /* Player */ ? COLORS.player : COLORS.npc));
-      }
-      if (look.label !== "") {
-        labels.push({ x, y: y + radius + (actor.own ? 9 : 3), text: look.label });
-      }
-    }
-    if (labels.length > 0) {
-      ctx.font = LABEL_FONT;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "top";
-      ctx.fillStyle = COLORS.label;
-      for (const label of labels) {
-        ctx.fillText(label.text, label.x, label.y);
-      }
-    }
-  }
-  drawGrid(arena, left, top, scale) {
-    const step = niceStep(Math.max(arena.x, arena.y) / GRID_LINES);
-    const ctx = this.context;
-    ctx.strokeStyle = COLORS.grid;
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    for (let x = step; x < arena.x; x += step) {
-      const px = Math.round(left + x * scale) + 0.5;
-      ctx.moveTo(px, top);
-      ctx.lineTo(px, top + arena.y * scale);
-    }
-    for (let y = step; y < arena.y; y += step) {
-      const py = Math.round(top + y * scale) + 0.5;
-      ctx.moveTo(left, py);
-      ctx.lineTo(left + arena.x * scale, py);
-    }
-    ctx.stroke();
-  }
-  circle(x, y, radius, color) {
-    const ctx = this.context;
-    ctx.fillStyle = color;
-    ctx.beginPath();
-    ctx.arc(x, y, radius, 0, 2 * Math.PI);
-    ctx.fill();
-  }
-};
-function niceStep(raw) {
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  for (const factor of [1, 2, 5, 10]) {
-    if (factor * power >= raw) {
-      return factor * power;
-    }
-  }
-  return 10 * power;
-}
-
 // src/resume-store.ts
 var KEY_PREFIX = "tickwire.resume.";
 var ResumeStore = class {
@@ -4137,651 +5615,6 @@ function asMatchmakerError(error) {
   return new MatchmakerError(0, error instanceof Error ? error.message : String(error));
 }
 
-// src/mirror.ts
-function emptyState(tick = 0, stepsPerUnit = 0) {
-  return { tick, stepsPerUnit, ...emptyColumns() };
-}
-function indexOf(state2, id, from = 0) {
-  let low = from;
-  let high = state2.ids.length - 1;
-  while (low <= high) {
-    const middle = low + high >>> 1;
-    const found = state2.ids[middle];
-    if (found === id) {
-      return middle;
-    }
-    if (found < id) {
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return -1;
-}
-function fieldsAt(state2, row) {
-  return state2.fields.subarray(row * FIELD_SLOTS, (row + 1) * FIELD_SLOTS);
-}
-function unsorted(ids) {
-  for (let i = 1; i < ids.length; i++) {
-    if (ids[i] <= ids[i - 1]) {
-      return ids[i];
-    }
-  }
-  return null;
-}
-var StateBuilder = class {
-  constructor(capacity) {
-    this.rows = 0;
-    this.ids = new Uint32Array(capacity);
-    this.x = new Int32Array(capacity);
-    this.y = new Int32Array(capacity);
-    this.vx = new Int16Array(capacity);
-    this.vy = new Int16Array(capacity);
-    this.kinds = new Uint8Array(capacity);
-    this.fields = new Int32Array(capacity * FIELD_SLOTS);
-  }
-  /** Appends row `row` of `from`; the caller keeps ids ascending. */
-  push(from, row) {
-    const at = this.rows++;
-    this.ids[at] = from.ids[row];
-    this.x[at] = from.x[row];
-    this.y[at] = from.y[row];
-    this.vx[at] = from.vx[row];
-    this.vy[at] = from.vy[row];
-    this.kinds[at] = from.kinds[row];
-    this.fields.set(from.fields.subarray(row * FIELD_SLOTS, (row + 1) * FIELD_SLOTS), at * FIELD_SLOTS);
-  }
-  finish(tick, stepsPerUnit) {
-    const rows = this.rows;
-    return {
-      tick,
-      stepsPerUnit,
-      ids: this.ids.subarray(0, rows),
-      x: this.x.subarray(0, rows),
-      y: this.y.subarray(0, rows),
-      vx: this.vx.subarray(0, rows),
-      vy: this.vy.subarray(0, rows),
-      kinds: this.kinds.subarray(0, rows),
-      fields: this.fields.subarray(0, rows * FIELD_SLOTS)
-    };
-  }
-};
-function applyChanges(state2, ids, change) {
-  let from = 0;
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k];
-    if (k > 0 && id <= ids[k - 1]) {
-      return `an id list in the snapshot is not strictly ascending at ${id}`;
-    }
-    const row = indexOf(state2, id, from);
-    if (row < 0) {
-      return `delta refers to actor ${id}, which the mirror does not hold`;
-    }
-    from = row;
-    change(row, k);
-  }
-  return null;
-}
-function merged(held, snapshot) {
-  const { spawned, despawned } = snapshot;
-  const disorder = unsorted(despawned) ?? unsorted(spawned.ids);
-  if (disorder !== null) {
-    return `an id list in the snapshot is not strictly ascending at ${disorder}`;
-  }
-  const builder = new StateBuilder(held.ids.length + spawned.ids.length);
-  let s = 0;
-  let d = 0;
-  for (let row = 0; row < held.ids.length; row++) {
-    const id = held.ids[row];
-    while (s < spawned.ids.length && spawned.ids[s] < id) {
-      builder.push(spawned, s++);
-    }
-    if (d < despawned.length && despawned[d] === id) {
-      d++;
-      if (s < spawned.ids.length && spawned.ids[s] === id) {
-        builder.push(spawned, s++);
-      }
-      continue;
-    }
-    if (s < spawned.ids.length && spawned.ids[s] === id) {
-      return `delta spawns actor ${id}, which the mirror already holds`;
-    }
-    if (d < despawned.length && despawned[d] < id) {
-      return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
-    }
-    builder.push(held, row);
-  }
-  if (d < despawned.length) {
-    return `delta refers to actor ${despawned[d]}, which the mirror does not hold`;
-  }
-  while (s < spawned.ids.length) {
-    builder.push(spawned, s++);
-  }
-  const next = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
-  const { x, y, vx, vy, fields } = next;
-  const { moved, jumped, turned, refielded } = snapshot;
-  let value = 0;
-  return applyChanges(next, moved.ids, (row, k) => {
-    x[row] = x[row] + moved.dx[k];
-    y[row] = y[row] + moved.dy[k];
-  }) ?? applyChanges(next, jumped.ids, (row, k) => {
-    x[row] = jumped.x[k];
-    y[row] = jumped.y[k];
-  }) ?? applyChanges(next, turned.ids, (row, k) => {
-    vx[row] = turned.vx[k];
-    vy[row] = turned.vy[k];
-  }) ?? applyChanges(next, refielded.ids, (row, k) => {
-    const mask = refielded.masks[k];
-    for (let slot = 0; slot < FIELD_SLOTS; slot++) {
-      if ((mask & 1 << slot) !== 0) {
-        fields[row * FIELD_SLOTS + slot] = refielded.values[value++];
-      }
-    }
-  }) ?? next;
-}
-function columnsMatch(snapshot) {
-  const { spawned: c, moved, jumped, turned, refielded } = snapshot;
-  const n = c.ids.length;
-  return c.fields.length === n * FIELD_SLOTS && refielded.masks.length === refielded.ids.length && maskedValueCount(refielded.masks) === refielded.values.length && c.x.length === n && c.y.length === n && c.vx.length === n && c.vy.length === n && c.kinds.length === n && moved.dx.length === moved.ids.length && moved.dy.length === moved.ids.length && jumped.x.length === jumped.ids.length && jumped.y.length === jumped.ids.length && turned.vx.length === turned.ids.length && turned.vy.length === turned.ids.length;
-}
-var Mirror = class {
-  constructor() {
-    this.current = emptyState();
-  }
-  /** The state held now; replaced (never modified) by every successful apply. */
-  get state() {
-    return this.current;
-  }
-  /** The tick of the state held (0: nothing applied yet). */
-  get tick() {
-    return this.current.tick;
-  }
-  /** Number of actors held. */
-  get size() {
-    return this.current.ids.length;
-  }
-  /**
-   * Applies a full snapshot (replacing everything) or a delta against the state held.
-   * On failure the mirror is unchanged and the result says why.
-   */
-  apply(snapshot) {
-    if (!columnsMatch(snapshot)) {
-      return { ok: false, reason: "a column does not have one entry per id (or per set field mask bit)" };
-    }
-    if (snapshot.baselineTick === null) {
-      const disorder = unsorted(snapshot.spawned.ids);
-      if (disorder !== null) {
-        return { ok: false, reason: `an id list in the snapshot is not strictly ascending at ${disorder}` };
-      }
-      const builder = new StateBuilder(snapshot.spawned.ids.length);
-      for (let row = 0; row < snapshot.spawned.ids.length; row++) {
-        builder.push(snapshot.spawned, row);
-      }
-      this.current = builder.finish(snapshot.tick, snapshot.stepsPerUnit);
-      return { ok: true, full: true, spawned: this.current.ids };
-    }
-    const held = this.current;
-    if (snapshot.baselineTick !== held.tick) {
-      return { ok: false, reason: `delta is against tick ${snapshot.baselineTick}, but the mirror holds tick ${held.tick}` };
-    }
-    if (snapshot.stepsPerUnit !== held.stepsPerUnit) {
-      return { ok: false, reason: `delta uses ${snapshot.stepsPerUnit} steps per unit, the mirror ${held.stepsPerUnit}` };
-    }
-    const next = merged(held, snapshot);
-    if (typeof next === "string") {
-      return { ok: false, reason: next };
-    }
-    this.current = next;
-    return { ok: true, full: false, spawned: snapshot.spawned.ids };
-  }
-  /** Forgets everything (a new session). */
-  reset() {
-    this.current = emptyState();
-  }
-};
-
-// src/replication.ts
-var Replication = class {
-  constructor() {
-    this.mirror = new Mirror();
-    /** Snapshots that could not be applied (or decoded), in this session. */
-    this.applyErrors = 0;
-    this.awaitingFull = false;
-  }
-  /** The tick of the newest snapshot applied (0: none yet): what Inputs acknowledge. */
-  get ackTick() {
-    return this.mirror.tick;
-  }
-  /** Whether deltas are being ignored until a full snapshot arrives. */
-  get waitingForFull() {
-    return this.awaitingFull;
-  }
-  /** Applies a decoded snapshot, or ignores it while waiting for a full one. */
-  receive(snapshot) {
-    if (this.awaitingFull && snapshot.baselineTick !== null) {
-      return { outcome: "skipped" };
-    }
-    const result = this.mirror.apply(snapshot);
-    if (!result.ok) {
-      return this.fail(result.reason);
-    }
-    this.awaitingFull = false;
-    return { outcome: "applied", state: this.mirror.state, full: result.full, spawned: result.spawned };
-  }
-  /** Records a snapshot that could not be applied, e.g. because its frame was malformed. */
-  fail(reason) {
-    this.applyErrors += 1;
-    const requestFull = !this.awaitingFull;
-    this.awaitingFull = true;
-    return { outcome: "failed", reason, requestFull };
-  }
-};
-
-// src/connection.ts
-var MIN_INPUT_INTERVAL_MS = 5;
-var Connection = class {
-  /**
-   * @param direction the move direction to send with each Input.
-   * @param hello the auth and resume tokens to send in the Hello.
-   */
-  constructor(url, direction, handlers, hello = {}) {
-    this.direction = direction;
-    this.handlers = handlers;
-    this.hello = hello;
-    /** The mirror of the server's world, and how it keeps in step. */
-    this.replication = new Replication();
-    this.state = "connecting";
-    this.sequence = 0;
-    this.inputTimer = null;
-    this.inputIntervalMs = 0;
-    /** The snapshot cap the app wants (0: none), and the one the server was last asked for. */
-    this.wantedCap = 0;
-    this.sentCap = 0;
-    /** Set by dispose(): the socket's events are ignored from then on. */
-    this.disposed = false;
-    this.socket = new WebSocket(url);
-    this.socket.binaryType = "arraybuffer";
-    this.socket.addEventListener("open", () => this.disposed || this.send(encodeHello(this.hello)));
-    this.socket.addEventListener("message", (event) => this.disposed || this.receive(event.data));
-    this.socket.addEventListener("close", (event) => this.disposed || this.closed(event.code, event.reason));
-  }
-  /**
-   * Stops every timer and ignores the socket from now on, without closing it: a close
-   * frame tells the server the player left, whereas a connection given up for dead
-   * should leave the actor waiting for a resume. No handler is called after this.
-   */
-  abandon() {
-    this.disposed = true;
-    this.stopInputs();
-    this.state = "closed";
-  }
-  /**
-   * Closes the socket and abandons it: with 1000 (normal closure) the player leaves; with
-   * 1001 (going away) the page does, as a browser says when a page unloads.
-   */
-  dispose(code = 1e3) {
-    this.abandon();
-    try {
-      this.socket.close(code);
-    } catch {
-    }
-  }
-  /** Sends an Input with the current direction now (used when the pressed keys change). */
-  sendInputNow() {
-    if (this.state !== "connected") {
-      return;
-    }
-    this.sequence += 1;
-    const direction = this.direction();
-    this.send(encodeInput(this.sequence, direction, this.replication.ackTick));
-    this.handlers.onInput?.(this.sequence, direction);
-  }
-  /**
-   * Asks the server for at most `maxPerSecond` snapshots per second (0 lifts the cap):
-   * now when connected, else right after the Welcome.
-   */
-  capSnapshots(maxPerSecond) {
-    this.wantedCap = maxPerSecond;
-    this.sendCap();
-  }
-  sendCap() {
-    if (this.state === "connected" && this.wantedCap !== this.sentCap) {
-      this.sentCap = this.wantedCap;
-      this.send(encodeSnapshotRateRequest(this.wantedCap));
-    }
-  }
-  receive(data) {
-    if (!(data instanceof ArrayBuffer)) {
-      this.handlers.onProtocolError("server sent a text frame; every frame should be binary");
-      return;
-    }
-    let event;
-    try {
-      event = decodeServerMessage(data);
-    } catch (error) {
-      const message = error instanceof ProtocolError ? error.message : String(error);
-      this.handlers.onProtocolError(`bad frame (${data.byteLength} bytes): ${message}`);
-      if (error instanceof ProtocolError && error.bodyType === 2 /* Snapshot */) {
-        this.snapshotDone({ bytes: data.byteLength, tick: null, receipt: this.replication.fail(message) });
-      }
-      return;
-    }
-    if (event.type === "snapshot") {
-      const receipt = this.replication.receive(event.snapshot);
-      this.snapshotDone({ bytes: data.byteLength, tick: event.snapshot.tick, receipt });
-      return;
-    }
-    if (event.type === "ping") {
-      this.send(encodePong(event.nonce));
-    }
-    if (event.type === "welcome" || event.type === "settings") {
-      this.scheduleInputs(event.settings);
-    }
-    this.handlers.onMessage(event);
-    if (event.type === "welcome") {
-      this.sentCap = 0;
-      this.setState("connected");
-      this.sendCap();
-    }
-  }
-  snapshotDone(frame2) {
-    if (frame2.receipt.outcome === "failed" && frame2.receipt.requestFull) {
-      this.send(encodeFullSnapshotRequest());
-    }
-    this.handlers.onSnapshot(frame2);
-  }
-  /** Sends Inputs every `input_every` ticks; a timer already at that interval is kept. */
-  scheduleInputs(settings) {
-    const intervalMs = Math.max(MIN_INPUT_INTERVAL_MS, settings.inputEvery * 1e3 / settings.tickRateHz);
-    if (this.inputTimer !== null && intervalMs === this.inputIntervalMs) {
-      return;
-    }
-    this.stopInputs();
-    this.inputIntervalMs = intervalMs;
-    this.inputTimer = setInterval(() => this.sendInputNow(), intervalMs);
-  }
-  stopInputs() {
-    if (this.inputTimer !== null) {
-      clearInterval(this.inputTimer);
-      this.inputTimer = null;
-    }
-  }
-  send(frame2) {
-    if (!this.disposed && this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(frame2);
-    }
-  }
-  closed(code, reason) {
-    this.stopInputs();
-    this.setState("closed");
-    this.handlers.onClose(code, reason);
-  }
-  setState(state2) {
-    if (this.state !== state2) {
-      this.state = state2;
-      this.handlers.onState(state2);
-    }
-  }
-};
-
-// src/reconnect.ts
-var BASE_DELAY_MS = 250;
-var MAX_DELAY_MS = 5e3;
-var Backoff = class {
-  constructor(options = {}) {
-    this.attempts = 0;
-    this.baseMs = options.baseMs ?? BASE_DELAY_MS;
-    this.capMs = options.capMs ?? MAX_DELAY_MS;
-    this.random = options.random ?? Math.random;
-  }
-  /** Attempts delayed since the last reset. */
-  get attempt() {
-    return this.attempts;
-  }
-  /** The ceiling of the next delay: base * 2^attempt, capped. */
-  get ceilingMs() {
-    return Math.min(this.capMs, this.baseMs * 2 ** Math.min(this.attempts, 30));
-  }
-  /** The delay before the next attempt, in [0, ceilingMs]; counts the attempt. */
-  next() {
-    const ceiling = this.ceilingMs;
-    this.attempts += 1;
-    const r = this.random();
-    const unit2 = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0;
-    return unit2 * ceiling;
-  }
-  /** A connection succeeded: the next delay is short again. */
-  reset() {
-    this.attempts = 0;
-  }
-};
-var browserTimers = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle),
-  now: () => performance.now()
-};
-var RetryTimer = class {
-  constructor(timers = browserTimers) {
-    this.timers = timers;
-    this.handle = null;
-    this.dueAt = null;
-  }
-  /** Calls `callback` in `delayMs`, replacing any call still pending. */
-  schedule(delayMs, callback) {
-    this.cancel();
-    this.dueAt = this.timers.now() + delayMs;
-    this.handle = this.timers.setTimeout(() => {
-      this.handle = null;
-      this.dueAt = null;
-      callback();
-    }, delayMs);
-  }
-  cancel() {
-    if (this.handle !== null) {
-      this.timers.clearTimeout(this.handle);
-      this.handle = null;
-    }
-    this.dueAt = null;
-  }
-  get pending() {
-    return this.dueAt !== null;
-  }
-  /** Milliseconds until the pending call (at least 0), or null when none is pending. */
-  remainingMs() {
-    return this.dueAt === null ? null : Math.max(0, this.dueAt - this.timers.now());
-  }
-};
-
-// src/session.ts
-var SILENCE_MS = 1e4;
-var Session = class {
-  constructor(options, handlers) {
-    this.handlers = handlers;
-    this.connection = null;
-    /** Connections given up for silence, closed once the next Welcome has come. */
-    this.abandoned = [];
-    this.state = "connecting";
-    /** The Disconnect message of the current connection, if one came. */
-    this.disconnect = null;
-    this.welcomes = 0;
-    this.lastHeardAt = 0;
-    this.wantedCap = 0;
-    this.url = options.url;
-    this.authToken = options.authToken ?? null;
-    this.seat = options.seat ?? null;
-    this.resumeToken = options.resumeToken ?? null;
-    this.room = options.room ?? null;
-    this.direction = options.direction;
-    this.timers = options.timers ?? browserTimers;
-    this.silenceMs = options.silenceMs ?? SILENCE_MS;
-    this.backoff = new Backoff({ random: options.random });
-    this.retry = new RetryTimer(this.timers);
-    this.watchdog = new RetryTimer(this.timers);
-    this.connect();
-  }
-  /** The mirror and its replication state, of the newest connection. */
-  get replication() {
-    return this.current;
-  }
-  /** Successful reconnections: Welcomes after the first. */
-  get reconnects() {
-    return Math.max(0, this.welcomes - 1);
-  }
-  /**
-   * Milliseconds until the next attempt; 0 while one is under way; null when
-   * connected or closed.
-   */
-  retryInMs() {
-    if (this.state === "connected" || this.state === "closed") {
-      return null;
-    }
-    return this.retry.remainingMs() ?? 0;
-  }
-  sendInputNow() {
-    this.connection?.sendInputNow();
-  }
-  /** The snapshot cap to ask for (0: none), now and on every connection to come. */
-  capSnapshots(maxPerSecond) {
-    this.wantedCap = maxPerSecond;
-    this.connection?.capSnapshots(maxPerSecond);
-  }
-  /**
-   * The page's own decision: closes the connection and never reconnects (until reopen).
-   * @param code 1000: the player leaves; 1001: the page goes away (it may come back and resume).
-   */
-  close(code = 1e3) {
-    this.retry.cancel();
-    this.watchdog.cancel();
-    this.connection?.dispose(code);
-    this.connection = null;
-    this.closeAbandoned();
-    this.setState("closed");
-  }
-  /** Connects again after close() (e.g. the page came back from the back-forward cache). */
-  reopen() {
-    if (this.state !== "closed" || this.connection !== null) {
-      return;
-    }
-    this.backoff.reset();
-    this.setState(this.welcomes > 0 ? "reconnecting" : "connecting");
-    this.connect();
-  }
-  connect() {
-    this.disconnect = null;
-    const connection = new Connection(
-      this.url,
-      this.direction,
-      {
-        onState: () => void 0,
-        onMessage: (event) => {
-          if (this.connection === connection) {
-            this.message(event);
-          }
-        },
-        onSnapshot: (frame2) => {
-          if (this.connection === connection) {
-            this.heard();
-            this.handlers.onSnapshot(frame2);
-          }
-        },
-        onProtocolError: (message) => {
-          if (this.connection === connection) {
-            this.heard();
-            this.handlers.onProtocolError(message);
-          }
-        },
-        onInput: (sequence, direction) => {
-          if (this.connection === connection) {
-            this.handlers.onInput?.(sequence, direction);
-          }
-        },
-        onClose: (code, reason) => {
-          if (this.connection === connection) {
-            this.closed(code, reason);
-          }
-        }
-      },
-      {
-        authToken: this.authToken,
-        seat: this.welcomes === 0 ? this.seat : null,
-        resumeToken: this.resumeToken,
-        room: this.resumeToken === null ? null : this.room
-      }
-    );
-    this.connection = connection;
-    this.current = connection.replication;
-    connection.capSnapshots(this.wantedCap);
-    this.heard();
-  }
-  message(event) {
-    this.heard();
-    if (event.type === "disconnect") {
-      this.disconnect = { code: event.code, reason: event.reason };
-    }
-    if (event.type === "welcome") {
-      this.backoff.reset();
-      this.resumeToken = event.resumeToken;
-      if (event.room !== "") {
-        this.room = event.room;
-      }
-      this.welcomes += 1;
-      this.closeAbandoned();
-    }
-    this.handlers.onMessage(event);
-    if (event.type === "welcome") {
-      this.setState("connected");
-    }
-  }
-  closed(code, reason) {
-    this.connection = null;
-    this.watchdog.cancel();
-    const ending = this.disconnect ?? { code, reason };
-    if (isFinalClose(ending.code)) {
-      this.setState("closed");
-      this.handlers.onClose({ ...ending, final: true, retryInMs: null });
-      return;
-    }
-    const delay = this.backoff.next();
-    this.retry.schedule(delay, () => this.connect());
-    this.setState(this.welcomes > 0 ? "reconnecting" : "connecting");
-    this.handlers.onClose({ ...ending, final: false, retryInMs: delay });
-  }
-  /** Something came from the server: the connection is alive. */
-  heard() {
-    this.lastHeardAt = this.timers.now();
-    if (!this.watchdog.pending) {
-      this.watchdog.schedule(this.silenceMs, () => this.checkSilence());
-    }
-  }
-  checkSilence() {
-    const connection = this.connection;
-    if (connection === null) {
-      return;
-    }
-    const silentMs = this.timers.now() - this.lastHeardAt;
-    if (silentMs < this.silenceMs) {
-      this.watchdog.schedule(this.silenceMs - silentMs, () => this.checkSilence());
-      return;
-    }
-    connection.abandon();
-    this.abandoned.push(connection);
-    this.disconnect = null;
-    this.closed(1006, `no word from the server for ${Math.round(silentMs / 1e3)} s`);
-  }
-  closeAbandoned() {
-    for (const connection of this.abandoned) {
-      connection.dispose();
-    }
-    this.abandoned = [];
-  }
-  setState(state2) {
-    if (this.state !== state2) {
-      this.state = state2;
-      this.handlers.onState(state2);
-    }
-  }
-};
-
 // src/status.ts
 function publishStatus() {
   const status2 = {
@@ -4801,6 +5634,9 @@ function publishStatus() {
     lastInputSent: 0,
     predictionError: 0,
     drawnPositions: {},
+    frameTime: null,
+    frames: 0,
+    interpolationDelayMs: null,
     arenaRect: null,
     fieldNames: [],
     ownFields: null,
@@ -4831,252 +5667,6 @@ function watchVisibility(doc, onCap) {
   doc.addEventListener("visibilitychange", () => onCap(snapshotCap(doc)));
 }
 
-// src/world.ts
-var SMOOTHING_FRAME_MS = 1e3 / 60;
-var BUFFER_SLACK_MS = 250;
-var MAX_FRAMES = 128;
-var NO_IDS = new Uint32Array(0);
-function clamp2(value, low, high) {
-  return Math.min(high, Math.max(low, value));
-}
-function unit(state2) {
-  return 1 / Math.max(1, state2.stepsPerUnit);
-}
-function span(from, to, alpha) {
-  return { from: from?.state ?? null, to: to.state, fresh: to.fresh, alpha: clamp2(alpha, 0, 1) };
-}
-var World = class {
-  constructor() {
-    this.arenaSize = null;
-    this.ownId = null;
-    this.settings = null;
-    /** Applied states, oldest first. */
-    this.frames = [];
-    this.ownDisplay = null;
-    this.lastFrameAt = null;
-    /** Set by a Welcome while the previous session's states are still drawn: the new own actor. */
-    this.nextOwnId = null;
-    /** The snapshot interval in ticks the server said (null: broadcast_every). */
-    this.snapshotEveryTicks = null;
-  }
-  /**
-   * Starts a new session. The states of an earlier one are still drawn until the new
-   * session's first state arrives, then forgotten.
-   */
-  welcome(actorId, arenaSize, settings) {
-    this.arenaSize = arenaSize;
-    this.settings = settings;
-    if (this.frames.length === 0) {
-      this.ownId = actorId;
-      this.restart();
-    } else {
-      this.nextOwnId = actorId;
-    }
-  }
-  /** Whether the states drawn are the previous session's, until the new one's first arrives. */
-  get waitingForState() {
-    return this.nextOwnId !== null;
-  }
-  restart() {
-    this.frames = [];
-    this.ownDisplay = null;
-    this.lastFrameAt = null;
-    this.nextOwnId = null;
-  }
-  /** New settings (tick rate, smoothing, interpolation delay...), in force from the next frame. */
-  applySettings(settings) {
-    this.settings = settings;
-  }
-  /**
-   * The snapshot interval this client gets, in ticks (`SnapshotRateTracker.everyTicks`,
-   * src/rate.ts; null: the settings' broadcast_every), for the states added from now on:
-   * a longer gap between two states was a quiet one.
-   */
-  setSnapshotEveryTicks(everyTicks) {
-    this.snapshotEveryTicks = everyTicks;
-  }
-  /** The snapshot interval in ticks in force now (at least 1). */
-  get everyTicks() {
-    return Math.max(1, this.snapshotEveryTicks ?? this.settings?.broadcastEvery ?? 1);
-  }
-  /**
-   * Takes the mirror's state after a snapshot was applied at `now` (performance.now()),
-   * after a hold state when the gap since the previous one was quiet.
-   * @param spawned ids a delta spawned (new actors even where an id is reused), or null
-   *   for a full snapshot, whose actors are matched to the previous state by id and kind.
-   */
-  addState(state2, spawned, now) {
-    if (this.nextOwnId !== null) {
-      this.ownId = this.nextOwnId;
-      this.restart();
-    }
-    const everyTicks = this.everyTicks;
-    const previous = this.latest;
-    if (previous !== null && spawned !== null && this.settings !== null) {
-      const interval = Math.max(everyTicks, previous.everyTicks);
-      const holdAt = now - interval * 1e3 / Math.max(1, this.settings.tickRateHz);
-      if (ticksBetween(state2.tick, previous.state.tick) > interval && holdAt > previous.receivedAt) {
-        const hold = { ...previous.state, tick: addTicks(state2.tick, -interval) };
-        this.frames.push({ state: hold, receivedAt: holdAt, fresh: NO_IDS, everyTicks });
-      }
-    }
-    this.frames.push({ state: state2, receivedAt: now, fresh: spawned ?? NO_IDS, everyTicks });
-    const oldest = now - this.delayMs - BUFFER_SLACK_MS;
-    let drop = 0;
-    while (this.frames.length - drop > 2 && this.frames[drop + 1].receivedAt <= oldest) {
-      drop++;
-    }
-    drop = Math.max(drop, this.frames.length - MAX_FRAMES);
-    if (drop > 0) {
-      this.frames.splice(0, drop);
-    }
-  }
-  /** States buffered now (for tests and the curious). */
-  get bufferedStates() {
-    return this.frames.length;
-  }
-  get actorCount() {
-    const latest = this.latest;
-    return latest === null ? 0 : latest.state.ids.length;
-  }
-  /** The own actor's position in the newest state, in world units, or null if it is not in it. */
-  get ownPosition() {
-    const latest = this.latest;
-    if (latest === null || this.ownId === null) {
-      return null;
-    }
-    const state2 = latest.state;
-    const row = indexOf(state2, this.ownId);
-    return row < 0 ? null : { x: state2.x[row] * unit(state2), y: state2.y[row] * unit(state2) };
-  }
-  /** The own actor's FIELD_SLOTS gameplay field values in the newest state, or null if it is not in it. */
-  get ownFields() {
-    const latest = this.latest;
-    if (latest === null || this.ownId === null) {
-      return null;
-    }
-    const row = indexOf(latest.state, this.ownId);
-    return row < 0 ? null : fieldsAt(latest.state, row);
-  }
-  /** Which states other actors are drawn between at time `now`, or null before any state. */
-  renderSpan(now) {
-    const frames = this.frames;
-    const count = frames.length;
-    if (count === 0) {
-      return null;
-    }
-    const latest = frames[count - 1];
-    if (count === 1 || this.settings === null) {
-      return span(null, latest, 1);
-    }
-    const previous = frames[count - 2];
-    const gapMs = ticksBetween(latest.state.tick, previous.state.tick) * 1e3 / this.settings.tickRateHz;
-    if (this.delayMs < gapMs) {
-      return span(previous, latest, (now - latest.receivedAt) / gapMs);
-    }
-    const renderAt = now - this.delayMs;
-    if (renderAt < frames[0].receivedAt) {
-      return span(null, frames[0], 1);
-    }
-    let at = count - 1;
-    while (frames[at].receivedAt > renderAt) {
-      at--;
-    }
-    if (at === count - 1) {
-      return span(null, latest, 1);
-    }
-    const from = frames[at];
-    const to = frames[at + 1];
-    const spanMs = to.receivedAt - from.receivedAt;
-    return span(from, to, spanMs <= 0 ? 1 : (renderAt - from.receivedAt) / spanMs);
-  }
-  /** Where to draw every actor at time `now` (performance.now()); the own actor last. */
-  actorsAt(now) {
-    const between = this.renderSpan(now);
-    if (between === null) {
-      return [];
-    }
-    const result = [];
-    const { from, to, fresh, alpha } = between;
-    const scale = unit(to);
-    const fromScale = from === null ? 0 : unit(from);
-    let p = 0;
-    let f = 0;
-    for (let row = 0; row < to.ids.length; row++) {
-      const id = to.ids[row];
-      if (id === this.ownId) {
-        continue;
-      }
-      const kind = to.kinds[row];
-      const fields = fieldsAt(to, row);
-      const x = to.x[row] * scale;
-      const y = to.y[row] * scale;
-      while (from !== null && p < from.ids.length && from.ids[p] < id) {
-        p++;
-      }
-      while (f < fresh.length && fresh[f] < id) {
-        f++;
-      }
-      const isFresh = f < fresh.length && fresh[f] === id;
-      if (from !== null && !isFresh && p < from.ids.length && from.ids[p] === id && from.kinds[p] === kind) {
-        const fromX = from.x[p] * fromScale;
-        const fromY = from.y[p] * fromScale;
-        result.push({ id, x: fromX + (x - fromX) * alpha, y: fromY + (y - fromY) * alpha, kind, own: false, fields });
-      } else {
-        result.push({ id, x, y, kind, own: false, fields });
-      }
-    }
-    const own = this.ownActor(now);
-    if (own !== null) {
-      result.push(own);
-    }
-    this.lastFrameAt = now;
-    return result;
-  }
-  get latest() {
-    return this.frames.length === 0 ? null : this.frames[this.frames.length - 1];
-  }
-  /** The render delay the settings ask for, in milliseconds. */
-  get delayMs() {
-    return this.settings?.interpolationDelayMs ?? 0;
-  }
-  /** The own actor at its newest position, eased; null while it is in no state. */
-  ownActor(now) {
-    const latest = this.latest;
-    if (latest === null || this.ownId === null) {
-      return null;
-    }
-    const state2 = latest.state;
-    const row = indexOf(state2, this.ownId);
-    if (row < 0) {
-      return null;
-    }
-    const at = this.easeOwn({ x: state2.x[row] * unit(state2), y: state2.y[row] * unit(state2) }, now);
-    return {
-      id: this.ownId,
-      x: at.x,
-      y: at.y,
-      kind: state2.kinds[row],
-      own: true,
-      fields: fieldsAt(state2, row)
-    };
-  }
-  easeOwn(target, now) {
-    const smoothing = clamp2(this.settings?.smoothing ?? 0, 0, 1);
-    if (this.ownDisplay === null || this.lastFrameAt === null || smoothing === 0) {
-      this.ownDisplay = { x: target.x, y: target.y };
-      return this.ownDisplay;
-    }
-    const frames = Math.max(0, now - this.lastFrameAt) / SMOOTHING_FRAME_MS;
-    const follow = 1 - Math.pow(smoothing, frames);
-    this.ownDisplay = {
-      x: this.ownDisplay.x + (target.x - this.ownDisplay.x) * follow,
-      y: this.ownDisplay.y + (target.y - this.ownDisplay.y) * follow
-    };
-    return this.ownDisplay;
-  }
-};
-
 // src/main.ts
 function requireElement(id, type) {
   const element = document.getElementById(id);
@@ -5088,207 +5678,143 @@ function requireElement(id, type) {
 var HUD_EVENTS = 5;
 var RECONNECTED_NOTICE_MS = 5e3;
 var status = publishStatus();
-var world = new World();
 var renderer = new Renderer(requireElement("view", HTMLCanvasElement));
 var hudElement = requireElement("hud", HTMLElement);
 var hud = new Hud(hudElement, () => flow.leave());
-var snapshots = new RateMeter();
-var snapshotRate = new SnapshotRateTracker();
-var predictor = new Predictor();
-var session = null;
-var state = "connecting";
+var client = null;
 var notice = null;
 var noticeUntil = null;
 var resyncNotice = null;
-var lastClose = null;
-var fieldNames = [];
-var events = new EventLog();
-function publishRate() {
-  world.setSnapshotEveryTicks(snapshotRate.everyTicks);
-  status.snapshotEveryTicks = snapshotRate.everyTicks;
-  status.throttleReason = snapshotRate.reason;
-  const settings = world.settings;
-  if (settings !== null) {
-    predictor.speed = settings.movementSpeed;
-    const everyTicks = snapshotRate.everyTicks ?? settings.broadcastEvery;
-    predictor.snapshotIntervalMs = everyTicks * 1e3 / Math.max(1, settings.tickRateHz);
-  }
+function publishRate(of) {
+  status.snapshotEveryTicks = of.snapshotRate.everyTicks;
+  status.throttleReason = of.snapshotRate.reason;
 }
-function publishPrediction() {
-  status.predictedPosition = predictor.position;
-  status.lastInputAck = predictor.lastAck;
-  status.lastInputSent = predictor.lastSent;
-  status.predictionError = predictor.lastError;
+function publishPrediction(of) {
+  status.predictedPosition = of.prediction.position;
+  status.lastInputAck = of.prediction.lastAck;
+  status.lastInputSent = of.prediction.lastSent;
+  status.predictionError = of.prediction.lastError;
 }
-function onMessage(event) {
-  switch (event.type) {
-    case "welcome": {
-      const previousId = status.actorId;
-      world.welcome(event.actorId, event.arenaSize, event.settings);
-      predictor.reset();
-      predictor.arena = event.arenaSize;
-      flow.welcomed(event);
-      const reconnects = session?.reconnects ?? 0;
-      if (reconnects > 0) {
-        const text = event.resumed ? `reconnected: resumed actor #${event.actorId}` : `reconnected as a new actor #${event.actorId} (actor #${previousId ?? "?"} could not be resumed)`;
-        showNotice({ kind: "info", text }, RECONNECTED_NOTICE_MS);
-        if (!event.resumed) {
-          console.info(`tickwire: new session, own actor #${previousId ?? "?"} -> #${event.actorId}`);
-        }
-      } else {
-        showNotice(null);
+function watch(of) {
+  of.on("status", (next) => {
+    if (status.state !== next.state) {
+      status.state = next.state;
+    }
+    const close = next.close;
+    if (close !== null) {
+      const retry = close.retryInMs === null ? "not retrying" : `retrying in ${Math.round(close.retryInMs)} ms`;
+      console.info(`tickwire: connection closed (${close.code}${close.reason ? `: ${close.reason}` : ""}); ${retry}`);
+    }
+  });
+  of.on("welcome", (welcome) => {
+    flow.welcomed(welcome);
+    if (welcome.reconnects > 0) {
+      const previous = welcome.previousActorId;
+      const text = welcome.resumed ? `reconnected: resumed actor #${welcome.actorId}` : `reconnected as a new actor #${welcome.actorId} (actor #${previous ?? "?"} could not be resumed)`;
+      showNotice({ kind: "info", text }, RECONNECTED_NOTICE_MS);
+      if (!welcome.resumed) {
+        console.info(`tickwire: new session, own actor #${previous ?? "?"} -> #${welcome.actorId}`);
       }
-      lastClose = null;
-      resyncNotice = null;
-      status.reconnects = reconnects;
-      status.room = event.room;
-      status.roomName = event.roomName;
-      status.resumed = event.resumed;
-      status.applyErrors = 0;
-      status.actorId = event.actorId;
-      status.arenaSize = event.arenaSize;
-      status.settings = event.settings;
-      status.tick = event.tick;
-      fieldNames = event.fieldNames;
-      status.fieldNames = [...event.fieldNames];
-      events.welcome(event.eventNames);
-      status.eventNames = [...event.eventNames];
-      snapshotRate.welcome(event.settings);
-      publishRate();
-      publishPrediction();
-      break;
+    } else {
+      showNotice(null);
     }
-    case "inputAck": {
-      predictor.ack(event.sequence);
-      publishPrediction();
-      break;
+    resyncNotice = null;
+    status.reconnects = welcome.reconnects;
+    status.room = welcome.room;
+    status.roomName = welcome.roomName;
+    status.resumed = welcome.resumed;
+    status.applyErrors = 0;
+    status.actorId = welcome.actorId;
+    status.arenaSize = welcome.arenaSize;
+    status.settings = welcome.settings;
+    status.tick = welcome.tick;
+    status.fieldNames = [...welcome.fieldNames];
+    status.eventNames = [...welcome.eventNames];
+    publishRate(of);
+    publishPrediction(of);
+  });
+  of.on("inputAck", () => publishPrediction(of));
+  of.on("gameEvent", () => {
+    status.events = of.events.recent.map((named) => ({ ...named }));
+    status.eventCount = of.events.count;
+  });
+  of.on("settings", (settings) => {
+    status.settings = settings;
+    publishRate(of);
+  });
+  of.on("rate", () => publishRate(of));
+  of.on("disconnect", (disconnect2) => {
+    status.lastDisconnect = disconnect2;
+  });
+  of.on("protocolError", (message) => {
+    console.warn(`tickwire: ${message}`);
+    showNotice({ kind: "error", text: `protocol error: ${message}` });
+  });
+  of.on("snapshot", (snapshot) => {
+    status.snapshotBytes = snapshot.bytes;
+    status.tick = of.tick;
+    if (!snapshot.applied) {
+      status.applyErrors = of.applyErrors;
+      console.warn(`tickwire: snapshot ${snapshot.tick ?? "?"} not applied: ${snapshot.reason}`);
+      if (snapshot.requestedFull) {
+        resyncNotice = { kind: "error", text: `snapshot refused (${snapshot.reason}); asked for a full snapshot` };
+        showNotice(resyncNotice);
+      }
+      return;
     }
-    case "gameEvents":
-      events.add(event.tick, event.events);
-      status.events = events.recent.map((named) => ({ ...named }));
-      status.eventCount = events.count;
-      break;
-    case "settings":
-      world.applySettings(event.settings);
-      status.settings = event.settings;
-      snapshotRate.settings(event.settings);
-      publishRate();
-      break;
-    case "snapshotRate":
-      snapshotRate.rate(event.everyTicks, event.reason);
-      publishRate();
-      break;
-    case "ping":
-      status.rttMs = event.rttUs / 1e3;
-      break;
-    case "disconnect":
-      status.lastDisconnect = { code: event.code, reason: event.reason };
-      break;
-  }
+    status.mirrorTick = of.mirrorTick;
+    if (snapshot.full) {
+      status.fullSnapshotsApplied += 1;
+    } else {
+      status.deltasApplied += 1;
+    }
+    status.actorCount = snapshot.actorCount;
+    status.ownPosition = of.serverPosition;
+    publishPrediction(of);
+    status.ownFields = of.ownFields;
+    if (resyncNotice !== null && notice === resyncNotice) {
+      showNotice(null);
+    }
+    resyncNotice = null;
+  });
 }
 function showNotice(next, forMs = null) {
   notice = next;
   noticeUntil = forMs === null ? null : performance.now() + forMs;
 }
 function currentNotice(now) {
-  if (lastClose !== null) {
-    const retryInMs = lastClose.final ? null : session?.retryInMs() ?? null;
-    return { kind: lastClose.final ? "error" : "info", text: closeNotice(lastClose.code, lastClose.reason, retryInMs) };
+  const closed = client?.status;
+  if (closed !== void 0 && closed.close !== null) {
+    return { kind: closed.close.final ? "error" : "info", text: closed.reason };
   }
   if (noticeUntil !== null && now >= noticeUntil) {
     showNotice(null);
   }
   return notice;
 }
-function onSnapshot(frame2) {
-  const now = performance.now();
-  snapshots.record(now, frame2.bytes);
-  status.snapshotBytes = frame2.bytes;
-  if (frame2.tick !== null && (status.tick === null || isAfter(frame2.tick, status.tick))) {
-    status.tick = frame2.tick;
-  }
-  const receipt = frame2.receipt;
-  if (receipt.outcome === "failed") {
-    status.applyErrors = session?.replication.applyErrors ?? 0;
-    console.warn(`tickwire: snapshot ${frame2.tick ?? "?"} not applied: ${receipt.reason}`);
-    if (receipt.requestFull) {
-      resyncNotice = { kind: "error", text: `snapshot refused (${receipt.reason}); asked for a full snapshot` };
-      showNotice(resyncNotice);
-    }
-    return;
-  }
-  if (receipt.outcome === "applied") {
-    world.addState(receipt.state, receipt.full ? null : receipt.spawned, now);
-    status.mirrorTick = receipt.state.tick;
-    if (receipt.full) {
-      status.fullSnapshotsApplied += 1;
-    } else {
-      status.deltasApplied += 1;
-    }
-    status.actorCount = session?.replication.mirror.size ?? 0;
-    status.ownPosition = world.ownPosition;
-    if (status.ownPosition !== null) {
-      predictor.reconcile(status.ownPosition, performance.now(), status.rttMs ?? 0);
-      publishPrediction();
-    }
-    const ownFields = world.ownFields;
-    status.ownFields = ownFields === null ? null : namedFields(fieldNames, ownFields);
-    if (resyncNotice !== null && notice === resyncNotice) {
-      showNotice(null);
-    }
-    resyncNotice = null;
-  }
-}
-var keyboard = new Keyboard(window, () => session?.sendInputNow());
-function onInput(sequence, direction) {
-  predictor.sent(sequence, direction, performance.now());
-  status.lastInputSent = predictor.lastSent;
-}
-var sessionHandlers = {
-  onState(next) {
-    state = next;
-    status.state = next;
-  },
-  onMessage,
-  onSnapshot,
-  onInput,
-  onProtocolError(message) {
-    console.warn(`tickwire: ${message}`);
-    showNotice({ kind: "error", text: `protocol error: ${message}` });
-  },
-  onClose(report) {
-    const silent = report.code === 1006 && report.reason === "" && !report.final;
-    lastClose = silent && lastClose !== null ? { ...lastClose, retryInMs: report.retryInMs } : report;
-    const next = report.retryInMs === null ? "not retrying" : `retrying in ${Math.round(report.retryInMs)} ms`;
-    console.info(`tickwire: connection closed (${report.code}${report.reason ? `: ${report.reason}` : ""}); ${next}`);
-    flow.closed(report.code, report.reason);
-  }
-};
+var keyboard = new Keyboard(window, () => client?.sendInput(keyboard.direction()));
 var wantedCap = snapshotCap(document);
 function connect(target) {
-  session?.close();
-  lastClose = null;
+  client?.close();
   resyncNotice = null;
   showNotice(null);
-  state = "connecting";
-  status.state = state;
+  status.state = "connecting";
   status.reconnects = 0;
-  session = new Session(
-    {
-      url: target.url,
-      authToken: authTokenFrom(location.search),
-      seat: target.seat,
-      resumeToken: target.resumeToken,
-      room: target.room,
-      direction: () => keyboard.direction()
-    },
-    sessionHandlers
-  );
-  session.capSnapshots(wantedCap);
+  const next = TickwireClient.connect(target.url, {
+    authToken: authTokenFrom(location.search),
+    seat: target.seat,
+    resumeToken: target.resumeToken,
+    room: target.room
+  });
+  client = next;
+  watch(next);
+  next.on("close", (report) => flow.closed(report.code, report.reason));
+  next.sendInput(keyboard.direction());
+  next.capSnapshots(wantedCap);
 }
 function disconnect() {
-  session?.close();
-  session = null;
+  client?.close();
+  client = null;
 }
 var matchmaker = new Matchmaker(location.origin);
 var lobby = new Lobby(requireElement("lobby", HTMLElement), {
@@ -5329,47 +5855,50 @@ function trackHud(element) {
 }
 watchVisibility(document, (maxPerSecond) => {
   wantedCap = maxPerSecond;
-  session?.capSnapshots(maxPerSecond);
+  client?.capSnapshots(maxPerSecond);
 });
 window.addEventListener("resize", () => renderer.resize());
 trackHud(hudElement);
-window.addEventListener("pagehide", () => session?.close(1001));
+window.addEventListener("pagehide", () => client?.close(1001));
 window.addEventListener("pageshow", (event) => {
   if (event.persisted) {
-    session?.reopen();
+    client?.reopen();
   }
 });
 function frame(now) {
-  const actors = world.actorsAt(now);
-  const predicted = world.waitingForState ? null : predictor.advance(performance.now());
-  const own = actors.length > 0 ? actors[actors.length - 1] : void 0;
-  if (predicted !== null && own !== void 0 && own.own) {
-    own.x = predicted.x;
-    own.y = predicted.y;
-  }
-  status.predictedPosition = predicted ?? (own?.own ? { x: own.x, y: own.y } : null);
+  const view = client?.view(now) ?? null;
+  const actors = view?.actors ?? [];
+  const own = view?.own ?? null;
+  status.predictedPosition = own === null ? null : { x: own.x, y: own.y };
   const drawn = {};
   for (const actor of actors) {
     drawn[actor.id] = { x: actor.x, y: actor.y };
   }
   status.drawnPositions = drawn;
-  renderer.draw(world.arenaSize, actors, fieldNames);
+  status.frameTime = now;
+  status.frames += 1;
+  status.interpolationDelayMs = view?.delayMs ?? null;
+  const fieldNames = client?.welcome?.fieldNames ?? [];
+  renderer.draw(client?.arenaSize ?? null, actors, fieldNames);
   status.arenaRect = renderer.arenaPlacement;
+  status.rttMs = client?.rttMs ?? null;
+  const rate = client?.snapshotRate ?? { everyTicks: null, reason: "none" };
   hud.update({
     roomName: status.roomName ?? "",
     room: status.room ?? "",
-    state,
-    actorId: world.ownId,
+    state: status.state,
+    actorId: client?.actorId ?? null,
     tick: status.tick,
     rttMs: status.rttMs,
-    actorCount: world.actorCount,
-    snapshotRate: snapshots.eventsPerSecond(now),
-    snapshotBytesPerSecond: snapshots.amountPerSecond(now),
-    settings: world.settings,
-    snapshotEveryTicks: snapshotRate.everyTicks,
-    throttle: snapshotRate.reason,
+    actorCount: client?.actorCount ?? 0,
+    snapshotRate: client?.snapshotsPerSecond(now) ?? null,
+    snapshotBytesPerSecond: client?.snapshotBytesPerSecond(now) ?? null,
+    settings: client?.settings ?? null,
+    snapshotEveryTicks: rate.everyTicks,
+    throttle: rate.reason,
+    delayMs: view?.delayMs ?? null,
     fieldNames,
-    events: events.lines(HUD_EVENTS),
+    events: client?.events.lines(HUD_EVENTS) ?? [],
     notice: currentNotice(now)
   });
   requestAnimationFrame(frame);

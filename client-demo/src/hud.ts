@@ -7,9 +7,8 @@
 // next attempt is, a reconnection, a protocol error, a resync), and the Leave button
 // (back to the lobby).
 
-import type { GameSettings, Throttle } from './protocol';
-import { describeInterval } from './rate';
-import type { SessionState } from './session';
+import { describeInterval, perSecond, type GameSettings, type SessionState, type Throttle } from '@tickwire/client';
+import { COLORS } from './render';
 
 export interface HudNotice {
   text: string;
@@ -23,11 +22,15 @@ export interface HudView {
   state: SessionState;
   actorId: number | null;
   tick: number | null;
+  /** Round-trip time averaged over recent pings; null before the first is measured. */
   rttMs: number | null;
   actorCount: number;
-  snapshotRate: number;
-  /** Bytes of snapshot frames received per second. */
-  snapshotBytesPerSecond: number;
+  /** Snapshots received per second; null until it has been measured for a while. */
+  snapshotRate: number | null;
+  /** Bytes of snapshot frames received per second; null likewise. */
+  snapshotBytesPerSecond: number | null;
+  /** How far behind the server others are drawn now (adapted to the link's jitter); null before any state. */
+  delayMs: number | null;
   /** The settings in force, or null before Welcome. */
   settings: GameSettings | null;
   /** This client's effective snapshot interval in ticks, and why it differs from broadcast_every. */
@@ -64,10 +67,10 @@ const LABELS: Readonly<Record<Field, string>> = {
   actors: 'actors',
   rate: 'snapshots/s',
   bytes: 'snapshot bytes/s',
-  tickRate: 'tick rate',
+  tickRate: 'server ticks',
   interval: 'snapshots',
-  input: 'input',
-  delay: 'interp delay',
+  input: 'inputs sent',
+  delay: 'others drawn',
   fields: 'fields',
 };
 
@@ -91,6 +94,31 @@ export function formatByteRate(bytesPerSecond: number): string {
     return `${(bytesPerSecond / 1000).toFixed(1)} kB/s`;
   }
   return `${(bytesPerSecond / 1_000_000).toFixed(1)} MB/s`;
+}
+
+/**
+ * How far behind others are drawn, for people: "100 ms behind", or "180 ms behind
+ * (min 100 ms: the link is jittery)" when the client drew further back than the server's
+ * interpolation delay asks; '–' before any state.
+ */
+export function describeDelay(delayMs: number | null, settings: GameSettings | null): string {
+  if (delayMs === null || settings === null) {
+    return '–';
+  }
+  const shown = Math.round(delayMs);
+  const floor = settings.interpolationDelayMs;
+  return shown <= floor ? `${floor} ms behind` : `${shown} ms behind (min ${floor} ms: the link is jittery)`;
+}
+
+/** A coloured dot for the legend; the own actor's has its ring. */
+function swatch(color: string, ring: boolean): HTMLElement {
+  const dot = document.createElement('span');
+  dot.className = 'swatch';
+  dot.style.background = color;
+  if (ring) {
+    dot.style.boxShadow = `0 0 0 2px #0b0e13, 0 0 0 4px ${color}`;
+  }
+  return dot;
 }
 
 export class Hud {
@@ -124,6 +152,16 @@ export class Hud {
     const help = document.createElement('p');
     help.className = 'help';
     help.textContent = 'move: WASD or arrow keys';
+    const legend = document.createElement('p');
+    legend.className = 'legend';
+    legend.append(
+      swatch(COLORS.own, true),
+      ' you  ',
+      swatch(COLORS.player, false),
+      ' other players  ',
+      swatch(COLORS.npc, false),
+      ' NPCs',
+    );
     const leave = document.createElement('button');
     leave.type = 'button';
     leave.dataset.action = 'leave';
@@ -136,7 +174,7 @@ export class Hud {
     const actions = document.createElement('p');
     actions.className = 'actions';
     actions.append(leave);
-    root.replaceChildren(list, this.events, this.notice, help, actions);
+    root.replaceChildren(list, legend, this.events, this.notice, help, actions);
   }
 
   update(view: HudView): void {
@@ -147,14 +185,15 @@ export class Hud {
     this.set('tick', view.tick === null ? '–' : String(view.tick));
     this.set('rtt', view.rttMs === null ? '–' : `${view.rttMs.toFixed(1)} ms`);
     this.set('actors', String(view.actorCount));
-    this.set('rate', view.snapshotRate.toFixed(1));
-    this.set('bytes', formatByteRate(view.snapshotBytesPerSecond));
+    this.set('rate', view.snapshotRate === null ? '–' : view.snapshotRate.toFixed(1));
+    this.set('bytes', view.snapshotBytesPerSecond === null ? '–' : formatByteRate(view.snapshotBytesPerSecond));
     const settings = view.settings;
-    this.set('tickRate', settings === null ? '–' : `${settings.tickRateHz} Hz`);
-    this.set('interval', describeInterval(view.snapshotEveryTicks, view.throttle));
+    const tickRate = settings?.tickRateHz ?? null;
+    this.set('tickRate', settings === null ? '–' : perSecond(1, settings.tickRateHz));
+    this.set('interval', describeInterval(view.snapshotEveryTicks, view.throttle, tickRate));
     this.values.get('interval')?.toggleAttribute('data-throttled', view.throttle !== 'none');
-    this.set('input', settings === null ? '–' : describeInterval(settings.inputEvery, 'none'));
-    this.set('delay', settings === null ? '–' : `${settings.interpolationDelayMs} ms`);
+    this.set('input', settings === null ? '–' : describeInterval(settings.inputEvery, 'none', tickRate));
+    this.set('delay', describeDelay(view.delayMs, settings));
     this.set('fields', view.fieldNames.join(', '));
     this.show('fields', view.fieldNames.length > 0);
     this.showEvents(view.events);

@@ -2,7 +2,7 @@
 // direction (diagonals have length 1, no key is zero) and reports when the set of
 // pressed movement keys changes.
 
-import type { Vec } from './protocol';
+import type { Vec } from '@tickwire/client';
 
 type Axis = 'left' | 'right' | 'up' | 'down';
 

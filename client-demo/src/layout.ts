@@ -5,7 +5,7 @@
 // neither leaves room for a usable arena (a tiny window), it stays centred under the
 // HUD. Pure maths in CSS pixels, with no DOM, so that Node tests can check it.
 
-import type { Vec } from './protocol';
+import type { Vec } from '@tickwire/client';
 
 /** An axis-aligned rectangle, in CSS pixels. */
 export interface Rect {

@@ -5,7 +5,7 @@
 // until the lobby is shown again (the flow answers every click by hiding it, or showing
 // it with a notice), so a slow answer is not asked for twice.
 
-import type { Room } from './matchmaker';
+import type { Room } from '@tickwire/client';
 
 /** How often the room list is fetched while the lobby is shown. */
 export const REFRESH_MS = 2000;

@@ -1,29 +1,20 @@
-// Entry point: wires the room flow (lobby, matchmaker, the room in the URL, stored
-// resume tokens), the session in a room (connections that reconnect and resume, and the
-// mirror), world view, snapshot rate, page visibility, keyboard, renderer and HUD
-// together (the renderer keeps the arena clear of the HUD) and runs the
-// requestAnimationFrame loop.
+// Entry point: the demo is a thin consumer of @tickwire/client (clients/ts). It wires
+// the room flow (lobby, matchmaker, the room in the URL, stored resume tokens) to a
+// TickwireClient per room entered, the keyboard to its sendInput, page visibility to its
+// snapshot cap, and each animation frame's view of the world to the renderer and the
+// HUD (the renderer keeps the arena clear of the HUD); `window.tickwire` mirrors what
+// the client knows for tests.
 
+import { Matchmaker, TickwireClient, type Vec } from '@tickwire/client';
 import { authTokenFrom, socketUrl } from './address';
-import { closeNotice } from './close-codes';
-import type { ServerNotice, SnapshotFrame } from './connection';
-import { EventLog } from './events';
-import { namedFields } from './fields';
 import { Hud, type HudNotice } from './hud';
 import { Keyboard } from './input';
 import { Lobby } from './lobby';
-import { Matchmaker } from './matchmaker';
-import { RateMeter } from './meter';
-import { Predictor } from './prediction';
 import { Renderer } from './render';
-import { SnapshotRateTracker } from './rate';
 import { ResumeStore, tabStorage } from './resume-store';
 import { RoomFlow, type Target } from './room-flow';
-import { Session, type CloseReport, type SessionHandlers, type SessionState } from './session';
 import { publishStatus } from './status';
-import { isAfter } from './tick';
 import { snapshotCap, watchVisibility } from './visibility';
-import { World } from './world';
 
 function requireElement<T extends HTMLElement>(id: string, type: new () => T): T {
   const element = document.getElementById(id);
@@ -39,116 +30,115 @@ const HUD_EVENTS = 5;
 const RECONNECTED_NOTICE_MS = 5000;
 
 const status = publishStatus();
-const world = new World();
 const renderer = new Renderer(requireElement('view', HTMLCanvasElement));
 const hudElement = requireElement('hud', HTMLElement);
 const hud = new Hud(hudElement, () => flow.leave());
-const snapshots = new RateMeter();
-const snapshotRate = new SnapshotRateTracker();
-/** Client-side prediction of the own actor (src/prediction.ts). */
-const predictor = new Predictor();
-/** The session in the current room; null in the lobby. */
-let session: Session | null = null;
-let state: SessionState = 'connecting';
+/** The client in the current room; null in the lobby. */
+let client: TickwireClient | null = null;
 let notice: HudNotice | null = null;
 /** When `notice` goes away by itself (performance.now()); null: when replaced. */
 let noticeUntil: number | null = null;
 /** The notice saying the mirror is being resynchronised, while it is. */
 let resyncNotice: HudNotice | null = null;
-/** How the last connection ended, until the next Welcome: the HUD counts down to the retry. */
-let lastClose: CloseReport | null = null;
-/** The game's gameplay field names, from the last Welcome. */
-let fieldNames: readonly string[] = [];
-/** Gameplay events, named by the last Welcome's event names. */
-const events = new EventLog();
 
-function publishRate(): void {
-  world.setSnapshotEveryTicks(snapshotRate.everyTicks);
-  status.snapshotEveryTicks = snapshotRate.everyTicks;
-  status.throttleReason = snapshotRate.reason;
-  const settings = world.settings;
-  if (settings !== null) {
-    predictor.speed = settings.movementSpeed;
-    const everyTicks = snapshotRate.everyTicks ?? settings.broadcastEvery;
-    predictor.snapshotIntervalMs = (everyTicks * 1000) / Math.max(1, settings.tickRateHz);
-  }
+function publishRate(of: TickwireClient): void {
+  status.snapshotEveryTicks = of.snapshotRate.everyTicks;
+  status.throttleReason = of.snapshotRate.reason;
 }
 
-function publishPrediction(): void {
-  status.predictedPosition = predictor.position;
-  status.lastInputAck = predictor.lastAck;
-  status.lastInputSent = predictor.lastSent;
-  status.predictionError = predictor.lastError;
+function publishPrediction(of: TickwireClient): void {
+  status.predictedPosition = of.prediction.position;
+  status.lastInputAck = of.prediction.lastAck;
+  status.lastInputSent = of.prediction.lastSent;
+  status.predictionError = of.prediction.lastError;
 }
 
-function onMessage(event: ServerNotice): void {
-  switch (event.type) {
-    case 'welcome': {
-      const previousId = status.actorId;
-      world.welcome(event.actorId, event.arenaSize, event.settings);
-      predictor.reset();
-      predictor.arena = event.arenaSize;
-      flow.welcomed(event);
-      const reconnects = session?.reconnects ?? 0;
-      if (reconnects > 0) {
-        const text = event.resumed
-          ? `reconnected: resumed actor #${event.actorId}`
-          : `reconnected as a new actor #${event.actorId} (actor #${previousId ?? '?'} could not be resumed)`;
-        showNotice({ kind: 'info', text }, RECONNECTED_NOTICE_MS);
-        if (!event.resumed) {
-          console.info(`tickwire: new session, own actor #${previousId ?? '?'} -> #${event.actorId}`);
-        }
-      } else {
-        showNotice(null);
+/** Follows `of`'s events into the HUD's notices and `window.tickwire`. */
+function watch(of: TickwireClient): void {
+  of.on('status', (next) => {
+    if (status.state !== next.state) {
+      status.state = next.state; // tests record every state the page goes through
+    }
+    const close = next.close;
+    if (close !== null) {
+      const retry = close.retryInMs === null ? 'not retrying' : `retrying in ${Math.round(close.retryInMs)} ms`;
+      console.info(`tickwire: connection closed (${close.code}${close.reason ? `: ${close.reason}` : ''}); ${retry}`);
+    }
+  });
+  of.on('welcome', (welcome) => {
+    flow.welcomed(welcome);
+    if (welcome.reconnects > 0) {
+      const previous = welcome.previousActorId;
+      const text = welcome.resumed
+        ? `reconnected: resumed actor #${welcome.actorId}`
+        : `reconnected as a new actor #${welcome.actorId} (actor #${previous ?? '?'} could not be resumed)`;
+      showNotice({ kind: 'info', text }, RECONNECTED_NOTICE_MS);
+      if (!welcome.resumed) {
+        console.info(`tickwire: new session, own actor #${previous ?? '?'} -> #${welcome.actorId}`);
       }
-      lastClose = null;
-      resyncNotice = null;
-      status.reconnects = reconnects;
-      status.room = event.room;
-      status.roomName = event.roomName;
-      status.resumed = event.resumed;
-      status.applyErrors = 0;
-      status.actorId = event.actorId;
-      status.arenaSize = event.arenaSize;
-      status.settings = event.settings;
-      status.tick = event.tick;
-      fieldNames = event.fieldNames;
-      status.fieldNames = [...event.fieldNames];
-      events.welcome(event.eventNames);
-      status.eventNames = [...event.eventNames];
-      snapshotRate.welcome(event.settings);
-      publishRate();
-      publishPrediction();
-      break;
+    } else {
+      showNotice(null);
     }
-    case 'inputAck': {
-      predictor.ack(event.sequence);
-      publishPrediction();
-      break;
+    resyncNotice = null;
+    status.reconnects = welcome.reconnects;
+    status.room = welcome.room;
+    status.roomName = welcome.roomName;
+    status.resumed = welcome.resumed;
+    status.applyErrors = 0;
+    status.actorId = welcome.actorId;
+    status.arenaSize = welcome.arenaSize;
+    status.settings = welcome.settings;
+    status.tick = welcome.tick;
+    status.fieldNames = [...welcome.fieldNames];
+    status.eventNames = [...welcome.eventNames];
+    publishRate(of);
+    publishPrediction(of);
+  });
+  of.on('inputAck', () => publishPrediction(of));
+  of.on('gameEvent', () => {
+    status.events = of.events.recent.map((named) => ({ ...named }));
+    status.eventCount = of.events.count;
+  });
+  of.on('settings', (settings) => {
+    status.settings = settings;
+    publishRate(of);
+  });
+  of.on('rate', () => publishRate(of));
+  of.on('disconnect', (disconnect) => {
+    // The notice comes with the close that follows (the status event).
+    status.lastDisconnect = disconnect;
+  });
+  of.on('protocolError', (message) => {
+    console.warn(`tickwire: ${message}`);
+    showNotice({ kind: 'error', text: `protocol error: ${message}` });
+  });
+  of.on('snapshot', (snapshot) => {
+    status.snapshotBytes = snapshot.bytes;
+    status.tick = of.tick;
+    if (!snapshot.applied) {
+      status.applyErrors = of.applyErrors;
+      console.warn(`tickwire: snapshot ${snapshot.tick ?? '?'} not applied: ${snapshot.reason}`);
+      if (snapshot.requestedFull) {
+        resyncNotice = { kind: 'error', text: `snapshot refused (${snapshot.reason}); asked for a full snapshot` };
+        showNotice(resyncNotice);
+      }
+      return;
     }
-    case 'gameEvents':
-      events.add(event.tick, event.events);
-      status.events = events.recent.map((named) => ({ ...named }));
-      status.eventCount = events.count;
-      break;
-    case 'settings':
-      world.applySettings(event.settings);
-      status.settings = event.settings;
-      snapshotRate.settings(event.settings);
-      publishRate();
-      break;
-    case 'snapshotRate':
-      snapshotRate.rate(event.everyTicks, event.reason);
-      publishRate();
-      break;
-    case 'ping':
-      status.rttMs = event.rttUs / 1000;
-      break;
-    case 'disconnect':
-      // The notice comes with the close that follows (see onClose).
-      status.lastDisconnect = { code: event.code, reason: event.reason };
-      break;
-  }
+    status.mirrorTick = of.mirrorTick;
+    if (snapshot.full) {
+      status.fullSnapshotsApplied += 1;
+    } else {
+      status.deltasApplied += 1;
+    }
+    status.actorCount = snapshot.actorCount;
+    status.ownPosition = of.serverPosition;
+    publishPrediction(of);
+    status.ownFields = of.ownFields;
+    if (resyncNotice !== null && notice === resyncNotice) {
+      showNotice(null);
+    }
+    resyncNotice = null;
+  });
 }
 
 /** Shows `next` (null: nothing), for `forMs` or until replaced. */
@@ -159,9 +149,9 @@ function showNotice(next: HudNotice | null, forMs: number | null = null): void {
 
 /** The HUD's notice at `now`: a close (counting down to the retry) before anything else. */
 function currentNotice(now: number): HudNotice | null {
-  if (lastClose !== null) {
-    const retryInMs = lastClose.final ? null : (session?.retryInMs() ?? null);
-    return { kind: lastClose.final ? 'error' : 'info', text: closeNotice(lastClose.code, lastClose.reason, retryInMs) };
+  const closed = client?.status;
+  if (closed !== undefined && closed.close !== null) {
+    return { kind: closed.close.final ? 'error' : 'info', text: closed.reason };
   }
   if (noticeUntil !== null && now >= noticeUntil) {
     showNotice(null);
@@ -169,104 +159,35 @@ function currentNotice(now: number): HudNotice | null {
   return notice;
 }
 
-function onSnapshot(frame: SnapshotFrame): void {
-  const now = performance.now();
-  snapshots.record(now, frame.bytes);
-  status.snapshotBytes = frame.bytes;
-  if (frame.tick !== null && (status.tick === null || isAfter(frame.tick, status.tick))) {
-    status.tick = frame.tick;
-  }
-  const receipt = frame.receipt;
-  if (receipt.outcome === 'failed') {
-    status.applyErrors = session?.replication.applyErrors ?? 0;
-    console.warn(`tickwire: snapshot ${frame.tick ?? '?'} not applied: ${receipt.reason}`);
-    if (receipt.requestFull) {
-      resyncNotice = { kind: 'error', text: `snapshot refused (${receipt.reason}); asked for a full snapshot` };
-      showNotice(resyncNotice);
-    }
-    return;
-  }
-  if (receipt.outcome === 'applied') {
-    world.addState(receipt.state, receipt.full ? null : receipt.spawned, now);
-    status.mirrorTick = receipt.state.tick;
-    if (receipt.full) {
-      status.fullSnapshotsApplied += 1;
-    } else {
-      status.deltasApplied += 1;
-    }
-    status.actorCount = session?.replication.mirror.size ?? 0;
-    status.ownPosition = world.ownPosition;
-    if (status.ownPosition !== null) {
-      predictor.reconcile(status.ownPosition, performance.now(), status.rttMs ?? 0);
-      publishPrediction();
-    }
-    const ownFields = world.ownFields;
-    status.ownFields = ownFields === null ? null : namedFields(fieldNames, ownFields);
-    if (resyncNotice !== null && notice === resyncNotice) {
-      showNotice(null);
-    }
-    resyncNotice = null;
-  }
-}
+const keyboard = new Keyboard(window, () => client?.sendInput(keyboard.direction()));
 
-const keyboard = new Keyboard(window, () => session?.sendInputNow());
-function onInput(sequence: number, direction: { x: number; y: number }): void {
-  predictor.sent(sequence, direction, performance.now());
-  status.lastInputSent = predictor.lastSent;
-}
-const sessionHandlers: SessionHandlers = {
-  onState(next) {
-    state = next;
-    status.state = next;
-  },
-  onMessage,
-  onSnapshot,
-  onInput,
-  onProtocolError(message) {
-    console.warn(`tickwire: ${message}`);
-    showNotice({ kind: 'error', text: `protocol error: ${message}` });
-  },
-  onClose(report) {
-    // An attempt that fails without a word (1006) keeps the reason the server gave
-    // before, e.g. "Server shutting down", with the new countdown.
-    const silent = report.code === 1006 && report.reason === '' && !report.final;
-    lastClose = silent && lastClose !== null ? { ...lastClose, retryInMs: report.retryInMs } : report;
-    const next = report.retryInMs === null ? 'not retrying' : `retrying in ${Math.round(report.retryInMs)} ms`;
-    console.info(`tickwire: connection closed (${report.code}${report.reason ? `: ${report.reason}` : ''}); ${next}`);
-    flow.closed(report.code, report.reason);
-  },
-};
-
-/** The snapshot cap the page wants (src/visibility.ts), asked for on every session. */
+/** The snapshot cap the page wants (src/visibility.ts), asked for on every client. */
 let wantedCap = snapshotCap(document);
 
-/** Starts a session with `target`, closing the one before. */
+/** Starts a client for `target`, closing the one before. */
 function connect(target: Target): void {
-  session?.close();
-  lastClose = null;
+  client?.close();
   resyncNotice = null;
   showNotice(null);
-  state = 'connecting';
-  status.state = state;
+  status.state = 'connecting';
   status.reconnects = 0;
-  session = new Session(
-    {
-      url: target.url,
-      authToken: authTokenFrom(location.search),
-      seat: target.seat,
-      resumeToken: target.resumeToken,
-      room: target.room,
-      direction: () => keyboard.direction(),
-    },
-    sessionHandlers,
-  );
-  session.capSnapshots(wantedCap);
+  const next = TickwireClient.connect(target.url, {
+    authToken: authTokenFrom(location.search),
+    seat: target.seat,
+    resumeToken: target.resumeToken,
+    room: target.room,
+  });
+  client = next;
+  watch(next);
+  next.on('close', (report) => flow.closed(report.code, report.reason));
+  next.sendInput(keyboard.direction());
+  next.capSnapshots(wantedCap);
 }
 
-/** Closes the session for good: the player left the room. */
+/** Closes the client for good: the player left the room. */
 function disconnect(): void {
-  session?.close();
-  session = null;
+  client?.close();
+  client = null;
 }
 
 const matchmaker = new Matchmaker(location.origin);
@@ -316,52 +237,54 @@ function trackHud(element: HTMLElement): void {
 
 watchVisibility(document, (maxPerSecond) => {
   wantedCap = maxPerSecond;
-  session?.capSnapshots(maxPerSecond);
+  client?.capSnapshots(maxPerSecond);
 });
 window.addEventListener('resize', () => renderer.resize());
 trackHud(hudElement);
 // Leaving the page is the page's own decision: no reconnecting. It says 1001 (going
 // away), as the browser would, not 1000 (the player left): a reload comes back on
 // `?room=` and resumes. Coming back from the back-forward cache connects again.
-window.addEventListener('pagehide', () => session?.close(1001));
+window.addEventListener('pagehide', () => client?.close(1001));
 window.addEventListener('pageshow', (event) => {
   if (event.persisted) {
-    session?.reopen();
+    client?.reopen();
   }
 });
 
 function frame(now: number): void {
-  const actors = world.actorsAt(now);
-  // The own actor (drawn last) at its predicted position, once this session has one.
-  const predicted = world.waitingForState ? null : predictor.advance(performance.now());
-  const own = actors.length > 0 ? actors[actors.length - 1] : undefined;
-  if (predicted !== null && own !== undefined && own.own) {
-    own.x = predicted.x;
-    own.y = predicted.y;
-  }
-  status.predictedPosition = predicted ?? (own?.own ? { x: own.x, y: own.y } : null);
-  const drawn: Record<number, { x: number; y: number }> = {};
+  const view = client?.view(now) ?? null;
+  const actors = view?.actors ?? [];
+  const own = view?.own ?? null;
+  status.predictedPosition = own === null ? null : { x: own.x, y: own.y };
+  const drawn: Record<number, Vec> = {};
   for (const actor of actors) {
     drawn[actor.id] = { x: actor.x, y: actor.y };
   }
   status.drawnPositions = drawn;
-  renderer.draw(world.arenaSize, actors, fieldNames);
+  status.frameTime = now;
+  status.frames += 1;
+  status.interpolationDelayMs = view?.delayMs ?? null;
+  const fieldNames = client?.welcome?.fieldNames ?? [];
+  renderer.draw(client?.arenaSize ?? null, actors, fieldNames);
   status.arenaRect = renderer.arenaPlacement;
+  status.rttMs = client?.rttMs ?? null;
+  const rate = client?.snapshotRate ?? { everyTicks: null, reason: 'none' as const };
   hud.update({
     roomName: status.roomName ?? '',
     room: status.room ?? '',
-    state,
-    actorId: world.ownId,
+    state: status.state,
+    actorId: client?.actorId ?? null,
     tick: status.tick,
     rttMs: status.rttMs,
-    actorCount: world.actorCount,
-    snapshotRate: snapshots.eventsPerSecond(now),
-    snapshotBytesPerSecond: snapshots.amountPerSecond(now),
-    settings: world.settings,
-    snapshotEveryTicks: snapshotRate.everyTicks,
-    throttle: snapshotRate.reason,
+    actorCount: client?.actorCount ?? 0,
+    snapshotRate: client?.snapshotsPerSecond(now) ?? null,
+    snapshotBytesPerSecond: client?.snapshotBytesPerSecond(now) ?? null,
+    settings: client?.settings ?? null,
+    snapshotEveryTicks: rate.everyTicks,
+    throttle: rate.reason,
+    delayMs: view?.delayMs ?? null,
     fieldNames,
-    events: events.lines(HUD_EVENTS),
+    events: client?.events.lines(HUD_EVENTS) ?? [],
     notice: currentNotice(now),
   });
   requestAnimationFrame(frame);

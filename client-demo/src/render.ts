@@ -3,13 +3,10 @@
 // NPCs, other players and the own actor (highlighted with a ring) each in their own
 // colour. Gameplay fields follow src/fields.ts: a non-zero `color` field fills the actor
 // with that colour (the own actor keeps its ring), other non-zero fields are a small
-// label under it.
+// label under it. Actors at a wall are drawn inside the arena, touching the wall.
 
-import { fieldLook } from './fields';
-import { ActorKind } from './generated/tickwire';
+import { ActorKind, fieldLook, type RenderActor, type Vec } from '@tickwire/client';
 import { placeArena, type ArenaPlacement, type Rect } from './layout';
-import type { Vec } from './protocol';
-import type { RenderActor } from './world';
 
 export const COLORS = {
   background: '#0b0e13',
@@ -28,6 +25,11 @@ const LABEL_FONT = '11px system-ui, sans-serif';
 
 /** Grid lines per arena side, roughly. */
 const GRID_LINES = 10;
+
+/** `value` within [low, high] (the middle when the range is empty). */
+function inside(value: number, low: number, high: number): number {
+  return low > high ? (low + high) / 2 : Math.min(high, Math.max(low, value));
+}
 
 export class Renderer {
   private readonly context: CanvasRenderingContext2D;
@@ -93,8 +95,10 @@ export class Renderer {
     const radius = Math.min(14, Math.max(5, Math.min(width, height) / 80));
     const labels: { x: number; y: number; text: string }[] = [];
     for (const actor of actors) {
-      const x = left + actor.x * scale;
-      const y = top + actor.y * scale;
+      // An actor at the wall is drawn touching it from inside, never across the border.
+      const reach = actor.own ? radius + 7 : radius + 1;
+      const x = inside(left + actor.x * scale, left + reach, left + width - reach);
+      const y = inside(top + actor.y * scale, top + reach, top + height - reach);
       const look = fieldLook(fieldNames, actor.fields);
       if (actor.own) {
         this.circle(x, y, radius + 1, look.fill ?? COLORS.own);

@@ -10,7 +10,7 @@
 
 import { roomFrom, withRoom } from './address';
 import { DEFAULT_ROOM, stepAfterJoinFailure, stepAfterRefusal, stepOnLoad, type HelloKind, type Step } from './entry';
-import { MatchmakerError, type Matchmaker, type Seat } from './matchmaker';
+import { MatchmakerError, type Matchmaker, type Seat } from '@tickwire/client';
 import type { ResumeStore } from './resume-store';
 
 /** The close code of a refused seat or resume: ask the matchmaker again. */

@@ -2,10 +2,8 @@
 // server messages arrive, so browser tests (and curious people in the devtools
 // console) can see what the client knows without scraping the page.
 
-import type { NamedEvent } from './events';
 import type { ArenaPlacement } from './layout';
-import type { GameSettings, Throttle, Vec } from './protocol';
-import type { SessionState } from './session';
+import type { GameSettings, NamedEvent, SessionState, Throttle, Vec } from '@tickwire/client';
 
 export interface TickwireStatus {
   /** 'lobby' while the lobby is shown, else 'room' (src/room-flow.ts). */
@@ -37,8 +35,13 @@ export interface TickwireStatus {
   lastInputSent: number;
   /** Distance between the prediction and the reconciled server-based position at the last snapshot. */
   predictionError: number;
-  /** Where each actor was drawn in the last animation frame, id → world units. */
+  /** Where each actor was drawn in the last animation frame, id → world units (a new object each frame). */
   drawnPositions: Record<number, Vec>;
+  /** The last animation frame's time (performance.now()), and how many frames were drawn. */
+  frameTime: number | null;
+  frames: number;
+  /** How far behind the estimated server clock others were drawn in the last frame, in ms (adaptive). */
+  interpolationDelayMs: number | null;
   /**
    * Where the arena was drawn in the last animation frame, in CSS pixels (`scale`: pixels
    * per world unit); null before a Welcome. Clear of the HUD when there is room (src/layout.ts).
@@ -62,7 +65,7 @@ export interface TickwireStatus {
   fullSnapshotsApplied: number;
   /** Delta snapshots applied to the mirror. */
   deltasApplied: number;
-  /** Round-trip time the server last measured, in milliseconds. */
+  /** Round-trip time, the mean of the last few the server measured, in milliseconds (null before the first). */
   rttMs: number | null;
   /** The server's last Disconnect message, if any. */
   lastDisconnect: { code: number; reason: string } | null;
@@ -101,6 +104,9 @@ export function publishStatus(): TickwireStatus {
     lastInputSent: 0,
     predictionError: 0,
     drawnPositions: {},
+    frameTime: null,
+    frames: 0,
+    interpolationDelayMs: null,
     arenaRect: null,
     fieldNames: [],
     ownFields: null,

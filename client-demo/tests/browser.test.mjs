@@ -25,18 +25,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { loadClient } from './client.mjs';
+import { ShapingProxy } from './shaping-proxy.mjs';
+import { Server, clientDir, launchChromium, within } from './support.mjs';
 
-const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const serverBin = path.resolve(clientDir, process.env.TICKWIRE_SERVER_BIN ?? '../target/debug/tickwire-server');
 const tagBin = path.resolve(clientDir, process.env.TICKWIRE_TAG_BIN ?? '../target/debug/examples/tag');
-const chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const screenshotPath = process.env.TICKWIRE_SCREENSHOT;
 
 const NPCS = 10;
@@ -58,128 +53,6 @@ const OWN_RGB = rendererColor('own');
 const NPC_RGB = rendererColor('npc');
 /** The tag game's "it" colour (0xE53935), which the page fills the "it" actor with. */
 const IT_RGB = [0xe5, 0x39, 0x35];
-
-/** Rejects with `message` if `promise` has not settled within `ms`. */
-async function within(ms, message, promise) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${message} (timed out after ${ms} ms)`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The running server process, with its stderr kept for failure reports. */
-class Server {
-  /**
-   * @param bin the server binary (the server, or an example game taking its flags).
-   * @param build the command that builds it, for the message when it is missing.
-   */
-  constructor(bin = serverBin, build = 'cargo build -p tickwire-server') {
-    this.bin = bin;
-    this.build = build;
-    this.stderr = '';
-    this.exit = null;
-  }
-
-  async start(args) {
-    assert.ok(existsSync(this.bin), `the server binary should exist at ${this.bin} (build it with: ${this.build})`);
-    this.process = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.process.stderr.setEncoding('utf8');
-    this.process.stderr.on('data', (chunk) => {
-      this.stderr = (this.stderr + chunk).slice(-20000);
-    });
-    this.exited = new Promise((resolve) => {
-      this.process.on('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      });
-    });
-    const listening = new Promise((resolve, reject) => {
-      let stdout = '';
-      this.process.stdout.setEncoding('utf8');
-      this.process.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        const match = stdout.match(/^tickwire listening on (http:\/\/\S+\/)$/m);
-        if (match) {
-          resolve(match[1]);
-        }
-      });
-      this.process.on('error', reject);
-      this.exited.then((exit) =>
-        reject(new Error(`the server should keep running, but it exited (${JSON.stringify(exit)}); stdout: ${JSON.stringify(stdout)}`)),
-      );
-    });
-    this.url = await within(15000, 'the server should print "tickwire listening on http://127.0.0.1:PORT/"', listening);
-    return this.url;
-  }
-
-  /** SIGTERM, then SIGKILL if it is still running after `graceMs`. */
-  async stop(graceMs = 3000) {
-    if (!this.process || this.exit !== null) {
-      return;
-    }
-    this.process.kill('SIGTERM');
-    try {
-      await within(graceMs, 'the server should exit after SIGTERM', this.exited);
-    } catch {
-      this.process.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-}
-
-/**
- * A TCP proxy to the server (HTTP and WebSocket alike) that keeps every socket, so the
- * test can cut them all at once: a network drop, with no close handshake.
- */
-class TcpProxy {
-  constructor(target) {
-    this.target = new URL(target);
-    this.sockets = new Set();
-    this.connections = 0;
-  }
-
-  async start() {
-    this.server = net.createServer((client) => {
-      this.connections++;
-      const upstream = net.connect(Number(this.target.port), this.target.hostname);
-      for (const [socket, other] of [[client, upstream], [upstream, client]]) {
-        this.sockets.add(socket);
-        socket.on('error', () => other.destroy());
-        socket.on('close', () => {
-          this.sockets.delete(socket);
-          other.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    await new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', resolve);
-    });
-    this.url = `http://127.0.0.1:${this.server.address().port}/`;
-    return this.url;
-  }
-
-  /** Destroys every proxied socket; returns how many there were. */
-  dropAll() {
-    const count = this.sockets.size;
-    for (const socket of this.sockets) {
-      socket.destroy();
-    }
-    return count;
-  }
-
-  async stop() {
-    this.dropAll();
-    await new Promise((resolve) => this.server?.close(resolve) ?? resolve());
-  }
-}
 
 /** The page URL that plays in the default room at once (`/` opens the lobby). */
 function defaultRoom(url) {
@@ -495,24 +368,7 @@ async function checkMove(t, key, axis, directionWord) {
 
 /** Starts headless Chromium (into `browser`) and opens `url` in a new main `page`. */
 async function launchBrowser(url) {
-  assert.ok(existsSync(chromiumBin), `Chromium should be installed at ${chromiumBin} (apt-get install -y chromium)`);
-  browser = await within(
-    30000,
-    'Chromium should start',
-    chromium.launch({
-      executablePath: chromiumBin,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
-  );
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
   page.on('pageerror', (error) => pageErrors.push(String(error)));
   page.on('console', (message) => {
@@ -888,9 +744,18 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
     );
     assert.equal(before.throttleReason, 'none', 'a visible page should not be throttled');
     assert.equal(before.snapshotEveryTicks, original.broadcast_every, 'snapshotEveryTicks should start at broadcast_every');
-    assert.equal(await hudText('tickRate'), `${original.tick_rate_hz} Hz`, 'the HUD should show the tick rate');
-    assert.equal(await hudText('delay'), `${original.interpolation_delay_ms} ms`, 'the HUD should show the interpolation delay');
-    assert.match(await hudText('input'), new RegExp(`^every ${original.input_every} ticks?$`), 'the HUD should show the input interval');
+    assert.equal(await hudText('tickRate'), `${original.tick_rate_hz} per second`, 'the HUD should show the tick rate in plain words');
+    const delayText = await hudText('delay');
+    const shownDelay = Number(/^(\d+) ms behind/.exec(delayText ?? '')?.[1]);
+    assert.ok(
+      shownDelay >= original.interpolation_delay_ms,
+      `the HUD should show how far behind others are drawn, at least interpolation_delay_ms ${original.interpolation_delay_ms}: ${delayText}`,
+    );
+    assert.match(
+      await hudText('input'),
+      new RegExp(`^[\\d.]+ per second \\(every ${original.input_every} ticks?\\)$`),
+      'the HUD should show the input rate in plain words',
+    );
 
     const refused = await adminSettings('PATCH', { broadcast_every: 0 }, 400);
     assert.match(refused.error ?? '', /broadcast_every/, `a refused PATCH should name the setting: ${JSON.stringify(refused)}`);
@@ -913,7 +778,7 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
         5000,
         target,
       );
-      await waitForHud(`the HUD should show snapshots every ${target} ticks`, 'interval', (text) => text === `every ${target} ticks`);
+      await waitForHud(`the HUD should show snapshots every ${target} ticks`, 'interval', (text) => text.endsWith(`(every ${target} ticks)`));
       // Let the last snapshot of the old rate pass, then watch the new one.
       await page.waitForTimeout(300);
       ({ gaps } = await watchSnapshots(1200));
@@ -953,7 +818,7 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
       hiddenEvery = (await status()).snapshotEveryTicks;
       assert.equal(hiddenEvery % broadcastEvery, 0, `the capped interval ${hiddenEvery} should be a multiple of broadcast_every ${broadcastEvery}`);
       await waitForHud('the HUD should say the snapshots are throttled by the client cap', 'interval', (text) =>
-        text.includes('throttled: client cap'),
+        text.includes('slowed down: this page asked for fewer'),
       );
       hidden = await watchSnapshots(2000);
     } finally {
@@ -971,7 +836,7 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
       5000,
       broadcastEvery,
     );
-    await waitForHud('the HUD should stop saying the snapshots are throttled', 'interval', (text) => text === `every ${broadcastEvery} ticks`);
+    await waitForHud('the HUD should stop saying the snapshots are throttled', 'interval', (text) => text.endsWith(`(every ${broadcastEvery} ticks)`));
     const visible = await watchSnapshots(1000);
     const expected = (await status()).settings.tickRateHz / broadcastEvery;
     assert.ok(
@@ -985,7 +850,7 @@ describe('demo client in Chromium against tickwire-server', { timeout: 120000 },
   }));
 
   test('(i) after the server drops the connection the page reconnects and keeps the same actor', { timeout: 60000 }, check(async (t) => {
-    const proxy = new TcpProxy(server.url);
+    const proxy = new ShapingProxy(server.url);
     const proxied = await openPage(defaultRoom(await proxy.start()));
     try {
       await onPage(proxied, async () => {

@@ -348,3 +348,15 @@ describe('room flow', () => {
     assert.deepEqual(late.log, [], 'a seat answered after Leave should be dropped');
   });
 });
+
+describe('address', () => {
+  test('the auth token comes from ?token=', () => {
+    const { authTokenFrom, socketUrl } = client.address;
+    assert.equal(authTokenFrom('?token=abc.def%2Bg'), 'abc.def+g');
+    assert.equal(authTokenFrom('?x=1&token=t'), 't');
+    assert.equal(authTokenFrom('?token='), null, 'an empty token should be none');
+    assert.equal(authTokenFrom(''), null);
+    assert.equal(socketUrl({ protocol: 'http:', host: 'h:8080' }), 'ws://h:8080/ws');
+    assert.equal(socketUrl({ protocol: 'https:', host: 'h' }), 'wss://h/ws');
+  });
+});

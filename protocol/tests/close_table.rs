@@ -1,4 +1,4 @@
-//! The browser client's close-code table, `client-demo/src/close-table.ts`, is generated
+//! The browser client's close-code table, `clients/ts/src/close-table.ts`, is generated
 //! from [`CLOSE_CODES`]: this test fails when the checked-in file differs from what the
 //! table renders, so the two clients cannot disagree on which codes to retry.
 //!
@@ -10,7 +10,7 @@ use std::path::Path;
 
 use tickwire_protocol::CLOSE_CODES;
 
-const TS_TABLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../client-demo/src/close-table.ts");
+const TS_TABLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../clients/ts/src/close-table.ts");
 
 /// The TypeScript module for the table (JSON string literals are valid TypeScript).
 fn render_typescript() -> String {
@@ -57,7 +57,7 @@ fn the_browser_table_is_generated_from_the_protocol_table() {
     let checked_in = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         checked_in == rendered,
-        "client-demo/src/close-table.ts should match CLOSE_CODES; regenerate it with \
+        "clients/ts/src/close-table.ts should match CLOSE_CODES; regenerate it with \
          `TICKWIRE_BLESS=1 cargo test -p tickwire-protocol --test close_table`, then run \
          scripts/build-client. Expected:\n{rendered}"
     );

@@ -1,7 +1,7 @@
 // Unit test, in Node, of reconnecting: the backoff policy (src/reconnect.ts: bounds,
 // doubling, cap, full jitter, reset) with an injected random source, the retry timer
 // on injected timers, which close codes are final and what the HUD says about each
-// (src/close-codes.ts), the auth token from the page URL (src/address.ts), and the
+// (src/close-codes.ts), and the
 // session (src/session.ts) over a fake WebSocket and a fake clock: it reconnects after
 // a drop with the last resume token and the auth token, sends a seat until the first
 // Welcome and the room with every resume token, backs off while attempts fail,
@@ -184,18 +184,6 @@ describe('close codes', () => {
     assert.match(closeNotice(4005, 'resume expired', null), /^Seat refused.*: resume expired — back to the lobby$/);
     assert.match(closeNotice(4006, '', 100), /^The room is full — retrying/);
     assert.match(closeNotice(4321, '', 100), /code 4321/);
-  });
-});
-
-describe('address', () => {
-  test('the auth token comes from ?token=', () => {
-    const { authTokenFrom, socketUrl } = client.address;
-    assert.equal(authTokenFrom('?token=abc.def%2Bg'), 'abc.def+g');
-    assert.equal(authTokenFrom('?x=1&token=t'), 't');
-    assert.equal(authTokenFrom('?token='), null, 'an empty token should be none');
-    assert.equal(authTokenFrom(''), null);
-    assert.equal(socketUrl({ protocol: 'http:', host: 'h:8080' }), 'ws://h:8080/ws');
-    assert.equal(socketUrl({ protocol: 'https:', host: 'h' }), 'wss://h/ws');
   });
 });
 

@@ -8,8 +8,8 @@
 // untouched too, and the resync policy (src/replication.ts) must ask for a full
 // snapshot once.
 //
-// Env: TICKWIRE_DELTA_FIXTURES (default ../target/delta-fixtures.json, relative to
-// client-demo), written by:
+// Env: TICKWIRE_DELTA_FIXTURES (default ../../target/delta-fixtures.json, relative to
+// clients/ts), written by:
 //   cargo run -q -p tickwire-protocol --example delta_fixtures -- target/delta-fixtures.json
 
 import { before, describe, test } from 'node:test';
@@ -19,8 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIELD_SLOTS, columns, loadClient, snapshotFrame } from './client.mjs';
 
-const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixturesPath = path.resolve(clientDir, process.env.TICKWIRE_DELTA_FIXTURES ?? '../target/delta-fixtures.json');
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const fixturesPath = path.resolve(packageDir, process.env.TICKWIRE_DELTA_FIXTURES ?? '../../target/delta-fixtures.json');
 const FIXTURES_COMMAND =
   'cargo run -q -p tickwire-protocol --example delta_fixtures -- target/delta-fixtures.json (from the repository root)';
 

@@ -7,20 +7,31 @@
 
 import type { GameSettings, Throttle } from './protocol';
 
-/** How the HUD names each throttle reason. */
+/** Why a client gets fewer snapshots, for people. */
 const THROTTLE_WORDS: Readonly<Record<Throttle, string>> = {
   none: '',
-  congested: 'congested',
-  'client-cap': 'client cap',
+  congested: 'slowed down: the connection is not keeping up',
+  'client-cap': 'slowed down: this page asked for fewer',
 };
 
-/** The interval for people: "every 2 ticks", "every 16 ticks (throttled: client cap)". */
-export function describeInterval(everyTicks: number | null, reason: Throttle): string {
+/** "15 per second", "7.5 per second", "0.5 per second". */
+export function perSecond(everyTicks: number, tickRateHz: number): string {
+  const rate = tickRateHz / Math.max(1, everyTicks);
+  return `${Number.isInteger(rate) ? rate : rate.toFixed(1)} per second`;
+}
+
+/**
+ * An interval for people: "15 per second (every 2 ticks)", "every 2 ticks" when the
+ * tick rate is unknown, with why it is throttled when it is ("… slowed down: this page
+ * asked for fewer"); '–' when unknown.
+ */
+export function describeInterval(everyTicks: number | null, reason: Throttle, tickRateHz: number | null = null): string {
   if (everyTicks === null) {
     return '–';
   }
-  const interval = `every ${everyTicks} tick${everyTicks === 1 ? '' : 's'}`;
-  return reason === 'none' ? interval : `${interval} (throttled: ${THROTTLE_WORDS[reason]})`;
+  const ticks = `every ${everyTicks} tick${everyTicks === 1 ? '' : 's'}`;
+  const interval = tickRateHz === null ? ticks : `${perSecond(everyTicks, tickRateHz)} (${ticks})`;
+  return reason === 'none' ? interval : `${interval}, ${THROTTLE_WORDS[reason]}`;
 }
 
 export class SnapshotRateTracker {

@@ -1,9 +1,10 @@
 // Unit test, in Node, of how the client follows the server live: the world view
-// (src/world.ts) draws other actors `interpolation_delay_ms` behind the newest snapshot
-// between the buffered states that bracket the render time (the latest two when the
-// delay is shorter than a snapshot gap), picks up new settings at once, holds the older
-// state until one snapshot interval before the newer one across a quiet gap (the server
-// skips snapshots while nothing changes), and on a reconnection's Welcome keeps the old
+// (src/world.ts) places states at their ticks, draws other actors behind the estimated
+// server clock between the buffered states that bracket the render time, goes on a
+// bounded distance when starved, picks up new settings at once (the render clock bends
+// towards a new delay), holds the older state until one snapshot interval before the
+// newer one across a quiet gap (the server skips snapshots while nothing changes), and
+// on a reconnection's Welcome keeps the old
 // states drawn until the new session's first one replaces them all (never held across),
 // and carries each actor's gameplay fields (never interpolated),
 // which src/fields.ts turns into a fill colour and a label; the snapshot
@@ -13,7 +14,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadClient, serverFrame } from './client.mjs';
+import { SETTINGS, loadClient, serverFrame } from './client.mjs';
 
 let client;
 
@@ -21,15 +22,6 @@ before(async () => {
   client = await loadClient();
 });
 
-const SETTINGS = {
-  tickRateHz: 30,
-  broadcastEvery: 2,
-  inputEvery: 2,
-  movementSpeed: 120,
-  smoothing: 0,
-  interpolationDelayMs: 100,
-  positionStepsPerUnit: 1,
-};
 
 const OWN = 1;
 const NPC = 5;
@@ -49,18 +41,27 @@ function state(tick, rows) {
   };
 }
 
+/** Milliseconds per snapshot interval at 30 Hz, every 2 ticks. */
+const INTERVAL = 200 / 3;
+
 /**
- * A world after Welcome with `settings`, holding states at ticks 2, 4, 6, 8 received
- * 1000, 1066, 1133, 1200 ms (30 Hz, every 2 ticks): the NPC at x 0, 10, 20, 30 and the
- * own actor at x 100, 110, 120, 130.
+ * A world after Welcome with `settings`, holding states at ticks 2, 4, 6, 8 (server
+ * times 0, 66.7, 133.3, 200 ms) received on time at 1000, 1066.7, 1133.3, 1200 ms (30 Hz,
+ * every 2 ticks): the NPC at x 0, 10, 20, 30 and the own actor at x 100, 110, 120, 130.
+ * The clock estimate is then local = server + 1000 ms.
  */
 function world(settings = {}) {
   const w = new client.World();
   w.welcome(OWN, { x: 1000, y: 1000 }, { ...SETTINGS, ...settings });
-  [1000, 1066, 1133, 1200].forEach((at, i) => {
-    w.addState(state(2 * (i + 1), [{ id: OWN, x: 100 + 10 * i, kind: 1 }, { id: NPC, x: 10 * i }]), null, at);
+  [0, 1, 2, 3].forEach((i) => {
+    w.addState(state(2 * (i + 1), [{ id: OWN, x: 100 + 10 * i, kind: 1 }, { id: NPC, x: 10 * i }]), null, 1000 + i * INTERVAL);
   });
   return w;
+}
+
+/** The local time at which `w` draws server time `serverMs` (its clock offset and delay as they stand). */
+function localFor(w, serverMs, now = 1200) {
+  return w.clockOffsetMs + serverMs + w.delayAt(now);
 }
 
 function actor(w, now, id) {
@@ -69,20 +70,36 @@ function actor(w, now, id) {
   return found;
 }
 
-function near(actual, expected, message) {
-  assert.ok(Math.abs(actual - expected) < 1e-6, `${message}: expected ${expected}, got ${actual}`);
+function near(actual, expected, message, tolerance = 1e-6) {
+  assert.ok(Math.abs(actual - expected) < tolerance, `${message}: expected ${expected}, got ${actual}`);
 }
 
-describe('world view: interpolation delay', () => {
-  test('others are drawn the delay behind, between the states that bracket the render time', () => {
+describe('world view: the server timeline', () => {
+  test('states sit at tick × tick period; others are drawn the delay behind the estimated server clock', () => {
     const w = world();
-    // 1250 - 100 = 1150: between tick 6 (1133 ms, x 20) and tick 8 (1200 ms, x 30).
+    near(w.clockOffsetMs, 1000, 'on-time arrivals: local time = server time + 1000 ms', 1e-9);
+    near(w.delayAt(1250), 100, "a steady link renders the server's interpolation delay behind");
+    // 1250 - 1000 - 100 = 150 ms server time: between tick 6 (133.3) and tick 8 (200).
     const span = w.renderSpan(1250);
-    assert.equal(span.from.tick, 6, 'the earlier bracketing state should be tick 6');
-    assert.equal(span.to.tick, 8, 'the later bracketing state should be tick 8');
-    near(actor(w, 1250, NPC).x, 20 + (10 * 17) / 67, 'the NPC should be interpolated at the render time');
-    // 1200 - 100 = 1100: between tick 4 (1066 ms) and tick 6 (1133 ms).
-    near(actor(w, 1200, NPC).x, 10 + (10 * 34) / 67, 'an older render time should bracket older states');
+    assert.deepEqual([span.from.tick, span.to.tick], [6, 8], 'ticks 6 and 8 should bracket the render time');
+    near(actor(w, 1250, NPC).x, 22.5, 'the NPC should be interpolated at the render time');
+    near(actor(world(), 1200, NPC).x, 15, 'an earlier frame draws an earlier server time');
+  });
+
+  test('a burst of snapshots does not bunch the motion: places come from ticks, not arrivals', () => {
+    const w = new client.World();
+    w.welcome(OWN, { x: 1000, y: 1000 }, SETTINGS);
+    w.addState(state(2, [{ id: NPC, x: 0 }]), null, 1000);
+    // Ticks 4, 6 and 8 held back by the network and delivered together.
+    for (let i = 1; i <= 3; i++) {
+      w.addState(state(2 + 2 * i, [{ id: NPC, x: 10 * i }]), null, 1200);
+    }
+    assert.equal(w.clockOffsetMs, 1000, 'the earliest path sets the clock');
+    near(w.delayAt(1200), 2 * INTERVAL + INTERVAL + 20, 'the delay should grow to cover the 133 ms lateness, an interval and a margin');
+    const first = actor(w, 1300, NPC).x;
+    const second = actor(w, 1300 + INTERVAL, NPC).x;
+    assert.ok(first > 0 && first < 30, `the NPC should be on its way, at ${first}`);
+    near(second - first, 10, 'one interval later it should have moved one interval of motion', 1e-6);
   });
 
   test('the own actor is drawn at its newest position, whatever the delay', () => {
@@ -90,34 +107,47 @@ describe('world view: interpolation delay', () => {
     assert.equal(world().actorsAt(1250).at(-1).own, true, 'the own actor should be drawn last');
   });
 
-  test('past the newest state others hold there; before the oldest they wait at it', () => {
-    near(actor(world(), 1400, NPC).x, 30, 'a render time past every state should hold at the newest');
+  test('starved of data others go on a bounded distance, then hold; with one state it is drawn as it is', () => {
+    const w = world();
+    // 50 ms past tick 8 (x 30): on along the last motion, 10 per interval.
+    near(actor(w, localFor(w, 250), NPC).x, 30 + (10 * 50) / INTERVAL, 'extrapolated 50 ms along the last motion');
+    const starved = world();
+    near(actor(starved, localFor(starved, 700), NPC).x, 30 + (10 * client.pkg.EXTRAPOLATE_MS) / INTERVAL, 'at most EXTRAPOLATE_MS');
+    near(actor(starved, localFor(starved, 900), NPC).x, 30 + (10 * client.pkg.EXTRAPOLATE_MS) / INTERVAL, 'then held');
+    const walled = new client.World();
+    walled.welcome(OWN, { x: 35, y: 35 }, SETTINGS);
+    walled.addState(state(2, [{ id: NPC, x: 20 }]), null, 1000);
+    walled.addState(state(4, [{ id: NPC, x: 30 }]), null, 1000 + INTERVAL);
+    near(actor(walled, localFor(walled, 500), NPC).x, 35, 'never extrapolated through a wall');
     const fresh = new client.World();
     fresh.welcome(OWN, { x: 1000, y: 1000 }, SETTINGS);
     fresh.addState(state(2, [{ id: NPC, x: 7 }]), null, 1000);
     near(actor(fresh, 1010, NPC).x, 7, 'with one state, it should be drawn as it is');
   });
 
-  test('a delay shorter than a snapshot gap falls back to the latest two states', () => {
-    const w = world({ interpolationDelayMs: 20 });
-    const span = w.renderSpan(1200 + 100 / 3);
-    assert.equal(span.from.tick, 6, 'the fallback should start from the previous state');
-    assert.equal(span.to.tick, 8, 'the fallback should end at the latest state');
-    near(actor(w, 1200 + 100 / 3, NPC).x, 25, 'half a gap after the latest state, the NPC should be half way');
-    near(actor(w, 1300, NPC).x, 30, 'a gap after the latest state, the NPC should be at the latest');
+  test("the server's interpolation delay is the floor; a shorter one still waits an interval and a margin", () => {
+    const long = world({ interpolationDelayMs: 200 });
+    assert.equal(long.delayAt(1250), 200);
+    // 1250 - 1000 - 200 = 50: between tick 2 (0, x 0) and tick 4 (66.7, x 10).
+    near(actor(long, 1250, NPC).x, 7.5, 'a longer delay reaches back to older states');
+    const short = world({ interpolationDelayMs: 20 });
+    near(short.delayAt(1250), INTERVAL + 20, 'the next state must have arrived: an interval plus the margin');
   });
 
-  test('new settings apply at the next frame', () => {
+  test('new settings apply at the next frame; the render clock bends towards a new delay, never jumps', () => {
     const w = world();
+    const before = w.renderTimeAt(1250);
     w.applySettings({ ...SETTINGS, interpolationDelayMs: 200 });
-    // 1250 - 200 = 1050: between tick 2 (1000 ms, x 0) and tick 4 (1066 ms, x 10).
-    near(actor(w, 1250, NPC).x, (10 * 50) / 66, 'a longer delay should reach back to older states');
-    w.applySettings({ ...SETTINGS, interpolationDelayMs: 10 });
-    assert.equal(w.renderSpan(1250).from.tick, 6, 'a short delay should fall back to the latest two');
+    assert.equal(w.delayAt(1250), 200, 'the new floor counts at once');
+    const frame = 1000 / 60;
+    const after = w.renderTimeAt(1250 + frame);
+    assert.ok(after > before, 'the render time should still move forward');
+    assert.ok(after - before >= frame * client.timeline.MIN_RATE - 1e-9, 'no slower than MIN_RATE');
+    assert.ok(after - before < frame, 'slower than real time while the delay grows');
     const eased = world({ smoothing: 0 });
     eased.actorsAt(1200);
     eased.applySettings({ ...SETTINGS, smoothing: 0.5 });
-    eased.addState(state(10, [{ id: OWN, x: 230, kind: 1 }, { id: NPC, x: 40 }]), null, 1266);
+    eased.addState(state(10, [{ id: OWN, x: 230, kind: 1 }, { id: NPC, x: 40 }]), null, 1200 + INTERVAL);
     const own = actor(eased, 1200 + 1000 / 60, OWN).x;
     near(own, 130 + 100 * 0.5, 'with smoothing 0.5 the own actor should go half way in one 60 Hz frame');
   });
@@ -125,11 +155,11 @@ describe('world view: interpolation delay', () => {
   test('actors a delta spawned are not interpolated from an earlier actor with their id', () => {
     const w = world();
     // Tick 10 respawns the NPC's id far away.
-    w.addState(state(10, [{ id: OWN, x: 140, kind: 1 }, { id: NPC, x: 900 }]), Uint32Array.of(NPC), 1266);
-    // 1320 - 100 = 1220: between tick 8 (1200 ms) and tick 10 (1266 ms).
+    w.addState(state(10, [{ id: OWN, x: 140, kind: 1 }, { id: NPC, x: 900 }]), Uint32Array.of(NPC), 1000 + 4 * INTERVAL);
+    // Server time 220: between tick 8 (200) and tick 10 (266.7).
     near(actor(w, 1320, NPC).x, 900, 'a respawned actor should be drawn where it is');
     // Another kind under the same id after a full snapshot is not interpolated either.
-    w.addState(state(12, [{ id: OWN, x: 150, kind: 1 }, { id: NPC, x: 0, kind: 1 }]), null, 1333);
+    w.addState(state(12, [{ id: OWN, x: 150, kind: 1 }, { id: NPC, x: 0, kind: 1 }]), null, 1000 + 5 * INTERVAL);
     near(actor(w, 1400, NPC).x, 0, 'an actor of another kind should be drawn where it is');
   });
 
@@ -140,7 +170,8 @@ describe('world view: interpolation delay', () => {
     assert.equal(w.waitingForState, true, 'the world should wait for the new session');
     assert.equal(w.ownId, OWN, 'the old own actor should stay highlighted until the new state');
     assert.deepEqual(w.arenaSize, { x: 500, y: 500 }, 'the arena should follow the Welcome at once');
-    near(actor(w, 1400, NPC).x, 30, 'the old states should still be drawn, resting at the newest');
+    const rest = 30 + (10 * client.pkg.EXTRAPOLATE_MS) / INTERVAL;
+    near(actor(w, 1400, NPC).x, rest, 'the old states should still be drawn, coming to rest past the newest');
     near(actor(w, 1400, OWN).x, 130, 'the old own actor too');
     assert.equal(w.bufferedStates, 4, 'the old states should be kept until the new one arrives');
     w.addState(state(500, [{ id: NPC, x: 700 }, { id: NEW_OWN, x: 50, kind: 1 }]), null, 1500);
@@ -150,6 +181,7 @@ describe('world view: interpolation delay', () => {
     near(actor(w, 1510, NPC).x, 700, 'nothing should be interpolated across sessions');
     assert.equal(actor(w, 1510, NEW_OWN).own, true, 'the new own actor should be drawn as own');
     assert.deepEqual(w.ownPosition, { x: 50, y: 0 });
+    assert.equal(w.clockOffsetMs, 1500, 'the new session starts a new timeline');
   });
 
   test('every actor carries the fields of the state it is drawn towards; the own actor its newest', () => {
@@ -160,12 +192,12 @@ describe('world view: interpolation delay', () => {
         { id: NPC, x: 40, fields: [0xe53935, 7] },
       ]),
       null,
-      1266,
+      1000 + 4 * INTERVAL,
     );
-    // 1250 - 100 = 1150: the NPC is drawn between ticks 6 and 8, which hold no fields.
+    // Server time 150: the NPC is drawn between ticks 6 and 8, which hold no fields.
     assert.deepEqual(Array.from(actor(w, 1250, NPC).fields), [0, 0, 0, 0], 'fields should come from the state drawn towards');
     assert.deepEqual(Array.from(actor(w, 1250, OWN).fields), [0, 0, 0, 4], 'the own actor should carry its newest fields');
-    // 1350 - 100 = 1250: between ticks 8 and 10: the later state's fields, not a blend.
+    // Server time 250: between ticks 8 and 10: the later state's fields, not a blend.
     assert.deepEqual(Array.from(actor(w, 1350, NPC).fields), [0xe53935, 7, 0, 0], 'fields should not be interpolated');
     assert.deepEqual(Array.from(w.ownFields), [0, 0, 0, 4], "ownFields should be the own actor's newest fields");
     assert.equal(new client.World().ownFields, null, 'no state: no own fields');
@@ -186,31 +218,30 @@ describe('world view: interpolation delay', () => {
     assert.deepEqual(namedFields([], Int32Array.of(1, 2, 3, 4)), {});
   });
 
-  test('the buffer keeps what the delay needs and no more', () => {
+  test('the buffer keeps what the render time needs and no more', () => {
     const w = new client.World();
     w.welcome(OWN, { x: 1000, y: 1000 }, SETTINGS);
     for (let i = 0; i < 1000; i++) {
-      w.addState(state(2 * i, [{ id: NPC, x: i }]), null, 1000 + (i * 200) / 3);
+      const now = 1000 + i * INTERVAL;
+      w.addState(state(2 * i, [{ id: NPC, x: i }]), null, now);
+      w.actorsAt(now);
     }
     assert.ok(w.bufferedStates >= 2, 'at least the latest two states should be kept');
-    assert.ok(w.bufferedStates <= 8, `a 100 ms delay at 15 snapshots/s should keep a few states, not ${w.bufferedStates}`);
+    assert.ok(w.bufferedStates <= 10, `a 100 ms delay at 15 snapshots/s should keep a few states, not ${w.bufferedStates}`);
     w.applySettings({ ...SETTINGS, interpolationDelayMs: 60000 });
     for (let i = 1000; i < 1500; i++) {
-      w.addState(state(2 * i, [{ id: NPC, x: i }]), null, 1000 + (i * 200) / 3);
+      const now = 1000 + i * INTERVAL;
+      w.addState(state(2 * i, [{ id: NPC, x: i }]), null, now);
+      w.actorsAt(now);
     }
     assert.ok(w.bufferedStates <= 128, `the buffer should stay bounded, but holds ${w.bufferedStates} states`);
   });
 });
 
-/** The receive time of the hold state before a state received at `at`, `ticks` later (30 Hz). */
-function holdTime(at, ticks = 2) {
-  return at - (ticks * 1000) / 30;
-}
-
 /**
  * A world after Welcome with `settings` (30 Hz, every 2 ticks by default) and the
- * snapshot interval `everyTicks`, holding one state: tick 10 received at 1000 ms, the
- * NPC at x 0 and the own actor at x 100.
+ * snapshot interval `everyTicks`, holding one state: tick 10 received at 1000 ms (server
+ * time 0), the NPC at x 0 and the own actor at x 100.
  */
 function quietWorld(settings = {}, everyTicks = 2) {
   const w = new client.World();
@@ -230,31 +261,25 @@ const NONE_SPAWNED = new Uint32Array(0);
 describe('world view: quiet gaps', () => {
   test('after a quiet gap others rest, then move over the last snapshot interval', () => {
     const w = quietWorld();
-    // Nothing changed from tick 10 to 37; the NPC moved by tick 40, a second later.
+    // Nothing changed from tick 10 to 37; the NPC moved by tick 40 (server time 1000).
     w.addState(npcAt(40, 30), NONE_SPAWNED, 2000);
-    const hold = holdTime(2000);
     assert.equal(w.bufferedStates, 3, 'a hold state should come between ticks 10 and 40');
-    // 2000 - 100 = 1900, before the hold (1933 ms): between tick 10 and the hold at tick 38.
-    const resting = w.renderSpan(2000);
+    const hold = 1000 - INTERVAL;
+    const resting = w.renderSpan(localFor(w, 900, 2000));
     assert.deepEqual([resting.from.tick, resting.to.tick], [10, 38], 'before the hold, tick 10 to the hold at tick 38');
-    near(actor(w, 2000, NPC).x, 0, 'before the hold time the NPC should rest at its old position');
-    near(actor(w, hold + 100 - 1, NPC).x, 0, 'just before the hold time too');
-    // Half an interval after the hold: half way between x 0 and x 30.
-    const moving = w.renderSpan(hold + 100 + 100 / 3);
+    near(actor(w, localFor(w, 900, 2000), NPC).x, 0, 'before the hold the NPC should rest at its old position');
+    near(actor(w, localFor(w, hold - 1, 2000), NPC).x, 0, 'just before the hold too');
+    const moving = w.renderSpan(localFor(w, hold + INTERVAL / 2, 2000));
     assert.deepEqual([moving.from.tick, moving.to.tick], [38, 40], 'the last interval is the hold to tick 40');
-    near(actor(w, hold + 100 + 100 / 3, NPC).x, 15, 'half way through the last interval, the NPC should be half way');
-    near(actor(w, 2100, NPC).x, 30, 'once the render time reaches tick 40, the NPC should be there');
-    // The delay cannot be honoured: the latest two (hold, tick 40) are one interval apart.
-    const short = quietWorld({ interpolationDelayMs: 20 });
-    short.addState(npcAt(40, 30), NONE_SPAWNED, 2000);
-    assert.equal(short.renderSpan(2000).from.tick, 38, 'the fallback should ease from the hold');
-    near(actor(short, 2000 + 100 / 3, NPC).x, 15, 'the fallback should take one interval, not the quiet second');
+    near(actor(w, localFor(w, hold + INTERVAL / 2, 2000), NPC).x, 15, 'half way through the last interval, the NPC should be half way');
+    near(actor(w, localFor(w, 1000, 2000), NPC).x, 30, 'once the render time reaches tick 40, the NPC should be there');
     // Regular states again: the buffer is trimmed as usual.
     for (let i = 1; i <= 30; i++) {
-      w.addState(npcAt(40 + 2 * i, 30 + i), NONE_SPAWNED, 2000 + (i * 200) / 3);
+      w.addState(npcAt(40 + 2 * i, 30 + i), NONE_SPAWNED, 2000 + i * INTERVAL);
+      w.actorsAt(2000 + i * INTERVAL);
     }
-    assert.ok(w.bufferedStates <= 8, `the buffer should be trimmed as usual, but holds ${w.bufferedStates} states`);
-    near(actor(w, 4000, NPC).x, 60 - 1.5, 'regular states should be interpolated as before');
+    assert.ok(w.bufferedStates <= 10, `the buffer should be trimmed as usual, but holds ${w.bufferedStates} states`);
+    near(actor(w, localFor(w, 1000 + 28.5 * INTERVAL, 4000), NPC).x, 58.5, 'regular states should be interpolated as before');
   });
 
   test('a quiet gap across the tick wrap (0xFFFFFFFF to 0) is held like any other', () => {
@@ -265,23 +290,23 @@ describe('world view: quiet gaps', () => {
     w.addState(npcAt(start, 0), null, 1000);
     w.addState(npcAt(20, 30), NONE_SPAWNED, 2000);
     assert.equal(w.bufferedStates, 3, 'a hold state should come between the last tick before the wrap and tick 20');
-    const resting = w.renderSpan(2000);
+    const resting = w.renderSpan(localFor(w, 900, 2000));
     assert.deepEqual([resting.from.tick, resting.to.tick], [start, 18], 'before the hold, the old tick to the hold at tick 18');
-    near(actor(w, holdTime(2000) + 100 + 100 / 3, NPC).x, 15, 'half way through the last interval, the NPC should be half way');
-    w.addState(npcAt(22, 40), NONE_SPAWNED, 2000 + 200 / 3);
-    const after = w.renderSpan(2000 + 100 + 100 / 3);
+    near(actor(w, localFor(w, 1000 - INTERVAL / 2, 2000), NPC).x, 15, 'half way through the last interval, the NPC should be half way');
+    w.addState(npcAt(22, 40), NONE_SPAWNED, 2000 + INTERVAL);
+    const after = w.renderSpan(localFor(w, 1000 + INTERVAL / 2, 2100));
     assert.deepEqual([after.from.tick, after.to.tick], [20, 22], 'regular states after the wrap should follow on');
   });
 
-  test('a gap of one interval gets no hold, however late it arrives', () => {
+  test('a gap of one interval gets no hold, however late it arrives, and is drawn by its ticks', () => {
     const w = quietWorld();
     w.addState(npcAt(12, 10), NONE_SPAWNED, 1080); // 13 ms late
     w.addState(npcAt(14, 20), NONE_SPAWNED, 1400); // a stall: late, but no tick was skipped
     assert.equal(w.bufferedStates, 3, 'regular ticks should get no hold state');
-    // 1300 - 100 = 1200: between tick 12 (1080 ms, x 10) and tick 14 (1400 ms, x 20).
-    const span = w.renderSpan(1300);
+    near(w.delayAt(1400), 1400 - 1000 - 2 * INTERVAL + INTERVAL + 20, 'the stall should raise the delay to cover it');
+    const span = w.renderSpan(localFor(w, 1.5 * INTERVAL, 1400));
     assert.deepEqual([span.from.tick, span.to.tick], [12, 14], 'tick 12 to tick 14, nothing between');
-    near(actor(w, 1300, NPC).x, 10 + (10 * 120) / 320, 'the NPC should be interpolated over the whole late gap');
+    near(actor(w, localFor(w, 1.5 * INTERVAL, 1400), NPC).x, 15, 'half way between the ticks, whatever their arrival times');
   });
 
   test("no hold across a Welcome: the new session's first state replaces the buffer", () => {
@@ -297,16 +322,14 @@ describe('world view: quiet gaps', () => {
     }
   });
 
-  test('no hold for a full snapshot (a resync), nor one that would not come after the previous state', () => {
+  test('no hold for a full snapshot (a resync); a quiet gap that arrives in a burst is still held', () => {
     const full = quietWorld();
     full.addState(npcAt(40, 30), null, 2000);
     assert.equal(full.bufferedStates, 2, 'a full snapshot should get no hold state');
-    // A burst: tick 40 came 50 ms after tick 10, less than an interval (67 ms).
+    // Tick 40 came 50 ms after tick 10: the ticks say the gap was quiet, whatever the network did.
     const burst = quietWorld();
     burst.addState(npcAt(40, 30), NONE_SPAWNED, 1050);
-    assert.equal(burst.bufferedStates, 2, 'a hold before the previous receive time should be skipped');
-    const span = burst.renderSpan(1125);
-    assert.deepEqual([span.from.tick, span.to.tick], [10, 40], 'the two states should be drawn between as before');
+    assert.equal(burst.bufferedStates, 3, 'the ticks, not the arrivals, make a quiet gap');
   });
 
   test("the interval is SnapshotRate's, else broadcast_every; just after it shrinks, the larger counts", () => {
@@ -315,15 +338,15 @@ describe('world view: quiet gaps', () => {
     throttled.addState(npcAt(26, 10), NONE_SPAWNED, 1533);
     assert.equal(throttled.bufferedStates, 2, 'a gap of the throttled interval should get no hold');
     throttled.addState(npcAt(56, 20), NONE_SPAWNED, 2533);
-    // The hold (received at 2000 ms) is at tick 56 - 16; tick 26 is older than any render time left.
-    const hold = throttled.renderSpan(holdTime(2533, 16) + 110);
+    // Tick 56 is at server time 1533.3; the hold one throttled interval (533.3 ms) before it.
+    const hold = throttled.renderSpan(localFor(throttled, 1010, 2533));
     assert.deepEqual([hold.from.tick, hold.to.tick], [40, 56], 'a longer gap should get a hold one throttled interval back');
     // No SnapshotRate: broadcast_every (here 4).
     const unthrottled = quietWorld({ broadcastEvery: 4 }, null);
     unthrottled.addState(npcAt(14, 10), NONE_SPAWNED, 1133);
     assert.equal(unthrottled.bufferedStates, 2, 'a gap of broadcast_every should get no hold');
     unthrottled.addState(npcAt(44, 20), NONE_SPAWNED, 2133);
-    const quiet = unthrottled.renderSpan(holdTime(2133, 4) + 110);
+    const quiet = unthrottled.renderSpan(localFor(unthrottled, 1010, 2133));
     assert.deepEqual([quiet.from.tick, quiet.to.tick], [40, 44], 'a longer gap should get a hold one broadcast_every back');
     // The throttle lifts (16 -> 2): the first gap may still be up to 16 ticks, with changes.
     const lifted = quietWorld({}, 16);
@@ -331,7 +354,7 @@ describe('world view: quiet gaps', () => {
     lifted.addState(npcAt(22, 10), NONE_SPAWNED, 1400);
     assert.equal(lifted.bufferedStates, 2, 'the first gap after the interval shrinks should get no hold');
     lifted.addState(npcAt(52, 20), NONE_SPAWNED, 2400);
-    assert.equal(lifted.renderSpan(holdTime(2400) + 110).from.tick, 50, 'then the new interval counts: a hold one interval back');
+    assert.equal(lifted.renderSpan(localFor(lifted, 1400 - 20, 2400)).from.tick, 50, 'then the new interval counts: a hold one interval back');
   });
 });
 
@@ -353,8 +376,11 @@ describe('snapshot rate', () => {
     const { describeInterval } = client.rate;
     assert.equal(describeInterval(4, 'none'), 'every 4 ticks');
     assert.equal(describeInterval(1, 'none'), 'every 1 tick');
-    assert.equal(describeInterval(16, 'client-cap'), 'every 16 ticks (throttled: client cap)');
-    assert.equal(describeInterval(6, 'congested'), 'every 6 ticks (throttled: congested)');
+    assert.equal(describeInterval(null, 'none'), '–', 'an unknown interval is a dash');
+    assert.equal(describeInterval(2, 'none', 30), '15 per second (every 2 ticks)');
+    assert.equal(describeInterval(4, 'none', 30), '7.5 per second (every 4 ticks)');
+    assert.equal(describeInterval(16, 'client-cap', 30), '1.9 per second (every 16 ticks), slowed down: this page asked for fewer');
+    assert.equal(describeInterval(6, 'congested'), 'every 6 ticks, slowed down: the connection is not keeping up');
   });
 });
 

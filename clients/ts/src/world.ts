@@ -1,24 +1,29 @@
 // World view: what the server told us (arena, own actor, settings, snapshot interval), a
-// short buffer of recent mirror states with their receive times, and where to draw each
-// actor at a given moment. Other actors are drawn `interpolation_delay_ms` behind the
-// newest snapshot: interpolated linearly between the two buffered states whose receive
-// times bracket the render time (now - delay), held at the newest state if none arrived
-// in time. When the delay is shorter than the gap between the latest two states, those
-// two are interpolated over one gap instead (others then lag one snapshot interval).
+// short buffer of recent mirror states placed on the server's timeline, and where to
+// draw each actor at a given moment (src/timeline.ts). Each state sits at its tick ×
+// the tick period (accumulated, so tick-rate changes and the u32 wrap do not move
+// earlier states); arrivals feed the server clock estimate and the adaptive delay; the
+// render clock follows "estimated server time − delay" at a bounded rate. Other actors
+// are interpolated linearly between the two states around the render time. Starved of
+// data (the render time past the newest state) they are extrapolated along their last
+// motion for at most EXTRAPOLATE_MS, then held (the render clock waits there, so motion
+// resumes from where it stopped, slowed while the delay grows). So jitter and bunching
+// change how far behind the client draws, never how fast the actors move.
 // The server skips snapshots while nothing changes (still sending an empty one every
 // second), so a gap between two states longer than the snapshot interval (every_ticks
 // of the last SnapshotRate, else broadcast_every) was quiet: the world stood still
 // until one interval before the newer state. A hold state is buffered in the gap (the
-// older state again, as of that tick, received one interval before the newer one), so
-// others rest, then move over the last interval as they really did instead of sliding
-// across the whole gap. Just after the interval shrinks the larger one counts (the
-// first gap may still be the old one's), and a full snapshot within a session (a
-// resync after a refused snapshot: its gap hid changes) gets no hold.
+// older state again, one interval before the newer one), so others rest, then move over
+// the last interval as they really did instead of sliding across the whole gap. Just
+// after the interval shrinks the larger one counts (the first gap may still be the old
+// one's), and a full snapshot within a session (a resync after a refused snapshot: its
+// gap hid changes) gets no hold.
 // The own actor is drawn at its newest position, eased with the server's smoothing
-// factor. Settings changes apply at the next frame. Positions come from the mirror in
-// steps; world units = steps / steps_per_unit. A Welcome on a reconnection keeps the
-// old buffer drawn (others come to rest at its newest state) until the new session's
-// first state replaces the whole buffer: nothing is interpolated (or held) across
+// factor (the app replaces it with the prediction, src/prediction.ts). Settings changes
+// apply at the next frame. Positions come from the mirror in steps; world units =
+// steps / steps_per_unit. A Welcome on a reconnection keeps the old buffer drawn
+// (others come to rest at its newest state) until the new session's first state
+// replaces the whole buffer and the timeline: nothing is interpolated (or held) across
 // sessions.
 // Gameplay fields are never interpolated: each actor carries those of the state it is
 // drawn towards (the own actor: the newest).
@@ -26,12 +31,13 @@
 import type { ActorKind } from './generated/tickwire';
 import { fieldsAt, indexOf, type MirrorState } from './mirror';
 import { addTicks, ticksBetween } from './tick';
+import { AdaptiveDelay, RenderClock, ServerClock } from './timeline';
 import type { GameSettings, Vec } from './protocol';
 
 interface StateFrame {
   state: MirrorState;
-  /** performance.now() when the snapshot was applied. */
-  receivedAt: number;
+  /** Where the state sits on the server's timeline, in milliseconds (from the session's first state). */
+  serverTime: number;
   /** Ids, ascending, of actors new in this state (spawned by a delta); never interpolated. */
   fresh: Uint32Array;
   /** The snapshot interval, in ticks, in force when this state arrived. */
@@ -45,7 +51,7 @@ export interface RenderSpan {
   to: MirrorState;
   /** Ids, ascending, of the actors `to` spawned: drawn where they are, never interpolated. */
   fresh: Uint32Array;
-  /** 0: at `from`, 1: at `to`. */
+  /** 0: at `from`, 1: at `to`; above 1: extrapolated past `to` along from → to. */
   alpha: number;
 }
 
@@ -61,10 +67,12 @@ export interface RenderActor {
 
 /** The smoothing factor is defined per frame at this rate; scaled for other frame rates. */
 const SMOOTHING_FRAME_MS = 1000 / 60;
-/** States kept beyond what the current delay needs, for jitter and a delay that grows. */
+/** States kept before the render time, beyond the one it needs. */
 const BUFFER_SLACK_MS = 250;
 /** The most states buffered, whatever the delay. */
 const MAX_FRAMES = 128;
+/** Starved of data, others move on along their last motion this long at most, then stop. */
+export const EXTRAPOLATE_MS = 100;
 const NO_IDS = new Uint32Array(0);
 
 function clamp(value: number, low: number, high: number): number {
@@ -77,7 +85,7 @@ function unit(state: MirrorState): number {
 }
 
 function span(from: StateFrame | null, to: StateFrame, alpha: number): RenderSpan {
-  return { from: from?.state ?? null, to: to.state, fresh: to.fresh, alpha: clamp(alpha, 0, 1) };
+  return { from: from?.state ?? null, to: to.state, fresh: to.fresh, alpha };
 }
 
 export class World {
@@ -93,6 +101,9 @@ export class World {
   private nextOwnId: number | null = null;
   /** The snapshot interval in ticks the server said (null: broadcast_every). */
   private snapshotEveryTicks: number | null = null;
+  private readonly clock = new ServerClock();
+  private readonly delay = new AdaptiveDelay(0);
+  private readonly renderClock = new RenderClock();
 
   /**
    * Starts a new session. The states of an earlier one are still drawn until the new
@@ -100,7 +111,7 @@ export class World {
    */
   welcome(actorId: number, arenaSize: Vec, settings: GameSettings): void {
     this.arenaSize = arenaSize;
-    this.settings = settings;
+    this.applySettings(settings);
     if (this.frames.length === 0) {
       this.ownId = actorId;
       this.restart();
@@ -119,11 +130,15 @@ export class World {
     this.ownDisplay = null;
     this.lastFrameAt = null;
     this.nextOwnId = null;
+    this.clock.reset();
+    this.delay.reset();
+    this.renderClock.reset();
   }
 
   /** New settings (tick rate, smoothing, interpolation delay...), in force from the next frame. */
   applySettings(settings: GameSettings): void {
     this.settings = settings;
+    this.delay.floorMs = settings.interpolationDelayMs;
   }
 
   /**
@@ -140,6 +155,11 @@ export class World {
     return Math.max(1, this.snapshotEveryTicks ?? this.settings?.broadcastEvery ?? 1);
   }
 
+  /** Milliseconds per tick at the tick rate in force. */
+  private get tickMs(): number {
+    return 1000 / Math.max(1, this.settings?.tickRateHz ?? 1);
+  }
+
   /**
    * Takes the mirror's state after a snapshot was applied at `now` (performance.now()),
    * after a hold state when the gap since the previous one was quiet.
@@ -152,24 +172,33 @@ export class World {
       this.restart();
     }
     const everyTicks = this.everyTicks;
+    const tickMs = this.tickMs;
     const previous = this.latest;
-    if (previous !== null && spawned !== null && this.settings !== null) {
+    const serverTime = previous === null ? 0 : previous.serverTime + ticksBetween(state.tick, previous.state.tick) * tickMs;
+    if (previous !== null && serverTime < previous.serverTime) {
+      return; // older than what is drawn: the mirror never goes back, but be safe
+    }
+    if (previous !== null && spawned !== null) {
       // A quiet gap: the previous state still stood one interval before this one.
       const interval = Math.max(everyTicks, previous.everyTicks);
-      const holdAt = now - (interval * 1000) / Math.max(1, this.settings.tickRateHz);
-      if (ticksBetween(state.tick, previous.state.tick) > interval && holdAt > previous.receivedAt) {
+      if (ticksBetween(state.tick, previous.state.tick) > interval) {
         // States are never modified once built (src/mirror.ts): the columns can be shared.
         const hold = { ...previous.state, tick: addTicks(state.tick, -interval) };
-        this.frames.push({ state: hold, receivedAt: holdAt, fresh: NO_IDS, everyTicks });
+        this.frames.push({ state: hold, serverTime: serverTime - interval * tickMs, fresh: NO_IDS, everyTicks });
       }
     }
-    this.frames.push({ state, receivedAt: now, fresh: spawned ?? NO_IDS, everyTicks });
-    // Render times only move forward: once the second state is older than any render
-    // time to come, the first is never drawn again.
-    const oldest = now - this.delayMs - BUFFER_SLACK_MS;
+    this.frames.push({ state, serverTime, fresh: spawned ?? NO_IDS, everyTicks });
+    const lateness = this.clock.observe(serverTime, now);
+    this.delay.observe(lateness, everyTicks * tickMs, now);
+    // Render times only move forward: once the second state is older than the render
+    // time, the first is never drawn again.
+    const drawn = this.renderClock.current;
     let drop = 0;
-    while (this.frames.length - drop > 2 && this.frames[drop + 1].receivedAt <= oldest) {
-      drop++;
+    if (drawn !== null) {
+      const oldest = drawn - BUFFER_SLACK_MS;
+      while (this.frames.length - drop > 2 && this.frames[drop + 1].serverTime <= oldest) {
+        drop++;
+      }
     }
     drop = Math.max(drop, this.frames.length - MAX_FRAMES);
     if (drop > 0) {
@@ -208,39 +237,70 @@ export class World {
     return row < 0 ? null : fieldsAt(latest.state, row);
   }
 
-  /** Which states other actors are drawn between at time `now`, or null before any state. */
+  /**
+   * How far behind the estimated server clock others are drawn at local time `now`, in
+   * milliseconds: the server's interpolation_delay, or more on a jittery link.
+   */
+  delayAt(now: number): number {
+    return this.delay.at(now);
+  }
+
+  /** The estimated server clock's offset (local time − server time) in milliseconds; null before any state. */
+  get clockOffsetMs(): number | null {
+    return this.clock.offsetMs;
+  }
+
+  /**
+   * The server time (on this session's timeline, ms) others are drawn at for local
+   * time `now`; advances the render clock. Null before any state.
+   */
+  renderTimeAt(now: number): number | null {
+    const serverNow = this.clock.serverNow(now);
+    if (serverNow === null) {
+      return null;
+    }
+    const drawn = this.renderClock.advance(now, serverNow - this.delay.at(now));
+    const latest = this.latest;
+    if (latest !== null && drawn > latest.serverTime + EXTRAPOLATE_MS) {
+      this.renderClock.limit(latest.serverTime + EXTRAPOLATE_MS);
+      return latest.serverTime + EXTRAPOLATE_MS;
+    }
+    return drawn;
+  }
+
+  /** Which states other actors are drawn between at local time `now`, or null before any state. */
   renderSpan(now: number): RenderSpan | null {
     const frames = this.frames;
     const count = frames.length;
     if (count === 0) {
       return null;
     }
+    const renderAt = this.renderTimeAt(now);
     const latest = frames[count - 1];
-    if (count === 1 || this.settings === null) {
+    if (count === 1 || renderAt === null) {
       return span(null, latest, 1);
     }
-    const previous = frames[count - 2];
-    const gapMs = (ticksBetween(latest.state.tick, previous.state.tick) * 1000) / this.settings.tickRateHz;
-    if (this.delayMs < gapMs) {
-      // The delay cannot be honoured: ease from the previous state over one gap.
-      return span(previous, latest, (now - latest.receivedAt) / gapMs);
-    }
-    const renderAt = now - this.delayMs;
-    if (renderAt < frames[0].receivedAt) {
+    if (renderAt <= frames[0].serverTime) {
       return span(null, frames[0], 1);
     }
-    // The newest state received at or before the render time; the next one brackets it.
+    // The newest state at or before the render time; the next one brackets it.
     let at = count - 1;
-    while (frames[at].receivedAt > renderAt) {
+    while (frames[at].serverTime > renderAt) {
       at--;
     }
     if (at === count - 1) {
-      return span(null, latest, 1);
+      // Starved: on along the last motion, for EXTRAPOLATE_MS at most, then held.
+      const previous = frames[count - 2];
+      const spanMs = latest.serverTime - previous.serverTime;
+      if (spanMs <= 0) {
+        return span(null, latest, 1);
+      }
+      return span(previous, latest, 1 + Math.min(renderAt - latest.serverTime, EXTRAPOLATE_MS) / spanMs);
     }
     const from = frames[at];
     const to = frames[at + 1];
-    const spanMs = to.receivedAt - from.receivedAt;
-    return span(from, to, spanMs <= 0 ? 1 : (renderAt - from.receivedAt) / spanMs);
+    const spanMs = to.serverTime - from.serverTime;
+    return span(from, to, spanMs <= 0 ? 1 : clamp((renderAt - from.serverTime) / spanMs, 0, 1));
   }
 
   /** Where to draw every actor at time `now` (performance.now()); the own actor last. */
@@ -275,7 +335,14 @@ export class World {
       if (from !== null && !isFresh && p < from.ids.length && from.ids[p] === id && from.kinds[p] === kind) {
         const fromX = from.x[p] * fromScale;
         const fromY = from.y[p] * fromScale;
-        result.push({ id, x: fromX + (x - fromX) * alpha, y: fromY + (y - fromY) * alpha, kind, own: false, fields });
+        let ax = fromX + (x - fromX) * alpha;
+        let ay = fromY + (y - fromY) * alpha;
+        if (alpha > 1 && this.arenaSize !== null) {
+          // Extrapolated: never past a wall.
+          ax = clamp(ax, 0, this.arenaSize.x);
+          ay = clamp(ay, 0, this.arenaSize.y);
+        }
+        result.push({ id, x: ax, y: ay, kind, own: false, fields });
       } else {
         result.push({ id, x, y, kind, own: false, fields });
       }
@@ -290,11 +357,6 @@ export class World {
 
   private get latest(): StateFrame | null {
     return this.frames.length === 0 ? null : this.frames[this.frames.length - 1];
-  }
-
-  /** The render delay the settings ask for, in milliseconds. */
-  private get delayMs(): number {
-    return this.settings?.interpolationDelayMs ?? 0;
   }
 
   /** The own actor at its newest position, eased; null while it is in no state. */
