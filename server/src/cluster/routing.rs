@@ -112,6 +112,7 @@ impl Cluster {
         label: Map<String, Value>,
         options: Map<String, Value>,
     ) -> Result<Seat, MatchError> {
+        self.registry.check_request(name, &label)?;
         let processes = self.processes().await?;
         self.create_among(&processes, name, label, options).await
     }
@@ -134,6 +135,8 @@ impl Cluster {
         filter: Map<String, Value>,
         options: Map<String, Value>,
     ) -> Result<Seat, MatchError> {
+        // Refused before Redis is asked (or locked) for a type nobody runs.
+        self.registry.check_request(name, &filter)?;
         // A room here first: no Redis, no forwarding; any open room will do.
         if let Some(grant) = self.registry.join_existing(name, &filter) {
             return Ok(Seat { grant, url: self.url() });

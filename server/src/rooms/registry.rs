@@ -304,6 +304,20 @@ impl Registry {
         &self.default_id
     }
 
+    /// Whether a room of type `name` labelled `label` could be made here: the type is
+    /// defined and the label within its limits (every process of a cluster runs the same
+    /// game, so this answers for all of them).
+    pub(crate) fn check_request(
+        &self,
+        name: &str,
+        label: &Map<String, Value>,
+    ) -> Result<(), MatchError> {
+        if !self.types.types.contains_key(name) {
+            return Err(MatchError::Invalid(format!("no room type {name:?}")));
+        }
+        check_label(label)
+    }
+
     /// Woken whenever a room is made or disposed, or places change.
     pub(crate) fn changes(&self) -> Arc<Notify> {
         Arc::clone(&self.changed)

@@ -79,9 +79,10 @@ fn a_full_process_places_new_rooms_on_another_and_the_owner_takes_the_seat() {
         assert_eq!(second.welcome().room, room);
     });
 
-    // A seat signed by b means nothing to c.
     let (status, _) = http(&c, "POST", "/rooms/nosuchro-zz/join", "");
     assert_eq!(status, 404, "a room of a process that does not exist");
+    let (status, refused) = http(&c, "POST", "/matchmake", r#"{"name":"no-such-type"}"#);
+    assert_eq!(status, 400, "an unknown type is refused before any lock: {refused}");
     let (status, metrics) = http_text(&b, "GET", "/metrics", "");
     assert_eq!(status, 200);
     assert!(metrics.contains("tickwire_process_info{process=\"b\"} 1"), "b names itself");
