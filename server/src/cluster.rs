@@ -13,6 +13,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::rooms::registry::random_id;
+
 pub(crate) mod directory;
 pub(crate) mod metrics;
 pub(crate) mod peers;
@@ -77,10 +79,9 @@ fn reachable(local: SocketAddr) -> SocketAddr {
     address
 }
 
-/// A fresh process id: eight characters of lowercase base32.
+/// A fresh process id (the operating system's process id if there is no randomness).
 pub(crate) fn random_process_id() -> String {
-    let bytes = getrandom::u64().unwrap_or_else(|_| u64::from(std::process::id())).to_le_bytes();
-    data_encoding::BASE32_NOPAD.encode(&bytes[..5]).to_ascii_lowercase()
+    random_id().unwrap_or_else(|_| format!("pid{}", std::process::id()))
 }
 
 /// Whether `id` may name a process: 1 to 40 lowercase letters, digits and `-` (a

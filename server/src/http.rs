@@ -29,7 +29,7 @@ pub(crate) fn router(net: Net, status: ProcessStatus) -> Router {
 
 /// 200 while the process takes new rooms and players; 503 once it drains or stops.
 async fn ready(State(status): State<ProcessStatus>) -> (StatusCode, &'static str) {
-    match status.current().phase {
+    match status.phase() {
         Phase::Serving => (StatusCode::OK, "ready"),
         Phase::Draining => (StatusCode::SERVICE_UNAVAILABLE, "draining"),
         Phase::Stopping => (StatusCode::SERVICE_UNAVAILABLE, "stopping"),

@@ -163,7 +163,7 @@ pub async fn run_rooms(
     let sweeper = spawn_sweeper(&rooms);
 
     let local = listener.local_addr().map_err(ServerError::Listener)?;
-    let status = ProcessStatus::new(local);
+    let status = ProcessStatus::new();
     let watch = status.spawn_watch(&rooms);
     let cluster = join_cluster(&config, local, &rooms, &status, telemetry.recorder())?;
     let publisher = cluster.as_ref().map(Cluster::spawn_publisher);

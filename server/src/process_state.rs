@@ -8,7 +8,6 @@
 //! registry's lock.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,8 +36,6 @@ pub enum Phase {
 /// The process at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessState {
-    /// Where the listener is bound.
-    pub address: SocketAddr,
     /// The phase.
     pub phase: Phase,
     /// Rooms open in this process (the default room included).
@@ -60,10 +57,9 @@ pub struct ProcessStatus {
 }
 
 impl ProcessStatus {
-    /// A status for a process listening on `address`, serving, with nothing in it yet.
-    pub(crate) fn new(address: SocketAddr) -> Self {
+    /// A status for a process that serves, with nothing in it yet.
+    pub(crate) fn new() -> Self {
         let state = ProcessState {
-            address,
             phase: Phase::Serving,
             rooms: 0,
             players: Vec::new(),
@@ -79,10 +75,16 @@ impl ProcessStatus {
         self.sender.subscribe()
     }
 
-    /// The state now.
+    /// The phase now.
     #[must_use]
-    pub fn current(&self) -> ProcessState {
-        self.sender.borrow().clone()
+    pub fn phase(&self) -> Phase {
+        self.sender.borrow().phase
+    }
+
+    /// Where the host says players reach this process, if it said.
+    #[must_use]
+    pub fn advertised_url(&self) -> Option<String> {
+        self.sender.borrow().advertised_url.clone()
     }
 
     /// Records where players reach this process (`ws://HOST:PORT/ws`), as its host says.
@@ -201,11 +203,11 @@ mod tests {
 
     #[test]
     fn phases_only_move_forward() {
-        let status = ProcessStatus::new(SocketAddr::from(([127, 0, 0, 1], 1)));
+        let status = ProcessStatus::new();
         status.enter(Phase::Draining);
         status.enter(Phase::Serving);
-        assert_eq!(status.current().phase, Phase::Draining);
+        assert_eq!(status.phase(), Phase::Draining);
         status.enter(Phase::Stopping);
-        assert_eq!(status.current().phase, Phase::Stopping);
+        assert_eq!(status.phase(), Phase::Stopping);
     }
 }

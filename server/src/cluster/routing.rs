@@ -188,7 +188,7 @@ impl Cluster {
     /// Where players connect to this process: the configured public URL, else what its
     /// host advertised (Agones), else the listener's address.
     fn url(&self) -> String {
-        match self.status.current().advertised_url {
+        match self.status.advertised_url() {
             Some(advertised) if !self.me.url_fixed => advertised,
             _ => self.me.url.clone(),
         }
@@ -274,7 +274,7 @@ impl Cluster {
             id: self.me.id.clone(),
             url: self.url(),
             peer_url: self.me.peer_url.clone(),
-            draining: self.status.current().phase != Phase::Serving,
+            draining: self.status.phase() != Phase::Serving,
             clients: rooms.iter().map(|room| room.clients).sum(),
             max_rooms: self.registry.max_rooms(),
             rooms,
@@ -304,7 +304,7 @@ impl Cluster {
             .filter(|(process, room)| {
                 room.name == name
                     && room.state == RoomState::Open
-                    && room.id != format!("{DEFAULT_ROOM}-{}", process.id)
+                    && !is_default_room(&room.id, &process.id)
                     && label_matches(&room.label, filter)
             })
             .collect();
@@ -366,6 +366,12 @@ impl Cluster {
     }
 }
 
+/// Whether `id` is process `owner`'s default room (`default-OWNER`), which matchmaking
+/// never fills.
+fn is_default_room(id: &str, owner: &str) -> bool {
+    id.strip_prefix(DEFAULT_ROOM).and_then(|rest| rest.strip_prefix('-')) == Some(owner)
+}
+
 /// The process that owns room `id`: what follows the first `-`.
 fn owner_of(id: &str) -> Option<&str> {
     id.split_once('-').map(|(_, owner)| owner).filter(|owner| !owner.is_empty())
@@ -377,7 +383,7 @@ fn unreachable(error: DirectoryError) -> MatchError {
 
 #[cfg(test)]
 mod tests {
-    use super::owner_of;
+    use super::{is_default_room, owner_of};
 
     #[test]
     fn a_room_id_names_its_owner() {
@@ -385,5 +391,13 @@ mod tests {
         assert_eq!(owner_of("default-pod-7f9x"), Some("pod-7f9x"));
         assert_eq!(owner_of("k3v9qz2a"), None);
         assert_eq!(owner_of("k3v9qz2a-"), None);
+    }
+
+    #[test]
+    fn only_a_process_own_default_room_is_its_default_room() {
+        assert!(is_default_room("default-p2", "p2"));
+        assert!(!is_default_room("default-p2", "p3"));
+        assert!(!is_default_room("k3v9qz2a-p2", "p2"));
+        assert!(!is_default_room("default", "p2"));
     }
 }

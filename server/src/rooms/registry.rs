@@ -563,7 +563,10 @@ impl Registry {
             )));
         }
         loop {
-            let id = format!("{}{}", random_room_id()?, self.id_suffix);
+            let random = random_id().map_err(|error| {
+                MatchError::Exhausted(format!("no randomness for a room id: {error}"))
+            })?;
+            let id = format!("{random}{}", self.id_suffix);
             if !state.rooms.contains_key(&id) {
                 return Ok(id);
             }
@@ -923,10 +926,10 @@ fn unix_seconds() -> u64 {
         .map_or(0, |since| since.as_secs())
 }
 
-/// Eight characters of lowercase base32: 40 random bits, short enough for a URL.
-fn random_room_id() -> Result<String, MatchError> {
+/// Eight characters of lowercase base32: 40 random bits, short enough for a URL (room
+/// and process ids).
+pub(crate) fn random_id() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 5];
-    getrandom::fill(&mut bytes)
-        .map_err(|error| MatchError::Exhausted(format!("no randomness for a room id: {error}")))?;
+    getrandom::fill(&mut bytes)?;
     Ok(data_encoding::BASE32_NOPAD.encode(&bytes).to_ascii_lowercase())
 }
