@@ -14,7 +14,9 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use data_encoding::BASE64;
+use hyper::upgrade::Parts;
 use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
@@ -53,7 +55,8 @@ pub(crate) struct Inner {
     /// Likewise for evicted ghosts.
     pub(crate) eviction_log: LogThrottle,
     next_session_id: AtomicU64,
-    sessions: TaskTracker,
+    /// Every session's task, and every room's writer shards (see `fanout`).
+    pub(crate) sessions: TaskTracker,
 }
 
 impl Net {
@@ -114,14 +117,19 @@ impl Net {
             .max_frame_size(Some(net.inner.config.max_message_bytes));
         let inner = Arc::clone(&net.inner);
         net.inner.sessions.spawn(async move {
-            match on_upgrade.await {
-                Ok(upgraded) => {
-                    let io = TokioIo::new(upgraded);
-                    let send_queue = socket.send_queue();
-                    session::run(inner, session_id, socket.addr, send_queue, origin, io, ws_config)
+            let upgraded = match on_upgrade.await {
+                Ok(upgraded) => upgraded,
+                Err(error) => return warn!(peer = %socket.addr, %error, "WebSocket upgrade failed"),
+            };
+            // Sessions write their socket directly, without waiting (see `fanout`), so
+            // they need the TCP stream itself, not hyper's wrapper around it.
+            match upgraded.downcast::<TokioIo<TcpStream>>() {
+                Ok(Parts { io, read_buf, .. }) => {
+                    let socket_and_read_ahead = (io.into_inner(), read_buf);
+                    session::run(inner, session_id, socket.addr, origin, socket_and_read_ahead, ws_config)
                         .await;
                 }
-                Err(error) => warn!(peer = %socket.addr, %error, "WebSocket upgrade failed"),
+                Err(_) => warn!(peer = %socket.addr, "WebSocket upgrade over a connection that is not TCP; closed"),
             }
         });
 

@@ -12,14 +12,16 @@
 //!   identity; `message_budget`: the per-client message rate limit.
 //! - [`LogThrottle`]: one log line per interval for events outsiders can repeat.
 //! - [`NetMetrics`]: sessions, traffic, snapshot sizes, skips, throttling, round trips.
-//! - [`PeerSocket`]: each connection's address and socket, as the server's HTTP loop
-//!   hands them to requests; `send_queue`: what the kernel still holds for a client;
+//! - [`PeerSocket`]: each connection's address, as the server's HTTP loop hands it to
+//!   requests; `send_queue`: what the kernel still holds for a client;
 //!   `drain`: how fast a client takes it.
 //! - `throttle`: each session's effective snapshot interval, from its socket's
 //!   backpressure and send queue, and the client's own cap.
 //! - `session`: one task per connection: handshake, then a reader (inputs, acks, pongs)
-//!   and a writer (snapshots, pings) running side by side; every error ends only that
-//!   session, with a close code and a reason.
+//!   and the session's own writing (pings, heartbeats, requests, blocked writes) side by
+//!   side; every error ends only that session, with a close code and a reason.
+//! - `fanout`: each room's writer shards, which write every new frame to the room's
+//!   in-sync sessions without waking their tasks.
 //! - Every log field that can carry what a peer sent goes through
 //!   [`tickwire_protocol::Untrusted`], escaped to one line.
 //!
@@ -37,6 +39,7 @@ mod admission;
 mod config;
 mod drain;
 mod endpoint;
+mod fanout;
 mod log_throttle;
 mod message_budget;
 mod metrics;

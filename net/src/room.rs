@@ -15,6 +15,7 @@ use tickwire_protocol::CloseCode;
 use tickwire_sim::{SessionId, SimSender};
 use tokio::sync::watch;
 
+use crate::fanout::FanOut;
 use crate::metrics::NetMetrics;
 use crate::resume::ResumeBook;
 use crate::snapshot_ring::SnapshotRing;
@@ -84,6 +85,8 @@ pub struct RoomLink {
     /// auto-tuner reads).
     pub(crate) metrics: NetMetrics,
     pub(crate) seating: Arc<dyn Seating>,
+    /// The room's writer shards: what writes each new frame to its sessions.
+    pub(crate) fanout: Arc<FanOut>,
 }
 
 impl RoomLink {
@@ -105,6 +108,7 @@ impl RoomLink {
             resume: ResumeBook::default(),
             metrics,
             seating,
+            fanout: Arc::new(FanOut::new(writer_shards())),
         })
     }
 
@@ -127,6 +131,12 @@ impl RoomLink {
     pub fn snapshots(&self) -> &watch::Receiver<Arc<SnapshotRing>> {
         &self.snapshots
     }
+}
+
+/// How many writer shards a room may spread over: one per runtime worker thread (one
+/// outside a runtime).
+fn writer_shards() -> usize {
+    tokio::runtime::Handle::try_current().map_or(1, |runtime| runtime.metrics().num_workers())
 }
 
 impl std::fmt::Debug for RoomLink {

@@ -8,9 +8,8 @@
 //! `SIOCOUTQ`) and holds the snapshot back while the queue is longer than the client
 //! drains in a fraction of a second (see `throttle.rs`).
 //!
-//! Sessions see their socket through hyper's upgrade, which hides it, so the descriptor is
-//! taken when the connection is accepted and reaches the session as connect info
-//! (`PeerSocket`).
+//! A session holds its TCP stream (taken back from hyper's upgrade), so the queue is read
+//! from the stream's own descriptor.
 
 use std::io;
 use std::os::fd::RawFd;

@@ -10,12 +10,15 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
 use tickwire_protocol::{
     ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage, Welcome,
 };
 use tickwire_sim::{Joined, SendRefused, SessionId};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadHalf, WriteHalf};
+use tokio::io::{AsyncReadExt, Chain};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::timeout;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
@@ -25,30 +28,35 @@ use tracing::{Instrument, debug, field, info, info_span, warn};
 
 use crate::admission::{Identity, Permit, origin_allowed};
 use crate::endpoint::Inner;
+use crate::fanout::ShardContext;
 use crate::log_throttle::LogThrottle;
 use crate::message_budget::MessageBudget;
 use crate::resume::{Previous, Successor};
 use crate::room::{Arrival, Destination, RoomLink};
-use crate::send_queue::SendQueue;
 use tickwire_protocol::Untrusted;
 
 mod close_reason;
+mod delivery;
 mod frame_meter;
 mod outbox;
 mod policy;
+mod socket;
 mod state;
 mod wire;
 mod writer;
 
 use close_reason::CloseReason;
-use outbox::Outbox;
-use state::SessionState;
+pub(crate) use delivery::Delivery;
 use wire::{ReadSide, ending_after_failed_write, next_message};
-use writer::Writer;
+use writer::SnapshotWriter;
+
+/// What tungstenite reads: the bytes hyper read past the upgrade request, then the
+/// socket's read half, metered.
+type Reading = ReadSide<Chain<std::io::Cursor<Bytes>, OwnedReadHalf>>;
 
 /// Why a session ended.
 #[derive(Debug)]
-enum Ending {
+pub(crate) enum Ending {
     /// The peer said goodbye (a close frame, if it carried a code, as tungstenite checked
     /// it: an invalid code is replaced with 1002): its actor leaves, unless the code is
     /// 1001 (a browser page unloading), which may be a reload that resumes.
@@ -65,26 +73,25 @@ enum Ending {
 }
 
 impl Ending {
-    fn close(code: CloseCode, reason: impl Into<CloseReason>) -> Self {
+    pub(crate) fn close(code: CloseCode, reason: impl Into<CloseReason>) -> Self {
         Self::Close(code, reason.into())
     }
 }
 
-/// Runs a session to its end.
-pub(crate) async fn run<S>(
+/// Runs a session over `socket` to its end; `read_ahead` is what was read of the
+/// socket past the upgrade request.
+pub(crate) async fn run(
     net: Arc<Inner>,
     id: SessionId,
     peer: SocketAddr,
-    send_queue: Option<SendQueue>,
     origin: Option<String>,
-    io: S,
+    (socket, read_ahead): (TcpStream, Bytes),
     config: WebSocketConfig,
-) where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+) {
     let span = info_span!("session", id, %peer);
     async move {
-        let (read, write) = tokio::io::split(io);
+        let (read, write) = socket.into_split();
+        let read = std::io::Cursor::new(read_ahead).chain(read);
         let budget = MessageBudget::new(
             net.config.max_messages_per_second,
             net.config.message_burst,
@@ -95,11 +102,11 @@ pub(crate) async fn run<S>(
         let metrics = net.metrics.clone();
         metrics.sessions.increment(1.0);
         metrics.sessions_opened.increment(1);
-        let outbox = Outbox::new(write, net.config.idle_timeout);
+        let delivery = Arc::new(Delivery::new(id, Box::new(write), net.config.idle_timeout));
         let mut session = Session {
             net,
             id,
-            outbox,
+            delivery,
             stream,
             room: None,
             seated: false,
@@ -107,16 +114,15 @@ pub(crate) async fn run<S>(
             resume_token: None,
             handed_over: None,
             replaced: CancellationToken::new(),
-            state: SessionState::default(),
             events_after: 0,
             timing: false,
-            send_queue,
         };
         let admitted = session.admit(peer, origin.as_deref());
         let ending = match &admitted {
             Ok(permit) => session.handshake_and_serve(permit).await,
             Err((code, reason)) => Ending::close(*code, reason.clone()),
         };
+        session.delivery.retire();
         session.release(&ending, admitted.ok());
         metrics.sessions.decrement(1.0);
         let closing = match ending {
@@ -148,12 +154,13 @@ pub(crate) async fn run<S>(
     .await;
 }
 
-struct Session<S> {
+struct Session {
     net: Arc<Inner>,
     id: SessionId,
-    outbox: Outbox<WriteHalf<S>>,
+    /// Everything the session writes, shared with its room's fan-out once it serves.
+    delivery: Arc<Delivery>,
     /// What the client sends, metered: every frame takes from its budget.
-    stream: WebSocketStream<ReadSide<ReadHalf<S>>>,
+    stream: WebSocketStream<Reading>,
     /// The room the `Hello` led to, once found.
     room: Option<Arc<RoomLink>>,
     /// Whether this session holds a place in its room (so the room must be told when
@@ -169,21 +176,13 @@ struct Session<S> {
     handed_over: Option<ResumeToken>,
     /// Cancelled when another connection resumes this session.
     replaced: CancellationToken,
-    /// What the reader and the writer share.
-    state: SessionState,
     /// Events after this tick are this session's to send (a resumed session's start).
     events_after: u32,
     /// The client asked for a `SnapshotTiming` before every snapshot.
     timing: bool,
-    /// The socket's send queue, if it can be read: what keeps a slow reader's snapshots
-    /// fresh (see `throttle`).
-    send_queue: Option<SendQueue>,
 }
 
-impl<S> Session<S>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+impl Session {
     /// Checks the origin and takes a session slot.
     fn admit(&self, peer: SocketAddr, origin: Option<&str>) -> Result<Permit, (CloseCode, String)> {
         if !origin_allowed(&self.net.config.allowed_origins, origin) {
@@ -238,7 +237,7 @@ where
         }
         if let Some(token) = self.resume_token {
             if keep_for_resume {
-                resume.detach(token, grace, self.state.sent_tick.load(Relaxed));
+                resume.detach(token, grace, self.delivery.state.sent_tick.load(Relaxed));
                 if let Some(permit) = permit {
                     permit.keep_for_resume(self.id, token, Arc::clone(room), Instant::now());
                 }
@@ -337,7 +336,7 @@ where
             room: room.id.clone(),
             room_name: room.name.clone(),
         });
-        self.outbox.send(&room.metrics, welcome.encode()).await?;
+        self.delivery.send(&room.metrics, welcome.encode()).await?;
         let room_id = field::display(Untrusted(&room.id));
         info!(actor_id = joined.actor_id, resumed = was_resumed, room = room_id, "session joined");
         Ok((joined, room))
@@ -436,24 +435,13 @@ where
         }
     }
 
-    /// The session's main loop: a reader and a writer side by side, so a congested
-    /// socket never stops inputs from being read, and a flood of inputs never delays a
-    /// snapshot. Whichever ends first ends the session.
-    async fn serve(&mut self, joined: Joined, room: &RoomLink) -> Ending {
-        let Self {
-            net,
-            id,
-            outbox,
-            stream,
-            state,
-            events_after,
-            timing,
-            handed_over,
-            send_queue,
-            ..
-        } = self;
-        let timing = *timing;
-        let (net, id, state) = (&**net, *id, &*state);
+    /// The session's main loop: a reader and the session's own writing side by side, so
+    /// a congested socket never stops inputs from being read, and a flood of inputs never
+    /// delays a snapshot. New frames are written by the room's fan-out, which this joins
+    /// (see `fanout`). Whichever side ends first ends the session.
+    async fn serve(&mut self, joined: Joined, room: &Arc<RoomLink>) -> Ending {
+        let Self { net, id, delivery, stream, events_after, timing, handed_over, .. } = self;
+        let (net, id, state) = (&**net, *id, &delivery.state);
         debug!(actor_id = joined.actor_id, "serving");
 
         let reader = async {
@@ -512,14 +500,21 @@ where
             }
         };
 
-        let writer = Writer::new(net, room, id, outbox, state, &joined, *events_after)
-            .timing(timing)
-            .watching(*send_queue)
-            .run();
+        let patience = net.config.idle_timeout;
+        let writer =
+            SnapshotWriter::new(Arc::clone(room), &joined, *events_after, patience).timing(*timing);
+        delivery.serve_with(writer);
+        let shard = ShardContext {
+            frames: room.snapshots.clone(),
+            tasks: net.sessions.clone(),
+            shutdown: net.shutdown.clone(),
+        };
+        room.fanout.join(Arc::clone(delivery), shard);
+        let writing = delivery.run(&room.metrics, net.config.ping_interval, &room.snapshots);
 
         let ending = tokio::select! {
             ending = reader => ending,
-            ending = writer => match ending {
+            ending = writing => match ending {
                 Ending::PeerLost => ending_after_failed_write(stream, &net.metrics).await,
                 ending => ending,
             },
@@ -549,8 +544,8 @@ where
             _ => (CloseCode::Normal, CloseReason::default()),
         };
         let reply = async {
-            if self.outbox.close(code.as_u16(), &reason).await.is_ok() {
-                self.outbox.shutdown().await;
+            if self.delivery.close(code.as_u16(), reason.as_str()).await.is_ok() {
+                self.delivery.shutdown();
             }
         };
         if timeout(self.net.config.close_timeout, reply).await.is_err() {
@@ -565,14 +560,14 @@ where
     /// it (for example after refusing an oversized frame mid-payload). Bounded by
     /// `close_timeout` and by `LINGER_DISCARD_BYTES`.
     async fn close(self, code: CloseCode, reason: CloseReason) {
-        let Self { net, mut outbox, mut stream, .. } = self;
+        let Self { net, delivery, mut stream, .. } = self;
         let disconnect = ServerMessage::Disconnect(Disconnect {
             code: code.as_u16(),
             reason: reason.as_str().to_owned(),
         });
         let lingering_close = async {
-            outbox.queue(&net.metrics, disconnect.encode());
-            if outbox.close(code.as_u16(), &reason).await.is_err() {
+            delivery.queue(&net.metrics, disconnect.encode());
+            if delivery.close(code.as_u16(), reason.as_str()).await.is_err() {
                 debug!("peer gone before the close was sent");
             }
             while let Some(Ok(message)) = stream.next().await {
@@ -580,7 +575,7 @@ where
                     break;
                 }
             }
-            outbox.shutdown().await;
+            delivery.shutdown();
             let mut discard = vec![0u8; 4096];
             let mut discard_left = LINGER_DISCARD_BYTES;
             while discard_left > 0 {

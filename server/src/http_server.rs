@@ -15,7 +15,6 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -123,13 +122,10 @@ impl HttpServer {
         stop: CancellationToken,
     ) -> impl Future<Output = ()> + Send + 'static {
         self.configure(&stream);
-        // Valid while the connection (and so its session) lives: both end with `stream`.
-        let fd = stream.as_raw_fd();
         let router = self.router.clone();
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            // What the session endpoint reads: the peer, and the socket whose send queue
-            // paces its snapshots.
-            request.extensions_mut().insert(ConnectInfo(PeerSocket::new(peer, Some(fd))));
+            // What the session endpoint and the access checks read: the peer.
+            request.extensions_mut().insert(ConnectInfo(PeerSocket::new(peer)));
             router.clone().call(request)
         });
         let connection = http1::Builder::new()

@@ -7,49 +7,61 @@
 //! connection holds no memory for what it sent, however large (a full snapshot of a big
 //! world, a large delta), and a snapshot with its input ack, events and timing costs one
 //! system call.
+//!
+//! A flush never waits: it writes what the socket takes now and keeps the rest, down to
+//! the byte, for the next flush (see `delivery` for who waits for the socket, and when).
 
+use std::collections::VecDeque;
 use std::io::{self, IoSlice};
-use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::time::timeout;
-use tracing::debug;
 
-use super::Ending;
-use super::close_reason::CloseReason;
+use super::socket::OutSocket;
 use crate::metrics::NetMetrics;
 
 /// WebSocket opcodes the server sends.
 const OPCODE_BINARY: u8 = 0x2;
 const OPCODE_CLOSE: u8 = 0x8;
+/// The most slices one write call is given (headers and payloads): a snapshot with all
+/// that may precede it fits, and a longer queue takes another call.
+const MAX_SLICES: usize = 16;
 
-/// Messages for one client, queued until the next flush, and the socket they go to.
-pub(super) struct Outbox<W> {
-    io: W,
-    queued: Vec<(FrameHeader, Bytes)>,
-    /// How long one flush may wait for the socket before the peer counts as gone.
-    stall_limit: Duration,
-    /// A flush was abandoned part-way through a frame: nothing more can be written.
-    broken: bool,
+/// How a flush went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flushed {
+    /// Everything queued was written.
+    Done,
+    /// The socket took less than everything: the rest waits for it to drain.
+    Blocked,
+}
+
+/// Messages for one client, queued until they are written.
+#[derive(Debug, Default)]
+pub(super) struct Outbox {
+    queued: VecDeque<(FrameHeader, Bytes)>,
+    /// Bytes of the first queued frame (header and payload) already written: a write
+    /// the socket took only part of.
+    front_written: usize,
     /// Bytes written to the socket so far, frame headers included: with the socket's
     /// send queue, what the client has taken (see `throttle`).
     written: u64,
 }
 
-impl<W: AsyncWrite + Unpin> Outbox<W> {
-    /// An outbox whose flushes give up after waiting `stall_limit` for a peer that does
-    /// not read.
-    pub(super) fn new(io: W, stall_limit: Duration) -> Self {
-        Self { io, queued: Vec::new(), stall_limit, broken: false, written: 0 }
-    }
-
+impl Outbox {
     /// Queues a binary message to leave with the next flush: the messages that precede
     /// a snapshot (its input ack, events and timing) then share its write call and TCP
     /// segment instead of costing one each.
     pub(super) fn queue(&mut self, metrics: &NetMetrics, message: Bytes) {
         metrics.sent(message.len());
-        self.queued.push((FrameHeader::new(OPCODE_BINARY, message.len()), message));
+        self.queued.push_back((FrameHeader::new(OPCODE_BINARY, message.len()), message));
+    }
+
+    /// Queues a close frame with `code` and `reason` (which a close frame always holds).
+    pub(super) fn queue_close(&mut self, code: u16, reason: &str) {
+        let mut payload = Vec::with_capacity(2 + reason.len());
+        payload.extend_from_slice(&code.to_be_bytes());
+        payload.extend_from_slice(reason.as_bytes());
+        self.queued.push_back((FrameHeader::new(OPCODE_CLOSE, payload.len()), payload.into()));
     }
 
     /// Bytes written to the socket so far, frame headers included.
@@ -57,69 +69,58 @@ impl<W: AsyncWrite + Unpin> Outbox<W> {
         self.written
     }
 
-    /// Whether messages wait for the next flush.
-    pub(super) fn has_queued(&self) -> bool {
-        !self.queued.is_empty()
-    }
-
-    /// Writes one message, with everything queued before it.
-    pub(super) async fn send(
-        &mut self,
-        metrics: &NetMetrics,
-        message: Bytes,
-    ) -> Result<(), Ending> {
-        self.queue(metrics, message);
-        self.flush().await
-    }
-
-    /// Writes everything queued. A peer that reads nothing for `stall_limit` (a stuck
-    /// client, or one holding a slot without reading) ends the session like a silent
-    /// one: closed, its actor kept for a resume. Throttling has already cut its rate by
-    /// then; this frees the slot.
-    pub(super) async fn flush(&mut self) -> Result<(), Ending> {
-        if self.broken {
-            self.queued.clear();
-            return Err(Ending::PeerLost);
-        }
-        let written = timeout(self.stall_limit, write_frames(&mut self.io, &self.queued)).await;
-        let bytes: usize = self
-            .queued
-            .iter()
-            .map(|(header, payload)| header.as_slice().len() + payload.len())
-            .sum();
-        self.queued.clear();
-        match written {
-            Ok(Ok(())) => {
-                self.written += bytes as u64;
-                Ok(())
-            }
-            Ok(Err(error)) => {
-                debug!(%error, "send failed");
-                Err(Ending::PeerLost)
-            }
-            Err(_elapsed) => {
-                self.broken = true;
-                let waited = self.stall_limit.as_secs_f32();
-                Err(Ending::Silent(format!("not reading: a write waited {waited} s")))
+    /// Writes what `socket` takes now of everything queued, in order, in as few vectored
+    /// writes as it takes.
+    ///
+    /// # Errors
+    /// The socket's error (a peer gone, a reset), or `WriteZero`.
+    pub(super) fn try_flush(&mut self, socket: &dyn OutSocket) -> io::Result<Flushed> {
+        while !self.queued.is_empty() {
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let count = self.unwritten_slices(&mut slices);
+            match socket.try_write_vectored(&slices[..count]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => self.advance(written),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(Flushed::Blocked);
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
             }
         }
+        Ok(Flushed::Done)
     }
 
-    /// Writes a close frame with `code` and `reason` (which a close frame always holds),
-    /// after everything queued.
-    pub(super) async fn close(&mut self, code: u16, reason: &CloseReason) -> Result<(), Ending> {
-        let reason = reason.as_str();
-        let mut payload = Vec::with_capacity(2 + reason.len());
-        payload.extend_from_slice(&code.to_be_bytes());
-        payload.extend_from_slice(reason.as_bytes());
-        self.queued.push((FrameHeader::new(OPCODE_CLOSE, payload.len()), payload.into()));
-        self.flush().await
+    /// Fills `slices` with the unwritten bytes, in order; returns how many it filled.
+    fn unwritten_slices<'a>(&'a self, slices: &mut [IoSlice<'a>; MAX_SLICES]) -> usize {
+        let mut skip = self.front_written;
+        let mut count = 0;
+        let parts = self.queued.iter().flat_map(|(header, payload)| [header.as_slice(), payload]);
+        for part in parts {
+            if count == MAX_SLICES {
+                break;
+            }
+            let unwritten = &part[skip.min(part.len())..];
+            skip -= skip.min(part.len());
+            if !unwritten.is_empty() {
+                slices[count] = IoSlice::new(unwritten);
+                count += 1;
+            }
+        }
+        count
     }
 
-    /// Half-closes the connection: the peer reads the end of the stream.
-    pub(super) async fn shutdown(&mut self) {
-        if let Err(error) = self.io.shutdown().await {
-            debug!(%error, "shutdown failed");
+    /// Counts `written` more bytes as written, dropping the frames written whole.
+    fn advance(&mut self, written: usize) {
+        self.written += written as u64;
+        self.front_written += written;
+        while let Some((header, payload)) = self.queued.front() {
+            let length = header.as_slice().len() + payload.len();
+            if self.front_written < length {
+                break;
+            }
+            self.front_written -= length;
+            self.queued.pop_front();
         }
     }
 }
@@ -156,87 +157,74 @@ impl FrameHeader {
     }
 }
 
-/// Writes every frame, in order, in as few vectored writes as the socket takes.
-async fn write_frames<W: AsyncWrite + Unpin>(
-    io: &mut W,
-    frames: &[(FrameHeader, Bytes)],
-) -> io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = frames
-        .iter()
-        .flat_map(|(header, payload)| [IoSlice::new(header.as_slice()), IoSlice::new(payload)])
-        .filter(|slice| !slice.is_empty())
-        .collect();
-    let mut unwritten = &mut slices[..];
-    while !unwritten.is_empty() {
-        let written = io.write_vectored(unwritten).await?;
-        if written == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        IoSlice::advance_slices(&mut unwritten, written);
-    }
-    io.flush().await
-}
-
 #[cfg(test)]
 mod tests {
-    use std::pin::Pin;
+    use std::sync::{Mutex, PoisonError};
     use std::task::{Context, Poll};
 
     use futures_util::StreamExt;
-    use tokio::io::AsyncReadExt;
+    use tokio::io::AsyncWriteExt;
     use tokio_tungstenite::WebSocketStream;
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::tungstenite::protocol::Role;
-    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
     use super::*;
 
-    /// A socket that takes at most `per_call` bytes per write and counts write calls.
-    #[derive(Default)]
+    /// A socket that takes at most `per_call` bytes per write, and `room` bytes in all
+    /// before it would block; it counts write calls.
     struct Trickle {
+        wire: Mutex<Wire>,
+    }
+
+    #[derive(Default)]
+    struct Wire {
         written: Vec<u8>,
         per_call: usize,
+        room: usize,
         calls: usize,
     }
 
-    impl AsyncWrite for Trickle {
-        fn poll_write(
-            self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            buf: &[u8],
-        ) -> Poll<io::Result<usize>> {
-            self.poll_write_vectored(cx, &[IoSlice::new(buf)])
+    impl Trickle {
+        fn new(per_call: usize, room: usize) -> Self {
+            Self { wire: Mutex::new(Wire { per_call, room, ..Wire::default() }) }
         }
 
-        fn poll_write_vectored(
-            mut self: Pin<&mut Self>,
-            _: &mut Context<'_>,
-            slices: &[IoSlice<'_>],
-        ) -> Poll<io::Result<usize>> {
-            self.calls += 1;
-            let mut room = self.per_call;
-            for slice in slices {
-                let take = slice.len().min(room);
-                self.written.extend_from_slice(&slice[..take]);
-                room -= take;
-            }
-            Poll::Ready(Ok(self.per_call - room))
-        }
-
-        fn is_write_vectored(&self) -> bool {
-            true
-        }
-
-        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-            Poll::Ready(Ok(()))
+        fn wire(&self) -> std::sync::MutexGuard<'_, Wire> {
+            self.wire.lock().unwrap_or_else(PoisonError::into_inner)
         }
     }
 
-    const LIMIT: Duration = Duration::from_secs(10);
+    impl OutSocket for Trickle {
+        fn try_write_vectored(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+            let mut wire = self.wire();
+            wire.calls += 1;
+            let mut take = wire.per_call.min(wire.room);
+            if take == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let before = wire.written.len();
+            for slice in slices {
+                let part = slice.len().min(take);
+                wire.written.extend_from_slice(&slice[..part]);
+                take -= part;
+            }
+            let taken = wire.written.len() - before;
+            wire.room -= taken;
+            Ok(taken)
+        }
+
+        fn poll_writable(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn shutdown(&self) -> io::Result<()> {
+            Ok(())
+        }
+
+        fn unacknowledged(&self) -> io::Result<u32> {
+            Ok(0)
+        }
+    }
 
     fn pattern(length: usize) -> Bytes {
         (0..length).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into()
@@ -269,65 +257,98 @@ mod tests {
         (received, close)
     }
 
-    #[tokio::test]
-    async fn frames_of_every_length_arrive_whole_in_one_write_call() {
-        let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let mut outbox =
-            Outbox::new(Trickle { per_call: usize::MAX / 2, ..Trickle::default() }, LIMIT);
-        for message in messages() {
-            outbox.queue(&metrics, message);
-        }
-        outbox.close(4000, &CloseReason::new("bye")).await.expect("the frames should be written");
-        assert_eq!(outbox.io.calls, 1, "a queued batch should leave in one vectored write");
-        assert_eq!(outbox.bytes_written(), outbox.io.written.len() as u64, "every byte is counted");
+    fn metrics() -> NetMetrics {
+        NetMetrics::register(&metrics::NoopRecorder)
+    }
 
-        let (received, close) = read_as_client(outbox.io.written).await;
+    #[tokio::test]
+    async fn frames_of_every_length_arrive_whole() {
+        let socket = Trickle::new(usize::MAX, usize::MAX);
+        let mut outbox = Outbox::default();
+        for message in messages() {
+            outbox.queue(&metrics(), message);
+        }
+        outbox.queue_close(4000, "bye");
+        assert_eq!(outbox.try_flush(&socket).expect("a socket that takes all"), Flushed::Done);
+        assert_eq!(outbox.bytes_written(), socket.wire().written.len() as u64, "every byte counts");
+
+        let written = std::mem::take(&mut socket.wire().written);
+        let (received, close) = read_as_client(written).await;
         assert_eq!(received, messages(), "a client should read every message whole");
         assert_eq!(close, Some((4000, "bye".to_owned())), "and then the close frame");
     }
 
+    #[test]
+    fn a_snapshot_with_what_precedes_it_leaves_in_one_write_call() {
+        let socket = Trickle::new(usize::MAX, usize::MAX);
+        let mut outbox = Outbox::default();
+        // Settings, rate, input ack, events, timing, snapshot.
+        for length in [40, 8, 12, 30, 16, 900] {
+            outbox.queue(&metrics(), pattern(length));
+        }
+        assert_eq!(outbox.try_flush(&socket).expect("a socket that takes all"), Flushed::Done);
+        assert_eq!(socket.wire().calls, 1, "a queued batch should leave in one vectored write");
+    }
+
     #[tokio::test]
     async fn a_socket_that_takes_a_few_bytes_at_a_time_gets_every_byte_in_order() {
-        let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let mut outbox = Outbox::new(Trickle { per_call: 7, ..Trickle::default() }, LIMIT);
+        let socket = Trickle::new(7, usize::MAX);
+        let mut outbox = Outbox::default();
         for message in messages().into_iter().take(5) {
-            outbox.send(&metrics, message).await.expect("the message should be written");
+            outbox.queue(&metrics(), message);
+            assert_eq!(outbox.try_flush(&socket).expect("a live socket"), Flushed::Done);
         }
-        outbox
-            .close(u16::from(CloseCode::Normal), &CloseReason::default())
-            .await
-            .expect("the close should be written");
-        assert!(outbox.io.calls > 50, "the writes were partial ({} calls)", outbox.io.calls);
+        outbox.queue_close(1000, "");
+        assert_eq!(outbox.try_flush(&socket).expect("a live socket"), Flushed::Done);
+        assert!(
+            socket.wire().calls > 50,
+            "the writes were partial ({} calls)",
+            socket.wire().calls
+        );
 
-        let (received, close) = read_as_client(outbox.io.written).await;
+        let written = std::mem::take(&mut socket.wire().written);
+        let (received, close) = read_as_client(written).await;
         assert_eq!(received, messages().into_iter().take(5).collect::<Vec<_>>());
         assert_eq!(close, Some((1000, String::new())));
     }
 
     #[tokio::test]
-    async fn a_closed_socket_ends_the_session_as_lost() {
-        let (server_io, mut client_io) = tokio::io::duplex(64);
-        let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let mut outbox = Outbox::new(server_io, LIMIT);
-        outbox.send(&metrics, pattern(10)).await.expect("a live pipe takes the message");
-        let mut header = [0u8; 12];
-        client_io.read_exact(&mut header).await.expect("the message should arrive");
-        drop(client_io);
-        let sent = outbox.send(&metrics, pattern(10)).await;
-        assert!(matches!(sent, Err(Ending::PeerLost)), "a write to a closed pipe is a lost peer");
+    async fn a_full_socket_keeps_the_rest_to_the_byte_for_the_next_flush() {
+        let socket = Trickle::new(usize::MAX, 1000);
+        let mut outbox = Outbox::default();
+        for message in messages() {
+            outbox.queue(&metrics(), message);
+        }
+        let mut flushes = 0;
+        while outbox.try_flush(&socket).expect("a live socket") == Flushed::Blocked {
+            flushes += 1;
+            assert_eq!(outbox.bytes_written(), socket.wire().written.len() as u64);
+            socket.wire().room = 4099; // The peer read some; the socket takes more.
+        }
+        assert!(flushes > 50, "the socket blocked {flushes} times");
+        outbox.queue_close(1000, "done");
+        socket.wire().room = usize::MAX;
+        assert_eq!(outbox.try_flush(&socket).expect("a live socket"), Flushed::Done);
+
+        let written = std::mem::take(&mut socket.wire().written);
+        let (received, close) = read_as_client(written).await;
+        assert_eq!(received, messages(), "nothing was lost or repeated across the blocks");
+        assert_eq!(close, Some((1000, "done".to_owned())));
     }
 
     #[tokio::test]
-    async fn a_peer_that_does_not_read_is_given_up_on_and_nothing_more_is_written() {
-        let (server_io, _unread) = tokio::io::duplex(1024);
-        let metrics = NetMetrics::register(&metrics::NoopRecorder);
-        let mut outbox = Outbox::new(server_io, Duration::from_millis(100));
-        let sent = outbox.send(&metrics, pattern(4096)).await;
-        assert!(
-            matches!(&sent, Err(Ending::Silent(reason)) if reason.contains("not reading")),
-            "a write the peer never takes should end the session as silent: {sent:?}"
-        );
-        let again = outbox.close(1008, &CloseReason::default()).await;
-        assert!(matches!(again, Err(Ending::PeerLost)), "a half-written frame ends the stream");
+    async fn a_reset_connection_is_an_error() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let address = listener.local_addr().expect("an address");
+        let client = tokio::net::TcpStream::connect(address).await.expect("a connection");
+        let (server, _) = listener.accept().await.expect("the connection is accepted");
+        let (_read, write) = server.into_split();
+        // Closing with a zero linger resets the connection (on loopback, at once).
+        client.set_zero_linger().expect("linger can be set");
+        drop(client);
+        let mut outbox = Outbox::default();
+        outbox.queue(&metrics(), pattern(1000));
+        let outcome = outbox.try_flush(&write);
+        assert!(outcome.is_err(), "writing to a reset connection should fail: {outcome:?}");
     }
 }

@@ -1,0 +1,273 @@
+//! A session's writing, shared by its own task and its room's fan-out.
+//!
+//! A new frame is written by the room's fan-out (see `fanout`), which wakes no session:
+//! it plans and writes each in-sync session's snapshot in turn, without waiting. The
+//! session's own task wakes only for what is its alone:
+//! - its timer (pings, the quiet client's heartbeat) and its client's requests;
+//! - a write the socket did not take whole: the task waits for the socket and finishes
+//!   it, and the fan-out passes the session by until then (its next snapshot is a delta
+//!   from what was really written, and a write blocked for a snapshot interval throttles
+//!   it at once, as before);
+//! - an ending the fan-out found (the peer gone, a client too slow).
+//!
+//! One lock guards the outbox and the snapshot writer, so the two never interleave
+//! frames: the fan-out holds it while it writes one session, the task while it plans.
+
+use std::future::poll_fn;
+use std::io;
+use std::pin::pin;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tickwire_protocol::ServerMessage;
+use tickwire_sim::SessionId;
+use tokio::sync::{Notify, watch};
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep, sleep_until};
+use tracing::debug;
+
+use super::Ending;
+use super::outbox::{Flushed, Outbox};
+use super::socket::OutSocket;
+use super::state::SessionState;
+use super::writer::SnapshotWriter;
+use crate::metrics::NetMetrics;
+use crate::snapshot_ring::SnapshotRing;
+
+/// How often a session wakes on its own: to ping, and to send a quiet client its
+/// heartbeat.
+const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// One session's writing.
+pub(crate) struct Delivery {
+    id: SessionId,
+    /// What the session's reader and writer share.
+    pub(super) state: SessionState,
+    socket: Box<dyn OutSocket>,
+    core: Mutex<Core>,
+    /// Wakes the session's task when the fan-out left it a blocked write or an ending.
+    attention: Notify,
+    /// The session stopped taking snapshots: fan-outs drop it at their next pass.
+    retired: AtomicBool,
+    /// How long one write may wait for the socket before the peer counts as gone.
+    stall_limit: Duration,
+}
+
+/// What the lock guards.
+#[derive(Default)]
+struct Core {
+    outbox: Outbox,
+    /// Set once the session serves snapshots.
+    writer: Option<SnapshotWriter>,
+    /// The socket did not take everything: the session's task finishes the write.
+    blocked: bool,
+    /// Why the session must end, as the fan-out found.
+    ending: Option<Ending>,
+}
+
+impl Delivery {
+    /// The writing of session `id` over `socket`, whose writes give up after waiting
+    /// `stall_limit` for a peer that does not read.
+    pub(super) fn new(id: SessionId, socket: Box<dyn OutSocket>, stall_limit: Duration) -> Self {
+        Self {
+            id,
+            state: SessionState::default(),
+            socket,
+            core: Mutex::new(Core::default()),
+            attention: Notify::new(),
+            retired: AtomicBool::new(false),
+            stall_limit,
+        }
+    }
+
+    fn core(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a message to leave with the next write.
+    pub(super) fn queue(&self, metrics: &NetMetrics, message: Bytes) {
+        self.core().outbox.queue(metrics, message);
+    }
+
+    /// Writes one message, with everything queued before it.
+    pub(super) async fn send(&self, metrics: &NetMetrics, message: Bytes) -> Result<(), Ending> {
+        self.queue(metrics, message);
+        self.write_out(None).await
+    }
+
+    /// Writes a close frame with `code` and `reason`, after everything queued.
+    pub(super) async fn close(&self, code: u16, reason: &str) -> Result<(), Ending> {
+        self.core().outbox.queue_close(code, reason);
+        self.write_out(None).await
+    }
+
+    /// Half-closes the connection: the peer reads the end of the stream.
+    pub(super) fn shutdown(&self) {
+        if let Err(error) = self.socket.shutdown() {
+            debug!(%error, "shutdown failed");
+        }
+    }
+
+    /// Starts serving snapshots with `writer`.
+    pub(super) fn serve_with(&self, writer: SnapshotWriter) {
+        self.core().writer = Some(writer);
+    }
+
+    /// Stops taking snapshots: from now on only the session's task writes (its goodbye).
+    pub(super) fn retire(&self) {
+        let _core = self.core(); // Waits for a fan-out writing this session right now.
+        self.retired.store(true, Relaxed);
+    }
+
+    /// Whether the session stopped taking snapshots.
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Relaxed)
+    }
+
+    /// A fan-out's wakeup: writes what `ring`'s newest frame calls for, unless the
+    /// session's task is busy with this session's socket. A write the socket did not
+    /// take whole, or an ending, is left to the session's task.
+    pub(crate) fn deliver(&self, ring: &SnapshotRing) {
+        let mut core = self.core();
+        if core.blocked || core.ending.is_some() || self.is_retired() {
+            return;
+        }
+        match self.wake(&mut core, ring) {
+            Ok(Flushed::Done) => {}
+            Ok(Flushed::Blocked) => {
+                core.blocked = true;
+                self.attention.notify_one();
+            }
+            Err(ending) => self.end_locked(&mut core, ending),
+        }
+    }
+
+    /// Ends the session (the fan-out found its room gone).
+    pub(crate) fn end(&self, ending: Ending) {
+        let mut core = self.core();
+        self.end_locked(&mut core, ending);
+    }
+
+    fn end_locked(&self, core: &mut Core, ending: Ending) {
+        core.ending.get_or_insert(ending);
+        self.attention.notify_one();
+    }
+
+    /// Plans for `ring`'s newest frame and writes what the socket takes now.
+    fn wake(&self, core: &mut Core, ring: &SnapshotRing) -> Result<Flushed, Ending> {
+        let Core { outbox, writer, .. } = core;
+        let snapshot = match (writer.as_mut(), ring.newest()) {
+            (Some(writer), Some(newest)) => {
+                writer.wake(self.id, outbox, &self.state, &*self.socket, ring, newest)?
+            }
+            _ => false,
+        };
+        let flushed = outbox.try_flush(&*self.socket).map_err(lost)?;
+        if let (Flushed::Done, true, Some(writer)) = (flushed, snapshot, writer) {
+            writer.write_done();
+        }
+        Ok(flushed)
+    }
+
+    /// The session task's side of writing, until the session must end: the first
+    /// snapshot at once, then pings, heartbeats, client requests, and what the fan-out
+    /// leaves it.
+    pub(super) async fn run(
+        &self,
+        metrics: &NetMetrics,
+        ping_interval: Duration,
+        frames: &watch::Receiver<Arc<SnapshotRing>>,
+    ) -> Ending {
+        // A quiet session wakes on this timer to ping and to send its heartbeat. In a
+        // still world, a change a throttled session skipped waits for it (at most a second).
+        let wakeup_period = ping_interval.min(HEARTBEAT_INTERVAL);
+        let mut wakeups = interval(wakeup_period);
+        wakeups.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // A ping is due a little early rather than a whole wakeup late: wakeups are
+        // handled with some jitter, so "a full interval since the last ping" would skip
+        // about every other one.
+        let ping_due_after = ping_interval.saturating_sub(wakeup_period / 2);
+        let mut last_ping: Option<Instant> = None;
+        loop {
+            let ring = Arc::clone(&frames.borrow());
+            if let Err(ending) = self.wake_and_write(&ring).await {
+                return ending;
+            }
+            tokio::select! {
+                () = self.attention.notified() => {}
+                _ = wakeups.tick() => {
+                    if last_ping.is_none_or(|at| at.elapsed() >= ping_due_after) {
+                        last_ping = Some(Instant::now());
+                        self.queue(metrics, ServerMessage::Ping(self.state.ping.next()).encode());
+                    }
+                }
+                () = self.state.request_made.notified() => {}
+            }
+        }
+    }
+
+    /// Takes an ending the fan-out found, finishes a blocked write, and writes what the
+    /// newest frame calls for (finishing that too if the socket blocks).
+    async fn wake_and_write(&self, ring: &SnapshotRing) -> Result<(), Ending> {
+        loop {
+            let interval = {
+                let mut core = self.core();
+                if let Some(ending) = core.ending.take() {
+                    return Err(ending);
+                }
+                if !core.blocked && self.wake(&mut core, ring)? == Flushed::Done {
+                    return Ok(());
+                }
+                core.blocked = true;
+                core.writer.as_ref().map(SnapshotWriter::snapshot_interval)
+            };
+            self.write_out(interval).await?;
+        }
+    }
+
+    /// Writes everything queued, waiting for the socket as long as it takes up to the
+    /// stall limit. A peer that reads nothing for that long (a stuck client, or one
+    /// holding a slot without reading) ends the session like a silent one: closed, its
+    /// actor kept for a resume. With a `snapshot_interval` (a snapshot is in the
+    /// write), each interval the write stays blocked throttles the session at once.
+    async fn write_out(&self, snapshot_interval: Option<Duration>) -> Result<(), Ending> {
+        let stalled = sleep_until(Instant::now() + self.stall_limit);
+        let throttle_interval = snapshot_interval.unwrap_or(self.stall_limit);
+        let blocked_for_an_interval = sleep(throttle_interval);
+        let (mut stalled, mut blocked_for_an_interval) =
+            (pin!(stalled), pin!(blocked_for_an_interval));
+        loop {
+            {
+                let mut core = self.core();
+                if core.outbox.try_flush(&*self.socket).map_err(lost)? == Flushed::Done {
+                    core.blocked = false;
+                    if let (Some(writer), Some(_)) = (core.writer.as_mut(), snapshot_interval) {
+                        writer.write_done();
+                    }
+                    return Ok(());
+                }
+            }
+            tokio::select! {
+                ready = poll_fn(|cx| self.socket.poll_writable(cx)) => ready.map_err(lost)?,
+                () = &mut blocked_for_an_interval, if snapshot_interval.is_some() => {
+                    if let Some(writer) = self.core().writer.as_mut() {
+                        writer.write_blocked(&self.state);
+                    }
+                    blocked_for_an_interval.as_mut().reset(Instant::now() + throttle_interval);
+                }
+                () = &mut stalled => {
+                    let waited = self.stall_limit.as_secs_f32();
+                    return Err(Ending::Silent(format!("not reading: a write waited {waited} s")));
+                }
+            }
+        }
+    }
+}
+
+/// A write failed: the peer is gone.
+fn lost(error: io::Error) -> Ending {
+    debug!(%error, "send failed");
+    Ending::PeerLost
+}

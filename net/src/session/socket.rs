@@ -1,0 +1,46 @@
+//! The write half of a session's socket, as the session and its room's fan-out share it.
+//!
+//! Writes never wait here: [`OutSocket::try_write_vectored`] takes what the kernel takes
+//! now and says `WouldBlock` for the rest. That lets a room's fan-out write every in-sync
+//! session's snapshot from one task, with no wakeup per session (see `fanout`); only a
+//! socket that is full makes its own session wait for it ([`OutSocket::poll_writable`]).
+
+use std::io::{self, IoSlice};
+use std::net::Shutdown;
+use std::os::fd::AsRawFd;
+use std::task::{Context, Poll};
+
+use socket2::SockRef;
+use tokio::net::tcp::OwnedWriteHalf;
+
+use crate::send_queue::SendQueue;
+
+/// A socket's write half that can be written without waiting.
+pub(crate) trait OutSocket: Send + Sync {
+    /// Writes what the socket takes now, as `write(2)` would; `WouldBlock` if nothing.
+    fn try_write_vectored(&self, slices: &[IoSlice<'_>]) -> io::Result<usize>;
+    /// Ready once the socket may take more (only the session's own task waits on it).
+    fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Half-closes the connection: the peer reads the end of the stream.
+    fn shutdown(&self) -> io::Result<()>;
+    /// Bytes written that the peer has not acknowledged yet (see `send_queue`).
+    fn unacknowledged(&self) -> io::Result<u32>;
+}
+
+impl OutSocket for OwnedWriteHalf {
+    fn try_write_vectored(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+        OwnedWriteHalf::try_write_vectored(self, slices)
+    }
+
+    fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.as_ref().poll_write_ready(cx)
+    }
+
+    fn shutdown(&self) -> io::Result<()> {
+        SockRef::from(self.as_ref()).shutdown(Shutdown::Write)
+    }
+
+    fn unacknowledged(&self) -> io::Result<u32> {
+        SendQueue::new(self.as_ref().as_raw_fd()).unacknowledged()
+    }
+}
