@@ -2324,8 +2324,18 @@ var Welcome = class _Welcome {
     const offset = this.bb.__offset(this.bb_pos, 24);
     return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
   }
+  /**
+   * The longest the server goes without sending this client anything, in milliseconds:
+   * a `Ping` comes at least this often (every second while the world changes, less
+   * often while it is still, down to this). A client that hears nothing for three times
+   * this should take the connection for dropped. 0: not said (take 1 second).
+   */
+  quietIntervalMs() {
+    const offset = this.bb.__offset(this.bb_pos, 26);
+    return offset ? this.bb.readUint32(this.bb_pos + offset) : 0;
+  }
   static startWelcome(builder) {
-    builder.startObject(11);
+    builder.startObject(12);
   }
   static addSessionId(builder, sessionId) {
     builder.addFieldInt64(0, sessionId, BigInt("0"));
@@ -2389,6 +2399,9 @@ var Welcome = class _Welcome {
   }
   static addRoomName(builder, roomNameOffset) {
     builder.addFieldOffset(10, roomNameOffset, 0);
+  }
+  static addQuietIntervalMs(builder, quietIntervalMs) {
+    builder.addFieldInt32(11, quietIntervalMs, 0);
   }
   static endWelcome(builder) {
     const offset = builder.endObject();
@@ -2822,7 +2835,8 @@ function decodeBody(message, bodyType, frameSize) {
         fieldNames: readFieldNames(welcome),
         eventNames: readEventNames(welcome, frameSize),
         room: welcome.room() ?? "",
-        roomName: welcome.roomName() ?? ""
+        roomName: welcome.roomName() ?? "",
+        quietIntervalMs: welcome.quietIntervalMs()
       };
     }
     case 2 /* Snapshot */: {
@@ -3916,6 +3930,7 @@ var RetryTimer = class {
 
 // ../clients/ts/src/session.ts
 var SILENCE_MS = 1e4;
+var QUIET_INTERVALS_OF_SILENCE = 3;
 var Session = class {
   constructor(options, handlers) {
     this.handlers = handlers;
@@ -3936,6 +3951,7 @@ var Session = class {
     this.direction = options.direction;
     this.timers = options.timers ?? browserTimers;
     this.silenceMs = options.silenceMs ?? SILENCE_MS;
+    this.silenceFixed = options.silenceMs !== void 0;
     this.backoff = new Backoff({ random: options.random });
     this.retry = new RetryTimer(this.timers);
     this.watchdog = new RetryTimer(this.timers);
@@ -4047,6 +4063,11 @@ var Session = class {
         this.room = event.room;
       }
       this.welcomes += 1;
+      if (!this.silenceFixed && event.quietIntervalMs > 0) {
+        this.silenceMs = QUIET_INTERVALS_OF_SILENCE * event.quietIntervalMs;
+        this.watchdog.cancel();
+        this.heard();
+      }
       this.closeAbandoned();
     }
     this.handlers.onMessage(event);

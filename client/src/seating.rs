@@ -173,6 +173,7 @@ mod tests {
             arena_size: Vec2::ONE,
             room: room.into(),
             room_name: "default".into(),
+            quiet_interval_ms: 0,
         }
     }
 

@@ -85,6 +85,7 @@ fn welcome(token: u8) -> Welcome {
         arena_size: glam::Vec2::splat(100.0),
         room: "r1".into(),
         room_name: "default".into(),
+        quiet_interval_ms: 0,
     }
 }
 

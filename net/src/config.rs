@@ -44,6 +44,15 @@ pub struct NetConfig {
     pub close_timeout: Duration,
 }
 
+impl NetConfig {
+    /// The longest a session's own timer sleeps while nothing changes: a third of the
+    /// idle timeout (so a quiet client answers two pings or more before it would count as
+    /// silent), never shorter than the ping interval. Clients are told it in `Welcome`.
+    pub fn quiet_interval(&self) -> Duration {
+        (self.idle_timeout / 3).max(self.ping_interval)
+    }
+}
+
 impl Default for NetConfig {
     fn default() -> Self {
         Self {

@@ -42,6 +42,7 @@ mod outbox;
 mod policy;
 mod socket;
 mod state;
+mod wakeups;
 mod wire;
 mod writer;
 
@@ -335,6 +336,8 @@ impl Session {
             arena_size: joined.arena_size,
             room: room.id.clone(),
             room_name: room.name.clone(),
+            quiet_interval_ms: u32::try_from(self.net.config.quiet_interval().as_millis())
+                .unwrap_or(u32::MAX),
         });
         self.delivery.send(&room.metrics, welcome.encode()).await?;
         let room_id = field::display(Untrusted(&room.id));
@@ -510,7 +513,7 @@ impl Session {
             shutdown: net.shutdown.clone(),
         };
         room.fanout.join(Arc::clone(delivery), shard);
-        let writing = delivery.run(&room.metrics, net.config.ping_interval, &room.snapshots);
+        let writing = delivery.run(&room.metrics, &net.config, &room.snapshots);
 
         let ending = tokio::select! {
             ending = reader => ending,

@@ -13,6 +13,7 @@
 //! sends the same `Bytes`. In-sync sessions all hold the previous frame, so the common case
 //! is one encode per broadcast, whatever the number of clients.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -124,24 +125,51 @@ impl SharedSnapshot {
     /// The snapshot message for a client holding `baseline`: a delta, or the full
     /// snapshot when there is no baseline. Encoded at most once per baseline.
     pub fn snapshot_from(&self, baseline: Option<&SharedSnapshot>) -> Bytes {
-        let Some(baseline) = baseline else {
-            return self.full.get_or_init(|| self.encode(None)).clone();
+        self.encoding_from(baseline.map(|baseline| (baseline.tick(), baseline))).into_owned()
+    }
+
+    /// The snapshot message for a client that holds the frame of tick `holds` (none: a
+    /// full snapshot), with `ring` the frames this one is newest of. Encoded at most once
+    /// per baseline, and borrowed, not counted, for in-sync clients (holding the frame
+    /// before this one) and full snapshots: what a writer shard hands each in-sync
+    /// session costs no lookup and no reference count.
+    ///
+    /// A client whose frame has left the ring, with nothing changed since (a quiet
+    /// client), still gets a delta: from the oldest frame kept, which holds the same
+    /// state, labelled with the tick the client holds.
+    pub fn snapshot_for(&self, ring: &SnapshotRing, holds: Option<u32>) -> Cow<'_, Bytes> {
+        if holds.is_some()
+            && holds == self.previous_tick
+            && let Some(in_sync) = self.from_previous.get()
+        {
+            return Cow::Borrowed(in_sync);
+        }
+        let baseline = holds.and_then(|holds| Some((holds, ring.baseline_for(holds)?)));
+        self.encoding_from(baseline)
+    }
+
+    /// The encoding for a client holding the frame of tick `holds`, whose state is
+    /// `baseline`'s (none: the full snapshot).
+    fn encoding_from(&self, baseline: Option<(u32, &SharedSnapshot)>) -> Cow<'_, Bytes> {
+        let Some((holds, baseline)) = baseline else {
+            return Cow::Borrowed(self.full.get_or_init(|| self.encode(None, 0)));
         };
-        if Some(baseline.tick()) == self.previous_tick {
-            return self.from_previous.get_or_init(|| self.encode(Some(&baseline.frame))).clone();
+        if Some(holds) == self.previous_tick {
+            let encode = || self.encode(Some(&baseline.frame), holds);
+            return Cow::Borrowed(self.from_previous.get_or_init(encode));
         }
         let cell = {
             let mut deltas = self.from_older.lock().unwrap_or_else(PoisonError::into_inner);
-            match deltas.iter().find(|(tick, _)| *tick == baseline.tick()) {
+            match deltas.iter().find(|(tick, _)| *tick == holds) {
                 Some((_, cell)) => Arc::clone(cell),
                 None => {
                     let cell = Arc::new(OnceLock::new());
-                    deltas.push((baseline.tick(), Arc::clone(&cell)));
+                    deltas.push((holds, Arc::clone(&cell)));
                     cell
                 }
             }
         };
-        cell.get_or_init(|| self.encode(Some(&baseline.frame))).clone()
+        Cow::Owned(cell.get_or_init(|| self.encode(Some(&baseline.frame), holds)).clone())
     }
 
     /// The same frame without its encodings (they are made again on first use).
@@ -162,8 +190,14 @@ impl SharedSnapshot {
         }
     }
 
-    fn encode(&self, baseline: Option<&WorldSnapshot>) -> Bytes {
-        ServerMessage::Snapshot(Snapshot::diff(baseline, &self.frame)).encode()
+    /// Encodes this frame as a delta from `baseline`'s state, for a client holding the
+    /// frame of tick `holds` (the same state), or as a full snapshot.
+    fn encode(&self, baseline: Option<&WorldSnapshot>, holds: u32) -> Bytes {
+        let mut snapshot = Snapshot::diff(baseline, &self.frame);
+        if snapshot.baseline_tick.is_some() {
+            snapshot.baseline_tick = Some(holds);
+        }
+        ServerMessage::Snapshot(snapshot).encode()
     }
 }
 
@@ -182,6 +216,24 @@ impl SnapshotRing {
     /// The tick of the oldest frame kept, if any: baselines older than it are gone.
     pub fn oldest_tick(&self) -> Option<u32> {
         self.frames.first().map(|oldest| oldest.tick())
+    }
+
+    /// The newest tick up to the oldest frame kept at which something changed: a client
+    /// holding any frame from this tick on holds the oldest frame's state, so it can
+    /// still be sent deltas (see [`SharedSnapshot::snapshot_for`]).
+    pub fn oldest_changed_at(&self) -> Option<u32> {
+        self.frames.first().map(|oldest| oldest.changed_at)
+    }
+
+    /// The frame whose state a client holding the frame of `tick` holds: that frame, or,
+    /// once it has left the ring with nothing changed since, the oldest frame kept.
+    pub fn baseline_for(&self, tick: u32) -> Option<&SharedSnapshot> {
+        if let Some(frame) = self.get(tick) {
+            return Some(frame);
+        }
+        let oldest = self.frames.first()?;
+        (tick::is_after(oldest.tick(), tick) && tick::is_at_or_after(tick, oldest.changed_at))
+            .then_some(&**oldest)
     }
 
     /// The `GameEvents` message for a session last sent the frame of `tick` (none if no
@@ -205,10 +257,13 @@ impl SnapshotRing {
 
     /// Every event of the frames after `tick` up to the newest, in order, and whether the
     /// ring still reaches back that far: it does while it holds the frame of `tick` or an
-    /// older one (if not, events of frames that left it are gone).
+    /// older one, or nothing happened between `tick` and the oldest frame (if not, events
+    /// of frames that left it are gone).
     pub fn events_after(&self, after: u32) -> (Vec<GameEvent>, bool) {
-        let complete =
-            self.frames.first().is_none_or(|oldest| tick::is_at_or_after(after, oldest.tick()));
+        let complete = self.frames.first().is_none_or(|oldest| {
+            tick::is_at_or_after(after, oldest.tick())
+                || tick::is_at_or_after(after, oldest.changed_at)
+        });
         let events = self
             .frames
             .iter()
@@ -317,26 +372,61 @@ mod tests {
 
     use super::*;
 
+    /// A frame of one actor, which moves every tick.
     fn frame(tick: u32) -> Arc<WorldSnapshot> {
-        let row = ActorRow {
-            id: 1,
-            x: tick as i32,
-            y: 0,
-            vx: 0,
-            vy: 0,
-            kind: ActorKind::Npc,
-            fields: [0; 4],
-        };
-        Arc::new(WorldState::from_rows(tick, 8, [row]))
+        frame_at(tick, tick as i32)
     }
 
     fn publication(tick: u32) -> Publication {
+        publication_of(frame(tick))
+    }
+
+    /// A frame of one actor at `x`, at `tick`.
+    fn frame_at(tick: u32, x: i32) -> Arc<WorldSnapshot> {
+        let row = ActorRow { id: 1, x, y: 0, vx: 0, vy: 0, kind: ActorKind::Npc, fields: [0; 4] };
+        Arc::new(WorldState::from_rows(tick, 8, [row]))
+    }
+
+    fn publication_of(snapshot: Arc<WorldSnapshot>) -> Publication {
         Publication {
-            snapshot: frame(tick),
+            snapshot,
             settings: Settings::default(),
             events: Vec::new(),
             input_acks: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_quiet_client_whose_frame_left_the_ring_still_gets_a_delta_it_can_apply() {
+        let (mut publisher, views) = SnapshotPublisher::new(4);
+        for tick in 1..=20 {
+            publisher.publish(publication_of(frame_at(tick, 5))); // Still from tick 1 on.
+        }
+        publisher.publish(publication_of(frame_at(21, 9)));
+        let ring = views.borrow().clone();
+        let newest = ring.newest().expect("frames were published");
+        assert!(ring.get(3).is_none(), "the client's frame has left the ring");
+
+        let message = newest.snapshot_for(&ring, Some(3));
+        let Ok(ServerMessage::Snapshot(delta)) = ServerMessage::decode(&message) else {
+            panic!("a snapshot should be sent");
+        };
+        assert_eq!(delta.baseline_tick, Some(3), "a delta from the tick the client holds");
+        let mut held = (*frame_at(3, 5)).clone();
+        held.apply(&delta).expect("the client can apply it");
+        assert_eq!(held, *frame_at(21, 9), "and then holds the newest state");
+
+        let mut moving = SnapshotPublisher::new(4);
+        for tick in 1..=21 {
+            moving.0.publish(publication_of(frame_at(tick, tick as i32)));
+        }
+        let ring = moving.1.borrow().clone();
+        let newest = ring.newest().expect("frames were published");
+        let message = newest.snapshot_for(&ring, Some(3));
+        let Ok(ServerMessage::Snapshot(full)) = ServerMessage::decode(&message) else {
+            panic!("a snapshot should be sent");
+        };
+        assert_eq!(full.baseline_tick, None, "after a change the client missed: a full one");
     }
 
     #[test]

@@ -189,6 +189,7 @@ impl ServerMessage {
                     arena_size: finite_vec2(arena_size, "Welcome.arena_size")?,
                     room: welcome.room().unwrap_or_default().to_owned(),
                     room_name: welcome.room_name().unwrap_or_default().to_owned(),
+                    quiet_interval_ms: welcome.quiet_interval_ms(),
                 }))
             }
             wire::ServerBody::Snapshot => {

@@ -102,6 +102,7 @@ impl ServerMessage {
                         event_names,
                         room: Some(room),
                         room_name: Some(room_name),
+                        quiet_interval_ms: welcome.quiet_interval_ms,
                     },
                 );
                 (wire::ServerBody::Welcome, body.as_union_value())

@@ -192,6 +192,9 @@ pub struct Welcome {
     pub room: String,
     /// The room's type, as the game defined it.
     pub room_name: String,
+    /// The longest the server goes without sending anything, in milliseconds (0: not
+    /// said): a `Ping` comes at least this often.
+    pub quiet_interval_ms: u32,
 }
 
 /// The world as of `tick`: in full, or as the changes since a snapshot the client holds.

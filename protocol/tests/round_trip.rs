@@ -40,6 +40,7 @@ fn server_messages() -> Vec<ServerMessage> {
             arena_size: Vec2::new(800.0, 600.0),
             room: "k3v9qz2a".into(),
             room_name: "arena".into(),
+            quiet_interval_ms: 3333,
         }),
         ServerMessage::Snapshot(Snapshot {
             tick: 99,

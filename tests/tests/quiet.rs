@@ -1,6 +1,7 @@
-//! Quiet skipping: while nothing changes, a client gets a heartbeat snapshot about once
-//! a second instead of every broadcast; any change (an actor moving, a new actor) is
-//! sent at the next broadcast, as a delta from the state the client holds.
+//! Quiet skipping: while nothing changes, a client gets a heartbeat snapshot with each
+//! ping (every second, stretching to the quiet interval `Welcome` names) instead of every
+//! broadcast; any change (an actor moving, a new actor) is sent at the next broadcast, as
+//! a delta from the state the client holds.
 
 use std::time::Duration;
 
@@ -56,17 +57,32 @@ async fn a_still_world_is_sent_as_heartbeats_and_changes_at_once() {
     server.stop().await.expect("the server should stop cleanly");
 }
 
-/// A server with a still world (no NPCs; pings every second) and a client that has just
-/// had a ping, so its next wakeup is about a second away.
+/// A server with a still world (no NPCs; a 6 s idle timeout, so the quiet interval is
+/// 2 s) and a client that has just had a ping, so its next wakeup is about a second away.
 async fn still_world_just_after_a_ping() -> (TestServer, Client) {
     let mut config = test_config();
     config.sim.npcs = 0;
+    config.net.idle_timeout = Duration::from_secs(6);
     let server = TestServer::start(config).await;
     let mut client = server.connect().await;
     next_snapshot(&mut client, "the first, full snapshot").await;
     wait_for(&mut client, "a ping", |_, event| matches!(event, Event::RoundTrip(_)).then_some(()))
         .await;
     (server, client)
+}
+
+/// The gaps between the pings `client` gets within `window`, from now.
+async fn ping_gaps(client: &mut Client, window: Duration) -> Vec<Duration> {
+    let deadline = Instant::now() + window;
+    let mut last = Instant::now();
+    let mut gaps = Vec::new();
+    while let Ok(Some(event)) = timeout_at(deadline, client.next_event()).await {
+        if matches!(event, Event::RoundTrip(_)) {
+            gaps.push(last.elapsed());
+            last = Instant::now();
+        }
+    }
+    gaps
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,16 +106,31 @@ async fn a_full_snapshot_request_in_a_still_world_is_answered_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_quiet_client_is_pinged_every_second() {
+async fn a_quiet_client_is_pinged_less_and_less_often_down_to_the_interval_it_was_told() {
     let (server, mut client) = still_world_just_after_a_ping().await;
-    let deadline = Instant::now() + Duration::from_millis(4500);
-    let mut pings = 0;
-    while let Ok(Some(event)) = timeout_at(deadline, client.next_event()).await {
-        pings += u32::from(matches!(event, Event::RoundTrip(_)));
+    assert_eq!(client.welcome().quiet_interval_ms, 2000, "a third of the idle timeout");
+    let gaps = ping_gaps(&mut client, Duration::from_millis(7500)).await;
+    let seconds: Vec<f32> = gaps.iter().map(Duration::as_secs_f32).collect();
+    // Wakeups 1 s, then 2 s (doubled, and capped at the quiet interval) apart: pings at
+    // about 1, 3, 5 and 7 s. Every second, as in a moving world, would be 7.
+    assert!((3..=4).contains(&gaps.len()), "pings stretch while nothing changes: {seconds:?}");
+    assert!((0.6..1.6).contains(&seconds[0]), "the first comes after a second: {seconds:?}");
+    for gap in &seconds[1..] {
+        assert!((1.6..2.6).contains(gap), "then every quiet interval: {seconds:?}");
     }
-    assert!(
-        (4..=5).contains(&pings),
-        "4.5 s after a ping, a client pinged every second should have had 4 more: {pings}"
-    );
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_in_a_moving_world_is_pinged_every_second() {
+    let mut config = test_config(); // Three wandering NPCs.
+    config.net.idle_timeout = Duration::from_secs(6);
+    let server = TestServer::start(config).await;
+    let mut client = server.connect().await;
+    wait_for(&mut client, "a ping", |_, event| matches!(event, Event::RoundTrip(_)).then_some(()))
+        .await;
+    let gaps = ping_gaps(&mut client, Duration::from_millis(4500)).await;
+    let seconds: Vec<f32> = gaps.iter().map(Duration::as_secs_f32).collect();
+    assert!((4..=5).contains(&gaps.len()), "4.5 s after a ping, 4 more: {seconds:?}");
     server.stop().await.expect("the server should stop cleanly");
 }

@@ -94,6 +94,8 @@ export type ServerEvent =
       room: string;
       /** The room's type, e.g. "default" ('' from a server without rooms). */
       roomName: string;
+      /** The longest the server goes without sending anything, in ms (0: not said). */
+      quietIntervalMs: number;
     }
   | { type: 'snapshot'; snapshot: SnapshotData }
   /** Events up to `tick`, in order (every event since the last batch), before the snapshot of `tick`. */
@@ -307,6 +309,7 @@ function decodeBody(message: ServerMessage, bodyType: ServerBody, frameSize: num
         eventNames: readEventNames(welcome, frameSize),
         room: welcome.room() ?? '',
         roomName: welcome.roomName() ?? '',
+        quietIntervalMs: welcome.quietIntervalMs(),
       };
     }
     case ServerBody.Snapshot: {

@@ -67,8 +67,13 @@ export interface SessionOptions {
   silenceMs?: number;
 }
 
-/** A connection silent for this long is taken for dropped. */
+/**
+ * A connection silent for this long is taken for dropped, unless the server's Welcome
+ * names its quiet interval (the longest it goes without sending): then three times that.
+ */
 export const SILENCE_MS = 10_000;
+/** How many quiet intervals of silence make a dropped connection. */
+const QUIET_INTERVALS_OF_SILENCE = 3;
 
 export class Session {
   private readonly url: string;
@@ -76,7 +81,9 @@ export class Session {
   private readonly seat: string | null;
   private readonly direction: () => Vec;
   private readonly timers: Timers;
-  private readonly silenceMs: number;
+  private silenceMs: number;
+  /** The options fixed the silence limit: the server's quiet interval does not change it. */
+  private readonly silenceFixed: boolean;
   private readonly backoff: Backoff;
   private readonly retry: RetryTimer;
   private readonly watchdog: RetryTimer;
@@ -108,6 +115,7 @@ export class Session {
     this.direction = options.direction;
     this.timers = options.timers ?? browserTimers;
     this.silenceMs = options.silenceMs ?? SILENCE_MS;
+    this.silenceFixed = options.silenceMs !== undefined;
     this.backoff = new Backoff({ random: options.random });
     this.retry = new RetryTimer(this.timers);
     this.watchdog = new RetryTimer(this.timers);
@@ -228,6 +236,11 @@ export class Session {
         this.room = event.room;
       }
       this.welcomes += 1;
+      if (!this.silenceFixed && event.quietIntervalMs > 0) {
+        this.silenceMs = QUIET_INTERVALS_OF_SILENCE * event.quietIntervalMs;
+        this.watchdog.cancel(); // Watch with the new limit from now.
+        this.heard();
+      }
       this.closeAbandoned();
     }
     this.handlers.onMessage(event);

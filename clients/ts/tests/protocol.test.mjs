@@ -40,7 +40,7 @@ function settings(builder, tickRate = 20) {
  * A Welcome frame; with `resumeToken` (bytes), `resumed`, `fieldNames` and `eventNames`
  * (strings), `room` and `roomName` when given.
  */
-function welcome({ resumeToken, resumed, fieldNames, eventNames, room, roomName } = {}) {
+function welcome({ resumeToken, resumed, fieldNames, eventNames, room, roomName, quietIntervalMs } = {}) {
   return serverMessage(T.ServerBody.Welcome, (b) => {
     const s = settings(b);
     const token = resumeToken === undefined ? 0 : T.Welcome.createResumeTokenVector(b, resumeToken);
@@ -56,6 +56,9 @@ function welcome({ resumeToken, resumed, fieldNames, eventNames, room, roomName 
     T.Welcome.addTick(b, 1000);
     T.Welcome.addSettings(b, s);
     T.Welcome.addArenaSize(b, T.Vec2.createVec2(b, 800, 600));
+    if (quietIntervalMs !== undefined) {
+      T.Welcome.addQuietIntervalMs(b, quietIntervalMs);
+    }
     if (token) {
       T.Welcome.addResumeToken(b, token);
     }
@@ -275,6 +278,7 @@ describe('protocol decoding', () => {
       eventNames: [],
       room: '',
       roomName: '',
+      quietIntervalMs: 0,
     });
   });
 
@@ -282,6 +286,7 @@ describe('protocol decoding', () => {
     const event = P.decodeServerMessage(welcome({ room: 'k3v9qz2a', roomName: 'default' }));
     assert.equal(event.room, 'k3v9qz2a', 'Welcome.room should decode');
     assert.equal(event.roomName, 'default', 'Welcome.room_name should decode');
+    assert.equal(P.decodeServerMessage(welcome({ quietIntervalMs: 3333 })).quietIntervalMs, 3333);
   });
 
   test('Welcome with event names', () => {

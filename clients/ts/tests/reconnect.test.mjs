@@ -233,7 +233,7 @@ describe('session: reconnecting with resume', () => {
 
 
   /** A Welcome; in the room `room` when given. */
-  function welcomeFrame(actorId, token, resumed = false, room = null) {
+  function welcomeFrame(actorId, token, resumed = false, room = null, quietIntervalMs = 0) {
     const { T } = client;
     return frame(T.ServerBody.Welcome, (b) => {
       const settings = T.Settings.createSettings(b, 30, 2, 2, 120, 0, 100, 8);
@@ -246,6 +246,7 @@ describe('session: reconnecting with resume', () => {
       T.Welcome.addArenaSize(b, T.Vec2.createVec2(b, 1000, 1000));
       T.Welcome.addResumeToken(b, tokenVector);
       T.Welcome.addResumed(b, resumed);
+      T.Welcome.addQuietIntervalMs(b, quietIntervalMs);
       if (roomId) {
         T.Welcome.addRoom(b, roomId);
       }
@@ -309,10 +310,10 @@ describe('session: reconnecting with resume', () => {
   }
 
   /** Opens the newest socket and answers its Hello with a Welcome (in `room` when given). */
-  function welcome(actorId, token, resumed = false, room = null) {
+  function welcome(actorId, token, resumed = false, room = null, quietIntervalMs = 0) {
     const socket = sockets.at(-1);
     socket.emit('open', {});
-    socket.emit('message', { data: welcomeFrame(actorId, token, resumed, room) });
+    socket.emit('message', { data: welcomeFrame(actorId, token, resumed, room, quietIntervalMs) });
     return socket;
   }
 
@@ -459,6 +460,17 @@ describe('session: reconnecting with resume', () => {
     session.close();
     timers.advance(60000);
     assert.equal(sockets.length, 1, 'close() should cancel the pending retry');
+  });
+
+  test('a server that names its quiet interval is given three of them before silence counts', () => {
+    const { session, timers, states } = start();
+    const socket = welcome(1, TOKEN_A, false, null, 2000);
+    timers.advance(5999);
+    assert.equal(states.at(-1), 'connected', 'under three quiet intervals is not silence');
+    timers.advance(1);
+    assert.equal(states.at(-1), 'reconnecting', 'three quiet intervals without a word is');
+    socket.emit('close', { code: 1006, reason: '' });
+    session.close();
   });
 
   test('a connection silent for SILENCE_MS is given up as dropped', () => {

@@ -25,14 +25,16 @@ use bytes::Bytes;
 use tickwire_protocol::ServerMessage;
 use tickwire_sim::SessionId;
 use tokio::sync::{Notify, watch};
-use tokio::time::{Instant, MissedTickBehavior, interval, sleep, sleep_until};
+use tokio::time::{Instant, sleep, sleep_until};
 use tracing::debug;
 
 use super::Ending;
 use super::outbox::{Flushed, Outbox};
 use super::socket::OutSocket;
 use super::state::SessionState;
+use super::wakeups::Wakeups;
 use super::writer::SnapshotWriter;
+use crate::config::NetConfig;
 use crate::metrics::NetMetrics;
 use crate::snapshot_ring::SnapshotRing;
 
@@ -158,14 +160,16 @@ impl Delivery {
     /// Plans for `ring`'s newest frame and writes what the socket takes now.
     fn wake(&self, core: &mut Core, ring: &SnapshotRing) -> Result<Flushed, Ending> {
         let Core { outbox, writer, .. } = core;
-        let snapshot = match (writer.as_mut(), ring.newest()) {
-            (Some(writer), Some(newest)) => {
-                writer.wake(self.id, outbox, &self.state, &*self.socket, ring, newest)?
-            }
-            _ => false,
+        let (Some(writer), Some(newest)) = (writer.as_mut(), ring.newest()) else {
+            return outbox.try_flush(&*self.socket).map_err(lost);
         };
-        let flushed = outbox.try_flush(&*self.socket).map_err(lost)?;
-        if let (Flushed::Done, true, Some(writer)) = (flushed, snapshot, writer) {
+        let socket = &*self.socket;
+        let Some(snapshot) = writer.wake(self.id, outbox, &self.state, socket, ring, newest)?
+        else {
+            return outbox.try_flush(socket).map_err(lost);
+        };
+        let flushed = outbox.try_flush_with(socket, writer.metrics(), &snapshot).map_err(lost)?;
+        if flushed == Flushed::Done {
             writer.write_done();
         }
         Ok(flushed)
@@ -177,18 +181,19 @@ impl Delivery {
     pub(super) async fn run(
         &self,
         metrics: &NetMetrics,
-        ping_interval: Duration,
+        config: &NetConfig,
         frames: &watch::Receiver<Arc<SnapshotRing>>,
     ) -> Ending {
-        // A quiet session wakes on this timer to ping and to send its heartbeat. In a
-        // still world, a change a throttled session skipped waits for it (at most a second).
-        let wakeup_period = ping_interval.min(HEARTBEAT_INTERVAL);
-        let mut wakeups = interval(wakeup_period);
-        wakeups.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // A quiet session wakes on its timer to ping and to send its heartbeat, less
+        // often while nothing changes (see `wakeups`). In a still world, a change a
+        // throttled session skipped waits for the next wakeup.
+        let base_period = config.ping_interval.min(HEARTBEAT_INTERVAL);
+        let mut wakeups = Wakeups::new(base_period, config.quiet_interval());
+        let mut next_wakeup = Instant::now();
         // A ping is due a little early rather than a whole wakeup late: wakeups are
         // handled with some jitter, so "a full interval since the last ping" would skip
         // about every other one.
-        let ping_due_after = ping_interval.saturating_sub(wakeup_period / 2);
+        let ping_due_after = config.ping_interval.saturating_sub(base_period / 2);
         let mut last_ping: Option<Instant> = None;
         loop {
             let ring = Arc::clone(&frames.borrow());
@@ -197,11 +202,13 @@ impl Delivery {
             }
             tokio::select! {
                 () = self.attention.notified() => {}
-                _ = wakeups.tick() => {
+                () = sleep_until(next_wakeup) => {
                     if last_ping.is_none_or(|at| at.elapsed() >= ping_due_after) {
                         last_ping = Some(Instant::now());
                         self.queue(metrics, ServerMessage::Ping(self.state.ping.next()).encode());
                     }
+                    let changed_at = frames.borrow().newest().map(|newest| newest.changed_at());
+                    next_wakeup = Instant::now() + wakeups.after_wakeup(changed_at);
                 }
                 () = self.state.request_made.notified() => {}
             }

@@ -77,7 +77,7 @@ impl Outbox {
     pub(super) fn try_flush(&mut self, socket: &dyn OutSocket) -> io::Result<Flushed> {
         while !self.queued.is_empty() {
             let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-            let count = self.unwritten_slices(&mut slices);
+            let count = self.unwritten_slices(&mut slices, MAX_SLICES);
             match socket.try_write_vectored(&slices[..count]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(written) => self.advance(written),
@@ -91,13 +91,76 @@ impl Outbox {
         Ok(Flushed::Done)
     }
 
-    /// Fills `slices` with the unwritten bytes, in order; returns how many it filled.
-    fn unwritten_slices<'a>(&'a self, slices: &mut [IoSlice<'a>; MAX_SLICES]) -> usize {
+    /// Writes everything queued and then `message`, which is not queued: in the common
+    /// case the socket takes it all at once and `message` (a snapshot every in-sync
+    /// session shares) is written straight from the caller's buffer, without a reference
+    /// of its own. Whatever the socket does not take is queued, to the byte.
+    ///
+    /// # Errors
+    /// As [`Outbox::try_flush`].
+    pub(super) fn try_flush_with(
+        &mut self,
+        socket: &dyn OutSocket,
+        metrics: &NetMetrics,
+        message: &Bytes,
+    ) -> io::Result<Flushed> {
+        metrics.sent(message.len());
+        let header = FrameHeader::new(OPCODE_BINARY, message.len());
+        let queued = self.unwritten_len();
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let count = self.unwritten_slices(&mut slices, MAX_SLICES - 2);
+        let fits = slices[..count].iter().map(|slice| slice.len()).sum::<usize>() == queued;
+        if !fits {
+            self.queued.push_back((header, message.clone()));
+            return self.try_flush(socket);
+        }
+        slices[count] = IoSlice::new(header.as_slice());
+        slices[count + 1] = IoSlice::new(message);
+        let written = loop {
+            match socket.try_write_vectored(&slices[..count + 2]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => break written,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break 0,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        };
+        let message_written = written.saturating_sub(queued);
+        self.advance(written - message_written);
+        self.written += message_written as u64;
+        if message_written == header.as_slice().len() + message.len() {
+            return Ok(Flushed::Done);
+        }
+        if message_written > 0 {
+            self.front_written = message_written; // Everything queued before it went.
+        }
+        self.queued.push_back((header, message.clone()));
+        Ok(Flushed::Blocked)
+    }
+
+    /// Bytes queued and not written yet.
+    fn unwritten_len(&self) -> usize {
+        let queued: usize = self
+            .queued
+            .iter()
+            .map(|(header, payload)| header.as_slice().len() + payload.len())
+            .sum();
+        queued - self.front_written
+    }
+
+    /// Fills up to `limit` of `slices` with the unwritten bytes, in order; returns how
+    /// many it filled.
+    fn unwritten_slices<'a>(
+        &'a self,
+        slices: &mut [IoSlice<'a>; MAX_SLICES],
+        limit: usize,
+    ) -> usize {
         let mut skip = self.front_written;
         let mut count = 0;
-        let parts = self.queued.iter().flat_map(|(header, payload)| [header.as_slice(), payload]);
+        let parts =
+            self.queued.iter().flat_map(|(header, payload)| [header.as_slice(), &payload[..]]);
         for part in parts {
-            if count == MAX_SLICES {
+            if count == limit {
                 break;
             }
             let unwritten = &part[skip.min(part.len())..];

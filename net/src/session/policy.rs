@@ -36,8 +36,12 @@ pub(super) struct FrameView {
     pub(super) input_ack: Option<u32>,
     /// The newest tick up to this frame at which something replicated changed.
     pub(super) changed_at: u32,
-    /// The oldest frame still in the ring: older baselines are gone.
+    /// The oldest frame still in the ring: older baselines are gone, unless nothing
+    /// changed since them.
     pub(super) oldest_tick: u32,
+    /// The newest tick up to the oldest frame at which something changed: a client
+    /// holding a frame from this tick on holds the oldest frame's state.
+    pub(super) oldest_changed_at: u32,
 }
 
 impl FrameView {
@@ -49,16 +53,23 @@ impl FrameView {
             input_ack: newest.input_ack(session),
             changed_at: newest.changed_at(),
             oldest_tick: ring.oldest_tick().unwrap_or(newest.tick()),
+            oldest_changed_at: ring.oldest_changed_at().unwrap_or(newest.tick()),
         }
     }
 
-    /// How long a session may stay quiet, in ticks: half a second, or half the time a
-    /// baseline stays in the frame ring if that is shorter (the heartbeat's delta needs
-    /// its baseline). Any wakeup after that sends the heartbeat, so one goes out at least
-    /// once a wakeup period.
+    /// Whether a client holding the frame of `tick` can be sent a delta: the frame is
+    /// still in the ring, or nothing changed between it and the oldest frame kept.
+    fn is_baseline(&self, tick: u32) -> bool {
+        tick::is_at_or_after(tick, self.oldest_tick)
+            || tick::is_at_or_after(tick, self.oldest_changed_at)
+    }
+
+    /// How long a session may stay quiet, in ticks: half a second. Any wakeup after
+    /// that sends the heartbeat (an empty delta), so one goes out at least once a wakeup
+    /// period. A quiet client's baseline needs no refreshing: it stays a baseline after
+    /// it has left the ring (see [`FrameView::is_baseline`]).
     fn quiet_limit(&self) -> u32 {
-        let span = tick::since(self.tick, self.oldest_tick);
-        (u32::from(self.settings.tick_rate_hz) / 2).min(span / 2)
+        u32::from(self.settings.tick_rate_hz) / 2
     }
 }
 
@@ -212,9 +223,7 @@ impl SnapshotPolicy {
             return None;
         }
         self.held_back_at = None;
-        let baseline = self
-            .last_sent
-            .filter(|&last_sent| !full && tick::is_at_or_after(last_sent, frame.oldest_tick));
+        let baseline = self.last_sent.filter(|&last_sent| !full && frame.is_baseline(last_sent));
         if baseline.is_none() {
             self.last_full = Some(frame.tick);
             self.full_requested = false;
@@ -243,6 +252,7 @@ mod tests {
             input_ack: None,
             changed_at: tick,
             oldest_tick: tick.wrapping_sub(60),
+            oldest_changed_at: tick.wrapping_sub(60),
         }
     }
 
@@ -307,8 +317,18 @@ mod tests {
     fn a_baseline_that_left_the_ring_gives_a_full_snapshot() {
         let mut policy = policy(0);
         sent(policy.plan(&view(2)));
-        let far = FrameView { oldest_tick: 10, ..view(100) };
+        let far = FrameView { oldest_tick: 10, oldest_changed_at: 10, ..view(100) };
         assert_eq!(sent(policy.plan(&far)).baseline, None);
+    }
+
+    #[test]
+    fn a_quiet_baseline_that_left_the_ring_still_gets_deltas() {
+        let mut policy = policy(0);
+        sent(policy.plan(&view(2)));
+        // Nothing changed from tick 2 to the oldest frame kept (tick 10): the client's
+        // state is that frame's, and the change at 100 is a delta from it.
+        let far = FrameView { oldest_tick: 10, oldest_changed_at: 2, ..view(100) };
+        assert_eq!(sent(policy.plan(&far)).baseline, Some(2));
     }
 
     #[test]

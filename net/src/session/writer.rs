@@ -6,10 +6,12 @@
 //! it; whoever woke the writer then flushes (see `delivery`). A client too slow for even
 //! the slowest rate is ended here.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use tickwire_protocol::ServerMessage;
 use tickwire_sim::{Joined, SessionId};
 use tracing::debug;
@@ -66,6 +68,11 @@ impl SnapshotWriter {
         self
     }
 
+    /// The room's metrics.
+    pub(super) fn metrics(&self) -> &NetMetrics {
+        &self.room.metrics
+    }
+
     /// How long one snapshot interval of this session lasts now.
     pub(super) fn snapshot_interval(&self) -> Duration {
         Duration::from_secs_f32(f32::from(self.policy.rate().every_ticks) * self.tick_seconds)
@@ -85,16 +92,16 @@ impl SnapshotWriter {
     }
 
     /// Queues what the policy plans for `newest`, or ends a session too slow for it.
-    /// Returns whether a snapshot was queued.
-    pub(super) fn wake(
+    /// Returns the snapshot to write after what was queued, if one is due.
+    pub(super) fn wake<'r>(
         &mut self,
         id: SessionId,
         outbox: &mut Outbox,
         state: &SessionState,
         socket: &dyn OutSocket,
         ring: &SnapshotRing,
-        newest: &SharedSnapshot,
-    ) -> Result<bool, Ending> {
+        newest: &'r SharedSnapshot,
+    ) -> Result<Option<Cow<'r, Bytes>>, Ending> {
         let now = Instant::now();
         self.look_at_send_queue(now, outbox, socket);
         self.tick_seconds = newest.settings().tick_seconds();
@@ -121,9 +128,8 @@ impl SnapshotWriter {
             show_throttled(state, metrics, self.policy.throttled());
             outbox.queue(metrics, ServerMessage::SnapshotRate(rate).encode());
         }
-        let Some(snapshot) = plan.snapshot else { return Ok(false) };
-        self.queue_snapshot(outbox, state, ring, newest, snapshot);
-        Ok(true)
+        let Some(snapshot) = plan.snapshot else { return Ok(None) };
+        Ok(Some(self.queue_snapshot(outbox, state, ring, newest, snapshot)))
     }
 
     /// Tells the throttle how much of what was written the client has not taken yet.
@@ -143,15 +149,16 @@ impl SnapshotWriter {
         }
     }
 
-    /// Queues the snapshot and what precedes it (its input ack, events, timing).
-    fn queue_snapshot(
+    /// Queues what precedes the snapshot (its input ack, events, timing); returns the
+    /// snapshot itself.
+    fn queue_snapshot<'r>(
         &mut self,
         outbox: &mut Outbox,
         state: &SessionState,
         ring: &SnapshotRing,
-        newest: &SharedSnapshot,
+        newest: &'r SharedSnapshot,
         snapshot: SnapshotPlan,
-    ) {
+    ) -> Cow<'r, Bytes> {
         let metrics = &self.room.metrics;
         // Over one ordered stream the client reads this snapshot after every earlier one,
         // so it is the next snapshot's baseline once queued.
@@ -178,10 +185,10 @@ impl SnapshotWriter {
         if self.timing {
             outbox.queue(metrics, newest.timing_message());
         }
-        let message = newest.snapshot_from(snapshot.baseline.and_then(|tick| ring.get(tick)));
+        let message = newest.snapshot_for(ring, snapshot.baseline);
         metrics.snapshot_bytes.record(message.len() as f64);
         self.policy.throttle_mut().record_snapshot(message.len());
-        outbox.queue(metrics, message);
+        message
     }
 }
 

@@ -1885,6 +1885,7 @@ impl<'a> Welcome<'a> {
   pub const VT_EVENT_NAMES: ::flatbuffers::VOffsetT = 20;
   pub const VT_ROOM: ::flatbuffers::VOffsetT = 22;
   pub const VT_ROOM_NAME: ::flatbuffers::VOffsetT = 24;
+  pub const VT_QUIET_INTERVAL_MS: ::flatbuffers::VOffsetT = 26;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -1897,6 +1898,7 @@ impl<'a> Welcome<'a> {
   ) -> ::flatbuffers::WIPOffset<Welcome<'bldr>> {
     let mut builder = WelcomeBuilder::new(_fbb);
     builder.add_session_id(args.session_id);
+    builder.add_quiet_interval_ms(args.quiet_interval_ms);
     if let Some(x) = args.room_name { builder.add_room_name(x); }
     if let Some(x) = args.room { builder.add_room(x); }
     if let Some(x) = args.event_names { builder.add_event_names(x); }
@@ -1998,6 +2000,17 @@ impl<'a> Welcome<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<&str>>(Welcome::VT_ROOM_NAME, None)}
   }
+  /// The longest the server goes without sending this client anything, in milliseconds:
+  /// a `Ping` comes at least this often (every second while the world changes, less
+  /// often while it is still, down to this). A client that hears nothing for three times
+  /// this should take the connection for dropped. 0: not said (take 1 second).
+  #[inline]
+  pub fn quiet_interval_ms(&self) -> u32 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u32>(Welcome::VT_QUIET_INTERVAL_MS, Some(0)).unwrap()}
+  }
 }
 
 impl ::flatbuffers::Verifiable for Welcome<'_> {
@@ -2017,6 +2030,7 @@ impl ::flatbuffers::Verifiable for Welcome<'_> {
      .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ::flatbuffers::ForwardsUOffset<&'_ str>>>>("event_names", Self::VT_EVENT_NAMES, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("room", Self::VT_ROOM, false)?
      .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("room_name", Self::VT_ROOM_NAME, false)?
+     .visit_field::<u32>("quiet_interval_ms", Self::VT_QUIET_INTERVAL_MS, false)?
      .finish();
     Ok(())
   }
@@ -2033,6 +2047,7 @@ pub struct WelcomeArgs<'a> {
     pub event_names: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>>>,
     pub room: Option<::flatbuffers::WIPOffset<&'a str>>,
     pub room_name: Option<::flatbuffers::WIPOffset<&'a str>>,
+    pub quiet_interval_ms: u32,
 }
 impl<'a> Default for WelcomeArgs<'a> {
   #[inline]
@@ -2049,6 +2064,7 @@ impl<'a> Default for WelcomeArgs<'a> {
       event_names: None,
       room: None,
       room_name: None,
+      quiet_interval_ms: 0,
     }
   }
 }
@@ -2103,6 +2119,10 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> WelcomeBuilder<'a, 'b, A> {
     self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Welcome::VT_ROOM_NAME, room_name);
   }
   #[inline]
+  pub fn add_quiet_interval_ms(&mut self, quiet_interval_ms: u32) {
+    self.fbb_.push_slot::<u32>(Welcome::VT_QUIET_INTERVAL_MS, quiet_interval_ms, 0);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> WelcomeBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     WelcomeBuilder {
@@ -2131,6 +2151,7 @@ impl ::core::fmt::Debug for Welcome<'_> {
       ds.field("event_names", &self.event_names());
       ds.field("room", &self.room());
       ds.field("room_name", &self.room_name());
+      ds.field("quiet_interval_ms", &self.quiet_interval_ms());
       ds.finish()
   }
 }

@@ -140,8 +140,19 @@ roomName(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * The longest the server goes without sending this client anything, in milliseconds:
+ * a `Ping` comes at least this often (every second while the world changes, less
+ * often while it is still, down to this). A client that hears nothing for three times
+ * this should take the connection for dropped. 0: not said (take 1 second).
+ */
+quietIntervalMs():number {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startWelcome(builder:flatbuffers.Builder) {
-  builder.startObject(11);
+  builder.startObject(12);
 }
 
 static addSessionId(builder:flatbuffers.Builder, sessionId:bigint) {
@@ -222,6 +233,10 @@ static addRoom(builder:flatbuffers.Builder, roomOffset:flatbuffers.Offset) {
 
 static addRoomName(builder:flatbuffers.Builder, roomNameOffset:flatbuffers.Offset) {
   builder.addFieldOffset(10, roomNameOffset, 0);
+}
+
+static addQuietIntervalMs(builder:flatbuffers.Builder, quietIntervalMs:number) {
+  builder.addFieldInt32(11, quietIntervalMs, 0);
 }
 
 static endWelcome(builder:flatbuffers.Builder):flatbuffers.Offset {
