@@ -1,7 +1,8 @@
-//! Encode cost of one broadcast as the number of in-sync clients grows: every session
-//! looks up its baseline in the ring and takes the snapshot encoded for that baseline,
-//! exactly as a session's writer does. With shared encodings, 1,000 clients should cost
-//! about what 10 do: one encode plus a cheap lookup each.
+//! Encode cost of one broadcast as the number of in-sync clients grows: for every session
+//! a writer shard takes the snapshot encoded for the tick the session holds, exactly as
+//! it does before writing it (`SharedSnapshot::snapshot_for`). With shared encodings,
+//! 1,000 clients should cost about what 10 do: one encode, and for each in-sync session
+//! a borrow of it, with no lookup and no reference count.
 //!
 //! `cargo bench -p tickwire-net --bench broadcast`
 
@@ -43,9 +44,10 @@ fn broadcast(c: &mut Criterion) {
                 b.iter_batched(
                     || fresh_ring(&before, &after),
                     |ring| {
+                        let Some(newest) = ring.newest() else { return };
                         for _ in 0..clients {
-                            let Some(newest) = ring.newest() else { return };
-                            black_box(newest.snapshot_from(ring.get(baseline_tick)));
+                            let holds = black_box(Some(baseline_tick));
+                            black_box(newest.snapshot_for(&ring, holds).len());
                         }
                     },
                     BatchSize::SmallInput,

@@ -59,7 +59,7 @@ impl Default for NetConfig {
             handshake_timeout: Duration::from_secs(5),
             ping_interval: Duration::from_secs(1),
             max_message_bytes: tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES,
-            read_buffer_bytes: 2 * 1024,
+            read_buffer_bytes: 1024,
             send_buffer_bytes: Some(64 * 1024),
             max_sessions: 10_000,
             max_sessions_per_address: 64,

@@ -13,8 +13,9 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use data_encoding::BASE64;
-use hyper::upgrade::Parts;
+use hyper::upgrade::{Parts, Upgraded};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -121,16 +122,10 @@ impl Net {
                 Ok(upgraded) => upgraded,
                 Err(error) => return warn!(peer = %socket.addr, %error, "WebSocket upgrade failed"),
             };
-            // Sessions write their socket directly, without waiting (see `fanout`), so
-            // they need the TCP stream itself, not hyper's wrapper around it.
-            match upgraded.downcast::<TokioIo<TcpStream>>() {
-                Ok(Parts { io, read_buf, .. }) => {
-                    let socket_and_read_ahead = (io.into_inner(), read_buf);
-                    session::run(inner, session_id, socket.addr, origin, socket_and_read_ahead, ws_config)
-                        .await;
-                }
-                Err(_) => warn!(peer = %socket.addr, "WebSocket upgrade over a connection that is not TCP; closed"),
-            }
+            let Some(stream) = tcp_stream(upgraded) else {
+                return warn!(peer = %socket.addr, "WebSocket upgrade not over TCP; closed");
+            };
+            session::run(inner, session_id, socket.addr, origin, stream, ws_config).await;
         });
 
         let mut response = Response::new(Body::empty());
@@ -155,6 +150,16 @@ impl Net {
         info!("all sessions closed");
         0
     }
+}
+
+/// The TCP stream under an upgraded connection, and what hyper read of it past the
+/// upgrade request. Sessions write their socket directly, without waiting (see `fanout`),
+/// so they need the stream itself, not hyper's wrapper around it. The read-ahead is
+/// copied: hyper's `read_buf` shares its whole read buffer (8 KiB or more), which the
+/// session would otherwise hold for its life.
+fn tcp_stream(upgraded: Upgraded) -> Option<(TcpStream, Bytes)> {
+    let Parts { io, read_buf, .. } = upgraded.downcast::<TokioIo<TcpStream>>().ok()?;
+    Some((io.into_inner(), Bytes::copy_from_slice(&read_buf)))
 }
 
 /// Checks the upgrade headers (RFC 6455 section 4.2.1) and derives `Sec-WebSocket-Accept`.

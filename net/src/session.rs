@@ -100,7 +100,8 @@ pub(crate) async fn run(
         );
         let read = ReadSide::new(read, budget);
         let stream = WebSocketStream::from_raw_socket(read, Role::Server, Some(config)).await;
-        let metrics = net.metrics.clone();
+        let shared = Arc::clone(&net); // Outlives the session, for the counts at its end.
+        let metrics = &shared.metrics;
         metrics.sessions.increment(1.0);
         metrics.sessions_opened.increment(1);
         let delivery = Arc::new(Delivery::new(id, Box::new(write), net.config.idle_timeout));
