@@ -181,6 +181,27 @@ impl WorldState {
             && self.fields[index] == other.fields[other_index]
     }
 
+    /// Overwrites the state of row `index` (0-based, in id order) with `row`'s; the id
+    /// stays. What lets a server keep a frame's layout between ticks and copy each actor's
+    /// state straight into its row instead of sorting rows again.
+    ///
+    /// # Panics
+    /// If `index >= self.len()`.
+    pub fn set_state(&mut self, index: usize, row: &ActorRow) {
+        self.x[index] = row.x;
+        self.y[index] = row.y;
+        self.vx[index] = row.vx;
+        self.vy[index] = row.vy;
+        self.kinds[index] = row.kind;
+        self.fields[index] = row.fields;
+    }
+
+    /// The same world at `tick` with `steps_per_unit`: a kept layout relabelled for a new
+    /// frame before [`Self::set_state`] fills it.
+    pub fn retagged(&self, tick: u32, steps_per_unit: u16) -> Self {
+        Self { tick, steps_per_unit, ..self.clone() }
+    }
+
     pub(crate) fn reserve(&mut self, additional: usize) {
         self.ids.reserve(additional);
         self.x.reserve(additional);

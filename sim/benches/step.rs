@@ -113,7 +113,8 @@ fn broadcast_world(actors: u32, still: bool) -> Simulation {
     }
     if still {
         let world = simulation.world_mut();
-        let npcs: Vec<Entity> = world.query_filtered::<Entity, With<Wander>>().iter(world).collect();
+        let npcs: Vec<Entity> =
+            world.query_filtered::<Entity, With<Wander>>().iter(world).collect();
         for npc in npcs {
             world.entity_mut(npc).remove::<Wander>().insert(Velocity(Vec2::ZERO));
         }
