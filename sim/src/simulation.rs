@@ -311,7 +311,8 @@ impl Simulation {
     }
 
     /// Copies the replicated state, quantised, into an immutable snapshot sorted by network
-    /// id. Called once per snapshot tick.
+    /// id, in the previous frame's layout unless actors came, went or moved between
+    /// archetypes (see `frame_builder`). Called once per snapshot tick.
     pub fn snapshot(&mut self) -> WorldSnapshot {
         let steps_per_unit = self.settings().position_steps_per_unit;
         let tick = self.tick();
