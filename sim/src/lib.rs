@@ -8,6 +8,8 @@
 //!   deterministic test harness: feed [`SimCommand`]s, [`Simulation::step`], read a
 //!   [`WorldSnapshot`]. No threads, no sockets, no clock.
 //! - [`command`]: what the network side sends in ([`SimCommand`], [`SimSender`]).
+//! - `frame_builder`: builds each [`WorldSnapshot`] from the previous frame's layout, so
+//!   only a spawn or despawn costs a sort.
 //! - [`WorldSnapshot`]: the immutable, quantised replicated state built after a snapshot tick.
 //! - [`runner`]: one world's tick ([`WorldLoop`]: drain commands, step, publish) and the
 //!   sim thread that runs it ([`SimThread`]).
@@ -61,6 +63,7 @@ pub mod autotune;
 pub mod clock;
 pub mod command;
 pub mod components;
+mod frame_builder;
 pub mod game;
 pub mod metrics;
 pub mod pool;

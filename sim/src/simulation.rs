@@ -10,12 +10,13 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{IntoScheduleConfigs, SingleThreadedExecutor};
 use bevy_ecs::system::ScheduleSystem;
 use glam::Vec2;
-use tickwire_protocol::{ActorKind, ActorRow, FIELD_SLOTS, GameEvent, Settings};
+use tickwire_protocol::{ActorKind, FIELD_SLOTS, GameEvent, Settings};
 use tracing::{debug, info, warn};
 
 use crate::WorldSnapshot;
 use crate::command::{Joined, SessionId, SimCommand};
 use crate::components::{Fields, Kind, NetId, Player, Position, Velocity, Wander, actor};
+use crate::frame_builder::{FrameBuilder, actor_row};
 use crate::resources::{
     ActiveSettings, Arena, EventNames, FieldNames, GameEvents, NetIds, RoomLock, SessionActors,
     SimRng, Tick,
@@ -84,6 +85,8 @@ pub struct Simulation {
         &'static Kind,
         Option<&'static Fields>,
     )>,
+    /// The previous frame's layout, so that a frame is built without sorting.
+    frames: FrameBuilder,
 }
 
 impl Simulation {
@@ -109,7 +112,8 @@ impl Simulation {
         schedule.add_systems((wander_npcs, move_actors).chain().in_set(SimSet::Simulate));
 
         let actor_query = world.query::<(&NetId, &Position, &Velocity, &Kind, Option<&Fields>)>();
-        let mut simulation = Self { config, world, schedule, actor_query };
+        let mut simulation =
+            Self { config, world, schedule, actor_query, frames: FrameBuilder::default() };
         for _ in 0..config.npcs {
             let position = simulation.random_position();
             let wander = Wander { next_turn_tick: config.start_tick };
@@ -307,18 +311,17 @@ impl Simulation {
     }
 
     /// Copies the replicated state, quantised, into an immutable snapshot sorted by network
-    /// id. Called once per snapshot tick.
+    /// id, in the previous frame's layout unless actors came, went or moved between
+    /// archetypes (see `frame_builder`). Called once per snapshot tick.
     pub fn snapshot(&mut self) -> WorldSnapshot {
         let steps_per_unit = self.settings().position_steps_per_unit;
         let tick = self.tick();
-        let rows =
-            self.actor_query.iter(&self.world).map(|(id, position, velocity, kind, fields)| {
-                ActorRow {
-                    fields: fields.map_or([0; FIELD_SLOTS], |fields| fields.0),
-                    ..ActorRow::quantise(id.0, position.0, velocity.0, kind.0, steps_per_unit)
-                }
-            });
-        let frame = WorldSnapshot::from_rows(tick, steps_per_unit, rows);
+        let actors = self.actor_query.query(&self.world);
+        let ids = actors.iter().map(|(id, ..)| id.0);
+        let rows = actors.iter().map(|(id, position, velocity, kind, fields)| {
+            actor_row(steps_per_unit, id, position, velocity, kind, fields)
+        });
+        let frame = self.frames.build(tick, steps_per_unit, ids, rows);
         self.world.resource_mut::<NetIds>().frame_built();
         frame
     }
