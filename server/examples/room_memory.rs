@@ -9,9 +9,11 @@
 //!
 //! First it builds one room's pieces on their own and prints what each keeps on the heap:
 //! the world (bevy `World`, schedule, NPCs), its input channel, the snapshot ring and the
-//! auto-tuner, while played and once parked. At the end it calls glibc's `malloc_trim` to
-//! show how much of the RSS is free heap the allocator kept. For where the rest goes, run
-//! it under `heaptrack` (the rooms are left standing at exit, so they show as leaks).
+//! auto-tuner, while played and once parked. The server gives parked rooms' freed heap
+//! back to the OS itself, once their parking settles (`server/src/rooms/heap_trim.rs`);
+//! at the end the example calls glibc's `malloc_trim` once more, timed, to show what free
+//! heap is left. For where the rest goes, run it under `heaptrack` (the rooms are left
+//! standing at exit, so they show as leaks).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
@@ -83,7 +85,7 @@ unsafe extern "C" {
     safe fn malloc_trim(pad: usize) -> i32;
 }
 
-/// Gives the allocator's free pages back to the OS, as a server could after parking rooms.
+/// Gives the allocator's free pages back to the OS, as the server does after parking rooms.
 fn trim_heap() {
     malloc_trim(0);
 }
@@ -245,10 +247,13 @@ fn measure(rooms: usize) -> Result<(), String> {
         per_room(heap_parked, heap_before),
         kib(rss_parked) / 1024.0
     );
+    let trimming = Instant::now();
     trim_heap();
+    let took = trimming.elapsed();
     println!(
-        "  parked, after malloc_trim: {:.1} KiB RSS per room",
-        per_room(rss_bytes(), rss_before)
+        "  parked, after malloc_trim: {:.1} KiB RSS per room (the trim took {:.2} ms)",
+        per_room(rss_bytes(), rss_before),
+        took.as_secs_f64() * 1e3
     );
     server.abort();
     // Left standing, so a heap profiler (heaptrack) sees the rooms as live at exit.
