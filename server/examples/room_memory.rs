@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use tickwire_net::SnapshotPublisher;
 use tickwire_server::{ServerConfig, run_rooms};
+use tickwire_sim::resources::RoomOptions;
 use tickwire_sim::{AutotuneConfig, Autotuner, Publication, SimConfig, Simulation, sim_channels};
 
 /// Counts the bytes live on the heap, so pieces can be weighed.
@@ -115,8 +116,9 @@ fn sim_config() -> SimConfig {
     sim
 }
 
-/// One room's pieces, built alone, with what each keeps on the heap.
-fn weigh_pieces() {
+/// One room's pieces, built alone, with what each keeps on the heap; returns what they
+/// keep together once parked.
+fn weigh_pieces() -> isize {
     let sim = sim_config();
     let start = live_bytes();
     let mut simulation = Simulation::new(sim);
@@ -139,33 +141,50 @@ fn weigh_pieces() {
     let ring_parked = live_bytes();
     drop(publisher);
     drop(views);
+    let ring = ring_parked - live_bytes();
     println!(
         "snapshot ring of {} frames: {:.1} KiB while played, {:.1} KiB once parked",
         sim.frame_history,
-        kib(ring_full - ring_parked + ring_parked - live_bytes()),
-        kib(ring_parked - live_bytes())
+        kib(ring_full - ring_parked + ring),
+        kib(ring)
     );
     let world_kept = live_bytes();
     drop(simulation);
-    println!("world kept after stepping: {:.1} KiB", kib(world_kept - live_bytes()));
+    let world = world_kept - live_bytes();
+    println!("world kept after stepping: {:.1} KiB", kib(world));
+    let options = weigh_room_options();
+    println!("the world's RoomOptions resource: {:.1} KiB", kib(options));
     let before_channel = live_bytes();
     let channels = sim_channels(MAX_CLIENTS * 16);
-    println!(
-        "input channel (bound {}, empty): {:.1} KiB",
-        MAX_CLIENTS * 16,
-        kib(live_bytes() - before_channel)
-    );
+    let channel = live_bytes() - before_channel;
+    println!("input channel (bound {}, empty): {:.1} KiB", MAX_CLIENTS * 16, kib(channel));
     drop(channels);
     let before_tuner = live_bytes();
     let mut tuner = Autotuner::new(AutotuneConfig::default(), Arc::default(), Instant::now());
     tuner.record_tick(Duration::from_micros(100));
     let tuner_ticking = live_bytes();
     tuner.parked();
+    let tuner_parked = live_bytes() - before_tuner;
     println!(
         "auto-tuner: {:.1} KiB while ticking, {:.1} KiB once parked",
         kib(tuner_ticking - before_tuner),
-        kib(live_bytes() - before_tuner)
+        kib(tuner_parked)
     );
+    world + options + ring + channel + tuner_parked
+}
+
+/// What the server's `RoomOptions` resource adds to a world (its options as the bench's).
+fn weigh_room_options() -> isize {
+    let mut simulation = Simulation::new(sim_config());
+    let options =
+        serde_json::json!({"npcs": NPCS, "max_clients": MAX_CLIENTS, "tick_rate_hz": TICK_RATE_HZ});
+    let before = live_bytes();
+    simulation.world_mut().insert_resource(RoomOptions::new(
+        "0123456789abcdef".to_owned(),
+        tickwire_server::DEFAULT_ROOM.to_owned(),
+        options.as_object().cloned().unwrap_or_default(),
+    ));
+    live_bytes() - before
 }
 
 /// `POST /rooms` with the bench's options; whether the server made the room.
@@ -191,8 +210,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    weigh_pieces();
-    match measure(rooms) {
+    let pieces = weigh_pieces();
+    match measure(rooms, pieces) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("room_memory: {error}");
@@ -201,7 +220,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn measure(rooms: usize) -> Result<(), String> {
+/// Runs the server with `rooms` rooms; `pieces` is what one parked room's pieces keep.
+fn measure(rooms: usize, pieces: isize) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -248,6 +268,11 @@ fn measure(rooms: usize) -> Result<(), String> {
         kib(rss_parked) / 1024.0
     );
     let trimming = Instant::now();
+    let own = (heap_parked - heap_before) / rooms as isize - pieces;
+    println!(
+        "  of which beside the pieces above (registry, link, pool, metrics, places): {:.1} KiB",
+        kib(own)
+    );
     trim_heap();
     let took = trimming.elapsed();
     println!(

@@ -11,6 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use glam::Vec2;
+use serde_json::Value;
 use tickwire_protocol::Settings;
 
 use crate::command::SessionId;
@@ -97,15 +98,35 @@ impl NetIds {
 
 /// The room this world is: its id, its type's name, and the options it was created with
 /// (the matchmaking API's `options` object; empty for the default room). Games read it
-/// while they build the world, to size or vary it per room.
+/// while they build the world, to size or vary it per room: `options.room`,
+/// `options.options` ([`RoomDetails`]' fields, through `Deref`).
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
-pub struct RoomOptions {
+pub struct RoomOptions(Box<RoomDetails>);
+
+/// What [`RoomOptions`] says, behind a pointer (see the module's note on resource sizes).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RoomDetails {
     /// The room's id.
     pub room: String,
     /// The room's type, as the game defined it.
     pub name: String,
     /// The creation options, as JSON fields.
     pub options: serde_json::Map<String, serde_json::Value>,
+}
+
+impl RoomOptions {
+    /// Room `room` of type `name`, created with `options`.
+    pub fn new(room: String, name: String, options: serde_json::Map<String, Value>) -> Self {
+        Self(Box::new(RoomDetails { room, name, options }))
+    }
+}
+
+impl std::ops::Deref for RoomOptions {
+    type Target = RoomDetails;
+
+    fn deref(&self) -> &RoomDetails {
+        &self.0
+    }
 }
 
 /// Whether the game has locked its room against new players (a match under way):
@@ -133,5 +154,19 @@ impl GameEvents {
     /// for none), with a `value`.
     pub fn send(&mut self, kind: u16, actor: u32, other: u32, value: i32) {
         self.0.push(tickwire_protocol::GameEvent { kind, actor, other, value });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_game_reads_its_room_options_by_field() {
+        let mut options = serde_json::Map::new();
+        options.insert("npcs".to_owned(), Value::from(3));
+        let room = RoomOptions::new("r1".to_owned(), "duel".to_owned(), options);
+        assert_eq!((room.room.as_str(), room.name.as_str()), ("r1", "duel"));
+        assert_eq!(room.options.get("npcs"), Some(&Value::from(3)), "options should read through");
     }
 }

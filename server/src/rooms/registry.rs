@@ -674,11 +674,8 @@ impl Registry {
             stats: Arc::clone(stats),
         };
         let mut simulation = Simulation::new(sim);
-        simulation.world_mut().insert_resource(RoomOptions {
-            room: id.to_owned(),
-            name: name.to_owned(),
-            options,
-        });
+        let room_options = RoomOptions::new(id.to_owned(), name.to_owned(), options);
+        simulation.world_mut().insert_resource(room_options);
         game.build(&mut simulation);
         let publish = RoomFrames { publisher, metrics: net_metrics.clone() };
         let world =
