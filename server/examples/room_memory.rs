@@ -9,9 +9,11 @@
 //!
 //! First it builds one room's pieces on their own and prints what each keeps on the heap:
 //! the world (bevy `World`, schedule, NPCs), its input channel, the snapshot ring and the
-//! auto-tuner, while played and once parked. At the end it calls glibc's `malloc_trim` to
-//! show how much of the RSS is free heap the allocator kept. For where the rest goes, run
-//! it under `heaptrack` (the rooms are left standing at exit, so they show as leaks).
+//! auto-tuner, while played and once parked. The server gives parked rooms' freed heap
+//! back to the OS itself, once their parking settles (`server/src/rooms/heap_trim.rs`);
+//! at the end the example calls glibc's `malloc_trim` once more, timed, to show what free
+//! heap is left. For where the rest goes, run it under `heaptrack` (the rooms are left
+//! standing at exit, so they show as leaks).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use tickwire_net::SnapshotPublisher;
 use tickwire_server::{ServerConfig, run_rooms};
+use tickwire_sim::resources::RoomOptions;
 use tickwire_sim::{AutotuneConfig, Autotuner, Publication, SimConfig, Simulation, sim_channels};
 
 /// Counts the bytes live on the heap, so pieces can be weighed.
@@ -83,7 +86,7 @@ unsafe extern "C" {
     safe fn malloc_trim(pad: usize) -> i32;
 }
 
-/// Gives the allocator's free pages back to the OS, as a server could after parking rooms.
+/// Gives the allocator's free pages back to the OS, as the server does after parking rooms.
 fn trim_heap() {
     malloc_trim(0);
 }
@@ -113,8 +116,9 @@ fn sim_config() -> SimConfig {
     sim
 }
 
-/// One room's pieces, built alone, with what each keeps on the heap.
-fn weigh_pieces() {
+/// One room's pieces, built alone, with what each keeps on the heap; returns what they
+/// keep together once parked.
+fn weigh_pieces() -> isize {
     let sim = sim_config();
     let start = live_bytes();
     let mut simulation = Simulation::new(sim);
@@ -137,33 +141,50 @@ fn weigh_pieces() {
     let ring_parked = live_bytes();
     drop(publisher);
     drop(views);
+    let ring = ring_parked - live_bytes();
     println!(
         "snapshot ring of {} frames: {:.1} KiB while played, {:.1} KiB once parked",
         sim.frame_history,
-        kib(ring_full - ring_parked + ring_parked - live_bytes()),
-        kib(ring_parked - live_bytes())
+        kib(ring_full - ring_parked + ring),
+        kib(ring)
     );
     let world_kept = live_bytes();
     drop(simulation);
-    println!("world kept after stepping: {:.1} KiB", kib(world_kept - live_bytes()));
+    let world = world_kept - live_bytes();
+    println!("world kept after stepping: {:.1} KiB", kib(world));
+    let options = weigh_room_options();
+    println!("the world's RoomOptions resource: {:.1} KiB", kib(options));
     let before_channel = live_bytes();
     let channels = sim_channels(MAX_CLIENTS * 16);
-    println!(
-        "input channel (bound {}, empty): {:.1} KiB",
-        MAX_CLIENTS * 16,
-        kib(live_bytes() - before_channel)
-    );
+    let channel = live_bytes() - before_channel;
+    println!("input channel (bound {}, empty): {:.1} KiB", MAX_CLIENTS * 16, kib(channel));
     drop(channels);
     let before_tuner = live_bytes();
     let mut tuner = Autotuner::new(AutotuneConfig::default(), Arc::default(), Instant::now());
     tuner.record_tick(Duration::from_micros(100));
     let tuner_ticking = live_bytes();
     tuner.parked();
+    let tuner_parked = live_bytes() - before_tuner;
     println!(
         "auto-tuner: {:.1} KiB while ticking, {:.1} KiB once parked",
         kib(tuner_ticking - before_tuner),
-        kib(live_bytes() - before_tuner)
+        kib(tuner_parked)
     );
+    world + options + ring + channel + tuner_parked
+}
+
+/// What the server's `RoomOptions` resource adds to a world (its options as the bench's).
+fn weigh_room_options() -> isize {
+    let mut simulation = Simulation::new(sim_config());
+    let options =
+        serde_json::json!({"npcs": NPCS, "max_clients": MAX_CLIENTS, "tick_rate_hz": TICK_RATE_HZ});
+    let before = live_bytes();
+    simulation.world_mut().insert_resource(RoomOptions::new(
+        "0123456789abcdef".to_owned(),
+        tickwire_server::DEFAULT_ROOM.to_owned(),
+        options.as_object().cloned().unwrap_or_default(),
+    ));
+    live_bytes() - before
 }
 
 /// `POST /rooms` with the bench's options; whether the server made the room.
@@ -189,8 +210,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    weigh_pieces();
-    match measure(rooms) {
+    let pieces = weigh_pieces();
+    match measure(rooms, pieces) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("room_memory: {error}");
@@ -199,7 +220,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn measure(rooms: usize) -> Result<(), String> {
+/// Runs the server with `rooms` rooms; `pieces` is what one parked room's pieces keep.
+fn measure(rooms: usize, pieces: isize) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -245,10 +267,18 @@ fn measure(rooms: usize) -> Result<(), String> {
         per_room(heap_parked, heap_before),
         kib(rss_parked) / 1024.0
     );
-    trim_heap();
+    let trimming = Instant::now();
+    let own = (heap_parked - heap_before) / rooms as isize - pieces;
     println!(
-        "  parked, after malloc_trim: {:.1} KiB RSS per room",
-        per_room(rss_bytes(), rss_before)
+        "  of which beside the pieces above (registry, link, pool, metrics, places): {:.1} KiB",
+        kib(own)
+    );
+    trim_heap();
+    let took = trimming.elapsed();
+    println!(
+        "  parked, after malloc_trim: {:.1} KiB RSS per room (the trim took {:.2} ms)",
+        per_room(rss_bytes(), rss_before),
+        took.as_secs_f64() * 1e3
     );
     server.abort();
     // Left standing, so a heap profiler (heaptrack) sees the rooms as live at exit.

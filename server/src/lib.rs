@@ -280,8 +280,9 @@ async fn drain(rooms: &Registry, grace: Duration) {
     }
 }
 
-/// Disposes rooms that stayed empty for the empty timeout, checking once a second
-/// (matchmaking calls check as well); abort the task to stop it.
+/// Parks rooms nobody plays in and disposes rooms that stayed empty for the empty
+/// timeout, checking once a second (matchmaking calls check as well), and now and then
+/// gives the heap they freed back to the OS, off the sim threads; abort the task to stop it.
 fn spawn_sweeper(rooms: &Arc<Registry>) -> tokio::task::JoinHandle<()> {
     let rooms = Arc::downgrade(rooms);
     tokio::spawn(async move {
@@ -289,7 +290,9 @@ fn spawn_sweeper(rooms: &Arc<Registry>) -> tokio::task::JoinHandle<()> {
         loop {
             every_second.tick().await;
             let Some(rooms) = rooms.upgrade() else { return };
-            rooms.sweep();
+            if rooms.sweep() {
+                drop(tokio::task::spawn_blocking(rooms::heap_trim::trim_heap));
+            }
         }
     })
 }

@@ -11,6 +11,7 @@
 //! - `places`: who holds a place in one room (pure, manual time).
 //! - `seat_token`: signed seat tokens.
 //! - `exposition`: each room's series on `/metrics`.
+//! - `heap_trim`: when the heap parked and disposed rooms freed goes back to the OS.
 //! - [`RoomClock`]: the time lifecycles run on ([`ManualClock`] in tests).
 //!
 //! # Lifecycle
@@ -31,6 +32,7 @@ use tickwire_sim::Game;
 
 mod clock;
 pub(crate) mod exposition;
+pub(crate) mod heap_trim;
 mod places;
 pub(crate) mod registry;
 mod seat_token;

@@ -18,8 +18,7 @@ use crate::command::{Joined, SessionId, SimCommand};
 use crate::components::{Fields, Kind, NetId, Player, Position, Velocity, Wander, actor};
 use crate::frame_builder::{FrameBuilder, actor_row};
 use crate::resources::{
-    ActiveSettings, Arena, EventNames, FieldNames, GameEvents, NetIds, RoomLock, SessionActors,
-    SimRng, Tick,
+    ActiveSettings, Arena, GameEvents, NetIds, RoomLock, SessionActors, SimRng, Tick,
 };
 use crate::systems::{SimSet, move_actors, steer_players, wander_npcs};
 
@@ -73,9 +72,21 @@ pub enum Applied {
     DetachedInput,
 }
 
+/// The names of the game's replicated fields and event kinds, sent to every client. Not
+/// resources: only the sim reads them, and a resource costs a world far more
+/// ([`crate::resources`]).
+#[derive(Debug, Default)]
+struct ReplicatedNames {
+    /// Per-actor field names, by slot.
+    fields: Vec<String>,
+    /// Event kind names, by kind.
+    events: Vec<String>,
+}
+
 /// The world and its schedule.
 pub struct Simulation {
     config: SimConfig,
+    names: ReplicatedNames,
     world: World,
     schedule: Schedule,
     actor_query: QueryState<(
@@ -100,8 +111,6 @@ impl Simulation {
         world.insert_resource(NetIds::new(config.frame_history as u64));
         world.insert_resource(SessionActors::default());
         world.insert_resource(RoomLock::default());
-        world.insert_resource(FieldNames::default());
-        world.insert_resource(EventNames::default());
         world.insert_resource(GameEvents::default());
 
         let mut schedule = Schedule::default();
@@ -112,8 +121,9 @@ impl Simulation {
         schedule.add_systems((wander_npcs, move_actors).chain().in_set(SimSet::Simulate));
 
         let actor_query = world.query::<(&NetId, &Position, &Velocity, &Kind, Option<&Fields>)>();
-        let mut simulation =
-            Self { config, world, schedule, actor_query, frames: FrameBuilder::default() };
+        let names = ReplicatedNames::default();
+        let frames = FrameBuilder::default();
+        let mut simulation = Self { config, names, world, schedule, actor_query, frames };
         for _ in 0..config.npcs {
             let position = simulation.random_position();
             let wander = Wander { next_turn_tick: config.start_tick };
@@ -206,8 +216,8 @@ impl Simulation {
 
     fn joined_template(&self) -> Joined {
         Joined {
-            field_names: self.world.resource::<FieldNames>().0.clone(),
-            event_names: self.world.resource::<EventNames>().0.clone(),
+            field_names: self.names.fields.clone(),
+            event_names: self.names.events.clone(),
             actor_id: 0,
             tick: self.tick(),
             settings: self.settings(),
@@ -217,7 +227,7 @@ impl Simulation {
 
     /// Declares the game's event kinds, by name: an event of kind k is `names[k]`.
     pub fn replicate_events(&mut self, names: &[&str]) {
-        self.world.insert_resource(EventNames(names.iter().map(|&name| name.to_owned()).collect()));
+        self.names.events = names.iter().map(|&name| name.to_owned()).collect();
     }
 
     /// Each player's newest applied input sequence, by session, sorted by session.
@@ -245,7 +255,7 @@ impl Simulation {
         if names.len() > FIELD_SLOTS {
             return Err(format!("{} fields asked for; an actor has {FIELD_SLOTS}", names.len()));
         }
-        self.world.insert_resource(FieldNames(names.iter().map(|&name| name.to_owned()).collect()));
+        self.names.fields = names.iter().map(|&name| name.to_owned()).collect();
         Ok(())
     }
 

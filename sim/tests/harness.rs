@@ -359,3 +359,18 @@ fn an_input_queued_with_the_detach_does_not_move_the_detached_actor() {
         "a detached actor should stand still from the tick its detach is applied"
     );
 }
+
+#[test]
+fn a_joining_player_is_told_the_declared_field_and_event_names() {
+    let mut simulation = Simulation::new(config(30, 0, 1));
+    simulation.replicate_fields(&["color", "score"]).expect("two fields fit");
+    simulation.replicate_events(&["tagged"]);
+    let joined = simulation.join(7);
+    assert_eq!(joined.field_names, ["color", "score"], "the field names should reach the player");
+    assert_eq!(joined.event_names, ["tagged"], "the event names should reach the player");
+    assert!(
+        simulation.replicate_fields(&["a", "b", "c", "d", "e"]).is_err(),
+        "more fields than slots should be refused"
+    );
+    assert_eq!(simulation.join(8).field_names, ["color", "score"], "a refusal changes nothing");
+}

@@ -26,6 +26,7 @@ use tickwire_sim::{
 use tokio::sync::Notify;
 use tracing::info;
 
+use super::heap_trim::TrimPolicy;
 use super::places::Places;
 use super::seat_token::SeatSigner;
 use super::{DEFAULT_ROOM, RoomTypes, RoomsConfig};
@@ -178,21 +179,23 @@ struct Room {
 impl Room {
     /// Parks the room's world once nobody has played in it for [`PARK_AFTER`] (it costs
     /// no CPU then; the delay lets it act on the last players' leaving and publish it) and
-    /// steps it again as soon as somebody does.
-    fn step_while_played(&mut self, pool: &SimPool, now: Instant) {
+    /// steps it again as soon as somebody does. Returns whether it parked it just now.
+    fn step_while_played(&mut self, pool: &SimPool, now: Instant) -> bool {
         if self.places.anyone_playing(now) {
             self.unplayed_since = None;
             if !self.stepping {
                 pool.unpark(self.world);
                 self.stepping = true;
             }
-            return;
+            return false;
         }
         let since = *self.unplayed_since.get_or_insert(now);
         if self.stepping && now.saturating_duration_since(since) >= PARK_AFTER {
             pool.park(self.world);
             self.stepping = false;
+            return true;
         }
+        false
     }
 
     fn is_full(&mut self, now: Instant) -> bool {
@@ -229,6 +232,8 @@ struct State {
     draining: bool,
     next_seat: u64,
     next_order: u64,
+    /// When the heap that parked and disposed rooms freed goes back to the OS.
+    trim: TrimPolicy,
 }
 
 /// Every room of the process.
@@ -513,25 +518,30 @@ impl Registry {
         pulse
     }
 
-    /// Disposes every room that has been empty for the empty timeout.
-    pub(crate) fn sweep(&self) {
+    /// Parks rooms nobody plays in and disposes every room that has been empty for the
+    /// empty timeout; returns whether the heap they freed is now worth trimming
+    /// ([`super::heap_trim`]). Called once a second.
+    pub(crate) fn sweep(&self) -> bool {
         let now = self.config.clock.now();
         let mut state = self.lock();
         self.sweep_locked(&mut state, now);
+        state.trim.due(now)
     }
 
     fn sweep_locked(&self, state: &mut State, now: Instant) {
         let timeout = self.config.empty_timeout;
+        let mut parked = 0;
         let expired: Vec<String> = state
             .rooms
             .iter_mut()
             .filter_map(|(id, room)| {
-                room.step_while_played(&self.pool, now);
+                parked += usize::from(room.step_while_played(&self.pool, now));
                 let empty = room.places.empty_for(now);
                 let expired = !room.permanent && empty.is_some_and(|empty| empty >= timeout);
                 expired.then(|| id.clone())
             })
             .collect();
+        state.trim.freed(parked + expired.len());
         for id in expired {
             self.changed.notify_one();
             if let Some(room) = state.rooms.remove(&id) {
@@ -664,11 +674,8 @@ impl Registry {
             stats: Arc::clone(stats),
         };
         let mut simulation = Simulation::new(sim);
-        simulation.world_mut().insert_resource(RoomOptions {
-            room: id.to_owned(),
-            name: name.to_owned(),
-            options,
-        });
+        let room_options = RoomOptions::new(id.to_owned(), name.to_owned(), options);
+        simulation.world_mut().insert_resource(room_options);
         game.build(&mut simulation);
         let publish = RoomFrames { publisher, metrics: net_metrics.clone() };
         let world =
@@ -685,11 +692,12 @@ impl Registry {
         change: impl FnOnce(&mut Room, Instant, bool) -> T,
     ) -> Option<T> {
         let now = self.config.clock.now();
-        let mut state = self.lock();
-        let draining = state.draining;
+        let mut guard = self.lock();
+        let state = &mut *guard;
         let room = state.rooms.get_mut(id)?;
-        let changed = change(room, now, draining);
-        room.step_while_played(&self.pool, now);
+        let changed = change(room, now, state.draining);
+        let parked = room.step_while_played(&self.pool, now);
+        state.trim.freed(usize::from(parked));
         self.changed.notify_one();
         Some(changed)
     }
