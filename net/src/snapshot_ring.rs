@@ -154,6 +154,12 @@ impl SharedSnapshot {
         let Some((holds, baseline)) = baseline else {
             return Cow::Borrowed(self.full.get_or_init(|| self.encode(None, 0)));
         };
+        if Some(holds) != self.previous_tick && tick::is_at_or_after(holds, self.changed_at) {
+            // Nothing changed since the frame the client holds (a quiet client's
+            // heartbeat): an empty delta, made without comparing a single actor, and not
+            // cached (each quiet client holds its own tick).
+            return Cow::Owned(self.empty_delta(holds));
+        }
         if Some(holds) == self.previous_tick {
             let encode = || self.encode(Some(&baseline.frame), holds);
             return Cow::Borrowed(self.from_previous.get_or_init(encode));
@@ -188,6 +194,17 @@ impl SharedSnapshot {
             from_previous: OnceLock::new(),
             from_older: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The empty delta from the frame of tick `holds`, whose state is this frame's.
+    fn empty_delta(&self, holds: u32) -> Bytes {
+        let snapshot = Snapshot {
+            tick: self.tick(),
+            baseline_tick: Some(holds),
+            steps_per_unit: self.frame.steps_per_unit,
+            ..Snapshot::default()
+        };
+        ServerMessage::Snapshot(snapshot).encode()
     }
 
     /// Encodes this frame as a delta from `baseline`'s state, for a client holding the
@@ -415,6 +432,17 @@ mod tests {
         let mut held = (*frame_at(3, 5)).clone();
         held.apply(&delta).expect("the client can apply it");
         assert_eq!(held, *frame_at(21, 9), "and then holds the newest state");
+
+        for tick in 22..=24 {
+            publisher.publish(publication_of(frame_at(tick, 9))); // Still again.
+        }
+        let ring = views.borrow().clone();
+        let newest = ring.newest().expect("frames were published");
+        let quiet = ServerMessage::decode(&newest.snapshot_for(&ring, Some(21)));
+        let Ok(ServerMessage::Snapshot(heartbeat)) = quiet else { panic!("a heartbeat") };
+        let diffed = Snapshot::diff(Some(&frame_at(21, 9)), &frame_at(24, 9));
+        assert_eq!(heartbeat, diffed, "a quiet client's heartbeat: the empty delta");
+        assert!(heartbeat.moved.is_empty() && heartbeat.spawned.is_empty());
 
         let mut moving = SnapshotPublisher::new(4);
         for tick in 1..=21 {

@@ -2,7 +2,7 @@
 //!
 //! A wakeup pings the client and sends a quiet client its heartbeat. While the world
 //! changes, that happens every `base` period (a second), so round trips stay fresh.
-//! While nothing changes, the period doubles at each wakeup up to `longest` (a third of
+//! While nothing changes, the period doubles at each wakeup up to `longest` (half of
 //! the idle timeout, which clients are told): ten thousand idle connections then cost a
 //! ping and a heartbeat each every few seconds, not every second. Any change brings the
 //! period back to `base` at the next wakeup; the change itself does not wait for it (the
