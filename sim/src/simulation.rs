@@ -96,6 +96,9 @@ pub struct Simulation {
         &'static Kind,
         Option<&'static Fields>,
     )>,
+    /// Every player, kept between ticks: building a query state allocates, and the acks
+    /// and the grace-window sweep read the players every tick.
+    player_query: QueryState<(Entity, &'static Player)>,
     /// The previous frame's layout, so that a frame is built without sorting.
     frames: FrameBuilder,
 }
@@ -121,9 +124,11 @@ impl Simulation {
         schedule.add_systems((wander_npcs, move_actors).chain().in_set(SimSet::Simulate));
 
         let actor_query = world.query::<(&NetId, &Position, &Velocity, &Kind, Option<&Fields>)>();
+        let player_query = world.query::<(Entity, &Player)>();
         let names = ReplicatedNames::default();
         let frames = FrameBuilder::default();
-        let mut simulation = Self { config, names, world, schedule, actor_query, frames };
+        let mut simulation =
+            Self { config, names, world, schedule, actor_query, player_query, frames };
         for _ in 0..config.npcs {
             let position = simulation.random_position();
             let wander = Wander { next_turn_tick: config.start_tick };
@@ -233,10 +238,9 @@ impl Simulation {
     /// Each player's newest applied input sequence, by session, sorted by session.
     pub fn input_acks(&mut self) -> Vec<(SessionId, u32)> {
         let mut acks: Vec<(SessionId, u32)> = self
-            .world
-            .query::<&Player>()
+            .player_query
             .iter(&self.world)
-            .map(|player| (player.session, player.last_sequence))
+            .map(|(_, player)| (player.session, player.last_sequence))
             .collect();
         acks.sort_unstable();
         acks
@@ -303,8 +307,7 @@ impl Simulation {
     fn expire_detached(&mut self) {
         let tick = self.tick();
         let expired: Vec<(Entity, SessionId)> = self
-            .world
-            .query::<(Entity, &Player)>()
+            .player_query
             .iter(&self.world)
             .filter(|(_, player)| {
                 player
