@@ -24,6 +24,8 @@ pub(crate) struct DrainMeter {
     rate: Option<f64>,
     /// Bytes queued at the last look.
     queued: u32,
+    /// When the last look was, and how much had been written by then.
+    looked: Option<(Instant, u64)>,
 }
 
 impl DrainMeter {
@@ -32,6 +34,7 @@ impl DrainMeter {
     pub(crate) fn observe(&mut self, now: Instant, written: u64, queued: u32) {
         let acknowledged = written.saturating_sub(u64::from(queued));
         self.queued = queued;
+        self.looked = Some((now, written));
         if queued == 0 {
             self.span_start = None;
             return;
@@ -60,14 +63,26 @@ impl DrainMeter {
         self.queued
     }
 
-    /// How long the client takes to drain what is queued, at its measured rate (`None`
+    /// When the queue was last looked at.
+    pub(crate) fn looked_at(&self) -> Option<Instant> {
+        self.looked.map(|(at, _)| at)
+    }
+
+    /// The most the queue can hold once `written` bytes are written: what it held at the
+    /// last look plus all written since, as it grows only by what is written.
+    pub(crate) fn queued_at_most(&self, written: u64) -> u64 {
+        let written_then = self.looked.map_or(0, |(_, written_then)| written_then);
+        u64::from(self.queued) + written.saturating_sub(written_then)
+    }
+
+    /// How long the client takes to drain `queued` bytes, at its measured rate (`None`
     /// until measured; [`Duration::MAX`] for a client that takes nothing).
-    pub(crate) fn queue_delay(&self) -> Option<Duration> {
+    pub(crate) fn delay_of(&self, queued: u64) -> Option<Duration> {
         let rate = self.rate?;
-        if self.queued == 0 {
+        if queued == 0 {
             return Some(Duration::ZERO);
         }
-        Some(Duration::try_from_secs_f64(f64::from(self.queued) / rate).unwrap_or(Duration::MAX))
+        Some(Duration::try_from_secs_f64(queued as f64 / rate).unwrap_or(Duration::MAX))
     }
 }
 
@@ -108,7 +123,7 @@ mod tests {
         run(&mut meter, now, &mut queue, 4000, 500, 40);
         let rate = meter.rate().expect("two seconds of backlog measure the rate");
         assert!((rate - 4000.0).abs() < 1.0, "the client takes 4 KB/s: {rate}");
-        let delay = meter.queue_delay().expect("measured");
+        let delay = meter.delay_of(u64::from(meter.queued())).expect("measured");
         let expected = queue.1 as f64 / 4000.0;
         assert!((delay.as_secs_f64() - expected).abs() < 0.01, "{delay:?} for {} B", queue.1);
     }
@@ -130,6 +145,8 @@ mod tests {
         run(&mut meter, now, &mut queue, 0, 0, 60);
         let rate = meter.rate().expect("measured");
         assert!(rate < 10.0, "a client that reads nothing should drain about nothing: {rate}");
-        assert!(meter.queue_delay().expect("measured") > Duration::from_secs(60));
+        assert!(
+            meter.delay_of(u64::from(meter.queued())).expect("measured") > Duration::from_secs(60)
+        );
     }
 }

@@ -16,8 +16,9 @@
 //! **Freshness.** A snapshot written to the socket waits in the kernel's send queue until
 //! the client has taken everything before it, so a slow reader would get state as old as
 //! its queue is long (a 64 KiB buffer holds 16 s of a 4 KiB/s client's stream). Before
-//! each snapshot the session looks at the queue and the throttle measures the client's
-//! drain rate ([`DrainMeter`]); while the queue holds more than [`MAX_QUEUE_DELAY`] of
+//! a snapshot the session looks at the queue (unless even everything written since the
+//! last look, [`LOOK_INTERVAL`] ago at most, could not matter) and the throttle measures
+//! the client's drain rate ([`DrainMeter`]); while the queue holds more than [`MAX_QUEUE_DELAY`] of
 //! it (beyond the round trip), the snapshot is held back and counts as congestion, so
 //! the interval grows before the buffer fills and what a client reads is never much
 //! older than that. Only a client that cannot hold even the slowest interval (it drains
@@ -40,6 +41,11 @@ pub(crate) const RECOVERY_PERIOD: Duration = Duration::from_secs(1);
 pub(crate) const MAX_QUEUE_DELAY: Duration = Duration::from_millis(500);
 /// The most that may be queued for a client whose drain rate is not measured yet.
 pub(crate) const UNMEASURED_QUEUE_LIMIT: u32 = 8 * 1024;
+/// The longest the send queue goes unlooked at while what it can hold is harmless: the
+/// drain meter needs looks within each of its spans, and a too-slow client is found by
+/// them. Reading the queue is a syscall per session per snapshot, so it is skipped when the
+/// answer cannot hold a snapshot back (see [`Throttle::needs_queue_look`]).
+pub(crate) const LOOK_INTERVAL: Duration = Duration::from_millis(100);
 /// How much of each new snapshot's size goes into the smoothed snapshot size.
 const SIZE_SMOOTHING: f64 = 0.1;
 
@@ -144,10 +150,30 @@ impl Throttle {
     /// reaches the client within [`MAX_QUEUE_DELAY`] beyond the `round_trip` (or, before
     /// its rate is measured, is under [`UNMEASURED_QUEUE_LIMIT`]).
     pub(crate) fn queue_allows(&self, round_trip: Duration) -> bool {
-        match self.drain.queue_delay() {
-            _ if self.drain.queued() == 0 => true,
+        self.allows_queued(u64::from(self.drain.queued()), round_trip)
+    }
+
+    /// Whether the send queue must be looked at before the next snapshot, at `now` with
+    /// `written` bytes written: only if it was not looked at for [`LOOK_INTERVAL`], or if
+    /// the most it can hold since the last look could hold the snapshot back. A client
+    /// that keeps up is then looked at a few times a second, not once per snapshot, and
+    /// the freshness bound is kept exactly.
+    pub(crate) fn needs_queue_look(
+        &self,
+        now: Instant,
+        written: u64,
+        round_trip: Duration,
+    ) -> bool {
+        let Some(looked_at) = self.drain.looked_at() else { return true };
+        now.saturating_duration_since(looked_at) >= LOOK_INTERVAL
+            || !self.allows_queued(self.drain.queued_at_most(written), round_trip)
+    }
+
+    fn allows_queued(&self, queued: u64, round_trip: Duration) -> bool {
+        match self.drain.delay_of(queued) {
+            _ if queued == 0 => true,
             Some(delay) => delay <= MAX_QUEUE_DELAY + round_trip,
-            None => self.drain.queued() <= UNMEASURED_QUEUE_LIMIT,
+            None => queued <= u64::from(UNMEASURED_QUEUE_LIMIT),
         }
     }
 
@@ -260,6 +286,27 @@ mod tests {
             now += Duration::from_millis(50);
         }
         now
+    }
+
+    #[test]
+    fn the_queue_is_looked_at_when_it_could_matter_or_after_the_look_interval() {
+        let mut throttle = Throttle::default();
+        let start = Instant::now();
+        let none = Duration::ZERO;
+        assert!(throttle.needs_queue_look(start, 0, none), "never looked at");
+        throttle.observe_queue(start, 1_000, 0);
+        let soon = start + LOOK_INTERVAL / 2;
+        assert!(!throttle.needs_queue_look(soon, 5_000, none), "4 KB more cannot hold one back");
+        let limit = u64::from(UNMEASURED_QUEUE_LIMIT);
+        assert!(
+            throttle.needs_queue_look(soon, 1_000 + limit + 1, none),
+            "more than the unmeasured limit written since: it could"
+        );
+        assert!(throttle.needs_queue_look(start + LOOK_INTERVAL, 1_000, none), "interval over");
+        // A look that found bytes queued counts them in what the queue may hold.
+        throttle.observe_queue(start, 1_000, 7_000);
+        assert!(throttle.needs_queue_look(soon, 3_000, none), "7 KB queued + 2 KB written");
+        assert!(!throttle.needs_queue_look(soon, 1_500, none), "7 KB queued + 0.5 KB written");
     }
 
     #[test]

@@ -144,6 +144,12 @@ impl SnapshotPolicy {
         }
     }
 
+    /// The lowest round-trip time measured (zero: not yet): what the client's queue may
+    /// take beyond the freshness bound.
+    pub(super) fn base_round_trip(&self) -> Duration {
+        self.base_round_trip
+    }
+
     /// The client asked for a full snapshot.
     pub(super) fn request_full(&mut self) {
         self.full_requested = true;

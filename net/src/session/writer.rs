@@ -34,7 +34,8 @@ pub(super) struct SnapshotWriter {
     events_after: u32,
     /// The client asked for a `SnapshotTiming` before every snapshot.
     timing: bool,
-    /// Whether the socket's send queue can be read (it is looked at before each wakeup).
+    /// Whether the socket's send queue can be read (it is looked at before a wakeup when
+    /// what it may hold matters: see [`crate::throttle::LOOK_INTERVAL`]).
     watch_queue: bool,
     /// How long a client may drain less than the slowest rate needs before it is closed.
     patience: Duration,
@@ -132,14 +133,18 @@ impl SnapshotWriter {
         Ok(Some(self.queue_snapshot(outbox, state, ring, newest, snapshot)))
     }
 
-    /// Tells the throttle how much of what was written the client has not taken yet.
+    /// Tells the throttle how much of what was written the client has not taken yet, when
+    /// the throttle needs to know.
     fn look_at_send_queue(&mut self, now: Instant, outbox: &Outbox, socket: &dyn OutSocket) {
-        if !self.watch_queue {
+        let written = outbox.bytes_written();
+        let round_trip = self.policy.base_round_trip();
+        if !self.watch_queue
+            || !self.policy.throttle_mut().needs_queue_look(now, written, round_trip)
+        {
             return;
         }
         match socket.unacknowledged() {
             Ok(queued) => {
-                let written = outbox.bytes_written();
                 self.policy.throttle_mut().observe_queue(now, written, queued);
             }
             Err(error) => {
