@@ -90,6 +90,10 @@ impl FanOut {
     /// A shard's task: one pass over its sessions per changed frame.
     async fn run_shard(&self, index: usize, context: ShardContext) {
         let ShardContext { mut frames, shutdown, .. } = context;
+        // Registered once: a fresh wait per frame would queue and unqueue a waiter on the
+        // token every pass.
+        let stopping = shutdown.cancelled();
+        tokio::pin!(stopping);
         let mut sessions: Vec<Arc<Delivery>> = Vec::new();
         while self.take_in(index, &mut sessions) {
             tokio::select! {
@@ -99,7 +103,7 @@ impl FanOut {
                         return;
                     }
                 }
-                () = shutdown.cancelled() => {
+                () = &mut stopping => {
                     self.shard(index).running = false;
                     return;
                 }
