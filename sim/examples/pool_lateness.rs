@@ -38,6 +38,15 @@ impl<T: Ticking> Ticking for Measured<T> {
         self.due = self.world.tick(now);
         self.due
     }
+
+    fn cadence(&self) -> Option<tickwire_sim::Cadence> {
+        self.world.cadence()
+    }
+
+    fn starts_at(&mut self, due: Instant) {
+        self.due = Some(due);
+        self.world.starts_at(due);
+    }
 }
 
 fn room(burn: Duration) -> impl Ticking {
@@ -61,6 +70,7 @@ fn room(burn: Duration) -> impl Ticking {
         metrics: SimMetrics::noop(),
         autotuner: None,
         stats: Arc::new(WorldStats::default()),
+        seats: 5,
     };
     WorldLoop::new(simulation, inbox, |_| {}, options, Instant::now())
 }

@@ -60,6 +60,7 @@
 //! touches the world.
 
 pub mod autotune;
+pub mod batches;
 pub mod clock;
 pub mod command;
 pub mod components;
@@ -73,6 +74,7 @@ pub mod simulation;
 pub mod systems;
 
 pub use autotune::{AutotuneConfig, Autotuner};
+pub use batches::{BATCH_SEATS, Cadence};
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
 pub use game::Game;
 pub use metrics::{SimMetrics, WORLD_TICK_BUCKETS, WorldStats, WorldStatsSnapshot};

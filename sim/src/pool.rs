@@ -8,6 +8,9 @@
 //! absolute deadlines (see [`crate::clock`]). Threads never await: they sleep on a condition
 //! variable until the earliest deadline or until a new world arrives.
 //!
+//! Worlds of the same tick length tick in batches, so that many small rooms wake the
+//! network side once per batch rather than once each ([`crate::batches`]).
+//!
 //! The agenda is pure (callers pass `now`), so the scheduling rules are unit-tested with
 //! instants of the tests' own; the threads around it only wait, step and put back.
 
@@ -19,16 +22,24 @@ use std::time::Instant;
 
 use tracing::warn;
 
+use crate::batches::{Batches, Cadence};
+
 /// A world the pool steps.
 pub trait Ticking: Send + 'static {
     /// Runs one tick at `now` and returns when the next one is due, or `None` when the
     /// world is finished (the pool then drops it).
     fn tick(&mut self, now: Instant) -> Option<Instant>;
 
-    /// The world was parked (not stepped) and runs again from `now`: its next deadline
-    /// counts from here, not from before the pause.
-    fn unparked(&mut self, now: Instant) {
-        let _ = now;
+    /// How long its ticks last and how many clients it holds, for a world that ticks in
+    /// a batch with worlds like it ([`crate::batches`]); `None`: it ticks on its own.
+    fn cadence(&self) -> Option<Cadence> {
+        None
+    }
+
+    /// Its next tick is due at `due`, whatever its clock said: it was just put in the pool,
+    /// unparked after a pause, or moved into a batch. Later deadlines count from here.
+    fn starts_at(&mut self, due: Instant) {
+        let _ = due;
     }
 
     /// The world was just parked: it may let go of what only a stepped world needs (it
@@ -51,6 +62,8 @@ pub(crate) struct Agenda {
     running: HashMap<WorldKey, WhileRunning>,
     /// Worlds that are not stepped until unparked: they cost no CPU.
     parked: HashMap<WorldKey, Box<dyn Ticking>>,
+    /// Which scheduled worlds tick together.
+    batches: Batches,
     next_key: WorldKey,
 }
 
@@ -71,10 +84,12 @@ pub(crate) enum Next {
 }
 
 impl Agenda {
-    /// Schedules `world`, first due at `due`.
-    pub(crate) fn insert(&mut self, world: Box<dyn Ticking>, due: Instant) -> WorldKey {
+    /// Schedules `world`, first due at `due` or, if it ticks in a batch, at its batch's
+    /// next tick from then.
+    pub(crate) fn insert(&mut self, mut world: Box<dyn Ticking>, due: Instant) -> WorldKey {
         let key = self.next_key;
         self.next_key += 1;
+        let due = self.line_up(key, world.as_mut(), due);
         self.schedule(key, world, due);
         key
     }
@@ -82,6 +97,7 @@ impl Agenda {
     /// Takes `key` out of the pool: at once if it is waiting (returned, for the caller to
     /// drop outside any lock), after its current tick if it is being stepped.
     pub(crate) fn remove(&mut self, key: WorldKey) -> Option<Box<dyn Ticking>> {
+        self.batches.release(key);
         if let Some(running) = self.running.get_mut(&key) {
             *running = WhileRunning::Removed;
             return None;
@@ -97,6 +113,7 @@ impl Agenda {
                 *running = WhileRunning::Parked;
             }
         } else if let Some((_, mut world)) = self.waiting.remove(&key) {
+            self.batches.release(key);
             world.parked();
             self.parked.insert(key, world);
         }
@@ -111,8 +128,8 @@ impl Agenda {
             return false;
         }
         let Some(mut world) = self.parked.remove(&key) else { return false };
-        world.unparked(now);
-        self.schedule(key, world, now);
+        let due = self.line_up(key, world.as_mut(), now);
+        self.schedule(key, world, due);
         true
     }
 
@@ -144,17 +161,37 @@ impl Agenda {
         due: Option<Instant>,
     ) -> Option<Box<dyn Ticking>> {
         match (self.running.remove(&key).unwrap_or(WhileRunning::Removed), due) {
-            (WhileRunning::Nothing, Some(due)) => {
+            (WhileRunning::Nothing, Some(mut due)) => {
+                let period = world.cadence().map(|cadence| cadence.period);
+                if period != self.batches.period_of(key) {
+                    // Its tick length changed: it joins a batch of its new length.
+                    due = self.line_up(key, world.as_mut(), due);
+                }
                 self.schedule(key, world, due);
                 None
             }
             (WhileRunning::Parked, Some(_)) => {
+                self.batches.release(key);
                 world.parked();
                 self.parked.insert(key, world);
                 None
             }
-            _ => Some(world),
+            _ => {
+                self.batches.release(key);
+                Some(world)
+            }
         }
+    }
+
+    /// When `world` is next due, from `not_before` on: its batch's next tick, or
+    /// `not_before` itself for a world that ticks on its own. The world is told.
+    fn line_up(&mut self, key: WorldKey, world: &mut dyn Ticking, not_before: Instant) -> Instant {
+        let due = match world.cadence() {
+            Some(cadence) => self.batches.place(key, cadence, not_before),
+            None => not_before,
+        };
+        world.starts_at(due);
+        due
     }
 
     /// How many worlds the pool holds, parked ones included.
@@ -464,6 +501,77 @@ mod tests {
         }
         assert_eq!(ticks.load(Ordering::Relaxed), 3, "two more ticks after the first, then done");
         assert_eq!(agenda.len(), 0);
+    }
+
+    /// A world that ticks in batches, every `period`, and keeps its own deadline.
+    struct Batched {
+        period: Duration,
+        due: Instant,
+    }
+
+    impl Ticking for Batched {
+        fn tick(&mut self, _now: Instant) -> Option<Instant> {
+            self.due += self.period;
+            Some(self.due)
+        }
+
+        fn cadence(&self) -> Option<Cadence> {
+            Some(Cadence { period: self.period, seats: 5 })
+        }
+
+        fn starts_at(&mut self, due: Instant) {
+            self.due = due;
+        }
+    }
+
+    fn due_of(agenda: &Agenda, key: WorldKey) -> Instant {
+        agenda.waiting.get(&key).map(|(due, _)| *due).expect("the world should be waiting")
+    }
+
+    #[test]
+    fn small_worlds_added_at_different_times_tick_together() {
+        let start = Instant::now();
+        let period = Duration::from_millis(32);
+        let mut agenda = Agenda::default();
+        let keys: Vec<WorldKey> = (0..3)
+            .map(|n| {
+                let world = Batched { period, due: start };
+                agenda.insert(Box::new(world), start + Duration::from_millis(5 * n))
+            })
+            .collect();
+        assert_eq!(due_of(&agenda, keys[0]), start, "the first starts the batch");
+        assert_eq!(due_of(&agenda, keys[1]), start + period, "the next waits for the batch");
+        assert_eq!(due_of(&agenda, keys[2]), start + period);
+        // Parked and unparked later, a world joins the batch's next tick again.
+        let (&parked, later) = (&keys[0], start + Duration::from_millis(40));
+        agenda.park(parked);
+        assert!(agenda.unpark(parked, later));
+        assert_eq!(due_of(&agenda, parked), start + period * 2);
+    }
+
+    #[test]
+    fn a_world_whose_tick_length_changes_joins_a_batch_of_the_new_length() {
+        let start = Instant::now();
+        let period = Duration::from_millis(32);
+        let mut agenda = Agenda::default();
+        let other = agenda.insert(Box::new(Batched { period: period / 2, due: start }), start);
+        let key = agenda.insert(Box::new(Batched { period, due: start }), start);
+        let now = start + Duration::from_millis(3);
+        let Next::Step(stepped, mut world) = agenda.next(now) else { panic!("due") };
+        assert_eq!(stepped, other, "inserted first, due at the same instant");
+        let due = world.tick(now);
+        agenda.stepped(stepped, world, due);
+        let Next::Step(stepped, mut world) = agenda.next(now) else { panic!("due") };
+        assert_eq!(stepped, key);
+        let due = world.tick(now);
+        // Its ticks now last what the other world's do: re-told, it lines up with it.
+        let faster: Box<dyn Ticking> =
+            Box::new(Batched { period: period / 2, due: due.expect("due") });
+        drop(world);
+        agenda.stepped(stepped, faster, due);
+        assert_eq!(agenda.batches.period_of(key), Some(period / 2), "placed for its new length");
+        let apart = due_of(&agenda, key).duration_since(due_of(&agenda, other));
+        assert_eq!(apart.as_nanos() % (period / 2).as_nanos(), 0, "on the other world's ticks");
     }
 
     #[test]

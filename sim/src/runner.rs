@@ -15,6 +15,7 @@ use tracing::{info, warn};
 
 use crate::WorldSnapshot;
 use crate::autotune::Autotuner;
+use crate::batches::Cadence;
 use crate::clock::{Lateness, TickClock};
 use crate::command::{SessionId, SimInbox};
 use crate::metrics::{PeakWindow, SimMetrics, WorldStats};
@@ -62,6 +63,9 @@ pub struct RunnerOptions {
     pub autotuner: Option<Autotuner>,
     /// This world's own numbers (its room's series on `/metrics`).
     pub stats: Arc<WorldStats>,
+    /// How many clients the world holds at most: its weight in the batch of worlds it
+    /// ticks with (see [`crate::batches`]).
+    pub seats: u32,
 }
 
 /// A running sim thread: a [`SimPool`] of one thread stepping one world. Dropping it
@@ -234,10 +238,14 @@ impl<P: Publish> Ticking for WorldLoop<P> {
         Some(self.clock.deadline())
     }
 
-    fn unparked(&mut self, now: Instant) {
+    fn cadence(&self) -> Option<Cadence> {
+        Some(Cadence { period: tick_duration(&self.simulation), seats: self.options.seats })
+    }
+
+    fn starts_at(&mut self, due: Instant) {
         let max_catch_up = self.options.max_catch_up_ticks;
-        self.clock = TickClock::new(tick_duration(&self.simulation), now, max_catch_up);
-        self.peak = PeakWindow::new(now);
+        self.clock = TickClock::new(tick_duration(&self.simulation), due, max_catch_up);
+        self.peak = PeakWindow::new(due);
     }
 
     fn parked(&mut self) {

@@ -672,6 +672,7 @@ impl Registry {
                 started,
             )),
             stats: Arc::clone(stats),
+            seats: u32::try_from(shape.max_clients).unwrap_or(u32::MAX),
         };
         let mut simulation = Simulation::new(sim);
         let room_options = RoomOptions::new(id.to_owned(), name.to_owned(), options);
