@@ -1,4 +1,4 @@
-//! Churn soak: 200 clients through a flaky network for a bounded time (60 s by default,
+//! Churn soak: 200 clients through a flaky network for a bounded time (30 s by default,
 //! `TICKWIRE_SOAK_SECS` to change it). Every dropped connection must resume with its
 //! actor, no actor may be lost or doubled, and when everyone leaves the server must be
 //! back where it started: no sessions, only the NPCs, memory near its baseline.
@@ -25,7 +25,7 @@ struct Outcome {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_flaky_clients_never_lose_an_actor() {
     let soak = Duration::from_secs(
-        std::env::var("TICKWIRE_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60),
+        std::env::var("TICKWIRE_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30),
     );
     let mut config = test_config();
     config.sim.settings.tick_rate_hz = 30;
