@@ -1,15 +1,16 @@
 //! What an empty room costs: memory per room once nobody is in it and it is parked.
 //!
 //! `cargo run --release -p tickwire-server --example room_memory [ROOMS]` (200 by default)
-//! starts the real server in-process on a port-0 listener, creates ROOMS rooms through
+//! starts the real server in-process on a port-0 listener and creates rooms through
 //! `POST /rooms` with the bench's options (`{"npcs": 20, "max_clients": 5,
-//! "tick_rate_hz": 30}`, 30 Hz, a snapshot every tick), lets their seats expire (1 s here)
-//! and the rooms park, then prints the process's RSS and its live heap (counted by this
-//! example's allocator) before and after, per room.
+//! "tick_rate_hz": 30}`, 30 Hz, a snapshot every tick): first ROOMS rooms whose seats
+//! expire unused (1 s here; such a room never builds its world), then ROOMS rooms one
+//! player joins and leaves (each keeps its world). Once they park it prints the process's
+//! RSS and its live heap (counted by this example's allocator) before and after, per room.
 //!
-//! First it builds one room's pieces on their own and prints what each keeps on the heap:
-//! the world (bevy `World`, schedule, NPCs), its input channel, the snapshot ring and the
-//! auto-tuner, while played and once parked. The server gives parked rooms' freed heap
+//! First it builds one played room's pieces on their own and prints what each keeps on
+//! the heap: the world (bevy `World`, schedule, NPCs), its input channel, the snapshot ring
+//! and the auto-tuner, while played and once parked. The server gives parked rooms' freed heap
 //! back to the OS itself, once their parking settles (`server/src/rooms/heap_trim.rs`);
 //! at the end the example calls glibc's `malloc_trim` once more, timed, to show what free
 //! heap is left. For where the rest goes, run it under `heaptrack` (the rooms are left
@@ -23,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
+use tickwire_client::{ClientBuilder, MatchRequest, Matchmaker};
 use tickwire_net::SnapshotPublisher;
 use tickwire_server::{ServerConfig, run_rooms};
 use tickwire_sim::resources::RoomOptions;
@@ -220,7 +222,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the server with `rooms` rooms; `pieces` is what one parked room's pieces keep.
+/// Runs the server, then weighs `rooms` rooms nobody joins and `rooms` rooms one player
+/// joined and left; `pieces` is what one played room's pieces keep once parked.
 fn measure(rooms: usize, pieces: isize) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -235,7 +238,7 @@ fn measure(rooms: usize, pieces: isize) -> Result<(), String> {
     config.autotune.enabled = false;
     config.rooms.seat_ttl = SEAT_TTL;
     config.rooms.empty_timeout = Duration::from_secs(3600);
-    config.rooms.max_rooms = config.rooms.max_rooms.max(rooms + 1);
+    config.rooms.max_rooms = config.rooms.max_rooms.max(2 * rooms + 1);
     let server = runtime.spawn(run_rooms(
         listener,
         config,
@@ -243,45 +246,86 @@ fn measure(rooms: usize, pieces: isize) -> Result<(), String> {
         std::future::pending(),
     ));
     std::thread::sleep(PARK_WAIT);
-    let (rss_before, heap_before) = (rss_bytes(), live_bytes());
-    for _ in 0..rooms {
-        match create_room(addr) {
-            Ok(true) => {}
-            Ok(false) => return Err("the server refused to create a room".into()),
-            Err(error) => return Err(format!("POST /rooms: {error}")),
+    let rss_start = rss_bytes();
+    println!("RSS {:.1} MiB before any room", kib(rss_start) / 1024.0);
+    weigh_rooms(rooms, "nobody joined, seats expired", || {
+        for _ in 0..rooms {
+            match create_room(addr) {
+                Ok(true) => {}
+                Ok(false) => return Err("the server refused to create a room".into()),
+                Err(error) => return Err(format!("POST /rooms: {error}")),
+            }
         }
-    }
-    let (rss_created, heap_created) = (rss_bytes(), live_bytes());
-    std::thread::sleep(SEAT_TTL + PARK_WAIT);
-    let (rss_parked, heap_parked) = (rss_bytes(), live_bytes());
-    let per_room = |after: isize, before: isize| kib(after - before) / rooms as f64;
-    println!("{rooms} rooms: RSS {:.1} MiB before", kib(rss_before) / 1024.0);
-    println!(
-        "  just created (seats held, ticking): {:.1} KiB RSS, {:.1} KiB heap per room",
-        per_room(rss_created, rss_before),
-        per_room(heap_created, heap_before)
-    );
-    println!(
-        "  parked (seats expired): {:.1} KiB RSS, {:.1} KiB heap per room (RSS {:.1} MiB)",
-        per_room(rss_parked, rss_before),
-        per_room(heap_parked, heap_before),
-        kib(rss_parked) / 1024.0
-    );
-    let trimming = Instant::now();
-    let own = (heap_parked - heap_before) / rooms as isize - pieces;
+        Ok(())
+    })?;
+    let played = weigh_rooms(rooms, "one player joined and left", || {
+        runtime.block_on(play_once_in_new_rooms(addr, rooms))
+    })?;
     println!(
         "  of which beside the pieces above (registry, link, pool, metrics, places): {:.1} KiB",
-        kib(own)
+        kib(played - pieces)
     );
+    let trimming = Instant::now();
     trim_heap();
     let took = trimming.elapsed();
     println!(
-        "  parked, after malloc_trim: {:.1} KiB RSS per room (the trim took {:.2} ms)",
-        per_room(rss_bytes(), rss_before),
+        "all {} parked rooms, after malloc_trim: {:.1} KiB RSS per room (the trim took {:.2} ms)",
+        2 * rooms,
+        kib(rss_bytes() - rss_start) / (2 * rooms) as f64,
         took.as_secs_f64() * 1e3
     );
     server.abort();
     // Left standing, so a heap profiler (heaptrack) sees the rooms as live at exit.
     std::mem::forget(runtime);
+    Ok(())
+}
+
+/// Makes `rooms` rooms with `make`, waits for them to park, and prints what they cost
+/// per room; returns the heap each keeps once parked.
+fn weigh_rooms(
+    rooms: usize,
+    what: &str,
+    make: impl FnOnce() -> Result<(), String>,
+) -> Result<isize, String> {
+    let (rss_before, heap_before) = (rss_bytes(), live_bytes());
+    make()?;
+    let (rss_made, heap_made) = (rss_bytes(), live_bytes());
+    std::thread::sleep(SEAT_TTL + PARK_WAIT);
+    let (rss_parked, heap_parked) = (rss_bytes(), live_bytes());
+    let per_room = |after: isize, before: isize| kib(after - before) / rooms as f64;
+    println!("{rooms} rooms, {what}:");
+    println!(
+        "  just made: {:.1} KiB RSS, {:.1} KiB heap per room",
+        per_room(rss_made, rss_before),
+        per_room(heap_made, heap_before)
+    );
+    println!(
+        "  parked: {:.1} KiB RSS, {:.1} KiB heap per room (RSS {:.1} MiB)",
+        per_room(rss_parked, rss_before),
+        per_room(heap_parked, heap_before),
+        kib(rss_parked) / 1024.0
+    );
+    Ok((heap_parked - heap_before) / rooms as isize)
+}
+
+/// Creates `rooms` rooms through the matchmaker; a client joins each with its seat, takes
+/// the `Welcome` and leaves with a goodbye (its place is free at once).
+async fn play_once_in_new_rooms(addr: SocketAddr, rooms: usize) -> Result<(), String> {
+    let matchmaker =
+        Matchmaker::new(&format!("http://{addr}")).map_err(|error| error.to_string())?;
+    let options =
+        serde_json::json!({"npcs": NPCS, "max_clients": MAX_CLIENTS, "tick_rate_hz": TICK_RATE_HZ});
+    let request = MatchRequest::new(tickwire_server::DEFAULT_ROOM)
+        .options(options.as_object().cloned().unwrap_or_default());
+    for _ in 0..rooms {
+        let seat =
+            matchmaker.create(&request).await.map_err(|error| format!("POST /rooms: {error}"))?;
+        let client = ClientBuilder::seat(seat)
+            .reconnect(false)
+            .connect()
+            .await
+            .map_err(|error| format!("joining a room: {error}"))?;
+        drop(client);
+    }
     Ok(())
 }

@@ -15,10 +15,12 @@
 //! - [`RoomClock`]: the time lifecycles run on ([`ManualClock`] in tests).
 //!
 //! # Lifecycle
-//! A room is *creating* while the registry builds its world (under the registry's lock,
-//! so nobody sees a half-built room: a join-or-create either finds the finished room or
-//! builds it), then *open*; *locked* while every place is taken (or an operator locked
-//! it), so matchmaking passes it by; *disposing* once it has been empty for the empty
+//! A room is *creating* while the registry makes it (under the registry's lock, so
+//! nobody sees a half-made room: a join-or-create either finds the finished room or makes
+//! it), then *open*. Its world is built, under the same lock, when its first player
+//! arrives (the default room's at start): a room whose seats expire unused costs no
+//! world. A room is *locked* while every place is taken (or an operator locked it), so
+//! matchmaking passes it by; *disposing* once it has been empty for the empty
 //! timeout: it leaves the registry and the sim pool in one step under the same lock that
 //! every join takes, so a join either lands before (and the room is not empty) or finds no
 //! room (404, or a fresh room for a join-or-create): never a zombie.

@@ -145,6 +145,29 @@ async fn an_empty_room_is_disposed_after_the_timeout_and_a_join_racing_it_never_
 }
 
 #[tokio::test]
+async fn a_room_builds_its_world_when_its_first_player_arrives() {
+    let server = TestServer::start(test_config()).await;
+    let body = r#"{"name":"default","options":{"npcs":2,"tick_rate_hz":20}}"#;
+    let seat = server.seat("/rooms", body).await.expect("a room");
+    let labels = format!(r#"{{room="{}",name="default"}}"#, seat.room);
+    let ticks = format!("tickwire_room_ticks_total{labels}");
+    // Long enough for a built world to tick several times at 20 Hz.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.metric(&ticks).await, 0.0, "a room nobody joined should not tick");
+    let rate = server.metric(&format!("tickwire_room_tick_rate_hz{labels}")).await;
+    assert_eq!(rate, 20.0, "an unbuilt room should show the tick rate it will run at");
+    let listed = server.rooms("").await;
+    let room = listed.iter().find(|room| room["id"] == seat.room.as_str());
+    assert_eq!(room.map(|room| room["tick_rate_hz"].clone()), Some(20.into()), "{listed:?}");
+
+    let mut player = RawPlayer::join(&server, seat.hello()).await;
+    let world = player.next_snapshot("the first player").await;
+    assert_eq!(world.ids().len(), 3, "the world built for the first player: 2 NPCs and it");
+    server.metric_until(&ticks, |ticks| ticks > 0.0).await;
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
 async fn a_parked_room_comes_back_with_a_whole_world_and_deltas_on_it() {
     let (server, clock) = server_with_clock().await;
     let seat = server.seat("/rooms", r#"{"name":"default","options":{"npcs":2}}"#).await;

@@ -3,9 +3,10 @@
 //! counts places through each room's [`Seating`].
 //!
 //! One lock guards every room's places and the room map, and it is held only for
-//! bookkeeping (and to build a new room's world, so a room is never seen half made): a
-//! join, a seat's use and a disposal are each one step under it, which is what keeps
-//! concurrent join-or-creates to one room at a time and disposals from racing joins.
+//! bookkeeping (and to build a room's world when its first player arrives, so a room is
+//! never seen half made): a join, a seat's use and a disposal are each one step under it,
+//! which is what keeps concurrent join-or-creates to one room at a time and disposals
+//! from racing joins.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -20,7 +21,7 @@ use tickwire_protocol::{CloseCode, Settings};
 use tickwire_sim::resources::RoomOptions;
 use tickwire_sim::{
     AutotuneConfig, Autotuner, Game, Publication, Publish, RunnerOptions, SessionId, SimConfig,
-    SimMetrics, SimPool, Simulation, WorldKey, WorldLoop, WorldStats, WorldStatsSnapshot,
+    SimInbox, SimMetrics, SimPool, Simulation, WorldKey, WorldLoop, WorldStats, WorldStatsSnapshot,
     sim_channels,
 };
 use tokio::sync::Notify;
@@ -167,7 +168,10 @@ struct Room {
     /// The settings the world started with, until its first snapshot carries those in force.
     initial_settings: Settings,
     stats: Arc<WorldStats>,
-    world: WorldKey,
+    /// Its world's key in the sim pool, once built.
+    world: Option<WorldKey>,
+    /// What its world is built from, until it is: when somebody first plays in the room.
+    recipe: Option<Box<WorldRecipe>>,
     /// Whether the pool steps its world: only while somebody plays in it.
     stepping: bool,
     /// Since when nobody has played in it, if nobody does.
@@ -179,23 +183,48 @@ struct Room {
 impl Room {
     /// Parks the room's world once nobody has played in it for [`PARK_AFTER`] (it costs
     /// no CPU then; the delay lets it act on the last players' leaving and publish it) and
-    /// steps it again as soon as somebody does. Returns whether it parked it just now.
-    fn step_while_played(&mut self, pool: &SimPool, now: Instant) -> bool {
+    /// steps it again as soon as somebody does (building it the first time). Returns
+    /// whether it parked it just now.
+    fn step_while_played(&mut self, id: &str, registry: &Registry, now: Instant) -> bool {
         if self.places.anyone_playing(now) {
             self.unplayed_since = None;
-            if !self.stepping {
-                pool.unpark(self.world);
-                self.stepping = true;
-            }
+            self.play(id, registry);
             return false;
         }
         let since = *self.unplayed_since.get_or_insert(now);
-        if self.stepping && now.saturating_duration_since(since) >= PARK_AFTER {
-            pool.park(self.world);
+        if let Some(world) = self.world
+            && self.stepping
+            && now.saturating_duration_since(since) >= PARK_AFTER
+        {
+            registry.pool.park(world);
             self.stepping = false;
             return true;
         }
         false
+    }
+
+    /// Steps the room's world from now, building it first if it is not built yet.
+    fn play(&mut self, id: &str, registry: &Registry) {
+        if self.stepping {
+            return;
+        }
+        match (self.world, self.recipe.take()) {
+            (Some(world), _) => registry.pool.unpark(world),
+            (None, Some(recipe)) => {
+                self.world = Some(registry.start_world(id, &self.name, *recipe, &self.stats));
+            }
+            // Its game panicked while building it: nothing to step.
+            (None, None) => return,
+        }
+        self.stepping = true;
+    }
+
+    /// The tick rate in force: its world's, or the one it will start at.
+    fn tick_rate_hz(&self) -> u64 {
+        match self.world {
+            Some(_) => self.stats.tick_rate_hz(),
+            None => u64::from(self.initial_settings.tick_rate_hz),
+        }
     }
 
     fn is_full(&mut self, now: Instant) -> bool {
@@ -215,7 +244,7 @@ impl Room {
             clients,
             max_clients: self.max_clients,
             label: self.label.clone(),
-            tick_rate_hz: self.stats.tick_rate_hz(),
+            tick_rate_hz: self.tick_rate_hz(),
             state: if self.is_locked() || clients >= self.max_clients {
                 RoomState::Locked
             } else {
@@ -299,6 +328,9 @@ impl Registry {
             registry.open_room(&mut state, id.clone(), &name, Map::new(), Map::new(), now)?;
             if let Some(room) = state.rooms.get_mut(&id) {
                 room.permanent = true;
+                // Built at once: it takes seatless players, and the process's metrics
+                // are its world's.
+                room.play(&id, &registry);
             }
         }
         Ok(registry)
@@ -492,7 +524,10 @@ impl Registry {
                 places: room.places.taken(now),
                 max_clients: room.max_clients,
                 outbound_bytes: room.link.outbound_bytes(),
-                world: room.stats.snapshot(),
+                world: WorldStatsSnapshot {
+                    tick_rate_hz: room.tick_rate_hz(),
+                    ..room.stats.snapshot()
+                },
             })
             .collect();
         rooms.sort_by(|a, b| a.id.cmp(&b.id));
@@ -535,7 +570,7 @@ impl Registry {
             .rooms
             .iter_mut()
             .filter_map(|(id, room)| {
-                parked += usize::from(room.step_while_played(&self.pool, now));
+                parked += usize::from(room.step_while_played(id, self, now));
                 let empty = room.places.empty_for(now);
                 let expired = !room.permanent && empty.is_some_and(|empty| empty >= timeout);
                 expired.then(|| id.clone())
@@ -545,7 +580,9 @@ impl Registry {
         for id in expired {
             self.changed.notify_one();
             if let Some(room) = state.rooms.remove(&id) {
-                self.pool.remove(room.world);
+                if let Some(world) = room.world {
+                    self.pool.remove(world);
+                }
                 info!(room = %id, name = %room.name, "room disposed: empty for the empty timeout");
             }
         }
@@ -613,7 +650,7 @@ impl Registry {
         }
         let stats = Arc::new(WorldStats::default());
         let initial_settings = shape.sim.settings;
-        let (link, world) = self.build_world(&id, name, &room_type.game, &shape, options, &stats);
+        let (link, recipe) = self.link_room(&id, name, &room_type.game, &shape, options);
         let order = state.next_order;
         state.next_order += 1;
         let room = Room {
@@ -626,28 +663,28 @@ impl Registry {
             link,
             initial_settings,
             stats,
-            world,
-            stepping: true,
+            world: None,
+            recipe: Some(Box::new(recipe)),
+            stepping: false,
             unplayed_since: None,
             order,
         };
         info!(room = %id, name, max_clients = room.max_clients, "room created");
         self.changed.notify_one();
-        let room = state.rooms.entry(id).insert_entry(room).into_mut();
-        room.step_while_played(&self.pool, now);
+        state.rooms.insert(id, room);
         Ok(())
     }
 
-    /// Makes room `id`'s world, puts it in the sim pool, and links it for sessions.
-    fn build_world(
+    /// Links room `id` for sessions (its sim channels and snapshot feed) and returns what
+    /// its world will be built from.
+    fn link_room(
         &self,
         id: &str,
         name: &str,
         game: &Arc<dyn Game>,
         shape: &RoomShape,
         options: Map<String, Value>,
-        stats: &Arc<WorldStats>,
-    ) -> (Arc<RoomLink>, WorldKey) {
+    ) -> (Arc<RoomLink>, WorldRecipe) {
         let template = &self.template;
         let sim = shape.sim;
         // The bound on queued inputs, sized to the room (no memory until inputs arrive).
@@ -657,6 +694,23 @@ impl Registry {
         // The ring holds exactly the snapshots the sim keeps ids quarantined for.
         let (publisher, snapshots) = SnapshotPublisher::new(sim.frame_history);
         let net_metrics = template.net_metrics.for_room();
+        let publish = RoomFrames { publisher, metrics: net_metrics.clone() };
+        let seating = Arc::new(RoomSeating { registry: self.this.clone(), room: id.to_owned() });
+        let link = RoomLink::new(id, name, sender, snapshots, net_metrics, seating);
+        let seats = u32::try_from(shape.max_clients).unwrap_or(u32::MAX);
+        (link, WorldRecipe { game: Arc::clone(game), sim, options, inbox, publish, seats })
+    }
+
+    /// Builds room `id`'s world from its recipe and puts it in the sim pool, due now.
+    fn start_world(
+        &self,
+        id: &str,
+        name: &str,
+        recipe: WorldRecipe,
+        stats: &Arc<WorldStats>,
+    ) -> WorldKey {
+        let template = &self.template;
+        let WorldRecipe { game, sim, options, inbox, publish, seats } = recipe;
         let started = Instant::now();
         let metrics = if id == self.default_id {
             template.sim_metrics.clone()
@@ -668,21 +722,17 @@ impl Registry {
             metrics,
             autotuner: Some(Autotuner::new(
                 template.autotune,
-                net_metrics.outbound_bytes(),
+                publish.metrics.outbound_bytes(),
                 started,
             )),
             stats: Arc::clone(stats),
-            seats: u32::try_from(shape.max_clients).unwrap_or(u32::MAX),
+            seats,
         };
         let mut simulation = Simulation::new(sim);
         let room_options = RoomOptions::new(id.to_owned(), name.to_owned(), options);
         simulation.world_mut().insert_resource(room_options);
         game.build(&mut simulation);
-        let publish = RoomFrames { publisher, metrics: net_metrics.clone() };
-        let world =
-            self.pool.insert(WorldLoop::new(simulation, inbox, publish, runner, started), started);
-        let seating = Arc::new(RoomSeating { registry: self.this.clone(), room: id.to_owned() });
-        (RoomLink::new(id, name, sender, snapshots, net_metrics, seating), world)
+        self.pool.insert(WorldLoop::new(simulation, inbox, publish, runner, started), started)
     }
 
     /// Runs `change` on room `id`'s places at the lifecycle clock's now (and whether the
@@ -697,7 +747,7 @@ impl Registry {
         let state = &mut *guard;
         let room = state.rooms.get_mut(id)?;
         let changed = change(room, now, state.draining);
-        let parked = room.step_while_played(&self.pool, now);
+        let parked = room.step_while_played(id, self, now);
         state.trim.freed(usize::from(parked));
         self.changed.notify_one();
         Some(changed)
@@ -707,8 +757,8 @@ impl Registry {
 impl Drop for Registry {
     fn drop(&mut self) {
         let rooms = std::mem::take(&mut self.lock().rooms);
-        for room in rooms.into_values() {
-            self.pool.remove(room.world);
+        for world in rooms.into_values().filter_map(|room| room.world) {
+            self.pool.remove(world);
         }
     }
 }
@@ -740,6 +790,22 @@ impl RoomDirectory for Registry {
         })?;
         Ok(Destination { room: Arc::clone(&room.link), seat })
     }
+}
+
+/// What a room's world is built from. A room gets its world when somebody first plays in
+/// it (the default room at start): one made through matchmaking that nobody joins (its
+/// seats expire) costs no bevy `World`, schedule, NPCs or auto-tuner, only its link and
+/// this. The creation options were checked when it was made ([`RoomShape`]).
+struct WorldRecipe {
+    game: Arc<dyn Game>,
+    sim: SimConfig,
+    /// The creation options, for the world's [`RoomOptions`].
+    options: Map<String, Value>,
+    /// The sim channels' receiving end: commands sent before the world is built wait in it.
+    inbox: SimInbox,
+    publish: RoomFrames,
+    /// How many clients the room holds: its world's weight in its tick batch.
+    seats: u32,
 }
 
 /// Where a room's world publishes: its snapshot ring, counted in its metrics.
