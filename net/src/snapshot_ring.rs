@@ -137,9 +137,6 @@ impl SharedSnapshot {
     /// A client whose frame has left the ring, with nothing changed since (a quiet
     /// client), still gets a delta: from the oldest frame kept, which holds the same
     /// state, labelled with the tick the client holds.
-    ///
-    /// Inlined, so that the in-sync case is a comparison and a load at the call site.
-    #[inline]
     pub fn snapshot_for(&self, ring: &SnapshotRing, holds: Option<u32>) -> Cow<'_, Bytes> {
         if holds.is_some()
             && holds == self.previous_tick
@@ -147,12 +144,6 @@ impl SharedSnapshot {
         {
             return Cow::Borrowed(in_sync);
         }
-        self.snapshot_behind(ring, holds)
-    }
-
-    /// [`SharedSnapshot::snapshot_for`] a client that is not in sync, or the first one.
-    #[inline(never)]
-    fn snapshot_behind(&self, ring: &SnapshotRing, holds: Option<u32>) -> Cow<'_, Bytes> {
         let baseline = holds.and_then(|holds| Some((holds, ring.baseline_for(holds)?)));
         self.encoding_from(baseline)
     }
