@@ -65,7 +65,8 @@ impl Batches {
         self.release(key);
         let seats = cadence.seats.max(1);
         let slot = self.pick_slot(cadence.period, seats);
-        *self.seats.entry((cadence.period, slot)).or_default() += seats;
+        let load = self.seats.entry((cadence.period, slot)).or_default();
+        *load = load.saturating_add(seats);
         self.placed.insert(key, Placement { period: cadence.period, slot, seats });
         self.next_tick(cadence.period, slot, not_before)
     }
@@ -94,7 +95,7 @@ impl Batches {
         let fitting = SPREAD
             .iter()
             .enumerate()
-            .filter(|(_, slot)| load(slot) + seats <= BATCH_SEATS)
+            .filter(|(_, slot)| load(slot).saturating_add(seats) <= BATCH_SEATS)
             .max_by_key(|(order, slot)| (load(slot), std::cmp::Reverse(*order)));
         match fitting {
             Some((_, &slot)) => slot,
@@ -151,6 +152,18 @@ mod tests {
         let arena = Cadence { period: PERIOD, seats: 400 };
         assert_eq!(batches.place(1, arena, start), start + PERIOD / 2, "the emptiest slot");
         assert_eq!(batches.place(2, small(), start), start, "small ones keep their batch");
+    }
+
+    #[test]
+    fn worlds_of_any_size_are_placed() {
+        let start = Instant::now();
+        let mut batches = Batches::default();
+        let huge = Cadence { period: PERIOD, seats: u32::MAX };
+        for key in 0..(u64::from(SLOTS) + 2) {
+            assert!(batches.place(key, huge, start) < start + PERIOD, "world {key}");
+        }
+        let tiny = Cadence { period: PERIOD, seats: 0 };
+        assert!(batches.place(99, tiny, start) < start + PERIOD);
     }
 
     #[test]
