@@ -11,9 +11,11 @@ pub struct NetConfig {
     pub ping_interval: Duration,
     /// Largest message a client may send; client messages are tens of bytes.
     pub max_message_bytes: usize,
-    /// Per-connection read buffer. Small on purpose: client traffic is light (a client
-    /// message is at most 1 KiB, an input about 40 bytes), and this buffer is allocated
-    /// for every idle connection (tungstenite's default is 128 KiB).
+    /// Per-connection read buffer, and the most one read takes from the socket. Small on
+    /// purpose: it is held by every idle connection (tungstenite's default is 128 KiB),
+    /// and client traffic is light: an input is about 40 bytes and a pong less, so each
+    /// still arrives in one read; only a larger message (a `Hello` with tokens, at most
+    /// `max_message_bytes`) takes a few, and the buffer grows to hold it while it arrives.
     pub read_buffer_bytes: usize,
     /// Kernel send buffer per connection. Bounded on purpose: what sits in it is already
     /// committed and goes stale while a slow client drains it; beyond it the session skips
@@ -61,7 +63,7 @@ impl Default for NetConfig {
             handshake_timeout: Duration::from_secs(5),
             ping_interval: Duration::from_secs(1),
             max_message_bytes: tickwire_protocol::decode::MAX_CLIENT_FRAME_BYTES,
-            read_buffer_bytes: 1024,
+            read_buffer_bytes: 128,
             send_buffer_bytes: Some(64 * 1024),
             max_sessions: 10_000,
             max_sessions_per_address: 64,

@@ -5,6 +5,7 @@
 //! with a `WebSocketConfig` sized for many light connections, and the session writes its
 //! own frames (see `session::outbox`).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -15,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use data_encoding::BASE64;
-use hyper::upgrade::{Parts, Upgraded};
+use hyper::upgrade::{OnUpgrade, Parts};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -116,17 +117,14 @@ impl Net {
             .read_buffer_size(net.inner.config.read_buffer_bytes)
             .max_message_size(Some(net.inner.config.max_message_bytes))
             .max_frame_size(Some(net.inner.config.max_message_bytes));
-        let inner = Arc::clone(&net.inner);
-        net.inner.sessions.spawn(async move {
-            let upgraded = match on_upgrade.await {
-                Ok(upgraded) => upgraded,
-                Err(error) => return warn!(peer = %socket.addr, %error, "WebSocket upgrade failed"),
-            };
-            let Some(stream) = tcp_stream(upgraded) else {
-                return warn!(peer = %socket.addr, "WebSocket upgrade not over TCP; closed");
-            };
-            session::run(inner, session_id, socket.addr, origin, stream, ws_config).await;
+        let start = Box::new(session::Start {
+            net: Arc::clone(&net.inner),
+            id: session_id,
+            peer: socket.addr,
+            origin,
+            config: ws_config,
         });
+        net.inner.sessions.spawn(session::run(start, on_upgrade));
 
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -152,13 +150,27 @@ impl Net {
     }
 }
 
-/// The TCP stream under an upgraded connection, and what hyper read of it past the
-/// upgrade request. Sessions write their socket directly, without waiting (see `fanout`),
-/// so they need the stream itself, not hyper's wrapper around it. The read-ahead is
-/// copied: hyper's `read_buf` shares its whole read buffer (8 KiB or more), which the
-/// session would otherwise hold for its life.
-fn tcp_stream(upgraded: Upgraded) -> Option<(TcpStream, Bytes)> {
-    let Parts { io, read_buf, .. } = upgraded.downcast::<TokioIo<TcpStream>>().ok()?;
+/// The TCP stream under the connection `upgrade` hands over once the `101` is sent, and
+/// what hyper read of it past the upgrade request; `None` (logged) if the upgrade failed.
+/// Sessions write their socket directly, without waiting (see `fanout`), so they need the
+/// stream itself, not hyper's wrapper around it. The read-ahead is copied: hyper's
+/// `read_buf` shares its whole read buffer (8 KiB or more), which the session would
+/// otherwise hold for its life.
+pub(crate) async fn upgraded_socket(
+    upgrade: OnUpgrade,
+    peer: SocketAddr,
+) -> Option<(TcpStream, Bytes)> {
+    let upgraded = match upgrade.await {
+        Ok(upgraded) => upgraded,
+        Err(error) => {
+            warn!(%peer, %error, "WebSocket upgrade failed");
+            return None;
+        }
+    };
+    let Ok(Parts { io, read_buf, .. }) = upgraded.downcast::<TokioIo<TcpStream>>() else {
+        warn!(%peer, "WebSocket upgrade not over TCP; closed");
+        return None;
+    };
     Some((io.into_inner(), Bytes::copy_from_slice(&read_buf)))
 }
 

@@ -12,12 +12,12 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use hyper::upgrade::OnUpgrade;
 use tickwire_protocol::{
     ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage, Welcome,
 };
 use tickwire_sim::{Joined, SendRefused, SessionId};
 use tokio::io::{AsyncReadExt, Chain};
-use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::timeout;
 use tokio_tungstenite::WebSocketStream;
@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, field, info, info_span, warn};
 
 use crate::admission::{Identity, Permit, origin_allowed};
-use crate::endpoint::Inner;
+use crate::endpoint::{Inner, upgraded_socket};
 use crate::fanout::ShardContext;
 use crate::log_throttle::LogThrottle;
 use crate::message_budget::MessageBudget;
@@ -79,82 +79,68 @@ impl Ending {
     }
 }
 
-/// Runs a session over `socket` to its end; `read_ahead` is what was read of the
-/// socket past the upgrade request.
-pub(crate) async fn run(
-    net: Arc<Inner>,
-    id: SessionId,
-    peer: SocketAddr,
-    origin: Option<String>,
-    (socket, read_ahead): (TcpStream, Bytes),
-    config: WebSocketConfig,
-) {
-    let span = info_span!("session", id, %peer);
-    async move {
-        let (read, write) = socket.into_split();
-        let read = std::io::Cursor::new(read_ahead).chain(read);
-        let budget = MessageBudget::new(
-            net.config.max_messages_per_second,
-            net.config.message_burst,
-            Instant::now(),
-        );
-        let read = ReadSide::new(read, budget);
-        let stream = WebSocketStream::from_raw_socket(read, Role::Server, Some(config)).await;
-        let shared = Arc::clone(&net); // Outlives the session, for the counts at its end.
-        let metrics = &shared.metrics;
-        metrics.sessions.increment(1.0);
-        metrics.sessions_opened.increment(1);
-        let delivery = Arc::new(Delivery::new(id, Box::new(write), net.config.idle_timeout));
-        let mut session = Session {
-            net,
-            id,
-            delivery,
-            stream,
-            room: None,
-            seated: false,
-            joined: false,
-            resume_token: None,
-            handed_over: None,
-            replaced: CancellationToken::new(),
-            events_after: 0,
-            timing: false,
-        };
-        let admitted = session.admit(peer, origin.as_deref());
-        let ending = match &admitted {
-            Ok(permit) => session.handshake_and_serve(permit).await,
-            Err((code, reason)) => Ending::close(*code, reason.clone()),
-        };
-        session.delivery.retire();
-        session.release(&ending, admitted.ok());
-        metrics.sessions.decrement(1.0);
-        let closing = match ending {
-            Ending::PeerClosed(goodbye) => {
-                log_goodbye(goodbye.as_ref());
-                Box::pin(session.reply_to_close(goodbye.as_ref())).await;
-                None
-            }
-            Ending::PeerLost => {
-                info!(lost = true, "session ended by the peer");
-                None
-            }
-            Ending::Replaced => Some((
-                CloseCode::Normal,
-                CloseReason::new("this session was resumed by a new connection"),
-            )),
-            Ending::Silent(reason) => Some((CloseCode::PolicyViolation, reason.into())),
-            Ending::Close(code, reason) => Some((code, reason)),
-        };
-        metrics.closed(closing.as_ref().map(|(code, _)| *code));
-        if let Some((code, reason)) = closing {
-            log_closing(code, &reason, &session.net.refusal_log);
-            // Boxed, like the handshake: states a session passes through once would
-            // otherwise add to the size of every live session's task.
-            Box::pin(session.close(code, reason)).await;
-        }
-    }
-    .instrument(span)
-    .await;
+/// What a session starts from, made by the endpoint before the upgrade completes. Boxed
+/// and taken apart once the socket is there: a session's task keeps no copy of it.
+pub(crate) struct Start {
+    pub(crate) net: Arc<Inner>,
+    pub(crate) id: SessionId,
+    pub(crate) peer: SocketAddr,
+    pub(crate) origin: Option<String>,
+    pub(crate) config: WebSocketConfig,
 }
+
+/// Runs a session to its end, once `upgrade` hands over its socket.
+///
+/// A session's task lives as long as its connection, so its future is kept small (see
+/// `open`, `handshake_and_serve` and `finish`): what a session passes through once (the
+/// upgrade, the handshake, the goodbye) is boxed while it runs, and the task holds the
+/// serving state alone.
+pub(crate) async fn run(start: Box<Start>, upgrade: OnUpgrade) {
+    let span = info_span!("session", id = start.id, peer = %start.peer);
+    let Some((session, admitted)) = Box::pin(open(start, upgrade)).instrument(span.clone()).await
+    else {
+        return;
+    };
+    session.live(admitted).instrument(span).await;
+}
+
+/// Takes the socket over from hyper and makes the session, counted open, with its
+/// admission: a slot, or why it gets none. `None` if the upgrade failed.
+async fn open(start: Box<Start>, upgrade: OnUpgrade) -> Option<(Box<Session>, Admitted)> {
+    let Start { net, id, peer, origin, config } = *start;
+    let (socket, read_ahead) = upgraded_socket(upgrade, peer).await?;
+    let (read, write) = socket.into_split();
+    let read = std::io::Cursor::new(read_ahead).chain(read);
+    let budget = MessageBudget::new(
+        net.config.max_messages_per_second,
+        net.config.message_burst,
+        Instant::now(),
+    );
+    let read = ReadSide::new(read, budget);
+    let stream = WebSocketStream::from_raw_socket(read, Role::Server, Some(config)).await;
+    net.metrics.sessions.increment(1.0);
+    net.metrics.sessions_opened.increment(1);
+    let delivery = Arc::new(Delivery::new(id, Box::new(write), net.config.idle_timeout));
+    let session = Box::new(Session {
+        net,
+        id,
+        delivery,
+        stream,
+        room: None,
+        seated: false,
+        joined: false,
+        resume_token: None,
+        handed_over: None,
+        replaced: CancellationToken::new(),
+        events_after: 0,
+        timing: false,
+    });
+    let admitted = session.admit(peer, origin.as_deref());
+    Some((session, admitted))
+}
+
+/// A session slot, or the close code and reason of a refusal.
+type Admitted = Result<Permit, (CloseCode, String)>;
 
 struct Session {
     net: Arc<Inner>,
@@ -185,8 +171,51 @@ struct Session {
 }
 
 impl Session {
+    /// The session from its admission to its end: handshake and serving, then the
+    /// accounts and the goodbye. The session is boxed: an async function keeps a copy of
+    /// what it is given by value beside the argument itself.
+    async fn live(mut self: Box<Self>, admitted: Admitted) {
+        let ending = match &admitted {
+            Ok(permit) => self.handshake_and_serve(permit).await,
+            Err((code, reason)) => Ending::close(*code, reason.clone()),
+        };
+        self.delivery.retire();
+        self.release(&ending, admitted.ok());
+        self.net.metrics.sessions.decrement(1.0);
+        // Boxed, like the handshake: states a session passes through once would
+        // otherwise add to the size of every live session's task.
+        Box::pin(self.finish(ending)).await;
+    }
+
+    /// Says goodbye as `ending` calls for: answers the peer's close, or closes with a
+    /// code and reason; a lost peer gets nothing.
+    async fn finish(mut self: Box<Self>, ending: Ending) {
+        let closing = match ending {
+            Ending::PeerClosed(goodbye) => {
+                log_goodbye(goodbye.as_ref());
+                self.reply_to_close(goodbye.as_ref()).await;
+                None
+            }
+            Ending::PeerLost => {
+                info!(lost = true, "session ended by the peer");
+                None
+            }
+            Ending::Replaced => Some((
+                CloseCode::Normal,
+                CloseReason::new("this session was resumed by a new connection"),
+            )),
+            Ending::Silent(reason) => Some((CloseCode::PolicyViolation, reason.into())),
+            Ending::Close(code, reason) => Some((code, reason)),
+        };
+        self.net.metrics.closed(closing.as_ref().map(|(code, _)| *code));
+        if let Some((code, reason)) = closing {
+            log_closing(code, &reason, &self.net.refusal_log);
+            (*self).close(code, reason).await;
+        }
+    }
+
     /// Checks the origin and takes a session slot.
-    fn admit(&self, peer: SocketAddr, origin: Option<&str>) -> Result<Permit, (CloseCode, String)> {
+    fn admit(&self, peer: SocketAddr, origin: Option<&str>) -> Admitted {
         if !origin_allowed(&self.net.config.allowed_origins, origin) {
             return Err((
                 CloseCode::OriginNotAllowed,
@@ -258,7 +287,7 @@ impl Session {
                     Ok(joined) => joined,
                     Err(ending) => return ending,
                 };
-                self.serve(joined, &room).await
+                self.serve(&joined, &room).await
             } => ending,
             () = shutdown.cancelled() => Ending::close(CloseCode::GoingAway, "server is shutting down"),
             () = replaced.cancelled() => Ending::Replaced,
@@ -443,7 +472,7 @@ impl Session {
     /// a congested socket never stops inputs from being read, and a flood of inputs never
     /// delays a snapshot. New frames are written by the room's fan-out, which this joins
     /// (see `fanout`). Whichever side ends first ends the session.
-    async fn serve(&mut self, joined: Joined, room: &Arc<RoomLink>) -> Ending {
+    async fn serve(&mut self, joined: &Joined, room: &Arc<RoomLink>) -> Ending {
         let Self { net, id, delivery, stream, events_after, timing, handed_over, .. } = self;
         let (net, id, state) = (&**net, *id, &delivery.state);
         debug!(actor_id = joined.actor_id, "serving");
@@ -506,7 +535,7 @@ impl Session {
 
         let patience = net.config.idle_timeout;
         let writer =
-            SnapshotWriter::new(Arc::clone(room), &joined, *events_after, patience).timing(*timing);
+            SnapshotWriter::new(Arc::clone(room), joined, *events_after, patience).timing(*timing);
         delivery.serve_with(writer);
         let shard = ShardContext {
             frames: room.snapshots.clone(),
@@ -519,7 +548,9 @@ impl Session {
         let ending = tokio::select! {
             ending = reader => ending,
             ending = writing => match ending {
-                Ending::PeerLost => ending_after_failed_write(stream, &net.metrics).await,
+                // Boxed: a session ends once, and the search would otherwise add to
+                // the size of every session's task.
+                Ending::PeerLost => Box::pin(ending_after_failed_write(stream, &net.metrics)).await,
                 ending => ending,
             },
         };
@@ -622,3 +653,23 @@ fn log_closing(code: CloseCode, reason: &CloseReason, refusal_log: &LogThrottle)
 /// has little in flight by then (the rest of a refused message, a last input); a peer
 /// that keeps sending is flooding, and costs the server no more than this.
 const LINGER_DISCARD_BYTES: usize = 64 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The size of the future `f` returns, without calling it.
+    fn future_size<A, B, F>(_: fn(A, B) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    #[test]
+    fn a_session_task_holds_little_more_than_its_serving_state() {
+        // Every connection's task holds this future for its whole life. It was 2.6 KiB
+        // while it kept the upgrade's arguments and a second copy of the session; the
+        // serving state (the reader, the session's own writing, the shutdown and resume
+        // signals) is about 1.1 KiB of it.
+        let size = future_size(run);
+        assert!(size <= 1536, "a session's future should stay small: {size} bytes");
+    }
+}

@@ -230,7 +230,9 @@ impl Delivery {
                 core.blocked = true;
                 core.writer.as_ref().map(SnapshotWriter::snapshot_interval)
             };
-            self.write_out(interval).await?;
+            // Boxed: a write the socket did not take whole is rare, and its timers would
+            // otherwise add to the size of every session's task.
+            Box::pin(self.write_out(interval)).await?;
         }
     }
 
