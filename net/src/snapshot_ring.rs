@@ -26,6 +26,11 @@ use tokio::sync::watch;
 /// A published world snapshot and its encodings, made on first use and shared.
 #[derive(Debug, Default)]
 pub struct SharedSnapshot {
+    /// The frame's tick.
+    tick: u32,
+    /// The replicated state at that tick. A frame that changed no actor shares the state of
+    /// the frame before it, so a still world keeps one state however long the ring is
+    /// (its `tick` field is then that of the first frame in the run: use `Self::tick`).
     frame: Arc<WorldSnapshot>,
     /// Wall clock when the sim published the frame, microseconds since the Unix epoch:
     /// what `SnapshotTiming` tells clients that measure delivery latency.
@@ -39,8 +44,9 @@ pub struct SharedSnapshot {
     /// This frame's own events as a `GameEvents` message (none if there are none): what
     /// every in-sync session sends, encoded once.
     own_events: OnceLock<Option<Bytes>>,
-    /// Each player's newest applied input, by session, sorted by session.
-    input_acks: Vec<(SessionId, u32)>,
+    /// Each player's newest applied input, by session, sorted by session; shared with the
+    /// frame before when no player's changed.
+    input_acks: Arc<Vec<(SessionId, u32)>>,
     full: OnceLock<Bytes>,
     /// The tick of the frame published just before this one: the baseline of every
     /// in-sync session, served lock-free from `from_previous`.
@@ -60,16 +66,24 @@ impl SharedSnapshot {
     /// Wraps what the sim published, after `previous` (the frame published before it).
     pub fn new(publication: Publication, previous: Option<&SharedSnapshot>) -> Self {
         let Publication { snapshot: frame, settings, events, input_acks } = publication;
-        let changed_at = match previous {
-            Some(previous) if events.is_empty() && frame.same_actors(&previous.frame) => {
-                previous.changed_at
+        let tick = frame.tick;
+        let same_state = previous.filter(|previous| frame.same_actors(&previous.frame));
+        let changed_at = match same_state {
+            Some(previous) if events.is_empty() => previous.changed_at,
+            _ => tick,
+        };
+        let frame = same_state.map_or(frame, |previous| Arc::clone(&previous.frame));
+        let input_acks = match previous {
+            Some(previous) if *previous.input_acks == input_acks => {
+                Arc::clone(&previous.input_acks)
             }
-            _ => frame.tick,
+            _ => Arc::new(input_acks),
         };
         let published_unix_us = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| u64::try_from(since.as_micros()).unwrap_or(u64::MAX));
         Self {
+            tick,
             frame,
             published_unix_us,
             timing: OnceLock::new(),
@@ -87,7 +101,7 @@ impl SharedSnapshot {
 
     /// The frame's tick.
     pub fn tick(&self) -> u32 {
-        self.frame.tick
+        self.tick
     }
 
     /// The `SnapshotTiming` message for this frame (when the sim published it), encoded
@@ -181,13 +195,14 @@ impl SharedSnapshot {
     /// The same frame without its encodings (they are made again on first use).
     fn without_encodings(&self) -> Self {
         Self {
+            tick: self.tick,
             frame: Arc::clone(&self.frame),
             published_unix_us: self.published_unix_us,
             timing: OnceLock::new(),
             settings: self.settings,
             events: self.events.clone(),
             own_events: OnceLock::new(),
-            input_acks: self.input_acks.clone(),
+            input_acks: Arc::clone(&self.input_acks),
             full: OnceLock::new(),
             previous_tick: self.previous_tick,
             changed_at: self.changed_at,
@@ -209,12 +224,12 @@ impl SharedSnapshot {
 
     /// Encodes this frame as a delta from `baseline`'s state, for a client holding the
     /// frame of tick `holds` (the same state), or as a full snapshot.
-    fn encode(&self, baseline: Option<&WorldSnapshot>, holds: u32) -> Bytes {
-        let mut snapshot = Snapshot::diff(baseline, &self.frame);
-        if snapshot.baseline_tick.is_some() {
-            snapshot.baseline_tick = Some(holds);
+    fn encode(&self, baseline: Option<&Arc<WorldSnapshot>>, holds: u32) -> Bytes {
+        if baseline.is_some_and(|baseline| Arc::ptr_eq(baseline, &self.frame)) {
+            return self.empty_delta(holds);
         }
-        ServerMessage::Snapshot(snapshot).encode()
+        let baseline = baseline.map(|baseline| (&**baseline, holds));
+        ServerMessage::Snapshot(Snapshot::diff_at(baseline, &self.frame, self.tick)).encode()
     }
 }
 
@@ -455,6 +470,40 @@ mod tests {
             panic!("a snapshot should be sent");
         };
         assert_eq!(full.baseline_tick, None, "after a change the client missed: a full one");
+    }
+
+    #[test]
+    fn frames_that_change_nothing_share_one_state_and_still_encode_their_own_tick() {
+        let (mut publisher, views) = SnapshotPublisher::new(8);
+        let acks = |sequence| vec![(7, sequence)];
+        for tick in 1..=5 {
+            let x = if tick < 3 { 5 } else { 9 };
+            publisher
+                .publish(Publication { input_acks: acks(1), ..publication_of(frame_at(tick, x)) });
+        }
+        let ring = views.borrow().clone();
+        let frame = |tick| ring.get(tick).expect("in the ring");
+        assert!(Arc::ptr_eq(&frame(1).frame, &frame(2).frame), "still: one state");
+        assert!(!Arc::ptr_eq(&frame(2).frame, &frame(3).frame), "moved: a new state");
+        assert!(Arc::ptr_eq(&frame(3).frame, &frame(5).frame));
+        assert!(Arc::ptr_eq(&frame(1).input_acks, &frame(5).input_acks), "acks shared too");
+        assert_eq!(frame(5).tick(), 5, "a shared state keeps the frame's own tick");
+
+        let newest = ring.newest().expect("frames were published");
+        let decode = |message: Bytes| match ServerMessage::decode(&message) {
+            Ok(ServerMessage::Snapshot(snapshot)) => snapshot,
+            other => panic!("a snapshot should be sent: {other:?}"),
+        };
+        let full = decode(newest.snapshot_from(None));
+        assert_eq!((full.tick, full.baseline_tick), (5, None));
+        let across = decode(newest.snapshot_from(Some(frame(2))));
+        assert_eq!((across.tick, across.baseline_tick), (5, Some(2)));
+        let mut held = (*frame_at(2, 5)).clone();
+        held.apply(&across).expect("the client can apply it");
+        assert_eq!(held, *frame_at(5, 9), "a delta across the change reaches the newest state");
+        let within = decode(newest.snapshot_from(Some(frame(4))));
+        assert_eq!((within.tick, within.baseline_tick), (5, Some(4)));
+        assert!(within.moved.is_empty() && within.spawned.is_empty(), "nothing changed since 4");
     }
 
     #[test]

@@ -17,21 +17,28 @@ impl Snapshot {
     /// baseline that cannot serve (another quantisation, not older than `current`, more
     /// than 65535 ticks older), the result is a full snapshot.
     pub fn diff(baseline: Option<&WorldState>, current: &WorldState) -> Self {
+        Self::diff_at(baseline.map(|baseline| (baseline, baseline.tick)), current, current.tick)
+    }
+
+    /// [`Snapshot::diff`] with the ticks given apart from the states: `current` is the
+    /// state at `tick`, and `baseline` the state at the tick paired with it. A server that
+    /// keeps one state for a run of frames that changed nothing labels it this way.
+    pub fn diff_at(baseline: Option<(&WorldState, u32)>, current: &WorldState, tick: u32) -> Self {
         let mut snapshot = Self {
-            tick: current.tick,
+            tick,
             baseline_tick: None,
             steps_per_unit: current.steps_per_unit,
             ..Self::default()
         };
-        let Some(baseline) = baseline.filter(|baseline| {
-            let age = tick::since(current.tick, baseline.tick);
+        let Some((baseline, baseline_tick)) = baseline.filter(|&(baseline, baseline_tick)| {
+            let age = tick::since(tick, baseline_tick);
             baseline.steps_per_unit == current.steps_per_unit
                 && (1..=u32::from(u16::MAX)).contains(&age)
         }) else {
             snapshot.spawned = current.rows().collect();
             return snapshot;
         };
-        snapshot.baseline_tick = Some(baseline.tick);
+        snapshot.baseline_tick = Some(baseline_tick);
 
         if baseline.ids() == current.ids() {
             // The common case: nobody spawned or despawned; compare the columns in step.
