@@ -1,4 +1,4 @@
-//! [`Batches`]: which worlds of the same tick length tick together.
+//! `Batches`: which worlds of the same tick length tick together.
 //!
 //! A world's frame wakes the network side: its writer shard's task, and with it a runtime
 //! thread that was asleep. A process of many small rooms whose ticks fall anywhere in the
@@ -8,7 +8,7 @@
 //! less CPU measured; see BENCHMARKS.md). A batch is bounded by seats, [`BATCH_SEATS`], so its writes
 //! take about one writer shard's pass and no room waits behind more than that: a big
 //! room ticks alone, small rooms share. Batches of one tick length sit at different
-//! offsets in the period ([`SLOTS`] of them, filled far apart first), so the load stays
+//! offsets in the period (`SLOTS` of them, filled far apart first), so the load stays
 //! spread over the period as batches multiply.
 //!
 //! Pure: the pool passes instants in, so the placement rules are unit-tested with
