@@ -18,10 +18,10 @@
 //! its queue is long (a 64 KiB buffer holds 16 s of a 4 KiB/s client's stream). Before
 //! a snapshot the session looks at the queue (unless even everything written since the
 //! last look, [`LOOK_INTERVAL`] ago at most, could not matter) and the throttle measures
-//! the client's drain rate ([`DrainMeter`]); while the queue holds more than [`MAX_QUEUE_DELAY`] of
-//! it (beyond the round trip), the snapshot is held back and counts as congestion, so
-//! the interval grows before the buffer fills and what a client reads is never much
-//! older than that. Only a client that cannot hold even the slowest interval (it drains
+//! the client's drain rate ([`DrainMeter`]); while the queue holds more than
+//! [`MAX_QUEUE_DELAY`] of it (beyond the round trip), the snapshot is held back and counts
+//! as congestion, so the interval grows before the buffer fills and what a client reads
+//! is never much older than that. Only a client that cannot hold even the slowest interval (it drains
 //! less than its snapshots need at [`MAX_CONGESTION_FACTOR`]) for a whole patience
 //! period is too slow, and is closed saying so.
 
