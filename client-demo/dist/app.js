@@ -9,7 +9,7 @@ var CLOSE_CODES = [
   { code: 1007, name: "invalid_payload", retry: "never", meaning: "the client sent invalid UTF-8 (in a text frame or a close reason)" },
   { code: 1008, name: "policy_violation", retry: "backoff", meaning: "no Hello within the handshake timeout, nothing sent or read within the idle timeout, reading too slowly for even the slowest snapshot rate, or a message not whole within 2 s" },
   { code: 1009, name: "message_too_big", retry: "never", meaning: "the client sent a message larger than the limit" },
-  { code: 1011, name: "internal_error", retry: "backoff", meaning: "the server hit an internal error and dropped the session" },
+  { code: 1011, name: "internal_error", retry: "backoff", meaning: "the server hit an internal error and dropped the session, or the room's game failed and its room is gone" },
   { code: 1013, name: "server_full", retry: "backoff", meaning: "the server is at its session limit" },
   { code: 4e3, name: "version_mismatch", retry: "never", meaning: "the client speaks another protocol version" },
   { code: 4001, name: "unauthorized", retry: "never", meaning: "the auth token is missing, invalid or expired" },

@@ -16,7 +16,6 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tickwire_protocol::CloseCode;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -99,7 +98,7 @@ impl FanOut {
             tokio::select! {
                 changed = frames.changed() => {
                     if changed.is_err() {
-                        self.room_gone(index, &sessions);
+                        self.room_gone(index, &sessions, &frames.borrow());
                         return;
                     }
                 }
@@ -127,12 +126,13 @@ impl FanOut {
         shard.running
     }
 
-    /// The room's frames ended (the sim stopped): every session of the shard ends.
-    fn room_gone(&self, index: usize, sessions: &[Arc<Delivery>]) {
+    /// The room's frames ended (its world stopped, or failed): every session of the
+    /// shard ends.
+    fn room_gone(&self, index: usize, sessions: &[Arc<Delivery>], last: &SnapshotRing) {
         let mut shard = self.shard(index);
         shard.running = false;
         for session in sessions.iter().chain(&shard.joining) {
-            session.end(Ending::close(CloseCode::GoingAway, "server is shutting down"));
+            session.end(Ending::world_gone(last));
         }
     }
 }

@@ -33,6 +33,7 @@ use crate::log_throttle::LogThrottle;
 use crate::message_budget::MessageBudget;
 use crate::resume::{Previous, Successor};
 use crate::room::{Arrival, Destination, RoomLink};
+use crate::snapshot_ring::SnapshotRing;
 use tickwire_protocol::Untrusted;
 
 mod close_reason;
@@ -76,6 +77,19 @@ pub(crate) enum Ending {
 impl Ending {
     pub(crate) fn close(code: CloseCode, reason: impl Into<CloseReason>) -> Self {
         Self::Close(code, reason.into())
+    }
+
+    /// How a session ends once its room's world is gone (`frames` is the room's last
+    /// ring): its game failed, or the server is stopping.
+    pub(crate) fn world_gone(frames: &SnapshotRing) -> Self {
+        if frames.failed() {
+            Self::close(
+                CloseCode::InternalError,
+                "the room's game failed: ask the matchmaker for another room",
+            )
+        } else {
+            Self::close(CloseCode::GoingAway, "server is shutting down")
+        }
     }
 }
 
@@ -386,7 +400,7 @@ impl Session {
         identity: &Identity,
         permit: &Permit,
     ) -> Result<(Joined, Option<Previous>), Ending> {
-        let stopped = || Ending::close(CloseCode::GoingAway, "server is shutting down");
+        let stopped = || Ending::world_gone(&room.snapshots().borrow());
         let successor = Successor { session: self.id, live: self.replaced.clone() };
         let redemption = room.resume.redeem(token, identity, successor);
         self.handed_over = redemption.handed_over;
@@ -505,10 +519,7 @@ impl Session {
                                 debug!(dropped, "input queue full; input dropped");
                             }
                             Err(SendRefused::Stopped) => {
-                                return Ending::close(
-                                    CloseCode::GoingAway,
-                                    "server is shutting down",
-                                );
+                                return Ending::world_gone(&room.snapshots().borrow());
                             }
                         }
                     }

@@ -237,9 +237,16 @@ impl SharedSnapshot {
 #[derive(Debug, Default)]
 pub struct SnapshotRing {
     frames: Vec<Arc<SharedSnapshot>>,
+    /// The room's game failed: no frame follows ([`SnapshotPublisher::fail`]).
+    failed: bool,
 }
 
 impl SnapshotRing {
+    /// Whether the room's game failed, so that no frame follows.
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
     /// The newest frame, if any was published yet.
     pub fn newest(&self) -> Option<&Arc<SharedSnapshot>> {
         self.frames.last()
@@ -388,9 +395,22 @@ impl SnapshotPublisher {
         self.send_view(false);
     }
 
+    /// The room's game failed and its world is about to be dropped (and this publisher
+    /// with it): marks the ring, so the sessions ended then are told the room failed, not
+    /// that the server is stopping.
+    pub fn fail(&mut self) {
+        // Wakes nobody: dropping the publisher right after does, with the ring marked.
+        self.views.send_if_modified(|current| {
+            let frames = current.frames.clone();
+            *current = Arc::new(SnapshotRing { frames, failed: true });
+            false
+        });
+    }
+
     /// Publishes the ring as it is now, waking the sessions if `wakes`.
     fn send_view(&mut self, wakes: bool) {
-        let view = Arc::new(SnapshotRing { frames: self.frames.iter().cloned().collect() });
+        let frames = self.frames.iter().cloned().collect();
+        let view = Arc::new(SnapshotRing { frames, failed: false });
         self.views.send_if_modified(|current| {
             *current = view;
             wakes

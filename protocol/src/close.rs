@@ -57,7 +57,7 @@ pub const CLOSE_CODES: &[CloseCodeInfo] = &[
     row(1007, "invalid_payload", Retry::Never, "the client sent invalid UTF-8 (in a text frame or a close reason)"),
     row(1008, "policy_violation", Retry::Backoff, "no Hello within the handshake timeout, nothing sent or read within the idle timeout, reading too slowly for even the slowest snapshot rate, or a message not whole within 2 s"),
     row(1009, "message_too_big", Retry::Never, "the client sent a message larger than the limit"),
-    row(1011, "internal_error", Retry::Backoff, "the server hit an internal error and dropped the session"),
+    row(1011, "internal_error", Retry::Backoff, "the server hit an internal error and dropped the session, or the room's game failed and its room is gone"),
     row(1013, "server_full", Retry::Backoff, "the server is at its session limit"),
     row(4000, "version_mismatch", Retry::Never, "the client speaks another protocol version"),
     row(4001, "unauthorized", Retry::Never, "the auth token is missing, invalid or expired"),
@@ -97,7 +97,8 @@ pub enum CloseCode {
     PolicyViolation,
     /// The peer sent a message larger than the limit.
     MessageTooBig,
-    /// The server hit an internal error and dropped the session.
+    /// The server hit an internal error and dropped the session, or the room's game
+    /// failed (panicked) and its room is gone.
     InternalError,
     /// The server is at its session limit; try again later.
     ServerFull,

@@ -71,6 +71,7 @@ fn room(burn: Duration) -> impl Ticking {
         autotuner: None,
         stats: Arc::new(WorldStats::default()),
         seats: 5,
+        span: tracing::Span::none(),
     };
     WorldLoop::new(simulation, inbox, |_| {}, options, Instant::now())
 }

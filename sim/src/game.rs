@@ -6,6 +6,12 @@
 //! its type, so it is called once per room: any `Fn(&mut Simulation)` is a game, a
 //! closure included. A room's creation options are in the world as
 //! [`RoomOptions`](crate::resources::RoomOptions) when the game builds it.
+//!
+//! A game is code the server does not control: [`build_contained`] keeps a panic in its
+//! `build` from unwinding into the caller (the pool does the same for its ticks).
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
 
 use crate::simulation::Simulation;
 
@@ -21,5 +27,48 @@ where
 {
     fn build(&self, simulation: &mut Simulation) {
         self(simulation);
+    }
+}
+
+/// A game panicked while building a world.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the game panicked while building the world: {message}")]
+pub struct GamePanicked {
+    /// What the panic said.
+    pub message: String,
+}
+
+/// Builds `game` into `simulation`, containing a panic: a bug in one game refuses its
+/// room instead of unwinding through whoever asked for the room.
+///
+/// # Errors
+/// [`GamePanicked`], with the panic's message; `simulation` is then unfit to run.
+pub fn build_contained(game: &dyn Game, simulation: &mut Simulation) -> Result<(), GamePanicked> {
+    panic::catch_unwind(AssertUnwindSafe(|| game.build(simulation)))
+        .map_err(|payload| GamePanicked { message: panic_message(payload.as_ref()).to_owned() })
+}
+
+/// What a panic said, if it said it as text (`panic!` with or without formatting).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+        (Some(message), _) => message,
+        (_, Some(message)) => message,
+        _ => "(no message)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SimConfig;
+
+    #[test]
+    fn a_panic_in_build_comes_back_as_an_error_with_its_message() {
+        let mut simulation = Simulation::new(SimConfig::default());
+        let fine = build_contained(&|_: &mut Simulation| {}, &mut simulation);
+        assert_eq!(fine, Ok(()));
+        let broken = |_: &mut Simulation| panic!("no map named {:?}", "dust");
+        let error = build_contained(&broken, &mut simulation).expect_err("it panicked");
+        assert_eq!(error.message, "no map named \"dust\"");
     }
 }

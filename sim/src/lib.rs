@@ -76,7 +76,7 @@ pub mod systems;
 pub use autotune::{AutotuneConfig, Autotuner};
 pub use batches::{BATCH_SEATS, Cadence};
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
-pub use game::Game;
+pub use game::{Game, GamePanicked, build_contained};
 pub use metrics::{SimMetrics, WORLD_TICK_BUCKETS, WorldStats, WorldStatsSnapshot};
 pub use pool::{SimPool, Ticking, WorldKey};
 pub use runner::{Publication, Publish, RunnerOptions, SimThread, WorldLoop};

@@ -67,6 +67,7 @@ pub struct SimMetrics {
     pub(crate) detached_inputs: Counter,
     pub(crate) autotune_degrades: Counter,
     pub(crate) autotune_restores: Counter,
+    worlds_failed: Counter,
     settings: [Gauge; 7],
 }
 
@@ -132,6 +133,12 @@ impl SimMetrics {
                 &[("direction", "restore")],
                 "Settings changes made by auto-tuning, by direction.",
             ),
+            worlds_failed: counter(
+                recorder,
+                "tickwire_worlds_failed_total",
+                &[],
+                "Worlds dropped because their game panicked, in a tick or while building them.",
+            ),
             settings: [
                 setting("tick_rate_hz"),
                 setting("broadcast_every"),
@@ -157,6 +164,7 @@ impl SimMetrics {
             detached_inputs: Counter::noop(),
             autotune_degrades: Counter::noop(),
             autotune_restores: Counter::noop(),
+            worlds_failed: Counter::noop(),
             settings: std::array::from_fn(|_| Gauge::noop()),
         }
     }
@@ -166,6 +174,11 @@ impl SimMetrics {
     /// in its [`WorldStats`].
     pub fn without_settings(&self) -> Self {
         Self { settings: std::array::from_fn(|_| Gauge::noop()), ..self.clone() }
+    }
+
+    /// Counts a world dropped because its game panicked.
+    pub fn world_failed(&self) {
+        self.worlds_failed.increment(1);
     }
 
     /// Reports the settings in force.
@@ -231,6 +244,7 @@ pub struct WorldStats {
     actors: AtomicU64,
     tick_rate_hz: AtomicU64,
     locked_by_game: AtomicBool,
+    failed: AtomicBool,
 }
 
 /// A copy of [`WorldStats`] at one moment.
@@ -275,6 +289,17 @@ impl WorldStats {
     /// Whether the game locked its room against new players, as of its last tick.
     pub fn locked_by_game(&self) -> bool {
         self.locked_by_game.load(Relaxed)
+    }
+
+    /// Marks the world failed: its game panicked (in a tick or while building it), and
+    /// the world is gone.
+    pub fn record_failed(&self) {
+        self.failed.store(true, Relaxed);
+    }
+
+    /// Whether the world's game panicked and the world is gone.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Relaxed)
     }
 
     pub(crate) fn record_tick_rate(&self, tick_rate_hz: u16) {

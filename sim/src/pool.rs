@@ -13,9 +13,13 @@
 //!
 //! The agenda is pure (callers pass `now`), so the scheduling rules are unit-tested with
 //! instants of the tests' own; the threads around it only wait, step and put back.
+//!
+//! A world whose tick panics (a bug in its game) is told and dropped; the thread lives on
+//! and steps the others, so one room's bug never stops another room.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Instant;
@@ -23,6 +27,7 @@ use std::time::Instant;
 use tracing::warn;
 
 use crate::batches::{Batches, Cadence};
+use crate::game::panic_message;
 
 /// A world the pool steps.
 pub trait Ticking: Send + 'static {
@@ -45,6 +50,12 @@ pub trait Ticking: Send + 'static {
     /// The world was just parked: it may let go of what only a stepped world needs (it
     /// runs under the pool's lock, so it must be quick).
     fn parked(&mut self) {}
+
+    /// Its tick panicked with `message`: its state cannot be trusted, so the pool drops it
+    /// right after this, which should tell whoever waits on it why.
+    fn panicked(&mut self, message: &str) {
+        let _ = message;
+    }
 }
 
 /// Names a world in the pool.
@@ -334,13 +345,24 @@ fn work(shared: &Shared) {
             }
         };
         drop(state);
-        let due = world.tick(Instant::now());
+        let due = tick_contained(world.as_mut());
         state = shared.lock();
         let finished = state.agenda.stepped(key, world, due);
         if finished.is_some() {
             drop(state);
             drop(finished); // A world's teardown runs outside the lock.
             state = shared.lock();
+        }
+    }
+}
+
+/// Steps `world`, containing a panic in its tick: the world is told, and finished.
+fn tick_contained(world: &mut dyn Ticking) -> Option<Instant> {
+    match panic::catch_unwind(AssertUnwindSafe(|| world.tick(Instant::now()))) {
+        Ok(due) => due,
+        Err(payload) => {
+            world.panicked(panic_message(payload.as_ref()));
+            None
         }
     }
 }
@@ -595,6 +617,47 @@ mod tests {
         for ticks in ticks {
             assert_eq!(ticks.load(Ordering::Relaxed), 6, "each world should tick exactly 6 times");
         }
+        pool.stop();
+    }
+
+    /// A world whose game panics at its third tick, and says what it was told.
+    struct Fragile {
+        ticks: u32,
+        told: Arc<Mutex<Option<String>>>,
+    }
+
+    impl Ticking for Fragile {
+        fn tick(&mut self, now: Instant) -> Option<Instant> {
+            self.ticks += 1;
+            assert!(self.ticks < 3, "the game's bug at tick {}", self.ticks);
+            Some(now + Duration::from_millis(1))
+        }
+
+        fn panicked(&mut self, message: &str) {
+            *self.told.lock().unwrap_or_else(PoisonError::into_inner) = Some(message.to_owned());
+        }
+    }
+
+    #[test]
+    fn a_world_whose_tick_panics_is_dropped_and_the_thread_steps_the_others() {
+        let pool = SimPool::new(1).expect("the thread should start");
+        let told = Arc::new(Mutex::new(None));
+        let now = Instant::now();
+        pool.insert(Fragile { ticks: 0, told: Arc::clone(&told) }, now);
+        let (healthy, ticks) = counting(1, u32::MAX);
+        pool.insert(healthy, now);
+        // Bounded wait: the panic comes at the fragile world's third tick, about 2 ms in.
+        let until = Instant::now() + Duration::from_secs(10);
+        while (pool.len() > 1 || ticks.load(Ordering::Relaxed) < 50) && Instant::now() < until {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(pool.len(), 1, "the panicking world should be dropped");
+        let told = told.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        assert_eq!(told.as_deref(), Some("the game's bug at tick 3"));
+        assert!(
+            ticks.load(Ordering::Relaxed) >= 50,
+            "the only thread should go on stepping the healthy world"
+        );
         pool.stop();
     }
 }

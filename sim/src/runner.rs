@@ -6,12 +6,17 @@
 //!
 //! Each tick is measured (drain, schedule, frame) for the metrics and the auto-tuner,
 //! whose changes land at the next tick boundary like any other settings change.
+//!
+//! A tick runs in the world's span, so its log lines name its room. A tick whose game
+//! panics ends the world: logged, counted, and told to its [`Publish`] so the network
+//! side can close its players with a reason.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tickwire_protocol::untrusted::Untrusted;
 use tickwire_protocol::{GameEvent, Settings};
-use tracing::{info, warn};
+use tracing::{Span, error, info, warn};
 
 use crate::WorldSnapshot;
 use crate::autotune::Autotuner;
@@ -44,6 +49,10 @@ pub trait Publish: Send + 'static {
     /// The world was parked: nobody is connected, so what was kept only for sessions (old
     /// frames, their encodings) may go. Runs under the sim pool's lock: keep it quick.
     fn parked(&mut self) {}
+
+    /// The world's game panicked, and the world is dropped right after this: no frame
+    /// follows. Sessions waiting on it should be told why.
+    fn failed(&mut self) {}
 }
 
 impl<F: FnMut(Publication) + Send + 'static> Publish for F {
@@ -66,6 +75,8 @@ pub struct RunnerOptions {
     /// How many clients the world holds at most: its weight in the batch of worlds it
     /// ticks with (see [`crate::batches`]).
     pub seats: u32,
+    /// The span its ticks run in, so their log lines say which world (a room's names it).
+    pub span: Span,
 }
 
 /// A running sim thread: a [`SimPool`] of one thread stepping one world. Dropping it
@@ -127,7 +138,7 @@ impl<P: Publish> WorldLoop<P> {
         let settings = simulation.settings();
         options.metrics.record_settings(&settings);
         options.stats.record_tick_rate(settings.tick_rate_hz);
-        info!(tick_rate_hz = settings.tick_rate_hz, "sim started");
+        options.span.in_scope(|| info!(tick_rate_hz = settings.tick_rate_hz, "sim started"));
         Self {
             clock: TickClock::new(tick_duration(&simulation), now, options.max_catch_up_ticks),
             simulation,
@@ -219,6 +230,8 @@ impl<P: Publish> WorldLoop<P> {
 
 impl<P: Publish> Ticking for WorldLoop<P> {
     fn tick(&mut self, started: Instant) -> Option<Instant> {
+        let span = self.options.span.clone();
+        let _in_world = span.enter();
         let settings = self.step_and_publish();
         let took = started.elapsed();
         let metrics = &self.options.metrics;
@@ -254,11 +267,21 @@ impl<P: Publish> Ticking for WorldLoop<P> {
             tuner.parked();
         }
     }
+
+    fn panicked(&mut self, message: &str) {
+        self.options.span.in_scope(|| {
+            let tick = self.simulation.tick();
+            error!(tick, panic = %Untrusted(message), "the game panicked in a tick; the world is dropped");
+        });
+        self.options.metrics.world_failed();
+        self.options.stats.record_failed();
+        self.publish.failed();
+    }
 }
 
 impl<P> Drop for WorldLoop<P> {
     fn drop(&mut self) {
-        info!(tick = self.simulation.tick(), "sim stopped");
+        self.options.span.in_scope(|| info!(tick = self.simulation.tick(), "sim stopped"));
     }
 }
 

@@ -319,20 +319,40 @@ pub async fn raw_close(socket: &mut RawSocket, context: &str) -> (u16, String) {
 /// Says `hello` on a new raw socket and returns the socket and the server's `Welcome`.
 /// Dropping the socket drops the connection without a goodbye.
 pub async fn raw_hello(server: &TestServer, hello: Hello) -> (RawSocket, Welcome) {
+    try_hello(server, hello).await.unwrap_or_else(|(code, reason)| {
+        panic!("the server should answer Hello with Welcome, not close {code} {reason:?}")
+    })
+}
+
+/// Says `hello` and returns the socket and its `Welcome`, or the close code and reason
+/// the server refused it with.
+pub async fn try_hello(
+    server: &TestServer,
+    hello: Hello,
+) -> Result<(RawSocket, Welcome), (u16, String)> {
     let mut socket =
         raw_connect(server, Message::Binary(ClientMessage::Hello(hello).encode())).await;
-    let welcome = async {
+    let answer = async {
         while let Some(Ok(message)) = socket.next().await {
-            if let Message::Binary(frame) = message
-                && let Ok(ServerMessage::Welcome(welcome)) = ServerMessage::decode(&frame)
-            {
-                return welcome;
+            match message {
+                Message::Binary(frame) => {
+                    if let Ok(ServerMessage::Welcome(welcome)) = ServerMessage::decode(&frame) {
+                        return Ok(welcome);
+                    }
+                }
+                Message::Close(frame) => {
+                    return Err(frame.map_or((1005, String::new()), |frame| {
+                        (u16::from(frame.code), frame.reason.to_string())
+                    }));
+                }
+                _ => {}
             }
         }
-        panic!("the server should answer Hello with Welcome")
+        panic!("the server should answer Hello with Welcome or a close")
     };
-    let welcome = tokio::time::timeout(WAIT, welcome).await.expect("Welcome should arrive in time");
-    (socket, welcome)
+    let welcome =
+        tokio::time::timeout(WAIT, answer).await.expect("an answer should arrive in time")?;
+    Ok((socket, welcome))
 }
 
 /// Writes `request` (raw HTTP/1.1, for what a well-behaved client never sends) on a new

@@ -10,7 +10,7 @@ use tickwire_protocol::{
 };
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::{RawSocket, TestServer, WAIT, raw_hello};
+use crate::{RawSocket, TestServer, WAIT, raw_hello, try_hello};
 
 /// A seat, as the matchmaking API answers.
 #[derive(Debug, Clone)]
@@ -78,6 +78,17 @@ impl RawPlayer {
     /// Says `hello` and waits for `Welcome`.
     pub async fn join(server: &TestServer, hello: Hello) -> Self {
         let (socket, welcome) = raw_hello(server, hello).await;
+        Self::welcomed(socket, welcome)
+    }
+
+    /// Says `hello`: the player once welcomed, or the close code and reason it was
+    /// refused with.
+    pub async fn try_join(server: &TestServer, hello: Hello) -> Result<Self, (u16, String)> {
+        let (socket, welcome) = try_hello(server, hello).await?;
+        Ok(Self::welcomed(socket, welcome))
+    }
+
+    fn welcomed(socket: RawSocket, welcome: Welcome) -> Self {
         Self { socket, welcome, world: WorldState::default(), settings: Vec::new(), sequence: 0 }
     }
 

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bevy_ecs::prelude::{Res, ResMut};
@@ -341,5 +342,88 @@ async fn a_room_the_game_locks_is_passed_by_until_the_game_opens_it_again() {
     }
     let again = server.seat(&format!("/rooms/{}/join", seat.room), "").await;
     assert_eq!(again.expect("open again: a seat").room, seat.room);
+    server.stop().await.expect("clean stop");
+}
+
+/// A game with a bug in a system: it panics once a player is in the room.
+fn panics_once_played(simulation: &mut Simulation) {
+    fn fail(actors: Res<SessionActors>) {
+        assert!(actors.0.is_empty(), "the game's bug");
+    }
+    simulation.add_systems(SimSet::Simulate, fail);
+}
+
+#[tokio::test]
+async fn a_game_that_panics_closes_only_its_own_players_and_every_other_room_ticks_on() {
+    let define = |rooms: &mut RoomTypes| {
+        rooms.define("default", |_: &mut Simulation| {});
+        rooms.define("fragile", panics_once_played);
+        rooms.define("broken", |_: &mut Simulation| panic!("no map named {:?}", "dust"));
+    };
+    let mut config = test_config();
+    // One sim thread: a panic that took the thread down would stop every room.
+    config.rooms.sim_threads = 1;
+    let server = TestServer::start_rooms("127.0.0.1:0", config, define).await;
+    let healthy = server.seat("/rooms", STILL_ROOM).await.expect("a healthy room");
+    let mut player = RawPlayer::join(&server, healthy.hello()).await;
+    player.next_snapshot("the healthy room's first snapshot").await;
+
+    let broken = server.seat("/rooms", r#"{"name":"broken"}"#).await.expect("made on request");
+    let (code, reason) = refused(&server, broken.hello(), "joining the broken room").await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (1011, "the room's game failed: ask the matchmaker for another room")
+    );
+    let fragile = server.seat("/rooms", r#"{"name":"fragile"}"#).await.expect("a fragile room");
+    let (code, reason) = refused(&server, fragile.hello(), "playing in the fragile room").await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (1011, "the room's game failed: ask the matchmaker for another room")
+    );
+
+    let before = player.world.tick;
+    for _ in 0..3 {
+        player.next_snapshot("the healthy room ticks on").await;
+    }
+    assert!(player.world.tick > before, "the healthy room's world goes on");
+    assert_eq!(server.metric("tickwire_worlds_failed_total").await, 2.0);
+    for name in ["broken", "fragile"] {
+        let listed = server.rooms(&format!("name={name}")).await;
+        assert!(listed.is_empty(), "a failed room is disposed: {listed:?}");
+    }
+    let again = server.seat("/matchmake", r#"{"name":"fragile"}"#).await.expect("a fresh one");
+    assert_ne!(again.room, fragile.room, "matchmaking makes a fresh room");
+    player.leave().await;
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn a_default_room_whose_game_panics_is_replaced_by_a_fresh_one() {
+    static FAILED_ONCE: AtomicBool = AtomicBool::new(false);
+    fn fails_at_first_play(actors: Res<SessionActors>) {
+        let first = !actors.0.is_empty() && !FAILED_ONCE.swap(true, Ordering::Relaxed);
+        assert!(!first, "the game's bug, once");
+    }
+    let define = |rooms: &mut RoomTypes| {
+        rooms.define("default", |simulation: &mut Simulation| {
+            simulation.add_systems(SimSet::Simulate, fails_at_first_play);
+        });
+    };
+    let server = TestServer::start_rooms("127.0.0.1:0", test_config(), define).await;
+    let (code, _) = refused(&server, Hello::new(), "the first player of the default room").await;
+    assert_eq!(code, 1011, "the failed room's player is told it is an internal error");
+    // Until the once-a-second sweep replaces it, the failed room refuses the same way.
+    let deadline = tokio::time::Instant::now() + tickwire_tests::WAIT;
+    let mut player = loop {
+        match RawPlayer::try_join(&server, Hello::new()).await {
+            Ok(player) => break player,
+            Err(refusal) => assert_eq!(refusal.0, 1011, "refused as failed: {refusal:?}"),
+        }
+        assert!(tokio::time::Instant::now() < deadline, "a fresh default room should replace it");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    player.next_snapshot("a snapshot from the fresh default room").await;
+    assert_eq!(server.metric("tickwire_worlds_failed_total").await, 1.0);
+    player.leave().await;
     server.stop().await.expect("clean stop");
 }

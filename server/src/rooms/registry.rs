@@ -17,15 +17,16 @@ use tickwire_net::{
     Arrival, Destination, NetMetrics, Refusal, RoomDirectory, RoomLink, SeatId, Seating,
     SnapshotPublisher,
 };
+use tickwire_protocol::untrusted::Untrusted;
 use tickwire_protocol::{CloseCode, Settings};
 use tickwire_sim::resources::RoomOptions;
 use tickwire_sim::{
     AutotuneConfig, Autotuner, Game, Publication, Publish, RunnerOptions, SessionId, SimConfig,
     SimInbox, SimMetrics, SimPool, Simulation, WorldKey, WorldLoop, WorldStats, WorldStatsSnapshot,
-    sim_channels,
+    build_contained, sim_channels,
 };
 use tokio::sync::Notify;
-use tracing::info;
+use tracing::{error, info, info_span, warn};
 
 use super::heap_trim::TrimPolicy;
 use super::places::Places;
@@ -211,9 +212,12 @@ impl Room {
         match (self.world, self.recipe.take()) {
             (Some(world), _) => registry.pool.unpark(world),
             (None, Some(recipe)) => {
-                self.world = Some(registry.start_world(id, &self.name, *recipe, &self.stats));
+                match registry.start_world(id, &self.name, *recipe, &self.stats) {
+                    Some(world) => self.world = Some(world),
+                    None => return,
+                }
             }
-            // Its game panicked while building it: nothing to step.
+            // Its game failed while building it: nothing to step.
             (None, None) => return,
         }
         self.stepping = true;
@@ -321,19 +325,26 @@ impl Registry {
             changed: Arc::default(),
             this: this.clone(),
         });
-        if let Some(name) = registry.config.default_room.clone() {
-            let mut state = registry.lock();
-            let now = registry.config.clock.now();
-            let id = registry.default_id.clone();
-            registry.open_room(&mut state, id.clone(), &name, Map::new(), Map::new(), now)?;
-            if let Some(room) = state.rooms.get_mut(&id) {
-                room.permanent = true;
-                // Built at once: it takes seatless players, and the process's metrics
-                // are its world's.
-                room.play(&id, &registry);
-            }
-        }
+        let now = registry.config.clock.now();
+        registry.open_default_room(&mut registry.lock(), now)?;
         Ok(registry)
+    }
+
+    /// Opens the default room, if there is one, and builds its world at once: it takes
+    /// seatless players, and the process's metrics are its world's.
+    fn open_default_room(&self, state: &mut State, now: Instant) -> Result<(), MatchError> {
+        let Some(name) = self.config.default_room.as_deref() else { return Ok(()) };
+        let id = self.default_id.clone();
+        self.open_room(state, id.clone(), name, Map::new(), Map::new(), now)?;
+        let room = state.rooms.get_mut(&id).ok_or_else(|| MatchError::no_room(&id))?;
+        room.permanent = true;
+        room.play(&id, self);
+        if room.stats.failed() {
+            return Err(MatchError::Exhausted(
+                "the default room's game panicked while building its world (see the log)".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The default room's id (whether or not there is one).
@@ -573,17 +584,25 @@ impl Registry {
                 parked += usize::from(room.step_while_played(id, self, now));
                 let empty = room.places.empty_for(now);
                 let expired = !room.permanent && empty.is_some_and(|empty| empty >= timeout);
-                expired.then(|| id.clone())
+                (expired || room.stats.failed()).then(|| id.clone())
             })
             .collect();
         state.trim.freed(parked + expired.len());
         for id in expired {
             self.changed.notify_one();
-            if let Some(room) = state.rooms.remove(&id) {
-                if let Some(world) = room.world {
-                    self.pool.remove(world);
-                }
+            let Some(room) = state.rooms.remove(&id) else { continue };
+            if let Some(world) = room.world {
+                self.pool.remove(world);
+            }
+            if !room.stats.failed() {
                 info!(room = %id, name = %room.name, "room disposed: empty for the empty timeout");
+            } else if room.permanent {
+                warn!(room = %id, name = %room.name, "room disposed: its game failed; a fresh one replaces it");
+                if let Err(error) = self.open_default_room(state, now) {
+                    warn!(room = %id, %error, "the default room could not be replaced");
+                }
+            } else {
+                warn!(room = %id, name = %room.name, "room disposed: its game failed");
             }
         }
     }
@@ -702,15 +721,17 @@ impl Registry {
     }
 
     /// Builds room `id`'s world from its recipe and puts it in the sim pool, due now.
+    /// `None` if its game panicked while building it: the room is marked failed (and is
+    /// disposed at the next sweep), its frames end, and the panic is logged and counted.
     fn start_world(
         &self,
         id: &str,
         name: &str,
         recipe: WorldRecipe,
         stats: &Arc<WorldStats>,
-    ) -> WorldKey {
+    ) -> Option<WorldKey> {
         let template = &self.template;
-        let WorldRecipe { game, sim, options, inbox, publish, seats } = recipe;
+        let WorldRecipe { game, sim, options, inbox, publish: mut frames, seats } = recipe;
         let started = Instant::now();
         let metrics = if id == self.default_id {
             template.sim_metrics.clone()
@@ -722,17 +743,31 @@ impl Registry {
             metrics,
             autotuner: Some(Autotuner::new(
                 template.autotune,
-                publish.metrics.outbound_bytes(),
+                frames.metrics.outbound_bytes(),
                 started,
             )),
             stats: Arc::clone(stats),
             seats,
+            span: info_span!("room", id),
         };
         let mut simulation = Simulation::new(sim);
         let room_options = RoomOptions::new(id.to_owned(), name.to_owned(), options);
         simulation.world_mut().insert_resource(room_options);
-        game.build(&mut simulation);
-        self.pool.insert(WorldLoop::new(simulation, inbox, publish, runner, started), started)
+        if let Err(failure) = build_contained(game.as_ref(), &mut simulation) {
+            let panic = Untrusted(&failure.message);
+            error!(room = %id, name, %panic, "the room's game panicked while building its world");
+            template.sim_metrics.world_failed();
+            stats.record_failed();
+            frames.failed();
+            return None;
+        }
+        let world = WorldLoop::new(simulation, inbox, frames, runner, started);
+        Some(self.pool.insert(world, started))
+    }
+
+    /// Whether room `id`'s game failed (it is disposed at the next sweep).
+    fn has_failed(&self, id: &str) -> bool {
+        self.lock().rooms.get(id).is_some_and(|room| room.stats.failed())
     }
 
     /// Runs `change` on room `id`'s places at the lifecycle clock's now (and whether the
@@ -824,6 +859,10 @@ impl Publish for RoomFrames {
     fn parked(&mut self) {
         self.publisher.keep_newest_only();
     }
+
+    fn failed(&mut self) {
+        self.publisher.fail();
+    }
 }
 
 /// One room's places, as its sessions report them.
@@ -873,7 +912,15 @@ impl Seating for RoomSeating {
                     }
                 }
             })
-            .unwrap_or_else(|| Err(gone()))
+            .unwrap_or_else(|| Err(gone()))?;
+        if registry.has_failed(&self.room) {
+            // Its game panicked building the world this arrival asked for.
+            return Err(Refusal::new(
+                CloseCode::InternalError,
+                "the room's game failed: ask the matchmaker for another room",
+            ));
+        }
+        Ok(())
     }
 
     fn linger(&self, session: SessionId, grace: Duration) {
