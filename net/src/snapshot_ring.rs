@@ -236,9 +236,18 @@ impl SharedSnapshot {
 /// An immutable view of the recent frames, oldest first.
 #[derive(Debug, Default)]
 pub struct SnapshotRing {
-    frames: Vec<Arc<SharedSnapshot>>,
+    frames: VecDeque<Arc<SharedSnapshot>>,
     /// The room's game failed: no frame follows ([`SnapshotPublisher::fail`]).
     failed: bool,
+}
+
+/// A copy with the same room to grow, for a publisher whose view a session still holds.
+impl Clone for SnapshotRing {
+    fn clone(&self) -> Self {
+        let mut frames = VecDeque::with_capacity(self.frames.capacity());
+        frames.extend(self.frames.iter().cloned());
+        Self { frames, failed: self.failed }
+    }
 }
 
 impl SnapshotRing {
@@ -249,19 +258,19 @@ impl SnapshotRing {
 
     /// The newest frame, if any was published yet.
     pub fn newest(&self) -> Option<&Arc<SharedSnapshot>> {
-        self.frames.last()
+        self.frames.back()
     }
 
     /// The tick of the oldest frame kept, if any: baselines older than it are gone.
     pub fn oldest_tick(&self) -> Option<u32> {
-        self.frames.first().map(|oldest| oldest.tick())
+        self.frames.front().map(|oldest| oldest.tick())
     }
 
     /// The newest tick up to the oldest frame kept at which something changed: a client
     /// holding any frame from this tick on holds the oldest frame's state, so it can
     /// still be sent deltas (see [`SharedSnapshot::snapshot_for`]).
     pub fn oldest_changed_at(&self) -> Option<u32> {
-        self.frames.first().map(|oldest| oldest.changed_at)
+        self.frames.front().map(|oldest| oldest.changed_at)
     }
 
     /// The frame whose state a client holding the frame of `tick` holds: that frame, or,
@@ -270,7 +279,7 @@ impl SnapshotRing {
         if let Some(frame) = self.get(tick) {
             return Some(frame);
         }
-        let oldest = self.frames.first()?;
+        let oldest = self.frames.front()?;
         (tick::is_after(oldest.tick(), tick) && tick::is_at_or_after(tick, oldest.changed_at))
             .then_some(&**oldest)
     }
@@ -299,7 +308,7 @@ impl SnapshotRing {
     /// older one, or nothing happened between `tick` and the oldest frame (if not, events
     /// of frames that left it are gone).
     pub fn events_after(&self, after: u32) -> (Vec<GameEvent>, bool) {
-        let complete = self.frames.first().is_none_or(|oldest| {
+        let complete = self.frames.front().is_none_or(|oldest| {
             tick::is_at_or_after(after, oldest.tick())
                 || tick::is_at_or_after(after, oldest.changed_at)
         });
@@ -331,7 +340,7 @@ impl SnapshotRing {
     pub fn get(&self, tick: u32) -> Option<&SharedSnapshot> {
         // Sorted by distance from the oldest frame, which holds across the tick wrap; a
         // tick before the oldest is far from it and not found.
-        let oldest = self.frames.first()?.tick();
+        let oldest = self.frames.front()?.tick();
         self.frames
             .binary_search_by_key(&tick::since(tick, oldest), |frame| {
                 tick::since(frame.tick(), oldest)
@@ -341,10 +350,14 @@ impl SnapshotRing {
     }
 }
 
-/// The sim thread's end: keeps the ring and publishes a new view per frame.
+/// The sim thread's end: adds each frame to the ring the sessions watch.
+///
+/// The ring is changed in place when no session holds the current view (the common case:
+/// a session holds one only during a pass over it), so a frame costs no copy of the ring;
+/// a view a session still holds is copied first, so every view a session sees stays as it
+/// was when it took it.
 #[derive(Debug)]
 pub struct SnapshotPublisher {
-    frames: VecDeque<Arc<SharedSnapshot>>,
     capacity: usize,
     views: watch::Sender<Arc<SnapshotRing>>,
 }
@@ -353,23 +366,18 @@ impl SnapshotPublisher {
     /// A publisher keeping `capacity` frames (at least one), and the receiver sessions
     /// subscribe to.
     pub fn new(capacity: usize) -> (Self, watch::Receiver<Arc<SnapshotRing>>) {
-        let (views, receiver) = watch::channel(Arc::new(SnapshotRing::default()));
-        (
-            Self {
-                frames: VecDeque::with_capacity(capacity + 1),
-                capacity: capacity.max(1),
-                views,
-            },
-            receiver,
-        )
+        let capacity = capacity.max(1);
+        let ring = SnapshotRing { frames: VecDeque::with_capacity(capacity + 1), failed: false };
+        let (views, receiver) = watch::channel(Arc::new(ring));
+        (Self { capacity, views }, receiver)
     }
 
     /// Adds a frame, drops the oldest beyond capacity, and wakes every session unless the
     /// frame changed nothing (actors, events, input acks, settings); returns whether it
     /// woke them. Never blocks on a session: the watch channel only swaps in the new view.
     pub fn publish(&mut self, publication: Publication) -> bool {
-        let previous = self.frames.back().map(|previous| &**previous);
-        let frame = SharedSnapshot::new(publication, previous);
+        let previous = self.views.borrow().newest().cloned();
+        let frame = SharedSnapshot::new(publication, previous.as_deref());
         // A frame that changes nothing any session would send updates the view without
         // waking anyone: quiet sessions wake on their own heartbeat timer instead.
         let wakes = previous.is_none_or(|previous| {
@@ -377,11 +385,17 @@ impl SnapshotPublisher {
                 || frame.input_acks != previous.input_acks
                 || frame.settings != previous.settings
         });
-        self.frames.push_back(Arc::new(frame));
-        while self.frames.len() > self.capacity {
-            self.frames.pop_front();
-        }
-        self.send_view(wakes);
+        let capacity = self.capacity;
+        let mut left = None;
+        self.views.send_if_modified(|view| {
+            let ring = Arc::make_mut(view);
+            ring.frames.push_back(Arc::new(frame));
+            if ring.frames.len() > capacity {
+                left = ring.frames.pop_front();
+            }
+            wakes
+        });
+        drop(left); // Freed outside the channel's lock.
         wakes
     }
 
@@ -390,9 +404,14 @@ impl SnapshotPublisher {
     /// a baseline any more. A session that arrives later gets a full snapshot, and the ring
     /// fills again as frames are published.
     pub fn keep_newest_only(&mut self) {
-        let newest = self.frames.back().map(|newest| Arc::new(newest.without_encodings()));
-        self.frames = newest.into_iter().collect();
-        self.send_view(false);
+        let mut left = VecDeque::new();
+        self.views.send_if_modified(|view| {
+            let ring = Arc::make_mut(view);
+            let newest = ring.frames.back().map(|newest| Arc::new(newest.without_encodings()));
+            left = std::mem::replace(&mut ring.frames, newest.into_iter().collect());
+            false
+        });
+        drop(left);
     }
 
     /// The room's game failed and its world is about to be dropped (and this publisher
@@ -400,20 +419,9 @@ impl SnapshotPublisher {
     /// that the server is stopping.
     pub fn fail(&mut self) {
         // Wakes nobody: dropping the publisher right after does, with the ring marked.
-        self.views.send_if_modified(|current| {
-            let frames = current.frames.clone();
-            *current = Arc::new(SnapshotRing { frames, failed: true });
+        self.views.send_if_modified(|view| {
+            Arc::make_mut(view).failed = true;
             false
-        });
-    }
-
-    /// Publishes the ring as it is now, waking the sessions if `wakes`.
-    fn send_view(&mut self, wakes: bool) {
-        let frames = self.frames.iter().cloned().collect();
-        let view = Arc::new(SnapshotRing { frames, failed: false });
-        self.views.send_if_modified(|current| {
-            *current = view;
-            wakes
         });
     }
 }
@@ -580,6 +588,28 @@ mod tests {
             panic!("a session behind should get one batch for tick 10: {decoded:?}")
         };
         assert_eq!(events.iter().map(|event| event.actor).collect::<Vec<_>>(), vec![4, 5]);
+    }
+
+    #[test]
+    fn a_view_a_session_holds_never_changes_while_the_ring_moves_on() {
+        let (mut publisher, views) = SnapshotPublisher::new(3);
+        for tick in 1..=3 {
+            publisher.publish(publication(tick));
+        }
+        let held = views.borrow().clone();
+        publisher.publish(publication(4));
+        publisher.fail();
+        let ticks = |ring: &SnapshotRing| ring.frames.iter().map(|f| f.tick()).collect::<Vec<_>>();
+        assert_eq!(ticks(&held), [1, 2, 3], "the held view is as it was taken");
+        assert!(!held.failed());
+        let now = views.borrow().clone();
+        assert_eq!(ticks(&now), [2, 3, 4], "the ring moved on in a copy");
+        assert!(now.failed());
+        drop((held, now));
+        let unheld = Arc::as_ptr(&views.borrow());
+        publisher.publish(publication(5));
+        assert_eq!(ticks(&views.borrow()), [3, 4, 5]);
+        assert_eq!(Arc::as_ptr(&views.borrow()), unheld, "a view nobody holds changes in place");
     }
 
     #[test]
