@@ -5,8 +5,10 @@
 //! `POST /rooms` with the bench's options (`{"npcs": 20, "max_clients": 5,
 //! "tick_rate_hz": 30}`, 30 Hz, a snapshot every tick): first ROOMS rooms whose seats
 //! expire unused (1 s here; such a room never builds its world), then ROOMS rooms one
-//! player joins and leaves (each keeps its world). Once they park it prints the process's
-//! RSS and its live heap (counted by this example's allocator) before and after, per room.
+//! player joins and leaves (each lets its world go once parked, as rooms do by default),
+//! then ROOMS such rooms of a type that keeps its world (`keep_world_when_empty`). Once
+//! they park it prints the process's RSS and its live heap (counted by this example's
+//! allocator) before and after, per room.
 //!
 //! First it builds one played room's pieces on their own and prints what each keeps on
 //! the heap: the world (bevy `World`, schedule, NPCs), its input channel, the snapshot ring
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use tickwire_client::{ClientBuilder, MatchRequest, Matchmaker};
 use tickwire_net::SnapshotPublisher;
-use tickwire_server::{ServerConfig, run_rooms};
+use tickwire_server::{DEFAULT_ROOM, ServerConfig, run_rooms};
 use tickwire_sim::resources::RoomOptions;
 use tickwire_sim::{AutotuneConfig, Autotuner, Publication, SimConfig, Simulation, sim_channels};
 
@@ -70,6 +72,8 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// The room type whose rooms keep their world while parked.
+const KEEPER: &str = "keeper";
 /// The bench's room shape (bench/run `ROOM_OPTIONS`).
 const ROOM_BODY: &str =
     r#"{"name": "default", "options": {"npcs": 20, "max_clients": 5, "tick_rate_hz": 30}}"#;
@@ -222,8 +226,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the server, then weighs `rooms` rooms nobody joins and `rooms` rooms one player
-/// joined and left; `pieces` is what one played room's pieces keep once parked.
+/// Runs the server, then weighs `rooms` rooms nobody joins and `rooms` rooms of each type
+/// one player joined and left; `pieces` is what one played room's pieces keep once parked
+/// with its world kept.
 fn measure(rooms: usize, pieces: isize) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -238,11 +243,14 @@ fn measure(rooms: usize, pieces: isize) -> Result<(), String> {
     config.autotune.enabled = false;
     config.rooms.seat_ttl = SEAT_TTL;
     config.rooms.empty_timeout = Duration::from_secs(3600);
-    config.rooms.max_rooms = config.rooms.max_rooms.max(2 * rooms + 1);
+    config.rooms.max_rooms = config.rooms.max_rooms.max(3 * rooms + 1);
     let server = runtime.spawn(run_rooms(
         listener,
         config,
-        |types| _ = types.define(tickwire_server::DEFAULT_ROOM, |_: &mut Simulation| {}),
+        |types| {
+            types.define(DEFAULT_ROOM, |_: &mut Simulation| {});
+            types.define(KEEPER, |_: &mut Simulation| {}).keep_world_when_empty();
+        },
         std::future::pending(),
     ));
     std::thread::sleep(PARK_WAIT);
@@ -258,8 +266,11 @@ fn measure(rooms: usize, pieces: isize) -> Result<(), String> {
         }
         Ok(())
     })?;
-    let played = weigh_rooms(rooms, "one player joined and left", || {
-        runtime.block_on(play_once_in_new_rooms(addr, rooms))
+    weigh_rooms(rooms, "one player joined and left, world let go", || {
+        runtime.block_on(play_once_in_new_rooms(addr, DEFAULT_ROOM, rooms))
+    })?;
+    let played = weigh_rooms(rooms, "one player joined and left, world kept", || {
+        runtime.block_on(play_once_in_new_rooms(addr, KEEPER, rooms))
     })?;
     println!(
         "  of which beside the pieces above (registry, link, pool, metrics, places): {:.1} KiB",
@@ -270,8 +281,8 @@ fn measure(rooms: usize, pieces: isize) -> Result<(), String> {
     let took = trimming.elapsed();
     println!(
         "all {} parked rooms, after malloc_trim: {:.1} KiB RSS per room (the trim took {:.2} ms)",
-        2 * rooms,
-        kib(rss_bytes() - rss_start) / (2 * rooms) as f64,
+        3 * rooms,
+        kib(rss_bytes() - rss_start) / (3 * rooms) as f64,
         took.as_secs_f64() * 1e3
     );
     server.abort();
@@ -308,15 +319,14 @@ fn weigh_rooms(
     Ok((heap_parked - heap_before) / rooms as isize)
 }
 
-/// Creates `rooms` rooms through the matchmaker; a client joins each with its seat, takes
-/// the `Welcome` and leaves with a goodbye (its place is free at once).
-async fn play_once_in_new_rooms(addr: SocketAddr, rooms: usize) -> Result<(), String> {
+/// Creates `rooms` rooms of type `name` through the matchmaker; a client joins each with
+/// its seat, takes the `Welcome` and leaves with a goodbye (its place is free at once).
+async fn play_once_in_new_rooms(addr: SocketAddr, name: &str, rooms: usize) -> Result<(), String> {
     let matchmaker =
         Matchmaker::new(&format!("http://{addr}")).map_err(|error| error.to_string())?;
     let options =
         serde_json::json!({"npcs": NPCS, "max_clients": MAX_CLIENTS, "tick_rate_hz": TICK_RATE_HZ});
-    let request = MatchRequest::new(tickwire_server::DEFAULT_ROOM)
-        .options(options.as_object().cloned().unwrap_or_default());
+    let request = MatchRequest::new(name).options(options.as_object().cloned().unwrap_or_default());
     for _ in 0..rooms {
         let seat =
             matchmaker.create(&request).await.map_err(|error| format!("POST /rooms: {error}"))?;

@@ -48,6 +48,7 @@ pub const DEFAULT_ROOM: &str = "default";
 pub struct RoomType {
     pub(crate) game: Arc<dyn Game>,
     pub(crate) max_clients: Option<usize>,
+    pub(crate) keeps_world_when_empty: bool,
 }
 
 impl RoomType {
@@ -57,6 +58,17 @@ impl RoomType {
     /// `max_sessions`.
     pub fn max_clients(&mut self, max_clients: usize) -> &mut Self {
         self.max_clients = Some(max_clients.max(1));
+        self
+    }
+
+    /// Rooms of this type keep their world while nobody is in them, for games whose rooms
+    /// hold state beyond their players (a persistent map, a lobby's board). By default a
+    /// room whose players have all left lets its world go once parked (2 s later), and
+    /// the next player gets a fresh one built by the game, carrying on from the old one's
+    /// tick and settings: an empty room then costs a few KiB instead of its whole world.
+    /// The default room always keeps its world.
+    pub fn keep_world_when_empty(&mut self) -> &mut Self {
+        self.keeps_world_when_empty = true;
         self
     }
 }
@@ -71,7 +83,8 @@ impl RoomTypes {
     /// Defines (or redefines) the room type `name`: `game` builds every room of it.
     /// Names are lowercase letters, digits, `_` and `-`, at most 32 (checked at start).
     pub fn define(&mut self, name: impl Into<String>, game: impl Game) -> &mut RoomType {
-        let room_type = RoomType { game: Arc::new(game), max_clients: None };
+        let room_type =
+            RoomType { game: Arc::new(game), max_clients: None, keeps_world_when_empty: false };
         match self.types.entry(name.into()) {
             Entry::Occupied(mut defined) => {
                 defined.insert(room_type);

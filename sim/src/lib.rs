@@ -68,6 +68,7 @@ mod frame_builder;
 pub mod game;
 pub mod metrics;
 pub mod pool;
+pub mod rebuild;
 pub mod resources;
 pub mod runner;
 pub mod simulation;
@@ -79,6 +80,7 @@ pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSende
 pub use game::{Game, GamePanicked, build_contained};
 pub use metrics::{SimMetrics, WORLD_TICK_BUCKETS, WorldStats, WorldStatsSnapshot};
 pub use pool::{SimPool, Ticking, WorldKey};
+pub use rebuild::{BuildWorld, Rebuild};
 pub use runner::{Publication, Publish, RunnerOptions, SimThread, WorldLoop};
 pub use simulation::{Applied, SimConfig, Simulation};
 pub use systems::SimSet;

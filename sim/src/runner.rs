@@ -7,6 +7,9 @@
 //! Each tick is measured (drain, schedule, frame) for the metrics and the auto-tuner,
 //! whose changes land at the next tick boundary like any other settings change.
 //!
+//! A world given a [`Rebuild`] lets its bevy `World` go while parked and is built again
+//! at its next tick ([`crate::rebuild`]).
+//!
 //! A tick runs in the world's span, so its log lines name its room. A tick whose game
 //! panics ends the world: logged, counted, and told to its [`Publish`] so the network
 //! side can close its players with a reason.
@@ -25,6 +28,7 @@ use crate::clock::{Lateness, TickClock};
 use crate::command::{SessionId, SimInbox};
 use crate::metrics::{PeakWindow, SimMetrics, WorldStats};
 use crate::pool::{SimPool, Ticking};
+use crate::rebuild::Rebuild;
 use crate::simulation::{Applied, Simulation};
 
 /// What the sim hands the network side on every snapshot tick.
@@ -115,7 +119,12 @@ impl SimThread {
 /// One world's tick: drain its commands, step, publish on snapshot ticks, measure,
 /// auto-tune, and say when the next tick is due. What a pool thread runs.
 pub struct WorldLoop<P> {
-    simulation: Simulation,
+    /// `None` while let go (parked, with a [`Rebuild`]).
+    simulation: Option<Simulation>,
+    /// How to build the world again, for a world let go while parked.
+    rebuild: Option<Rebuild>,
+    /// The tick length in force.
+    period: Duration,
     inbox: SimInbox,
     publish: P,
     options: RunnerOptions,
@@ -139,9 +148,12 @@ impl<P: Publish> WorldLoop<P> {
         options.metrics.record_settings(&settings);
         options.stats.record_tick_rate(settings.tick_rate_hz);
         options.span.in_scope(|| info!(tick_rate_hz = settings.tick_rate_hz, "sim started"));
+        let period = tick_duration(&simulation);
         Self {
-            clock: TickClock::new(tick_duration(&simulation), now, options.max_catch_up_ticks),
-            simulation,
+            clock: TickClock::new(period, now, options.max_catch_up_ticks),
+            simulation: Some(simulation),
+            rebuild: None,
+            period,
             inbox,
             publish,
             options,
@@ -151,34 +163,61 @@ impl<P: Publish> WorldLoop<P> {
         }
     }
 
+    /// Lets the world go whenever it is parked, to be built again by `rebuild` at its
+    /// next tick.
+    #[must_use]
+    pub fn released_while_parked(mut self, rebuild: Rebuild) -> Self {
+        self.rebuild = Some(rebuild);
+        self
+    }
+
+    /// The world, built again first if it was let go. `None` if its game panicked while
+    /// building it (the world has failed then).
+    fn built(&mut self) -> Option<&mut Simulation> {
+        if self.simulation.is_none() {
+            match self.rebuild.as_ref()?.build() {
+                Ok(simulation) => self.simulation = Some(simulation),
+                Err(failure) => {
+                    self.panicked(&failure.message);
+                    return None;
+                }
+            }
+        }
+        self.simulation.as_mut()
+    }
+
     /// Applies the commands that arrived since the last tick, steps, and publishes a frame
-    /// on snapshot ticks.
-    fn step_and_publish(&mut self) -> Settings {
-        let metrics = &self.options.metrics;
-        for command in self.inbox.drain() {
-            match self.simulation.apply(command) {
+    /// on snapshot ticks. `None` if the world could not be built again.
+    fn step_and_publish(&mut self) -> Option<Settings> {
+        self.built()?;
+        let Self { simulation: Some(simulation), inbox, publish, options, .. } = self else {
+            return None;
+        };
+        let metrics = &options.metrics;
+        for command in inbox.drain() {
+            match simulation.apply(command) {
                 Applied::StaleInput => metrics.stale_inputs.increment(1),
                 Applied::DetachedInput => metrics.detached_inputs.increment(1),
                 Applied::Done | Applied::Ignored => {}
             }
         }
-        self.simulation.step();
-        self.options.stats.record_locked(self.simulation.room_locked());
-        let settings = self.simulation.settings();
-        if self.simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
-            let snapshot = self.simulation.snapshot();
+        simulation.step();
+        options.stats.record_locked(simulation.room_locked());
+        let settings = simulation.settings();
+        if simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
+            let snapshot = simulation.snapshot();
             metrics.actors.set(snapshot.len() as f64);
-            self.options.stats.record_actors(snapshot.len());
-            let events = self.simulation.take_events();
-            let input_acks = self.simulation.input_acks();
-            self.publish.publish(Publication {
+            options.stats.record_actors(snapshot.len());
+            let events = simulation.take_events();
+            let input_acks = simulation.input_acks();
+            publish.publish(Publication {
                 snapshot: Arc::new(snapshot),
                 settings,
                 events,
                 input_acks,
             });
         }
-        settings
+        Some(settings)
     }
 
     /// Feeds the tick's cost to the auto-tuner and applies what it decides.
@@ -195,7 +234,9 @@ impl<P: Publish> WorldLoop<P> {
                     &metrics.autotune_restores
                 };
                 changes.increment(1);
-                self.simulation.set_settings(tuned, &format!("auto-tune: {}", adjustment.reason));
+                if let Some(simulation) = self.simulation.as_mut() {
+                    simulation.set_settings(tuned, &format!("auto-tune: {}", adjustment.reason));
+                }
             }
             Err(error) => warn!(%error, "auto-tune proposed invalid settings"),
         }
@@ -220,7 +261,7 @@ impl<P: Publish> WorldLoop<P> {
         if self.last_overrun_log.is_none_or(|at| now - at >= OVERRUN_LOG_INTERVAL) {
             self.last_overrun_log = Some(now);
             warn!(
-                tick = self.simulation.tick(),
+                tick = self.last_tick(),
                 behind_ms = behind.as_secs_f64() * 1e3,
                 "tick overran its deadline"
             );
@@ -232,7 +273,8 @@ impl<P: Publish> Ticking for WorldLoop<P> {
     fn tick(&mut self, started: Instant) -> Option<Instant> {
         let span = self.options.span.clone();
         let _in_world = span.enter();
-        let settings = self.step_and_publish();
+        let settings = self.step_and_publish()?;
+        self.period = Duration::from_secs_f32(settings.tick_seconds());
         let took = started.elapsed();
         let metrics = &self.options.metrics;
         metrics.tick_duration.record(took.as_secs_f64());
@@ -245,19 +287,19 @@ impl<P: Publish> Ticking for WorldLoop<P> {
         }
         self.autotune(took, &settings);
         let now = Instant::now();
-        let lateness = self.clock.tick_done(now, tick_duration(&self.simulation));
+        let lateness = self.clock.tick_done(now, self.period);
         self.options.stats.record_tick(took, lateness != Lateness::OnTime);
         self.report_lateness(lateness, now);
         Some(self.clock.deadline())
     }
 
     fn cadence(&self) -> Option<Cadence> {
-        Some(Cadence { period: tick_duration(&self.simulation), seats: self.options.seats })
+        Some(Cadence { period: self.period, seats: self.options.seats })
     }
 
     fn starts_at(&mut self, due: Instant) {
         let max_catch_up = self.options.max_catch_up_ticks;
-        self.clock = TickClock::new(tick_duration(&self.simulation), due, max_catch_up);
+        self.clock = TickClock::new(self.period, due, max_catch_up);
         self.peak = PeakWindow::new(due);
     }
 
@@ -266,12 +308,17 @@ impl<P: Publish> Ticking for WorldLoop<P> {
         if let Some(tuner) = self.options.autotuner.as_mut() {
             tuner.parked();
         }
+        if let (Some(rebuild), Some(simulation)) = (self.rebuild.as_mut(), &self.simulation) {
+            rebuild.released(simulation);
+            self.simulation = None;
+            self.options.stats.record_actors(0);
+        }
     }
 
     fn panicked(&mut self, message: &str) {
         self.options.span.in_scope(|| {
-            let tick = self.simulation.tick();
-            error!(tick, panic = %Untrusted(message), "the game panicked in a tick; the world is dropped");
+            let tick = self.last_tick();
+            error!(tick, panic = %Untrusted(message), "the game panicked; the world is dropped");
         });
         self.options.metrics.world_failed();
         self.options.stats.record_failed();
@@ -281,7 +328,15 @@ impl<P: Publish> Ticking for WorldLoop<P> {
 
 impl<P> Drop for WorldLoop<P> {
     fn drop(&mut self) {
-        self.options.span.in_scope(|| info!(tick = self.simulation.tick(), "sim stopped"));
+        let tick = self.last_tick();
+        self.options.span.in_scope(|| info!(tick, "sim stopped"));
+    }
+}
+
+impl<P> WorldLoop<P> {
+    /// The world's last tick (0 while it is let go).
+    fn last_tick(&self) -> u32 {
+        self.simulation.as_ref().map_or(0, Simulation::tick)
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bevy_ecs::prelude::{Res, ResMut};
 use glam::Vec2;
 use hyper::{Method, StatusCode};
-use tickwire_protocol::{ClientMessage, Hello};
+use tickwire_protocol::{ClientMessage, Hello, WorldState};
 use tickwire_server::{ManualClock, RoomTypes, ServerConfig};
 use tickwire_sim::resources::{RoomLock, SessionActors};
 use tickwire_sim::{SimSet, Simulation};
@@ -168,6 +168,28 @@ async fn a_room_builds_its_world_when_its_first_player_arrives() {
     server.stop().await.expect("clean stop");
 }
 
+/// Advances the lifecycle clock past the parking delay and waits until room `room` of
+/// type `name` stops ticking; returns its tick count then.
+async fn wait_until_parked(
+    server: &TestServer,
+    clock: &ManualClock,
+    room: &str,
+    name: &str,
+) -> f64 {
+    clock.advance(Duration::from_secs(3));
+    let ticks = format!(r#"tickwire_room_ticks_total{{room="{room}",name="{name}"}}"#);
+    let mut last = server.metric(&ticks).await;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = server.metric(&ticks).await;
+        if now == last {
+            return last;
+        }
+        last = now;
+    }
+    panic!("the room should stop ticking once parked ({ticks} at {last})");
+}
+
 #[tokio::test]
 async fn a_parked_room_comes_back_with_a_whole_world_and_deltas_on_it() {
     let (server, clock) = server_with_clock().await;
@@ -183,20 +205,8 @@ async fn a_parked_room_comes_back_with_a_whole_world_and_deltas_on_it() {
     server.metric_until(&clients, |clients| clients == 0.0).await;
 
     // Nobody plays: 2 s later the room parks (its ring down to the newest frame).
-    clock.advance(Duration::from_secs(3));
+    let last = wait_until_parked(&server, &clock, &seat.room, "default").await;
     let ticks = format!(r#"tickwire_room_ticks_total{{room="{}",name="default"}}"#, seat.room);
-    let mut last = server.metric(&ticks).await;
-    let mut parked = false;
-    for _ in 0..30 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let now = server.metric(&ticks).await;
-        parked = now == last;
-        if parked {
-            break;
-        }
-        last = now;
-    }
-    assert!(parked, "the room should stop ticking once parked ({ticks} at {last})");
 
     let again = server.seat(&format!("/rooms/{}/join", seat.room), "").await;
     let mut second =
@@ -425,5 +435,54 @@ async fn a_default_room_whose_game_panics_is_replaced_by_a_fresh_one() {
     player.next_snapshot("a snapshot from the fresh default room").await;
     assert_eq!(server.metric("tickwire_worlds_failed_total").await, 1.0);
     player.leave().await;
+    server.stop().await.expect("clean stop");
+}
+
+/// Where the NPCs (network ids 1 and 2) of a two-NPC room are in `world`.
+fn npc_positions(world: &WorldState) -> Vec<Option<Vec2>> {
+    (1..=2).map(|id| world.position(id)).collect()
+}
+
+/// Plays in a new two-NPC room of type `name` until its NPCs have wandered off, leaves,
+/// lets it park, and joins again; returns where the NPCs were in the first player's
+/// first snapshot and in the second player's.
+async fn npcs_before_and_after_parking(
+    server: &TestServer,
+    clock: &ManualClock,
+    name: &str,
+) -> (Vec<Option<Vec2>>, Vec<Option<Vec2>>) {
+    let body = format!(r#"{{"name":"{name}","options":{{"npcs":2}}}}"#);
+    let seat = server.seat("/rooms", &body).await.expect("a room");
+    let mut first = RawPlayer::join(server, seat.hello()).await;
+    let before = npc_positions(first.next_snapshot("the first player").await);
+    for _ in 0..20 {
+        first.next_snapshot("the NPCs wander").await;
+    }
+    assert_ne!(npc_positions(&first.world), before, "the NPCs should have moved");
+    first.leave().await;
+    let clients = format!(r#"tickwire_room_clients{{room="{}",name="{name}"}}"#, seat.room);
+    server.metric_until(&clients, |clients| clients == 0.0).await;
+    wait_until_parked(server, clock, &seat.room, name).await;
+    let again = server.seat(&format!("/rooms/{}/join", seat.room), "").await;
+    let mut second = RawPlayer::join(server, again.expect("a seat").hello()).await;
+    let after = npc_positions(second.next_snapshot("the second player").await);
+    second.leave().await;
+    (before, after)
+}
+
+#[tokio::test]
+async fn an_emptied_room_gets_a_fresh_world_unless_its_type_keeps_it() {
+    let clock = Arc::new(ManualClock::default());
+    let mut config: ServerConfig = test_config();
+    config.rooms.clock = clock.clone();
+    let define = |rooms: &mut RoomTypes| {
+        rooms.define("default", |_: &mut Simulation| {});
+        rooms.define("keeper", |_: &mut Simulation| {}).keep_world_when_empty();
+    };
+    let server = TestServer::start_rooms("127.0.0.1:0", config, define).await;
+    let (before, after) = npcs_before_and_after_parking(&server, &clock, "default").await;
+    assert_eq!(after, before, "a fresh world, built as the first one was: NPCs at the start");
+    let (before, after) = npcs_before_and_after_parking(&server, &clock, "keeper").await;
+    assert_ne!(after, before, "the kept world: NPCs where they wandered to");
     server.stop().await.expect("clean stop");
 }

@@ -21,9 +21,9 @@ use tickwire_protocol::untrusted::Untrusted;
 use tickwire_protocol::{CloseCode, Settings};
 use tickwire_sim::resources::RoomOptions;
 use tickwire_sim::{
-    AutotuneConfig, Autotuner, Game, Publication, Publish, RunnerOptions, SessionId, SimConfig,
-    SimInbox, SimMetrics, SimPool, Simulation, WorldKey, WorldLoop, WorldStats, WorldStatsSnapshot,
-    build_contained, sim_channels,
+    AutotuneConfig, Autotuner, Game, Publication, Publish, Rebuild, RunnerOptions, SessionId,
+    SimConfig, SimInbox, SimMetrics, SimPool, Simulation, WorldKey, WorldLoop, WorldStats,
+    WorldStatsSnapshot, build_contained, sim_channels,
 };
 use tokio::sync::Notify;
 use tracing::{error, info, info_span, warn};
@@ -669,7 +669,9 @@ impl Registry {
         }
         let stats = Arc::new(WorldStats::default());
         let initial_settings = shape.sim.settings;
-        let (link, recipe) = self.link_room(&id, name, &room_type.game, &shape, options);
+        let keeps_world = room_type.keeps_world_when_empty || id == self.default_id;
+        let (link, mut recipe) = self.link_room(&id, name, &room_type.game, &shape, options);
+        recipe.keeps_world = keeps_world;
         let order = state.next_order;
         state.next_order += 1;
         let room = Room {
@@ -717,7 +719,8 @@ impl Registry {
         let seating = Arc::new(RoomSeating { registry: self.this.clone(), room: id.to_owned() });
         let link = RoomLink::new(id, name, sender, snapshots, net_metrics, seating);
         let seats = u32::try_from(shape.max_clients).unwrap_or(u32::MAX);
-        (link, WorldRecipe { game: Arc::clone(game), sim, options, inbox, publish, seats })
+        let game = Arc::clone(game);
+        (link, WorldRecipe { game, sim, options, inbox, publish, seats, keeps_world: true })
     }
 
     /// Builds room `id`'s world from its recipe and puts it in the sim pool, due now.
@@ -731,7 +734,8 @@ impl Registry {
         stats: &Arc<WorldStats>,
     ) -> Option<WorldKey> {
         let template = &self.template;
-        let WorldRecipe { game, sim, options, inbox, publish: mut frames, seats } = recipe;
+        let WorldRecipe { game, sim, options, inbox, publish: mut frames, seats, keeps_world } =
+            recipe;
         let started = Instant::now();
         let metrics = if id == self.default_id {
             template.sim_metrics.clone()
@@ -750,18 +754,31 @@ impl Registry {
             seats,
             span: info_span!("room", id),
         };
-        let mut simulation = Simulation::new(sim);
-        let room_options = RoomOptions::new(id.to_owned(), name.to_owned(), options);
-        simulation.world_mut().insert_resource(room_options);
-        if let Err(failure) = build_contained(game.as_ref(), &mut simulation) {
-            let panic = Untrusted(&failure.message);
-            error!(room = %id, name, %panic, "the room's game panicked while building its world");
-            template.sim_metrics.world_failed();
-            stats.record_failed();
-            frames.failed();
-            return None;
-        }
+        let (room, type_name) = (id.to_owned(), name.to_owned());
+        let rebuild = Rebuild::new(
+            sim,
+            Box::new(move |config| {
+                let mut simulation = Simulation::new(config);
+                let room_options =
+                    RoomOptions::new(room.clone(), type_name.clone(), options.clone());
+                simulation.world_mut().insert_resource(room_options);
+                build_contained(game.as_ref(), &mut simulation)?;
+                Ok(simulation)
+            }),
+        );
+        let simulation = match rebuild.build() {
+            Ok(simulation) => simulation,
+            Err(failure) => {
+                let panic = Untrusted(&failure.message);
+                error!(room = %id, name, %panic, "the room's game panicked while building its world");
+                template.sim_metrics.world_failed();
+                stats.record_failed();
+                frames.failed();
+                return None;
+            }
+        };
         let world = WorldLoop::new(simulation, inbox, frames, runner, started);
+        let world = if keeps_world { world } else { world.released_while_parked(rebuild) };
         Some(self.pool.insert(world, started))
     }
 
@@ -841,6 +858,9 @@ struct WorldRecipe {
     publish: RoomFrames,
     /// How many clients the room holds: its world's weight in its tick batch.
     seats: u32,
+    /// Whether its world stays while parked (the default room, or its type says so);
+    /// otherwise it is let go and built afresh for the next player.
+    keeps_world: bool,
 }
 
 /// Where a room's world publishes: its snapshot ring, counted in its metrics.
