@@ -123,6 +123,8 @@ pub struct WorldLoop<P> {
     simulation: Option<Simulation>,
     /// How to build the world again, for a world let go while parked.
     rebuild: Option<Rebuild>,
+    /// The span its ticks run in (from [`RunnerOptions::span`]).
+    span: Arc<Span>,
     /// The tick length in force.
     period: Duration,
     inbox: SimInbox,
@@ -141,18 +143,20 @@ impl<P: Publish> WorldLoop<P> {
         simulation: Simulation,
         inbox: SimInbox,
         publish: P,
-        options: RunnerOptions,
+        mut options: RunnerOptions,
         now: Instant,
     ) -> Self {
         let settings = simulation.settings();
+        let span = Arc::new(std::mem::replace(&mut options.span, Span::none()));
         options.metrics.record_settings(&settings);
         options.stats.record_tick_rate(settings.tick_rate_hz);
-        options.span.in_scope(|| info!(tick_rate_hz = settings.tick_rate_hz, "sim started"));
+        span.in_scope(|| info!(tick_rate_hz = settings.tick_rate_hz, "sim started"));
         let period = tick_duration(&simulation);
         Self {
             clock: TickClock::new(period, now, options.max_catch_up_ticks),
             simulation: Some(simulation),
             rebuild: None,
+            span,
             period,
             inbox,
             publish,
@@ -220,6 +224,28 @@ impl<P: Publish> WorldLoop<P> {
         Some(settings)
     }
 
+    /// One tick, with its log lines in the world's span.
+    fn tick_in_span(&mut self, started: Instant) -> Option<Instant> {
+        let settings = self.step_and_publish()?;
+        self.period = Duration::from_secs_f32(settings.tick_seconds());
+        let took = started.elapsed();
+        let metrics = &self.options.metrics;
+        metrics.tick_duration.record(took.as_secs_f64());
+        self.peak.record(took, started + took, &metrics.tick_peak);
+        metrics.ticks.increment(1);
+        if self.reported_settings != Some(settings) {
+            metrics.record_settings(&settings);
+            self.options.stats.record_tick_rate(settings.tick_rate_hz);
+            self.reported_settings = Some(settings);
+        }
+        self.autotune(took, &settings);
+        let now = Instant::now();
+        let lateness = self.clock.tick_done(now, self.period);
+        self.options.stats.record_tick(took, lateness != Lateness::OnTime);
+        self.report_lateness(lateness, now);
+        Some(self.clock.deadline())
+    }
+
     /// Feeds the tick's cost to the auto-tuner and applies what it decides.
     fn autotune(&mut self, took: Duration, settings: &Settings) {
         let Some(tuner) = self.options.autotuner.as_mut() else { return };
@@ -271,26 +297,9 @@ impl<P: Publish> WorldLoop<P> {
 
 impl<P: Publish> Ticking for WorldLoop<P> {
     fn tick(&mut self, started: Instant) -> Option<Instant> {
-        let span = self.options.span.clone();
-        let _in_world = span.enter();
-        let settings = self.step_and_publish()?;
-        self.period = Duration::from_secs_f32(settings.tick_seconds());
-        let took = started.elapsed();
-        let metrics = &self.options.metrics;
-        metrics.tick_duration.record(took.as_secs_f64());
-        self.peak.record(took, started + took, &metrics.tick_peak);
-        metrics.ticks.increment(1);
-        if self.reported_settings != Some(settings) {
-            metrics.record_settings(&settings);
-            self.options.stats.record_tick_rate(settings.tick_rate_hz);
-            self.reported_settings = Some(settings);
-        }
-        self.autotune(took, &settings);
-        let now = Instant::now();
-        let lateness = self.clock.tick_done(now, self.period);
-        self.options.stats.record_tick(took, lateness != Lateness::OnTime);
-        self.report_lateness(lateness, now);
-        Some(self.clock.deadline())
+        // An `Arc` clone: a `Span` clone would update the span registry every tick.
+        let span = Arc::clone(&self.span);
+        span.in_scope(|| self.tick_in_span(started))
     }
 
     fn cadence(&self) -> Option<Cadence> {
@@ -316,7 +325,7 @@ impl<P: Publish> Ticking for WorldLoop<P> {
     }
 
     fn panicked(&mut self, message: &str) {
-        self.options.span.in_scope(|| {
+        self.span.in_scope(|| {
             let tick = self.last_tick();
             error!(tick, panic = %Untrusted(message), "the game panicked; the world is dropped");
         });
@@ -329,7 +338,7 @@ impl<P: Publish> Ticking for WorldLoop<P> {
 impl<P> Drop for WorldLoop<P> {
     fn drop(&mut self) {
         let tick = self.last_tick();
-        self.options.span.in_scope(|| info!(tick, "sim stopped"));
+        self.span.in_scope(|| info!(tick, "sim stopped"));
     }
 }
 
