@@ -196,8 +196,14 @@ impl Delivery {
         let ping_due_after = config.ping_interval.saturating_sub(base_period / 2);
         let mut last_ping: Option<Instant> = None;
         loop {
-            let ring = Arc::clone(&frames.borrow());
-            if let Err(ending) = self.wake_and_write(&ring).await {
+            // The view is let go before the wait: a session holding one while idle would
+            // keep frames that left the ring alive, and make the publisher copy the ring
+            // for every frame (it changes the ring in place only while nobody holds it).
+            let written = {
+                let ring = Arc::clone(&frames.borrow());
+                self.wake_and_write(&ring).await
+            };
+            if let Err(ending) = written {
                 return ending;
             }
             tokio::select! {
