@@ -79,7 +79,7 @@ pub use batches::{BATCH_SEATS, Cadence};
 pub use command::{Joined, SendRefused, SessionId, SimCommand, SimInbox, SimSender, sim_channels};
 pub use game::{Game, GamePanicked, build_contained};
 pub use metrics::{SimMetrics, WORLD_TICK_BUCKETS, WorldStats, WorldStatsSnapshot};
-pub use pool::{SimPool, Ticking, WorldKey};
+pub use pool::{Litter, SimPool, Ticking, WorldKey};
 pub use rebuild::{BuildWorld, Rebuild};
 pub use runner::{Publication, Publish, RunnerOptions, SimThread, WorldLoop};
 pub use simulation::{Applied, SimConfig, Simulation};

@@ -47,9 +47,12 @@ pub trait Ticking: Send + 'static {
         let _ = due;
     }
 
-    /// The world was just parked: it may let go of what only a stepped world needs (it
-    /// runs under the pool's lock, so it must be quick).
-    fn parked(&mut self) {}
+    /// The world was just parked: it may let go of what only a stepped world needs. It
+    /// runs under the pool's lock, so it must be quick: what it returns (say, a world it
+    /// lets go of) is dropped by a pool thread outside the lock.
+    fn parked(&mut self) -> Option<Litter> {
+        None
+    }
 
     /// Its tick panicked with `message`: its state cannot be trusted, so the pool drops it
     /// right after this, which should tell whoever waits on it why.
@@ -60,6 +63,9 @@ pub trait Ticking: Send + 'static {
 
 /// Names a world in the pool.
 pub type WorldKey = u64;
+
+/// What a parked world lets go of, for a pool thread to drop outside the pool's lock.
+pub type Litter = Box<dyn Send>;
 
 /// Which world is due next, and which are being stepped. Pure: no threads, no clock.
 #[derive(Default)]
@@ -75,6 +81,8 @@ pub(crate) struct Agenda {
     parked: HashMap<WorldKey, Box<dyn Ticking>>,
     /// Which scheduled worlds tick together.
     batches: Batches,
+    /// What parked worlds let go of, for a pool thread to drop outside the lock.
+    litter: Vec<Litter>,
     next_key: WorldKey,
 }
 
@@ -125,7 +133,7 @@ impl Agenda {
             }
         } else if let Some((_, mut world)) = self.waiting.remove(&key) {
             self.batches.release(key);
-            world.parked();
+            self.litter.extend(world.parked());
             self.parked.insert(key, world);
         }
     }
@@ -183,7 +191,7 @@ impl Agenda {
             }
             (WhileRunning::Parked, Some(_)) => {
                 self.batches.release(key);
-                world.parked();
+                self.litter.extend(world.parked());
                 self.parked.insert(key, world);
                 None
             }
@@ -278,7 +286,12 @@ impl SimPool {
     /// Stops stepping `key` (after its current tick) until [`SimPool::unpark`]: a world
     /// nobody is in costs no CPU.
     pub fn park(&self, key: WorldKey) {
-        self.shared.lock().agenda.park(key);
+        let mut state = self.shared.lock();
+        state.agenda.park(key);
+        if !state.agenda.litter.is_empty() {
+            // A pool thread drops it, not this caller.
+            self.shared.changed.notify_one();
+        }
     }
 
     /// Steps `key` again from now.
@@ -326,6 +339,13 @@ fn work(shared: &Shared) {
     loop {
         if state.stopping {
             return;
+        }
+        if !state.agenda.litter.is_empty() {
+            let litter = std::mem::take(&mut state.agenda.litter);
+            drop(state);
+            drop(litter);
+            state = shared.lock();
+            continue;
         }
         let (key, mut world) = match state.agenda.next(Instant::now()) {
             Next::Step(key, world) => (key, world),
@@ -390,8 +410,9 @@ mod tests {
             Some(now + self.every)
         }
 
-        fn parked(&mut self) {
+        fn parked(&mut self) -> Option<Litter> {
             self.parks.fetch_add(1, Ordering::Relaxed);
+            None
         }
     }
 
@@ -617,6 +638,45 @@ mod tests {
         for ticks in ticks {
             assert_eq!(ticks.load(Ordering::Relaxed), 6, "each world should tick exactly 6 times");
         }
+        pool.stop();
+    }
+
+    /// Records the name of the thread that drops it.
+    struct DroppedOn(Arc<Mutex<Option<String>>>);
+
+    impl Drop for DroppedOn {
+        fn drop(&mut self) {
+            let name = thread::current().name().map(str::to_owned);
+            *self.0.lock().unwrap_or_else(PoisonError::into_inner) = name;
+        }
+    }
+
+    /// A world that lets go of a [`DroppedOn`] when parked.
+    struct Littering(Option<DroppedOn>);
+
+    impl Ticking for Littering {
+        fn tick(&mut self, now: Instant) -> Option<Instant> {
+            Some(now + Duration::from_secs(1))
+        }
+
+        fn parked(&mut self) -> Option<Litter> {
+            self.0.take().map(|litter| Box::new(litter) as Litter)
+        }
+    }
+
+    #[test]
+    fn what_a_parked_world_lets_go_of_is_dropped_by_a_pool_thread() {
+        let pool = SimPool::new(1).expect("the thread should start");
+        let dropped_on = Arc::new(Mutex::new(None));
+        let key = pool.insert(Littering(Some(DroppedOn(Arc::clone(&dropped_on)))), Instant::now());
+        pool.park(key);
+        let until = Instant::now() + Duration::from_secs(10);
+        let dropped = || dropped_on.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        while dropped().is_none() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(5));
+        }
+        let name = dropped().expect("the litter should be dropped");
+        assert!(name.starts_with("tickwire-sim"), "dropped on {name:?}, not the parking caller");
         pool.stop();
     }
 

@@ -27,7 +27,7 @@ use crate::batches::Cadence;
 use crate::clock::{Lateness, TickClock};
 use crate::command::{SessionId, SimInbox};
 use crate::metrics::{PeakWindow, SimMetrics, WorldStats};
-use crate::pool::{SimPool, Ticking};
+use crate::pool::{Litter, SimPool, Ticking};
 use crate::rebuild::Rebuild;
 use crate::simulation::{Applied, Simulation};
 
@@ -312,16 +312,16 @@ impl<P: Publish> Ticking for WorldLoop<P> {
         self.peak = PeakWindow::new(due);
     }
 
-    fn parked(&mut self) {
+    fn parked(&mut self) -> Option<Litter> {
         self.publish.parked();
         if let Some(tuner) = self.options.autotuner.as_mut() {
             tuner.parked();
         }
-        if let (Some(rebuild), Some(simulation)) = (self.rebuild.as_mut(), &self.simulation) {
-            rebuild.released(simulation);
-            self.simulation = None;
-            self.options.stats.record_actors(0);
-        }
+        let rebuild = self.rebuild.as_mut()?;
+        let simulation = self.simulation.take()?;
+        rebuild.released(&simulation);
+        self.options.stats.record_actors(0);
+        Some(Box::new(simulation))
     }
 
     fn panicked(&mut self, message: &str) {
