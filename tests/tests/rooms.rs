@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bevy_ecs::prelude::{Res, ResMut};
+use bevy_ecs::prelude::{Commands, Entity, Local, Query, Res, ResMut, With};
 use glam::Vec2;
 use hyper::{Method, StatusCode};
-use tickwire_protocol::{ClientMessage, Hello, WorldState};
+use tickwire_protocol::{ClientMessage, Hello};
 use tickwire_server::{ManualClock, RoomTypes, ServerConfig};
+use tickwire_sim::components::{Fields, Player};
 use tickwire_sim::resources::{RoomLock, SessionActors};
 use tickwire_sim::{SimSet, Simulation};
 use tickwire_tests::{RawPlayer, SeatAnswer, TestServer, raw_close, raw_connect, test_config};
@@ -438,34 +439,45 @@ async fn a_default_room_whose_game_panics_is_replaced_by_a_fresh_one() {
     server.stop().await.expect("clean stop");
 }
 
-/// Where the NPCs (network ids 1 and 2) of a two-NPC room are in `world`.
-fn npc_positions(world: &WorldState) -> Vec<Option<Vec2>> {
-    (1..=2).map(|id| world.position(id)).collect()
+/// A game that writes how many ticks its world has run into each player's first field.
+fn counts_its_ticks(simulation: &mut Simulation) {
+    fn count(mut ticks: Local<i32>, players: Query<Entity, With<Player>>, mut commands: Commands) {
+        *ticks += 1;
+        for player in &players {
+            commands.entity(player).insert(Fields([*ticks, 0, 0, 0]));
+        }
+    }
+    simulation.add_systems(SimSet::Simulate, count);
 }
 
-/// Plays in a new two-NPC room of type `name` until its NPCs have wandered off, leaves,
-/// lets it park, and joins again; returns where the NPCs were in the first player's
-/// first snapshot and in the second player's.
-async fn npcs_before_and_after_parking(
+/// How many ticks the world of `player`'s room had run at its newest snapshot.
+fn world_ticks(player: &RawPlayer) -> i32 {
+    player.world.get(player.welcome.actor_id).map_or(0, |row| row.fields[0])
+}
+
+/// Plays in a new room of type `name` for 30 snapshots, leaves, lets it park, and joins
+/// again; returns how many ticks its world had run when the first player left and when
+/// the second player arrived.
+async fn world_ticks_before_and_after_parking(
     server: &TestServer,
     clock: &ManualClock,
     name: &str,
-) -> (Vec<Option<Vec2>>, Vec<Option<Vec2>>) {
-    let body = format!(r#"{{"name":"{name}","options":{{"npcs":2}}}}"#);
+) -> (i32, i32) {
+    let body = format!(r#"{{"name":"{name}","options":{{"npcs":0}}}}"#);
     let seat = server.seat("/rooms", &body).await.expect("a room");
     let mut first = RawPlayer::join(server, seat.hello()).await;
-    let before = npc_positions(first.next_snapshot("the first player").await);
-    for _ in 0..20 {
-        first.next_snapshot("the NPCs wander").await;
+    for _ in 0..30 {
+        first.next_snapshot("the first player plays").await;
     }
-    assert_ne!(npc_positions(&first.world), before, "the NPCs should have moved");
+    let before = world_ticks(&first);
     first.leave().await;
     let clients = format!(r#"tickwire_room_clients{{room="{}",name="{name}"}}"#, seat.room);
     server.metric_until(&clients, |clients| clients == 0.0).await;
     wait_until_parked(server, clock, &seat.room, name).await;
     let again = server.seat(&format!("/rooms/{}/join", seat.room), "").await;
     let mut second = RawPlayer::join(server, again.expect("a seat").hello()).await;
-    let after = npc_positions(second.next_snapshot("the second player").await);
+    second.next_snapshot("the second player").await;
+    let after = world_ticks(&second);
     second.leave().await;
     (before, after)
 }
@@ -477,12 +489,14 @@ async fn an_emptied_room_gets_a_fresh_world_unless_its_type_keeps_it() {
     config.rooms.clock = clock.clone();
     let define = |rooms: &mut RoomTypes| {
         rooms.define("default", |_: &mut Simulation| {});
-        rooms.define("keeper", |_: &mut Simulation| {}).keep_world_when_empty();
+        rooms.define("fresh", counts_its_ticks);
+        rooms.define("keeper", counts_its_ticks).keep_world_when_empty();
     };
     let server = TestServer::start_rooms("127.0.0.1:0", config, define).await;
-    let (before, after) = npcs_before_and_after_parking(&server, &clock, "default").await;
-    assert_eq!(after, before, "a fresh world, built as the first one was: NPCs at the start");
-    let (before, after) = npcs_before_and_after_parking(&server, &clock, "keeper").await;
-    assert_ne!(after, before, "the kept world: NPCs where they wandered to");
+    let (before, after) = world_ticks_before_and_after_parking(&server, &clock, "fresh").await;
+    assert!(before >= 30, "30 snapshots, a tick each at least: {before}");
+    assert!(after < before, "a fresh world counts from its build again: {before} -> {after}");
+    let (before, after) = world_ticks_before_and_after_parking(&server, &clock, "keeper").await;
+    assert!(after > before, "the kept world counts on: {before} -> {after}");
     server.stop().await.expect("clean stop");
 }
