@@ -21,9 +21,9 @@
 //! the client's drain rate ([`DrainMeter`]); while the queue holds more than
 //! [`MAX_QUEUE_DELAY`] of it (beyond the round trip), the snapshot is held back and counts
 //! as congestion, so the interval grows before the buffer fills and what a client reads
-//! is never much older than that. Only a client that cannot hold even the slowest interval (it drains
-//! less than its snapshots need at [`MAX_CONGESTION_FACTOR`]) for a whole patience
-//! period is too slow, and is closed saying so.
+//! is never much older than that. Only a client that cannot hold even the slowest
+//! interval (it drains less than its snapshots need at [`MAX_CONGESTION_FACTOR`]) for a
+//! whole patience period is too slow, and is closed saying so.
 
 use std::time::{Duration, Instant};
 

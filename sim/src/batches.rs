@@ -5,9 +5,9 @@
 //! period pays that wakeup, a sleep of the pool thread and a sleep of the runtime thread
 //! for every room's every tick; stepped back to back, a batch of rooms pays them once,
 //! and its frames are written in one pass of the runtime (60 rooms of 5 clients: 16–23%
-//! less CPU measured; see BENCHMARKS.md). A batch is bounded by seats, [`BATCH_SEATS`], so its writes
-//! take about one writer shard's pass and no room waits behind more than that: a big
-//! room ticks alone, small rooms share. Batches of one tick length sit at different
+//! less CPU measured; see BENCHMARKS.md). A batch is bounded by seats, [`BATCH_SEATS`],
+//! so its writes take about one writer shard's pass and no room waits behind more than
+//! that: a big room ticks alone, small rooms share. Batches of one tick length sit at different
 //! offsets in the period (`SLOTS` of them, filled far apart first), so the load stays
 //! spread over the period as batches multiply.
 //!

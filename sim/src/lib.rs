@@ -81,7 +81,7 @@ pub use game::{Game, GamePanicked, build_contained};
 pub use metrics::{SimMetrics, WORLD_TICK_BUCKETS, WorldStats, WorldStatsSnapshot};
 pub use pool::{Litter, SimPool, Ticking, WorldKey};
 pub use rebuild::{BuildWorld, Rebuild};
-pub use runner::{Publication, Publish, RunnerOptions, SimThread, WorldLoop};
+pub use runner::{Publication, Publish, RunnerOptions, SimThread, WorldLoop, report_failure};
 pub use simulation::{Applied, SimConfig, Simulation};
 pub use systems::SimSet;
 

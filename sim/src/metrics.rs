@@ -177,7 +177,7 @@ impl SimMetrics {
     }
 
     /// Counts a world dropped because its game panicked.
-    pub fn world_failed(&self) {
+    pub(crate) fn world_failed(&self) {
         self.worlds_failed.increment(1);
     }
 
@@ -293,7 +293,7 @@ impl WorldStats {
 
     /// Marks the world failed: its game panicked (in a tick or while building it), and
     /// the world is gone.
-    pub fn record_failed(&self) {
+    pub(crate) fn record_failed(&self) {
         self.failed.store(true, Relaxed);
     }
 

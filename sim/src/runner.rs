@@ -175,9 +175,9 @@ impl<P: Publish> WorldLoop<P> {
         self
     }
 
-    /// The world, built again first if it was let go. `None` if its game panicked while
+    /// Builds the world again if it was let go. `None` if its game panicked while
     /// building it (the world has failed then).
-    fn built(&mut self) -> Option<&mut Simulation> {
+    fn ensure_built(&mut self) -> Option<()> {
         if self.simulation.is_none() {
             match self.rebuild.as_ref()?.build() {
                 Ok(simulation) => self.simulation = Some(simulation),
@@ -187,13 +187,13 @@ impl<P: Publish> WorldLoop<P> {
                 }
             }
         }
-        self.simulation.as_mut()
+        Some(())
     }
 
     /// Applies the commands that arrived since the last tick, steps, and publishes a frame
     /// on snapshot ticks. `None` if the world could not be built again.
     fn step_and_publish(&mut self) -> Option<Settings> {
-        self.built()?;
+        self.ensure_built()?;
         let Self { simulation: Some(simulation), inbox, publish, options, .. } = self else {
             return None;
         };
@@ -325,14 +325,25 @@ impl<P: Publish> Ticking for WorldLoop<P> {
     }
 
     fn panicked(&mut self, message: &str) {
-        self.span.in_scope(|| {
-            let tick = self.last_tick();
-            error!(tick, panic = %Untrusted(message), "the game panicked; the world is dropped");
-        });
-        self.options.metrics.world_failed();
-        self.options.stats.record_failed();
-        self.publish.failed();
+        let tick = self.last_tick();
+        let Self { span, options, publish, .. } = self;
+        span.in_scope(|| report_failure(options, publish, tick, message));
     }
+}
+
+/// Reports a world whose game panicked, in a tick or while the world was built: logged
+/// (the message escaped) in the current span, counted, marked in the world's stats, and
+/// told to its publisher so its sessions learn why they end.
+pub fn report_failure(
+    options: &RunnerOptions,
+    publish: &mut impl Publish,
+    tick: u32,
+    message: &str,
+) {
+    error!(tick, panic = %Untrusted(message), "the game panicked; the world is dropped");
+    options.metrics.world_failed();
+    options.stats.record_failed();
+    publish.failed();
 }
 
 impl<P> Drop for WorldLoop<P> {

@@ -17,21 +17,20 @@ use tickwire_net::{
     Arrival, Destination, NetMetrics, Refusal, RoomDirectory, RoomLink, SeatId, Seating,
     SnapshotPublisher,
 };
-use tickwire_protocol::untrusted::Untrusted;
 use tickwire_protocol::{CloseCode, Settings};
 use tickwire_sim::resources::RoomOptions;
 use tickwire_sim::{
     AutotuneConfig, Autotuner, Game, Publication, Publish, Rebuild, RunnerOptions, SessionId,
     SimConfig, SimInbox, SimMetrics, SimPool, Simulation, WorldKey, WorldLoop, WorldStats,
-    WorldStatsSnapshot, build_contained, sim_channels,
+    WorldStatsSnapshot, build_contained, report_failure, sim_channels,
 };
 use tokio::sync::Notify;
-use tracing::{error, info, info_span, warn};
+use tracing::{info, info_span, warn};
 
 use super::heap_trim::TrimPolicy;
 use super::places::Places;
 use super::seat_token::SeatSigner;
-use super::{DEFAULT_ROOM, RoomTypes, RoomsConfig};
+use super::{DEFAULT_ROOM, RoomType, RoomTypes, RoomsConfig};
 
 /// Most label fields a room may carry, and the most bytes of JSON they may take.
 const MAX_LABEL_FIELDS: usize = 16;
@@ -597,7 +596,8 @@ impl Registry {
             if !room.stats.failed() {
                 info!(room = %id, name = %room.name, "room disposed: empty for the empty timeout");
             } else if room.permanent {
-                warn!(room = %id, name = %room.name, "room disposed: its game failed; a fresh one replaces it");
+                let name = &room.name;
+                warn!(room = %id, name, "room disposed: its game failed; a fresh one replaces it");
                 if let Err(error) = self.open_default_room(state, now) {
                     warn!(room = %id, %error, "the default room could not be replaced");
                 }
@@ -669,9 +669,7 @@ impl Registry {
         }
         let stats = Arc::new(WorldStats::default());
         let initial_settings = shape.sim.settings;
-        let keeps_world = room_type.keeps_world_when_empty || id == self.default_id;
-        let (link, mut recipe) = self.link_room(&id, name, &room_type.game, &shape, options);
-        recipe.keeps_world = keeps_world;
+        let (link, recipe) = self.link_room(&id, name, room_type, &shape, options);
         let order = state.next_order;
         state.next_order += 1;
         let room = Room {
@@ -702,7 +700,7 @@ impl Registry {
         &self,
         id: &str,
         name: &str,
-        game: &Arc<dyn Game>,
+        room_type: &RoomType,
         shape: &RoomShape,
         options: Map<String, Value>,
     ) -> (Arc<RoomLink>, WorldRecipe) {
@@ -719,8 +717,9 @@ impl Registry {
         let seating = Arc::new(RoomSeating { registry: self.this.clone(), room: id.to_owned() });
         let link = RoomLink::new(id, name, sender, snapshots, net_metrics, seating);
         let seats = u32::try_from(shape.max_clients).unwrap_or(u32::MAX);
-        let game = Arc::clone(game);
-        (link, WorldRecipe { game, sim, options, inbox, publish, seats, keeps_world: true })
+        let game = Arc::clone(&room_type.game);
+        let keeps_world = room_type.keeps_world_when_empty || id == self.default_id;
+        (link, WorldRecipe { game, sim, options, inbox, publish, seats, keeps_world })
     }
 
     /// Builds room `id`'s world from its recipe and puts it in the sim pool, due now.
@@ -769,11 +768,9 @@ impl Registry {
         let simulation = match rebuild.build() {
             Ok(simulation) => simulation,
             Err(failure) => {
-                let panic = Untrusted(&failure.message);
-                error!(room = %id, name, %panic, "the room's game panicked while building its world");
-                template.sim_metrics.world_failed();
-                stats.record_failed();
-                frames.failed();
+                let tick = sim.start_tick;
+                let report = || report_failure(&runner, &mut frames, tick, &failure.message);
+                runner.span.in_scope(report);
                 return None;
             }
         };
