@@ -31,6 +31,8 @@ mod descriptors;
 mod http;
 mod http_server;
 mod matchmaking;
+mod network_threads;
+pub use network_threads::give_way_to_simulation;
 mod process_state;
 mod rooms;
 mod telemetry;
@@ -322,6 +324,7 @@ pub fn serve_rooms(
     preflight(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(network_threads::give_way_to_simulation)
         .build()
         .map_err(ServerError::Runtime)?;
     runtime.block_on(async {
