@@ -99,6 +99,12 @@ impl SharedSnapshot {
         }
     }
 
+    /// The frame's replicated state, if neither another frame nor anyone else holds it
+    /// (and this frame itself is held by nobody else): what may be written over.
+    fn into_unshared_state(this: Arc<Self>) -> Option<WorldSnapshot> {
+        Arc::into_inner(this).and_then(|shared| Arc::into_inner(shared.frame))
+    }
+
     /// The frame's tick.
     pub fn tick(&self) -> u32 {
         self.tick
@@ -360,6 +366,9 @@ impl SnapshotRing {
 pub struct SnapshotPublisher {
     capacity: usize,
     views: watch::Sender<Arc<SnapshotRing>>,
+    /// The state of the frame that last left the ring, if nothing else held it: the sim
+    /// builds its next frame into these columns instead of allocating new ones.
+    spare: Option<WorldSnapshot>,
 }
 
 impl SnapshotPublisher {
@@ -369,7 +378,7 @@ impl SnapshotPublisher {
         let capacity = capacity.max(1);
         let ring = SnapshotRing { frames: VecDeque::with_capacity(capacity + 1), failed: false };
         let (views, receiver) = watch::channel(Arc::new(ring));
-        (Self { capacity, views }, receiver)
+        (Self { capacity, views, spare: None }, receiver)
     }
 
     /// Adds a frame, drops the oldest beyond capacity, and wakes every session unless the
@@ -395,8 +404,17 @@ impl SnapshotPublisher {
             }
             wakes
         });
-        drop(left); // Freed outside the channel's lock.
+        // Taken apart outside the channel's lock.
+        if let Some(state) = left.and_then(SharedSnapshot::into_unshared_state) {
+            self.spare = Some(state);
+        }
         wakes
+    }
+
+    /// The state of a frame that left the ring and that nothing else holds any more, for
+    /// the sim to build its next frame into (`tickwire_sim::Publish::spare_frame`).
+    pub fn spare_frame(&mut self) -> Option<WorldSnapshot> {
+        self.spare.take()
     }
 
     /// Keeps only the newest frame, without its encodings, and wakes nobody: for a room
@@ -412,6 +430,7 @@ impl SnapshotPublisher {
             false
         });
         drop(left);
+        self.spare = None;
     }
 
     /// The room's game failed and its world is about to be dropped (and this publisher
@@ -610,6 +629,33 @@ mod tests {
         publisher.publish(publication(5));
         assert_eq!(ticks(&views.borrow()), [3, 4, 5]);
         assert_eq!(Arc::as_ptr(&views.borrow()), unheld, "a view nobody holds changes in place");
+    }
+
+    #[test]
+    fn a_frame_that_left_the_ring_is_spare_only_if_nothing_holds_it() {
+        let (mut publisher, views) = SnapshotPublisher::new(2);
+        for tick in 1..=2 {
+            publisher.publish(publication(tick));
+        }
+        assert!(publisher.spare_frame().is_none(), "no frame has left the ring yet");
+        publisher.publish(publication(3));
+        let spare = publisher.spare_frame().expect("frame 1 left the ring and nobody holds it");
+        assert_eq!((spare.tick, spare.row(0).x), (1, 1), "the spare is frame 1's state");
+        assert!(publisher.spare_frame().is_none(), "a spare is handed out once");
+
+        let held_view = views.borrow().clone();
+        let kept_state = frame(4);
+        publisher.publish(publication_of(Arc::clone(&kept_state)));
+        assert!(publisher.spare_frame().is_none(), "a session still holds frame 2");
+        drop(held_view);
+        publisher.publish(publication(5));
+        assert!(publisher.spare_frame().is_some(), "frame 3 is held by nobody");
+        publisher.publish(publication(6));
+        assert!(publisher.spare_frame().is_none(), "the sim still holds frame 4's state");
+
+        publisher.publish(publication(7));
+        publisher.keep_newest_only();
+        assert!(publisher.spare_frame().is_none(), "a parked room keeps no spare");
     }
 
     #[test]

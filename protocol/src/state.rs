@@ -99,22 +99,23 @@ impl WorldState {
         Self { tick, steps_per_unit, ..Self::default() }
     }
 
-    /// A world of the actors `ids` (in any order; sorted, and repeats dropped), every one
-    /// in a zero state: the layout of a frame that [`Self::set_state`] then fills.
-    pub fn from_ids(mut ids: Vec<u32>) -> Self {
-        ids.sort_unstable();
-        ids.dedup();
+    /// Makes this the world of the actors `ids` (ascending, no repeats) at `tick`, keeping
+    /// the columns' allocations: what a server builds each frame into, without allocating,
+    /// before [`Self::set_state`] fills every row. Rows keep whatever state they held (new
+    /// ones are zero) until set.
+    pub fn lay_out(&mut self, tick: u32, steps_per_unit: u16, ids: &[u32]) {
+        debug_assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "ids must ascend");
         let actors = ids.len();
-        Self {
-            ids,
-            x: vec![0; actors],
-            y: vec![0; actors],
-            vx: vec![0; actors],
-            vy: vec![0; actors],
-            kinds: vec![ActorKind::Npc; actors],
-            fields: vec![[0; FIELD_SLOTS]; actors],
-            ..Self::default()
-        }
+        self.tick = tick;
+        self.steps_per_unit = steps_per_unit;
+        self.ids.clear();
+        self.ids.extend_from_slice(ids);
+        self.x.resize(actors, 0);
+        self.y.resize(actors, 0);
+        self.vx.resize(actors, 0);
+        self.vy.resize(actors, 0);
+        self.kinds.resize(actors, ActorKind::Npc);
+        self.fields.resize(actors, [0; FIELD_SLOTS]);
     }
 
     /// Whether `other` holds the same actors in the same state, whatever the ticks: a
@@ -222,12 +223,6 @@ impl WorldState {
         self.vy[index] = row.vy;
         self.kinds[index] = row.kind;
         self.fields[index] = row.fields;
-    }
-
-    /// The same world at `tick` with `steps_per_unit`: a kept layout relabelled for a new
-    /// frame before [`Self::set_state`] fills it.
-    pub fn retagged(&self, tick: u32, steps_per_unit: u16) -> Self {
-        Self { tick, steps_per_unit, ..self.clone() }
     }
 
     pub(crate) fn reserve(&mut self, additional: usize) {

@@ -2,16 +2,20 @@
 //!
 //! - `sim_step`: one simulation step (NPCs wander and move, bouncing off the walls).
 //! - `frame_build`: one frame build (the quantised, id-sorted copy of the world that every
-//!   snapshot is encoded from), nothing spawned or despawned since the previous one.
+//!   snapshot is encoded from), nothing spawned or despawned since the previous one;
+//!   "recycled" is written into a frame handed back, as the runner does with the frame
+//!   that left the snapshot ring, "fresh" into new columns.
 //! - `frame_build_churn`: the same after 1% of the actors were despawned and as many
 //!   spawned (some reusing freed network ids).
 //! - `broadcast_tick`: everything the sim thread does on a snapshot tick besides draining
 //!   commands and handing the frame to the ring: step, frame build, events, input acks of
 //!   1,000 players, and the net side's "did anything change" comparison with the previous
-//!   frame. "moving": every NPC wanders; "still": nothing moves, the comparison's worst case.
+//!   frame, with frames kept in a ring of 32 and the one leaving it handed back.
+//!   "moving": every NPC wanders; "still": nothing moves, the comparison's worst case.
 //!
 //! `cargo bench -p tickwire-sim --bench step`
 
+use std::collections::VecDeque;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -55,8 +59,14 @@ fn frame_build(c: &mut Criterion) {
     for actors in SIZES {
         let mut simulation = warmed_up(actors);
         group.throughput(Throughput::Elements(u64::from(actors)));
-        group.bench_function(BenchmarkId::from_parameter(actors), |b| {
+        group.bench_function(BenchmarkId::new("fresh", actors), |b| {
             b.iter(|| black_box(simulation.snapshot()));
+        });
+        group.bench_function(BenchmarkId::new("recycled", actors), |b| {
+            b.iter(|| {
+                let frame = black_box(simulation.snapshot());
+                simulation.recycle_frame(frame);
+            });
         });
     }
     group.finish();
@@ -122,14 +132,25 @@ fn broadcast_world(actors: u32, still: bool) -> Simulation {
     simulation
 }
 
-/// One snapshot tick's work on the sim thread (see the module doc).
-fn broadcast_tick_once(simulation: &mut Simulation, previous: &mut Arc<WorldSnapshot>) {
+/// Frames the ring keeps (the default `frame_history`).
+const RING: usize = 32;
+
+/// One snapshot tick's work on the sim thread (see the module doc), with the `RING`
+/// newest frames in `ring`.
+fn broadcast_tick_once(simulation: &mut Simulation, ring: &mut VecDeque<Arc<WorldSnapshot>>) {
     simulation.step();
     let snapshot = Arc::new(simulation.snapshot());
     black_box(simulation.take_events());
     black_box(simulation.input_acks());
-    black_box(snapshot.same_actors(previous));
-    *previous = snapshot;
+    if let Some(previous) = ring.back() {
+        black_box(snapshot.same_actors(previous));
+    }
+    ring.push_back(snapshot);
+    if ring.len() > RING
+        && let Some(left) = ring.pop_front().and_then(Arc::into_inner)
+    {
+        simulation.recycle_frame(left);
+    }
 }
 
 fn broadcast_tick(c: &mut Criterion) {
@@ -137,11 +158,11 @@ fn broadcast_tick(c: &mut Criterion) {
     for actors in SIZES {
         for still in [false, true] {
             let mut simulation = broadcast_world(actors, still);
-            let mut previous = Arc::new(simulation.snapshot());
+            let mut ring = VecDeque::new();
             let motion = if still { "still" } else { "moving" };
             group.throughput(Throughput::Elements(u64::from(actors)));
             group.bench_function(BenchmarkId::new(motion, actors), |b| {
-                b.iter(|| broadcast_tick_once(&mut simulation, &mut previous));
+                b.iter(|| broadcast_tick_once(&mut simulation, &mut ring));
             });
         }
     }

@@ -57,6 +57,12 @@ pub trait Publish: Send + 'static {
     /// The world's game panicked, and the world is dropped right after this: no frame
     /// follows. Sessions waiting on it should be told why.
     fn failed(&mut self) {}
+
+    /// A published frame that nobody holds any more, if there is one: the next frame is
+    /// built into its columns instead of allocating and filling new ones.
+    fn spare_frame(&mut self) -> Option<WorldSnapshot> {
+        None
+    }
 }
 
 impl<F: FnMut(Publication) + Send + 'static> Publish for F {
@@ -209,6 +215,9 @@ impl<P: Publish> WorldLoop<P> {
         options.stats.record_locked(simulation.room_locked());
         let settings = simulation.settings();
         if simulation.tick().is_multiple_of(u32::from(settings.broadcast_every)) {
+            if let Some(spare) = publish.spare_frame() {
+                simulation.recycle_frame(spare);
+            }
             let snapshot = simulation.snapshot();
             metrics.actors.set(snapshot.len() as f64);
             options.stats.record_actors(snapshot.len());

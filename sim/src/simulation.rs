@@ -339,6 +339,12 @@ impl Simulation {
         frame
     }
 
+    /// Hands back a frame that nobody holds any more (one [`Self::snapshot`] made): the
+    /// next snapshot is written into its columns instead of new ones.
+    pub fn recycle_frame(&mut self, frame: WorldSnapshot) {
+        self.frames.recycle(frame);
+    }
+
     /// Adds gameplay systems to a phase of the tick.
     pub fn add_systems<M>(
         &mut self,

@@ -21,8 +21,8 @@ use tickwire_protocol::{CloseCode, Settings};
 use tickwire_sim::resources::RoomOptions;
 use tickwire_sim::{
     AutotuneConfig, Autotuner, Game, Publication, Publish, Rebuild, RunnerOptions, SessionId,
-    SimConfig, SimInbox, SimMetrics, SimPool, Simulation, WorldKey, WorldLoop, WorldStats,
-    WorldStatsSnapshot, build_contained, report_failure, sim_channels,
+    SimConfig, SimInbox, SimMetrics, SimPool, Simulation, WorldKey, WorldLoop, WorldSnapshot,
+    WorldStats, WorldStatsSnapshot, build_contained, report_failure, sim_channels,
 };
 use tokio::sync::Notify;
 use tracing::{info, info_span, warn};
@@ -879,6 +879,10 @@ impl Publish for RoomFrames {
 
     fn failed(&mut self) {
         self.publisher.fail();
+    }
+
+    fn spare_frame(&mut self) -> Option<WorldSnapshot> {
+        self.publisher.spare_frame()
     }
 }
 
