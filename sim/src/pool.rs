@@ -24,7 +24,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
-use tracing::warn;
+use tickwire_protocol::untrusted::Untrusted;
+use tracing::{error, warn};
 
 use crate::batches::{Batches, Cadence};
 use crate::game::panic_message;
@@ -280,7 +281,7 @@ impl SimPool {
     /// Stops stepping `key`: the world is dropped now, or after its current tick.
     pub fn remove(&self, key: WorldKey) {
         let removed = self.shared.lock().agenda.remove(key);
-        drop(removed);
+        drop_contained(removed);
     }
 
     /// Stops stepping `key` (after its current tick) until [`SimPool::unpark`]: a world
@@ -343,7 +344,7 @@ fn work(shared: &Shared) {
         if !state.agenda.litter.is_empty() {
             let litter = std::mem::take(&mut state.agenda.litter);
             drop(state);
-            drop(litter);
+            drop_contained(litter);
             state = shared.lock();
             continue;
         }
@@ -370,7 +371,7 @@ fn work(shared: &Shared) {
         let finished = state.agenda.stepped(key, world, due);
         if finished.is_some() {
             drop(state);
-            drop(finished); // A world's teardown runs outside the lock.
+            drop_contained(finished); // A world's teardown runs outside the lock.
             state = shared.lock();
         }
     }
@@ -384,6 +385,16 @@ fn tick_contained(world: &mut dyn Ticking) -> Option<Instant> {
             world.panicked(panic_message(payload.as_ref()));
             None
         }
+    }
+}
+
+/// Drops what a world leaves (the world, or what it let go of when parked), containing a
+/// panic in its teardown (a game component's `Drop`): the thread and the other worlds
+/// carry on.
+fn drop_contained(remains: impl Send) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(remains))) {
+        let message = Untrusted(panic_message(payload.as_ref()));
+        error!(panic = %message, "a world's teardown panicked; the pool carries on");
     }
 }
 
@@ -717,6 +728,47 @@ mod tests {
         assert!(
             ticks.load(Ordering::Relaxed) >= 50,
             "the only thread should go on stepping the healthy world"
+        );
+        pool.stop();
+    }
+
+    /// A world done after its first tick, whose teardown panics, as its litter's does.
+    struct BadTeardown;
+
+    impl Drop for BadTeardown {
+        fn drop(&mut self) {
+            panic!("the game's Drop bug");
+        }
+    }
+
+    impl Ticking for BadTeardown {
+        fn tick(&mut self, _now: Instant) -> Option<Instant> {
+            None
+        }
+
+        fn parked(&mut self) -> Option<Litter> {
+            Some(Box::new(Self))
+        }
+    }
+
+    #[test]
+    fn a_world_whose_teardown_panics_takes_down_neither_thread_nor_caller() {
+        let pool = SimPool::new(1).expect("the thread should start");
+        let now = Instant::now();
+        let parked = pool.insert(BadTeardown, now + Duration::from_secs(3600));
+        pool.park(parked);
+        pool.insert(BadTeardown, now);
+        pool.remove(parked);
+        let (healthy, ticks) = counting(1, u32::MAX);
+        pool.insert(healthy, now);
+        let until = Instant::now() + Duration::from_secs(10);
+        while (pool.len() > 1 || ticks.load(Ordering::Relaxed) < 50) && Instant::now() < until {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(pool.len(), 1, "the finished world should be gone");
+        assert!(
+            ticks.load(Ordering::Relaxed) >= 50,
+            "the only thread should live on and step the healthy world"
         );
         pool.stop();
     }
