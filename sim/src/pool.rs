@@ -709,6 +709,14 @@ mod tests {
         }
     }
 
+    /// Waits (at most 10 s) until `pool` holds one world and `ticks` reached 50.
+    fn wait_for_one_world_and_50_ticks(pool: &SimPool, ticks: &AtomicU32) {
+        let until = Instant::now() + Duration::from_secs(10);
+        while (pool.len() > 1 || ticks.load(Ordering::Relaxed) < 50) && Instant::now() < until {
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     #[test]
     fn a_world_whose_tick_panics_is_dropped_and_the_thread_steps_the_others() {
         let pool = SimPool::new(1).expect("the thread should start");
@@ -717,11 +725,8 @@ mod tests {
         pool.insert(Fragile { ticks: 0, told: Arc::clone(&told) }, now);
         let (healthy, ticks) = counting(1, u32::MAX);
         pool.insert(healthy, now);
-        // Bounded wait: the panic comes at the fragile world's third tick, about 2 ms in.
-        let until = Instant::now() + Duration::from_secs(10);
-        while (pool.len() > 1 || ticks.load(Ordering::Relaxed) < 50) && Instant::now() < until {
-            thread::sleep(Duration::from_millis(5));
-        }
+        // The panic comes at the fragile world's third tick, about 2 ms in.
+        wait_for_one_world_and_50_ticks(&pool, &ticks);
         assert_eq!(pool.len(), 1, "the panicking world should be dropped");
         let told = told.lock().unwrap_or_else(PoisonError::into_inner).clone();
         assert_eq!(told.as_deref(), Some("the game's bug at tick 3"));
@@ -761,10 +766,7 @@ mod tests {
         pool.remove(parked);
         let (healthy, ticks) = counting(1, u32::MAX);
         pool.insert(healthy, now);
-        let until = Instant::now() + Duration::from_secs(10);
-        while (pool.len() > 1 || ticks.load(Ordering::Relaxed) < 50) && Instant::now() < until {
-            thread::sleep(Duration::from_millis(5));
-        }
+        wait_for_one_world_and_50_ticks(&pool, &ticks);
         assert_eq!(pool.len(), 1, "the finished world should be gone");
         assert!(
             ticks.load(Ordering::Relaxed) >= 50,
