@@ -366,8 +366,9 @@ impl SnapshotRing {
 pub struct SnapshotPublisher {
     capacity: usize,
     views: watch::Sender<Arc<SnapshotRing>>,
-    /// The state of the frame that last left the ring, if nothing else held it: the sim
-    /// builds its next frame into these columns instead of allocating new ones.
+    /// The state of the frame that last left the ring, if nothing else held it, or of a
+    /// frame just published that changed nothing (it shares the previous state instead):
+    /// the sim builds its next frame into these columns instead of allocating new ones.
     spare: Option<WorldSnapshot>,
 }
 
@@ -386,7 +387,13 @@ impl SnapshotPublisher {
     /// woke them. Never blocks on a session: the watch channel only swaps in the new view.
     pub fn publish(&mut self, publication: Publication) -> bool {
         let previous = self.views.borrow().newest().cloned();
+        let built = Arc::clone(&publication.snapshot);
         let frame = SharedSnapshot::new(publication, previous.as_deref());
+        if !Arc::ptr_eq(&frame.frame, &built) {
+            // Nothing changed: the frame shares the previous state, and the one just
+            // built is spare at once (a still world then builds every frame in place).
+            self.spare = Arc::into_inner(built);
+        }
         // A frame that changes nothing any session would send updates the view without
         // waking anyone: quiet sessions wake on their own heartbeat timer instead.
         let wakes = previous.is_none_or(|previous| {
@@ -411,8 +418,8 @@ impl SnapshotPublisher {
         wakes
     }
 
-    /// The state of a frame that left the ring and that nothing else holds any more, for
-    /// the sim to build its next frame into (`tickwire_sim::Publish::spare_frame`).
+    /// A frame state nothing holds any more (see the `spare` field), for the sim to build
+    /// its next frame into (`tickwire_sim::Publish::spare_frame`).
     pub fn spare_frame(&mut self) -> Option<WorldSnapshot> {
         self.spare.take()
     }
@@ -656,6 +663,17 @@ mod tests {
         publisher.publish(publication(7));
         publisher.keep_newest_only();
         assert!(publisher.spare_frame().is_none(), "a parked room keeps no spare");
+    }
+
+    #[test]
+    fn a_frame_that_changed_nothing_is_spare_at_once() {
+        let (mut publisher, _views) = SnapshotPublisher::new(4);
+        publisher.publish(publication_of(frame_at(1, 5)));
+        publisher.publish(publication_of(frame_at(2, 6)));
+        assert!(publisher.spare_frame().is_none(), "frame 2 moved its actor: it is kept");
+        publisher.publish(publication_of(frame_at(3, 6)));
+        let spare = publisher.spare_frame().expect("frame 3 changed nothing: its state is spare");
+        assert_eq!(spare.tick, 3, "the frame just built, not the state it shares");
     }
 
     #[test]
