@@ -59,6 +59,7 @@
 //! `broadcast_every` ticks hands an `Arc<WorldSnapshot>` to a publish callback. Nothing else
 //! touches the world.
 
+mod ack_order;
 pub mod autotune;
 pub mod batches;
 pub mod clock;

@@ -14,6 +14,7 @@ use tickwire_protocol::{ActorKind, FIELD_SLOTS, GameEvent, Settings};
 use tracing::{debug, info, warn};
 
 use crate::WorldSnapshot;
+use crate::ack_order::AckOrder;
 use crate::command::{Joined, SessionId, SimCommand};
 use crate::components::{Fields, Kind, NetId, Player, Position, Velocity, Wander, actor};
 use crate::frame_builder::{FrameBuilder, actor_row};
@@ -101,6 +102,8 @@ pub struct Simulation {
     player_query: QueryState<(Entity, &'static Player)>,
     /// The previous frame's layout, so that a frame is built without sorting.
     frames: FrameBuilder,
+    /// The previous frame's session order, so that input acks are ordered without sorting.
+    ack_order: AckOrder,
 }
 
 impl Simulation {
@@ -127,8 +130,9 @@ impl Simulation {
         let player_query = world.query::<(Entity, &Player)>();
         let names = ReplicatedNames::default();
         let frames = FrameBuilder::default();
+        let ack_order = AckOrder::default();
         let mut simulation =
-            Self { config, names, world, schedule, actor_query, player_query, frames };
+            Self { config, names, world, schedule, actor_query, player_query, frames, ack_order };
         for _ in 0..config.npcs {
             let position = simulation.random_position();
             let wander = Wander { next_turn_tick: config.start_tick };
@@ -237,13 +241,8 @@ impl Simulation {
 
     /// Each player's newest applied input sequence, by session, sorted by session.
     pub fn input_acks(&mut self) -> Vec<(SessionId, u32)> {
-        let mut acks: Vec<(SessionId, u32)> = self
-            .player_query
-            .iter(&self.world)
-            .map(|(_, player)| (player.session, player.last_sequence))
-            .collect();
-        acks.sort_unstable();
-        acks
+        let players = self.player_query.iter(&self.world);
+        self.ack_order.sorted(players.map(|(_, player)| (player.session, player.last_sequence)))
     }
 
     /// The events gameplay sent since the last call, in order.
