@@ -8,7 +8,8 @@
 //! the CPU as any other thread, but a wakeup of theirs never preempts a running thread.
 //! The sim thread finishes its tick, then the writers run. Any user may choose this
 //! policy; where it is refused, the threads keep the default policy and a log line says
-//! so.
+//! so. Threads inherit their creator's policy: the sim pool's threads are started from the
+//! main thread (inside `block_on`), which keeps the default one.
 
 /// Puts the calling thread under `SCHED_BATCH`, so that it never preempts a sim thread
 /// when it wakes. `tickwire-server` calls it on each of its runtime's threads as they
