@@ -39,6 +39,9 @@ fn away_by_half(value: f32) -> f64 {
     value + 0.5_f64.copysign(value)
 }
 
+/// Below this many actors a reused frame keeps its columns whatever their capacity.
+const LAYOUT_SLACK: usize = 64;
+
 /// How many gameplay fields each actor has.
 pub const FIELD_SLOTS: usize = 4;
 
@@ -102,7 +105,8 @@ impl WorldState {
     /// Makes this the world of the actors `ids` (ascending, no repeats) at `tick`, keeping
     /// the columns' allocations: what a server builds each frame into, without allocating,
     /// before [`Self::set_state`] fills every row. Rows keep whatever state they held (new
-    /// ones are zero) until set.
+    /// ones are zero) until set. Columns far bigger than the new layout (the world shrank)
+    /// are shrunk, so that a reused frame never keeps a bigger past's memory.
     pub fn lay_out(&mut self, tick: u32, steps_per_unit: u16, ids: &[u32]) {
         debug_assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "ids must ascend");
         let actors = ids.len();
@@ -116,6 +120,19 @@ impl WorldState {
         self.vy.resize(actors, 0);
         self.kinds.resize(actors, ActorKind::Npc);
         self.fields.resize(actors, [0; FIELD_SLOTS]);
+        if self.ids.capacity() > 2 * actors.max(LAYOUT_SLACK) {
+            self.shrink_to_fit();
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.ids.shrink_to_fit();
+        self.x.shrink_to_fit();
+        self.y.shrink_to_fit();
+        self.vx.shrink_to_fit();
+        self.vy.shrink_to_fit();
+        self.kinds.shrink_to_fit();
+        self.fields.shrink_to_fit();
     }
 
     /// Whether `other` holds the same actors in the same state, whatever the ticks: a
@@ -274,6 +291,21 @@ mod tests {
     fn assert_rounds_like_round(value: f32) {
         assert_eq!(away_by_half(value) as i32, value.round() as i32, "{value:e} as i32");
         assert_eq!(away_by_half(value) as i16, value.round() as i16, "{value:e} as i16");
+    }
+
+    #[test]
+    fn a_frame_laid_out_again_for_a_much_smaller_world_lets_its_memory_go() {
+        let mut frame = WorldState::default();
+        let many: Vec<u32> = (0..10_000).collect();
+        frame.lay_out(1, 8, &many);
+        frame.lay_out(2, 8, &many[..9_000]);
+        assert!(frame.fields.capacity() >= 10_000, "a little smaller: the columns stay");
+        frame.lay_out(3, 8, &many[..100]);
+        assert_eq!(
+            (frame.tick, frame.len(), frame.ids(), frame.x.len()),
+            (3, 100, &many[..100], 100)
+        );
+        assert!(frame.fields.capacity() < 1_000, "a world 100 times smaller: columns shrink");
     }
 
     #[test]
