@@ -131,6 +131,7 @@ fn change(admin: &Admin, id: &str, body: &[u8]) -> Response {
     if room.sim().update_settings(patch, "admin API").is_err() {
         return error(StatusCode::SERVICE_UNAVAILABLE, "the room's simulation has stopped");
     }
+    admin.rooms.stir(id);
     info!(room = id, ?patch, "settings change requested through the admin API");
     Json(settings).into_response()
 }

@@ -230,6 +230,33 @@ async fn a_parked_room_comes_back_with_a_whole_world_and_deltas_on_it() {
 }
 
 #[tokio::test]
+async fn a_settings_change_to_a_parked_room_takes_effect_at_once_and_it_parks_again() {
+    let (server, clock) = server_with_clock().await;
+    let seat = server.seat("/rooms", STILL_ROOM).await.expect("a room");
+    RawPlayer::join(&server, seat.hello()).await.leave().await;
+    let clients = format!(r#"tickwire_room_clients{{room="{}",name="default"}}"#, seat.room);
+    server.metric_until(&clients, |clients| clients == 0.0).await;
+    let parked = wait_until_parked(&server, &clock, &seat.room, "default").await;
+
+    let path = format!("/admin/rooms/{}/settings", seat.room);
+    let (status, text) = server.http(Method::PATCH, &path, r#"{"movement_speed":77}"#, None).await;
+    assert_eq!(status, StatusCode::OK, "the change should be accepted: {text}");
+    let mut waited = 0;
+    loop {
+        let (_, settings) = server.http(Method::GET, &path, "", None).await;
+        if settings.contains("\"movement_speed\":77") {
+            break;
+        }
+        waited += 1;
+        assert!(waited < 50, "the parked room's settings should show the change: {settings}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stirred = wait_until_parked(&server, &clock, &seat.room, "default").await;
+    assert!(stirred > parked, "the room should tick to apply the change, then park again");
+    server.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
 async fn seats_are_signed_good_once_and_expire() {
     let (server, clock) = server_with_clock().await;
     let seat = server.seat("/rooms", STILL_ROOM).await.expect("a room");

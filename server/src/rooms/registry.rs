@@ -478,6 +478,20 @@ impl Registry {
         })
     }
 
+    /// Steps room `id`'s world for a moment if nobody plays in it (parked, or never
+    /// built), so that what was just sent to it (an operator's settings change) takes
+    /// effect now and shows in its settings, rather than waiting in its inbox for the next
+    /// player. Nobody arriving, it parks again [`PARK_AFTER`] later.
+    pub(crate) fn stir(&self, id: &str) {
+        let now = self.config.clock.now();
+        let mut state = self.lock();
+        let Some(room) = state.rooms.get_mut(id) else { return };
+        if !room.stepping {
+            room.play(id, self);
+            room.unplayed_since = Some(now);
+        }
+    }
+
     /// Room `id`'s sessions and seats.
     pub(crate) fn clients(&self, id: &str) -> Option<RoomClients> {
         let now = self.config.clock.now();
