@@ -17,6 +17,8 @@ pub(crate) struct AckOrder {
     sessions: Vec<SessionId>,
     /// Positions in that order, by ascending session.
     by_session: Vec<u32>,
+    /// This frame's acks in query order: kept between frames for its allocation.
+    in_query_order: Vec<(SessionId, u32)>,
 }
 
 impl AckOrder {
@@ -25,16 +27,18 @@ impl AckOrder {
         &mut self,
         acks: impl Iterator<Item = (SessionId, u32)>,
     ) -> Vec<(SessionId, u32)> {
-        let in_query_order: Vec<(SessionId, u32)> = acks.collect();
-        let sessions = in_query_order.iter().map(|&(session, _)| session);
-        if !sessions.clone().eq(self.sessions.iter().copied()) {
-            self.sessions.clear();
-            self.sessions.extend(sessions);
-            self.by_session.clear();
-            self.by_session.extend(0..in_query_order.len() as u32);
-            self.by_session.sort_unstable_by_key(|&at| self.sessions[at as usize]);
+        let Self { sessions, by_session, in_query_order } = self;
+        in_query_order.clear();
+        in_query_order.extend(acks);
+        let now = in_query_order.iter().map(|&(session, _)| session);
+        if !now.clone().eq(sessions.iter().copied()) {
+            sessions.clear();
+            sessions.extend(now);
+            by_session.clear();
+            by_session.extend(0..in_query_order.len() as u32);
+            by_session.sort_unstable_by_key(|&at| sessions[at as usize]);
         }
-        self.by_session.iter().map(|&at| in_query_order[at as usize]).collect()
+        by_session.iter().map(|&at| in_query_order[at as usize]).collect()
     }
 }
 
