@@ -157,6 +157,10 @@ impl SharedSnapshot {
     /// A client whose frame has left the ring, with nothing changed since (a quiet
     /// client), still gets a delta: from the oldest frame kept, which holds the same
     /// state, labelled with the tick the client holds.
+    ///
+    /// Inlined, with everything but the in-sync case out of line: a shard pass calls this
+    /// for every session, and the in-sync case is a compare and a load.
+    #[inline]
     pub fn snapshot_for(&self, ring: &SnapshotRing, holds: Option<u32>) -> Cow<'_, Bytes> {
         if holds.is_some()
             && holds == self.previous_tick
@@ -164,6 +168,12 @@ impl SharedSnapshot {
         {
             return Cow::Borrowed(in_sync);
         }
+        self.snapshot_for_out_of_sync(ring, holds)
+    }
+
+    /// `snapshot_for` a client that is not in sync, or the first in-sync one.
+    #[inline(never)]
+    fn snapshot_for_out_of_sync(&self, ring: &SnapshotRing, holds: Option<u32>) -> Cow<'_, Bytes> {
         let baseline = holds.and_then(|holds| Some((holds, ring.baseline_for(holds)?)));
         self.encoding_from(baseline)
     }
