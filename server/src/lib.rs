@@ -284,7 +284,8 @@ async fn drain(rooms: &Registry, grace: Duration) {
 
 /// Parks rooms nobody plays in and disposes rooms that stayed empty for the empty
 /// timeout, checking once a second (matchmaking calls check as well), and now and then
-/// gives the heap they freed back to the OS, off the sim threads; abort the task to stop it.
+/// gives the heap they (or a wave of sessions) freed back to the OS, off the sim threads;
+/// abort the task to stop it.
 fn spawn_sweeper(rooms: &Arc<Registry>) -> tokio::task::JoinHandle<()> {
     let rooms = Arc::downgrade(rooms);
     tokio::spawn(async move {

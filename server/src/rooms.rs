@@ -11,7 +11,8 @@
 //! - `places`: who holds a place in one room (pure, manual time).
 //! - `seat_token`: signed seat tokens.
 //! - `exposition`: each room's series on `/metrics`.
-//! - `heap_trim`: when the heap parked and disposed rooms freed goes back to the OS.
+//! - `heap_trim`: when the heap that parked and disposed rooms, or a wave of sessions,
+//!   freed goes back to the OS.
 //! - [`RoomClock`]: the time lifecycles run on ([`ManualClock`] in tests).
 //!
 //! # Lifecycle

@@ -65,6 +65,11 @@ impl Places {
         !self.live.is_empty() || !self.lingering.is_empty()
     }
 
+    /// Sessions holding a place: live, or waiting for a resume.
+    pub(crate) fn sessions_held(&self) -> usize {
+        self.live.len() + self.lingering.len()
+    }
+
     /// Seats reserved and not yet used.
     pub(crate) fn seats_reserved(&self) -> usize {
         self.seats.len()

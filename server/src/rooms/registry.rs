@@ -264,7 +264,8 @@ struct State {
     draining: bool,
     next_seat: u64,
     next_order: u64,
-    /// When the heap that parked and disposed rooms freed goes back to the OS.
+    /// When the heap that parked and disposed rooms, or a wave of sessions, freed goes
+    /// back to the OS.
     trim: TrimPolicy,
 }
 
@@ -578,8 +579,8 @@ impl Registry {
     }
 
     /// Parks rooms nobody plays in and disposes every room that has been empty for the
-    /// empty timeout; returns whether the heap they freed is now worth trimming
-    /// ([`super::heap_trim`]). Called once a second.
+    /// empty timeout; returns whether the heap they, or a wave of sessions, freed is now
+    /// worth trimming ([`super::heap_trim`]). Called once a second.
     pub(crate) fn sweep(&self) -> bool {
         let now = self.config.clock.now();
         let mut state = self.lock();
@@ -589,18 +590,20 @@ impl Registry {
 
     fn sweep_locked(&self, state: &mut State, now: Instant) {
         let timeout = self.config.empty_timeout;
-        let mut parked = 0;
+        let (mut parked, mut sessions) = (0, 0);
         let expired: Vec<String> = state
             .rooms
             .iter_mut()
             .filter_map(|(id, room)| {
                 parked += usize::from(room.step_while_played(id, self, now));
+                sessions += room.places.sessions_held();
                 let empty = room.places.empty_for(now);
                 let expired = !room.permanent && empty.is_some_and(|empty| empty >= timeout);
                 (expired || room.stats.failed()).then(|| id.clone())
             })
             .collect();
         state.trim.freed(parked + expired.len());
+        state.trim.sessions_held(sessions);
         for id in expired {
             self.changed.notify_one();
             let Some(room) = state.rooms.remove(&id) else { continue };
