@@ -511,7 +511,7 @@ impl Session {
                         if !state.acknowledge(input.ack_tick) {
                             net.metrics.acks_rejected.increment(1);
                         }
-                        match room.sim.input(id, input) {
+                        match room.sim.input(id, joined.actor, input) {
                             Ok(()) => {}
                             Err(SendRefused::Full) => {
                                 net.metrics.inputs_dropped.increment(1);

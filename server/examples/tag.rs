@@ -157,7 +157,11 @@ mod tests {
             if tick % 15 == 0 {
                 let direction = Vec2::from_angle(tick as f32 * 0.7);
                 let input = Input { sequence: tick, direction, ack_tick: 0 };
-                simulation.apply(SimCommand::Input { session: 1 + u64::from(tick % 2), input });
+                simulation.apply(SimCommand::Input {
+                    session: 1 + u64::from(tick % 2),
+                    actor: None,
+                    input,
+                });
             }
             simulation.step();
             let mut hasher = DefaultHasher::new();

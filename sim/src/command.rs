@@ -13,6 +13,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use bevy_ecs::entity::Entity;
 use crossbeam_channel::{Receiver, Sender};
 use glam::Vec2;
 use tickwire_protocol::{Input, Settings, SettingsPatch};
@@ -65,6 +66,10 @@ pub enum SimCommand {
     Input {
         /// The session it came from (it only ever moves that session's actor).
         session: SessionId,
+        /// The session's actor as its [`Joined`] named it, if known: the sim then reads
+        /// the actor straight away instead of looking the session up. Checked against the
+        /// session; if gameplay gave the session another actor since, the lookup decides.
+        actor: Option<Entity>,
         /// The decoded, finite input.
         input: Input,
     },
@@ -79,6 +84,8 @@ pub struct Joined {
     pub event_names: Vec<String>,
     /// Network id of the session's actor.
     pub actor_id: u32,
+    /// The session's actor: inputs name it ([`SimSender::input`]) to spare the sim a lookup.
+    pub actor: Entity,
     /// The last tick simulated before the actor was spawned: snapshots after this tick
     /// include it.
     pub tick: u32,
@@ -160,18 +167,24 @@ impl SimSender {
         self.control.send(command).map_err(|_| SendRefused::Stopped)
     }
 
-    /// Queues an input without blocking.
+    /// Queues an input of `session`, whose actor its [`Joined`] named `actor`, without
+    /// blocking.
     ///
     /// # Errors
     /// [`SendRefused::Full`] when the queue is full (the input is dropped),
     /// [`SendRefused::Stopped`] if the sim has ended.
-    pub fn input(&self, session: SessionId, input: Input) -> Result<(), SendRefused> {
+    pub fn input(
+        &self,
+        session: SessionId,
+        actor: Entity,
+        input: Input,
+    ) -> Result<(), SendRefused> {
         self.queued
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| {
                 (queued < self.input_capacity).then_some(queued + 1)
             })
             .map_err(|_| SendRefused::Full)?;
-        self.inputs.send(SimCommand::Input { session, input }).map_err(|_| {
+        self.inputs.send(SimCommand::Input { session, actor: Some(actor), input }).map_err(|_| {
             self.queued.fetch_sub(1, Ordering::AcqRel);
             SendRefused::Stopped
         })
@@ -221,13 +234,21 @@ mod tests {
     fn the_input_queue_refuses_inputs_beyond_its_capacity_until_drained() {
         let (sender, inbox) = sim_channels(2);
         let input = Input { sequence: 1, direction: Vec2::ZERO, ack_tick: 0 };
-        assert_eq!(sender.input(1, input), Ok(()));
-        assert_eq!(sender.input(1, input), Ok(()));
-        assert_eq!(sender.input(1, input), Err(SendRefused::Full), "a full queue should refuse");
+        assert_eq!(sender.input(1, Entity::PLACEHOLDER, input), Ok(()));
+        assert_eq!(sender.input(1, Entity::PLACEHOLDER, input), Ok(()));
+        assert_eq!(
+            sender.input(1, Entity::PLACEHOLDER, input),
+            Err(SendRefused::Full),
+            "a full queue should refuse"
+        );
         sender.leave(1);
         assert_eq!(inbox.drain().count(), 3, "control first, then both inputs");
-        assert_eq!(sender.input(1, input), Ok(()), "a drained queue should take inputs again");
+        assert_eq!(
+            sender.input(1, Entity::PLACEHOLDER, input),
+            Ok(()),
+            "a drained queue should take inputs again"
+        );
         drop(inbox);
-        assert_eq!(sender.input(1, input), Err(SendRefused::Stopped));
+        assert_eq!(sender.input(1, Entity::PLACEHOLDER, input), Err(SendRefused::Stopped));
     }
 }

@@ -191,12 +191,9 @@ impl Simulation {
                     Err(error) => warn!(%error, reason, "settings change refused"),
                 }
             }
-            SimCommand::Input { session, input } => {
-                let Some(&entity) = self.world.resource::<SessionActors>().0.get(&session) else {
+            SimCommand::Input { session, actor, input } => {
+                let Some(mut player) = self.player_of(session, actor) else {
                     return Applied::Ignored; // The session left this tick; its late input is moot.
-                };
-                let Some(mut player) = self.world.get_mut::<Player>(entity) else {
-                    return Applied::Ignored;
                 };
                 if player.detached_until.is_some() {
                     // Sent before the drop, drained after the detach (control goes first):
@@ -213,6 +210,20 @@ impl Simulation {
         Applied::Done
     }
 
+    /// The player component of `session`'s actor. `actor`, the entity the session's
+    /// [`Joined`] named, is read first: one cache miss fewer per input than the session
+    /// map. The map decides if `actor` is not (or no longer) the session's.
+    fn player_of(&mut self, session: SessionId, actor: Option<Entity>) -> Option<Mut<'_, Player>> {
+        let named = actor.filter(|&actor| {
+            self.world.get::<Player>(actor).is_some_and(|player| player.session == session)
+        });
+        let entity = match named {
+            Some(actor) => actor,
+            None => *self.world.resource::<SessionActors>().0.get(&session)?,
+        };
+        self.world.get_mut::<Player>(entity)
+    }
+
     /// Spawns the session's actor and says who it is.
     pub fn join(&mut self, session: SessionId) -> Joined {
         let position = self.random_position();
@@ -220,7 +231,7 @@ impl Simulation {
             Player { session, direction: Vec2::ZERO, last_sequence: 0, detached_until: None };
         let (entity, actor_id) = self.spawn_actor(position, ActorKind::Player, player);
         self.world.resource_mut::<SessionActors>().0.insert(session, entity);
-        Joined { actor_id, ..self.joined_template() }
+        Joined { actor_id, actor: entity, ..self.joined_template() }
     }
 
     fn joined_template(&self) -> Joined {
@@ -228,6 +239,7 @@ impl Simulation {
             field_names: self.names.fields.clone(),
             event_names: self.names.events.clone(),
             actor_id: 0,
+            actor: Entity::PLACEHOLDER,
             tick: self.tick(),
             settings: self.settings(),
             arena_size: self.world.resource::<Arena>().size,
@@ -292,7 +304,7 @@ impl Simulation {
         player.last_sequence = 0;
         self.world.resource_mut::<SessionActors>().0.insert(session, entity);
         let actor_id = self.world.get::<NetId>(entity)?.0;
-        Some(Joined { actor_id, ..self.joined_template() })
+        Some(Joined { actor_id, actor: entity, ..self.joined_template() })
     }
 
     /// Runs one tick of the schedule, after removing actors whose grace window ran out.

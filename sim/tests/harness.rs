@@ -1,5 +1,6 @@
 //! The sim without threads or sockets: feed commands, step, read frames.
 
+use bevy_ecs::entity::Entity;
 use glam::Vec2;
 use tickwire_protocol::{ActorKind, Input, Settings};
 use tickwire_sim::components::{NetId, Position};
@@ -24,9 +25,21 @@ fn position(simulation: &mut Simulation, actor_id: u32) -> Option<Vec2> {
     query.iter(world).find(|(id, _)| id.0 == actor_id).map(|(_, position)| position.0)
 }
 
+/// Applies an input of `session` that names no actor (the sim looks the session up).
 fn input(simulation: &mut Simulation, session: u64, sequence: u32, direction: Vec2) -> Applied {
-    simulation
-        .apply(SimCommand::Input { session, input: Input { sequence, direction, ack_tick: 0 } })
+    input_naming(simulation, session, None, sequence, direction)
+}
+
+/// Applies an input of `session` that names `actor`, as the network side's do.
+fn input_naming(
+    simulation: &mut Simulation,
+    session: u64,
+    actor: Option<Entity>,
+    sequence: u32,
+    direction: Vec2,
+) -> Applied {
+    let input = Input { sequence, direction, ack_tick: 0 };
+    simulation.apply(SimCommand::Input { session, actor, input })
 }
 
 /// Moves the player's actor to the middle so a second of movement cannot reach a wall.
@@ -341,7 +354,7 @@ fn an_input_queued_with_the_detach_does_not_move_the_detached_actor() {
     // sim drains control commands (the detach) before inputs.
     let (sender, inbox) = sim_channels(16);
     sender
-        .input(1, Input { sequence: 1, direction: Vec2::X, ack_tick: 0 })
+        .input(1, joined.actor, Input { sequence: 1, direction: Vec2::X, ack_tick: 0 })
         .expect("the input queue has room");
     sender.detach(1);
     let applied: Vec<Applied> = inbox.drain().map(|command| simulation.apply(command)).collect();
@@ -373,4 +386,60 @@ fn a_joining_player_is_told_the_declared_field_and_event_names() {
         "more fields than slots should be refused"
     );
     assert_eq!(simulation.join(8).field_names, ["color", "score"], "a refusal changes nothing");
+}
+
+#[test]
+fn an_input_naming_its_actor_moves_that_actor_and_no_other() {
+    let mut simulation = Simulation::new(config(30, 0, 3));
+    let (one, two) = (simulation.join(1), simulation.join(2));
+    centre(&mut simulation, one.actor_id);
+    centre(&mut simulation, two.actor_id);
+    assert_eq!(input_naming(&mut simulation, 1, Some(one.actor), 1, Vec2::X), Applied::Done);
+    // Session 2 names session 1's actor (it cannot: the network side names the session's
+    // own), so its own actor moves, found by the session.
+    assert_eq!(input_naming(&mut simulation, 2, Some(one.actor), 1, Vec2::Y), Applied::Done);
+    for _ in 0..30 {
+        simulation.step();
+    }
+    let moved = |simulation: &mut Simulation, actor_id| {
+        position(simulation, actor_id).map(|position| position - Vec2::splat(500.0))
+    };
+    let (one_moved, two_moved) =
+        (moved(&mut simulation, one.actor_id), moved(&mut simulation, two.actor_id));
+    assert!(
+        one_moved.is_some_and(|moved| moved.abs_diff_eq(Vec2::new(100.0, 0.0), 0.01)),
+        "{one_moved:?}"
+    );
+    assert!(
+        two_moved.is_some_and(|moved| moved.abs_diff_eq(Vec2::new(0.0, 100.0), 0.01)),
+        "{two_moved:?}"
+    );
+}
+
+#[test]
+fn an_input_naming_an_actor_that_changed_hands_or_left_finds_its_sessions_own() {
+    let mut simulation = Simulation::new(config(30, 0, 3));
+    let joined = simulation.join(1);
+    let resumed = simulation.resume(1, 2).expect("the actor is still there");
+    assert_eq!(resumed.actor, joined.actor, "a resume hands over the same actor");
+    assert_eq!(
+        input_naming(&mut simulation, 1, Some(joined.actor), 1, Vec2::X),
+        Applied::Ignored,
+        "the old session's late input should not move the actor it handed over"
+    );
+    assert_eq!(input_naming(&mut simulation, 2, Some(resumed.actor), 1, Vec2::X), Applied::Done);
+    simulation.leave(2);
+    let rejoined = simulation.join(2);
+    assert_ne!(rejoined.actor, joined.actor);
+    assert_eq!(
+        input_naming(&mut simulation, 2, Some(joined.actor), 1, Vec2::X),
+        Applied::Done,
+        "an input naming a removed actor should reach the session's current one"
+    );
+    simulation.leave(2);
+    assert_eq!(
+        input_naming(&mut simulation, 2, Some(rejoined.actor), 2, Vec2::X),
+        Applied::Ignored,
+        "a session that left has no actor to move"
+    );
 }
