@@ -11,6 +11,7 @@ use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
 use socket2::SockRef;
+use tokio::io::Interest;
 use tokio::net::tcp::OwnedWriteHalf;
 
 use crate::send_queue::SendQueue;
@@ -28,8 +29,16 @@ pub(crate) trait OutSocket: Send + Sync {
 }
 
 impl OutSocket for OwnedWriteHalf {
+    /// `sendmsg(2)` with `MSG_NOSIGNAL`, not `writev(2)`: a peer that reset the connection
+    /// is an error here, never a `SIGPIPE`, even in a process (a game embedding the server)
+    /// that restored the signal's default action. It also skips the file layer a `writev`
+    /// passes through: `perf`, small benchmark, the kernel's share above `tcp_sendmsg`
+    /// went from 5.6–6.7% of the server's samples to 4.8–5.0%.
     fn try_write_vectored(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
-        OwnedWriteHalf::try_write_vectored(self, slices)
+        let stream = self.as_ref();
+        stream.try_io(Interest::WRITABLE, || {
+            SockRef::from(stream).send_vectored_with_flags(slices, libc::MSG_NOSIGNAL)
+        })
     }
 
     fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
