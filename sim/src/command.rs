@@ -19,6 +19,8 @@ use glam::Vec2;
 use tickwire_protocol::{Input, Settings, SettingsPatch};
 use tokio::sync::oneshot;
 
+use crate::input_order::InputOrder;
+
 /// Identifies a network session; chosen by the network side.
 pub type SessionId = u64;
 
@@ -197,16 +199,19 @@ pub struct SimInbox {
     control: Receiver<SimCommand>,
     inputs: Receiver<SimCommand>,
     queued: Arc<AtomicUsize>,
+    input_order: InputOrder,
 }
 
 impl SimInbox {
-    /// Everything queued right now, control first (so a join is in place before its
-    /// session's inputs), without blocking.
-    pub fn drain(&self) -> impl Iterator<Item = SimCommand> + '_ {
-        let drained = self.inputs.try_iter().inspect(|_| {
-            self.queued.fetch_sub(1, Ordering::AcqRel);
+    /// Everything queued right now, without blocking: control first (so a join is in
+    /// place before its session's inputs), then the inputs in the order their actors sit
+    /// in the world, each session's in the order they arrived (see `input_order`).
+    pub fn drain(&mut self) -> impl Iterator<Item = SimCommand> + '_ {
+        let Self { control, inputs, queued, input_order } = self;
+        let drained = inputs.try_iter().inspect(|_| {
+            queued.fetch_sub(1, Ordering::AcqRel);
         });
-        self.control.try_iter().chain(drained)
+        control.try_iter().chain(input_order.sorted(drained))
     }
 }
 
@@ -222,7 +227,12 @@ pub fn sim_channels(input_capacity: usize) -> (SimSender, SimInbox) {
             queued: Arc::clone(&queued),
             input_capacity,
         },
-        SimInbox { control: control_rx, inputs: inputs_rx, queued },
+        SimInbox {
+            control: control_rx,
+            inputs: inputs_rx,
+            queued,
+            input_order: InputOrder::default(),
+        },
     )
 }
 
@@ -232,7 +242,7 @@ mod tests {
 
     #[test]
     fn the_input_queue_refuses_inputs_beyond_its_capacity_until_drained() {
-        let (sender, inbox) = sim_channels(2);
+        let (sender, mut inbox) = sim_channels(2);
         let input = Input { sequence: 1, direction: Vec2::ZERO, ack_tick: 0 };
         assert_eq!(sender.input(1, Entity::PLACEHOLDER, input), Ok(()));
         assert_eq!(sender.input(1, Entity::PLACEHOLDER, input), Ok(()));

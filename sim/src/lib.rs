@@ -67,6 +67,7 @@ pub mod command;
 pub mod components;
 mod frame_builder;
 pub mod game;
+mod input_order;
 pub mod metrics;
 pub mod pool;
 pub mod rebuild;

@@ -352,7 +352,7 @@ fn an_input_queued_with_the_detach_does_not_move_the_detached_actor() {
     centre(&mut simulation, joined.actor_id);
     // The connection drops right after an input: both wait for the same tick, and the
     // sim drains control commands (the detach) before inputs.
-    let (sender, inbox) = sim_channels(16);
+    let (sender, mut inbox) = sim_channels(16);
     sender
         .input(1, joined.actor, Input { sequence: 1, direction: Vec2::X, ack_tick: 0 })
         .expect("the input queue has room");

@@ -1,0 +1,103 @@
+//! [`InputOrder`]: a tick's inputs in the order their actors' entities sit in the world,
+//! not in the order they arrived.
+//!
+//! Applying an input reads its entity's location and its `Player` component. In arrival
+//! order those reads jump about the world: `perf` of the sim thread with 1,000 playing
+//! bots among 10,000 actors put nearly all of applying them in two cache misses per
+//! input. In entity order both walks go forward through memory, which the CPU prefetches.
+//! A session's own inputs keep their arrival order (ties are broken by arrival), so its
+//! newest input still wins; inputs that name no actor come first, in arrival order.
+
+use crate::command::SimCommand;
+
+/// Sorts a tick's inputs by entity, keeping its buffers from tick to tick.
+#[derive(Debug, Default)]
+pub(crate) struct InputOrder {
+    /// Each input's entity index and arrival, sorted.
+    keys: Vec<(u32, usize)>,
+    /// The inputs in arrival order, each taken once, as the keys say.
+    inputs: Vec<Option<SimCommand>>,
+}
+
+impl InputOrder {
+    /// `inputs` in entity order (arrival order within an entity).
+    pub(crate) fn sorted(
+        &mut self,
+        inputs: impl Iterator<Item = SimCommand>,
+    ) -> impl Iterator<Item = SimCommand> + '_ {
+        self.inputs.clear();
+        self.inputs.extend(inputs.map(Some));
+        self.keys.clear();
+        let keys = self.inputs.iter().enumerate().map(|(arrival, input)| (entity(input), arrival));
+        self.keys.extend(keys);
+        self.keys.sort_unstable();
+        let Self { keys, inputs } = self;
+        keys.iter().filter_map(|&(_, arrival)| inputs.get_mut(arrival).and_then(Option::take))
+    }
+}
+
+/// The index of the entity an input names (0 if none).
+fn entity(input: &Option<SimCommand>) -> u32 {
+    match input {
+        Some(SimCommand::Input { actor: Some(actor), .. }) => actor.index_u32(),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bevy_ecs::entity::Entity;
+    use bevy_ecs::world::World;
+    use glam::Vec2;
+    use proptest::prelude::*;
+    use tickwire_protocol::Input;
+
+    use super::*;
+
+    /// An input of `session` naming `actor`, numbered `sequence`.
+    fn input(session: u64, actor: Option<Entity>, sequence: u32) -> SimCommand {
+        let input = Input { sequence, direction: Vec2::ZERO, ack_tick: 0 };
+        SimCommand::Input { session, actor, input }
+    }
+
+    /// (session, sequence) of each input, in the order given.
+    fn order(inputs: impl Iterator<Item = SimCommand>) -> Vec<(u64, u32)> {
+        inputs
+            .map(|command| match command {
+                SimCommand::Input { session, input, .. } => (session, input.sequence),
+                other => panic!("not an input: {other:?}"),
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn inputs_come_out_by_entity_each_entitys_in_arrival_order(
+            arrivals in prop::collection::vec((0usize..6, any::<bool>()), 0..60),
+        ) {
+            let mut world = World::new();
+            // Spawned in an order that differs from the sessions' numbering.
+            let entities: Vec<Entity> = (0..6).map(|_| world.spawn_empty().id()).rev().collect();
+            let inputs = || {
+                arrivals.iter().enumerate().map(|(sequence, &(session, named))| {
+                    let actor = named.then(|| entities[session]);
+                    input(session as u64, actor, sequence as u32)
+                })
+            };
+            let mut expected: Vec<(u32, usize, (u64, u32))> = arrivals
+                .iter()
+                .enumerate()
+                .map(|(sequence, &(session, named))| {
+                    let index = if named { entities[session].index_u32() } else { 0 };
+                    (index, sequence, (session as u64, sequence as u32))
+                })
+                .collect();
+            expected.sort_by_key(|&(index, arrival, _)| (index, arrival));
+            let expected: Vec<(u64, u32)> = expected.into_iter().map(|(.., id)| id).collect();
+            let mut sorter = InputOrder::default();
+            prop_assert_eq!(order(sorter.sorted(inputs())), expected.clone());
+            // And again with the buffers kept from the first tick.
+            prop_assert_eq!(order(sorter.sorted(inputs())), expected);
+        }
+    }
+}
