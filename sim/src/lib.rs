@@ -8,6 +8,8 @@
 //!   deterministic test harness: feed [`SimCommand`]s, [`Simulation::step`], read a
 //!   [`WorldSnapshot`]. No threads, no sockets, no clock.
 //! - [`command`]: what the network side sends in ([`SimCommand`], [`SimSender`]).
+//! - `input_order`: a tick's inputs in the order their actors sit in the world, so
+//!   applying them walks memory forward.
 //! - `frame_builder`: builds each [`WorldSnapshot`] from the previous frame's layout, so
 //!   only a spawn or despawn costs a sort.
 //! - [`WorldSnapshot`]: the immutable, quantised replicated state built after a snapshot tick.
