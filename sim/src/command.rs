@@ -205,7 +205,9 @@ pub struct SimInbox {
 impl SimInbox {
     /// Everything queued right now, without blocking: control first (so a join is in
     /// place before its session's inputs), then the inputs in the order their actors sit
-    /// in the world, each session's in the order they arrived (see `input_order`).
+    /// in the world, each session's in the order they arrived (see `input_order`). The
+    /// inputs are taken off their channel at the call; any not consumed come first next
+    /// time.
     pub fn drain(&mut self) -> impl Iterator<Item = SimCommand> + '_ {
         let Self { control, inputs, queued, input_order } = self;
         let drained = inputs.try_iter().inspect(|_| {

@@ -20,12 +20,13 @@ pub(crate) struct InputOrder {
 }
 
 impl InputOrder {
-    /// `inputs` in entity order (arrival order within an entity).
+    /// `inputs` in entity order (arrival order within an entity). Inputs the caller did
+    /// not take from the last call come again, before these as they arrived before them.
     pub(crate) fn sorted(
         &mut self,
         inputs: impl Iterator<Item = SimCommand>,
     ) -> impl Iterator<Item = SimCommand> + '_ {
-        self.inputs.clear();
+        self.inputs.retain(Option::is_some);
         self.inputs.extend(inputs.map(Some));
         self.keys.clear();
         let keys = self.inputs.iter().enumerate().map(|(arrival, input)| (entity(input), arrival));
@@ -98,6 +99,24 @@ mod tests {
             prop_assert_eq!(order(sorter.sorted(inputs())), expected.clone());
             // And again with the buffers kept from the first tick.
             prop_assert_eq!(order(sorter.sorted(inputs())), expected);
+        }
+
+        #[test]
+        fn inputs_a_caller_left_come_again_first_with_the_next(
+            sessions in prop::collection::vec(0u64..4, 0..30),
+            taken in 0usize..30,
+        ) {
+            // No actors named: the order is the arrival order, across both calls.
+            let inputs = |from: u32| {
+                sessions.iter().zip(from..).map(|(&session, sequence)| input(session, None, sequence))
+            };
+            let mut sorter = InputOrder::default();
+            let first = order(sorter.sorted(inputs(0)).take(taken));
+            let second = order(sorter.sorted(inputs(100)));
+            let all: Vec<(u64, u32)> = order(inputs(0).chain(inputs(100)));
+            let taken = taken.min(sessions.len());
+            prop_assert_eq!(&first[..], &all[..taken]);
+            prop_assert_eq!(&second[..], &all[taken..]);
         }
     }
 }
