@@ -685,10 +685,11 @@ mod tests {
         // Every connection's task holds this future for its whole life. It was 2.6 KiB
         // while it kept the upgrade's arguments and a second copy of the session; the
         // serving state (the reader, the session's own writing, the shutdown and resume
-        // signal) is about 1.1 KiB of it. tokio's task cell is 128-byte aligned: at
-        // 1,352 bytes the cell is 1,536 (heaptrack of idle sessions), at 1,424 it was
-        // 1,664, so a few dozen bytes more cost every connection 128.
+        // signal) is about 1.1 KiB of it. tokio's task cell is 128-byte aligned: in the
+        // server's build this future is 1,352 bytes and the cell 1,536 (heaptrack of idle
+        // sessions); at 1,424 the cell was 1,664, so a few dozen bytes more cost every
+        // connection 128. The workspace's test build unifies more features: 1,384 here.
         let size = future_size(run);
-        assert!(size <= 1376, "a session's future should stay small: {size} bytes");
+        assert!(size <= 1408, "a session's future should stay small: {size} bytes");
     }
 }
