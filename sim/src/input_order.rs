@@ -29,13 +29,27 @@ impl InputOrder {
         self.inputs.retain(Option::is_some);
         self.inputs.extend(inputs.map(Some));
         self.keys.clear();
+        self.let_go_of_a_burst();
         let keys = self.inputs.iter().enumerate().map(|(arrival, input)| (entity(input), arrival));
         self.keys.extend(keys);
         self.keys.sort_unstable();
         let Self { keys, inputs } = self;
         keys.iter().filter_map(|&(_, arrival)| inputs.get_mut(arrival).and_then(Option::take))
     }
+
+    /// Gives back what a burst of inputs grew the buffers to, once ticks carry far fewer:
+    /// a room that emptied and parked would otherwise keep them for as long as it exists.
+    fn let_go_of_a_burst(&mut self) {
+        let wanted = self.inputs.len().max(KEPT_AT_LEAST);
+        if self.inputs.capacity() > 2 * wanted {
+            self.inputs.shrink_to(wanted);
+            self.keys.shrink_to(wanted);
+        }
+    }
 }
+
+/// The inputs the buffers keep room for however few arrive.
+const KEPT_AT_LEAST: usize = 64;
 
 /// The index of the entity an input names (0 if none).
 fn entity(input: &Option<SimCommand>) -> u32 {
@@ -69,6 +83,22 @@ mod tests {
                 other => panic!("not an input: {other:?}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_burst_of_inputs_does_not_keep_its_buffers_once_ticks_are_quiet() {
+        let mut sorter = InputOrder::default();
+        let burst = (0..10_000).map(|sequence| input(1, None, sequence));
+        assert_eq!(sorter.sorted(burst).count(), 10_000);
+        assert!(sorter.inputs.capacity() >= 10_000);
+        assert_eq!(sorter.sorted(std::iter::empty()).count(), 0);
+        assert!(
+            sorter.inputs.capacity() <= 2 * KEPT_AT_LEAST
+                && sorter.keys.capacity() <= 2 * KEPT_AT_LEAST,
+            "a quiet tick should let the burst's buffers go: {} and {}",
+            sorter.inputs.capacity(),
+            sorter.keys.capacity()
+        );
     }
 
     proptest! {
