@@ -49,12 +49,15 @@ pub(crate) struct Delivery {
     pub(super) state: SessionState,
     socket: Box<dyn OutSocket>,
     core: Mutex<Core>,
-    /// Wakes the session's task when the fan-out left it a blocked write or an ending.
+    /// Wakes the session's task: the fan-out left it a blocked write or an ending, or
+    /// the client asked for something (a full snapshot, a new rate cap) that should not
+    /// wait for the next changed frame or the session's timer.
     attention: Notify,
     /// The session stopped taking snapshots: fan-outs drop it at their next pass.
     retired: AtomicBool,
-    /// How long one write may wait for the socket before the peer counts as gone.
-    stall_limit: Duration,
+    /// How long the peer may go without reading what one write sends, or without sending
+    /// a message, before it counts as gone.
+    idle_timeout: Duration,
 }
 
 /// What the lock guards.
@@ -70,9 +73,9 @@ struct Core {
 }
 
 impl Delivery {
-    /// The writing of session `id` over `socket`, whose writes give up after waiting
-    /// `stall_limit` for a peer that does not read.
-    pub(super) fn new(id: SessionId, socket: Box<dyn OutSocket>, stall_limit: Duration) -> Self {
+    /// The writing of session `id` over `socket`, for a peer that counts as gone once it
+    /// has not read or not sent for `idle_timeout`.
+    pub(super) fn new(id: SessionId, socket: Box<dyn OutSocket>, idle_timeout: Duration) -> Self {
         Self {
             id,
             state: SessionState::default(),
@@ -80,7 +83,7 @@ impl Delivery {
             core: Mutex::new(Core::default()),
             attention: Notify::new(),
             retired: AtomicBool::new(false),
-            stall_limit,
+            idle_timeout,
         }
     }
 
@@ -146,6 +149,11 @@ impl Delivery {
         }
     }
 
+    /// The client asked for something: the session's task plans again at once.
+    pub(super) fn request_made(&self) {
+        self.attention.notify_one();
+    }
+
     /// Ends the session (the fan-out found its room gone).
     pub(crate) fn end(&self, ending: Ending) {
         let mut core = self.core();
@@ -206,9 +214,16 @@ impl Delivery {
             if let Err(ending) = written {
                 return ending;
             }
+            let silent_at = self.silent_at();
             tokio::select! {
                 () = self.attention.notified() => {}
-                () = sleep_until(next_wakeup) => {
+                () = sleep_until(next_wakeup.min(silent_at)) => {
+                    if let Err(ending) = self.still_heard() {
+                        return ending;
+                    }
+                    if Instant::now() < next_wakeup {
+                        continue; // The client spoke since: not silent, and no ping due yet.
+                    }
                     if last_ping.is_none_or(|at| at.elapsed() >= ping_due_after) {
                         last_ping = Some(Instant::now());
                         self.queue(metrics, ServerMessage::Ping(self.state.ping.next()).encode());
@@ -216,9 +231,22 @@ impl Delivery {
                     let changed_at = frames.borrow().newest().map(|newest| newest.changed_at());
                     next_wakeup = Instant::now() + wakeups.after_wakeup(changed_at);
                 }
-                () = self.state.request_made.notified() => {}
             }
         }
+    }
+
+    /// When the client will have been silent for the idle timeout.
+    fn silent_at(&self) -> Instant {
+        self.state.heard.at() + self.idle_timeout
+    }
+
+    /// The session's ending once its client has been silent for the idle timeout.
+    fn still_heard(&self) -> Result<(), Ending> {
+        if Instant::now() < self.silent_at() {
+            return Ok(());
+        }
+        let silence = self.idle_timeout.as_secs_f32();
+        Err(Ending::Silent(format!("timed out: nothing received for {silence} s")))
     }
 
     /// Takes an ending the fan-out found, finishes a blocked write, and writes what the
@@ -243,13 +271,14 @@ impl Delivery {
     }
 
     /// Writes everything queued, waiting for the socket as long as it takes up to the
-    /// stall limit. A peer that reads nothing for that long (a stuck client, or one
+    /// idle timeout. A peer that reads nothing for that long (a stuck client, or one
     /// holding a slot without reading) ends the session like a silent one: closed, its
-    /// actor kept for a resume. With a `snapshot_interval` (a snapshot is in the
-    /// write), each interval the write stays blocked throttles the session at once.
+    /// actor kept for a resume. With a `snapshot_interval` (the session serves, and a
+    /// snapshot is in the write), each interval the write stays blocked throttles the
+    /// session at once, and a client silent for the idle timeout ends it meanwhile.
     async fn write_out(&self, snapshot_interval: Option<Duration>) -> Result<(), Ending> {
-        let stalled = sleep_until(Instant::now() + self.stall_limit);
-        let throttle_interval = snapshot_interval.unwrap_or(self.stall_limit);
+        let stalled = sleep_until(Instant::now() + self.idle_timeout);
+        let throttle_interval = snapshot_interval.unwrap_or(self.idle_timeout);
         let blocked_for_an_interval = sleep(throttle_interval);
         let (mut stalled, mut blocked_for_an_interval) =
             (pin!(stalled), pin!(blocked_for_an_interval));
@@ -272,8 +301,11 @@ impl Delivery {
                     }
                     blocked_for_an_interval.as_mut().reset(Instant::now() + throttle_interval);
                 }
+                () = sleep_until(self.silent_at()), if snapshot_interval.is_some() => {
+                    self.still_heard()?;
+                }
                 () = &mut stalled => {
-                    let waited = self.stall_limit.as_secs_f32();
+                    let waited = self.idle_timeout.as_secs_f32();
                     return Err(Ending::Silent(format!("not reading: a write waited {waited} s")));
                 }
             }

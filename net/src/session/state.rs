@@ -1,5 +1,5 @@
-//! What a session's reader and writer share: ack and resync bookkeeping, counters, and
-//! round-trip measurement.
+//! What a session's reader and writer share: ack and resync bookkeeping, counters,
+//! round-trip measurement, and when the client was last heard from.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64};
@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tickwire_protocol::{Ping, tick};
-use tokio::sync::Notify;
+use tokio::time::Instant as ClockInstant;
 use tracing::debug;
 
 /// What the reader and the writer share. Both run in the session's one task, so relaxed
@@ -23,14 +23,12 @@ pub(super) struct SessionState {
     pub(super) bogus_acks: AtomicU64,
     /// The client asked for a full snapshot next.
     pub(super) full_requested: AtomicBool,
-    /// Wakes the writer when the client asks for something (a full snapshot, a new rate
-    /// cap) that should not wait for the next changed frame or the once-a-second wakeup.
-    pub(super) request_made: Notify,
     /// The most snapshots per second the client wants (0: no cap).
     pub(super) client_cap: AtomicU16,
     /// Whether the session gets fewer snapshots than the broadcast rate.
     pub(super) throttled: AtomicBool,
     pub(super) dropped_inputs: AtomicU64,
+    pub(super) heard: LastHeard,
 }
 
 impl SessionState {
@@ -47,6 +45,35 @@ impl SessionState {
             Some(if acked == 0 { tick } else { tick::latest(acked, tick) })
         });
         true
+    }
+}
+
+/// When the client last sent a whole message. The reader notes each one; the session's
+/// own timer, which wakes anyway to ping, ends a session silent for the idle timeout. So
+/// a message read costs a store, not the re-arming of a timer of the reader's own.
+#[derive(Debug)]
+pub(super) struct LastHeard {
+    since: ClockInstant,
+    /// Microseconds from `since` to the last message.
+    after_us: AtomicU64,
+}
+
+impl Default for LastHeard {
+    fn default() -> Self {
+        Self { since: ClockInstant::now(), after_us: AtomicU64::new(0) }
+    }
+}
+
+impl LastHeard {
+    /// The client was heard from just now.
+    pub(super) fn now(&self) {
+        let after = u64::try_from(self.since.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.after_us.store(after, Relaxed);
+    }
+
+    /// When the client was last heard from (the session's start, if never).
+    pub(super) fn at(&self) -> ClockInstant {
+        self.since + Duration::from_micros(self.after_us.load(Relaxed))
     }
 }
 
