@@ -12,7 +12,8 @@ pub enum Target {
     /// A Tickwire server: bots handshake, steer their actors and ask for snapshot timing.
     Tickwire,
     /// A raw broadcast server (`bench/peers/raw-server.mjs`): every binary frame starts
-    /// with the server's send time as a little-endian f64 of Unix milliseconds.
+    /// with the server's send time as a little-endian f64 of Unix milliseconds. Bots say
+    /// hello once (32 bytes the server ignores), as real clients do.
     Raw,
     /// The Colyseus room of `bench/peers/colyseus-server.mjs`: bots join by matchmaking
     /// and count state patches; the room stamps each patch with a timestamp message.

@@ -1,8 +1,18 @@
 //! A client of a raw broadcast server: every binary frame starts with the server's send
 //! time, a little-endian f64 of Unix milliseconds.
+//!
+//! It says hello once, as every real client does (a join, a login, Tickwire's `Hello`),
+//! though the raw servers ignore it. A TCP socket that sends data right after receiving
+//! some enters delayed-ACK ping-pong mode and from then on acknowledges about every
+//! second frame instead of every frame it reads. On loopback those ACKs are made inside
+//! the server's own `send` and handed back to it, about 25% of a raw server's CPU in the
+//! small scenario (BENCHMARKS.md). A client that never sends a byte would spare the
+//! transport ceiling a cost that no game's clients spare it.
 
+use futures_util::SinkExt;
 use tokio::time::timeout;
 use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, millis_stamp_us, next_or_stop};
@@ -17,6 +27,7 @@ pub(super) async fn run(
     let (mut socket, _) = timeout(CONNECT_TIMEOUT, connect_async(url))
         .await
         .map_err(|_| ConnectError::Timeout(CONNECT_TIMEOUT))??;
+    socket.send(Message::Binary(HELLO.into())).await?;
     let _connected = Connected::new(stats);
     loop {
         let frame = match next_or_stop(&mut socket, stats, stop).await {
@@ -26,6 +37,9 @@ pub(super) async fn run(
         stats.record_frame(frame.len(), sent_unix_us(&frame), unix_us_now());
     }
 }
+
+/// What the bot says once connected: about the size of a join or a Tickwire `Hello`.
+const HELLO: &[u8] = &[0; 32];
 
 /// The send time a raw frame starts with, in Unix microseconds; `None` if the frame is
 /// too short or the stamp is not a plausible time.
