@@ -207,13 +207,13 @@ impl SimInbox {
     /// place before its session's inputs), then the inputs in the order their actors sit
     /// in the world, each session's in the order they arrived (see `input_order`). The
     /// inputs are taken off their channel at the call; any not consumed come first next
-    /// time.
+    /// time, and count against the queue's capacity until they are.
     pub fn drain(&mut self) -> impl Iterator<Item = SimCommand> + '_ {
         let Self { control, inputs, queued, input_order } = self;
-        let drained = inputs.try_iter().inspect(|_| {
+        let inputs = input_order.sorted(inputs.try_iter()).inspect(|_| {
             queued.fetch_sub(1, Ordering::AcqRel);
         });
-        control.try_iter().chain(input_order.sorted(drained))
+        control.try_iter().chain(inputs)
     }
 }
 
@@ -262,5 +262,21 @@ mod tests {
         );
         drop(inbox);
         assert_eq!(sender.input(1, Entity::PLACEHOLDER, input), Err(SendRefused::Stopped));
+    }
+
+    #[test]
+    fn inputs_a_drain_left_unconsumed_still_count_against_the_capacity() {
+        let (sender, mut inbox) = sim_channels(2);
+        let input = Input { sequence: 1, direction: Vec2::ZERO, ack_tick: 0 };
+        assert_eq!(sender.input(1, Entity::PLACEHOLDER, input), Ok(()));
+        assert_eq!(sender.input(1, Entity::PLACEHOLDER, input), Ok(()));
+        assert_eq!(inbox.drain().take(1).count(), 1, "one input consumed, one left over");
+        assert_eq!(sender.input(1, Entity::PLACEHOLDER, input), Ok(()), "room for one again");
+        assert_eq!(
+            sender.input(1, Entity::PLACEHOLDER, input),
+            Err(SendRefused::Full),
+            "the one left over holds its place: memory stays bounded by the capacity"
+        );
+        assert_eq!(inbox.drain().count(), 2, "the one left over, then the new one");
     }
 }
