@@ -5,9 +5,9 @@
 //! though the raw servers ignore it. A TCP socket that sends data right after receiving
 //! some enters delayed-ACK ping-pong mode and from then on acknowledges about every
 //! second frame instead of every frame it reads. On loopback those ACKs are made inside
-//! the server's own `send` and handed back to it, about 25% of a raw server's CPU in the
-//! small scenario (BENCHMARKS.md). A client that never sends a byte would spare the
-//! transport ceiling a cost that no game's clients spare it.
+//! the server's own `send` and handed back to it: they added 22–25% to µWebSockets.js's
+//! CPU in the small scenario (BENCHMARKS.md). A client that never sends a byte would
+//! spare the transport ceiling a cost that no game's clients spare it.
 
 use futures_util::SinkExt;
 use tokio::time::timeout;
