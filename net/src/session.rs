@@ -5,21 +5,27 @@
 //! reason, plus a log line in the session's span. Nothing here can reach the accept loop
 //! or another session.
 
+use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
+use std::task::Poll;
 use std::time::Instant;
+
+use bevy_ecs::entity::Entity;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use futures_util::future::Either;
 use hyper::upgrade::OnUpgrade;
 use tickwire_protocol::{
     ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage, Welcome,
 };
-use tickwire_sim::{Joined, SendRefused, SessionId};
+use tickwire_sim::{Joined, SessionId};
 use tokio::io::{AsyncReadExt, Chain};
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::time::timeout;
+use tokio::time::{sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -41,14 +47,18 @@ mod delivery;
 mod frame_meter;
 mod outbox;
 mod policy;
+mod reader;
 mod socket;
 mod state;
+mod task_writing;
 mod wakeups;
 mod wire;
 mod writer;
 
 use close_reason::CloseReason;
 pub(crate) use delivery::Delivery;
+use reader::Reader;
+use task_writing::TaskWriting;
 use wire::{ReadSide, ending_after_failed_write, next_message};
 use writer::SnapshotWriter;
 
@@ -109,13 +119,16 @@ pub(crate) struct Start {
 /// `open`, `handshake_and_serve` and `finish`): what a session passes through once (the
 /// upgrade, the handshake, the goodbye) is boxed while it runs, and the task holds the
 /// serving state alone.
-pub(crate) async fn run(start: Box<Start>, upgrade: OnUpgrade) {
+pub(crate) fn run(start: Box<Start>, upgrade: OnUpgrade) -> impl Future<Output = ()> + Send {
     let span = info_span!("session", id = start.id, peer = %start.peer);
-    let Some((session, admitted)) = Box::pin(open(start, upgrade)).instrument(span.clone()).await
-    else {
-        return;
-    };
-    session.live(admitted).instrument(span).await;
+    let opening = Box::pin(open(start, upgrade));
+    async move {
+        let Some((session, admitted)) = opening.await else {
+            return;
+        };
+        session.live(admitted).await;
+    }
+    .instrument(span)
 }
 
 /// Takes the socket over from hyper and makes the session, counted open, with its
@@ -188,19 +201,51 @@ struct Session {
 
 impl Session {
     /// The session from its admission to its end: handshake and serving, then the
-    /// accounts and the goodbye. The session is boxed: an async function keeps a copy of
-    /// what it is given by value beside the argument itself.
-    async fn live(mut self: Box<Self>, admitted: Admitted) {
-        let ending = match &admitted {
-            Ok(permit) => self.handshake_and_serve(permit).await,
-            Err((code, reason)) => Ending::close(*code, reason.clone()),
-        };
+    /// accounts and the goodbye (at once, if it was refused a slot).
+    fn live(self: Box<Self>, admitted: Admitted) -> impl Future<Output = ()> + Send {
+        match admitted {
+            Ok(permit) => Either::Left(self.live_admitted(permit)),
+            Err((code, reason)) => Either::Right(self.end(Ending::close(code, reason), None)),
+        }
+    }
+
+    /// [`Self::live`] with a slot: the handshake, then serving.
+    ///
+    /// Every live session's task holds this future, so it is kept lean: a function
+    /// returning an async block rather than an async function (which would keep a copy of
+    /// each argument beside the argument itself), the handshake boxed, and what one step
+    /// hands the next passed on inside a block or a call (a local still in scope at an
+    /// await takes room in the task, even once moved).
+    #[expect(clippy::manual_async_fn, reason = "an async fn would hold the permit twice")]
+    fn live_admitted(mut self: Box<Self>, permit: Permit) -> impl Future<Output = ()> + Send {
+        async move {
+            let finishing = {
+                let ending = 'served: {
+                    let (actor, room) =
+                        match Box::pin(self.handshake_until_cancelled(&permit)).await {
+                            Ok(joined) => self.start_serving(joined),
+                            Err(ending) => break 'served ending,
+                        };
+                    self.serve(actor, &room).await
+                };
+                self.end(ending, Some(permit))
+            };
+            finishing.await;
+        }
+    }
+
+    /// Stops the session's snapshots, settles its accounts, and returns its goodbye.
+    /// Boxed, like the handshake: states a session passes through once would otherwise
+    /// add to the size of every live session's task.
+    fn end(
+        self: Box<Self>,
+        ending: Ending,
+        permit: Option<Permit>,
+    ) -> Pin<Box<impl Future<Output = ()> + Send>> {
         self.delivery.retire();
-        self.release(&ending, admitted.ok());
+        self.release(&ending, permit);
         self.net.metrics.sessions.decrement(1.0);
-        // Boxed, like the handshake: states a session passes through once would
-        // otherwise add to the size of every live session's task.
-        Box::pin(self.finish(ending)).await;
+        Box::pin(self.finish(ending))
     }
 
     /// Says goodbye as `ending` calls for: answers the peer's close, or closes with a
@@ -294,23 +339,16 @@ impl Session {
         }
     }
 
-    async fn handshake_and_serve(&mut self, permit: &Permit) -> Ending {
-        let shutdown = self.net.shutdown.clone();
+    /// [`Self::handshake`], unless the session is replaced or the server shuts down first.
+    async fn handshake_until_cancelled(
+        &mut self,
+        permit: &Permit,
+    ) -> Result<(Joined, Arc<RoomLink>), Ending> {
         let replaced_or_shutdown = self.replaced.clone();
+        let net = Arc::clone(&self.net);
         tokio::select! {
-            ending = async {
-                let (joined, room) = match Box::pin(self.handshake(permit)).await {
-                    Ok(joined) => joined,
-                    Err(ending) => return ending,
-                };
-                self.serve(&joined, &room).await
-            } => ending,
-            // One wait rather than one for each: every live session's task holds it.
-            () = replaced_or_shutdown.cancelled() => if shutdown.is_cancelled() {
-                Ending::close(CloseCode::GoingAway, "server is shutting down")
-            } else {
-                Ending::Replaced
-            },
+            handshake = self.handshake(permit) => handshake,
+            () = replaced_or_shutdown.cancelled() => Err(cancelled_ending(&net)),
         }
     }
 
@@ -488,68 +526,16 @@ impl Session {
         }
     }
 
-    /// The session's main loop: a reader and the session's own writing side by side, so
-    /// a congested socket never stops inputs from being read, and a flood of inputs never
-    /// delays a snapshot. New frames are written by the room's fan-out, which this joins
-    /// (see `fanout`). Whichever side ends first ends the session.
-    async fn serve(&mut self, joined: &Joined, room: &Arc<RoomLink>) -> Ending {
-        let Self { net, id, delivery, stream, events_after, timing, handed_over, .. } = self;
-        let (net, id, state) = (&**net, *id, &delivery.state);
+    /// Starts serving the snapshots of the room the handshake joined: the writer, and a
+    /// place in the room's fan-out. Returns the session's actor and its room.
+    fn start_serving(&self, (joined, room): (Joined, Arc<RoomLink>)) -> (Entity, Arc<RoomLink>) {
+        let Self { net, delivery, .. } = self;
         debug!(actor_id = joined.actor_id, "serving");
-
-        // From here on, silence is timed by the session's own timer (see `Delivery::run`).
-        state.heard.now();
-        let reader = async {
-            loop {
-                let message = next_message(stream, &net.metrics).await;
-                state.heard.now();
-                if message.is_ok()
-                    && let Some(token) = handed_over.take()
-                {
-                    // The client read this session's Welcome: its old token is used up.
-                    room.resume.settle_handed_over(token, id, None);
-                }
-                match message {
-                    Ok(ClientMessage::Input(input)) => {
-                        if !state.acknowledge(input.ack_tick) {
-                            net.metrics.acks_rejected.increment(1);
-                        }
-                        match room.sim.input(id, joined.actor, input) {
-                            Ok(()) => {}
-                            Err(SendRefused::Full) => {
-                                net.metrics.inputs_dropped.increment(1);
-                                let dropped = state.dropped_inputs.fetch_add(1, Relaxed) + 1;
-                                debug!(dropped, "input queue full; input dropped");
-                            }
-                            Err(SendRefused::Stopped) => {
-                                return Ending::world_gone(&room.snapshots().borrow());
-                            }
-                        }
-                    }
-                    Ok(ClientMessage::Pong(pong)) => {
-                        if let Some(rtt) = state.ping.answered(pong.nonce) {
-                            net.metrics.rtt.record(rtt.as_secs_f64());
-                        }
-                    }
-                    Ok(ClientMessage::FullSnapshotRequest) => {
-                        state.full_requested.store(true, Relaxed);
-                        delivery.request_made();
-                    }
-                    Ok(ClientMessage::SnapshotRateRequest { max_per_second }) => {
-                        state.client_cap.store(max_per_second, Relaxed);
-                        delivery.request_made();
-                    }
-                    Ok(ClientMessage::Hello(_)) => {
-                        return Ending::close(CloseCode::ProtocolError, "Hello sent twice");
-                    }
-                    Err(ending) => return ending,
-                }
-            }
-        };
-
+        // From here on, silence is timed by the session's own timer (see `TaskWriting`).
+        delivery.state.heard.now();
         let patience = net.config.idle_timeout;
-        let writer =
-            SnapshotWriter::new(Arc::clone(room), joined, *events_after, patience).timing(*timing);
+        let writer = SnapshotWriter::new(Arc::clone(&room), &joined, self.events_after, patience)
+            .timing(self.timing);
         delivery.serve_with(writer);
         let shard = ShardContext {
             frames: room.snapshots.clone(),
@@ -557,17 +543,51 @@ impl Session {
             shutdown: net.shutdown.clone(),
         };
         room.fanout.join(Arc::clone(delivery), shard);
-        let writing = delivery.run(&room.metrics, &net.config, &room.snapshots);
+        (joined.actor, room)
+    }
 
-        let ending = tokio::select! {
-            ending = reader => ending,
-            ending = writing => match ending {
-                // Boxed: a session ends once, and the search would otherwise add to
-                // the size of every session's task.
-                Ending::PeerLost => Box::pin(ending_after_failed_write(stream, &net.metrics)).await,
-                ending => ending,
-            },
+    /// The session's main loop: its reader and its own writing side by side, and its
+    /// being replaced or shut down. New frames are written by the room's fan-out, which
+    /// the session joined (see `fanout`). Whichever side ends first ends the session.
+    ///
+    /// One hand-written loop, so that what every live session's task holds while it
+    /// waits is this function's few locals: its timer, its cancellation, and the state of
+    /// `TaskWriting`.
+    async fn serve(&mut self, actor: Entity, room: &RoomLink) -> Ending {
+        // The loop's state is moved into its closure, and the fields it borrows are named
+        // there: each binding still in scope at the await would take room of its own.
+        let ended = {
+            let mut reader = Reader {
+                net: &self.net,
+                actor,
+                room,
+                delivery: &self.delivery,
+                stream: &mut self.stream,
+                handed_over: &mut self.handed_over,
+            };
+            let mut writing = TaskWriting::new(&self.delivery, room, &self.net.config);
+            let mut timer = pin!(sleep_until(tokio::time::Instant::now()));
+            let mut cancelled = pin!(self.replaced.cancelled());
+            poll_fn(move |cx| {
+                if cancelled.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Ended::Cancelled);
+                }
+                if let Poll::Ready(ending) = reader.poll(cx) {
+                    return Poll::Ready(Ended::Read(ending));
+                }
+                writing.poll(cx, timer.as_mut()).map(Ended::Written)
+            })
+            .await
         };
+        let net = &*self.net;
+        let ending = if let Some(ending) = ended.ending(net) {
+            ending
+        } else {
+            // Boxed: a session ends once, and the search would otherwise add to the size
+            // of every session's task.
+            Box::pin(ending_after_failed_write(&mut self.stream, &net.metrics)).await
+        };
+        let state = &self.delivery.state;
         if state.throttled.load(Relaxed) {
             net.metrics.sessions_throttled.decrement(1.0);
         }
@@ -640,6 +660,36 @@ impl Session {
     }
 }
 
+/// Which side of a serving session's loop ended it.
+enum Ended {
+    /// The session was replaced, or the server is shutting down.
+    Cancelled,
+    Read(Ending),
+    Written(Ending),
+}
+
+impl Ended {
+    /// How the session ends; `None` if a write found the peer gone, and the peer's
+    /// unread messages must say whether it said goodbye first.
+    fn ending(self, net: &Inner) -> Option<Ending> {
+        match self {
+            Self::Cancelled => Some(cancelled_ending(net)),
+            Self::Written(Ending::PeerLost) => None,
+            Self::Read(ending) | Self::Written(ending) => Some(ending),
+        }
+    }
+}
+
+/// How a session ends once its `replaced` token is cancelled: the server is shutting
+/// down (the token is a child of the server's), or another connection resumed it.
+fn cancelled_ending(net: &Inner) -> Ending {
+    if net.shutdown.is_cancelled() {
+        Ending::close(CloseCode::GoingAway, "server is shutting down")
+    } else {
+        Ending::Replaced
+    }
+}
+
 /// Logs the peer's goodbye; its code and reason are the peer's words.
 fn log_goodbye(goodbye: Option<&CloseFrame>) {
     let code = goodbye.map(|frame| u16::from(frame.code));
@@ -680,14 +730,14 @@ mod tests {
     #[test]
     fn a_session_task_holds_little_more_than_its_serving_state() {
         // Every connection's task holds this future for its whole life. It was 2.6 KiB
-        // while it kept the upgrade's arguments and a second copy of the session. tokio's
-        // task cell is 128-byte aligned, so a few dozen bytes more can cost every
-        // connection 128. In the server's build this future was 1,424 bytes (a cell of
-        // 1,664, heaptrack of idle sessions), 1,352 with one wait for being replaced or
-        // shut down (1,536), 1,248 once the reader kept no timer of its own (1,408), and
-        // 1,192 with one wakeup for the fan-out and the client's requests. The
-        // workspace's test build unifies more features: 1,208 here.
+        // while it kept the upgrade's arguments and a second copy of the session, and
+        // 1,192 bytes (a task cell of 1,408, heaptrack of idle sessions) while the serving
+        // loop was a select of async blocks, each await keeping its own locals. tokio's
+        // task cell is 128-byte aligned and adds 96 bytes, the task tracker's token (8)
+        // and the stage's tag (up to 8) to the future: up to 528 bytes it is a cell of 640,
+        // a few bytes more one of 768 (heaptrack of idle sessions saw both). 520 bytes in
+        // the server's build and the workspace's test build, 504 in this crate's alone.
         let size = future_size(run);
-        assert!(size <= 1232, "a session's future should stay small: {size} bytes");
+        assert!(size <= 528, "a session's future should stay small: {size} bytes");
     }
 }

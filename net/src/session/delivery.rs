@@ -17,14 +17,14 @@ use std::future::poll_fn;
 use std::io;
 use std::pin::pin;
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering::{AcqRel, Relaxed, Release};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::Context;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tickwire_protocol::ServerMessage;
+use futures_util::task::AtomicWaker;
 use tickwire_sim::SessionId;
-use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, sleep, sleep_until};
 use tracing::debug;
 
@@ -32,15 +32,10 @@ use super::Ending;
 use super::outbox::{Flushed, Outbox};
 use super::socket::OutSocket;
 use super::state::SessionState;
-use super::wakeups::Wakeups;
+use super::task_writing::UnfinishedWrite;
 use super::writer::SnapshotWriter;
-use crate::config::NetConfig;
 use crate::metrics::NetMetrics;
 use crate::snapshot_ring::SnapshotRing;
-
-/// How often a session wakes on its own: to ping, and to send a quiet client its
-/// heartbeat.
-const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// One session's writing.
 pub(crate) struct Delivery {
@@ -49,10 +44,12 @@ pub(crate) struct Delivery {
     pub(super) state: SessionState,
     socket: Box<dyn OutSocket>,
     core: Mutex<Core>,
-    /// Wakes the session's task: the fan-out left it a blocked write or an ending, or
-    /// the client asked for something (a full snapshot, a new rate cap) that should not
-    /// wait for the next changed frame or the session's timer.
-    attention: Notify,
+    /// Wakes the session's task, with `attention_called` set: the fan-out left it a
+    /// blocked write or an ending, or the client asked for something (a full snapshot, a
+    /// new rate cap) that should not wait for the next changed frame or the session's
+    /// timer. A waker and a flag, where a `Notify` would make the task hold a future.
+    attention: AtomicWaker,
+    attention_called: AtomicBool,
     /// The session stopped taking snapshots: fan-outs drop it at their next pass.
     retired: AtomicBool,
     /// How long the peer may go without reading what one write sends, or without sending
@@ -81,7 +78,8 @@ impl Delivery {
             state: SessionState::default(),
             socket,
             core: Mutex::new(Core::default()),
-            attention: Notify::new(),
+            attention: AtomicWaker::new(),
+            attention_called: AtomicBool::new(false),
             retired: AtomicBool::new(false),
             idle_timeout,
         }
@@ -143,7 +141,7 @@ impl Delivery {
             Ok(Flushed::Done) => {}
             Ok(Flushed::Blocked) => {
                 core.blocked = true;
-                self.attention.notify_one();
+                self.call_attention();
             }
             Err(ending) => self.end_locked(&mut core, ending),
         }
@@ -151,7 +149,19 @@ impl Delivery {
 
     /// The client asked for something: the session's task plans again at once.
     pub(super) fn request_made(&self) {
-        self.attention.notify_one();
+        self.call_attention();
+    }
+
+    fn call_attention(&self) {
+        self.attention_called.store(true, Release);
+        self.attention.wake();
+    }
+
+    /// Whether the session's attention was called since the last look; if not, the task
+    /// polling with `cx` is woken when it is.
+    pub(super) fn attention_called(&self, cx: &Context<'_>) -> bool {
+        self.attention.register(cx.waker());
+        self.attention_called.swap(false, AcqRel)
     }
 
     /// Ends the session (the fan-out found its room gone).
@@ -162,7 +172,7 @@ impl Delivery {
 
     fn end_locked(&self, core: &mut Core, ending: Ending) {
         core.ending.get_or_insert(ending);
-        self.attention.notify_one();
+        self.call_attention();
     }
 
     /// Plans for `ring`'s newest frame and writes what the socket takes now.
@@ -183,65 +193,18 @@ impl Delivery {
         Ok(flushed)
     }
 
-    /// The session task's side of writing, until the session must end: the first
-    /// snapshot at once, then pings, heartbeats, client requests, and what the fan-out
-    /// leaves it.
-    pub(super) async fn run(
-        &self,
-        metrics: &NetMetrics,
-        config: &NetConfig,
-        frames: &watch::Receiver<Arc<SnapshotRing>>,
-    ) -> Ending {
-        // A quiet session wakes on its timer to ping and to send its heartbeat, less
-        // often while nothing changes (see `wakeups`). In a still world, a change a
-        // throttled session skipped waits for the next wakeup.
-        let base_period = config.ping_interval.min(HEARTBEAT_INTERVAL);
-        let mut wakeups = Wakeups::new(base_period, config.quiet_interval());
-        let mut next_wakeup = Instant::now();
-        // A ping is due a little early rather than a whole wakeup late: wakeups are
-        // handled with some jitter, so "a full interval since the last ping" would skip
-        // about every other one.
-        let ping_due_after = config.ping_interval.saturating_sub(base_period / 2);
-        let mut last_ping: Option<Instant> = None;
-        loop {
-            // The view is let go before the wait: a session holding one while idle would
-            // keep frames that left the ring alive, and make the publisher copy the ring
-            // for every frame (it changes the ring in place only while nobody holds it).
-            let written = {
-                let ring = Arc::clone(&frames.borrow());
-                self.wake_and_write(&ring).await
-            };
-            if let Err(ending) = written {
-                return ending;
-            }
-            let silent_at = self.silent_at();
-            tokio::select! {
-                () = self.attention.notified() => {}
-                () = sleep_until(next_wakeup.min(silent_at)) => {
-                    if let Err(ending) = self.still_heard() {
-                        return ending;
-                    }
-                    if Instant::now() < next_wakeup {
-                        continue; // The client spoke since: not silent, and no ping due yet.
-                    }
-                    if last_ping.is_none_or(|at| at.elapsed() >= ping_due_after) {
-                        last_ping = Some(Instant::now());
-                        self.queue(metrics, ServerMessage::Ping(self.state.ping.next()).encode());
-                    }
-                    let changed_at = frames.borrow().newest().map(|newest| newest.changed_at());
-                    next_wakeup = Instant::now() + wakeups.after_wakeup(changed_at);
-                }
-            }
-        }
+    /// The session's id.
+    pub(super) fn id(&self) -> SessionId {
+        self.id
     }
 
     /// When the client will have been silent for the idle timeout.
-    fn silent_at(&self) -> Instant {
+    pub(super) fn silent_at(&self) -> Instant {
         self.state.heard.at() + self.idle_timeout
     }
 
     /// The session's ending once its client has been silent for the idle timeout.
-    fn still_heard(&self) -> Result<(), Ending> {
+    pub(super) fn still_heard(&self) -> Result<(), Ending> {
         if Instant::now() < self.silent_at() {
             return Ok(());
         }
@@ -249,25 +212,24 @@ impl Delivery {
         Err(Ending::Silent(format!("timed out: nothing received for {silence} s")))
     }
 
-    /// Takes an ending the fan-out found, finishes a blocked write, and writes what the
-    /// newest frame calls for (finishing that too if the socket blocks).
-    async fn wake_and_write(&self, ring: &SnapshotRing) -> Result<(), Ending> {
-        loop {
-            let interval = {
-                let mut core = self.core();
-                if let Some(ending) = core.ending.take() {
-                    return Err(ending);
-                }
-                if !core.blocked && self.wake(&mut core, ring)? == Flushed::Done {
-                    return Ok(());
-                }
-                core.blocked = true;
-                core.writer.as_ref().map(SnapshotWriter::snapshot_interval)
-            };
-            // Boxed: a write the socket did not take whole is rare, and its timers would
-            // otherwise add to the size of every session's task.
-            Box::pin(self.write_out(interval)).await?;
+    /// Takes an ending the fan-out found, and writes what `ring`'s newest frame calls
+    /// for. `Ok(Some(_))`: the socket did not take everything (or the fan-out left a write
+    /// it did not take), and the task must finish the write.
+    pub(super) fn write_newest(
+        &self,
+        ring: &SnapshotRing,
+    ) -> Result<Option<UnfinishedWrite>, Ending> {
+        let mut core = self.core();
+        if let Some(ending) = core.ending.take() {
+            return Err(ending);
         }
+        if !core.blocked && self.wake(&mut core, ring)? == Flushed::Done {
+            core.outbox.release_if_empty();
+            return Ok(None);
+        }
+        core.blocked = true;
+        let snapshot_interval = core.writer.as_ref().map(SnapshotWriter::snapshot_interval);
+        Ok(Some(UnfinishedWrite { snapshot_interval }))
     }
 
     /// Writes everything queued, waiting for the socket as long as it takes up to the
@@ -276,7 +238,10 @@ impl Delivery {
     /// actor kept for a resume. With a `snapshot_interval` (the session serves, and a
     /// snapshot is in the write), each interval the write stays blocked throttles the
     /// session at once, and a client silent for the idle timeout ends it meanwhile.
-    async fn write_out(&self, snapshot_interval: Option<Duration>) -> Result<(), Ending> {
+    pub(super) async fn write_out(
+        &self,
+        snapshot_interval: Option<Duration>,
+    ) -> Result<(), Ending> {
         let stalled = sleep_until(Instant::now() + self.idle_timeout);
         let throttle_interval = snapshot_interval.unwrap_or(self.idle_timeout);
         let blocked_for_an_interval = sleep(throttle_interval);

@@ -138,6 +138,16 @@ impl Outbox {
         Ok(Flushed::Blocked)
     }
 
+    /// Gives the queue's memory back if nothing waits in it. A quiet session queues a
+    /// ping or a heartbeat every few seconds and would otherwise keep room for four frames
+    /// (192 bytes) for its whole life; a busy one is written by its room's fan-out, which
+    /// never calls this.
+    pub(super) fn release_if_empty(&mut self) {
+        if self.queued.is_empty() {
+            self.queued = VecDeque::new();
+        }
+    }
+
     /// Bytes queued and not written yet.
     fn unwritten_len(&self) -> usize {
         let queued: usize = self
@@ -322,6 +332,21 @@ mod tests {
 
     fn metrics() -> NetMetrics {
         NetMetrics::register(&metrics::NoopRecorder)
+    }
+
+    #[test]
+    fn an_empty_queue_gives_its_memory_back_and_a_waiting_one_keeps_it() {
+        let mut outbox = Outbox::default();
+        outbox.queue(&metrics(), pattern(20));
+        outbox.release_if_empty();
+        assert!(outbox.queued.capacity() > 0, "a message still waits");
+        let socket = Trickle::new(usize::MAX, usize::MAX);
+        assert_eq!(outbox.try_flush(&socket).expect("a socket that takes all"), Flushed::Done);
+        outbox.release_if_empty();
+        assert_eq!(outbox.queued.capacity(), 0, "an empty queue should hold no memory");
+        outbox.queue(&metrics(), pattern(20));
+        assert_eq!(outbox.try_flush(&socket).expect("a socket that takes all"), Flushed::Done);
+        assert_eq!(socket.wire().written.len(), 2 * (2 + 20), "both messages leave whole");
     }
 
     #[tokio::test]

@@ -10,12 +10,13 @@
 
 use std::time::Duration;
 
-/// A session's wakeup period.
+/// A session's wakeup period. Periods are kept in milliseconds: every live session's task
+/// holds this (see `session`), and three `Duration`s would take twice the room.
 #[derive(Debug)]
 pub(super) struct Wakeups {
-    base: Duration,
-    longest: Duration,
-    period: Duration,
+    base_ms: u32,
+    longest_ms: u32,
+    period_ms: u32,
     /// The tick of the newest change seen at the last wakeup.
     last_change: Option<u32>,
 }
@@ -23,19 +24,26 @@ pub(super) struct Wakeups {
 impl Wakeups {
     /// Wakeups every `base` while the world changes, stretching to `longest` while not.
     pub(super) fn new(base: Duration, longest: Duration) -> Self {
-        Self { base, longest: longest.max(base), period: base, last_change: None }
+        let millis = |period: Duration| u32::try_from(period.as_millis()).unwrap_or(u32::MAX);
+        let base_ms = millis(base);
+        Self {
+            base_ms,
+            longest_ms: millis(longest).max(base_ms),
+            period_ms: base_ms,
+            last_change: None,
+        }
     }
 
     /// After a wakeup that saw the world's newest change at tick `changed_at` (none: no
     /// frame yet): how long until the next.
     pub(super) fn after_wakeup(&mut self, changed_at: Option<u32>) -> Duration {
-        self.period = if changed_at.is_some() && changed_at == self.last_change {
-            (self.period * 2).min(self.longest)
+        self.period_ms = if changed_at.is_some() && changed_at == self.last_change {
+            self.period_ms.saturating_mul(2).min(self.longest_ms)
         } else {
-            self.base
+            self.base_ms
         };
         self.last_change = changed_at;
-        self.period
+        Duration::from_millis(u64::from(self.period_ms))
     }
 }
 

@@ -2,9 +2,10 @@
 //! message (with every WebSocket error mapped to how the session ends). Writing is
 //! `outbox`'s.
 
+use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -166,54 +167,74 @@ pub(super) async fn next_message<R>(
 where
     R: AsyncRead + AsyncWrite + Unpin,
 {
+    poll_fn(|cx| poll_next_message(stream, metrics, cx)).await
+}
+
+/// [`next_message`] for a hand-written loop: `Pending` once nothing whole is left to
+/// read, with the task woken when more arrives.
+pub(super) fn poll_next_message<R>(
+    stream: &mut WebSocketStream<R>,
+    metrics: &NetMetrics,
+    cx: &mut Context<'_>,
+) -> Poll<Result<ClientMessage, Ending>>
+where
+    R: AsyncRead + AsyncWrite + Unpin,
+{
     loop {
-        match stream.next().await {
-            None => return Err(Ending::PeerLost),
-            Some(Ok(Message::Close(goodbye))) => return Err(Ending::PeerClosed(goodbye)),
-            Some(Ok(Message::Binary(frame))) => {
-                metrics.received(frame.len());
-                return ClientMessage::decode(&frame).map_err(|error| {
-                    // A verifier's report runs over several lines: its first says what is
-                    // wrong, the rest where; the peer is told what, the log gets where.
-                    let report = error.to_string();
-                    let what = report.lines().next().unwrap_or_default();
-                    let reason = CloseReason::new(&format!("malformed message: {what}"));
-                    Ending::close(CloseCode::ProtocolError, reason.with_detail(report))
-                });
-            }
-            Some(Ok(Message::Text(_))) => {
-                return Err(Ending::close(
-                    CloseCode::UnsupportedData,
-                    "text frames are not supported; send binary FlatBuffers messages",
-                ));
-            }
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-            Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
-                return Err(Ending::close(
-                    CloseCode::MessageTooBig,
-                    format!("message of {size} bytes exceeds the limit of {max_size}"),
-                ));
-            }
-            Some(Err(WsError::Utf8(detail))) => {
-                let reason = CloseReason::new("invalid UTF-8 in a text message or close reason");
-                return Err(Ending::close(CloseCode::InvalidPayload, reason.with_detail(detail)));
-            }
-            Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
-                return Err(Ending::PeerLost);
-            }
-            Some(Err(WsError::Protocol(error))) => {
-                return Err(Ending::close(
-                    CloseCode::ProtocolError,
-                    format!("WebSocket protocol error: {error}"),
-                ));
-            }
-            Some(Err(WsError::Io(error))) => return Err(ending_after_read_error(&error)),
-            Some(Err(error)) => {
-                debug!(error = %Untrusted(&error.to_string()), "read failed");
-                return Err(Ending::PeerLost);
-            }
+        if let Some(message) = client_message(ready!(stream.poll_next_unpin(cx)), metrics) {
+            return Poll::Ready(message);
         }
     }
+}
+
+/// What one item of the WebSocket stream means for the session: a client message, an
+/// ending, or nothing (a control frame, skipped).
+fn client_message(
+    item: Option<Result<Message, WsError>>,
+    metrics: &NetMetrics,
+) -> Option<Result<ClientMessage, Ending>> {
+    let ending = match item {
+        None => Ending::PeerLost,
+        Some(Ok(Message::Close(goodbye))) => Ending::PeerClosed(goodbye),
+        Some(Ok(Message::Binary(frame))) => {
+            metrics.received(frame.len());
+            return Some(ClientMessage::decode(&frame).map_err(|error| {
+                // A verifier's report runs over several lines: its first says what is
+                // wrong, the rest where; the peer is told what, the log gets where.
+                let report = error.to_string();
+                let what = report.lines().next().unwrap_or_default();
+                let reason = CloseReason::new(&format!("malformed message: {what}"));
+                Ending::close(CloseCode::ProtocolError, reason.with_detail(report))
+            }));
+        }
+        Some(Ok(Message::Text(_))) => Ending::close(
+            CloseCode::UnsupportedData,
+            "text frames are not supported; send binary FlatBuffers messages",
+        ),
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => return None,
+        Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+            Ending::close(
+                CloseCode::MessageTooBig,
+                format!("message of {size} bytes exceeds the limit of {max_size}"),
+            )
+        }
+        Some(Err(WsError::Utf8(detail))) => {
+            let reason = CloseReason::new("invalid UTF-8 in a text message or close reason");
+            Ending::close(CloseCode::InvalidPayload, reason.with_detail(detail))
+        }
+        Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
+            Ending::PeerLost
+        }
+        Some(Err(WsError::Protocol(error))) => {
+            Ending::close(CloseCode::ProtocolError, format!("WebSocket protocol error: {error}"))
+        }
+        Some(Err(WsError::Io(error))) => ending_after_read_error(&error),
+        Some(Err(error)) => {
+            debug!(error = %Untrusted(&error.to_string()), "read failed");
+            Ending::PeerLost
+        }
+    };
+    Some(Err(ending))
 }
 
 /// How a session whose socket read failed ends: closed if it broke a [`ReadLimit`], lost

@@ -1,0 +1,164 @@
+//! A session task's side of writing: its timer (pings, the quiet client's heartbeat, the
+//! client's silence), its client's requests, and what the room's fan-out leaves it (a
+//! write the socket did not take whole, an ending; see `delivery`).
+//!
+//! Polled by hand from the session's one loop (see `Session::serve`) rather than run as
+//! an async function: every live connection's task holds this state for its whole life,
+//! and a hand-written poll keeps it to the few fields below.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use tickwire_protocol::ServerMessage;
+use tokio::time::{Instant, Sleep};
+
+use super::Ending;
+use super::delivery::Delivery;
+use super::wakeups::Wakeups;
+use crate::config::NetConfig;
+use crate::room::RoomLink;
+
+/// How often a session wakes on its own: to ping, and to send a quiet client its
+/// heartbeat.
+const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A write the socket did not take whole, to be finished by the session's task.
+pub(super) struct UnfinishedWrite {
+    /// The session's snapshot interval, if it serves (see `Delivery::write_out`).
+    pub(super) snapshot_interval: Option<Duration>,
+}
+
+/// `Delivery::write_out`, running.
+type FinishingWrite<'a> = Pin<Box<dyn Future<Output = Result<(), Ending>> + Send + 'a>>;
+
+/// The session task's side of writing, until the session must end: the first snapshot
+/// at once, then pings, heartbeats, client requests, and what the fan-out leaves it.
+///
+/// Polled by hand from the session's one loop, so that a session's task holds no more
+/// than this while it waits: every live connection's task holds it (see `session`).
+pub(super) struct TaskWriting<'a> {
+    delivery: &'a Delivery,
+    /// The room served: its frames, and the metrics of what is sent there.
+    room: &'a RoomLink,
+    timer: SessionTimer,
+    /// Finishing a write the socket did not take whole. Boxed: this is rare, and its
+    /// timers would otherwise add to the size of every session's task.
+    unfinished_write: Option<FinishingWrite<'a>>,
+    /// Write what the newest frame calls for before waiting again.
+    plan: bool,
+}
+
+impl<'a> TaskWriting<'a> {
+    /// The writing of `delivery`, serving `room`.
+    pub(super) fn new(delivery: &'a Delivery, room: &'a RoomLink, config: &NetConfig) -> Self {
+        Self {
+            delivery,
+            room,
+            timer: SessionTimer::new(config),
+            unfinished_write: None,
+            plan: true,
+        }
+    }
+
+    /// Writes and pings as due; `Ready` with the session's ending. `sleep` is the
+    /// session's one timer, owned by the caller (it must stay pinned).
+    pub(super) fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut sleep: Pin<&mut Sleep>,
+    ) -> Poll<Ending> {
+        let delivery = self.delivery;
+        loop {
+            if let Some(write) = &mut self.unfinished_write {
+                let written = ready!(write.as_mut().poll(cx));
+                self.unfinished_write = None;
+                if let Err(ending) = written {
+                    return Poll::Ready(ending);
+                }
+                self.plan = true;
+            }
+            if std::mem::take(&mut self.plan) {
+                // The view is let go at once: a session holding one while idle would
+                // keep frames that left the ring alive, and make the publisher copy the
+                // ring for every frame (it changes the ring in place only while nobody
+                // holds it).
+                let ring = Arc::clone(&self.room.snapshots.borrow());
+                match delivery.write_newest(&ring) {
+                    Err(ending) => return Poll::Ready(ending),
+                    Ok(None) => {}
+                    Ok(Some(UnfinishedWrite { snapshot_interval })) => {
+                        self.unfinished_write =
+                            Some(Box::pin(delivery.write_out(snapshot_interval)));
+                        continue;
+                    }
+                }
+            }
+            if delivery.attention_called(cx) {
+                self.plan = true;
+                continue;
+            }
+            let deadline = self.timer.next_wakeup.min(delivery.silent_at());
+            if sleep.deadline() != deadline {
+                sleep.as_mut().reset(deadline);
+            }
+            ready!(sleep.as_mut().poll(cx));
+            if let Err(ending) = delivery.still_heard() {
+                return Poll::Ready(ending);
+            }
+            self.plan = true;
+            // Woken before the next wakeup: the client spoke since, so it is not silent.
+            if Instant::now() >= self.timer.next_wakeup {
+                self.wakeup();
+            }
+        }
+    }
+
+    /// The session timer's own wakeup: pings if one is due, and plans the next.
+    fn wakeup(&mut self) {
+        let delivery = self.delivery;
+        if self.timer.ping_due() {
+            let ping = ServerMessage::Ping(delivery.state.ping.next());
+            delivery.queue(&self.room.metrics, ping.encode());
+        }
+        let changed_at = self.room.snapshots.borrow().newest().map(|newest| newest.changed_at());
+        self.timer.next_wakeup = Instant::now() + self.timer.wakeups.after_wakeup(changed_at);
+    }
+}
+
+/// When a session's own timer wakes it, and when it last pinged.
+struct SessionTimer {
+    /// A quiet session wakes on its timer to ping and to send its heartbeat, less often
+    /// while nothing changes (see `wakeups`). In a still world, a change a throttled
+    /// session skipped waits for the next wakeup.
+    wakeups: Wakeups,
+    next_wakeup: Instant,
+    /// A ping is due a little early rather than a whole wakeup late: wakeups are handled
+    /// with some jitter, so "a full interval since the last ping" would skip about every
+    /// other one.
+    ping_due_after: Duration,
+    last_ping: Option<Instant>,
+}
+
+impl SessionTimer {
+    fn new(config: &NetConfig) -> Self {
+        let base_period = config.ping_interval.min(HEARTBEAT_INTERVAL);
+        Self {
+            wakeups: Wakeups::new(base_period, config.quiet_interval()),
+            next_wakeup: Instant::now(),
+            ping_due_after: config.ping_interval.saturating_sub(base_period / 2),
+            last_ping: None,
+        }
+    }
+
+    /// Whether a ping is due now; if so, it counts as sent.
+    fn ping_due(&mut self) -> bool {
+        let due = self.last_ping.is_none_or(|at| at.elapsed() >= self.ping_due_after);
+        if due {
+            self.last_ping = Some(Instant::now());
+        }
+        due
+    }
+}
