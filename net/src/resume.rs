@@ -2,7 +2,7 @@
 //!
 //! Every `Welcome` carries a fresh random token. While the session runs, its token can
 //! be redeemed at once (the client noticed a dead connection before the server did): the
-//! old session is cancelled and the new one takes its actor. Once the session ends
+//! old session is ended and the new one takes its actor. Once the session ends
 //! without a goodbye, the token stays redeemable for the grace window. Expired entries are
 //! purged as new ones arrive, so the book holds at most the live sessions plus those that
 //! ended within the grace window.
@@ -19,12 +19,12 @@
 //! connection of the same player takes the session over, token or not.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tickwire_protocol::ResumeToken;
 use tickwire_sim::SessionId;
-use tokio_util::sync::CancellationToken;
 
 use crate::admission::Identity;
 
@@ -36,8 +36,8 @@ struct Entry {
     session: SessionId,
     /// Who the session belongs to.
     identity: Identity,
-    /// Set while the session runs: cancels it when another connection resumes it.
-    live: Option<CancellationToken>,
+    /// Set while the session runs: ends it when another connection resumes it.
+    live: Option<Live>,
     /// Set once the session ended: the token is void after this.
     expires: Option<Instant>,
     /// The last tick the ended session was sent: a resume replays events after it.
@@ -83,12 +83,38 @@ pub(crate) struct Redemption {
     pub(crate) handed_over: Option<ResumeToken>,
 }
 
+/// A running session that can be told another connection took it over.
+pub(crate) trait Replaceable: Send + Sync {
+    /// Ends the session as replaced: its actor and its token have passed to another
+    /// connection.
+    fn replace(&self);
+}
+
+/// A handle on a running session, to end it once another connection takes it over. A
+/// session's own state rather than a cancellation token: every live connection would
+/// hold one more allocation for it (see `session`).
+#[derive(Clone)]
+pub(crate) struct Live(pub(crate) Arc<dyn Replaceable>);
+
+impl Live {
+    /// Ends the session: another connection took it over.
+    pub(crate) fn replace(&self) {
+        self.0.replace();
+    }
+}
+
+impl fmt::Debug for Live {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("Live")
+    }
+}
+
 /// The session that takes over whatever a `Hello` may resume.
 #[derive(Debug)]
 pub(crate) struct Successor {
     pub(crate) session: SessionId,
-    /// Cancels the successor if the same token is redeemed again.
-    pub(crate) live: CancellationToken,
+    /// Ends the successor if the same token is redeemed again.
+    pub(crate) live: Live,
 }
 
 /// A session pushed out because its player has a newer one (two connections of one player
@@ -96,7 +122,7 @@ pub(crate) struct Successor {
 #[derive(Debug)]
 pub(crate) struct Displaced {
     pub(crate) session: SessionId,
-    pub(crate) live: Option<CancellationToken>,
+    pub(crate) live: Option<Live>,
 }
 
 impl ResumeBook {
@@ -105,13 +131,13 @@ impl ResumeBook {
         self.book.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A new token for a running session of `identity`; `live` cancels the session if it
-    /// is resumed elsewhere. Also returns the player's other session if one slipped in
+    /// A new token for a running session of `identity`; `live` ends the session if it is
+    /// resumed elsewhere. Also returns the player's other session if one slipped in
     /// (see [`Displaced`]).
     pub(crate) fn issue(
         &self,
         session: SessionId,
-        live: CancellationToken,
+        live: Live,
         identity: Identity,
     ) -> Result<(ResumeToken, Option<Displaced>), NoRandomness> {
         let mut token = [0u8; 16];
@@ -155,7 +181,7 @@ impl ResumeBook {
 
     /// What a client of `identity` presenting `token` takes over: the session the token
     /// belongs to if it is the same player's, else a named player's current session. A
-    /// live session is cancelled so the new connection, `successor`, can take over. The
+    /// live session is ended so the new connection, `successor`, can take over. The
     /// client's own token then points at the successor until it is settled; a player's
     /// session found without a token is simply taken. Another player's token is left alone.
     pub(crate) fn redeem(
@@ -185,7 +211,7 @@ impl ResumeBook {
             return Redemption { previous: None, wrong_player, handed_over: None };
         };
         if let Some(live) = &entry.live {
-            live.cancel();
+            live.replace();
         }
         let previous = Previous { session: entry.session, sent_tick: entry.sent_tick };
         let handed_over = own_token.map(|_| {
@@ -246,14 +272,39 @@ impl Book {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::atomic::Ordering::Relaxed;
+
     use super::*;
+
+    /// A live session that notes whether it was replaced.
+    #[derive(Default)]
+    struct Flag(AtomicBool);
+
+    impl Replaceable for Flag {
+        fn replace(&self) {
+            self.0.store(true, Relaxed);
+        }
+    }
+
+    impl Flag {
+        fn replaced(&self) -> bool {
+            self.0.load(Relaxed)
+        }
+    }
+
+    /// A live session's handle, and what it notes.
+    fn live() -> (Live, Arc<Flag>) {
+        let flag = Arc::new(Flag::default());
+        (Live(Arc::clone(&flag) as Arc<dyn Replaceable>), flag)
+    }
 
     fn player(name: &str) -> Identity {
         Identity::Player(name.to_owned())
     }
 
     fn issue(book: &ResumeBook, session: SessionId, identity: Identity) -> ResumeToken {
-        book.issue(session, CancellationToken::new(), identity).expect("randomness").0
+        book.issue(session, live().0, identity).expect("randomness").0
     }
 
     fn resumed(
@@ -267,23 +318,22 @@ mod tests {
     }
 
     fn successor(session: SessionId) -> Successor {
-        Successor { session, live: CancellationToken::new() }
+        Successor { session, live: live().0 }
     }
 
     #[test]
-    fn a_token_works_once_its_client_holds_the_next_and_cancels_a_live_session() {
+    fn a_token_works_once_its_client_holds_the_next_and_ends_a_live_session() {
         let book = ResumeBook::default();
-        let live = CancellationToken::new();
-        let (token, _) = book
-            .issue(7, live.clone(), Identity::Anonymous)
-            .expect("the OS should have randomness");
+        let (live, replaced) = live();
+        let (token, _) =
+            book.issue(7, live, Identity::Anonymous).expect("the OS should have randomness");
         let redemption = book.redeem(Some(token), &Identity::Anonymous, successor(8));
         assert_eq!(
             redemption.previous,
             Some(Previous { session: 7, sent_tick: 0 }),
             "a live session's token should be redeemable"
         );
-        assert!(live.is_cancelled(), "the old session should be told to stop");
+        assert!(replaced.replaced(), "the old session should be told to stop");
         assert_eq!(redemption.handed_over, Some(token));
         book.settle_handed_over(token, 8, None);
         assert_eq!(
@@ -298,9 +348,8 @@ mod tests {
         let book = ResumeBook::default();
         let token = issue(&book, 1, Identity::Anonymous);
         book.detach(token, Duration::from_secs(60), 42);
-        let first_try = successor(2);
-        let first_live = first_try.live.clone();
-        book.redeem(Some(token), &Identity::Anonymous, first_try);
+        let (first_live, first_replaced) = live();
+        book.redeem(Some(token), &Identity::Anonymous, Successor { session: 2, live: first_live });
         // Session 2's connection drops before its client got the Welcome: the token is
         // kept for the grace window, for session 2, with session 1's sent tick.
         book.settle_handed_over(token, 2, Some(Duration::from_secs(60)));
@@ -309,7 +358,7 @@ mod tests {
             Some(Previous { session: 2, sent_tick: 42 }),
             "the same token should take the actor over from the failed attempt"
         );
-        assert!(!first_live.is_cancelled(), "the ended attempt needs no cancelling");
+        assert!(!first_replaced.replaced(), "the ended attempt needs no ending");
         book.settle_handed_over(token, 2, None);
         assert_eq!(
             resumed(&book, Some(token), &Identity::Anonymous),
@@ -373,8 +422,7 @@ mod tests {
             "a new connection of alice should take over her session"
         );
         issue(&book, 2, player("alice"));
-        let (_, displaced) =
-            book.issue(3, CancellationToken::new(), player("alice")).expect("randomness");
+        let (_, displaced) = book.issue(3, live().0, player("alice")).expect("randomness");
         assert_eq!(
             displaced.map(|displaced| displaced.session),
             Some(2),

@@ -29,7 +29,6 @@ use tokio::time::{sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, field, info, info_span, warn};
 
 use crate::admission::{Identity, Permit, origin_allowed};
@@ -37,7 +36,7 @@ use crate::endpoint::{Inner, upgraded_socket};
 use crate::fanout::ShardContext;
 use crate::log_throttle::LogThrottle;
 use crate::message_budget::MessageBudget;
-use crate::resume::{Previous, Successor};
+use crate::resume::{Live, Previous, Replaceable, Successor};
 use crate::room::{Arrival, Destination, RoomLink};
 use crate::snapshot_ring::SnapshotRing;
 use tickwire_protocol::Untrusted;
@@ -89,6 +88,11 @@ impl Ending {
         Self::Close(code, reason.into())
     }
 
+    /// How a session ends when the server shuts down.
+    pub(crate) fn shutting_down() -> Self {
+        Self::close(CloseCode::GoingAway, "server is shutting down")
+    }
+
     /// How a session ends once its room's world is gone (`frames` is the room's last
     /// ring): its game failed, or the server is stopping.
     pub(crate) fn world_gone(frames: &SnapshotRing) -> Self {
@@ -98,7 +102,7 @@ impl Ending {
                 "the room's game failed: ask the matchmaker for another room",
             )
         } else {
-            Self::close(CloseCode::GoingAway, "server is shutting down")
+            Self::shutting_down()
         }
     }
 }
@@ -148,7 +152,6 @@ async fn open(start: Box<Start>, upgrade: OnUpgrade) -> Option<(Box<Session>, Ad
     net.metrics.sessions.increment(1.0);
     net.metrics.sessions_opened.increment(1);
     let delivery = Arc::new(Delivery::new(id, Box::new(write), net.config.idle_timeout));
-    let replaced = net.shutdown.child_token();
     let session = Box::new(Session {
         net,
         id,
@@ -159,7 +162,6 @@ async fn open(start: Box<Start>, upgrade: OnUpgrade) -> Option<(Box<Session>, Ad
         joined: false,
         resume_token: None,
         handed_over: None,
-        replaced,
         events_after: 0,
         timing: false,
     });
@@ -190,9 +192,6 @@ struct Session {
     /// The token this session's client presented, while it still points at this session:
     /// until the client is heard from, it may not have this session's own token.
     handed_over: Option<ResumeToken>,
-    /// Cancelled when another connection resumes this session, and when the server
-    /// shuts down (a child of its shutdown token: one wait covers both).
-    replaced: CancellationToken,
     /// Events after this tick are this session's to send (a resumed session's start).
     events_after: u32,
     /// The client asked for a `SnapshotTiming` before every snapshot.
@@ -221,11 +220,11 @@ impl Session {
         async move {
             let finishing = {
                 let ending = 'served: {
-                    let (actor, room) =
-                        match Box::pin(self.handshake_until_cancelled(&permit)).await {
-                            Ok(joined) => self.start_serving(joined),
-                            Err(ending) => break 'served ending,
-                        };
+                    let (actor, room) = match Box::pin(self.handshake_until_stopped(&permit)).await
+                    {
+                        Ok(joined) => self.start_serving(joined),
+                        Err(ending) => break 'served ending,
+                    };
                     self.serve(actor, &room).await
                 };
                 self.end(ending, Some(permit))
@@ -242,6 +241,9 @@ impl Session {
         ending: Ending,
         permit: Option<Permit>,
     ) -> Pin<Box<impl Future<Output = ()> + Send>> {
+        // Being replaced wins over whatever else ended the session at the same time: its
+        // actor and its token are its successor's now.
+        let ending = if self.delivery.is_replaced() { Ending::Replaced } else { ending };
         self.delivery.retire();
         self.release(&ending, permit);
         self.net.metrics.sessions.decrement(1.0);
@@ -273,6 +275,12 @@ impl Session {
             log_closing(code, &reason, &self.net.refusal_log);
             (*self).close(code, reason).await;
         }
+    }
+
+    /// A handle the resume book ends this session with, once another connection takes
+    /// it over.
+    fn live_handle(&self) -> Live {
+        Live(Arc::clone(&self.delivery) as Arc<dyn Replaceable>)
     }
 
     /// Checks the origin and takes a session slot.
@@ -340,15 +348,16 @@ impl Session {
     }
 
     /// [`Self::handshake`], unless the session is replaced or the server shuts down first.
-    async fn handshake_until_cancelled(
+    async fn handshake_until_stopped(
         &mut self,
         permit: &Permit,
     ) -> Result<(Joined, Arc<RoomLink>), Ending> {
-        let replaced_or_shutdown = self.replaced.clone();
-        let net = Arc::clone(&self.net);
+        let shutdown = self.net.shutdown.clone();
+        let delivery = Arc::clone(&self.delivery);
         tokio::select! {
             handshake = self.handshake(permit) => handshake,
-            () = replaced_or_shutdown.cancelled() => Err(cancelled_ending(&net)),
+            () = shutdown.cancelled() => Err(Ending::shutting_down()),
+            () = poll_fn(|cx| delivery.poll_replaced(cx)) => Err(Ending::Replaced),
         }
     }
 
@@ -445,7 +454,7 @@ impl Session {
         permit: &Permit,
     ) -> Result<(Joined, Option<Previous>), Ending> {
         let stopped = || Ending::world_gone(&room.snapshots().borrow());
-        let successor = Successor { session: self.id, live: self.replaced.clone() };
+        let successor = Successor { session: self.id, live: self.live_handle() };
         let redemption = room.resume.redeem(token, identity, successor);
         self.handed_over = redemption.handed_over;
         if redemption.wrong_player {
@@ -491,13 +500,13 @@ impl Session {
         identity: Identity,
     ) -> Result<ResumeToken, Ending> {
         let (token, displaced) =
-            room.resume.issue(self.id, self.replaced.clone(), identity).map_err(|_| {
+            room.resume.issue(self.id, self.live_handle(), identity).map_err(|_| {
                 Ending::close(CloseCode::InternalError, "the server could not make a resume token")
             })?;
         self.resume_token = Some(token);
         if let Some(displaced) = displaced {
             if let Some(live) = displaced.live {
-                live.cancel();
+                live.replace();
             }
             self.net.admission.ghost_gone(displaced.session);
             room.sim.leave(displaced.session);
@@ -551,8 +560,8 @@ impl Session {
     /// the session joined (see `fanout`). Whichever side ends first ends the session.
     ///
     /// One hand-written loop, so that what every live session's task holds while it
-    /// waits is this function's few locals: its timer, its cancellation, and the state of
-    /// `TaskWriting`.
+    /// waits is this function's few locals: its timer, its wait for the shutdown, and the
+    /// state of `TaskWriting`.
     async fn serve(&mut self, actor: Entity, room: &RoomLink) -> Ending {
         // The loop's state is moved into its closure, and the fields it borrows are named
         // there: each binding still in scope at the await would take room of its own.
@@ -567,10 +576,13 @@ impl Session {
             };
             let mut writing = TaskWriting::new(&self.delivery, room, &self.net.config);
             let mut timer = pin!(sleep_until(tokio::time::Instant::now()));
-            let mut cancelled = pin!(self.replaced.cancelled());
+            let mut shutdown = pin!(self.net.shutdown.cancelled());
             poll_fn(move |cx| {
-                if cancelled.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Ended::Cancelled);
+                if shutdown.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Ended::Stopped(Ending::shutting_down()));
+                }
+                if reader.delivery.is_replaced() {
+                    return Poll::Ready(Ended::Stopped(Ending::Replaced));
                 }
                 if let Poll::Ready(ending) = reader.poll(cx) {
                     return Poll::Ready(Ended::Read(ending));
@@ -580,7 +592,7 @@ impl Session {
             .await
         };
         let net = &*self.net;
-        let ending = if let Some(ending) = ended.ending(net) {
+        let ending = if let Some(ending) = ended.ending() {
             ending
         } else {
             // Boxed: a session ends once, and the search would otherwise add to the size
@@ -660,10 +672,10 @@ impl Session {
     }
 }
 
-/// Which side of a serving session's loop ended it.
+/// What ended a serving session's loop.
 enum Ended {
     /// The session was replaced, or the server is shutting down.
-    Cancelled,
+    Stopped(Ending),
     Read(Ending),
     Written(Ending),
 }
@@ -671,22 +683,11 @@ enum Ended {
 impl Ended {
     /// How the session ends; `None` if a write found the peer gone, and the peer's
     /// unread messages must say whether it said goodbye first.
-    fn ending(self, net: &Inner) -> Option<Ending> {
+    fn ending(self) -> Option<Ending> {
         match self {
-            Self::Cancelled => Some(cancelled_ending(net)),
             Self::Written(Ending::PeerLost) => None,
-            Self::Read(ending) | Self::Written(ending) => Some(ending),
+            Self::Stopped(ending) | Self::Read(ending) | Self::Written(ending) => Some(ending),
         }
-    }
-}
-
-/// How a session ends once its `replaced` token is cancelled: the server is shutting
-/// down (the token is a child of the server's), or another connection resumed it.
-fn cancelled_ending(net: &Inner) -> Ending {
-    if net.shutdown.is_cancelled() {
-        Ending::close(CloseCode::GoingAway, "server is shutting down")
-    } else {
-        Ending::Replaced
     }
 }
 

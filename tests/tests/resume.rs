@@ -12,8 +12,8 @@ use tickwire_protocol::{
     ActorKind, ClientMessage, Hello, Input, ResumeToken, ServerMessage, Welcome,
 };
 use tickwire_tests::{
-    Proxy, RawSocket, TestServer, WAIT, next_snapshot, raw_connect, raw_hello, snapshot_after,
-    test_config, wait_for,
+    Proxy, RawSocket, TestServer, WAIT, next_snapshot, raw_close, raw_connect, raw_hello,
+    snapshot_after, test_config, wait_for,
 };
 use tokio_tungstenite::tungstenite::Message;
 
@@ -125,6 +125,25 @@ async fn a_resume_token_works_once_its_client_holds_the_next() {
     let again = raw_welcome(&server, Some(first.resume_token)).await;
     assert!(!again.resumed, "the token should not work once its client used the next one");
     assert_ne!(again.actor_id, first.actor_id);
+    server.stop().await.expect("the server should stop cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_sessions_token_closes_it_and_hands_its_actor_on() {
+    let server = TestServer::start(test_config()).await;
+    // The client's old connection still looks fine to the server: the client noticed a
+    // dead link first and comes back on a new one.
+    let (mut old, first) = raw_hello(&server, Hello::new()).await;
+    let hello = Hello { resume_token: Some(first.resume_token), ..Hello::new() };
+    let (_new, resumed) = raw_hello(&server, hello).await;
+    assert!(resumed.resumed, "a live session's token should resume it");
+    assert_eq!(resumed.actor_id, first.actor_id, "the new connection should get the actor");
+    let (code, reason) = raw_close(&mut old, "the replaced connection").await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (1000, "this session was resumed by a new connection"),
+        "the old connection should be told why it ends"
+    );
     server.stop().await.expect("the server should stop cleanly");
 }
 

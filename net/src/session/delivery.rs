@@ -17,9 +17,9 @@ use std::future::poll_fn;
 use std::io;
 use std::pin::pin;
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::{AcqRel, Relaxed, Release};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::task::Context;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -35,6 +35,7 @@ use super::state::SessionState;
 use super::task_writing::UnfinishedWrite;
 use super::writer::SnapshotWriter;
 use crate::metrics::NetMetrics;
+use crate::resume::Replaceable;
 use crate::snapshot_ring::SnapshotRing;
 
 /// One session's writing.
@@ -52,6 +53,8 @@ pub(crate) struct Delivery {
     attention_called: AtomicBool,
     /// The session stopped taking snapshots: fan-outs drop it at their next pass.
     retired: AtomicBool,
+    /// Another connection took the session over (see [`Replaceable`]).
+    replaced: AtomicBool,
     /// How long the peer may go without reading what one write sends, or without sending
     /// a message, before it counts as gone.
     idle_timeout: Duration,
@@ -81,6 +84,7 @@ impl Delivery {
             attention: AtomicWaker::new(),
             attention_called: AtomicBool::new(false),
             retired: AtomicBool::new(false),
+            replaced: AtomicBool::new(false),
             idle_timeout,
         }
     }
@@ -162,6 +166,18 @@ impl Delivery {
     pub(super) fn attention_called(&self, cx: &Context<'_>) -> bool {
         self.attention.register(cx.waker());
         self.attention_called.swap(false, AcqRel)
+    }
+
+    /// Whether another connection took the session over.
+    pub(super) fn is_replaced(&self) -> bool {
+        self.replaced.load(Acquire)
+    }
+
+    /// `Ready` once another connection took the session over; if not, the task polling
+    /// with `cx` is woken when one does (for the handshake, before the session serves).
+    pub(super) fn poll_replaced(&self, cx: &Context<'_>) -> Poll<()> {
+        self.attention.register(cx.waker());
+        if self.is_replaced() { Poll::Ready(()) } else { Poll::Pending }
     }
 
     /// Ends the session (the fan-out found its room gone).
@@ -275,6 +291,17 @@ impl Delivery {
                 }
             }
         }
+    }
+}
+
+impl Replaceable for Delivery {
+    /// The session ends as replaced, over any other ending found at the same time: its
+    /// actor and its token are its successor's now.
+    fn replace(&self) {
+        let mut core = self.core();
+        self.replaced.store(true, Release);
+        core.ending = Some(Ending::Replaced);
+        self.call_attention();
     }
 }
 
