@@ -68,8 +68,9 @@ struct Core {
     writer: Option<SnapshotWriter>,
     /// The socket did not take everything: the session's task finishes the write.
     blocked: bool,
-    /// Why the session must end, as the fan-out found.
-    ending: Option<Ending>,
+    /// Why the session must end, as the fan-out (or a resume) found. Boxed: it is rare,
+    /// and every session's `Delivery` would otherwise hold its 56 bytes.
+    ending: Option<Box<Ending>>,
 }
 
 impl Delivery {
@@ -187,7 +188,7 @@ impl Delivery {
     }
 
     fn end_locked(&self, core: &mut Core, ending: Ending) {
-        core.ending.get_or_insert(ending);
+        core.ending.get_or_insert_with(|| Box::new(ending));
         self.call_attention();
     }
 
@@ -237,7 +238,7 @@ impl Delivery {
     ) -> Result<Option<UnfinishedWrite>, Ending> {
         let mut core = self.core();
         if let Some(ending) = core.ending.take() {
-            return Err(ending);
+            return Err(*ending);
         }
         if !core.blocked && self.wake(&mut core, ring)? == Flushed::Done {
             core.outbox.release_if_empty();
@@ -300,7 +301,7 @@ impl Replaceable for Delivery {
     fn replace(&self) {
         let mut core = self.core();
         self.replaced.store(true, Release);
-        core.ending = Some(Ending::Replaced);
+        core.ending = Some(Box::new(Ending::Replaced));
         self.call_attention();
     }
 }
