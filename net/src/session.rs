@@ -29,7 +29,7 @@ use tokio::time::{sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tracing::{Instrument, debug, field, info, info_span, warn};
+use tracing::{Instrument, debug, debug_span, field, info, warn};
 
 use crate::admission::{Identity, Permit, origin_allowed};
 use crate::endpoint::{Inner, upgraded_socket};
@@ -120,11 +120,16 @@ pub(crate) struct Start {
 /// Runs a session to its end, once `upgrade` hands over its socket.
 ///
 /// A session's task lives as long as its connection, so its future is kept small (see
-/// `open`, `handshake_and_serve` and `finish`): what a session passes through once (the
+/// `open`, `live_admitted` and `finish`): what a session passes through once (the
 /// upgrade, the handshake, the goodbye) is boxed while it runs, and the task holds the
 /// serving state alone.
+///
+/// The session's span, which names it and its peer on every line logged inside, is at
+/// debug level: at info, a span costs every connection about 300 bytes (its slot in the
+/// registry, the formatted fields and their map), so the info and warning lines about a
+/// session name it and its peer themselves.
 pub(crate) fn run(start: Box<Start>, upgrade: OnUpgrade) -> impl Future<Output = ()> + Send {
-    let span = info_span!("session", id = start.id, peer = %start.peer);
+    let span = debug_span!("session", id = start.id, peer = %start.peer);
     let opening = Box::pin(open(start, upgrade));
     async move {
         let Some((session, admitted)) = opening.await else {
@@ -155,6 +160,7 @@ async fn open(start: Box<Start>, upgrade: OnUpgrade) -> Option<(Box<Session>, Ad
     let session = Box::new(Session {
         net,
         id,
+        peer,
         delivery,
         stream,
         room: None,
@@ -175,6 +181,8 @@ type Admitted = Result<Permit, (CloseCode, String)>;
 struct Session {
     net: Arc<Inner>,
     id: SessionId,
+    /// The client's address, named in the session's log lines.
+    peer: SocketAddr,
     /// Everything the session writes, shared with its room's fan-out once it serves.
     delivery: Arc<Delivery>,
     /// What the client sends, metered: every frame takes from its budget.
@@ -255,12 +263,13 @@ impl Session {
     async fn finish(mut self: Box<Self>, ending: Ending) {
         let closing = match ending {
             Ending::PeerClosed(goodbye) => {
-                log_goodbye(goodbye.as_ref());
+                log_goodbye(self.id, self.peer, goodbye.as_ref());
                 self.reply_to_close(goodbye.as_ref()).await;
                 None
             }
             Ending::PeerLost => {
-                info!(lost = true, "session ended by the peer");
+                let (session, peer) = (self.id, self.peer);
+                info!(session, %peer, lost = true, "session ended by the peer");
                 None
             }
             Ending::Replaced => Some((
@@ -272,7 +281,7 @@ impl Session {
         };
         self.net.metrics.closed(closing.as_ref().map(|(code, _)| *code));
         if let Some((code, reason)) = closing {
-            log_closing(code, &reason, &self.net.refusal_log);
+            log_closing((self.id, self.peer), code, &reason, &self.net.refusal_log);
             (*self).close(code, reason).await;
         }
     }
@@ -438,7 +447,8 @@ impl Session {
         });
         self.delivery.send(&room.metrics, welcome.encode()).await?;
         let room_id = field::display(Untrusted(&room.id));
-        info!(actor_id = joined.actor_id, resumed = was_resumed, room = room_id, "session joined");
+        let (session, peer, actor_id) = (self.id, self.peer, joined.actor_id);
+        info!(session, %peer, actor_id, resumed = was_resumed, room = room_id, "session joined");
         Ok((joined, room))
     }
 
@@ -459,7 +469,8 @@ impl Session {
         self.handed_over = redemption.handed_over;
         if redemption.wrong_player {
             self.net.metrics.resume_wrong_player.increment(1);
-            warn!(?identity, "ignored a resume token that belongs to another player");
+            let (session, peer) = (self.id, self.peer);
+            warn!(session, %peer, ?identity, "ignored a resume token that belongs to another player");
         }
         let arrival = match (redemption.previous, destination.seat) {
             (Some(previous), seat) => Arrival::Resumed { previous: previous.session, seat },
@@ -512,7 +523,8 @@ impl Session {
             room.sim.leave(displaced.session);
             // A displaced live session ends as replaced, which leaves its place alone.
             room.seating.depart(displaced.session);
-            info!(displaced_session = displaced.session, "the player's other session was closed");
+            let (session, displaced_session) = (self.id, displaced.session);
+            info!(session, displaced_session, "the player's other session was closed");
         }
         Ok(token)
     }
@@ -529,7 +541,9 @@ impl Session {
             let (session, address) = (ghost.session, ghost.address);
             let what = "evicted a dropped session's actor to make room for a new session";
             match self.net.eviction_log.admit(Instant::now()) {
-                Some(left_out) => info!(evicted_session = session, %address, left_out, "{what}"),
+                Some(left_out) => {
+                    info!(session = self.id, evicted_session = session, %address, left_out, "{what}");
+                }
                 None => debug!(evicted_session = session, %address, "{what}"),
             }
         }
@@ -691,26 +705,30 @@ impl Ended {
     }
 }
 
-/// Logs the peer's goodbye; its code and reason are the peer's words.
-fn log_goodbye(goodbye: Option<&CloseFrame>) {
+/// Logs the peer's goodbye to `session`; its code and reason are the peer's words.
+fn log_goodbye(session: SessionId, peer: SocketAddr, goodbye: Option<&CloseFrame>) {
     let code = goodbye.map(|frame| u16::from(frame.code));
     let reason = goodbye.map(|frame| field::display(Untrusted(frame.reason.as_str())));
-    info!(lost = false, code, reason, "session ended by the peer");
+    info!(session, %peer, lost = false, code, reason, "session ended by the peer");
 }
 
-/// Logs why the server closes a session: the reason the peer is told, and the detail
-/// only the log gets.
-/// only the log gets. Refusals are warnings, thinned by `refusal_log` (the rest go to
-/// debug); ordinary closes are info.
-fn log_closing(code: CloseCode, reason: &CloseReason, refusal_log: &LogThrottle) {
+/// Logs why the server closes `session` (of `peer`): the reason the peer is told, and
+/// the detail only the log gets. Refusals are warnings, thinned by
+/// `refusal_log` (the rest go to debug); ordinary closes are info.
+fn log_closing(
+    (session, peer): (SessionId, SocketAddr),
+    code: CloseCode,
+    reason: &CloseReason,
+    refusal_log: &LogThrottle,
+) {
     let detail = reason.detail().map(|detail| field::display(Untrusted(detail)));
     let (code, reason) = (code.as_u16(), Untrusted(reason.as_str()));
     if matches!(code, 1000 | 1001) {
-        info!(code, %reason, detail, "closing session");
+        info!(session, %peer, code, %reason, detail, "closing session");
     } else if let Some(left_out) = refusal_log.admit(Instant::now()) {
-        warn!(code, %reason, detail, left_out, "closing session");
+        warn!(session, %peer, code, %reason, detail, left_out, "closing session");
     } else {
-        debug!(code, %reason, detail, "closing session");
+        debug!(session, %peer, code, %reason, detail, "closing session");
     }
 }
 
