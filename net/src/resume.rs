@@ -94,9 +94,14 @@ pub(crate) trait Replaceable: Send + Sync {
 /// session's own state rather than a cancellation token: every live connection would
 /// hold one more allocation for it (see `session`).
 #[derive(Clone)]
-pub(crate) struct Live(pub(crate) Arc<dyn Replaceable>);
+pub(crate) struct Live(Arc<dyn Replaceable>);
 
 impl Live {
+    /// The handle of `session`.
+    pub(crate) fn new(session: Arc<impl Replaceable + 'static>) -> Self {
+        Self(session)
+    }
+
     /// Ends the session: another connection took it over.
     pub(crate) fn replace(&self) {
         self.0.replace();
@@ -296,7 +301,7 @@ mod tests {
     /// A live session's handle, and what it notes.
     fn live() -> (Live, Arc<Flag>) {
         let flag = Arc::new(Flag::default());
-        (Live(Arc::clone(&flag) as Arc<dyn Replaceable>), flag)
+        (Live::new(Arc::clone(&flag)), flag)
     }
 
     fn player(name: &str) -> Identity {

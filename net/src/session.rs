@@ -2,7 +2,7 @@
 //!
 //! Everything the peer sends is verified and decoded before use; anything wrong ends this
 //! session alone with a `Disconnect` message and a close frame carrying the same code and
-//! reason, plus a log line in the session's span. Nothing here can reach the accept loop
+//! reason, plus a log line naming the session. Nothing here can reach the accept loop
 //! or another session.
 
 use std::future::{Future, poll_fn};
@@ -36,7 +36,7 @@ use crate::endpoint::{Inner, upgraded_socket};
 use crate::fanout::ShardContext;
 use crate::log_throttle::LogThrottle;
 use crate::message_budget::MessageBudget;
-use crate::resume::{Live, Previous, Replaceable, Successor};
+use crate::resume::{Live, Previous, Successor};
 use crate::room::{Arrival, Destination, RoomLink};
 use crate::snapshot_ring::SnapshotRing;
 use tickwire_protocol::Untrusted;
@@ -289,7 +289,7 @@ impl Session {
     /// A handle the resume book ends this session with, once another connection takes
     /// it over.
     fn live_handle(&self) -> Live {
-        Live(Arc::clone(&self.delivery) as Arc<dyn Replaceable>)
+        Live::new(Arc::clone(&self.delivery))
     }
 
     /// Checks the origin and takes a session slot.
@@ -595,6 +595,7 @@ impl Session {
                 if shutdown.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Ended::Stopped(Ending::shutting_down()));
                 }
+                // Before reading more: a replaced session's inputs are its successor's to send.
                 if reader.delivery.is_replaced() {
                     return Poll::Ready(Ended::Stopped(Ending::Replaced));
                 }
@@ -713,8 +714,8 @@ fn log_goodbye(session: SessionId, peer: SocketAddr, goodbye: Option<&CloseFrame
 }
 
 /// Logs why the server closes `session` (of `peer`): the reason the peer is told, and
-/// the detail only the log gets. Refusals are warnings, thinned by
-/// `refusal_log` (the rest go to debug); ordinary closes are info.
+/// the detail only the log gets. Refusals are warnings, thinned by `refusal_log` (the
+/// rest go to debug); ordinary closes are info.
 fn log_closing(
     (session, peer): (SessionId, SocketAddr),
     code: CloseCode,
