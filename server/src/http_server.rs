@@ -87,6 +87,13 @@ impl HttpServer {
     /// Accepts and serves connections until `shutdown` resolves, then lets requests in
     /// progress finish (up to `grace`). Upgraded connections are sessions, no longer
     /// HTTP's: the network side shuts those down.
+    ///
+    /// The accept loop is a task of its own rather than part of the caller's future, which
+    /// a server binary runs on its main thread (`block_on`): what accepting allocates for
+    /// each connection (tokio's registration of the socket, 128-byte aligned) then comes
+    /// from a runtime worker's malloc arena, where the sessions' own small allocations
+    /// reuse what aligning leaves over. From the main thread's arena, nothing reused it:
+    /// about 110 bytes per connection stayed resident as free chunks.
     pub(crate) async fn run(
         self,
         listener: TcpListener,
@@ -95,10 +102,28 @@ impl HttpServer {
     ) {
         let stop = CancellationToken::new();
         let connections = TaskTracker::new();
-        tokio::pin!(shutdown);
+        let accepting = tokio::spawn(self.accept(listener, stop.clone(), connections.clone()));
+        shutdown.await;
+        stop.cancel();
+        if let Err(error) = accepting.await {
+            warn!(%error, "the accept loop failed");
+        }
+        connections.close();
+        if tokio::time::timeout(grace, connections.wait()).await.is_err() {
+            warn!(left = connections.len(), "HTTP requests still running after the grace period");
+        }
+    }
+
+    /// Accepts connections and serves each on a task `connections` tracks, until `stop`.
+    async fn accept(
+        self,
+        listener: TcpListener,
+        stop: CancellationToken,
+        connections: TaskTracker,
+    ) {
         loop {
             tokio::select! {
-                () = &mut shutdown => break,
+                () = stop.cancelled() => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
                         connections.spawn(self.serve(stream, peer, stop.clone()));
@@ -106,12 +131,6 @@ impl HttpServer {
                     Err(error) => self.accept_failed(&error).await,
                 },
             }
-        }
-        drop(listener);
-        stop.cancel();
-        connections.close();
-        if tokio::time::timeout(grace, connections.wait()).await.is_err() {
-            warn!(left = connections.len(), "HTTP requests still running after the grace period");
         }
     }
 
