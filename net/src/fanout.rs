@@ -103,7 +103,7 @@ impl FanOut {
                     }
                 }
                 () = &mut stopping => {
-                    self.shard(index).running = false;
+                    self.shut_down(index, &sessions);
                     return;
                 }
             }
@@ -124,6 +124,18 @@ impl FanOut {
         shard.members -= before - sessions.len();
         shard.running = !sessions.is_empty();
         shard.running
+    }
+
+    /// The server is stopping: every session of the shard ends at once. Their tasks wait
+    /// on no shutdown token of their own (a session's task is kept small); a session
+    /// that joins after this starts the shard's task again, which finds the server
+    /// stopping at once.
+    fn shut_down(&self, index: usize, sessions: &[Arc<Delivery>]) {
+        let mut shard = self.shard(index);
+        shard.running = false;
+        for session in sessions.iter().chain(&shard.joining) {
+            session.shut_down();
+        }
     }
 
     /// The room's frames ended (its world stopped, or failed): every session of the

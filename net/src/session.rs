@@ -131,13 +131,19 @@ pub(crate) struct Start {
 pub(crate) fn run(start: Box<Start>, upgrade: OnUpgrade) -> impl Future<Output = ()> + Send {
     let span = debug_span!("session", id = start.id, peer = %start.peer);
     let opening = Box::pin(open(start, upgrade));
-    async move {
+    let session = async move {
         let Some((session, admitted)) = opening.await else {
             return;
         };
         session.live(admitted).await;
+    };
+    // Instrumented (and boxed) only while debug logging is on: the span's 40 bytes would
+    // otherwise ride in every session's task, enabled or not.
+    if span.is_disabled() {
+        Either::Left(session)
+    } else {
+        Either::Right(Box::pin(session.instrument(span)))
     }
-    .instrument(span)
 }
 
 /// Takes the socket over from hyper and makes the session, counted open, with its
@@ -163,6 +169,7 @@ async fn open(start: Box<Start>, upgrade: OnUpgrade) -> Option<(Box<Session>, Ad
         peer,
         delivery,
         stream,
+        permit: None,
         room: None,
         seated: false,
         joined: false,
@@ -187,6 +194,10 @@ struct Session {
     delivery: Arc<Delivery>,
     /// What the client sends, metered: every frame takes from its budget.
     stream: WebSocketStream<Reading>,
+    /// The session's slot, once the handshake is over (the handshake holds it while it
+    /// runs). Kept here rather than in the task's future, where it would take room in
+    /// every state of it.
+    permit: Option<Permit>,
     /// The room the `Hello` led to, once found.
     room: Option<Arc<RoomLink>>,
     /// Whether this session holds a place in its room (so the room must be told when
@@ -212,30 +223,34 @@ impl Session {
     fn live(self: Box<Self>, admitted: Admitted) -> impl Future<Output = ()> + Send {
         match admitted {
             Ok(permit) => Either::Left(self.live_admitted(permit)),
-            Err((code, reason)) => Either::Right(self.end(Ending::close(code, reason), None)),
+            Err((code, reason)) => Either::Right(self.end(Ending::close(code, reason))),
         }
     }
 
     /// [`Self::live`] with a slot: the handshake, then serving.
     ///
-    /// Every live session's task holds this future, so it is kept lean: a function
-    /// returning an async block rather than an async function (which would keep a copy of
-    /// each argument beside the argument itself), the handshake boxed, and what one step
-    /// hands the next passed on inside a block or a call (a local still in scope at an
-    /// await takes room in the task, even once moved).
-    #[expect(clippy::manual_async_fn, reason = "an async fn would hold the permit twice")]
-    fn live_admitted(mut self: Box<Self>, permit: Permit) -> impl Future<Output = ()> + Send {
+    /// Every live session's task holds this future, so it is kept lean: the handshake is
+    /// boxed before the async block starts and owns the session and its permit while it
+    /// runs (an argument, or a local still in scope at an await, takes room in every
+    /// state of the task's future, even once moved), and what one step hands the next is
+    /// passed on inside a block or a call.
+    fn live_admitted(self: Box<Self>, permit: Permit) -> impl Future<Output = ()> + Send {
+        let handshake = Box::pin(self.handshake_until_stopped(permit));
         async move {
+            let mut session;
             let finishing = {
                 let ending = 'served: {
-                    let (actor, room) = match Box::pin(self.handshake_until_stopped(&permit)).await
-                    {
-                        Ok(joined) => self.start_serving(joined),
-                        Err(ending) => break 'served ending,
+                    let (actor, room) = {
+                        let (handed_back, handshake) = handshake.await;
+                        session = handed_back;
+                        match handshake {
+                            Ok(joined) => session.start_serving(joined),
+                            Err(ending) => break 'served ending,
+                        }
                     };
-                    self.serve(actor, &room).await
+                    session.serve(actor, &room).await
                 };
-                self.end(ending, Some(permit))
+                session.end(ending)
             };
             finishing.await;
         }
@@ -244,15 +259,12 @@ impl Session {
     /// Stops the session's snapshots, settles its accounts, and returns its goodbye.
     /// Boxed, like the handshake: states a session passes through once would otherwise
     /// add to the size of every live session's task.
-    fn end(
-        self: Box<Self>,
-        ending: Ending,
-        permit: Option<Permit>,
-    ) -> Pin<Box<impl Future<Output = ()> + Send>> {
+    fn end(mut self: Box<Self>, ending: Ending) -> Pin<Box<impl Future<Output = ()> + Send>> {
         // Being replaced wins over whatever else ended the session at the same time: its
         // actor and its token are its successor's now.
         let ending = if self.delivery.is_replaced() { Ending::Replaced } else { ending };
         self.delivery.retire();
+        let permit = self.permit.take();
         self.release(&ending, permit);
         self.net.metrics.sessions.decrement(1.0);
         Box::pin(self.finish(ending))
@@ -357,17 +369,20 @@ impl Session {
     }
 
     /// [`Self::handshake`], unless the session is replaced or the server shuts down first.
+    /// Returns the session, which holds its permit from here on.
     async fn handshake_until_stopped(
-        &mut self,
-        permit: &Permit,
-    ) -> Result<(Joined, Arc<RoomLink>), Ending> {
+        mut self: Box<Self>,
+        permit: Permit,
+    ) -> (Box<Self>, Result<(Joined, Arc<RoomLink>), Ending>) {
         let shutdown = self.net.shutdown.clone();
         let delivery = Arc::clone(&self.delivery);
-        tokio::select! {
-            handshake = self.handshake(permit) => handshake,
+        let handshake = tokio::select! {
+            handshake = self.handshake(&permit) => handshake,
             () = shutdown.cancelled() => Err(Ending::shutting_down()),
             () = poll_fn(|cx| delivery.poll_replaced(cx)) => Err(Ending::Replaced),
-        }
+        };
+        self.permit = Some(permit);
+        (self, handshake)
     }
 
     /// Waits for a valid `Hello`, authenticates it, finds its room, joins or resumes
@@ -574,8 +589,10 @@ impl Session {
     /// the session joined (see `fanout`). Whichever side ends first ends the session.
     ///
     /// One hand-written loop, so that what every live session's task holds while it
-    /// waits is this function's few locals: its timer, its wait for the shutdown, and the
-    /// state of `TaskWriting`.
+    /// waits is this function's few locals: its timer and the state of `TaskWriting`.
+    /// It waits on no shutdown token: when the server stops, the room's fan-out stops
+    /// the session through its `Delivery` (see `FanOut::shut_down`), as a resume
+    /// replaces it.
     async fn serve(&mut self, actor: Entity, room: &RoomLink) -> Ending {
         // The loop's state is moved into its closure, and the fields it borrows are named
         // there: each binding still in scope at the await would take room of its own.
@@ -590,14 +607,10 @@ impl Session {
             };
             let mut writing = TaskWriting::new(&self.delivery, room, &self.net.config);
             let mut timer = pin!(sleep_until(tokio::time::Instant::now()));
-            let mut shutdown = pin!(self.net.shutdown.cancelled());
             poll_fn(move |cx| {
-                if shutdown.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Ended::Stopped(Ending::shutting_down()));
-                }
                 // Before reading more: a replaced session's inputs are its successor's to send.
-                if reader.delivery.is_replaced() {
-                    return Poll::Ready(Ended::Stopped(Ending::Replaced));
+                if let Some(ending) = reader.delivery.stopped() {
+                    return Poll::Ready(Ended::Stopped(ending));
                 }
                 if let Poll::Ready(ending) = reader.poll(cx) {
                     return Poll::Ready(Ended::Read(ending));
@@ -750,14 +763,14 @@ mod tests {
     #[test]
     fn a_session_task_holds_little_more_than_its_serving_state() {
         // Every connection's task holds this future for its whole life. It was 2.6 KiB
-        // while it kept the upgrade's arguments and a second copy of the session, and
-        // 1,192 bytes (a task cell of 1,408, heaptrack of idle sessions) while the serving
-        // loop was a select of async blocks, each await keeping its own locals. tokio's
-        // task cell is 128-byte aligned and adds 96 bytes, the task tracker's token (8)
-        // and the stage's tag (up to 8) to the future: up to 528 bytes it is a cell of 640,
-        // a few bytes more one of 768 (heaptrack of idle sessions saw both). 520 bytes in
-        // the server's build and the workspace's test build, 504 in this crate's alone.
+        // while it kept the upgrade's arguments and a second copy of the session, 1,192
+        // bytes (a task cell of 1,408, heaptrack of idle sessions) while the serving loop
+        // was a select of async blocks, each await keeping its own locals, and 520 (a cell
+        // of 640) while it kept a disabled span, its own wait on the shutdown token and
+        // its permit. tokio's task cell is 128-byte aligned and adds 96 bytes, the task
+        // tracker's token (8) and the stage's tag (up to 8) to the future: up to 400 bytes
+        // it is a cell of 512. 384 bytes in the workspace's test build.
         let size = future_size(run);
-        assert!(size <= 528, "a session's future should stay small: {size} bytes");
+        assert!(size <= 400, "a session's future should stay small: {size} bytes");
     }
 }

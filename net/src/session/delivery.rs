@@ -16,8 +16,8 @@
 use std::future::poll_fn;
 use std::io;
 use std::pin::pin;
-use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicU8};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -53,8 +53,11 @@ pub(crate) struct Delivery {
     attention_called: AtomicBool,
     /// The session stopped taking snapshots: fan-outs drop it at their next pass.
     retired: AtomicBool,
-    /// Another connection took the session over (see [`Replaceable`]).
-    replaced: AtomicBool,
+    /// Whether the session must stop serving at once, whatever its writing is doing:
+    /// [`SERVING`], [`REPLACED`] (another connection took it over, see [`Replaceable`]) or
+    /// [`SHUT_DOWN`] (the server is stopping: its room's fan-out says so, see
+    /// [`Self::shut_down`], so that a serving session's task waits on no token of its own).
+    stop: AtomicU8,
     /// How long the peer may go without reading what one write sends, or without sending
     /// a message, before it counts as gone.
     idle_timeout: Duration,
@@ -85,7 +88,7 @@ impl Delivery {
             attention: AtomicWaker::new(),
             attention_called: AtomicBool::new(false),
             retired: AtomicBool::new(false),
-            replaced: AtomicBool::new(false),
+            stop: AtomicU8::new(SERVING),
             idle_timeout,
         }
     }
@@ -171,7 +174,24 @@ impl Delivery {
 
     /// Whether another connection took the session over.
     pub(super) fn is_replaced(&self) -> bool {
-        self.replaced.load(Acquire)
+        self.stop.load(Acquire) == REPLACED
+    }
+
+    /// How the session must end at once, if it must: replaced, or the server stopping.
+    pub(super) fn stopped(&self) -> Option<Ending> {
+        match self.stop.load(Acquire) {
+            REPLACED => Some(Ending::Replaced),
+            SHUT_DOWN => Some(Ending::shutting_down()),
+            _ => None,
+        }
+    }
+
+    /// The server is stopping: the session ends at once (unless it was replaced), as it
+    /// would for its own wait on the shutdown.
+    pub(crate) fn shut_down(&self) {
+        if self.stop.compare_exchange(SERVING, SHUT_DOWN, AcqRel, Acquire).is_ok() {
+            self.call_attention();
+        }
     }
 
     /// `Ready` once another connection took the session over; if not, the task polling
@@ -300,11 +320,16 @@ impl Replaceable for Delivery {
     /// actor and its token are its successor's now.
     fn replace(&self) {
         let mut core = self.core();
-        self.replaced.store(true, Release);
+        self.stop.store(REPLACED, Release);
         core.ending = Some(Box::new(Ending::Replaced));
         self.call_attention();
     }
 }
+
+/// [`Delivery`]'s stop states.
+const SERVING: u8 = 0;
+const REPLACED: u8 = 1;
+const SHUT_DOWN: u8 = 2;
 
 /// A write failed: the peer is gone.
 fn lost(error: io::Error) -> Ending {
