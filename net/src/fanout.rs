@@ -98,12 +98,15 @@ impl FanOut {
             tokio::select! {
                 changed = frames.changed() => {
                     if changed.is_err() {
-                        self.room_gone(index, &sessions, &frames.borrow());
+                        let last = frames.borrow();
+                        self.end_all(index, &sessions, |session| {
+                            session.end(Ending::world_gone(&last));
+                        });
                         return;
                     }
                 }
                 () = &mut stopping => {
-                    self.shut_down(index, &sessions);
+                    self.end_all(index, &sessions, Delivery::shut_down);
                     return;
                 }
             }
@@ -126,25 +129,16 @@ impl FanOut {
         shard.running
     }
 
-    /// The server is stopping: every session of the shard ends at once. Their tasks wait
-    /// on no shutdown token of their own (a session's task is kept small); a session
-    /// that joins after this starts the shard's task again, which finds the server
-    /// stopping at once.
-    fn shut_down(&self, index: usize, sessions: &[Arc<Delivery>]) {
+    /// Ends every session of the shard, joining ones included, with `end`, and marks its
+    /// task stopped: the room's frames ended (its world stopped, or failed), or the server
+    /// is stopping. Sessions' tasks wait on no shutdown token of their own (a session's
+    /// task is kept small); a session that joins after this starts the shard's task
+    /// again, which finds the server stopping at once.
+    fn end_all(&self, index: usize, sessions: &[Arc<Delivery>], end: impl Fn(&Delivery)) {
         let mut shard = self.shard(index);
         shard.running = false;
         for session in sessions.iter().chain(&shard.joining) {
-            session.shut_down();
-        }
-    }
-
-    /// The room's frames ended (its world stopped, or failed): every session of the
-    /// shard ends.
-    fn room_gone(&self, index: usize, sessions: &[Arc<Delivery>], last: &SnapshotRing) {
-        let mut shard = self.shard(index);
-        shard.running = false;
-        for session in sessions.iter().chain(&shard.joining) {
-            session.end(Ending::world_gone(last));
+            end(session);
         }
     }
 }
