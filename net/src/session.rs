@@ -16,7 +16,6 @@ use std::time::Instant;
 use bevy_ecs::entity::Entity;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use futures_util::future::Either;
 use hyper::upgrade::OnUpgrade;
 use tickwire_protocol::{
@@ -26,9 +25,8 @@ use tickwire_sim::{Joined, SessionId};
 use tokio::io::{AsyncReadExt, Chain};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::{sleep_until, timeout};
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tracing::{Instrument, debug, debug_span, field, info, warn};
 
 use crate::admission::{Identity, Permit, origin_allowed};
@@ -44,6 +42,7 @@ use tickwire_protocol::Untrusted;
 mod close_reason;
 mod delivery;
 mod frame_meter;
+mod message_stream;
 mod outbox;
 mod policy;
 mod reader;
@@ -56,6 +55,7 @@ mod writer;
 
 use close_reason::CloseReason;
 pub(crate) use delivery::Delivery;
+use message_stream::MessageStream;
 use reader::Reader;
 use task_writing::TaskWriting;
 use wire::{ReadSide, ending_after_failed_write, next_message};
@@ -159,7 +159,7 @@ async fn open(start: Box<Start>, upgrade: OnUpgrade) -> Option<(Box<Session>, Ad
         Instant::now(),
     );
     let read = ReadSide::new(read, budget);
-    let stream = WebSocketStream::from_raw_socket(read, Role::Server, Some(config)).await;
+    let stream = MessageStream::new(read, Some(config));
     net.metrics.sessions.increment(1.0);
     net.metrics.sessions_opened.increment(1);
     let delivery = Arc::new(Delivery::new(id, Box::new(write), net.config.idle_timeout));
@@ -193,7 +193,7 @@ struct Session {
     /// Everything the session writes, shared with its room's fan-out once it serves.
     delivery: Arc<Delivery>,
     /// What the client sends, metered: every frame takes from its budget.
-    stream: WebSocketStream<Reading>,
+    stream: MessageStream<Reading>,
     /// The session's slot, once the handshake is over (the handshake holds it while it
     /// runs). Kept here rather than in the task's future, where it would take room in
     /// every state of it.

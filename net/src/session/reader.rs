@@ -11,9 +11,9 @@ use std::task::{Context, Poll, ready};
 use bevy_ecs::entity::Entity;
 use tickwire_protocol::{ClientMessage, CloseCode, ResumeToken};
 use tickwire_sim::SendRefused;
-use tokio_tungstenite::WebSocketStream;
 use tracing::debug;
 
+use super::message_stream::MessageStream;
 use super::wire::poll_next_message;
 use super::{Delivery, Ending, Reading};
 use crate::endpoint::Inner;
@@ -27,7 +27,7 @@ pub(super) struct Reader<'a> {
     pub(super) room: &'a RoomLink,
     pub(super) delivery: &'a Delivery,
     /// What the client sends.
-    pub(super) stream: &'a mut WebSocketStream<Reading>,
+    pub(super) stream: &'a mut MessageStream<Reading>,
     /// The token the client presented, until it is heard from on this session.
     pub(super) handed_over: &'a mut Option<ResumeToken>,
 }

@@ -8,11 +8,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use tickwire_protocol::{ClientMessage, CloseCode};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, ReadBuf};
 use tokio::time::{Instant, Sleep, sleep_until, timeout};
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::debug;
@@ -20,6 +18,7 @@ use tracing::debug;
 use super::Ending;
 use super::close_reason::CloseReason;
 use super::frame_meter::FrameMeter;
+use super::message_stream::MessageStream;
 use crate::message_budget::MessageBudget;
 use crate::metrics::NetMetrics;
 use tickwire_protocol::Untrusted;
@@ -60,11 +59,6 @@ impl ReadLimit {
 /// fragment of a message too (a flood of pings or of empty continuation frames costs the
 /// server as much as a flood of messages), and a message must be whole by
 /// [`MESSAGE_DEADLINE`]. Either refusal is a read error carrying a [`ReadLimit`].
-///
-/// Every byte the server sends goes through the session's `Outbox`, so what tungstenite
-/// would write on its own is dropped here: its reply to a close frame (the session replies
-/// itself) and pongs to WebSocket pings, which Tickwire clients do not send (the protocol
-/// has its own ping).
 pub(super) struct ReadSide<R> {
     socket: R,
     meter: FrameMeter,
@@ -139,33 +133,15 @@ impl<R: AsyncRead + Unpin> AsyncRead for ReadSide<R> {
     }
 }
 
-impl<R: Unpin> AsyncWrite for ReadSide<R> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
 /// The next client message, skipping WebSocket control frames. A client over its frame
 /// budget is closed with `RateLimited`, one whose message is not whole in time with
 /// `PolicyViolation` (see [`ReadSide`]).
 pub(super) async fn next_message<R>(
-    stream: &mut WebSocketStream<R>,
+    stream: &mut MessageStream<R>,
     metrics: &NetMetrics,
 ) -> Result<ClientMessage, Ending>
 where
-    R: AsyncRead + AsyncWrite + Unpin,
+    R: AsyncRead + Unpin,
 {
     poll_fn(|cx| poll_next_message(stream, metrics, cx)).await
 }
@@ -173,15 +149,15 @@ where
 /// [`next_message`] for a hand-written loop: `Pending` once nothing whole is left to
 /// read, with the task woken when more arrives.
 pub(super) fn poll_next_message<R>(
-    stream: &mut WebSocketStream<R>,
+    stream: &mut MessageStream<R>,
     metrics: &NetMetrics,
     cx: &mut Context<'_>,
 ) -> Poll<Result<ClientMessage, Ending>>
 where
-    R: AsyncRead + AsyncWrite + Unpin,
+    R: AsyncRead + Unpin,
 {
     loop {
-        if let Some(message) = client_message(ready!(stream.poll_next_unpin(cx)), metrics) {
+        if let Some(message) = client_message(ready!(stream.poll_next(cx)), metrics) {
             return Poll::Ready(message);
         }
     }
@@ -258,11 +234,11 @@ const UNREAD_GOODBYE_WAIT: Duration = Duration::from_millis(200);
 /// for the whole resume grace window. So the unread input is searched for a close frame
 /// first; a lost peer's socket reports its end at once, and the search is bounded.
 pub(super) async fn ending_after_failed_write<R>(
-    stream: &mut WebSocketStream<R>,
+    stream: &mut MessageStream<R>,
     metrics: &NetMetrics,
 ) -> Ending
 where
-    R: AsyncRead + AsyncWrite + Unpin,
+    R: AsyncRead + Unpin,
 {
     let unread_ending = async {
         loop {
@@ -280,7 +256,8 @@ where
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use futures_util::SinkExt;
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::WebSocketStream;
     use tokio_tungstenite::tungstenite::protocol::Role;
     use tokio_tungstenite::tungstenite::protocol::frame::Frame;
     use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -298,9 +275,7 @@ mod tests {
     /// A server reading what `client_sends` wrote, with `budget`.
     async fn ending_of(client_sends: Vec<Message>, budget: MessageBudget) -> Ending {
         let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let mut server =
-            WebSocketStream::from_raw_socket(ReadSide::new(server_io, budget), Role::Server, None)
-                .await;
+        let mut server = MessageStream::new(ReadSide::new(server_io, budget), None);
         let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
         for message in client_sends {
             client.feed(message).await.expect("the client's frame should be written");
@@ -371,12 +346,7 @@ mod tests {
     /// `farewell` before its socket went away (or, with `hang`, stayed open in silence).
     async fn ending_after(farewell: Option<Message>, hang: bool) -> Ending {
         let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let mut server = WebSocketStream::from_raw_socket(
-            ReadSide::new(server_io, ample_budget()),
-            Role::Server,
-            None,
-        )
-        .await;
+        let mut server = MessageStream::new(ReadSide::new(server_io, ample_budget()), None);
         let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
         let input = tickwire_protocol::ClientMessage::FullSnapshotRequest.encode();
         client.send(Message::Binary(input)).await.expect("the input should be written");
@@ -403,12 +373,7 @@ mod tests {
     #[tokio::test]
     async fn replies_tungstenite_would_write_are_dropped_without_failing_the_read() {
         let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let mut server = WebSocketStream::from_raw_socket(
-            ReadSide::new(server_io, ample_budget()),
-            Role::Server,
-            None,
-        )
-        .await;
+        let mut server = MessageStream::new(ReadSide::new(server_io, ample_budget()), None);
         let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
         client.send(Message::Ping(b"hi".to_vec().into())).await.expect("ping written");
         client.send(Message::Close(None)).await.expect("close written");
