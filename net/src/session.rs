@@ -571,9 +571,8 @@ impl Session {
         debug!(actor_id = joined.actor_id, "serving");
         // From here on, silence is timed by the session's own timer (see `TaskWriting`).
         delivery.state.heard.now();
-        let patience = net.config.idle_timeout;
-        let writer = SnapshotWriter::new(Arc::clone(&room), &joined, self.events_after, patience)
-            .timing(self.timing);
+        let writer =
+            SnapshotWriter::new(Arc::clone(&room), &joined, self.events_after).timing(self.timing);
         delivery.serve_with(writer);
         let shard = ShardContext {
             frames: room.snapshots.clone(),

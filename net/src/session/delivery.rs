@@ -71,7 +71,7 @@ struct Core {
     writer: Option<SnapshotWriter>,
     /// The socket did not take everything: the session's task finishes the write.
     blocked: bool,
-    /// Why the session must end, as the fan-out (or a resume) found. Boxed: it is rare,
+    /// Why the session must end, as the fan-out found. Boxed: it is rare,
     /// and every session's `Delivery` would otherwise hold its 56 bytes.
     ending: Option<Box<Ending>>,
 }
@@ -142,7 +142,7 @@ impl Delivery {
     /// take whole, or an ending, is left to the session's task.
     pub(crate) fn deliver(&self, ring: &SnapshotRing) {
         let mut core = self.core();
-        if core.blocked || core.ending.is_some() || self.is_retired() {
+        if core.blocked || core.ending.is_some() || self.is_retired() || self.is_stopped() {
             return;
         }
         match self.wake(&mut core, ring) {
@@ -175,6 +175,11 @@ impl Delivery {
     /// Whether another connection took the session over.
     pub(super) fn is_replaced(&self) -> bool {
         self.stop.load(Acquire) == REPLACED
+    }
+
+    /// Whether the session must end at once (see [`Self::stopped`]).
+    fn is_stopped(&self) -> bool {
+        self.stop.load(Acquire) != SERVING
     }
 
     /// How the session must end at once, if it must: replaced, or the server stopping.
@@ -219,8 +224,7 @@ impl Delivery {
             return outbox.try_flush(&*self.socket).map_err(lost);
         };
         let socket = &*self.socket;
-        let Some(snapshot) = writer.wake(self.id, outbox, &self.state, socket, ring, newest)?
-        else {
+        let Some(snapshot) = writer.wake(self, outbox, ring, newest)? else {
             return outbox.try_flush(socket).map_err(lost);
         };
         let flushed = outbox.try_flush_with(socket, writer.metrics(), &snapshot).map_err(lost)?;
@@ -233,6 +237,17 @@ impl Delivery {
     /// The session's id.
     pub(super) fn id(&self) -> SessionId {
         self.id
+    }
+
+    /// The socket's write half.
+    pub(super) fn socket(&self) -> &dyn OutSocket {
+        &*self.socket
+    }
+
+    /// How long the peer may go without reading what one write sends, or without sending
+    /// a message, before it counts as gone.
+    pub(super) fn idle_timeout(&self) -> Duration {
+        self.idle_timeout
     }
 
     /// When the client will have been silent for the idle timeout.
@@ -249,13 +264,17 @@ impl Delivery {
         Err(Ending::Silent(format!("timed out: nothing received for {silence} s")))
     }
 
-    /// Takes an ending the fan-out found, and writes what `ring`'s newest frame calls
-    /// for. `Ok(Some(_))`: the socket did not take everything (or the fan-out left a write
-    /// it did not take), and the task must finish the write.
+    /// Takes the session's ending (its being stopped first, then one the fan-out found),
+    /// or writes what `ring`'s newest frame calls for. `Ok(Some(_))`: the socket did not
+    /// take everything (or the fan-out left a write it did not take), and the task must
+    /// finish the write.
     pub(super) fn write_newest(
         &self,
         ring: &SnapshotRing,
     ) -> Result<Option<UnfinishedWrite>, Ending> {
+        if let Some(ending) = self.stopped() {
+            return Err(ending);
+        }
         let mut core = self.core();
         if let Some(ending) = core.ending.take() {
             return Err(*ending);
@@ -316,12 +335,12 @@ impl Delivery {
 }
 
 impl Replaceable for Delivery {
-    /// The session ends as replaced, over any other ending found at the same time: its
-    /// actor and its token are its successor's now.
+    /// The session ends as replaced, over any other ending found at the same time (the
+    /// stop state is looked at first): its actor and its token are its successor's now.
+    /// Fan-outs pass it by from now on; one writing it right now finishes on its own
+    /// socket, which the successor does not share.
     fn replace(&self) {
-        let mut core = self.core();
         self.stop.store(REPLACED, Release);
-        core.ending = Some(Box::new(Ending::Replaced));
         self.call_attention();
     }
 }
@@ -335,4 +354,37 @@ const SHUT_DOWN: u8 = 2;
 fn lost(error: io::Error) -> Ending {
     debug!(%error, "send failed");
     Ending::PeerLost
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::session::socket::trickle::Trickle;
+    use crate::snapshot_ring::SnapshotPublisher;
+
+    #[test]
+    fn a_replaced_session_is_passed_by_and_ends_replaced_over_any_other_ending() {
+        let socket = Trickle::new(usize::MAX, usize::MAX);
+        let delivery = Delivery::new(7, Box::new(socket.clone()), Duration::from_secs(10));
+        let written = || socket.wire().written.len();
+        let (_publisher, frames) = SnapshotPublisher::new(4);
+        let ring = Arc::clone(&frames.borrow());
+        let metrics = NetMetrics::register(&metrics::NoopRecorder);
+
+        delivery.queue(&metrics, Bytes::from_static(b"before"));
+        delivery.deliver(&ring);
+        let serving = written();
+        assert!(serving > 0, "a serving session's queue leaves with a fan-out's pass");
+
+        delivery.queue(&metrics, Bytes::from_static(b"after"));
+        delivery.replace();
+        delivery.deliver(&ring);
+        assert_eq!(written(), serving, "a replaced session takes nothing more");
+
+        delivery.end(Ending::PeerLost);
+        let ending = delivery.write_newest(&ring);
+        assert!(matches!(ending, Err(Ending::Replaced)), "replaced wins: {:?}", ending.err());
+    }
 }

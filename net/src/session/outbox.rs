@@ -241,9 +241,6 @@ impl FrameHeader {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Mutex, PoisonError};
-    use std::task::{Context, Poll};
-
     use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
     use tokio_tungstenite::WebSocketStream;
@@ -251,62 +248,7 @@ mod tests {
     use tokio_tungstenite::tungstenite::protocol::Role;
 
     use super::*;
-
-    /// A socket that takes at most `per_call` bytes per write, and `room` bytes in all
-    /// before it would block; it counts write calls.
-    struct Trickle {
-        wire: Mutex<Wire>,
-    }
-
-    #[derive(Default)]
-    struct Wire {
-        written: Vec<u8>,
-        per_call: usize,
-        room: usize,
-        calls: usize,
-    }
-
-    impl Trickle {
-        fn new(per_call: usize, room: usize) -> Self {
-            Self { wire: Mutex::new(Wire { per_call, room, ..Wire::default() }) }
-        }
-
-        fn wire(&self) -> std::sync::MutexGuard<'_, Wire> {
-            self.wire.lock().unwrap_or_else(PoisonError::into_inner)
-        }
-    }
-
-    impl OutSocket for Trickle {
-        fn try_write_vectored(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
-            let mut wire = self.wire();
-            wire.calls += 1;
-            let mut take = wire.per_call.min(wire.room);
-            if take == 0 {
-                return Err(io::ErrorKind::WouldBlock.into());
-            }
-            let before = wire.written.len();
-            for slice in slices {
-                let part = slice.len().min(take);
-                wire.written.extend_from_slice(&slice[..part]);
-                take -= part;
-            }
-            let taken = wire.written.len() - before;
-            wire.room -= taken;
-            Ok(taken)
-        }
-
-        fn poll_writable(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn shutdown(&self) -> io::Result<()> {
-            Ok(())
-        }
-
-        fn unacknowledged(&self) -> io::Result<u32> {
-            Ok(0)
-        }
-    }
+    use crate::session::socket::trickle::Trickle;
 
     fn pattern(length: usize) -> Bytes {
         (0..length).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into()

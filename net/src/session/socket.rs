@@ -53,3 +53,70 @@ impl OutSocket for OwnedWriteHalf {
         SendQueue::new(self.as_ref().as_raw_fd()).unacknowledged()
     }
 }
+
+/// A socket for tests, whose clones share one wire.
+#[cfg(test)]
+pub(super) mod trickle {
+    use std::io::{self, IoSlice};
+    use std::sync::{Arc, Mutex, PoisonError};
+    use std::task::{Context, Poll};
+
+    use super::OutSocket;
+
+    /// A socket that takes at most `per_call` bytes per write, and `room` bytes in all
+    /// before it would block; it counts write calls.
+    #[derive(Clone)]
+    pub(in crate::session) struct Trickle {
+        wire: Arc<Mutex<Wire>>,
+    }
+
+    #[derive(Default)]
+    pub(in crate::session) struct Wire {
+        pub(in crate::session) written: Vec<u8>,
+        per_call: usize,
+        pub(in crate::session) room: usize,
+        pub(in crate::session) calls: usize,
+    }
+
+    impl Trickle {
+        pub(in crate::session) fn new(per_call: usize, room: usize) -> Self {
+            Self { wire: Arc::new(Mutex::new(Wire { per_call, room, ..Wire::default() })) }
+        }
+
+        pub(in crate::session) fn wire(&self) -> std::sync::MutexGuard<'_, Wire> {
+            self.wire.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+    }
+
+    impl OutSocket for Trickle {
+        fn try_write_vectored(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+            let mut wire = self.wire();
+            wire.calls += 1;
+            let mut take = wire.per_call.min(wire.room);
+            if take == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let before = wire.written.len();
+            for slice in slices {
+                let part = slice.len().min(take);
+                wire.written.extend_from_slice(&slice[..part]);
+                take -= part;
+            }
+            let taken = wire.written.len() - before;
+            wire.room -= taken;
+            Ok(taken)
+        }
+
+        fn poll_writable(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn shutdown(&self) -> io::Result<()> {
+            Ok(())
+        }
+
+        fn unacknowledged(&self) -> io::Result<u32> {
+            Ok(0)
+        }
+    }
+}

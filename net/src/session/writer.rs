@@ -13,10 +13,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tickwire_protocol::ServerMessage;
-use tickwire_sim::{Joined, SessionId};
+use tickwire_sim::Joined;
 use tracing::debug;
 
 use super::Ending;
+use super::delivery::Delivery;
 use super::outbox::Outbox;
 use super::policy::{FrameView, SnapshotPlan, SnapshotPolicy};
 use super::socket::OutSocket;
@@ -37,8 +38,6 @@ pub(super) struct SnapshotWriter {
     /// Whether the socket's send queue can be read (it is looked at before a wakeup when
     /// what it may hold matters: see [`crate::throttle::LOOK_INTERVAL`]).
     watch_queue: bool,
-    /// How long a client may drain less than the slowest rate needs before it is closed.
-    patience: Duration,
     /// The tick length of the newest frame seen: what a snapshot interval is made of.
     tick_seconds: f32,
 }
@@ -46,19 +45,13 @@ pub(super) struct SnapshotWriter {
 impl SnapshotWriter {
     /// The writer of a session welcomed into `room` as `joined`, whose events after
     /// `events_after` are still to be sent.
-    pub(super) fn new(
-        room: Arc<RoomLink>,
-        joined: &Joined,
-        events_after: u32,
-        patience: Duration,
-    ) -> Self {
+    pub(super) fn new(room: Arc<RoomLink>, joined: &Joined, events_after: u32) -> Self {
         Self {
             room,
             policy: SnapshotPolicy::new(joined.tick, joined.settings),
             events_after,
             timing: false,
             watch_queue: true,
-            patience,
             tick_seconds: joined.settings.tick_seconds(),
         }
     }
@@ -94,20 +87,22 @@ impl SnapshotWriter {
 
     /// Queues what the policy plans for `newest`, or ends a session too slow for it.
     /// Returns the snapshot to write after what was queued, if one is due.
+    /// `delivery` is the session's, whose outbox is `outbox`: a client that drains less
+    /// than the slowest rate needs for its idle timeout is too slow.
     pub(super) fn wake<'r>(
         &mut self,
-        id: SessionId,
+        delivery: &Delivery,
         outbox: &mut Outbox,
-        state: &SessionState,
-        socket: &dyn OutSocket,
         ring: &SnapshotRing,
         newest: &'r SharedSnapshot,
     ) -> Result<Option<Cow<'r, Bytes>>, Ending> {
+        let (id, state) = (delivery.id(), &delivery.state);
         let now = Instant::now();
-        self.look_at_send_queue(now, outbox, socket);
+        self.look_at_send_queue(now, outbox, delivery.socket());
         self.tick_seconds = newest.settings().tick_seconds();
+        let patience = delivery.idle_timeout();
         if let Some(TooSlow { reads, needs }) =
-            self.policy.throttle_mut().too_slow(now, newest.settings(), self.patience)
+            self.policy.throttle_mut().too_slow(now, newest.settings(), patience)
         {
             return Err(Ending::Silent(format!(
                 "too slow: reads {reads} B/s, needs at least {needs} B/s"
