@@ -7,13 +7,10 @@
 
 use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::task::Poll;
 use std::time::Instant;
-
-use bevy_ecs::entity::Entity;
 
 use bytes::Bytes;
 use futures_util::future::Either;
@@ -24,7 +21,7 @@ use tickwire_protocol::{
 use tickwire_sim::{Joined, SessionId};
 use tokio::io::{AsyncReadExt, Chain};
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::time::{sleep_until, timeout};
+use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tracing::{Instrument, debug, debug_span, field, info, warn};
@@ -46,6 +43,7 @@ mod message_stream;
 mod outbox;
 mod policy;
 mod reader;
+mod serving;
 mod socket;
 mod state;
 mod task_writing;
@@ -56,9 +54,8 @@ mod writer;
 use close_reason::CloseReason;
 pub(crate) use delivery::Delivery;
 use message_stream::MessageStream;
-use reader::Reader;
-use task_writing::TaskWriting;
-use wire::{ReadSide, ending_after_failed_write, next_message};
+pub(crate) use serving::{Goodbye, Serving};
+use wire::{ReadSide, next_message};
 use writer::SnapshotWriter;
 
 /// What tungstenite reads: the bytes hyper read past the upgrade request, then the
@@ -119,10 +116,10 @@ pub(crate) struct Start {
 
 /// Runs a session to its end, once `upgrade` hands over its socket.
 ///
-/// A session's task lives as long as its connection, so its future is kept small (see
-/// `open`, `live_admitted` and `finish`): what a session passes through once (the
-/// upgrade, the handshake, the goodbye) is boxed while it runs, and the task holds the
-/// serving state alone.
+/// The task runs the upgrade and the handshake; once the session serves, its room's
+/// fan-out polls it (see `serving`) and the task ends, and its goodbye gets a task of its
+/// own. What a session passes through once (the upgrade, the handshake, the goodbye) is
+/// boxed while it runs.
 ///
 /// The session's span, which names it and its peer on every line logged inside, is at
 /// debug level: at info, a span costs every connection about 300 bytes (its slot in the
@@ -138,7 +135,8 @@ pub(crate) fn run(start: Box<Start>, upgrade: OnUpgrade) -> impl Future<Output =
         session.live(admitted).await;
     };
     // Instrumented (and boxed) only while debug logging is on: the span's 40 bytes would
-    // otherwise ride in every session's task, enabled or not.
+    // otherwise ride in every session's task, enabled or not. A serving session keeps
+    // the span only while it is enabled, too (see `Serving::new`).
     if span.is_disabled() {
         Either::Left(session)
     } else {
@@ -229,36 +227,23 @@ impl Session {
 
     /// [`Self::live`] with a slot: the handshake, then serving.
     ///
-    /// Every live session's task holds this future, so it is kept lean: the handshake is
-    /// boxed before the async block starts and owns the session and its permit while it
-    /// runs (an argument, or a local still in scope at an await, takes room in every
-    /// state of the task's future, even once moved), and what one step hands the next is
-    /// passed on inside a block or a call.
+    /// Once the session serves, its room's fan-out polls it (see `serving`) and this task
+    /// ends: a serving session holds no task. The handshake is boxed before the async
+    /// block starts and owns the session and its permit while it runs.
     fn live_admitted(self: Box<Self>, permit: Permit) -> impl Future<Output = ()> + Send {
         let handshake = Box::pin(self.handshake_until_stopped(permit));
         async move {
-            let mut session;
-            let finishing = {
-                let ending = 'served: {
-                    let (actor, room) = {
-                        let (handed_back, handshake) = handshake.await;
-                        session = handed_back;
-                        match handshake {
-                            Ok(joined) => session.start_serving(joined),
-                            Err(ending) => break 'served ending,
-                        }
-                    };
-                    session.serve(actor, &room).await
-                };
-                session.end(ending)
-            };
-            finishing.await;
+            let (session, handshake) = handshake.await;
+            match handshake {
+                Ok(joined) => session.start_serving(joined),
+                Err(ending) => session.end(ending).await,
+            }
         }
     }
 
     /// Stops the session's snapshots, settles its accounts, and returns its goodbye.
     /// Boxed, like the handshake: states a session passes through once would otherwise
-    /// add to the size of every live session's task.
+    /// add to the size of the task that runs its handshake.
     fn end(mut self: Box<Self>, ending: Ending) -> Pin<Box<impl Future<Output = ()> + Send>> {
         // Being replaced wins over whatever else ended the session at the same time: its
         // actor and its token are its successor's now.
@@ -565,10 +550,10 @@ impl Session {
     }
 
     /// Starts serving the snapshots of the room the handshake joined: the writer, and a
-    /// place in the room's fan-out. Returns the session's actor and its room.
-    fn start_serving(&self, (joined, room): (Joined, Arc<RoomLink>)) -> (Entity, Arc<RoomLink>) {
-        let Self { net, delivery, .. } = self;
+    /// place in the room's fan-out, which polls the session from now on.
+    fn start_serving(self: Box<Self>, (joined, room): (Joined, Arc<RoomLink>)) {
         debug!(actor_id = joined.actor_id, "serving");
+        let delivery = Arc::clone(&self.delivery);
         // From here on, silence is timed by the session's own timer (see `TaskWriting`).
         delivery.state.heard.now();
         let writer =
@@ -576,68 +561,11 @@ impl Session {
         delivery.serve_with(writer);
         let shard = ShardContext {
             frames: room.snapshots.clone(),
-            tasks: net.sessions.clone(),
-            shutdown: net.shutdown.clone(),
+            tasks: self.net.sessions.clone(),
+            shutdown: self.net.shutdown.clone(),
         };
-        room.fanout.join(Arc::clone(delivery), shard);
-        (joined.actor, room)
-    }
-
-    /// The session's main loop: its reader and its own writing side by side, and its
-    /// being replaced or shut down. New frames are written by the room's fan-out, which
-    /// the session joined (see `fanout`). Whichever side ends first ends the session.
-    ///
-    /// One hand-written loop, so that what every live session's task holds while it
-    /// waits is this function's few locals: its timer and the state of `TaskWriting`.
-    /// It waits on no shutdown token: when the server stops, the room's fan-out stops
-    /// the session through its `Delivery` (see `FanOut::shut_down`), as a resume
-    /// replaces it.
-    async fn serve(&mut self, actor: Entity, room: &RoomLink) -> Ending {
-        // The loop's state is moved into its closure, and the fields it borrows are named
-        // there: each binding still in scope at the await would take room of its own.
-        let ended = {
-            let mut reader = Reader {
-                net: &self.net,
-                actor,
-                room,
-                delivery: &self.delivery,
-                stream: &mut self.stream,
-                handed_over: &mut self.handed_over,
-            };
-            let mut writing = TaskWriting::new(&self.delivery, room, &self.net.config);
-            let mut timer = pin!(sleep_until(tokio::time::Instant::now()));
-            poll_fn(move |cx| {
-                // Before reading more: a replaced session's inputs are its successor's to send.
-                if let Some(ending) = reader.delivery.stopped() {
-                    return Poll::Ready(Ended::Stopped(ending));
-                }
-                if let Poll::Ready(ending) = reader.poll(cx) {
-                    return Poll::Ready(Ended::Read(ending));
-                }
-                writing.poll(cx, timer.as_mut()).map(Ended::Written)
-            })
-            .await
-        };
-        let net = &*self.net;
-        let ending = if let Some(ending) = ended.ending() {
-            ending
-        } else {
-            // Boxed: a session ends once, and the search would otherwise add to the size
-            // of every session's task.
-            Box::pin(ending_after_failed_write(&mut self.stream, &net.metrics)).await
-        };
-        let state = &self.delivery.state;
-        if state.throttled.load(Relaxed) {
-            net.metrics.sessions_throttled.decrement(1.0);
-        }
-        debug!(
-            sent_tick = state.sent_tick.load(Relaxed),
-            acked_tick = state.acked_tick.load(Relaxed),
-            bogus_acks = state.bogus_acks.load(Relaxed),
-            dropped_inputs = state.dropped_inputs.load(Relaxed),
-            "session stats"
-        );
-        ending
+        let fanout = Arc::clone(&room.fanout);
+        fanout.join(delivery, Serving::new(self, joined.actor, room), shard);
     }
 
     /// Answers the peer's close frame, as the closing handshake asks, and half-closes.
@@ -699,25 +627,6 @@ impl Session {
     }
 }
 
-/// What ended a serving session's loop.
-enum Ended {
-    /// The session was replaced, or the server is shutting down.
-    Stopped(Ending),
-    Read(Ending),
-    Written(Ending),
-}
-
-impl Ended {
-    /// How the session ends; `None` if a write found the peer gone, and the peer's
-    /// unread messages must say whether it said goodbye first.
-    fn ending(self) -> Option<Ending> {
-        match self {
-            Self::Written(Ending::PeerLost) => None,
-            Self::Stopped(ending) | Self::Read(ending) | Self::Written(ending) => Some(ending),
-        }
-    }
-}
-
 /// Logs the peer's goodbye to `session`; its code and reason are the peer's words.
 fn log_goodbye(session: SessionId, peer: SocketAddr, goodbye: Option<&CloseFrame>) {
     let code = goodbye.map(|frame| u16::from(frame.code));
@@ -760,16 +669,22 @@ mod tests {
     }
 
     #[test]
-    fn a_session_task_holds_little_more_than_its_serving_state() {
-        // Every connection's task holds this future for its whole life. It was 2.6 KiB
-        // while it kept the upgrade's arguments and a second copy of the session, 1,192
-        // bytes (a task cell of 1,408, heaptrack of idle sessions) while the serving loop
-        // was a select of async blocks, each await keeping its own locals, and 520 (a cell
-        // of 640) while it kept a disabled span, its own wait on the shutdown token and
-        // its permit. tokio's task cell is 128-byte aligned and adds 96 bytes, the task
-        // tracker's token (8) and the stage's tag (up to 8) to the future: up to 400 bytes
-        // it is a cell of 512. 384 bytes in the workspace's test build.
+    fn a_serving_session_holds_little_more_than_its_state() {
+        // Every live connection holds this for its whole life, in a node of its shard's
+        // `FuturesUnordered` (64 bytes more). Until it served from its shard, the session
+        // had a task of its own: a 384-byte future in a 128-byte aligned task cell of 512.
+        // 224 bytes in the workspace's test build: the session (boxed), its actor and
+        // room, its own writing (96) and that writing's timer (a `Sleep`, 96).
+        let size = std::mem::size_of::<Serving>();
+        assert!(size <= 232, "a serving session should stay small: {size} bytes");
+    }
+
+    #[test]
+    fn a_session_task_holds_little_more_than_its_handshake() {
+        // The upgrade, the handshake and the goodbye are boxed while they run; the task's
+        // own future holds their boxes and what one hands the next. 160 bytes in the
+        // workspace's test build.
         let size = future_size(run);
-        assert!(size <= 400, "a session's future should stay small: {size} bytes");
+        assert!(size <= 200, "a session's task should stay small: {size} bytes");
     }
 }

@@ -1,17 +1,17 @@
-//! A session's writing, shared by its own task and its room's fan-out.
+//! A session's writing, shared by the session's own serving loop and its room's fan-out.
 //!
 //! A new frame is written by the room's fan-out (see `fanout`), which wakes no session:
 //! it plans and writes each in-sync session's snapshot in turn, without waiting. The
-//! session's own task wakes only for what is its alone:
+//! session's own loop (see `serving`) is woken only for what is its alone:
 //! - its timer (pings, the quiet client's heartbeat) and its client's requests;
-//! - a write the socket did not take whole: the task waits for the socket and finishes
-//!   it, and the fan-out passes the session by until then (its next snapshot is a delta
-//!   from what was really written, and a write blocked for a snapshot interval throttles
-//!   it at once, as before);
+//! - a write the socket did not take whole: the session waits for the socket and
+//!   finishes it, and the fan-out passes the session by until then (its next snapshot is
+//!   a delta from what was really written, and a write blocked for a snapshot interval
+//!   throttles it at once, as before);
 //! - an ending the fan-out found (the peer gone, a client too slow).
 //!
 //! One lock guards the outbox and the snapshot writer, so the two never interleave
-//! frames: the fan-out holds it while it writes one session, the task while it plans.
+//! frames: the fan-out holds it while it writes one session, the session while it plans.
 
 use std::future::poll_fn;
 use std::io;
@@ -45,10 +45,10 @@ pub(crate) struct Delivery {
     pub(super) state: SessionState,
     socket: Box<dyn OutSocket>,
     core: Mutex<Core>,
-    /// Wakes the session's task, with `attention_called` set: the fan-out left it a
+    /// Wakes the session's serving loop, with `attention_called` set: the fan-out left it a
     /// blocked write or an ending, or the client asked for something (a full snapshot, a
     /// new rate cap) that should not wait for the next changed frame or the session's
-    /// timer. A waker and a flag, where a `Notify` would make the task hold a future.
+    /// timer. A waker and a flag, where a `Notify` would make the session hold a future.
     attention: AtomicWaker,
     attention_called: AtomicBool,
     /// The session stopped taking snapshots: fan-outs drop it at their next pass.
@@ -56,7 +56,7 @@ pub(crate) struct Delivery {
     /// Whether the session must stop serving at once, whatever its writing is doing:
     /// [`SERVING`], [`REPLACED`] (another connection took it over, see [`Replaceable`]) or
     /// [`SHUT_DOWN`] (the server is stopping: its room's fan-out says so, see
-    /// [`Self::shut_down`], so that a serving session's task waits on no token of its own).
+    /// [`Self::shut_down`], so that a serving session waits on no token of its own).
     stop: AtomicU8,
     /// How long the peer may go without reading what one write sends, or without sending
     /// a message, before it counts as gone.
@@ -69,7 +69,7 @@ struct Core {
     outbox: Outbox,
     /// Set once the session serves snapshots.
     writer: Option<SnapshotWriter>,
-    /// The socket did not take everything: the session's task finishes the write.
+    /// The socket did not take everything: the session itself finishes the write.
     blocked: bool,
     /// Why the session must end, as the fan-out found. Boxed: it is rare,
     /// and every session's `Delivery` would otherwise hold its 56 bytes.
@@ -126,7 +126,7 @@ impl Delivery {
         self.core().writer = Some(writer);
     }
 
-    /// Stops taking snapshots: from now on only the session's task writes (its goodbye).
+    /// Stops taking snapshots: from now on only the session's goodbye is written.
     pub(super) fn retire(&self) {
         let _core = self.core(); // Waits for a fan-out writing this session right now.
         self.retired.store(true, Relaxed);
@@ -138,8 +138,8 @@ impl Delivery {
     }
 
     /// A fan-out's wakeup: writes what `ring`'s newest frame calls for, unless the
-    /// session's task is busy with this session's socket. A write the socket did not
-    /// take whole, or an ending, is left to the session's task.
+    /// session itself is busy with this session's socket. A write the socket did not
+    /// take whole, or an ending, is left to the session.
     pub(crate) fn deliver(&self, ring: &SnapshotRing) {
         let mut core = self.core();
         if core.blocked || core.ending.is_some() || self.is_retired() || self.is_stopped() {
@@ -155,7 +155,7 @@ impl Delivery {
         }
     }
 
-    /// The client asked for something: the session's task plans again at once.
+    /// The client asked for something: the session plans again at once.
     pub(super) fn request_made(&self) {
         self.call_attention();
     }
@@ -165,8 +165,8 @@ impl Delivery {
         self.attention.wake();
     }
 
-    /// Whether the session's attention was called since the last look; if not, the task
-    /// polling with `cx` is woken when it is.
+    /// Whether the session's attention was called since the last look; if not, `cx`'s
+    /// waker is woken when it is.
     pub(super) fn attention_called(&self, cx: &Context<'_>) -> bool {
         self.attention.register(cx.waker());
         self.attention_called.swap(false, AcqRel)
@@ -266,7 +266,7 @@ impl Delivery {
 
     /// Takes the session's ending (its being stopped first, then one the fan-out found),
     /// or writes what `ring`'s newest frame calls for. `Ok(Some(_))`: the socket did not
-    /// take everything (or the fan-out left a write it did not take), and the task must
+    /// take everything (or the fan-out left a write it did not take), and the session must
     /// finish the write.
     pub(super) fn write_newest(
         &self,
@@ -354,6 +354,16 @@ const SHUT_DOWN: u8 = 2;
 fn lost(error: io::Error) -> Ending {
     debug!(%error, "send failed");
     Ending::PeerLost
+}
+
+#[cfg(test)]
+impl Delivery {
+    /// The writing of session `id` over a socket that takes everything, for other
+    /// modules' tests.
+    pub(crate) fn for_tests(id: SessionId) -> std::sync::Arc<Self> {
+        let socket = super::socket::trickle::Trickle::new(usize::MAX, usize::MAX);
+        std::sync::Arc::new(Self::new(id, Box::new(socket), Duration::from_secs(10)))
+    }
 }
 
 #[cfg(test)]

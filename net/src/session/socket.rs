@@ -20,7 +20,7 @@ use crate::send_queue::SendQueue;
 pub(crate) trait OutSocket: Send + Sync {
     /// Writes what the socket takes now, as `write(2)` would; `WouldBlock` if nothing.
     fn try_write_vectored(&self, slices: &[IoSlice<'_>]) -> io::Result<usize>;
-    /// Ready once the socket may take more (only the session's own task waits on it).
+    /// Ready once the socket may take more (only the session itself waits on it).
     fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
     /// Half-closes the connection: the peer reads the end of the stream.
     fn shutdown(&self) -> io::Result<()>;

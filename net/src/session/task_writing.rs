@@ -1,10 +1,10 @@
-//! A session task's side of writing: its timer (pings, the quiet client's heartbeat, the
-//! client's silence), its client's requests, and what the room's fan-out leaves it (a
-//! write the socket did not take whole, an ending; see `delivery`).
+//! A serving session's side of writing: its timer (pings, the quiet client's heartbeat,
+//! the client's silence), its client's requests, and what the room's fan-out leaves it
+//! (a write the socket did not take whole, an ending; see `delivery`).
 //!
-//! Polled by hand from the session's one loop (see `Session::serve`) rather than run as
-//! an async function: every live connection's task holds this state for its whole life,
-//! and a hand-written poll keeps it to the few fields below.
+//! Polled by hand from the session's serving loop (see `serving`) rather than run as an
+//! async function: every live connection holds this state for its whole life, and a
+//! hand-written poll keeps it to the few fields below.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,52 +25,44 @@ use crate::room::RoomLink;
 /// heartbeat.
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// A write the socket did not take whole, to be finished by the session's task.
+/// A write the socket did not take whole, to be finished by the session itself.
 pub(super) struct UnfinishedWrite {
     /// The session's snapshot interval, if it serves (see `Delivery::write_out`).
     pub(super) snapshot_interval: Option<Duration>,
 }
 
 /// `Delivery::write_out`, running.
-type FinishingWrite<'a> = Pin<Box<dyn Future<Output = Result<(), Ending>> + Send + 'a>>;
+type FinishingWrite = Pin<Box<dyn Future<Output = Result<(), Ending>> + Send>>;
 
-/// The session task's side of writing, until the session must end: the first snapshot
+/// A serving session's side of writing, until the session must end: the first snapshot
 /// at once, then pings, heartbeats, client requests, and what the fan-out leaves it.
 ///
-/// Polled by hand from the session's one loop, so that a session's task holds no more
-/// than this while it waits: every live connection's task holds it (see `session`).
-pub(super) struct TaskWriting<'a> {
-    delivery: &'a Delivery,
-    /// The room served: its frames, and the metrics of what is sent there.
-    room: &'a RoomLink,
+/// Polled by hand from the session's serving loop, so that a serving session holds no
+/// more than this while it waits.
+pub(super) struct TaskWriting {
     timer: SessionTimer,
     /// Finishing a write the socket did not take whole. Boxed: this is rare, and its
-    /// timers would otherwise add to the size of every session's task.
-    unfinished_write: Option<FinishingWrite<'a>>,
+    /// timers would otherwise add to the size of every serving session.
+    unfinished_write: Option<FinishingWrite>,
     /// Write what the newest frame calls for before waiting again.
     plan: bool,
 }
 
-impl<'a> TaskWriting<'a> {
-    /// The writing of `delivery`, serving `room`.
-    pub(super) fn new(delivery: &'a Delivery, room: &'a RoomLink, config: &NetConfig) -> Self {
-        Self {
-            delivery,
-            room,
-            timer: SessionTimer::new(config),
-            unfinished_write: None,
-            plan: true,
-        }
+impl TaskWriting {
+    /// A session's writing, as `config` times it.
+    pub(super) fn new(config: &NetConfig) -> Self {
+        Self { timer: SessionTimer::new(config), unfinished_write: None, plan: true }
     }
 
-    /// Writes and pings as due; `Ready` with the session's ending. `sleep` is the
-    /// session's one timer, owned by the caller (it must stay pinned).
+    /// Writes and pings as due for `delivery`, serving `room`; `Ready` with the session's
+    /// ending. `sleep` is the session's one timer, owned by the caller (it must stay
+    /// pinned).
     pub(super) fn poll(
         &mut self,
         cx: &mut Context<'_>,
+        (delivery, room): (&Arc<Delivery>, &RoomLink),
         mut sleep: Pin<&mut Sleep>,
     ) -> Poll<Ending> {
-        let delivery = self.delivery;
         loop {
             if let Some(write) = &mut self.unfinished_write {
                 let written = ready!(write.as_mut().poll(cx));
@@ -85,13 +77,16 @@ impl<'a> TaskWriting<'a> {
                 // keep frames that left the ring alive, and make the publisher copy the
                 // ring for every frame (it changes the ring in place only while nobody
                 // holds it).
-                let ring = Arc::clone(&self.room.snapshots.borrow());
+                let ring = Arc::clone(&room.snapshots.borrow());
                 match delivery.write_newest(&ring) {
                     Err(ending) => return Poll::Ready(ending),
                     Ok(None) => {}
                     Ok(Some(UnfinishedWrite { snapshot_interval })) => {
+                        let delivery = Arc::clone(delivery);
                         self.unfinished_write =
-                            Some(Box::pin(delivery.write_out(snapshot_interval)));
+                            Some(Box::pin(
+                                async move { delivery.write_out(snapshot_interval).await },
+                            ));
                         continue;
                     }
                 }
@@ -111,19 +106,18 @@ impl<'a> TaskWriting<'a> {
             self.plan = true;
             // Woken before the next wakeup: the client spoke since, so it is not silent.
             if Instant::now() >= self.timer.next_wakeup {
-                self.wakeup();
+                self.wakeup(delivery, room);
             }
         }
     }
 
     /// The session timer's own wakeup: pings if one is due, and plans the next.
-    fn wakeup(&mut self) {
-        let delivery = self.delivery;
+    fn wakeup(&mut self, delivery: &Delivery, room: &RoomLink) {
         if self.timer.ping_due() {
             let ping = ServerMessage::Ping(delivery.state.ping.next());
-            delivery.queue(&self.room.metrics, ping.encode());
+            delivery.queue(&room.metrics, ping.encode());
         }
-        let changed_at = self.room.snapshots.borrow().newest().map(|newest| newest.changed_at());
+        let changed_at = room.snapshots.borrow().newest().map(|newest| newest.changed_at());
         self.timer.next_wakeup = Instant::now() + self.timer.wakeups.after_wakeup(changed_at);
     }
 }

@@ -10,8 +10,8 @@
 
 use std::time::Duration;
 
-/// A session's wakeup period. Periods are kept in milliseconds: every live session's task
-/// holds this (see `session`), and three `Duration`s would take twice the room.
+/// A session's wakeup period. Periods are kept in milliseconds: every serving session
+/// holds this (see `serving`), and three `Duration`s would take twice the room.
 #[derive(Debug)]
 pub(super) struct Wakeups {
     base_ms: u32,
