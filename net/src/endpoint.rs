@@ -14,7 +14,6 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use data_encoding::BASE64;
 use hyper::upgrade::{OnUpgrade, Parts};
 use hyper_util::rt::TokioIo;
@@ -159,7 +158,7 @@ impl Net {
 pub(crate) async fn upgraded_socket(
     upgrade: OnUpgrade,
     peer: SocketAddr,
-) -> Option<(TcpStream, Bytes)> {
+) -> Option<(TcpStream, Vec<u8>)> {
     let upgraded = match upgrade.await {
         Ok(upgraded) => upgraded,
         Err(error) => {
@@ -171,7 +170,7 @@ pub(crate) async fn upgraded_socket(
         warn!(%peer, "WebSocket upgrade not over TCP; closed");
         return None;
     };
-    Some((io.into_inner(), Bytes::copy_from_slice(&read_buf)))
+    Some((io.into_inner(), read_buf.to_vec()))
 }
 
 /// Checks the upgrade headers (RFC 6455 section 4.2.1) and derives `Sec-WebSocket-Accept`.

@@ -12,14 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
-use bytes::Bytes;
 use futures_util::future::Either;
 use hyper::upgrade::OnUpgrade;
 use tickwire_protocol::{
     ClientMessage, CloseCode, Disconnect, PROTOCOL_VERSION, ResumeToken, ServerMessage, Welcome,
 };
 use tickwire_sim::{Joined, SessionId};
-use tokio::io::{AsyncReadExt, Chain};
+use tokio::io::AsyncReadExt;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
@@ -60,7 +59,7 @@ use writer::SnapshotWriter;
 
 /// What tungstenite reads: the bytes hyper read past the upgrade request, then the
 /// socket's read half, metered.
-type Reading = ReadSide<Chain<std::io::Cursor<Bytes>, OwnedReadHalf>>;
+type Reading = ReadSide<OwnedReadHalf>;
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -150,14 +149,16 @@ async fn open(start: Box<Start>, upgrade: OnUpgrade) -> Option<(Box<Session>, Ad
     let Start { net, id, peer, origin, config } = *start;
     let (socket, read_ahead) = upgraded_socket(upgrade, peer).await?;
     let (read, write) = socket.into_split();
-    let read = std::io::Cursor::new(read_ahead).chain(read);
     let budget = MessageBudget::new(
         net.config.max_messages_per_second,
         net.config.message_burst,
         Instant::now(),
     );
-    let read = ReadSide::new(read, budget);
-    let stream = MessageStream::new(read, Some(config));
+    let mut read = ReadSide::new(read, budget);
+    // What the client sent before the upgrade completed is read first, metered like the
+    // rest; it starts tungstenite's buffer rather than riding in front of the socket.
+    let read_ahead_refused = read.meter_read_ahead(&read_ahead).err();
+    let stream = MessageStream::new(read, read_ahead, Some(config));
     net.metrics.sessions.increment(1.0);
     net.metrics.sessions_opened.increment(1);
     let delivery = Arc::new(Delivery::new(id, Box::new(write), net.config.idle_timeout));
@@ -175,8 +176,12 @@ async fn open(start: Box<Start>, upgrade: OnUpgrade) -> Option<(Box<Session>, Ad
         handed_over: None,
         events_after: 0,
         timing: false,
+        span: None,
     });
-    let admitted = session.admit(peer, origin.as_deref());
+    let admitted = match read_ahead_refused {
+        Some(limit) => Err((limit.close_code(), limit.to_string())),
+        None => session.admit(peer, origin.as_deref()),
+    };
     Some((session, admitted))
 }
 
@@ -213,6 +218,8 @@ struct Session {
     events_after: u32,
     /// The client asked for a `SnapshotTiming` before every snapshot.
     timing: bool,
+    /// The session's span while it serves, if debug logging is on (see `Serving::new`).
+    span: Option<Box<tracing::Span>>,
 }
 
 impl Session {
@@ -671,12 +678,13 @@ mod tests {
     #[test]
     fn a_serving_session_holds_little_more_than_its_state() {
         // Every live connection holds this for its whole life, in a node of its shard's
-        // `FuturesUnordered` (64 bytes more). Until it served from its shard, the session
-        // had a task of its own: a 384-byte future in a 128-byte aligned task cell of 512.
-        // 224 bytes in the workspace's test build: the session (boxed), its actor and
-        // room, its own writing (96) and that writing's timer (a `Sleep`, 96).
+        // `FuturesUnordered` (64 bytes more, in a 288-byte chunk up to 216). Until it
+        // served from its shard, the session had a task of its own: a 384-byte future in
+        // a 128-byte aligned task cell of 512. 216 bytes in the workspace's test build:
+        // the session (boxed), its actor and room, its own writing (96) and that
+        // writing's timer (a `Sleep`, 96).
         let size = std::mem::size_of::<Serving>();
-        assert!(size <= 232, "a serving session should stay small: {size} bytes");
+        assert!(size <= 216, "a serving session should stay small: {size} bytes");
     }
 
     #[test]

@@ -26,9 +26,11 @@ pub(super) struct MessageStream<R> {
 }
 
 impl<R: AsyncRead + Unpin> MessageStream<R> {
-    /// A server's stream of messages over `socket`, with `config`'s limits.
-    pub(super) fn new(socket: R, config: Option<WebSocketConfig>) -> Self {
-        Self { protocol: WebSocketContext::new(Role::Server, config), socket, ended: false }
+    /// A server's stream of messages over `socket`, after `read_ahead` (what was read
+    /// from it already), with `config`'s limits.
+    pub(super) fn new(socket: R, read_ahead: Vec<u8>, config: Option<WebSocketConfig>) -> Self {
+        let protocol = WebSocketContext::from_partially_read(read_ahead, Role::Server, config);
+        Self { protocol, socket, ended: false }
     }
 
     /// The next message (control frames too), `None` once the stream has ended, or the
@@ -117,7 +119,7 @@ mod tests {
     #[tokio::test]
     async fn a_message_split_across_reads_waits_for_its_rest_and_then_comes_whole() {
         let (server_io, mut client_io) = tokio::io::duplex(1 << 10);
-        let mut stream = MessageStream::new(server_io, None);
+        let mut stream = MessageStream::new(server_io, Vec::new(), None);
         let mut cx = Context::from_waker(noop_waker_ref());
         let bytes = client_frame(b"a whole input");
         let (head, tail) = bytes.split_at(5);
@@ -134,5 +136,19 @@ mod tests {
         drop(client_io);
         assert!(stream.next().await.is_some_and(|ended| ended.is_err()), "a reset is an error");
         assert!(stream.next().await.is_none(), "nothing after the end");
+    }
+
+    #[tokio::test]
+    async fn what_was_read_ahead_comes_first() {
+        let (server_io, mut client_io) = tokio::io::duplex(1 << 10);
+        let mut stream = MessageStream::new(server_io, client_frame(b"sent early"), None);
+        client_io.write_all(&client_frame(b"sent later")).await.expect("the frame is written");
+        for expected in [&b"sent early"[..], b"sent later"] {
+            let message = stream.next().await;
+            assert!(
+                matches!(&message, Some(Ok(Message::Binary(payload))) if payload == expected),
+                "expected {expected:?}: {message:?}"
+            );
+        }
     }
 }

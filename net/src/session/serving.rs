@@ -31,9 +31,7 @@ pin_project! {
     /// [`Goodbye`], to run as a task of its own.
     ///
     /// It holds the session (taken once it has ended), the session's actor (which its
-    /// inputs name), its room, its own writing and that writing's one timer, and the
-    /// session's span, entered while it is polled: kept only while debug logging is on
-    /// (see `session::run`).
+    /// inputs name), its room, its own writing and that writing's one timer.
     pub(crate) struct Serving {
         session: Option<Box<Session>>,
         actor: Entity,
@@ -41,23 +39,18 @@ pin_project! {
         writing: TaskWriting,
         #[pin]
         timer: Sleep,
-        span: Option<Box<Span>>,
     }
 }
 
 impl Serving {
     /// `session`, with its actor `actor`, serving `room`.
-    pub(super) fn new(session: Box<Session>, actor: Entity, room: Arc<RoomLink>) -> Self {
+    /// The session's span, entered while it is polled, is kept only while debug logging
+    /// is on (see `session::run`).
+    pub(super) fn new(mut session: Box<Session>, actor: Entity, room: Arc<RoomLink>) -> Self {
         let span = Span::current();
+        session.span = (!span.is_disabled()).then(|| Box::new(span));
         let writing = TaskWriting::new(&session.net.config);
-        Self {
-            session: Some(session),
-            actor,
-            room,
-            writing,
-            timer: sleep_until(Instant::now()),
-            span: (!span.is_disabled()).then(|| Box::new(span)),
-        }
+        Self { session: Some(session), actor, room, writing, timer: sleep_until(Instant::now()) }
     }
 }
 
@@ -69,12 +62,10 @@ impl Future for Serving {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Goodbye> {
         let this = self.project();
         let Some(session) = this.session.as_deref_mut() else { return Poll::Pending };
-        let ended = {
-            let _entered = this.span.as_deref().map(Span::enter);
-            ready!(poll_serving(session, *this.actor, this.room, this.writing, this.timer, cx))
-        };
+        let ended =
+            ready!(poll_serving(session, *this.actor, this.room, this.writing, this.timer, cx));
         let Some(session) = this.session.take() else { return Poll::Pending };
-        Poll::Ready(goodbye(session, ended, this.span.take()))
+        Poll::Ready(goodbye(session, ended))
     }
 }
 
@@ -88,7 +79,8 @@ fn poll_serving(
     timer: Pin<&mut Sleep>,
     cx: &mut Context<'_>,
 ) -> Poll<Ended> {
-    let Session { net, delivery, stream, handed_over, .. } = session;
+    let Session { net, delivery, stream, handed_over, span, .. } = session;
+    let _entered = span.as_deref().map(Span::enter);
     // Before reading more: a replaced session's inputs are its successor's to send.
     if let Some(ending) = delivery.stopped() {
         return Poll::Ready(Ended::Stopped(ending));
@@ -105,7 +97,8 @@ fn poll_serving(
 pub(crate) type Goodbye = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The goodbye of `session`, which stopped serving as `ended`, in its span if it has one.
-fn goodbye(mut session: Box<Session>, ended: Ended, span: Option<Box<Span>>) -> Goodbye {
+fn goodbye(mut session: Box<Session>, ended: Ended) -> Goodbye {
+    let span = session.span.take();
     let ending = async move {
         let ending = match ended.ending() {
             Some(ending) => ending,

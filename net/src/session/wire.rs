@@ -44,7 +44,7 @@ pub(super) enum ReadLimit {
 }
 
 impl ReadLimit {
-    fn close_code(&self) -> CloseCode {
+    pub(super) fn close_code(&self) -> CloseCode {
         match self {
             Self::OverBudget { .. } => CloseCode::RateLimited,
             Self::TooSlow => CloseCode::PolicyViolation,
@@ -71,6 +71,11 @@ impl<R> ReadSide<R> {
     /// Reads `socket`, charging `budget` for every frame.
     pub(super) fn new(socket: R, budget: MessageBudget) -> Self {
         Self { socket, meter: FrameMeter::default(), budget, deadline: None }
+    }
+
+    /// Meters `read_ahead`, what was read from the socket before this side took it over.
+    pub(super) fn meter_read_ahead(&mut self, read_ahead: &[u8]) -> Result<(), ReadLimit> {
+        self.check_limits(read_ahead, Instant::now(), None)
     }
 
     /// The socket itself, past the meter: for discarding what a closed peer still sends.
@@ -275,7 +280,7 @@ mod tests {
     /// A server reading what `client_sends` wrote, with `budget`.
     async fn ending_of(client_sends: Vec<Message>, budget: MessageBudget) -> Ending {
         let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let mut server = MessageStream::new(ReadSide::new(server_io, budget), None);
+        let mut server = MessageStream::new(ReadSide::new(server_io, budget), Vec::new(), None);
         let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
         for message in client_sends {
             client.feed(message).await.expect("the client's frame should be written");
@@ -320,6 +325,17 @@ mod tests {
     }
 
     #[test]
+    fn what_was_read_ahead_takes_from_the_budget_too() {
+        let empty_binary = [0x82, 0x80, 1, 2, 3, 4]; // Binary with FIN, empty, masked.
+        let mut read_side = ReadSide::new((), budget(1, 1));
+        assert!(read_side.meter_read_ahead(&empty_binary).is_ok(), "one frame is in budget");
+        let mut read_side = ReadSide::new((), budget(1, 1));
+        let two = [empty_binary, empty_binary].concat();
+        let refused = read_side.meter_read_ahead(&two);
+        assert!(matches!(refused, Err(ReadLimit::OverBudget { .. })), "{refused:?}");
+    }
+
+    #[test]
     fn a_message_must_be_whole_by_its_deadline() {
         let start = Instant::now();
         let mut read_side = ReadSide::new((), ample_budget());
@@ -346,7 +362,8 @@ mod tests {
     /// `farewell` before its socket went away (or, with `hang`, stayed open in silence).
     async fn ending_after(farewell: Option<Message>, hang: bool) -> Ending {
         let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let mut server = MessageStream::new(ReadSide::new(server_io, ample_budget()), None);
+        let mut server =
+            MessageStream::new(ReadSide::new(server_io, ample_budget()), Vec::new(), None);
         let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
         let input = tickwire_protocol::ClientMessage::FullSnapshotRequest.encode();
         client.send(Message::Binary(input)).await.expect("the input should be written");
@@ -373,7 +390,8 @@ mod tests {
     #[tokio::test]
     async fn replies_tungstenite_would_write_are_dropped_without_failing_the_read() {
         let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let mut server = MessageStream::new(ReadSide::new(server_io, ample_budget()), None);
+        let mut server =
+            MessageStream::new(ReadSide::new(server_io, ample_budget()), Vec::new(), None);
         let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
         client.send(Message::Ping(b"hi".to_vec().into())).await.expect("ping written");
         client.send(Message::Close(None)).await.expect("close written");
