@@ -122,12 +122,13 @@ impl ProcessStatus {
                 drop(rooms);
                 let ticking = watchdog.look(&pulse.worlds);
                 status.sender.send_if_modified(|state| {
-                    let changed = state.rooms != pulse.worlds.len()
-                        || state.players != pulse.players
-                        || state.ticking != ticking;
+                    let mut changed = state.rooms != pulse.worlds.len() || state.ticking != ticking;
                     state.rooms = pulse.worlds.len();
-                    state.players.clone_from(&pulse.players);
                     state.ticking = ticking;
+                    if let Some(players) = pulse.players {
+                        changed |= state.players != players;
+                        state.players = players;
+                    }
                     changed
                 });
             }

@@ -8,6 +8,7 @@
 //! manual clock.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
 use tickwire_net::SeatId;
@@ -23,7 +24,14 @@ pub(crate) struct Places {
     seats: HashMap<SeatId, Instant>,
     /// When the last place was freed (or the room made), while nothing holds one.
     empty_since: Option<Instant>,
+    /// Stamped anew whenever the sessions holding a place change (see
+    /// [`Places::sessions_version`]).
+    sessions_version: u64,
 }
+
+/// Where version stamps come from: unique across every room of the process, so a room
+/// made again under an old id never repeats a stamp its predecessor had.
+static VERSION_STAMPS: AtomicU64 = AtomicU64::new(0);
 
 /// Why a seat could not be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +48,19 @@ impl Places {
             lingering: HashMap::new(),
             seats: HashMap::new(),
             empty_since: Some(now),
+            sessions_version: VERSION_STAMPS.fetch_add(1, Relaxed),
         }
+    }
+
+    /// A stamp that changes whenever a session takes, changes or frees a place (and never
+    /// otherwise): the process-state watch lists every player again only when a room's
+    /// stamp moved, not once a second for nothing.
+    pub(crate) fn sessions_version(&self) -> u64 {
+        self.sessions_version
+    }
+
+    fn sessions_changed(&mut self) {
+        self.sessions_version = VERSION_STAMPS.fetch_add(1, Relaxed);
     }
 
     /// Places held now (after dropping what expired by `now`).
@@ -91,6 +111,7 @@ impl Places {
         self.expire(now);
         self.seats.remove(&seat).ok_or(SeatError::Unknown)?;
         self.live.insert(session);
+        self.sessions_changed();
         self.touch(now);
         Ok(())
     }
@@ -101,6 +122,7 @@ impl Places {
             return false;
         }
         self.live.insert(session);
+        self.sessions_changed();
         self.touch(now);
         true
     }
@@ -122,6 +144,7 @@ impl Places {
             self.seats.remove(&seat);
         }
         self.live.insert(session);
+        self.sessions_changed();
         self.touch(now);
     }
 
@@ -129,14 +152,16 @@ impl Places {
     pub(crate) fn linger(&mut self, session: SessionId, until: Instant, now: Instant) {
         if self.live.remove(&session) {
             self.lingering.insert(session, until);
+            self.sessions_changed();
         }
         self.touch(now);
     }
 
     /// `session`'s place is free.
     pub(crate) fn depart(&mut self, session: SessionId, now: Instant) {
-        self.live.remove(&session);
-        self.lingering.remove(&session);
+        if self.live.remove(&session) | self.lingering.remove(&session).is_some() {
+            self.sessions_changed();
+        }
         self.touch(now);
     }
 
@@ -159,7 +184,11 @@ impl Places {
             !gone
         };
         self.seats.retain(|_, deadline| expired(deadline));
+        let lingering = self.lingering.len();
         self.lingering.retain(|_, deadline| expired(deadline));
+        if self.lingering.len() != lingering {
+            self.sessions_changed();
+        }
         if self.is_empty()
             && self.empty_since.is_none()
             && let Some(deadline) = last_deadline
@@ -190,6 +219,39 @@ mod tests {
 
     fn at(start: Instant, seconds: u64) -> Instant {
         start + Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn the_sessions_version_moves_with_every_change_of_who_holds_a_place_and_only_then() {
+        let start = Instant::now();
+        let mut places = Places::new(start);
+        let mut last = places.sessions_version();
+        let mut moved = |places: &Places, what: &str, expected: bool| {
+            let version = places.sessions_version();
+            assert_eq!(version != last, expected, "{what}");
+            last = version;
+        };
+        places.reserve(SeatId(1), at(start, 15), start);
+        moved(&places, "a reserved seat is no session", false);
+        assert!(places.seat(SeatId(1), 7, start).is_ok());
+        moved(&places, "a session took its seat", true);
+        assert!(places.admit(8, 10, start));
+        moved(&places, "a session was admitted", true);
+        places.taken(at(start, 1));
+        places.empty_for(at(start, 1));
+        moved(&places, "looking changes nothing", false);
+        places.linger(8, at(start, 5), at(start, 1));
+        moved(&places, "a session dropped and lingers", true);
+        places.resume(8, 9, None, at(start, 2));
+        moved(&places, "a session resumed another", true);
+        places.linger(9, at(start, 5), at(start, 3));
+        moved(&places, "the resumed one dropped too", true);
+        places.taken(at(start, 6));
+        moved(&places, "a lingering session expired", true);
+        places.depart(42, at(start, 6));
+        moved(&places, "a session never here left", false);
+        places.depart(7, at(start, 6));
+        moved(&places, "a live session left", true);
     }
 
     #[test]

@@ -141,8 +141,9 @@ pub(crate) struct WorldPulse {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Pulse {
     pub(crate) worlds: Vec<WorldPulse>,
-    /// `ROOM/SESSION` of every session holding a place, sorted.
-    pub(crate) players: Vec<String>,
+    /// `ROOM/SESSION` of every session holding a place, sorted; `None` if no session
+    /// took, changed or freed a place since the last pulse.
+    pub(crate) players: Option<Vec<String>>,
 }
 
 /// A room's sessions, for the admin API.
@@ -267,6 +268,9 @@ struct State {
     /// When the heap that parked and disposed rooms, or a wave of sessions, freed goes
     /// back to the OS.
     trim: TrimPolicy,
+    /// Each room's sessions' version at the last pulse (see `Places::sessions_version`):
+    /// the players are listed again only when one moved.
+    pulsed_versions: Vec<(String, u64)>,
 }
 
 /// Every room of the process.
@@ -562,20 +566,32 @@ impl Registry {
     /// Every room's world and player, for [`crate::process_state`].
     pub(crate) fn pulse(&self) -> Pulse {
         let mut state = self.lock();
-        let mut pulse = Pulse::default();
-        for (id, room) in &mut state.rooms {
-            pulse.worlds.push(WorldPulse {
+        let worlds = state
+            .rooms
+            .iter()
+            .map(|(id, room)| WorldPulse {
                 room: id.clone(),
                 ticks: room.stats.ticks(),
                 stepping: room.stepping,
-            });
+            })
+            .collect();
+        let mut versions: Vec<(String, u64)> = (state.rooms.iter())
+            .map(|(id, room)| (id.clone(), room.places.sessions_version()))
+            .collect();
+        versions.sort_unstable();
+        if versions == state.pulsed_versions {
+            return Pulse { worlds, players: None };
+        }
+        state.pulsed_versions = versions;
+        let mut players = Vec::new();
+        for (id, room) in &state.rooms {
             let (live, lingering) = room.places.sessions();
             let sessions =
                 live.into_iter().chain(lingering.into_iter().map(|(session, _)| session));
-            pulse.players.extend(sessions.map(|session| format!("{id}/{session}")));
+            players.extend(sessions.map(|session| format!("{id}/{session}")));
         }
-        pulse.players.sort_unstable();
-        pulse
+        players.sort_unstable();
+        Pulse { worlds, players: Some(players) }
     }
 
     /// Parks rooms nobody plays in and disposes every room that has been empty for the
