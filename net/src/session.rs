@@ -57,8 +57,8 @@ pub(crate) use serving::{Goodbye, Serving};
 use wire::{ReadSide, next_message};
 use writer::SnapshotWriter;
 
-/// What tungstenite reads: the bytes hyper read past the upgrade request, then the
-/// socket's read half, metered.
+/// What tungstenite reads: the socket's read half, metered. (The bytes hyper read past
+/// the upgrade request start tungstenite's buffer; see `open`.)
 type Reading = ReadSide<OwnedReadHalf>;
 
 /// Why a session ended.

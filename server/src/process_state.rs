@@ -114,11 +114,12 @@ impl ProcessStatus {
         let status = self.clone();
         tokio::spawn(async move {
             let mut watchdog = TickWatchdog::default();
+            let mut players_listed = Vec::new();
             let mut every = tokio::time::interval(LOOK_EVERY);
             loop {
                 every.tick().await;
                 let Some(rooms) = rooms.upgrade() else { return };
-                let pulse = rooms.pulse();
+                let pulse = rooms.pulse(&mut players_listed);
                 drop(rooms);
                 let ticking = watchdog.look(&pulse.worlds);
                 status.sender.send_if_modified(|state| {

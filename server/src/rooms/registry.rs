@@ -142,7 +142,7 @@ pub(crate) struct WorldPulse {
 pub(crate) struct Pulse {
     pub(crate) worlds: Vec<WorldPulse>,
     /// `ROOM/SESSION` of every session holding a place, sorted; `None` if no session
-    /// took, changed or freed a place since the last pulse.
+    /// took, changed or freed a place since the caller's last pulse.
     pub(crate) players: Option<Vec<String>>,
 }
 
@@ -268,9 +268,6 @@ struct State {
     /// When the heap that parked and disposed rooms, or a wave of sessions, freed goes
     /// back to the OS.
     trim: TrimPolicy,
-    /// Each room's sessions' version at the last pulse (see `Places::sessions_version`):
-    /// the players are listed again only when one moved.
-    pulsed_versions: Vec<(String, u64)>,
 }
 
 /// Every room of the process.
@@ -563,9 +560,12 @@ impl Registry {
         rooms
     }
 
-    /// Every room's world and player, for [`crate::process_state`].
-    pub(crate) fn pulse(&self) -> Pulse {
-        let mut state = self.lock();
+    /// Every room's world and player, for [`crate::process_state`]. `listed` holds the
+    /// rooms' session stamps (`Places::sessions_version`) as of the caller's last list of
+    /// players: the players are listed again only when one moved. Stamps are unique
+    /// across the process, so their set alone says whether any room's sessions changed.
+    pub(crate) fn pulse(&self, listed: &mut Vec<u64>) -> Pulse {
+        let state = self.lock();
         let worlds = state
             .rooms
             .iter()
@@ -575,14 +575,13 @@ impl Registry {
                 stepping: room.stepping,
             })
             .collect();
-        let mut versions: Vec<(String, u64)> = (state.rooms.iter())
-            .map(|(id, room)| (id.clone(), room.places.sessions_version()))
-            .collect();
+        let mut versions: Vec<u64> =
+            state.rooms.values().map(|room| room.places.sessions_version()).collect();
         versions.sort_unstable();
-        if versions == state.pulsed_versions {
+        if versions == *listed {
             return Pulse { worlds, players: None };
         }
-        state.pulsed_versions = versions;
+        *listed = versions;
         let mut players = Vec::new();
         for (id, room) in &state.rooms {
             let (live, lingering) = room.places.sessions();
