@@ -23,6 +23,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -138,8 +139,9 @@ impl<S: Future<Output = Goodbye> + Send + 'static> FanOut<S> {
                         return;
                     }
                     let ring = Arc::clone(&frames.borrow_and_update());
+                    let now = Instant::now();
                     for session in &members.sessions {
-                        session.deliver(&ring);
+                        session.deliver(&ring, now);
                     }
                 }
                 // Unconstrained: tokio's per-poll budget (128 operations) is meant for one

@@ -137,15 +137,16 @@ impl Delivery {
         self.retired.load(Relaxed)
     }
 
-    /// A fan-out's wakeup: writes what `ring`'s newest frame calls for, unless the
-    /// session itself is busy with this session's socket. A write the socket did not
-    /// take whole, or an ending, is left to the session.
-    pub(crate) fn deliver(&self, ring: &SnapshotRing) {
+    /// A fan-out's wakeup at `now` (one clock read serves a whole pass): writes what
+    /// `ring`'s newest frame calls for, unless the session itself is busy with this
+    /// session's socket. A write the socket did not take whole, or an ending, is left to
+    /// the session.
+    pub(crate) fn deliver(&self, ring: &SnapshotRing, now: std::time::Instant) {
         let mut core = self.core();
         if core.blocked || core.ending.is_some() || self.is_retired() || self.is_stopped() {
             return;
         }
-        match self.wake(&mut core, ring) {
+        match self.wake(&mut core, ring, now) {
             Ok(Flushed::Done) => {}
             Ok(Flushed::Blocked) => {
                 core.blocked = true;
@@ -218,18 +219,23 @@ impl Delivery {
     }
 
     /// Plans for `ring`'s newest frame and writes what the socket takes now.
-    fn wake(&self, core: &mut Core, ring: &SnapshotRing) -> Result<Flushed, Ending> {
+    fn wake(
+        &self,
+        core: &mut Core,
+        ring: &SnapshotRing,
+        now: std::time::Instant,
+    ) -> Result<Flushed, Ending> {
         let Core { outbox, writer, .. } = core;
         let (Some(writer), Some(newest)) = (writer.as_mut(), ring.newest()) else {
             return outbox.try_flush(&*self.socket).map_err(lost);
         };
         let socket = &*self.socket;
-        let Some(snapshot) = writer.wake(self, outbox, ring, newest)? else {
+        let Some(snapshot) = writer.wake(self, outbox, (ring, newest), now)? else {
             return outbox.try_flush(socket).map_err(lost);
         };
         let flushed = outbox.try_flush_with(socket, writer.metrics(), &snapshot).map_err(lost)?;
         if flushed == Flushed::Done {
-            writer.write_done();
+            writer.write_done(now);
         }
         Ok(flushed)
     }
@@ -279,7 +285,8 @@ impl Delivery {
         if let Some(ending) = core.ending.take() {
             return Err(*ending);
         }
-        if !core.blocked && self.wake(&mut core, ring)? == Flushed::Done {
+        if !core.blocked && self.wake(&mut core, ring, std::time::Instant::now())? == Flushed::Done
+        {
             core.outbox.release_if_empty();
             return Ok(None);
         }
@@ -309,7 +316,7 @@ impl Delivery {
                 if core.outbox.try_flush(&*self.socket).map_err(lost)? == Flushed::Done {
                     core.blocked = false;
                     if let (Some(writer), Some(_)) = (core.writer.as_mut(), snapshot_interval) {
-                        writer.write_done();
+                        writer.write_done(std::time::Instant::now());
                     }
                     return Ok(());
                 }
@@ -384,13 +391,13 @@ mod tests {
         let metrics = NetMetrics::register(&metrics::NoopRecorder);
 
         delivery.queue(&metrics, Bytes::from_static(b"before"));
-        delivery.deliver(&ring);
+        delivery.deliver(&ring, std::time::Instant::now());
         let serving = written();
         assert!(serving > 0, "a serving session's queue leaves with a fan-out's pass");
 
         delivery.queue(&metrics, Bytes::from_static(b"after"));
         delivery.replace();
-        delivery.deliver(&ring);
+        delivery.deliver(&ring, std::time::Instant::now());
         assert_eq!(written(), serving, "a replaced session takes nothing more");
 
         delivery.end(Ending::PeerLost);

@@ -80,24 +80,23 @@ impl SnapshotWriter {
         }
     }
 
-    /// A snapshot's write ended (at once, or after it blocked).
-    pub(super) fn write_done(&mut self) {
-        self.policy.throttle_mut().write_done(Instant::now());
+    /// A snapshot's write ended (at once, or after it blocked), at `now`.
+    pub(super) fn write_done(&mut self, now: Instant) {
+        self.policy.throttle_mut().write_done(now);
     }
 
-    /// Queues what the policy plans for `newest`, or ends a session too slow for it.
-    /// Returns the snapshot to write after what was queued, if one is due.
+    /// Queues what the policy plans for `newest` at `now`, or ends a session too slow
+    /// for it. Returns the snapshot to write after what was queued, if one is due.
     /// `delivery` is the session's, whose outbox is `outbox`: a client that drains less
     /// than the slowest rate needs for its idle timeout is too slow.
     pub(super) fn wake<'r>(
         &mut self,
         delivery: &Delivery,
         outbox: &mut Outbox,
-        ring: &SnapshotRing,
-        newest: &'r SharedSnapshot,
+        (ring, newest): (&SnapshotRing, &'r SharedSnapshot),
+        now: Instant,
     ) -> Result<Option<Cow<'r, Bytes>>, Ending> {
         let (id, state) = (delivery.id(), &delivery.state);
-        let now = Instant::now();
         self.look_at_send_queue(now, outbox, delivery.socket());
         self.tick_seconds = newest.settings().tick_seconds();
         let patience = delivery.idle_timeout();
