@@ -1697,7 +1697,7 @@ var Settings = class _Settings {
   }
   /**
    * A snapshot is sent every N ticks; while the client already holds the newest state
-   * it is skipped, with a heartbeat at least every second. A gap in snapshot ticks
+   * it is skipped, with a heartbeat with each ping. A gap in snapshot ticks
    * longer than the interval means nothing changed in between.
    */
   broadcastEvery() {
@@ -2326,9 +2326,10 @@ var Welcome = class _Welcome {
   }
   /**
    * The longest the server goes without sending this client anything, in milliseconds:
-   * a `Ping` comes at least this often (every second while the world changes, less
-   * often while it is still, down to this). A client that hears nothing for three times
-   * this should take the connection for dropped. 0: not said (take 1 second).
+   * a `Ping` comes at least this often (every ping interval, 2 s by default, while the
+   * world changes, less often while it is still, down to this). A client that hears
+   * nothing for three times this should take the connection for dropped. 0: not said
+   * (take 2 seconds).
    */
   quietIntervalMs() {
     const offset = this.bb.__offset(this.bb_pos, 26);

@@ -106,7 +106,7 @@ impl NetMetrics {
                 recorder,
                 "tickwire_frames_quiet_total",
                 &[],
-                "Frames that changed nothing, so no session was woken to send them (quiet clients get a heartbeat every second).",
+                "Frames that changed nothing, so no session was woken to send them (quiet clients get a heartbeat with each ping).",
             ),
             sessions_throttled: gauge(
                 recorder,

@@ -680,12 +680,12 @@ mod tests {
         // Every live connection holds this for its whole life, in a node of its shard's
         // `FuturesUnordered` (64 bytes more). Until it served from its shard, the session
         // had a task of its own: a 384-byte future in a 128-byte aligned task cell of 512.
-        // 232 bytes in the workspace's build, as in the server's: the session (boxed), its
-        // actor and room, its own writing (96) and that writing's timer (a `Sleep`, 112
-        // with the multi-threaded runtime; 216 and 96 in this crate's build alone). Up to
-        // 232, the node is a 304-byte chunk.
+        // 192 bytes in the workspace's build, as in the server's: the session (boxed), its
+        // actor and room, its own writing (56) and that writing's timer (a `Sleep`, 112
+        // with the multi-threaded runtime; 176 and 96 in this crate's build alone). Up to
+        // 200, the node is a 272-byte chunk.
         let size = std::mem::size_of::<Serving>();
-        assert!(size <= 232, "a serving session should stay small: {size} bytes");
+        assert!(size <= 192, "a serving session should stay small: {size} bytes");
     }
 
     #[test]

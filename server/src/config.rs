@@ -89,7 +89,7 @@ impl Default for ServerConfig {
 
 impl ServerConfig {
     /// Checks what no single layer can: the settings together with the limits they must
-    /// fit, and the auto-tuner's bounds together.
+    /// fit, the auto-tuner's bounds together, and the pings within the idle timeout.
     ///
     /// # Errors
     /// The first setting out of range, named, with the others involved in its reason.
@@ -103,6 +103,18 @@ impl ServerConfig {
                 reason: format!(
                     "{widest_gap} ticks at autotune.min_tick_rate_hz {slowest_tick_rate} is under \
                      one snapshot a second; keep max_broadcast_every <= min_tick_rate_hz"
+                ),
+            });
+        }
+        let (ping, idle) = (self.net.ping_interval, self.net.idle_timeout);
+        if ping > idle / 2 {
+            return Err(ConfigError::Invalid {
+                setting: "limits.ping_interval_secs",
+                reason: format!(
+                    "{} s is more than half of limits.idle_timeout_secs ({} s): a live client \
+                     that only answers pings would count as silent",
+                    ping.as_secs_f32(),
+                    idle.as_secs_f32()
                 ),
             });
         }

@@ -131,4 +131,20 @@ fn settings_that_break_clients_together_are_refused_at_start() {
         refusal.contains("autotune.max_broadcast_every") && refusal.contains("min_tick_rate_hz"),
         "auto-tuning bounds under one snapshot a second should be refused: {refusal}"
     );
+    let pings = config_file("pings", "[limits]\nping_interval_secs = 6\nidle_timeout_secs = 10\n");
+    let refusal =
+        stderr(&server().arg("--config").arg(&pings).arg("--print-config").output().expect("run"));
+    assert!(
+        refusal.contains("limits.ping_interval_secs") && refusal.contains("idle_timeout_secs"),
+        "pings further apart than half the idle timeout should be refused: {refusal}"
+    );
+    let halves =
+        config_file("pings-half", "[limits]\nping_interval_secs = 5\nidle_timeout_secs = 10\n");
+    let accepted =
+        server().arg("--config").arg(&halves).arg("--print-config").output().expect("run");
+    assert!(
+        stdout(&accepted).contains("ping_interval_secs = 5.0"),
+        "pings half the idle timeout apart are allowed: {}",
+        stderr(&accepted)
+    );
 }

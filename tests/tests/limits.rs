@@ -117,6 +117,7 @@ async fn a_client_that_stops_reading_is_closed_though_it_still_sends() {
     config.sim.npcs = 2000;
     config.net.send_buffer_bytes = Some(16 * 1024);
     config.net.idle_timeout = Duration::from_secs(1);
+    config.net.ping_interval = Duration::from_millis(500);
     let server = TestServer::start(config).await;
 
     let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
@@ -147,6 +148,7 @@ async fn a_client_that_stops_reading_is_closed_though_it_still_sends() {
 async fn a_silent_session_times_out() {
     let mut config = test_config();
     config.net.idle_timeout = Duration::from_millis(300);
+    config.net.ping_interval = Duration::from_millis(150);
     let server = TestServer::start(config).await;
     // Says Hello, then nothing: it does not even answer pings.
     let mut silent = raw_connect(&server, hello()).await;

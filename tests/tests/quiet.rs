@@ -1,14 +1,23 @@
 //! Quiet skipping: while nothing changes, a client gets a heartbeat snapshot with each
-//! ping (every second, stretching to the quiet interval `Welcome` names) instead of every
-//! broadcast; any change (an actor moving, a new actor) is sent at the next broadcast, as
-//! a delta from the state the client holds.
+//! ping (every ping interval, stretching to the quiet interval `Welcome` names) instead of
+//! every broadcast; any change (an actor moving, a new actor) is sent at the next
+//! broadcast, as a delta from the state the client holds. The servers here ping every
+//! second (2 s by default), so that a few seconds show the pattern.
 
 use std::time::Duration;
 
 use tickwire_client::{Client, Event};
 use tickwire_protocol::ClientMessage;
+use tickwire_server::ServerConfig;
 use tickwire_tests::{TestServer, next_snapshot, test_config, wait_for};
 use tokio::time::{Instant, timeout_at};
+
+/// The tests' configuration, pinging every second.
+fn pinging_every_second() -> ServerConfig {
+    let mut config = test_config();
+    config.net.ping_interval = Duration::from_secs(1);
+    config
+}
 
 /// Snapshots a client gets within `window`.
 async fn snapshots_within(client: &mut Client, window: Duration) -> u32 {
@@ -28,7 +37,7 @@ async fn snapshots_within(client: &mut Client, window: Duration) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_still_world_is_sent_as_heartbeats_and_changes_at_once() {
-    let mut config = test_config(); // 60 Hz, a broadcast every 2 ticks: 30 a second
+    let mut config = pinging_every_second(); // 60 Hz, a broadcast every 2 ticks: 30 a second
     config.sim.npcs = 0;
     let server = TestServer::start(config).await;
     let mut watcher = server.connect().await;
@@ -60,7 +69,7 @@ async fn a_still_world_is_sent_as_heartbeats_and_changes_at_once() {
 /// A server with a still world (no NPCs; a 6 s idle timeout, so the quiet interval is
 /// 3 s) and a client that has just had a ping, so its next wakeup is about a second away.
 async fn still_world_just_after_a_ping() -> (TestServer, Client) {
-    let mut config = test_config();
+    let mut config = pinging_every_second();
     config.sim.npcs = 0;
     config.net.idle_timeout = Duration::from_secs(6);
     let server = TestServer::start(config).await;
@@ -122,8 +131,8 @@ async fn a_quiet_client_is_pinged_less_and_less_often_down_to_the_interval_it_wa
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_in_a_moving_world_is_pinged_every_second() {
-    let mut config = test_config(); // Three wandering NPCs.
+async fn a_client_in_a_moving_world_is_pinged_every_ping_interval() {
+    let mut config = pinging_every_second(); // Three wandering NPCs.
     config.net.idle_timeout = Duration::from_secs(6);
     let server = TestServer::start(config).await;
     let mut client = server.connect().await;

@@ -21,10 +21,6 @@ use super::wakeups::Wakeups;
 use crate::config::NetConfig;
 use crate::room::RoomLink;
 
-/// How often a session wakes on its own: to ping, and to send a quiet client its
-/// heartbeat.
-const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
-
 /// A write the socket did not take whole, to be finished by the session itself.
 pub(super) struct UnfinishedWrite {
     /// The session's snapshot interval, if it serves (see `Delivery::write_out`).
@@ -40,7 +36,11 @@ type FinishingWrite = Pin<Box<dyn Future<Output = Result<(), Ending>> + Send>>;
 /// Polled by hand from the session's serving loop, so that a serving session holds no
 /// more than this while it waits.
 pub(super) struct TaskWriting {
-    timer: SessionTimer,
+    /// A session wakes on its own timer to ping, with a quiet client's heartbeat, less
+    /// often while nothing changes (see `wakeups`). In a still world, a change a
+    /// throttled session skipped waits for the next wakeup.
+    wakeups: Wakeups,
+    next_wakeup: Instant,
     /// Finishing a write the socket did not take whole. Boxed: this is rare, and its
     /// timers would otherwise add to the size of every serving session.
     unfinished_write: Option<FinishingWrite>,
@@ -51,7 +51,12 @@ pub(super) struct TaskWriting {
 impl TaskWriting {
     /// A session's writing, as `config` times it.
     pub(super) fn new(config: &NetConfig) -> Self {
-        Self { timer: SessionTimer::new(config), unfinished_write: None, plan: true }
+        Self {
+            wakeups: Wakeups::new(config.ping_interval, config.quiet_interval()),
+            next_wakeup: Instant::now(),
+            unfinished_write: None,
+            plan: true,
+        }
     }
 
     /// Writes and pings as due for `delivery`, serving `room`; `Ready` with the session's
@@ -95,7 +100,7 @@ impl TaskWriting {
                 self.plan = true;
                 continue;
             }
-            let deadline = self.timer.next_wakeup.min(delivery.silent_at());
+            let deadline = self.next_wakeup.min(delivery.silent_at());
             if sleep.deadline() != deadline {
                 sleep.as_mut().reset(deadline);
             }
@@ -105,54 +110,18 @@ impl TaskWriting {
             }
             self.plan = true;
             // Woken before the next wakeup: the client spoke since, so it is not silent.
-            if Instant::now() >= self.timer.next_wakeup {
+            if Instant::now() >= self.next_wakeup {
                 self.wakeup(delivery, room);
             }
         }
     }
 
-    /// The session timer's own wakeup: pings if one is due, and plans the next.
+    /// The session timer's own wakeup: pings (wakeups are a ping interval apart at
+    /// least), and plans the next.
     fn wakeup(&mut self, delivery: &Delivery, room: &RoomLink) {
-        if self.timer.ping_due() {
-            let ping = ServerMessage::Ping(delivery.state.ping.next());
-            delivery.queue(&room.metrics, ping.encode());
-        }
+        let ping = ServerMessage::Ping(delivery.state.ping.next());
+        delivery.queue(&room.metrics, ping.encode());
         let changed_at = room.snapshots.borrow().newest().map(|newest| newest.changed_at());
-        self.timer.next_wakeup = Instant::now() + self.timer.wakeups.after_wakeup(changed_at);
-    }
-}
-
-/// When a session's own timer wakes it, and when it last pinged.
-struct SessionTimer {
-    /// A quiet session wakes on its timer to ping and to send its heartbeat, less often
-    /// while nothing changes (see `wakeups`). In a still world, a change a throttled
-    /// session skipped waits for the next wakeup.
-    wakeups: Wakeups,
-    next_wakeup: Instant,
-    /// A ping is due a little early rather than a whole wakeup late: wakeups are handled
-    /// with some jitter, so "a full interval since the last ping" would skip about every
-    /// other one.
-    ping_due_after: Duration,
-    last_ping: Option<Instant>,
-}
-
-impl SessionTimer {
-    fn new(config: &NetConfig) -> Self {
-        let base_period = config.ping_interval.min(HEARTBEAT_INTERVAL);
-        Self {
-            wakeups: Wakeups::new(base_period, config.quiet_interval()),
-            next_wakeup: Instant::now(),
-            ping_due_after: config.ping_interval.saturating_sub(base_period / 2),
-            last_ping: None,
-        }
-    }
-
-    /// Whether a ping is due now; if so, it counts as sent.
-    fn ping_due(&mut self) -> bool {
-        let due = self.last_ping.is_none_or(|at| at.elapsed() >= self.ping_due_after);
-        if due {
-            self.last_ping = Some(Instant::now());
-        }
-        due
+        self.next_wakeup = Instant::now() + self.wakeups.after_wakeup(changed_at);
     }
 }

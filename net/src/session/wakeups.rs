@@ -1,10 +1,11 @@
 //! How long a session's own timer sleeps between wakeups.
 //!
 //! A wakeup pings the client and sends a quiet client its heartbeat. While the world
-//! changes, that happens every `base` period (a second), so round trips stay fresh.
-//! While nothing changes, the period doubles at each wakeup up to `longest` (half of
-//! the idle timeout, which clients are told): ten thousand idle connections then cost a
-//! ping and a heartbeat each every few seconds, not every second. Any change brings the
+//! changes, that happens every `base` period (the ping interval, 2 s by default), so
+//! round trips stay fresh. While nothing changes, the period doubles at each wakeup up to
+//! `longest` (half of the idle timeout, which clients are told): ten thousand idle
+//! connections then cost a ping and a heartbeat each every few seconds, not every
+//! couple. Any change brings the
 //! period back to `base` at the next wakeup; the change itself does not wait for it (the
 //! room's fan-out sends it at once).
 

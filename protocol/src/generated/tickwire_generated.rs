@@ -25,7 +25,7 @@ pub struct ProtocolVersion(pub u16);
 #[allow(non_upper_case_globals)]
 impl ProtocolVersion {
   /// 8: opt-in snapshot timing (`Hello.timing`, `SnapshotTiming`); snapshots skipped
-  /// while the client already holds the newest state (heartbeat every second).
+  /// while the client already holds the newest state (a heartbeat with each ping).
   pub const Current: Self = Self(8);
 
   pub const ENUM_MIN: u16 = 8;
@@ -867,7 +867,7 @@ impl<'a> Settings<'a> {
     unsafe { self._tab.get::<u16>(Settings::VT_TICK_RATE_HZ, Some(0)).unwrap()}
   }
   /// A snapshot is sent every N ticks; while the client already holds the newest state
-  /// it is skipped, with a heartbeat at least every second. A gap in snapshot ticks
+  /// it is skipped, with a heartbeat with each ping. A gap in snapshot ticks
   /// longer than the interval means nothing changed in between.
   #[inline]
   pub fn broadcast_every(&self) -> u16 {
@@ -2001,9 +2001,10 @@ impl<'a> Welcome<'a> {
     unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<&str>>(Welcome::VT_ROOM_NAME, None)}
   }
   /// The longest the server goes without sending this client anything, in milliseconds:
-  /// a `Ping` comes at least this often (every second while the world changes, less
-  /// often while it is still, down to this). A client that hears nothing for three times
-  /// this should take the connection for dropped. 0: not said (take 1 second).
+  /// a `Ping` comes at least this often (every ping interval, 2 s by default, while the
+  /// world changes, less often while it is still, down to this). A client that hears
+  /// nothing for three times this should take the connection for dropped. 0: not said
+  /// (take 2 seconds).
   #[inline]
   pub fn quiet_interval_ms(&self) -> u32 {
     // Safety:

@@ -33,6 +33,9 @@ pub struct LimitsLayer {
     /// Seconds of silence after which a session is closed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_timeout_secs: Option<f32>,
+    /// Seconds between the pings that measure a session's round trip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ping_interval_secs: Option<f32>,
     /// Seconds a connection has to send a complete HTTP request head (also between
     /// keep-alive requests).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,6 +80,9 @@ impl LimitsLayer {
         if let Some(value) = self.idle_timeout_secs {
             net.idle_timeout = seconds("limits.idle_timeout_secs", value)?;
         }
+        if let Some(value) = self.ping_interval_secs {
+            net.ping_interval = seconds("limits.ping_interval_secs", value)?;
+        }
         if let Some(value) = self.header_timeout_secs {
             config.header_timeout = seconds("limits.header_timeout_secs", value)?;
         }
@@ -105,6 +111,7 @@ impl LimitsLayer {
             max_message_bytes: Some(net.max_message_bytes),
             handshake_timeout_secs: Some(net.handshake_timeout.as_secs_f32()),
             idle_timeout_secs: Some(net.idle_timeout.as_secs_f32()),
+            ping_interval_secs: Some(net.ping_interval.as_secs_f32()),
             header_timeout_secs: Some(config.header_timeout.as_secs_f32()),
             resume_grace_secs: Some(config.sim.resume_grace.as_secs_f32()),
             allowed_origins: Some(net.allowed_origins.clone()),

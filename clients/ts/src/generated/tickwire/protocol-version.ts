@@ -9,7 +9,7 @@
 export enum ProtocolVersion {
   /**
    * 8: opt-in snapshot timing (`Hello.timing`, `SnapshotTiming`); snapshots skipped
-   * while the client already holds the newest state (heartbeat every second).
+   * while the client already holds the newest state (a heartbeat with each ping).
    */
   Current = 8
 }

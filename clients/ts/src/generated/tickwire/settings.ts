@@ -35,7 +35,7 @@ tickRateHz():number {
 
 /**
  * A snapshot is sent every N ticks; while the client already holds the newest state
- * it is skipped, with a heartbeat at least every second. A gap in snapshot ticks
+ * it is skipped, with a heartbeat with each ping. A gap in snapshot ticks
  * longer than the interval means nothing changed in between.
  */
 broadcastEvery():number {

@@ -142,9 +142,10 @@ roomName(optionalEncoding?:any):string|Uint8Array|null {
 
 /**
  * The longest the server goes without sending this client anything, in milliseconds:
- * a `Ping` comes at least this often (every second while the world changes, less
- * often while it is still, down to this). A client that hears nothing for three times
- * this should take the connection for dropped. 0: not said (take 1 second).
+ * a `Ping` comes at least this often (every ping interval, 2 s by default, while the
+ * world changes, less often while it is still, down to this). A client that hears
+ * nothing for three times this should take the connection for dropped. 0: not said
+ * (take 2 seconds).
  */
 quietIntervalMs():number {
   const offset = this.bb!.__offset(this.bb_pos, 26);
