@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use tickwire_protocol::{Settings, SnapshotRate, ThrottleReason};
 
-use crate::drain::DrainMeter;
+use crate::drain::{DrainMeter, MIN_SPAN};
 
 /// The most a congested session's interval grows, as a multiple of the broadcast interval.
 pub(crate) const MAX_CONGESTION_FACTOR: u16 = 16;
@@ -41,11 +41,12 @@ pub(crate) const RECOVERY_PERIOD: Duration = Duration::from_secs(1);
 pub(crate) const MAX_QUEUE_DELAY: Duration = Duration::from_millis(500);
 /// The most that may be queued for a client whose drain rate is not measured yet.
 pub(crate) const UNMEASURED_QUEUE_LIMIT: u32 = 8 * 1024;
-/// The longest the send queue goes unlooked at while what it can hold is harmless: the
-/// drain meter needs looks within each of its spans, and a too-slow client is found by
-/// them. Reading the queue is a syscall per session per snapshot, so it is skipped when the
-/// answer cannot hold a snapshot back (see [`Throttle::needs_queue_look`]).
-pub(crate) const LOOK_INTERVAL: Duration = Duration::from_millis(100);
+/// The longest the send queue goes unlooked at while what it can hold is harmless: one
+/// look per span the drain meter measures (a too-slow client is found by them). Reading
+/// the queue is a syscall per session per snapshot, so it is skipped when the answer
+/// cannot hold a snapshot back (see [`Throttle::needs_queue_look`]). Looks every 100 ms
+/// were 2.7% of the small benchmark's server, for spans of 250 ms.
+pub(crate) const LOOK_INTERVAL: Duration = MIN_SPAN;
 /// How much of each new snapshot's size goes into the smoothed snapshot size.
 const SIZE_SMOOTHING: f64 = 0.1;
 
