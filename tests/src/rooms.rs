@@ -6,7 +6,7 @@ use futures_util::{SinkExt, StreamExt};
 use glam::Vec2;
 use hyper::{Method, StatusCode};
 use tickwire_protocol::{
-    ClientMessage, Hello, Input, ServerMessage, Settings, Welcome, WorldState,
+    ClientMessage, Hello, Input, Pong, ServerMessage, Settings, Welcome, WorldState,
 };
 use tokio_tungstenite::tungstenite::Message;
 
@@ -62,7 +62,8 @@ impl SeatAnswer {
     }
 }
 
-/// A player on a raw socket that applies the snapshots it reads.
+/// A player on a raw socket that applies the snapshots it reads and, like any live
+/// client, answers the pings it reads (in a still world it sends nothing else).
 pub struct RawPlayer {
     socket: RawSocket,
     /// Its `Welcome`.
@@ -105,6 +106,11 @@ impl RawPlayer {
                         return;
                     }
                     Ok(ServerMessage::Settings(settings)) => self.settings.push(settings),
+                    Ok(ServerMessage::Ping(ping)) => {
+                        let pong = ClientMessage::Pong(Pong { nonce: ping.nonce }).encode();
+                        // A send that fails means the connection ended: the next read says so.
+                        let _ = self.socket.send(Message::Binary(pong)).await;
+                    }
                     _ => {}
                 }
             }
