@@ -1,6 +1,6 @@
 // Sanity check for the benchmark peers. Run by hand after ./install:
 //
-//   node bench/peers/check.mjs [--only uws,ws,colyseus] [--seconds 3] [--clients 3]
+//   node bench/peers/check.mjs [--only uws,ws,colyseus,colyseus-players] [--seconds 3] [--clients 3]
 //                              [--rate 20] [--frame-bytes 256]
 //                              [--actors 200] [--tick-hz 20] [--patch-every 2]
 //
@@ -9,8 +9,14 @@
 // payload bytes, mean frame size, latency (receive wall ms - stamped ms) mean/p50/p99/max.
 // For Colyseus the clients are raw-bytes clients that follow PROTOCOL.md exactly, plus one
 // @colyseus/sdk client that decodes the state (actor count == --actors, positions move).
+// colyseus-players: the peer with --players and no NPCs; an SDK client steers its actor
+// with room.sendBytes(1, direction) (bytes as PROTOCOL.md says), a raw client with the
+// documented frame; their actors move as steered, rest without patches, survive malformed
+// inputs (counted in --stats), and go when their clients leave.
 // Exits non-zero if anything is off.
 import { spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -20,7 +26,7 @@ import { Client as SdkClient } from "@colyseus/sdk";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: o } = parseArgs({
   options: {
-    only: { type: "string", default: "uws,ws,colyseus" },
+    only: { type: "string", default: "uws,ws,colyseus,colyseus-players" },
     seconds: { type: "string", default: "3" },
     clients: { type: "string", default: "3" },
     rate: { type: "string", default: "20" },
@@ -46,6 +52,8 @@ const ROOM_STATE = 0x0e;
 const ROOM_STATE_PATCH = 0x0f;
 const ROOM_DATA_BYTES = 0x11;
 const TS_MSG_LEN = 10; // 0x11, 0x00 (type 0), f64 LE
+const INPUT_TYPE = 0x01; // --players: the input message, 0x11 0x01 <f32 LE x> <f32 LE y>
+const MOVEMENT_SPEED = 120; // units per second at direction length 1
 
 const failures = [];
 const fail = (what) => {
@@ -262,7 +270,7 @@ async function colyseusRawClient(port, name, window) {
     ws.once("open", res);
     ws.once("error", rej);
   });
-  return { s, ws, joined: joinedP };
+  return { s, ws, joined: joinedP, sessionId: seat.sessionId };
 }
 
 async function checkColyseus() {
@@ -359,11 +367,169 @@ async function checkColyseus() {
   }
 }
 
+// ---------------------------------------------------------------- Colyseus --players (PROTOCOL.md 2f)
+/** A direction as the input payload: x, y as f32 LE. */
+function directionBytes(x, y) {
+  const b = Buffer.alloc(8);
+  b.writeFloatLE(x, 0);
+  b.writeFloatLE(y, 4);
+  return b;
+}
+/** The whole input frame, as PROTOCOL.md documents it. */
+function inputFrame(x, y) {
+  return Buffer.concat([Buffer.from([ROOM_DATA_BYTES, INPUT_TYPE]), directionBytes(x, y)]);
+}
+/** Records a copy of every frame the SDK room sends (the SDK reuses its send buffer). */
+function recordSends(room) {
+  const frames = [];
+  const send = room.connection.send.bind(room.connection);
+  room.connection.send = (data) => {
+    frames.push(Buffer.from(data));
+    send(data);
+  };
+  return frames;
+}
+/** Waits until `cond()` holds, up to `ms`; whether it did. */
+async function until(cond, ms = 2000) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+/** Patches a raw client gets in `ms` (its window open only for that long). */
+async function patchesWithin(client, window, ms) {
+  const before = client.s.patches;
+  window.open = true;
+  await sleep(ms);
+  window.open = false;
+  return client.s.patches - before;
+}
+/** The room's stats (--stats), written on SIGUSR2. */
+async function roomStats(srv, statsPath) {
+  rmSync(statsPath, { force: true });
+  process.kill(srv.pid, "SIGUSR2");
+  let text = null;
+  await until(() => {
+    try {
+      text = readFileSync(statsPath, "utf8");
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (text === null) throw new Error("no --stats dump after SIGUSR2");
+  return JSON.parse(text).rooms;
+}
+/**
+ * Steers with `send()` for `ms`: checks the actor `get()` moves along (dx, dy) (a unit
+ * direction) at no more than MOVEMENT_SPEED, clamped to the arena, and by at least half
+ * of what it could. Positions are read from patches, up to a patch period and a tick old:
+ * that much slack above.
+ */
+async function checkSteered(label, get, send, [dx, dy], ms) {
+  const before = { x: get().x, y: get().y };
+  const started = performance.now();
+  send();
+  await sleep(ms);
+  const after = { x: get().x, y: get().y };
+  const seconds = (performance.now() - started) / 1000;
+  const along = (after.x - before.x) * dx + (after.y - before.y) * dy;
+  const across = (after.x - before.x) * -dy + (after.y - before.y) * dx;
+  // Room to move before a wall, along the direction.
+  const room = Math.min(dx > 0 ? 1000 - before.x : dx < 0 ? before.x : Infinity, dy > 0 ? 1000 - before.y : dy < 0 ? before.y : Infinity);
+  const most = MOVEMENT_SPEED * seconds;
+  const slack = (MOVEMENT_SPEED * (PATCH_EVERY + 1)) / TICK_HZ;
+  console.log(
+    `  ${label}: (${f2(before.x)}, ${f2(before.y)}) -> (${f2(after.x)}, ${f2(after.y)}) in ${f2(seconds)} s: ` +
+      `${f2(along)} along (${dx}, ${dy}), at most ${f2(Math.min(most + slack, room))}`,
+  );
+  if (Math.abs(across) > 1e-3) fail(`${label}: moved ${f2(across)} across its direction`);
+  if (along > Math.min(most + slack, room) + 1e-3) fail(`${label}: moved ${f2(along)}, faster than ${MOVEMENT_SPEED}/s or past the wall`);
+  // Inputs and the patch back take a tick or two; at least half the distance must show.
+  if (along < Math.min(0.5 * most, room) - 1e-3) fail(`${label}: moved only ${f2(along)} along its direction`);
+}
+
+async function checkColyseusPlayers() {
+  console.log(`\n== colyseus --players: --actors 0 --tick-hz ${TICK_HZ} --patch-every ${PATCH_EVERY}, 1 raw client + 1 SDK client`);
+  const statsPath = path.join(os.tmpdir(), `tickwire-check-players-${process.pid}.json`);
+  const srv = await startServer("colyseus", [
+    "--players", "--actors", "0", "--tick-hz", String(TICK_HZ), "--patch-every", String(PATCH_EVERY),
+    "--stats", statsPath,
+  ]);
+  console.log(`  READY port=${srv.port} pid=${srv.pid}`);
+  const window = { open: false };
+  try {
+    const raw = await colyseusRawClient(srv.port, "raw", window);
+    if (!(await until(() => raw.s.stateBytes > 0, 5000))) throw new Error("raw client got no ROOM_STATE within 5 s");
+    const sdkRoom = await new SdkClient(`http://127.0.0.1:${srv.port}`).joinOrCreate("bench");
+    sdkRoom.onMessage(0, () => {}); // the timestamp messages
+    const sent = recordSends(sdkRoom);
+    const actors = () => sdkRoom.state.actors;
+    const own = () => actors()?.get(sdkRoom.sessionId);
+    const rawActor = () => actors()?.get(raw.sessionId);
+    if (!(await until(() => own() && rawActor()))) throw new Error("the players' actors are not in the SDK's state");
+    console.log(`  state: ${actors().size} actors, keyed ${[...actors().keys()].join(", ")} (sessionIds)`);
+    if (actors().size !== 2) fail(`players: ${actors().size} actors in the state, want 2 (one per client)`);
+
+    // At rest: nothing changes, so no patch goes out.
+    await sleep(300);
+    const restPatches = await patchesWithin(raw, window, 600);
+    console.log(`  at rest: ${restPatches} patches in 0.6 s`);
+    if (restPatches !== 0) fail(`players: ${restPatches} patches while every actor rested`);
+
+    // The SDK's sendBytes(1, (1, 0)) a few times: its actor moves +x, and the bytes it
+    // sent are the frame PROTOCOL.md documents.
+    const east = () => {
+      for (let i = 0; i < 3; i++) sdkRoom.sendBytes(1, directionBytes(1, 0));
+    };
+    await checkSteered("sdk, sendBytes(1, (1, 0)) x3", own, east, [1, 0], 700);
+    const want = inputFrame(1, 0);
+    console.log(`  sdk sent ${sent.length} frames, e.g. ${sent[0]?.toString("hex")}`);
+    if (sent.length !== 3 || !sent.every((f) => f.equals(want))) fail(`players: SDK sent ${sent.map((f) => f.toString("hex"))}, want 3 x ${want.toString("hex")}`);
+
+    // The raw client's documented frame, towards the farther wall (so the actor keeps
+    // moving); a direction longer than 1 is scaled to 1.
+    const dy = rawActor().y < 500 ? 1 : -1;
+    await checkSteered(`raw, ${inputFrame(0, 3 * dy).toString("hex")}`, rawActor, () => raw.ws.send(inputFrame(0, 3 * dy)), [0, dy], 700);
+
+    // Malformed inputs (3 payload bytes; a NaN direction) are ignored: the client stays,
+    // its actor keeps its direction, the server counts them.
+    raw.ws.send(Buffer.from([ROOM_DATA_BYTES, INPUT_TYPE, 1, 2, 3]));
+    raw.ws.send(inputFrame(NaN, 0));
+    await checkSteered("raw, after 2 malformed inputs", rawActor, () => {}, [0, dy], 400);
+    if (raw.ws.readyState !== WebSocket.OPEN) fail("players: the raw client was closed after malformed inputs");
+    const [stats] = await roomStats(srv, statsPath);
+    console.log(`  stats: ${JSON.stringify({ clients: stats?.clients, npcs: stats?.npcs, players: stats?.players, ignored_inputs: stats?.ignored_inputs })}`);
+    if (stats?.players !== 2 || stats?.ignored_inputs !== 2) fail(`players: stats ${JSON.stringify(stats)}, want 2 players and 2 ignored inputs`);
+
+    // Both stop: no more patches.
+    sdkRoom.sendBytes(1, directionBytes(0, 0));
+    raw.ws.send(inputFrame(0, 0));
+    await sleep(300);
+    const stoppedPatches = await patchesWithin(raw, window, 600);
+    console.log(`  stopped: ${stoppedPatches} patches in 0.6 s`);
+    if (stoppedPatches !== 0) fail(`players: ${stoppedPatches} patches after both players stopped`);
+
+    // Leaving removes the actor.
+    raw.ws.close(1000);
+    if (!(await until(() => !rawActor()))) fail("players: the raw client's actor stayed after it left");
+    await sdkRoom.leave(true);
+    await sleep(200);
+  } finally {
+    const ms = await srv.stop();
+    rmSync(statsPath, { force: true });
+    console.log(`  stopped by SIGTERM in ${ms} ms`);
+  }
+}
+
 // ---------------------------------------------------------------- main
 const only = new Set(o.only.split(",").map((x) => x.trim()));
 try {
   for (const impl of ["uws", "ws"]) if (only.has(impl)) await checkRaw(impl);
   if (only.has("colyseus")) await checkColyseus();
+  if (only.has("colyseus-players")) await checkColyseusPlayers();
 } catch (e) {
   fail(e.stack || String(e));
 }

@@ -1,7 +1,7 @@
 // Colyseus 0.18 peer server.
 //
 //   node colyseus-server.mjs --port P --actors N --tick-hz T --patch-every K
-//                            [--max-clients M] [--rooms R] [--stats PATH]
+//                            [--max-clients M] [--rooms R] [--stats PATH] [--players]
 //   (or: bench/peers/start colyseus --port P ...)
 //
 // One room type, "bench". By default a single room is created at startup (autoDispose off),
@@ -24,6 +24,18 @@
 // is on the wire as the 10-byte frame  0x11 0x00 <f64 LE t>  (ROOM_DATA_BYTES, type 0).
 // See PROTOCOL.md.
 //
+// --players: every client also owns an actor, and steers it (off by default: clients are
+// passive and the room is exactly as above). onJoin adds an Actor keyed by the client's
+// sessionId at a random position, with direction (0, 0); onLeave removes it. The client
+// steers with the bytes message type 1 (`room.sendBytes(1, bytes)` in @colyseus/sdk; on
+// the wire 0x11 0x01 <f32 LE x> <f32 LE y>, see PROTOCOL.md), handled with
+// onMessageBytes(1): the 8-byte payload is a direction, scaled to length 1 if longer; a
+// payload that is not 8 bytes or not finite is ignored and counted. Each tick a player's
+// actor moves by direction * 120 * dt, clamped to the arena (players do not bounce), and
+// its schema fields are written only when they changed, so an actor at rest costs no
+// patch. The N actors of --actors are NPCs as above, beside the players' actors. --stats
+// then also gives each room's players and ignored_inputs (malformed inputs so far).
+//
 // Tick time per room: each tick's step (move the actors, and on a patch tick the patch
 // and the timestamp message, i.e. encoding and writing to every client of the room) is
 // timed with performance.now(). On SIGUSR2 the server writes, to --stats PATH, every live
@@ -41,6 +53,9 @@ const HOST = "127.0.0.1";
 const ARENA = 1000;
 const MOVEMENT_SPEED = 120;
 const TIMESTAMP_MESSAGE_TYPE = 0;
+/** --players: the bytes message a client steers its actor with, and its payload size. */
+const INPUT_MESSAGE_TYPE = 1;
+const INPUT_BYTES = 8;
 
 let opts;
 try {
@@ -53,6 +68,7 @@ try {
       "max-clients": { type: "string", default: "20000" },
       rooms: { type: "string", default: "1" },
       stats: { type: "string" },
+      players: { type: "boolean", default: false },
     },
     strict: true,
   }));
@@ -78,6 +94,7 @@ const roomsAtStart = Number(opts.rooms);
 if (!Number.isInteger(maxClients) || maxClients < 1) fail("--max-clients must be an integer >= 1");
 if (!Number.isInteger(roomsAtStart) || roomsAtStart < 0) fail("--rooms must be an integer >= 0");
 const statsPath = opts.stats;
+const playersMode = opts.players;
 
 /** An option given at create, or the command line's value when absent. */
 function roomOption(options, name, fallback, min, max) {
@@ -119,7 +136,7 @@ class BenchRoom extends Room {
     this.maxClients = roomOption(options, "max_clients", maxClients, 1, 1_000_000);
     this.tickHz = roomOption(options, "tick_rate_hz", tickHz, 1, 1000);
     if (options?.keep) this.autoDispose = false;
-    sizeEncoderFor(actors);
+    sizeEncoderFor(this.actorCapacity(actors));
     this.state = new BenchState();
     this.actors = []; // sim-side data, parallel to the synced Actor instances
     this.tickMs = []; // step durations since the last stats dump
@@ -140,6 +157,16 @@ class BenchRoom extends Room {
     this.patchRate = null;
   }
 
+  /** The most actors the state can hold, with `npcs` NPCs. */
+  actorCapacity(npcs) {
+    return npcs;
+  }
+
+  /** What --stats reports about this room besides its tick times. */
+  roomStats() {
+    return { clients: this.clients.length, npcs: this.actors.length };
+  }
+
   onDispose() {
     liveRooms.delete(this);
   }
@@ -151,9 +178,21 @@ class BenchRoom extends Room {
   }
 
   step() {
-    const tickHz = this.tickHz;
     const tick = this.simTick++;
-    const dt = 1 / tickHz;
+    this.move(tick, 1 / this.tickHz);
+    if (this.simTick % patchEvery === 0) {
+      const t = performance.timeOrigin + performance.now();
+      // Stamp only patches that went out (none while nothing changed, as in Colyseus).
+      if (this.broadcastPatch()) {
+        this.tsView.setFloat64(0, t, true);
+        this.broadcast(TIMESTAMP_MESSAGE_TYPE, this.tsBytes);
+      }
+    }
+  }
+
+  /** Moves every actor by one tick of `dt` seconds: here, the NPCs. */
+  move(tick, dt) {
+    const tickHz = this.tickHz;
     for (let i = 0; i < this.actors.length; i++) {
       const a = this.actors[i];
       if (tick >= a.nextTurnTick) {
@@ -178,15 +217,83 @@ class BenchRoom extends Room {
       a.schema.x = x;
       a.schema.y = y;
     }
-    if (this.simTick % patchEvery === 0) {
-      const t = performance.timeOrigin + performance.now();
-      // Stamp only patches that went out (none while nothing changed, as in Colyseus).
-      if (this.broadcastPatch()) {
-        this.tsView.setFloat64(0, t, true);
-        this.broadcast(TIMESTAMP_MESSAGE_TYPE, this.tsBytes);
+  }
+}
+
+/** --players: a BenchRoom whose clients each own an actor and steer it. */
+class PlayersRoom extends BenchRoom {
+  onCreate(options) {
+    this.players = new Map(); // sessionId -> sim-side player data
+    this.ignoredInputs = 0; // malformed inputs since the room was created
+    super.onCreate(options);
+    this.onMessageBytes(INPUT_MESSAGE_TYPE, (client, bytes) => this.steer(client, bytes));
+  }
+
+  actorCapacity(npcs) {
+    return npcs + this.maxClients;
+  }
+
+  roomStats() {
+    return { ...super.roomStats(), players: this.players.size, ignored_inputs: this.ignoredInputs };
+  }
+
+  onJoin(client) {
+    const a = new Actor();
+    a.x = Math.random() * ARENA;
+    a.y = Math.random() * ARENA;
+    this.state.actors.set(client.sessionId, a);
+    this.players.set(client.sessionId, { schema: a, x: a.x, y: a.y, dx: 0, dy: 0 });
+  }
+
+  onLeave(client) {
+    this.state.actors.delete(client.sessionId);
+    this.players.delete(client.sessionId);
+  }
+
+  /** An input: the client's new direction, or ignored (and counted) if malformed. */
+  steer(client, bytes) {
+    const player = this.players.get(client.sessionId);
+    const direction = readDirection(bytes);
+    if (!player || !direction) {
+      this.ignoredInputs++;
+      return;
+    }
+    player.dx = direction.x;
+    player.dy = direction.y;
+  }
+
+  move(tick, dt) {
+    super.move(tick, dt);
+    const step = MOVEMENT_SPEED * dt;
+    for (const p of this.players.values()) {
+      if (p.dx === 0 && p.dy === 0) continue;
+      const x = clampToArena(p.x + p.dx * step);
+      const y = clampToArena(p.y + p.dy * step);
+      if (x !== p.x) {
+        p.x = x;
+        p.schema.x = x;
+      }
+      if (y !== p.y) {
+        p.y = y;
+        p.schema.y = y;
       }
     }
   }
+}
+
+/** An input payload's direction {x, y}, scaled to length 1 if longer; null if malformed. */
+function readDirection(bytes) {
+  if (bytes.byteLength !== INPUT_BYTES) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, INPUT_BYTES);
+  const x = view.getFloat32(0, true);
+  const y = view.getFloat32(4, true);
+  const length = Math.hypot(x, y);
+  if (!Number.isFinite(length)) return null;
+  return length > 1 ? { x: x / length, y: y / length } : { x, y };
+}
+
+function clampToArena(v) {
+  return Math.min(Math.max(v, 0), ARENA);
 }
 
 const transport = new WebSocketTransport({ perMessageDeflate: false });
@@ -194,7 +301,7 @@ const server = new Server({ transport, greet: false, gracefullyShutdown: false, 
 // `room`: a load tool that spreads its clients over rooms itself names the room (a slot
 // number) in the joinOrCreate options; each slot gets its own room, and joins of different
 // slots never contend. Without it, any room with a free seat will do.
-server.define("bench", BenchRoom).filterBy(["room"]);
+server.define("bench", playersMode ? PlayersRoom : BenchRoom).filterBy(["room"]);
 
 // Colyseus only logs listen errors; fail fast instead (e.g. EADDRINUSE).
 transport.server.once("error", (e) => fail(`cannot listen on ${HOST}:${port}: ${e.message}`));
@@ -218,8 +325,7 @@ function dumpStats() {
     room.tickMs = [];
     rooms.push({
       id: room.roomId,
-      clients: room.clients.length,
-      npcs: room.actors.length,
+      ...room.roomStats(),
       ticks: ticks.length,
       tick_p50_ms: quantile(ticks, 0.5),
       tick_p99_ms: quantile(ticks, 0.99),

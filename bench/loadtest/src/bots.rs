@@ -2,9 +2,11 @@
 //!
 //! Every bot follows the same life: connect (a failure is counted, not retried), count
 //! what arrives into [`LiveStats`], and end when the run stops it or the connection ends,
-//! in which case the reason is reported.
+//! in which case the reason is reported. Unless `--idle`, Tickwire and Colyseus bots also
+//! steer an actor, with the same wandering steering (`play`).
 
 mod colyseus;
+mod play;
 mod raw;
 mod tickwire;
 
@@ -18,8 +20,7 @@ use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use crate::options::Target;
-
+use crate::options::{LoadOptions, Target};
 use crate::stats::LiveStats;
 pub use colyseus::RoomChoice;
 
@@ -62,20 +63,23 @@ pub struct Placement<'a> {
     pub colyseus_room: Option<RoomChoice<'a>>,
 }
 
-/// One bot, from connect to end, where `placement` says; `idle` Tickwire bots send no
-/// input.
+/// One bot, from connect to end, against the server `options` name, where `placement`
+/// says; it sends inputs unless `options.idle` (Tickwire bots at the cadence their server
+/// sets, Colyseus bots every `options.input_period()`; raw bots never).
 pub async fn run_bot(
-    target: Target,
-    url: &str,
+    options: &LoadOptions,
     placement: Placement<'_>,
-    idle: bool,
     stats: &LiveStats,
     stop: &CancellationToken,
 ) -> Result<BotEnd, ConnectError> {
-    match target {
-        Target::Tickwire => tickwire::run(url, placement.seat, idle, stats, stop).await,
+    let url = &options.url;
+    match options.target {
+        Target::Tickwire => tickwire::run(url, placement.seat, options.idle, stats, stop).await,
         Target::Raw => raw::run(url, stats, stop).await,
-        Target::Colyseus => colyseus::run_in_room(url, placement.colyseus_room, stats, stop).await,
+        Target::Colyseus => {
+            let inputs = colyseus::Inputs { idle: options.idle, period: options.input_period() };
+            colyseus::run_in_room(url, placement.colyseus_room, inputs, stats, stop).await
+        }
     }
 }
 
@@ -125,12 +129,19 @@ where
     S: Stream<Item = Result<Message, tungstenite::Error>> + Sink<Message> + Unpin,
 {
     tokio::select! {
-        () = stop.cancelled() => {
-            let _ = socket.send(Message::Close(None)).await;
-            Err(BotEnd::Stopped)
-        }
+        () = stop.cancelled() => Err(close_politely(socket).await),
         next = next_binary(socket, stats) => next,
     }
+}
+
+/// How a stopped bot leaves: a close frame (a failure to send it changes nothing, the run
+/// is over), then [`BotEnd::Stopped`].
+async fn close_politely<S>(sink: &mut S) -> BotEnd
+where
+    S: Sink<Message> + Unpin,
+{
+    let _ = sink.send(Message::Close(None)).await;
+    BotEnd::Stopped
 }
 
 /// A close frame's code and reason as one line.

@@ -4,6 +4,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use tickwire_protocol::Settings;
+
+/// Tickwire's default input cadence, in inputs per second: a 30 Hz tick with an input every
+/// 2nd tick. The rate Colyseus bots send at unless `--input-hz` says otherwise.
+pub const DEFAULT_INPUT_HZ: u32 =
+    (Settings::DEFAULT.tick_rate_hz / Settings::DEFAULT.input_every) as u32;
 
 /// The kind of server under load; each speaks its own protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
@@ -17,6 +23,8 @@ pub enum Target {
     Raw,
     /// The Colyseus room of `bench/peers/colyseus-server.mjs`: bots join by matchmaking
     /// and count state patches; the room stamps each patch with a timestamp message.
+    /// Unless `--idle`, bots steer their actors with input messages every 1/`--input-hz`
+    /// s, which needs the peer's `--players` room.
     Colyseus,
 }
 
@@ -42,9 +50,16 @@ pub struct LoadOptions {
     /// The measured window.
     #[arg(long, value_parser = parse_seconds, default_value = "20")]
     pub duration: Duration,
-    /// Tickwire bots send no input (their actors rest); for idle-connection runs.
+    /// Bots send no input (their actors rest); for idle-connection runs, and passive
+    /// peers (the Colyseus peer without `--players` closes a client that sends one).
     #[arg(long)]
     pub idle: bool,
+    /// Colyseus bots send an input this many times a second (Tickwire bots follow the
+    /// cadence their server sets). The default, 15, is Tickwire's default input cadence: a
+    /// 30 Hz tick with `input_every` 2.
+    #[arg(long, value_name = "HZ", default_value_t = DEFAULT_INPUT_HZ,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub input_hz: u32,
     /// The server's process id, to read its CPU and memory from `/proc` (needed for the
     /// peers; Tickwire reports its own on `/metrics`).
     #[arg(long)]
@@ -84,6 +99,7 @@ impl LoadOptions {
             warmup: Duration::from_secs(5),
             duration: Duration::from_secs(20),
             idle: false,
+            input_hz: DEFAULT_INPUT_HZ,
             server_pid: None,
             metrics_url: None,
             progress: true,
@@ -92,6 +108,11 @@ impl LoadOptions {
             rooms: None,
             room_options: None,
         }
+    }
+
+    /// The time between two inputs of a Colyseus bot (`--input-hz`; at least 1 Hz).
+    pub fn input_period(&self) -> Duration {
+        Duration::from_secs(1) / self.input_hz.max(1)
     }
 
     /// The metrics endpoint to scrape, if the target has one.
@@ -111,4 +132,35 @@ impl LoadOptions {
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text.parse().map_err(|_| format!("{text:?} is not a number of seconds"))?;
     Duration::try_from_secs_f64(seconds).map_err(|error| format!("{text:?}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+    use tickwire_protocol::Settings;
+
+    use super::{DEFAULT_INPUT_HZ, LoadOptions};
+
+    #[derive(Debug, Parser)]
+    struct Command {
+        #[command(flatten)]
+        load: LoadOptions,
+    }
+
+    #[test]
+    fn colyseus_bots_send_inputs_at_tickwire_default_cadence() {
+        let settings = Settings::DEFAULT;
+        assert_eq!(DEFAULT_INPUT_HZ, 15, "the help text says 15");
+        let period = Duration::from_secs_f32(
+            f32::from(settings.input_every) / f32::from(settings.tick_rate_hz),
+        );
+        let options = Command::parse_from(["loadtest"]).load;
+        assert_eq!(options.input_hz, DEFAULT_INPUT_HZ);
+        assert!(options.input_period().abs_diff(period) < Duration::from_micros(1));
+        let options = Command::parse_from(["loadtest", "--input-hz", "20"]).load;
+        assert_eq!(options.input_period(), Duration::from_millis(50));
+        assert!(Command::try_parse_from(["loadtest", "--input-hz", "0"]).is_err());
+    }
 }

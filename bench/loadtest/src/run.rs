@@ -237,7 +237,7 @@ async fn connect_bots(
                         options: options.room_options.as_deref(),
                     });
                 let placement = Placement { seat, colyseus_room };
-                run_bot(options.target, &options.url, placement, options.idle, &stats, &stop).await
+                run_bot(&options, placement, &stats, &stop).await
             };
             match bot.await {
                 Ok(BotEnd::Stopped) => {}

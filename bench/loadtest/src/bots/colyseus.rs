@@ -2,14 +2,22 @@
 //! `bench/peers/PROTOCOL.md`: reserve a seat over HTTP, connect, acknowledge JOIN_ROOM,
 //! then count state patches and read the room's timestamp messages.
 //!
+//! Unless idle, it also steers its actor in the peer's `--players` room like a Tickwire bot
+//! steers its own: a wandering direction, sent every input period as the room's input
+//! message (`room.sendBytes(1, <f32 x, f32 y>)` in the Colyseus SDK). The passive room
+//! closes a client that sends it, so bots against it must be idle.
+//!
 //! Rooms: by default a bot asks Colyseus's `joinOrCreate` for any `bench` room with a free
 //! seat (the peer decides the rooms' size with `--max-clients`). A run spread over rooms
 //! (`--rooms N`) names the room instead: bot `i` asks for slot `i % N`, which the peer
 //! filters by (`filterBy(["room"])`), so slot `k`'s first bot creates its room with the
 //! run's `--room-options` and the others join it, without racing other slots for seats.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use glam::Vec2;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
@@ -19,8 +27,10 @@ use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
+use super::play::Player;
 use super::{
-    BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason, millis_stamp_us, next_or_stop,
+    BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_politely, close_reason,
+    millis_stamp_us, next_binary,
 };
 use crate::stats::{LiveStats, unix_us_now};
 
@@ -32,6 +42,19 @@ const ROOM_STATE_PATCH: u8 = 0x0F;
 const ROOM_DATA_BYTES: u8 = 0x11;
 /// The room's timestamp message: ROOM_DATA_BYTES, type 0, then an f64 LE of epoch ms.
 const STAMP_LENGTH: usize = 10;
+/// The `--players` room's input message: ROOM_DATA_BYTES, type 1, then the direction as
+/// two f32 LE.
+const INPUT_TYPE: u8 = 0x01;
+const INPUT_LENGTH: usize = 10;
+
+/// Whether a bot steers its actor, and how often it sends its input.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Inputs {
+    /// The bot sends nothing (the passive room drops a client that sends an input).
+    pub idle: bool,
+    /// The time between two inputs.
+    pub period: Duration,
+}
 
 /// The seat reservation's answer (the fields a client needs).
 #[derive(Debug, Deserialize)]
@@ -52,10 +75,12 @@ pub struct RoomChoice<'a> {
 }
 
 /// Joins a `bench` room on the server at `base` (`http://host:port`): the one `room`
-/// names, or any with a free seat; then counts what arrives until stopped.
+/// names, or any with a free seat; then counts what arrives, and steers its actor with
+/// `inputs`, until stopped.
 pub(super) async fn run_in_room(
     base: &str,
     room: Option<RoomChoice<'_>>,
+    inputs: Inputs,
     stats: &LiveStats,
     stop: &CancellationToken,
 ) -> Result<BotEnd, ConnectError> {
@@ -85,10 +110,20 @@ pub(super) async fn run_in_room(
     }
     socket.send(Message::Binary(Bytes::from_static(&[JOIN_ROOM]))).await?;
     let _connected = Connected::new(stats);
+    let mut player = Player::new(inputs.period);
     loop {
-        let frame = match next_or_stop(&mut socket, stats, stop).await {
-            Ok(frame) => frame,
-            Err(end) => return Ok(end),
+        let frame = tokio::select! {
+            () = stop.cancelled() => return Ok(close_politely(&mut socket).await),
+            direction = player.next_input(), if !inputs.idle => {
+                if let Err(error) = socket.send(Message::Binary(input_message(direction))).await {
+                    return Ok(BotEnd::Lost(error.to_string()));
+                }
+                continue;
+            }
+            next = next_binary(&mut socket, stats) => match next {
+                Ok(frame) => frame,
+                Err(end) => return Ok(end),
+            },
         };
         let received = unix_us_now();
         match frame.first().copied() {
@@ -103,6 +138,15 @@ pub(super) async fn run_in_room(
             _ => stats.record_other(frame.len()),
         }
     }
+}
+
+/// The input message steering towards `direction`.
+fn input_message(direction: Vec2) -> Bytes {
+    let mut message = Vec::with_capacity(INPUT_LENGTH);
+    message.extend_from_slice(&[ROOM_DATA_BYTES, INPUT_TYPE]);
+    message.extend_from_slice(&direction.x.to_le_bytes());
+    message.extend_from_slice(&direction.y.to_le_bytes());
+    message.into()
 }
 
 /// The `joinOrCreate` body for `room`: its create options plus `"room": slot`; empty
@@ -154,7 +198,18 @@ fn stamp_unix_us(frame: &[u8]) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{RoomChoice, join_options, stamp_unix_us};
+    use glam::Vec2;
+
+    use super::{RoomChoice, input_message, join_options, stamp_unix_us};
+
+    #[test]
+    fn the_input_message_is_the_documented_frame() {
+        // bench/peers/PROTOCOL.md §2f: direction (1, 0) and (0, -3).
+        let east = [0x11, 0x01, 0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0x00];
+        assert_eq!(&input_message(Vec2::X)[..], &east);
+        let south = [0x11, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0xc0];
+        assert_eq!(&input_message(Vec2::new(0.0, -3.0))[..], &south);
+    }
 
     #[test]
     fn a_room_choice_names_its_slot_beside_the_create_options() {

@@ -8,16 +8,18 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use glam::Vec2;
 use tickwire_client::Seat;
 use tickwire_protocol::decode::snapshot_tick;
 use tickwire_protocol::{ClientMessage, Hello, Input, Pong, ServerMessage, Settings};
-use tokio::time::{Instant, MissedTickBehavior, interval, timeout_at};
+use tokio::time::{Instant, timeout_at};
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_reason, next_binary};
+use super::play::Player;
+use super::{
+    BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_politely, close_reason, next_binary,
+};
 use crate::stats::{LiveStats, unix_us_now};
 
 /// Connects to the default room at `url`, or to `seat`'s room, and plays until stopped.
@@ -65,23 +67,16 @@ pub(super) async fn run(
     };
     let _connected = Connected::new(stats);
 
-    let mut rng = fastrand::Rng::new();
-    let mut steering = Steering::new(&mut rng);
-    let mut inputs = interval(input_period(&welcome.settings));
-    inputs.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut player = Player::new(input_period(&welcome.settings));
     let mut sequence: u32 = 0;
     let mut newest_tick: u32 = 0;
     // The stamp of the snapshot that comes next: (tick, published µs).
     let mut stamp: Option<(u32, u64)> = None;
     loop {
         let frame = tokio::select! {
-            () = stop.cancelled() => {
-                let _ = sink.send(Message::Close(None)).await;
-                return Ok(BotEnd::Stopped);
-            }
-            _ = inputs.tick(), if !idle => {
+            () = stop.cancelled() => return Ok(close_politely(&mut sink).await),
+            direction = player.next_input(), if !idle => {
                 sequence = sequence.wrapping_add(1);
-                let direction = steering.direction(&mut rng);
                 let input = Input { sequence, direction, ack_tick: newest_tick };
                 if let Err(error) = sink.send(Message::Binary(ClientMessage::Input(input).encode())).await {
                     return Ok(BotEnd::Lost(error.to_string()));
@@ -120,11 +115,7 @@ pub(super) async fn run(
             }
             Ok(ServerMessage::Settings(settings)) => {
                 stats.record_other(frame.len());
-                let period = input_period(&settings);
-                if period != inputs.period() {
-                    inputs = interval(period);
-                    inputs.set_missed_tick_behavior(MissedTickBehavior::Delay);
-                }
+                player.set_period(input_period(&settings));
             }
             Ok(ServerMessage::Disconnect(disconnect)) => {
                 return Ok(BotEnd::Lost(format!(
@@ -141,27 +132,4 @@ pub(super) async fn run(
 /// How often the server wants inputs.
 fn input_period(settings: &Settings) -> Duration {
     Duration::from_secs_f32(f32::from(settings.input_every) * settings.tick_seconds())
-}
-
-/// A wandering player: a random heading, changed every one to three seconds.
-struct Steering {
-    direction: Vec2,
-    turn_at: Instant,
-}
-
-impl Steering {
-    fn new(rng: &mut fastrand::Rng) -> Self {
-        let mut steering = Self { direction: Vec2::ZERO, turn_at: Instant::now() };
-        steering.direction(rng);
-        steering
-    }
-
-    fn direction(&mut self, rng: &mut fastrand::Rng) -> Vec2 {
-        let now = Instant::now();
-        if now >= self.turn_at {
-            self.direction = Vec2::from_angle(rng.f32() * std::f32::consts::TAU);
-            self.turn_at = now + Duration::from_millis(rng.u64(1000..=3000));
-        }
-        self.direction
-    }
 }
