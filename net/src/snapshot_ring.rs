@@ -277,6 +277,13 @@ impl SnapshotRing {
         self.frames.back()
     }
 
+    /// Whether something changed at each of the two newest frames: the world moves, and
+    /// its next frame will most likely wake the room's fan-out too.
+    pub fn moving(&self) -> bool {
+        self.frames.len() >= 2
+            && self.frames.iter().rev().take(2).all(|frame| frame.changed_at == frame.tick())
+    }
+
     /// The tick of the oldest frame kept, if any: baselines older than it are gone.
     pub fn oldest_tick(&self) -> Option<u32> {
         self.frames.front().map(|oldest| oldest.tick())
@@ -534,6 +541,22 @@ mod tests {
             panic!("a snapshot should be sent");
         };
         assert_eq!(full.baseline_tick, None, "after a change the client missed: a full one");
+    }
+
+    #[test]
+    fn a_world_moves_while_its_two_newest_frames_both_changed_something() {
+        let (mut publisher, views) = SnapshotPublisher::new(8);
+        let moving = || views.borrow().moving();
+        publisher.publish(publication_of(frame_at(1, 5)));
+        assert!(!moving(), "one frame is no movement yet");
+        publisher.publish(publication_of(frame_at(2, 6)));
+        assert!(moving(), "a change at each of the two newest frames");
+        publisher.publish(publication_of(frame_at(3, 6)));
+        assert!(!moving(), "the newest frame changed nothing");
+        publisher.publish(publication_of(frame_at(4, 7)));
+        assert!(!moving(), "a single change (a spawn, a step) after a still frame");
+        publisher.publish(publication_of(frame_at(5, 8)));
+        assert!(moving(), "moving again");
     }
 
     #[test]

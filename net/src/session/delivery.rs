@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
+use tickwire_protocol::ServerMessage;
 use tickwire_sim::SessionId;
 use tokio::time::{Instant, sleep, sleep_until};
 use tracing::debug;
@@ -226,7 +227,13 @@ impl Delivery {
         now: std::time::Instant,
     ) -> Result<Flushed, Ending> {
         let Core { outbox, writer, .. } = core;
-        let (Some(writer), Some(newest)) = (writer.as_mut(), ring.newest()) else {
+        let Some(writer) = writer.as_mut() else {
+            return outbox.try_flush(&*self.socket).map_err(lost);
+        };
+        if let Some(ping) = self.state.ping.take_wanted() {
+            outbox.queue(writer.metrics(), ServerMessage::Ping(ping).encode());
+        }
+        let Some(newest) = ring.newest() else {
             return outbox.try_flush(&*self.socket).map_err(lost);
         };
         let socket = &*self.socket;

@@ -83,9 +83,22 @@ pub(super) struct PingState {
     /// Nonce and send time of the ping in flight. Never locked across an await.
     pub(super) in_flight: Mutex<(u32, Option<Instant>)>,
     pub(super) rtt_us: AtomicU32,
+    /// A ping is due: it leaves with the session's next write (see `TaskWriting`).
+    wanted: AtomicBool,
 }
 
 impl PingState {
+    /// A ping is due, to leave with the next write. Returns whether the last one asked for
+    /// is still waiting for a write.
+    pub(super) fn want(&self) -> bool {
+        self.wanted.swap(true, Relaxed)
+    }
+
+    /// The ping to write now, if one is due.
+    pub(super) fn take_wanted(&self) -> Option<Ping> {
+        self.wanted.swap(false, Relaxed).then(|| self.next())
+    }
+
     /// The next ping to send, carrying the last measured round-trip time.
     pub(super) fn next(&self) -> Ping {
         let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);

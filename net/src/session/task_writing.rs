@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use tickwire_protocol::ServerMessage;
 use tokio::time::{Instant, Sleep};
 
 use super::Ending;
@@ -46,6 +45,10 @@ pub(super) struct TaskWriting {
     unfinished_write: Option<FinishingWrite>,
     /// Write what the newest frame calls for before waiting again.
     plan: bool,
+    /// Whether a ping may wait for the room's next pass (see [`Self::wakeup`]): only when
+    /// one that waits a whole ping interval in vain still leaves its answer a ping
+    /// interval within the idle timeout.
+    pings_ride: bool,
 }
 
 impl TaskWriting {
@@ -56,6 +59,7 @@ impl TaskWriting {
             next_wakeup: Instant::now(),
             unfinished_write: None,
             plan: true,
+            pings_ride: config.ping_interval * 3 <= config.idle_timeout,
         }
     }
 
@@ -116,12 +120,23 @@ impl TaskWriting {
         }
     }
 
-    /// The session timer's own wakeup: pings (wakeups are a ping interval apart at
-    /// least), and plans the next.
+    /// The session timer's own wakeup: a ping is due (wakeups are a ping interval apart
+    /// at least), and the next wakeup is planned.
+    ///
+    /// The ping leaves with the session's next write. While the world moves, the room's
+    /// fan-out passes every session at its next frame (a snapshot, or the ping alone for a
+    /// session with none due), so the ping rides in that write, stamped as it goes, and
+    /// costs no write, segment and ACK of its own: 2.9% of the small benchmark's CPU. A
+    /// still world has no pass to wait for: the session writes at once, with a quiet
+    /// client's heartbeat. So does a session whose last ping found no pass in a whole
+    /// interval (the world stopped just after it).
     fn wakeup(&mut self, delivery: &Delivery, room: &RoomLink) {
-        let ping = ServerMessage::Ping(delivery.state.ping.next());
-        delivery.queue(&room.metrics, ping.encode());
-        let changed_at = room.snapshots.borrow().newest().map(|newest| newest.changed_at());
+        let waited_in_vain = delivery.state.ping.want();
+        let (moving, changed_at) = {
+            let ring = room.snapshots.borrow();
+            (ring.moving(), ring.newest().map(|newest| newest.changed_at()))
+        };
+        self.plan = waited_in_vain || !(self.pings_ride && moving);
         self.next_wakeup = Instant::now() + self.wakeups.after_wakeup(changed_at);
     }
 }
