@@ -308,22 +308,9 @@ mod tests {
         ResumeToken([byte; 16])
     }
 
-    /// Places nobody counts: admission's rules do not depend on the room.
-    struct Uncounted;
-
-    impl crate::room::Seating for Uncounted {
-        fn arrive(&self, _: SessionId, _: crate::room::Arrival) -> Result<(), crate::Refusal> {
-            Ok(())
-        }
-        fn linger(&self, _: SessionId, _: Duration) {}
-        fn depart(&self, _: SessionId) {}
-    }
-
+    /// A room: admission's rules do not depend on it.
     fn test_room() -> Arc<RoomLink> {
-        let (sim, _inbox) = tickwire_sim::sim_channels(4);
-        let (_publisher, snapshots) = crate::SnapshotPublisher::new(4);
-        let metrics = crate::NetMetrics::register(&metrics::NoopRecorder);
-        RoomLink::new("test", "default", sim, snapshots, metrics, Arc::new(Uncounted))
+        RoomLink::for_tests(crate::SnapshotPublisher::new(4).1)
     }
 
     fn refusal(admission: &Arc<Admission>, address: IpAddr, now: Instant) -> Option<CloseCode> {

@@ -74,6 +74,29 @@ pub trait Seating: Send + Sync {
     fn depart(&self, session: SessionId);
 }
 
+/// Places nobody counts, for tests whose rules do not depend on the room.
+#[cfg(test)]
+struct Uncounted;
+
+#[cfg(test)]
+impl Seating for Uncounted {
+    fn arrive(&self, _: SessionId, _: Arrival) -> Result<(), Refusal> {
+        Ok(())
+    }
+    fn linger(&self, _: SessionId, _: Duration) {}
+    fn depart(&self, _: SessionId) {}
+}
+
+#[cfg(test)]
+impl RoomLink {
+    /// A room fed `snapshots`, whose sim nobody runs and whose places nobody counts.
+    pub(crate) fn for_tests(snapshots: watch::Receiver<Arc<SnapshotRing>>) -> Arc<Self> {
+        let (sim, _inbox) = tickwire_sim::sim_channels(4);
+        let metrics = NetMetrics::register(&metrics::NoopRecorder);
+        Self::new("test", "default", sim, snapshots, metrics, Arc::new(Uncounted))
+    }
+}
+
 /// One room, as the sessions in it use it. Made by the room registry.
 pub struct RoomLink {
     pub(crate) id: String,

@@ -469,10 +469,34 @@ impl SnapshotPublisher {
     }
 }
 
+/// Frames for tests: one actor, placed as a test says.
+#[cfg(test)]
+pub(crate) mod test_frames {
+    use std::sync::Arc;
+
+    use tickwire_protocol::{ActorKind, ActorRow, Settings, WorldState};
+    use tickwire_sim::{Publication, WorldSnapshot};
+
+    /// A frame of one actor at `x`, at `tick`.
+    pub(crate) fn frame_at(tick: u32, x: i32) -> Arc<WorldSnapshot> {
+        let row = ActorRow { id: 1, x, y: 0, vx: 0, vy: 0, kind: ActorKind::Npc, fields: [0; 4] };
+        Arc::new(WorldState::from_rows(tick, 8, [row]))
+    }
+
+    /// `snapshot` published with the default settings, no event and no input.
+    pub(crate) fn publication_of(snapshot: Arc<WorldSnapshot>) -> Publication {
+        Publication {
+            snapshot,
+            settings: Settings::default(),
+            events: Vec::new(),
+            input_acks: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use tickwire_protocol::{ActorKind, ActorRow, WorldState};
-
+    use super::test_frames::{frame_at, publication_of};
     use super::*;
 
     /// A frame of one actor, which moves every tick.
@@ -482,21 +506,6 @@ mod tests {
 
     fn publication(tick: u32) -> Publication {
         publication_of(frame(tick))
-    }
-
-    /// A frame of one actor at `x`, at `tick`.
-    fn frame_at(tick: u32, x: i32) -> Arc<WorldSnapshot> {
-        let row = ActorRow { id: 1, x, y: 0, vx: 0, vy: 0, kind: ActorKind::Npc, fields: [0; 4] };
-        Arc::new(WorldState::from_rows(tick, 8, [row]))
-    }
-
-    fn publication_of(snapshot: Arc<WorldSnapshot>) -> Publication {
-        Publication {
-            snapshot,
-            settings: Settings::default(),
-            events: Vec::new(),
-            input_acks: Vec::new(),
-        }
     }
 
     #[test]

@@ -140,3 +140,42 @@ impl TaskWriting {
         self.next_wakeup = Instant::now() + self.wakeups.after_wakeup(changed_at);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot_ring::SnapshotPublisher;
+    use crate::snapshot_ring::test_frames::{frame_at, publication_of};
+
+    #[test]
+    fn a_ping_waits_for_the_next_pass_only_while_the_world_moves_and_only_once() {
+        let (mut publisher, frames) = SnapshotPublisher::new(8);
+        let room = RoomLink::for_tests(frames);
+        let delivery = Delivery::for_tests(1);
+        let mut writing = TaskWriting::new(&NetConfig::default());
+        let wakeup = |writing: &mut TaskWriting| {
+            writing.plan = true;
+            writing.wakeup(&delivery, &room);
+            writing.plan
+        };
+
+        for (tick, x) in [(1, 5), (2, 6)] {
+            publisher.publish(publication_of(frame_at(tick, x)));
+        }
+        assert!(!wakeup(&mut writing), "a moving world: the ping rides with the next pass");
+        assert!(wakeup(&mut writing), "a ping that found no pass in an interval is written");
+        assert!(delivery.state.ping.take_wanted().is_some(), "the write takes it");
+
+        publisher.publish(publication_of(frame_at(3, 6)));
+        assert!(wakeup(&mut writing), "a still world has no pass to wait for");
+        assert!(delivery.state.ping.take_wanted().is_some());
+
+        for (tick, x) in [(4, 7), (5, 8)] {
+            publisher.publish(publication_of(frame_at(tick, x)));
+        }
+        let mut tight = NetConfig::default();
+        tight.ping_interval = tight.idle_timeout / 2;
+        let mut tight = TaskWriting::new(&tight);
+        assert!(wakeup(&mut tight), "no waiting when a late ping could go unanswered in time");
+    }
+}
