@@ -94,13 +94,14 @@ impl PingState {
         self.wanted.swap(true, Relaxed)
     }
 
-    /// The ping to write now, if one is due.
+    /// The ping to write now, if one is due. Every write of every session asks, so the
+    /// flag is read before it is swapped.
     pub(super) fn take_wanted(&self) -> Option<Ping> {
-        self.wanted.swap(false, Relaxed).then(|| self.next())
+        (self.wanted.load(Relaxed) && self.wanted.swap(false, Relaxed)).then(|| self.next())
     }
 
     /// The next ping to send, carrying the last measured round-trip time.
-    pub(super) fn next(&self) -> Ping {
+    fn next(&self) -> Ping {
         let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
         let nonce = in_flight.0.wrapping_add(1);
         *in_flight = (nonce, Some(Instant::now()));
