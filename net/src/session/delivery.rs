@@ -227,13 +227,12 @@ impl Delivery {
         now: std::time::Instant,
     ) -> Result<Flushed, Ending> {
         let Core { outbox, writer, .. } = core;
-        let Some(writer) = writer.as_mut() else {
-            return outbox.try_flush(&*self.socket).map_err(lost);
-        };
-        if let Some(ping) = self.state.ping.take_wanted() {
+        if let Some(writer) = writer.as_ref()
+            && let Some(ping) = self.state.ping.take_wanted()
+        {
             outbox.queue(writer.metrics(), ServerMessage::Ping(ping).encode());
         }
-        let Some(newest) = ring.newest() else {
+        let (Some(writer), Some(newest)) = (writer.as_mut(), ring.newest()) else {
             return outbox.try_flush(&*self.socket).map_err(lost);
         };
         let socket = &*self.socket;
