@@ -26,6 +26,7 @@ use crate::backoff::Backoff;
 use crate::connection::{ClientError, Event, Incoming, Options};
 use crate::matchmaker::{MatchError, Matchmaker};
 use crate::seating::{Refusal, Seating};
+use crate::websocket::websocket_config;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub(crate) type Sink = SplitSink<Socket, Message>;
@@ -43,7 +44,8 @@ pub(crate) async fn handshake(
     hello: Hello,
 ) -> Result<(Sink, Stream, Welcome), ClientError> {
     // Inputs are tiny and latency-bound: no Nagle delay.
-    let (socket, _response) = connect_async_with_config(url, None, true).await?;
+    let (socket, _response) =
+        connect_async_with_config(url, Some(websocket_config()), true).await?;
     let (mut sink, mut stream) = socket.split();
     sink.send(Message::Binary(ClientMessage::Hello(hello).encode())).await?;
     let welcome = timeout(HANDSHAKE_TIMEOUT, read_welcome(&mut stream))

@@ -30,6 +30,8 @@
 //! - `seating`: what each reconnect's `Hello` carries, and when to ask for a new seat.
 //! - `matchmaker`: the HTTP client of the matchmaking API.
 //! - `backoff`, `interpolation`: reconnect delays; smooth positions for drawing.
+//! - `websocket`: how a client's socket reads ([`websocket_config`]), shared with the
+//!   load tool's bots.
 //!
 //! # Example
 //! ```no_run
@@ -54,8 +56,10 @@ mod driver;
 mod interpolation;
 mod matchmaker;
 mod seating;
+mod websocket;
 
 pub use connection::{Client, ClientBuilder, ClientError, Event};
 pub use interpolation::Interpolator;
 pub use matchmaker::{Label, MatchError, MatchRequest, Matchmaker, Room, RoomState, Seat};
 pub use tickwire_protocol as protocol;
+pub use websocket::websocket_config;

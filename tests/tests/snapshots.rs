@@ -49,3 +49,19 @@ async fn snapshots_hold_every_actor_sorted_by_id() {
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "actors should be sorted by id: {ids:?}");
     server.stop().await.expect("the server should stop cleanly");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_larger_than_one_read_of_the_client_arrives_whole() {
+    let mut config = test_config();
+    // At least 8 bytes an actor (id and position): some 40 KB, more than the 8 KiB a
+    // client reads at a time (`tickwire_client::websocket_config`).
+    config.sim.npcs = 5000;
+    let server = TestServer::start(config).await;
+    let mut client = server.connect().await;
+    let first = next_snapshot(&mut client, "first snapshot").await;
+    assert_eq!(first.ids().len(), 5001, "the first snapshot should hold every actor");
+    let next = next_snapshot(&mut client, "a delta after it").await;
+    assert!(next.tick > first.tick, "snapshots should keep coming after the large one");
+    assert_eq!(client.world().len(), 5001, "the mirror should hold every actor");
+    server.stop().await.expect("the server should stop cleanly");
+}

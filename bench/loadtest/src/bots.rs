@@ -15,9 +15,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use thiserror::Error;
-use tickwire_client::Seat;
-use tokio_tungstenite::tungstenite;
+use tickwire_client::{Seat, websocket_config};
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config, tungstenite};
 use tokio_util::sync::CancellationToken;
 
 use crate::options::{LoadOptions, Target};
@@ -97,6 +99,20 @@ impl Drop for Connected<'_> {
     fn drop(&mut self) {
         self.0.connected.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
+}
+
+/// A bot's WebSocket to a server.
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens a WebSocket to `request` configured as every Tickwire client's
+/// ([`websocket_config`]), whatever the target: the bots of every server read alike.
+async fn connect<R>(request: R) -> Result<Socket, tungstenite::Error>
+where
+    R: IntoClientRequest + Unpin,
+{
+    let (socket, _response) =
+        connect_async_with_config(request, Some(websocket_config()), false).await?;
+    Ok(socket)
 }
 
 /// The next binary message from the server, counting any other message as traffic; or

@@ -23,13 +23,12 @@ use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 use tokio::time::{Instant, timeout_at};
-use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use super::play::Player;
 use super::{
-    BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_politely, close_reason,
+    BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_politely, close_reason, connect,
     millis_stamp_us, next_binary,
 };
 use crate::stats::{LiveStats, unix_us_now};
@@ -96,7 +95,7 @@ pub(super) async fn run_in_room(
         "ws://{authority}/{}/{}?sessionId={}",
         seat.process_id, seat.room_id, seat.session_id
     );
-    let (mut socket, _) = timeout_at(deadline, connect_async(url)).await.map_err(timed_out)??;
+    let mut socket = timeout_at(deadline, connect(url)).await.map_err(timed_out)??;
     match timeout_at(deadline, socket.next()).await.map_err(timed_out)? {
         Some(Ok(Message::Binary(frame))) if frame.first() == Some(&JOIN_ROOM) => {}
         Some(Ok(Message::Close(frame))) => {

@@ -11,11 +11,12 @@
 
 use futures_util::SinkExt;
 use tokio::time::timeout;
-use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::{BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, millis_stamp_us, next_or_stop};
+use super::{
+    BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, connect, millis_stamp_us, next_or_stop,
+};
 use crate::stats::{LiveStats, unix_us_now};
 
 /// Connects to `url` and counts frames until stopped.
@@ -24,7 +25,7 @@ pub(super) async fn run(
     stats: &LiveStats,
     stop: &CancellationToken,
 ) -> Result<BotEnd, ConnectError> {
-    let (mut socket, _) = timeout(CONNECT_TIMEOUT, connect_async(url))
+    let mut socket = timeout(CONNECT_TIMEOUT, connect(url))
         .await
         .map_err(|_| ConnectError::Timeout(CONNECT_TIMEOUT))??;
     socket.send(Message::Binary(HELLO.into())).await?;

@@ -12,13 +12,13 @@ use tickwire_client::Seat;
 use tickwire_protocol::decode::snapshot_tick;
 use tickwire_protocol::{ClientMessage, Hello, Input, Pong, ServerMessage, Settings};
 use tokio::time::{Instant, timeout_at};
-use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use super::play::Player;
 use super::{
-    BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_politely, close_reason, next_binary,
+    BotEnd, CONNECT_TIMEOUT, ConnectError, Connected, close_politely, close_reason, connect,
+    next_binary,
 };
 use crate::stats::{LiveStats, unix_us_now};
 
@@ -36,7 +36,7 @@ pub(super) async fn run(
         Some(seat) => (seat.url, Some(seat.seat)),
         None => (url.to_owned(), None),
     };
-    let (socket, _) = timeout_at(deadline, connect_async(url)).await.map_err(timed_out)??;
+    let socket = timeout_at(deadline, connect(url)).await.map_err(timed_out)??;
     let (mut sink, mut stream) = socket.split();
     let hello = ClientMessage::Hello(Hello { timing: true, seat, ..Hello::new() });
     sink.send(Message::Binary(hello.encode())).await?;
