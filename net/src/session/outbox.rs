@@ -2,11 +2,11 @@
 //!
 //! Server frames are simple (no mask, no extensions), so they are framed by hand: a
 //! header of 2 to 10 bytes in front of the message's shared `Bytes`. Messages are queued
-//! and leave together, headers and payloads in one vectored write, straight from the
-//! buffers every session shares. Nothing is copied into a per-connection buffer, so a
-//! connection holds no memory for what it sent, however large (a full snapshot of a big
-//! world, a large delta), and a snapshot with its input ack, events and timing costs one
-//! system call.
+//! and leave together, headers and payloads in one vectored write, from the buffers every
+//! session shares (a small write is copied into the writing thread's buffer first, see
+//! `socket`). Nothing is copied into a per-connection buffer, so a connection holds no
+//! memory for what it sent, however large (a full snapshot of a big world, a large
+//! delta), and a snapshot with its input ack, events and timing costs one system call.
 //!
 //! A flush never waits: it writes what the socket takes now and keeps the rest, down to
 //! the byte, for the next flush (see `delivery` for who waits for the socket, and when).
