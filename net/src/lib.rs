@@ -51,6 +51,7 @@ mod session;
 mod signed_tokens;
 mod snapshot_ring;
 mod throttle;
+mod ws_frame;
 
 pub use admission::{AllowAll, Authenticator, Identity};
 pub use config::NetConfig;

@@ -23,6 +23,8 @@ use tickwire_protocol::{GameEvent, ServerMessage, Settings, Snapshot, tick};
 use tickwire_sim::{Publication, SessionId, WorldSnapshot};
 use tokio::sync::watch;
 
+use crate::ws_frame;
+
 /// A published world snapshot and its encodings, made on first use and shared.
 #[derive(Debug, Default)]
 pub struct SharedSnapshot {
@@ -49,13 +51,15 @@ pub struct SharedSnapshot {
     input_acks: Arc<Vec<(SessionId, u32)>>,
     full: OnceLock<Bytes>,
     /// The tick of the frame published just before this one: the baseline of every
-    /// in-sync session, served lock-free from `from_previous`.
+    /// in-sync session, served lock-free from `in_sync_wire`.
     previous_tick: Option<u32>,
     /// The tick of the newest frame, up to this one, that differs from the frame before
     /// it (actors or events): a client holding any frame from this tick on holds this
     /// frame's state, and a snapshot to it would be empty.
     changed_at: u32,
-    from_previous: OnceLock<Bytes>,
+    /// The delta from the previous frame, framed with the timing message: what every
+    /// in-sync session writes (see [`InSyncWire`]).
+    in_sync_wire: OnceLock<InSyncWire>,
     /// Deltas from older baselines (sessions that fell behind), one cell per baseline
     /// tick; the lock is held only to find or add a cell, never while encoding. At most
     /// one entry per frame in the ring.
@@ -94,7 +98,7 @@ impl SharedSnapshot {
             full: OnceLock::new(),
             previous_tick: previous.map(SharedSnapshot::tick),
             changed_at,
-            from_previous: OnceLock::new(),
+            in_sync_wire: OnceLock::new(),
             from_older: Mutex::new(Vec::new()),
         }
     }
@@ -164,9 +168,9 @@ impl SharedSnapshot {
     pub fn snapshot_for(&self, ring: &SnapshotRing, holds: Option<u32>) -> Cow<'_, Bytes> {
         if holds.is_some()
             && holds == self.previous_tick
-            && let Some(in_sync) = self.from_previous.get()
+            && let Some(in_sync) = self.in_sync_wire.get()
         {
-            return Cow::Borrowed(in_sync);
+            return Cow::Borrowed(&in_sync.delta);
         }
         self.snapshot_for_out_of_sync(ring, holds)
     }
@@ -176,6 +180,30 @@ impl SharedSnapshot {
     fn snapshot_for_out_of_sync(&self, ring: &SnapshotRing, holds: Option<u32>) -> Cow<'_, Bytes> {
         let baseline = holds.and_then(|holds| Some((holds, ring.baseline_for(holds)?)));
         self.encoding_from(baseline)
+    }
+
+    /// What a client that holds the frame before this one (an in-sync client) is written,
+    /// framed, with `ring` the frames this one is newest of; none for any other client.
+    /// Framed once for every in-sync session: each writes it straight from this frame's
+    /// buffer, with no frame header of its own and no copy (see [`InSyncWire`]).
+    pub(crate) fn in_sync_wire(
+        &self,
+        ring: &SnapshotRing,
+        holds: Option<u32>,
+    ) -> Option<&InSyncWire> {
+        let holds = holds.filter(|&holds| Some(holds) == self.previous_tick)?;
+        if let Some(in_sync) = self.in_sync_wire.get() {
+            return Some(in_sync);
+        }
+        Some(self.in_sync_from(ring.baseline_for(holds)?, holds))
+    }
+
+    /// The in-sync wire, from `baseline`, the frame before this one (of tick `holds`).
+    fn in_sync_from(&self, baseline: &SharedSnapshot, holds: u32) -> &InSyncWire {
+        self.in_sync_wire.get_or_init(|| {
+            let delta = self.encode(Some(&baseline.frame), holds);
+            InSyncWire::new(&self.timing_message(), &delta)
+        })
     }
 
     /// The encoding for a client holding the frame of tick `holds`, whose state is
@@ -191,8 +219,7 @@ impl SharedSnapshot {
             return Cow::Owned(self.empty_delta(holds));
         }
         if Some(holds) == self.previous_tick {
-            let encode = || self.encode(Some(&baseline.frame), holds);
-            return Cow::Borrowed(self.from_previous.get_or_init(encode));
+            return Cow::Borrowed(&self.in_sync_from(baseline, holds).delta);
         }
         let cell = {
             let mut deltas = self.from_older.lock().unwrap_or_else(PoisonError::into_inner);
@@ -222,7 +249,7 @@ impl SharedSnapshot {
             full: OnceLock::new(),
             previous_tick: self.previous_tick,
             changed_at: self.changed_at,
-            from_previous: OnceLock::new(),
+            in_sync_wire: OnceLock::new(),
             from_older: Mutex::new(Vec::new()),
         }
     }
@@ -246,6 +273,50 @@ impl SharedSnapshot {
         }
         let baseline = baseline.map(|baseline| (&**baseline, holds));
         ServerMessage::Snapshot(Snapshot::diff_at(baseline, &self.frame, self.tick)).encode()
+    }
+}
+
+/// A frame's `SnapshotTiming` message and its delta from the frame before, as WebSocket
+/// frames in one buffer: what every in-sync session writes (the timing only if its
+/// client asked). A write from one buffer is one `send(2)` with no copy, where the
+/// messages apart were four slices, copied into one (see `session::socket`).
+#[derive(Debug)]
+pub(crate) struct InSyncWire {
+    wire: Bytes,
+    /// Where the delta's frame starts.
+    delta_start: usize,
+    timing_len: usize,
+    /// The delta's payload: part of `wire`, for a session that writes it unframed.
+    delta: Bytes,
+}
+
+impl InSyncWire {
+    fn new(timing: &[u8], delta: &[u8]) -> Self {
+        let wire = ws_frame::binary_frames(&[timing, delta]);
+        let delta_start = wire.len() - ws_frame::framed_len(delta.len());
+        let delta = wire.slice(wire.len() - delta.len()..);
+        Self { wire, delta_start, timing_len: timing.len(), delta }
+    }
+
+    /// The frames a session writes, from the start of `wire()`: both, or only the delta
+    /// for a client that did not ask for timing.
+    pub(crate) fn start(&self, timing: bool) -> usize {
+        if timing { 0 } else { self.delta_start }
+    }
+
+    /// The buffer, both frames.
+    pub(crate) fn wire(&self) -> &Bytes {
+        &self.wire
+    }
+
+    /// The payload length of the timing message.
+    pub(crate) fn timing_len(&self) -> usize {
+        self.timing_len
+    }
+
+    /// The payload length of the delta.
+    pub(crate) fn delta_len(&self) -> usize {
+        self.delta.len()
     }
 }
 
@@ -498,6 +569,7 @@ pub(crate) mod test_frames {
 mod tests {
     use super::test_frames::{frame_at, publication_of};
     use super::*;
+    use crate::ws_frame::read_as_client;
 
     /// A frame of one actor, which moves every tick.
     fn frame(tick: u32) -> Arc<WorldSnapshot> {
@@ -550,6 +622,28 @@ mod tests {
             panic!("a snapshot should be sent");
         };
         assert_eq!(full.baseline_tick, None, "after a change the client missed: a full one");
+    }
+
+    #[tokio::test]
+    async fn an_in_sync_client_is_written_its_timing_and_delta_framed_once_and_no_other_is() {
+        let (mut publisher, views) = SnapshotPublisher::new(4);
+        for tick in 1..=3 {
+            publisher.publish(publication(tick));
+        }
+        let ring = views.borrow().clone();
+        let newest = ring.newest().expect("frames were published");
+        assert!(newest.in_sync_wire(&ring, Some(1)).is_none(), "a client a frame behind");
+        assert!(newest.in_sync_wire(&ring, None).is_none(), "a client that holds nothing");
+
+        let in_sync = newest.in_sync_wire(&ring, Some(2)).expect("a client holding tick 2");
+        let again = newest.in_sync_wire(&ring, Some(2)).expect("the same");
+        assert!(std::ptr::eq(in_sync, again), "framed once for every in-sync session");
+        let (timing, delta) = (newest.timing_message(), newest.snapshot_for(&ring, Some(2)));
+        assert_eq!((in_sync.timing_len(), in_sync.delta_len()), (timing.len(), delta.len()));
+        let (both, _) = read_as_client(in_sync.wire().to_vec()).await;
+        assert_eq!(both, [timing, delta.clone().into_owned()], "a client reads both, in order");
+        let (alone, _) = read_as_client(in_sync.wire()[in_sync.start(false)..].to_vec()).await;
+        assert_eq!(alone, [delta.into_owned()], "without timing: the delta alone");
     }
 
     #[test]

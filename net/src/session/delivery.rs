@@ -239,7 +239,7 @@ impl Delivery {
         let Some(snapshot) = writer.wake(self, outbox, (ring, newest), now)? else {
             return outbox.try_flush(socket).map_err(lost);
         };
-        let flushed = outbox.try_flush_with(socket, writer.metrics(), &snapshot).map_err(lost)?;
+        let flushed = outbox.try_flush_with(socket, &snapshot).map_err(lost)?;
         if flushed == Flushed::Done {
             writer.write_done(now);
         }

@@ -1,7 +1,9 @@
 //! The write side of a session: every byte the server sends a client goes through here.
 //!
 //! Server frames are simple (no mask, no extensions), so they are framed by hand: a
-//! header of 2 to 10 bytes in front of the message's shared `Bytes`. Messages are queued
+//! header of 2 to 10 bytes in front of the message's shared `Bytes` (see `ws_frame`); a
+//! snapshot to an in-sync client comes framed already, with its timing, in a buffer every
+//! in-sync session writes from (see `snapshot_ring::InSyncWire`). Messages are queued
 //! and leave together, headers and payloads in one vectored write, from the buffers every
 //! session shares (a small write is copied into the writing thread's buffer first, see
 //! `socket`). Nothing is copied into a per-connection buffer, so a connection holds no
@@ -11,6 +13,7 @@
 //! A flush never waits: it writes what the socket takes now and keeps the rest, down to
 //! the byte, for the next flush (see `delivery` for who waits for the socket, and when).
 
+use std::borrow::Cow;
 use std::io::{self, IoSlice};
 
 use bytes::Bytes;
@@ -18,10 +21,8 @@ use smallvec::SmallVec;
 
 use super::socket::OutSocket;
 use crate::metrics::NetMetrics;
+use crate::ws_frame::{FrameHeader, OPCODE_BINARY, OPCODE_CLOSE};
 
-/// WebSocket opcodes the server sends.
-const OPCODE_BINARY: u8 = 0x2;
-const OPCODE_CLOSE: u8 = 0x8;
 /// The most slices one write call is given (headers and payloads): a snapshot with all
 /// that may precede it fits, and a longer queue takes another call.
 const MAX_SLICES: usize = 16;
@@ -40,6 +41,39 @@ pub(super) enum Flushed {
     Done,
     /// The socket took less than everything: the rest waits for it to drain.
     Blocked,
+}
+
+/// A snapshot to write after what is queued, from a buffer every session shares.
+#[derive(Debug)]
+pub(super) enum Outgoing<'a> {
+    /// A binary message, framed on the way out.
+    Message(Cow<'a, Bytes>),
+    /// Messages framed already: `wire` from `start` on (see `snapshot_ring::InSyncWire`).
+    Framed { wire: &'a Bytes, start: usize },
+}
+
+impl Outgoing<'_> {
+    fn header(&self) -> FrameHeader {
+        match self {
+            Outgoing::Message(message) => FrameHeader::new(OPCODE_BINARY, message.len()),
+            Outgoing::Framed { .. } => FrameHeader::NONE,
+        }
+    }
+
+    fn body(&self) -> &[u8] {
+        match self {
+            Outgoing::Message(message) => message,
+            Outgoing::Framed { wire, start } => &wire[*start..],
+        }
+    }
+
+    /// What is queued when the socket does not take it all.
+    fn to_bytes(&self) -> Bytes {
+        match self {
+            Outgoing::Message(message) => Bytes::clone(message),
+            Outgoing::Framed { wire, start } => wire.slice(*start..),
+        }
+    }
 }
 
 /// Messages for one client, queued until they are written.
@@ -98,33 +132,36 @@ impl Outbox {
         Ok(Flushed::Done)
     }
 
-    /// Writes everything queued and then `message`, which is not queued: in the common
-    /// case the socket takes it all at once and `message` (a snapshot every in-sync
-    /// session shares) is written straight from the caller's buffer, without a reference
-    /// of its own. Whatever the socket does not take is queued, to the byte.
+    /// Writes everything queued and then `snapshot`, which is not queued: in the common
+    /// case the socket takes it all at once and `snapshot` (what every in-sync session
+    /// shares) is written straight from the caller's buffer, without a reference of its
+    /// own. Whatever the socket does not take is queued, to the byte.
     ///
     /// # Errors
     /// As [`Outbox::try_flush`].
     pub(super) fn try_flush_with(
         &mut self,
         socket: &dyn OutSocket,
-        metrics: &NetMetrics,
-        message: &Bytes,
+        snapshot: &Outgoing<'_>,
     ) -> io::Result<Flushed> {
-        metrics.sent(message.len());
-        let header = FrameHeader::new(OPCODE_BINARY, message.len());
+        let header = snapshot.header();
         let queued = self.unwritten_len();
         let mut slices = [IoSlice::new(&[]); MAX_SLICES];
         let count = self.unwritten_slices(&mut slices, MAX_SLICES - 2);
         let fits = slices[..count].iter().map(|slice| slice.len()).sum::<usize>() == queued;
         if !fits {
-            self.queued.push((header, message.clone()));
+            self.queued.push((header, snapshot.to_bytes()));
             return self.try_flush(socket);
         }
-        slices[count] = IoSlice::new(header.as_slice());
-        slices[count + 1] = IoSlice::new(message);
+        let mut total = count;
+        for part in [header.as_slice(), snapshot.body()] {
+            if !part.is_empty() {
+                slices[total] = IoSlice::new(part);
+                total += 1;
+            }
+        }
         let written = loop {
-            match socket.try_write_vectored(&slices[..count + 2]) {
+            match socket.try_write_vectored(&slices[..total]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(written) => break written,
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => break 0,
@@ -132,16 +169,16 @@ impl Outbox {
                 Err(error) => return Err(error),
             }
         };
-        let message_written = written.saturating_sub(queued);
-        self.advance(written - message_written);
-        self.written += message_written as u64;
-        if message_written == header.as_slice().len() + message.len() {
+        let snapshot_written = written.saturating_sub(queued);
+        self.advance(written - snapshot_written);
+        self.written += snapshot_written as u64;
+        if snapshot_written == header.as_slice().len() + snapshot.body().len() {
             return Ok(Flushed::Done);
         }
-        if message_written > 0 {
-            self.front_written = message_written; // Everything queued before it went.
+        if snapshot_written > 0 {
+            self.front_written = snapshot_written; // Everything queued before it went.
         }
-        self.queued.push((header, message.clone()));
+        self.queued.push((header, snapshot.to_bytes()));
         Ok(Flushed::Blocked)
     }
 
@@ -207,48 +244,11 @@ impl Outbox {
     }
 }
 
-/// A server frame's header: final frame, the opcode, and the payload length in 1, 3 or 9
-/// bytes (RFC 6455 section 5.2; server frames are not masked).
-#[derive(Debug, Clone, Copy)]
-struct FrameHeader {
-    bytes: [u8; 10],
-    len: u8,
-}
-
-impl FrameHeader {
-    fn new(opcode: u8, payload_len: usize) -> Self {
-        let mut bytes = [0u8; 10];
-        bytes[0] = 0x80 | opcode;
-        let len = if payload_len < 126 {
-            bytes[1] = payload_len as u8;
-            2
-        } else if let Ok(length) = u16::try_from(payload_len) {
-            bytes[1] = 126;
-            bytes[2..4].copy_from_slice(&length.to_be_bytes());
-            4
-        } else {
-            bytes[1] = 127;
-            bytes[2..10].copy_from_slice(&(payload_len as u64).to_be_bytes());
-            10
-        };
-        Self { bytes, len }
-    }
-
-    fn as_slice(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use futures_util::StreamExt;
-    use tokio::io::AsyncWriteExt;
-    use tokio_tungstenite::WebSocketStream;
-    use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::protocol::Role;
-
     use super::*;
     use crate::session::socket::trickle::Trickle;
+    use crate::ws_frame::{binary_frames, read_as_client};
 
     fn pattern(length: usize) -> Bytes {
         (0..length).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into()
@@ -257,28 +257,6 @@ mod tests {
     /// Every length class of the header: 7-bit, 16-bit and 64-bit lengths and their edges.
     fn messages() -> Vec<Bytes> {
         [0, 1, 125, 126, 127, 65_535, 65_536, 200_000].into_iter().map(pattern).collect()
-    }
-
-    /// What a tungstenite client reads off `wire`: the messages, then the close frame.
-    async fn read_as_client(wire: Vec<u8>) -> (Vec<Bytes>, Option<(u16, String)>) {
-        let (mut replay, client_io) = tokio::io::duplex(1 << 20);
-        let writing = tokio::spawn(async move {
-            replay.write_all(&wire).await.expect("the replay should be written");
-        });
-        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
-        let mut received = Vec::new();
-        let mut close = None;
-        while let Some(Ok(message)) = client.next().await {
-            match message {
-                Message::Binary(data) => received.push(data),
-                Message::Close(frame) => {
-                    close = frame.map(|frame| (u16::from(frame.code), frame.reason.to_string()));
-                }
-                other => panic!("unexpected message {other:?}"),
-            }
-        }
-        writing.await.expect("the replay task should finish");
-        (received, close)
     }
 
     fn metrics() -> NetMetrics {
@@ -378,6 +356,30 @@ mod tests {
         let (received, close) = read_as_client(written).await;
         assert_eq!(received, messages(), "nothing was lost or repeated across the blocks");
         assert_eq!(close, Some((1000, "done".to_owned())));
+    }
+
+    #[tokio::test]
+    async fn a_framed_snapshot_after_queued_messages_arrives_whole_through_partial_writes() {
+        let (timing, snapshot) = (pattern(12), pattern(3000));
+        let wire = binary_frames(&[&timing, &snapshot]);
+        let delta_start = wire.len() - (4 + snapshot.len());
+        for (start, sent) in
+            [(0, vec![timing.clone(), snapshot.clone()]), (delta_start, vec![snapshot.clone()])]
+        {
+            let socket = Trickle::new(7, usize::MAX);
+            let mut outbox = Outbox::default();
+            outbox.queue(&metrics(), pattern(30)); // An input ack, say.
+            let framed = Outgoing::Framed { wire: &wire, start };
+            let mut flushed = outbox.try_flush_with(&socket, &framed).expect("a live socket");
+            while flushed == Flushed::Blocked {
+                flushed = outbox.try_flush(&socket).expect("a live socket");
+            }
+            assert_eq!(outbox.bytes_written(), socket.wire().written.len() as u64);
+            let written = std::mem::take(&mut socket.wire().written);
+            let (received, _) = read_as_client(written).await;
+            let expected: Vec<Bytes> = [pattern(30)].into_iter().chain(sent).collect();
+            assert_eq!(received, expected, "from byte {start}: every frame whole, in order");
+        }
     }
 
     #[tokio::test]

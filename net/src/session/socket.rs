@@ -67,11 +67,12 @@ impl OutSocket for OwnedWriteHalf {
 }
 
 /// A write of several slices and at most this many bytes in all is copied into one
-/// buffer and sent whole (as µWebSockets.js corks a socket's writes in a 16 KiB buffer).
-/// A snapshot with its timing and input ack is four slices: as one, the kernel copies
-/// it from one buffer instead of walking an iovec array (`perf`, small benchmark:
-/// `_copy_from_iter` fell below µWebSockets.js's, and the server's CPU per client by
-/// about 3%). Larger writes are rare and long, and go vectored, copied by the kernel only.
+/// buffer and sent whole (as µWebSockets.js corks a socket's writes in a 16 KiB buffer):
+/// a snapshot behind queued messages (an input ack, events), or a session's own burst.
+/// As one buffer, the kernel copies it without walking an iovec array. Measured when a
+/// snapshot with its timing was four slices (`perf`, small benchmark): `_copy_from_iter`
+/// fell below µWebSockets.js's, and the server's CPU per client by about 3%. Larger
+/// writes are rare and long, and go vectored, copied by the kernel only.
 const COALESCE_BYTES: usize = 16 * 1024;
 
 thread_local! {

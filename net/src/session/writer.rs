@@ -6,19 +6,17 @@
 //! it; whoever woke the writer then flushes (see `delivery`). A client too slow for even
 //! the slowest rate is ended here.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use tickwire_protocol::ServerMessage;
 use tickwire_sim::Joined;
 use tracing::debug;
 
 use super::Ending;
 use super::delivery::Delivery;
-use super::outbox::Outbox;
+use super::outbox::{Outbox, Outgoing};
 use super::policy::{FrameView, SnapshotPlan, SnapshotPolicy};
 use super::socket::OutSocket;
 use super::state::SessionState;
@@ -95,7 +93,7 @@ impl SnapshotWriter {
         outbox: &mut Outbox,
         (ring, newest): (&SnapshotRing, &'r SharedSnapshot),
         now: Instant,
-    ) -> Result<Option<Cow<'r, Bytes>>, Ending> {
+    ) -> Result<Option<Outgoing<'r>>, Ending> {
         let (id, state) = (delivery.id(), &delivery.state);
         self.look_at_send_queue(now, outbox, delivery.socket());
         self.tick_seconds = newest.settings().tick_seconds();
@@ -157,7 +155,7 @@ impl SnapshotWriter {
         ring: &SnapshotRing,
         newest: &'r SharedSnapshot,
         snapshot: SnapshotPlan,
-    ) -> Cow<'r, Bytes> {
+    ) -> Outgoing<'r> {
         let metrics = &self.room.metrics;
         // Over one ordered stream the client reads this snapshot after every earlier one,
         // so it is the next snapshot's baseline once queued.
@@ -184,13 +182,27 @@ impl SnapshotWriter {
         if let Some(events) = events {
             outbox.queue(metrics, events);
         }
-        if self.timing {
-            outbox.queue(metrics, newest.timing_message());
-        }
-        let message = newest.snapshot_for(ring, snapshot.baseline);
-        metrics.snapshot_bytes.record(message.len() as f64);
-        self.policy.throttle_mut().record_snapshot(message.len());
-        message
+        let (outgoing, snapshot_len) = match newest.in_sync_wire(ring, snapshot.baseline) {
+            Some(in_sync) => {
+                if self.timing {
+                    metrics.sent(in_sync.timing_len());
+                }
+                let start = in_sync.start(self.timing);
+                (Outgoing::Framed { wire: in_sync.wire(), start }, in_sync.delta_len())
+            }
+            None => {
+                if self.timing {
+                    outbox.queue(metrics, newest.timing_message());
+                }
+                let message = newest.snapshot_for(ring, snapshot.baseline);
+                let snapshot_len = message.len();
+                (Outgoing::Message(message), snapshot_len)
+            }
+        };
+        metrics.sent(snapshot_len);
+        metrics.snapshot_bytes.record(snapshot_len as f64);
+        self.policy.throttle_mut().record_snapshot(snapshot_len);
+        outgoing
     }
 }
 
