@@ -248,7 +248,7 @@ impl Outbox {
 mod tests {
     use super::*;
     use crate::session::socket::trickle::Trickle;
-    use crate::ws_frame::{binary_frames, read_as_client};
+    use crate::ws_frame::{binary_frames, framed_len, read_as_client};
 
     fn pattern(length: usize) -> Bytes {
         (0..length).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into()
@@ -362,7 +362,7 @@ mod tests {
     async fn a_framed_snapshot_after_queued_messages_arrives_whole_through_partial_writes() {
         let (timing, snapshot) = (pattern(12), pattern(3000));
         let wire = binary_frames(&[&timing, &snapshot]);
-        let delta_start = wire.len() - (4 + snapshot.len());
+        let delta_start = wire.len() - framed_len(snapshot.len());
         for (start, sent) in
             [(0, vec![timing.clone(), snapshot.clone()]), (delta_start, vec![snapshot.clone()])]
         {
